@@ -1,0 +1,156 @@
+// Command manager runs singleton-operator: one controller-runtime manager with the
+// StatefulSingleton reconciler, its pod webhook, and metrics served over HTTPS with
+// authentication and authorization.
+package main
+
+import (
+	"crypto/tls"
+	"flag"
+	"fmt"
+	"os"
+	"time"
+
+	"k8s.io/apimachinery/pkg/runtime"
+	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
+	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/healthz"
+	"sigs.k8s.io/controller-runtime/pkg/log/zap"
+	"sigs.k8s.io/controller-runtime/pkg/metrics/filters"
+	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
+	"sigs.k8s.io/controller-runtime/pkg/webhook"
+
+	appsv1 "github.com/singleton-operator/singleton-operator/api/v1"
+	"github.com/singleton-operator/singleton-operator/controllers"
+)
+
+// leaderElectionID names the Lease that the replicas of the operator compete for.
+const leaderElectionID = "singleton-operator.statefulsingleton.com"
+
+var setupLog = ctrl.Log.WithName("setup")
+
+// options holds the command-line flags.
+type options struct {
+	metricsAddr     string
+	secureMetrics   bool
+	metricsCertDir  string
+	probeAddr       string
+	webhookPort     int
+	webhookCertDir  string
+	enableHTTP2     bool
+	leaderElect     bool
+	leaseDuration   time.Duration
+	renewDeadline   time.Duration
+	retryPeriod     time.Duration
+	zap             zap.Options
+	showVersionOnly bool
+}
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "dev"
+
+func main() {
+	opts := parseFlags(flag.CommandLine, os.Args[1:])
+	if opts.showVersionOnly {
+		fmt.Println(version)
+		return
+	}
+	ctrl.SetLogger(zap.New(zap.UseFlagOptions(&opts.zap)))
+	setupLog.Info("Starting singleton-operator", "version", version)
+
+	mgr, err := newManager(opts)
+	if err != nil {
+		exit(err, "Unable to create the manager")
+	}
+	if err := setupReconcilers(mgr); err != nil {
+		exit(err, "Unable to set up the reconcilers")
+	}
+	if err := setupChecks(mgr); err != nil {
+		exit(err, "Unable to set up health and readiness checks")
+	}
+	if err := mgr.Start(ctrl.SetupSignalHandler()); err != nil {
+		exit(err, "The manager stopped with an error")
+	}
+}
+
+func parseFlags(fs *flag.FlagSet, args []string) options {
+	var o options
+	fs.StringVar(&o.metricsAddr, "metrics-bind-address", "0",
+		"Address the metrics endpoint binds to, for example :8443 for HTTPS or :8080 for HTTP; 0 turns it off.")
+	fs.BoolVar(&o.secureMetrics, "metrics-secure", true,
+		"Serve metrics over HTTPS, allowing only callers that may get /metrics (TokenReview and SubjectAccessReview).")
+	fs.StringVar(&o.metricsCertDir, "metrics-cert-dir", "",
+		"Directory holding tls.crt and tls.key for the metrics endpoint; empty means a self-signed certificate.")
+	fs.StringVar(&o.probeAddr, "health-probe-bind-address", ":8081",
+		"Address the /healthz and /readyz endpoints bind to.")
+	fs.IntVar(&o.webhookPort, "webhook-port", webhook.DefaultPort, "Port the admission webhook server listens on.")
+	fs.StringVar(&o.webhookCertDir, "webhook-cert-dir", "",
+		"Directory holding tls.crt and tls.key for the webhook server; empty means <tmp>/k8s-webhook-server/serving-certs.")
+	fs.BoolVar(&o.enableHTTP2, "enable-http2", false,
+		"Serve metrics and webhooks over HTTP/2 as well; off by default because of CVE-2023-44487 and CVE-2023-39325.")
+	fs.BoolVar(&o.leaderElect, "leader-elect", false,
+		"Take part in leader election, so that only one replica of the operator acts at a time.")
+	fs.DurationVar(&o.leaseDuration, "leader-elect-lease-duration", 15*time.Second,
+		"How long a non-leader waits after the last renewal before it takes the lease.")
+	fs.DurationVar(&o.renewDeadline, "leader-elect-renew-deadline", 10*time.Second,
+		"How long the leader keeps trying to renew before it gives up leadership.")
+	fs.DurationVar(&o.retryPeriod, "leader-elect-retry-period", 2*time.Second,
+		"How often candidates try to take or renew the lease.")
+	fs.BoolVar(&o.showVersionOnly, "version", false, "Print the version and exit.")
+	o.zap = zap.Options{Development: false}
+	o.zap.BindFlags(fs)
+	// The flag set exits on error (flag.ExitOnError), so the error needs no handling here.
+	_ = fs.Parse(args)
+	return o
+}
+
+func newManager(o options) (ctrl.Manager, error) {
+	scheme := runtime.NewScheme()
+	utilruntime.Must(clientgoscheme.AddToScheme(scheme))
+	utilruntime.Must(appsv1.AddToScheme(scheme))
+
+	var tlsOpts []func(*tls.Config)
+	if !o.enableHTTP2 {
+		tlsOpts = append(tlsOpts, func(c *tls.Config) { c.NextProtos = []string{"http/1.1"} })
+	}
+	metricsOpts := metricsserver.Options{
+		BindAddress:   o.metricsAddr,
+		SecureServing: o.secureMetrics,
+		CertDir:       o.metricsCertDir,
+		TLSOpts:       tlsOpts,
+	}
+	if o.secureMetrics {
+		metricsOpts.FilterProvider = filters.WithAuthenticationAndAuthorization
+	}
+	return ctrl.NewManager(ctrl.GetConfigOrDie(), ctrl.Options{
+		Scheme:                        scheme,
+		Metrics:                       metricsOpts,
+		WebhookServer:                 webhook.NewServer(webhook.Options{Port: o.webhookPort, CertDir: o.webhookCertDir, TLSOpts: tlsOpts}),
+		HealthProbeBindAddress:        o.probeAddr,
+		LeaderElection:                o.leaderElect,
+		LeaderElectionID:              leaderElectionID,
+		LeaderElectionReleaseOnCancel: true,
+		LeaseDuration:                 &o.leaseDuration,
+		RenewDeadline:                 &o.renewDeadline,
+		RetryPeriod:                   &o.retryPeriod,
+	})
+}
+
+func setupReconcilers(mgr ctrl.Manager) error {
+	return (&controllers.StatefulSingletonReconciler{
+		Client:   mgr.GetClient(),
+		Recorder: mgr.GetEventRecorder("statefulsingleton-controller"),
+	}).SetupWithManager(mgr)
+}
+
+func setupChecks(mgr ctrl.Manager) error {
+	if err := mgr.AddHealthzCheck("healthz", healthz.Ping); err != nil {
+		return err
+	}
+	return mgr.AddReadyzCheck("readyz", healthz.Ping)
+}
+
+func exit(err error, msg string) {
+	setupLog.Error(err, msg)
+	os.Exit(1)
+}

@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Runs the e2e suite against the local cluster: starts the cluster when it is not up (and
+# stops it again afterwards, unless KEEP_CLUSTER=1), builds the operator's image and imports
+# it, deploys the operator with kustomize, and runs test/e2e inside the cluster's network
+# namespace, where the cluster's addresses are reachable.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+# shellcheck source=hack/env.sh
+source hack/env.sh
+
+KUSTOMIZE=${KUSTOMIZE:-bin/kustomize}
+PATH="$(hack/build-kube.sh | tail -n1):$PATH"
+E2E_TIMEOUT=${E2E_TIMEOUT:-30m}
+
+started=false
+if ! hack/cluster.sh status >/dev/null 2>&1; then
+	hack/cluster.sh up
+	started=true
+fi
+cleanup() {
+	local rc=$?
+	if ((rc != 0)); then
+		echo "==> e2e failed; the operator's last logs:" >&2
+		hack/cluster.sh exec -- kubectl -n singleton-operator-system logs deploy/singleton-operator-controller-manager \
+			--tail=60 >&2 2>/dev/null || true
+	fi
+	if $started && [[ -z ${KEEP_CLUSTER:-} ]]; then
+		hack/cluster.sh down
+	fi
+	exit "$rc"
+}
+trap cleanup EXIT
+
+echo "==> building the operator's image" >&2
+image=$(hack/operator-image.sh)
+hack/cluster.sh load-image "$SINGLETON_CACHE/images/operator.tar"
+
+echo "==> deploying $image with config/default" >&2
+overlay="$CLUSTER_DIR/e2e-overlay"
+mkdir -p "$overlay"
+cat >"$overlay/kustomization.yaml" <<YAML
+resources:
+- $PWD/config/default
+images:
+- name: controller
+  newName: ${image%:*}
+  newTag: ${image##*:}
+YAML
+"$KUSTOMIZE" build --load-restrictor LoadRestrictionsNone "$overlay" |
+	hack/cluster.sh exec -- kubectl apply --server-side --force-conflicts -f - >&2
+hack/cluster.sh exec -- kubectl -n singleton-operator-system rollout status \
+	deploy/singleton-operator-controller-manager --timeout=180s >&2
+
+echo "==> running test/e2e" >&2
+# Compile outside the namespace, where the module proxy is reachable; run inside it.
+go test -tags e2e -c -o /dev/null ./test/e2e
+hack/cluster.sh exec -- env E2E_OPERATOR_IMAGE="$image" \
+	go test -tags e2e -count=1 -timeout "$E2E_TIMEOUT" -v ./test/e2e -args -ginkgo.v

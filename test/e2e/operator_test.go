@@ -1,0 +1,59 @@
+//go:build e2e
+
+package e2e
+
+import (
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	ssv1 "github.com/singleton-operator/singleton-operator/api/v1"
+)
+
+var _ = Describe("The operator in the local cluster", func() {
+	It("runs as a real pod from the locally built image", func(ctx SpecContext) {
+		pods := &corev1.PodList{}
+		Expect(k8s.List(ctx, pods, client.InNamespace(operatorNamespace),
+			client.MatchingLabels{"control-plane": "controller-manager"})).To(Succeed())
+		Expect(pods.Items).NotTo(BeEmpty())
+
+		pod := pods.Items[0]
+		Expect(pod.Spec.Containers[0].Image).To(Equal(operatorImage))
+		Expect(pod.Status.ContainerStatuses).To(ContainElement(SatisfyAll(
+			HaveField("Name", "manager"),
+			HaveField("Ready", true),
+			HaveField("State.Running", Not(BeNil())),
+		)), "the manager container runs and passes its readiness probe")
+	})
+
+	It("watches real pods of a Deployment that a StatefulSingleton selects", func(ctx SpecContext) {
+		ns := newRestrictedNamespace(ctx)
+		Expect(k8s.Create(ctx, deployment(ns, "db",
+			restrictedContainer("app", "sh", "-c", "echo started; exec sleep 3600")))).To(Succeed())
+		ss := &ssv1.StatefulSingleton{
+			ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "db"},
+			Spec:       ssv1.StatefulSingletonSpec{Selector: metav1.LabelSelector{MatchLabels: map[string]string{"app": "db"}}},
+		}
+		Expect(k8s.Create(ctx, ss)).To(Succeed())
+
+		By("waiting for the Deployment's pod to run its container")
+		Eventually(func(g Gomega) {
+			pods := &corev1.PodList{}
+			g.Expect(k8s.List(ctx, pods, client.InNamespace(ns), client.MatchingLabels{"app": "db"})).To(Succeed())
+			g.Expect(pods.Items).To(HaveLen(1))
+			g.Expect(pods.Items[0].Status.ContainerStatuses).To(ConsistOf(HaveField("State.Running", Not(BeNil()))))
+		}).WithContext(ctx).Should(Succeed())
+
+		By("waiting for the StatefulSingleton to report it")
+		Eventually(func(g Gomega) {
+			got := &ssv1.StatefulSingleton{}
+			g.Expect(k8s.Get(ctx, client.ObjectKeyFromObject(ss), got)).To(Succeed())
+			ready := meta.FindStatusCondition(got.Status.Conditions, ssv1.ConditionReady)
+			g.Expect(ready).NotTo(BeNil())
+			g.Expect(ready.Message).To(ContainSubstring("matches 1 pod"))
+		}).WithContext(ctx).Should(Succeed())
+	})
+})

@@ -351,6 +351,8 @@ ensure_netns() {
   if ! netns_exists; then
     log "creating network namespace ${CLUSTER_NETNS}"
     [[ -e "${NETNS_PATH}" ]] && ip netns delete "${CLUSTER_NETNS}" 2>/dev/null
+    # `ip netns add` creates /run/netns and mounts it onto itself; `down` undoes both.
+    [[ -d /run/netns ]] || touch "${CREATED_MARKERS}/run-netns"
     ip netns add "${CLUSTER_NETNS}"
   fi
   in_netns ip link set lo up
@@ -918,13 +920,13 @@ container_pids() {
 # PIDs of the containerd shims serving our containerd (they name its socket in their arguments).
 shim_pids() {
   local f pid
-  for f in /proc/[0-9]*/cmdline; do
+  while IFS= read -r f; do
     pid="${f#/proc/}"
     pid="${pid%/cmdline}"
-    if tr '\0' ' ' <"${f}" 2>/dev/null | grep -q -- "containerd-shim.* -address ${CONTAINERD_SOCK} "; then
+    if { tr '\0' ' ' <"${f}"; } 2>/dev/null | grep -q -- "containerd-shim.* -address ${CONTAINERD_SOCK} "; then
       echo "${pid}"
     fi
-  done
+  done < <(grep -laF -- "${CONTAINERD_SOCK}" /proc/[0-9]*/cmdline 2>/dev/null)
 }
 
 remove_containers() {
@@ -993,9 +995,15 @@ cmd_down() {
     ip netns delete "${CLUSTER_NETNS}" 2>/dev/null || { umount "${NETNS_PATH}" 2>/dev/null; rm -f "${NETNS_PATH}"; }
   fi
   # `ip netns add` mounted /run/netns onto itself; undo that when no namespace is left.
-  if [[ -d /run/netns && -z "$(ls -A /run/netns 2>/dev/null)" ]] && mountpoint -q /run/netns; then
-    umount /run/netns 2>/dev/null || true
+  if [[ -d /run/netns && -z "$(ls -A /run/netns 2>/dev/null)" ]]; then
+    if mountpoint -q /run/netns; then
+      umount /run/netns 2>/dev/null || true
+    fi
+    if [[ -f "${CREATED_MARKERS}/run-netns" ]]; then
+      rmdir /run/netns 2>/dev/null || true
+    fi
   fi
+  rm -f "${CREATED_MARKERS}/run-netns"
   remove_cgroups
   restore_sysctls
 

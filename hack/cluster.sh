@@ -1071,8 +1071,12 @@ cmd_exec() {
   (($# > 0)) || die "usage: $0 exec -- CMD [ARG...]"
   need_root
   netns_exists || die "namespace ${CLUSTER_NETNS} does not exist: run hack/cluster.sh up"
+  # No proxy of the caller's environment can be reached from inside the namespace.
+  local no_proxy="127.0.0.1,localhost,${NODE_IP},${SERVICE_CIDR},${CLUSTER_CIDR},.svc,.cluster.local"
+  no_proxy="${no_proxy}${NO_PROXY:+,${NO_PROXY}}"
   exec nsenter --net="${NETNS_PATH}" -- \
-    env KUBECONFIG="${ADMIN_KUBECONFIG}" PATH="$(kube_bin_dir):${PATH}" "$@"
+    env KUBECONFIG="${ADMIN_KUBECONFIG}" PATH="$(kube_bin_dir):${PATH}" \
+    NO_PROXY="${no_proxy}" no_proxy="${no_proxy}" "$@"
 }
 
 usage() {

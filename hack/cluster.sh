@@ -74,8 +74,11 @@ CNI_CONF_DIR="${CLUSTER_DIR}/cni/net.d"
 CNI_IPAM_DIR="${CLUSTER_DIR}/cni/ipam"
 ADMIN_KUBECONFIG="${CLUSTER_DIR}/admin.kubeconfig"
 SAVED_SYSCTLS="${CLUSTER_DIR}/saved-sysctls"
-# Written by `up` when it creates /var/log/containers, so that `down` removes it again.
+# Markers of what `up` created outside its own directories, so that `down` removes it again.
 CREATED_MARKERS="${CLUSTER_DIR}/created"
+# Directories at fixed paths the kubelet writes to whatever its flags say: links to container
+# logs, and the device plugin socket and checkpoint. Parents before children.
+KUBELET_FIXED_DIRS=(/var/log/containers /var/lib/kubelet /var/lib/kubelet/device-plugins)
 
 IMAGES_DIR="${SINGLETON_CACHE}/images"
 PAUSE_IMAGE="localhost/pause:1.0"
@@ -809,6 +812,44 @@ restore_sysctls() {
   rm -f "${SAVED_SYSCTLS}"
 }
 
+# --- fixed paths of the kubelet --------------------------------------------------------------
+
+# marker_name PATH: the name of the marker file recording that `up` created PATH.
+marker_name() {
+  local m="${1#/}"
+  echo "${CREATED_MARKERS}/${m//\//-}"
+}
+
+mark_fixed_dirs() {
+  local d
+  mkdir -p "${CREATED_MARKERS}"
+  for d in "${KUBELET_FIXED_DIRS[@]}"; do
+    if [[ ! -e "${d}" ]]; then
+      touch "$(marker_name "${d}")"
+    fi
+  done
+}
+
+# remove_fixed_dirs: what the kubelet left at its fixed paths, and those of the directories
+# that `up` found missing.
+remove_fixed_dirs() {
+  local i d
+  if [[ -d /var/log/containers ]]; then
+    find /var/log/containers -maxdepth 1 -type l -lname "${POD_LOGS_DIR}/*" -delete 2>/dev/null || true
+  fi
+  rm -f /var/lib/kubelet/device-plugins/kubelet.sock \
+    /var/lib/kubelet/device-plugins/kubelet_internal_checkpoint
+  for ((i = ${#KUBELET_FIXED_DIRS[@]} - 1; i >= 0; i--)); do
+    d="${KUBELET_FIXED_DIRS[$i]}"
+    if [[ -f "$(marker_name "${d}")" ]]; then
+      if [[ -e "${d}" ]] && ! rmdir "${d}" 2>/dev/null; then
+        log "WARNING: ${d} is not empty, left in place"
+      fi
+      rm -f "$(marker_name "${d}")"
+    fi
+  done
+}
+
 # --- up ---------------------------------------------------------------------------------------
 
 print_usage() {
@@ -853,11 +894,7 @@ cmd_up() {
   ensure_netns
   write_configs
   save_sysctls
-  if [[ ! -d /var/log/containers ]]; then
-    # The kubelet links container logs there (a fixed path); `down` removes the dir again.
-    mkdir -p /var/log/containers
-    touch "${CREATED_MARKERS}/var-log-containers"
-  fi
+  mark_fixed_dirs
 
   start_containerd
   start_etcd
@@ -1012,14 +1049,7 @@ cmd_down() {
     "${CONTAINERD_ROOT}/io.containerd.grpc.v1.cri/sandboxes" \
     "${CONTAINERD_ROOT}/io.containerd.grpc.v1.cri/containers" \
     "${PKI_DIR}/generated" "${PID_DIR}"
-  # Links the kubelet made to our pod logs.
-  if [[ -d /var/log/containers ]]; then
-    find /var/log/containers -maxdepth 1 -type l -lname "${POD_LOGS_DIR}/*" -delete 2>/dev/null || true
-    if [[ -f "${CREATED_MARKERS}/var-log-containers" ]]; then
-      rmdir /var/log/containers 2>/dev/null || true
-    fi
-  fi
-  rm -f "${CREATED_MARKERS}/var-log-containers"
+  remove_fixed_dirs
   # Results go-cni cached for our network (libcni's fixed cache dir).
   rm -f /var/lib/cni/results/"${CNI_NETWORK}"-* 2>/dev/null || true
   log "down"

@@ -32,7 +32,8 @@
 # containerd image store, so the next `up` is quick; it deletes everything else.
 #
 # Environment: CLUSTER_WAIT_TIMEOUT (seconds, default 90) bounds every wait of `up`;
-# CLUSTER_STOP_TIMEOUT (seconds, default 15) is how long `down` waits after SIGTERM.
+# CLUSTER_STOP_TIMEOUT (seconds, default 15) is how long `down` waits after SIGTERM;
+# CLUSTER_POD_GRACE (seconds, default 2) is the grace period `down` deletes pods with.
 set -euo pipefail
 
 HACK_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -76,9 +77,14 @@ ADMIN_KUBECONFIG="${CLUSTER_DIR}/admin.kubeconfig"
 SAVED_SYSCTLS="${CLUSTER_DIR}/saved-sysctls"
 # Markers of what `up` created outside its own directories, so that `down` removes it again.
 CREATED_MARKERS="${CLUSTER_DIR}/created"
-# Directories at fixed paths the kubelet writes to whatever its flags say: links to container
-# logs, and the device plugin socket and checkpoint. Parents before children.
-KUBELET_FIXED_DIRS=(/var/log/containers /var/lib/kubelet /var/lib/kubelet/device-plugins)
+# Directories at fixed paths that the kubelet and containerd 1.6 write to whatever their
+# configuration says (parents before children): the kubelet's links to container logs and its
+# device plugin socket and checkpoint; libcni's cache of CNI results; the shims' sockets
+# (/run/containerd/s/<sha256 of our socket, namespace and id>: a compile-time constant of
+# containerd 1.6, the only thing of ours under /run/containerd). `down` removes our files there,
+# and the directories that `up` found missing.
+FIXED_DIRS=(/var/log/containers /var/lib/kubelet /var/lib/kubelet/device-plugins
+  /var/lib/cni /var/lib/cni/results /run/containerd /run/containerd/s)
 
 IMAGES_DIR="${SINGLETON_CACHE}/images"
 PAUSE_IMAGE="localhost/pause:1.0"
@@ -92,6 +98,10 @@ IMPORT_LABEL="io.singleton-operator/tarball-sha256"
 
 WAIT_TIMEOUT="${CLUSTER_WAIT_TIMEOUT:-90}"
 STOP_TIMEOUT="${CLUSTER_STOP_TIMEOUT:-15}"
+# The grace period `down` gives the pods it deletes.
+POD_GRACE="${CLUSTER_POD_GRACE:-2}"
+# IDs of the containers and sandboxes `down` found (for the files named after them).
+SANDBOX_IDS=()
 
 # Start order; `down` stops in the reverse order.
 COMPONENTS=(containerd etcd kube-apiserver kube-controller-manager kube-scheduler kubelet kube-proxy)
@@ -193,31 +203,69 @@ start_daemon() {
   log "started ${name} (pid ${pid}, log ${logf})"
 }
 
-# stop_pid PID LABEL: SIGTERM, then SIGKILL after STOP_TIMEOUT seconds.
-stop_pid() {
-  local pid="$1" label="$2" started i
-  started="$(start_time "${pid}")" || return 0
-  kill -TERM "${pid}" 2>/dev/null || return 0
-  for ((i = 0; i < STOP_TIMEOUT * 10; i++)); do
-    [[ "$(start_time "${pid}" 2>/dev/null)" == "${started}" ]] || return 0
-    sleep 0.1
-  done
-  log "${label} (pid ${pid}) did not stop within ${STOP_TIMEOUT}s of SIGTERM: SIGKILL"
-  kill -KILL "${pid}" 2>/dev/null || true
-  for ((i = 0; i < 50; i++)); do
-    [[ "$(start_time "${pid}" 2>/dev/null)" == "${started}" ]] || return 0
-    sleep 0.1
-  done
-  log "WARNING: ${label} (pid ${pid}) survived SIGKILL"
+# alive PID STARTTIME: PID is still the process that started at STARTTIME, and not a zombie.
+alive() {
+  local stat
+  stat="$(cat "/proc/$1/stat" 2>/dev/null)" || return 1
+  stat="${stat##*) }"
+  [[ "${stat:0:1}" != Z && "$(start_time "$1" 2>/dev/null)" == "$2" ]]
 }
 
-stop_daemon() {
-  local name="$1" pid
-  if pid="$(pid_of "${name}")"; then
-    log "stopping ${name} (pid ${pid})"
-    stop_pid "${pid}" "${name}"
+# stop_pids LABEL:PID...: SIGTERM to all at once, then SIGKILL to those still running after
+# STOP_TIMEOUT seconds.
+stop_pids() {
+  local item pid label started i left
+  local -a pids=() labels=() starts=()
+  for item in "$@"; do
+    label="${item%:*}"
+    pid="${item##*:}"
+    started="$(start_time "${pid}")" || continue
+    kill -TERM "${pid}" 2>/dev/null || continue
+    pids+=("${pid}")
+    labels+=("${label}")
+    starts+=("${started}")
+  done
+  for ((i = 0; i <= STOP_TIMEOUT * 10; i++)); do
+    left=0
+    for ((item = 0; item < ${#pids[@]}; item++)); do
+      alive "${pids[$item]}" "${starts[$item]}" && left=1
+    done
+    ((left == 0)) && return 0
+    ((i < STOP_TIMEOUT * 10)) && sleep 0.1
+  done
+  for ((item = 0; item < ${#pids[@]}; item++)); do
+    if alive "${pids[$item]}" "${starts[$item]}"; then
+      log "${labels[$item]} (pid ${pids[$item]}) did not stop within ${STOP_TIMEOUT}s of SIGTERM: SIGKILL"
+      kill -KILL "${pids[$item]}" 2>/dev/null || true
+    fi
+  done
+  for ((i = 0; i < 50; i++)); do
+    left=0
+    for ((item = 0; item < ${#pids[@]}; item++)); do
+      alive "${pids[$item]}" "${starts[$item]}" && left=1
+    done
+    ((left == 0)) && return 0
+    sleep 0.1
+  done
+  log "WARNING: some processes survived SIGKILL: ${pids[*]}"
+}
+
+# stop_daemons NAME...: stop the recorded processes of these components, in parallel.
+stop_daemons() {
+  local name pid items=() names=()
+  for name in "$@"; do
+    if pid="$(pid_of "${name}")"; then
+      items+=("${name}:${pid}")
+      names+=("${name} (pid ${pid})")
+    fi
+  done
+  if ((${#items[@]} > 0)); then
+    log "stopping ${names[*]}"
+    stop_pids "${items[@]}"
   fi
-  rm -f "${PID_DIR}/${name}.pid"
+  for name in "$@"; do
+    rm -f "${PID_DIR}/${name}.pid"
+  done
 }
 
 log_tail() {
@@ -257,17 +305,25 @@ tcp_open() {
 
 # The inputs of the certificates; when they change, every certificate is made again.
 pki_fingerprint() {
-  echo "v1 ${NODE_NAME} ${NODE_IP} ${KUBERNETES_SERVICE_IP}"
+  echo "v2 ${NODE_NAME} ${NODE_IP} ${KUBERNETES_SERVICE_IP}"
 }
 
-# issue NAME SUBJECT EXTENSIONS: a key and a certificate signed by the cluster CA.
+# new_ca NAME CN: a self-signed CA.
+new_ca() {
+  openssl ecparam -name prime256v1 -genkey -noout -out "${PKI_DIR}/$1.key" 2>/dev/null
+  openssl req -x509 -new -key "${PKI_DIR}/$1.key" -subj "/CN=$2" -days 3650 \
+    -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign,digitalSignature" \
+    -out "${PKI_DIR}/$1.crt" 2>/dev/null
+}
+
+# issue NAME SUBJECT EXTENSIONS [CA]: a key and a certificate signed by CA (default: ca).
 issue() {
-  local name="$1" subject="$2" ext="$3"
+  local name="$1" subject="$2" ext="$3" ca="${4:-ca}"
   openssl ecparam -name prime256v1 -genkey -noout -out "${PKI_DIR}/${name}.key" 2>/dev/null
   openssl req -new -key "${PKI_DIR}/${name}.key" -subj "${subject}" \
     -out "${PKI_DIR}/${name}.csr" 2>/dev/null
   printf '%s\n' "${ext}" >"${PKI_DIR}/${name}.ext"
-  openssl x509 -req -in "${PKI_DIR}/${name}.csr" -CA "${PKI_DIR}/ca.crt" -CAkey "${PKI_DIR}/ca.key" \
+  openssl x509 -req -in "${PKI_DIR}/${name}.csr" -CA "${PKI_DIR}/${ca}.crt" -CAkey "${PKI_DIR}/${ca}.key" \
     -set_serial "0x$(openssl rand -hex 16)" -days 3650 -extfile "${PKI_DIR}/${name}.ext" \
     -out "${PKI_DIR}/${name}.crt" 2>/dev/null
   rm -f "${PKI_DIR}/${name}.csr" "${PKI_DIR}/${name}.ext"
@@ -289,10 +345,10 @@ ensure_pki() {
   rm -rf "${PKI_DIR}"
   mkdir -p "${PKI_DIR}"
   chmod 0700 "${PKI_DIR}"
-  openssl ecparam -name prime256v1 -genkey -noout -out "${PKI_DIR}/ca.key" 2>/dev/null
-  openssl req -x509 -new -key "${PKI_DIR}/ca.key" -subj "/CN=singleton-operator-local-ca" -days 3650 \
-    -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign,digitalSignature" \
-    -out "${PKI_DIR}/ca.crt" 2>/dev/null
+  new_ca ca singleton-operator-local-ca
+  # The aggregation layer (requestheader authentication of aggregated API servers).
+  new_ca front-proxy-ca singleton-operator-local-front-proxy-ca
+  issue front-proxy-client "/CN=front-proxy-client" "$(client_ext)" front-proxy-ca
   issue apiserver "/CN=kube-apiserver" "$(server_ext "IP:127.0.0.1,IP:${NODE_IP},IP:${KUBERNETES_SERVICE_IP},DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,DNS:kubernetes.default.svc.cluster.local")"
   issue kubelet-serving "/CN=${NODE_NAME}" "$(server_ext "IP:127.0.0.1,IP:${NODE_IP},DNS:${NODE_NAME},DNS:localhost")"
   issue admin "/O=system:masters/CN=kubernetes-admin" "$(client_ext)"
@@ -698,6 +754,13 @@ start_apiserver() {
     --authorization-mode=Node,RBAC \
     --enable-admission-plugins=NodeRestriction \
     --allow-privileged=true \
+    --requestheader-client-ca-file="${PKI_DIR}/front-proxy-ca.crt" \
+    --requestheader-allowed-names=front-proxy-client \
+    --requestheader-username-headers=X-Remote-User \
+    --requestheader-group-headers=X-Remote-Group \
+    --requestheader-extra-headers-prefix=X-Remote-Extra- \
+    --proxy-client-cert-file="${PKI_DIR}/front-proxy-client.crt" \
+    --proxy-client-key-file="${PKI_DIR}/front-proxy-client.key" \
     --cert-dir="${PKI_DIR}/generated" \
     --profiling=false
 }
@@ -718,6 +781,7 @@ start_controller_manager() {
     --cluster-signing-cert-file="${PKI_DIR}/ca.crt" \
     --cluster-signing-key-file="${PKI_DIR}/ca.key" \
     --cluster-name=singleton-local \
+    --flex-volume-plugin-dir="${CLUSTER_DIR}/controller-manager/volume-plugins" \
     --service-cluster-ip-range="${SERVICE_CIDR}" \
     --profiling=false
 }
@@ -812,7 +876,7 @@ restore_sysctls() {
   rm -f "${SAVED_SYSCTLS}"
 }
 
-# --- fixed paths of the kubelet --------------------------------------------------------------
+# --- fixed paths of the kubelet and containerd -----------------------------------------------
 
 # marker_name PATH: the name of the marker file recording that `up` created PATH.
 marker_name() {
@@ -823,24 +887,34 @@ marker_name() {
 mark_fixed_dirs() {
   local d
   mkdir -p "${CREATED_MARKERS}"
-  for d in "${KUBELET_FIXED_DIRS[@]}"; do
+  for d in "${FIXED_DIRS[@]}"; do
     if [[ ! -e "${d}" ]]; then
       touch "$(marker_name "${d}")"
     fi
   done
 }
 
-# remove_fixed_dirs: what the kubelet left at its fixed paths, and those of the directories
-# that `up` found missing.
+# remove_fixed_dirs: what the kubelet, libcni and the shims left at their fixed paths, and
+# those of the directories that `up` found missing.
 remove_fixed_dirs() {
-  local i d
+  local i d id f
+  # Sandboxes whose CNI results are cached, in case containerd was gone before it could list them.
+  for f in /var/lib/cni/results/"${CNI_NETWORK}"-*; do
+    [[ -e "${f}" ]] || continue
+    id="${f#/var/lib/cni/results/"${CNI_NETWORK}"-}"
+    SANDBOX_IDS+=("${id%-*}")
+  done
+  for id in "${SANDBOX_IDS[@]}"; do
+    rm -f "/var/lib/cni/results/${CNI_NETWORK}-${id}-eth0" "/var/lib/cni/results/cni-loopback-${id}-lo" \
+      "/run/containerd/s/$(printf '%s' "${CONTAINERD_SOCK}/k8s.io/${id}" | sha256sum | cut -d' ' -f1)"
+  done
   if [[ -d /var/log/containers ]]; then
     find /var/log/containers -maxdepth 1 -type l -lname "${POD_LOGS_DIR}/*" -delete 2>/dev/null || true
   fi
   rm -f /var/lib/kubelet/device-plugins/kubelet.sock \
     /var/lib/kubelet/device-plugins/kubelet_internal_checkpoint
-  for ((i = ${#KUBELET_FIXED_DIRS[@]} - 1; i >= 0; i--)); do
-    d="${KUBELET_FIXED_DIRS[$i]}"
+  for ((i = ${#FIXED_DIRS[@]} - 1; i >= 0; i--)); do
+    d="${FIXED_DIRS[$i]}"
     if [[ -f "$(marker_name "${d}")" ]]; then
       if [[ -e "${d}" ]] && ! rmdir "${d}" 2>/dev/null; then
         log "WARNING: ${d} is not empty, left in place"
@@ -966,9 +1040,34 @@ shim_pids() {
   done < <(grep -laF -- "${CONTAINERD_SOCK}" /proc/[0-9]*/cmdline 2>/dev/null)
 }
 
+# drain_pods: with the controllers stopped (nothing recreates pods), delete every pod and let
+# the kubelet stop them, so that their sandboxes are torn down the normal way (CNI DEL, shim
+# exit). Bounded by STOP_TIMEOUT; what is left is stopped by remove_containers.
+drain_pods() {
+  local deadline
+  is_running kubelet && containerd_ready && apiserver_ready || return 0
+  [[ -n "$(ctr_k8s tasks ls -q 2>/dev/null)" ]] || return 0
+  log "deleting all pods (grace period ${POD_GRACE}s) and waiting for the kubelet to stop them"
+  kubectl_admin delete pods --all --all-namespaces --grace-period="${POD_GRACE}" --wait=false \
+    >/dev/null 2>&1 || return 0
+  deadline=$((SECONDS + POD_GRACE + STOP_TIMEOUT))
+  while ((SECONDS < deadline)); do
+    if [[ -z "$(ctr_k8s tasks ls 2>/dev/null | awk 'NR > 1 && $3 == "RUNNING"')" ]] &&
+      ! compgen -G "/var/lib/cni/results/${CNI_NETWORK}-*" >/dev/null; then
+      return 0
+    fi
+    sleep 0.2
+  done
+  log "some pods still run after $((POD_GRACE + STOP_TIMEOUT))s: stopping their containers directly"
+}
+
+# remove_containers: stop (SIGTERM, then SIGKILL) and delete every container of the k8s.io
+# namespace of our containerd, and record the sandbox IDs (SANDBOX_IDS) for remove_fixed_dirs.
 remove_containers() {
   local ids=() id i left
   containerd_ready || return 0
+  mapfile -t ids < <(ctr_k8s containers ls -q 2>/dev/null)
+  SANDBOX_IDS+=("${ids[@]}")
   mapfile -t ids < <(ctr_k8s tasks ls -q 2>/dev/null)
   if ((${#ids[@]} > 0)); then
     log "stopping ${#ids[@]} containers"
@@ -1005,26 +1104,24 @@ remove_cgroups() {
 }
 
 cmd_down() {
-  local i c pid pids=()
+  local pids=()
   need_root
-  # Stop the node first, so that nothing restarts containers, then the control plane.
-  for ((i = ${#COMPONENTS[@]} - 1; i >= 0; i--)); do
-    c="${COMPONENTS[$i]}"
-    case "${c}" in
-      containerd | etcd | kube-apiserver) ;;
-      *) stop_daemon "${c}" ;;
-    esac
-  done
+  # Nothing may recreate or reschedule pods while the kubelet stops them; then the node goes,
+  # then whatever containers are left, then the control plane.
+  stop_daemons kube-controller-manager kube-scheduler
+  drain_pods
+  stop_daemons kube-proxy kubelet
   remove_containers
-  stop_daemon containerd
+  # The control plane is not needed any more (its data is deleted below). etcd last: the API
+  # server's shutdown waits for it.
+  stop_daemons containerd kube-apiserver
+  stop_daemons etcd
   mapfile -t pids < <(shim_pids)
-  for pid in "${pids[@]}"; do
-    log "stopping containerd shim (pid ${pid})"
-    stop_pid "${pid}" containerd-shim
-  done
+  if ((${#pids[@]} > 0)); then
+    log "stopping containerd shims (pids ${pids[*]})"
+    stop_pids "${pids[@]/#/containerd-shim:}"
+  fi
   remove_cgroups
-  stop_daemon kube-apiserver
-  stop_daemon etcd
 
   unmount_all "${CLUSTER_DIR}" "${RUN_DIR}"
   if [[ -e "${NETNS_PATH}" ]]; then
@@ -1048,10 +1145,8 @@ cmd_down() {
   rm -rf "${RUN_DIR}" "${ETCD_DIR}" "${KUBELET_DIR}" "${POD_LOGS_DIR}" "${CLUSTER_DIR}/cni" \
     "${CONTAINERD_ROOT}/io.containerd.grpc.v1.cri/sandboxes" \
     "${CONTAINERD_ROOT}/io.containerd.grpc.v1.cri/containers" \
-    "${PKI_DIR}/generated" "${PID_DIR}"
+    "${PKI_DIR}/generated" "${PID_DIR}" "${CLUSTER_DIR}/controller-manager"
   remove_fixed_dirs
-  # Results go-cni cached for our network (libcni's fixed cache dir).
-  rm -f /var/lib/cni/results/"${CNI_NETWORK}"-* 2>/dev/null || true
   log "down"
 }
 

@@ -6,7 +6,8 @@
 #   hack/tools.sh opm <version> <output>            github.com/operator-framework/operator-registry
 #
 # The module is fetched with `go mod download`, copied out of the read-only module cache into
-# $SINGLETON_CACHE/src/<name>-<version> (kept, so a rebuild reuses the Go build cache), and built
+# $SINGLETON_CACHE/tools-src/<name>-<version> (kept, so a rebuild reuses the Go build cache; not
+# $SINGLETON_CACHE/src, whose foreign entries hack/build-kube.sh removes), and built
 # inside the copy with the version ldflags of the project's own Makefile, so that
 # `<tool> version` prints the pinned version. The Makefile calls this; see its Tools section.
 set -euo pipefail
@@ -30,7 +31,7 @@ json_field() {
 fetch_copy() {
 	local module=$1 version=$2 name dir src
 	name="$(basename "${module}")-${version}"
-	dir="${SINGLETON_CACHE}/src/${name}"
+	dir="${SINGLETON_CACHE}/tools-src/${name}"
 	if [[ ! -f "${dir}/.complete" ]]; then
 		local info src
 		info="$(go mod download -json "${module}@${version}")"

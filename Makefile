@@ -46,7 +46,8 @@ SHELL = /usr/bin/env bash -o pipefail
 .SHELLFLAGS = -ec
 
 # The Kubernetes binaries hack/build-kube.sh builds (kubectl among them); `kubectl` from the
-# PATH when they are not built yet.
+# PATH when they are not built yet. The local cluster is reachable only inside its network
+# namespace: there, run `hack/cluster.sh exec -- make deploy` (and install, undeploy, ...).
 KUBE_BIN_DIR ?= $(shell hack/build-kube.sh --print-dir 2>/dev/null)
 KUBECTL ?= $(if $(wildcard $(KUBE_BIN_DIR)/kubectl),$(KUBE_BIN_DIR)/kubectl,kubectl)
 
@@ -117,7 +118,7 @@ test-integration: manifests generate ## Run the integration tests (test/integrat
 
 .PHONY: test-e2e
 test-e2e: manifests generate kustomize ## Run the end-to-end tests (hack/test-e2e.sh) on the local cluster.
-	KUSTOMIZE="$(KUSTOMIZE)" IMG="$(IMG)" IMAGE_TAR="$(IMAGE_TAR)" hack/test-e2e.sh
+	KUSTOMIZE="$(KUSTOMIZE)" hack/test-e2e.sh
 
 ##@ Build
 
@@ -126,8 +127,8 @@ build: manifests generate vet ## Build the manager binary into bin/manager.
 	go build -ldflags="$(GO_LDFLAGS)" -o bin/manager .
 
 .PHONY: run
-run: manifests generate kustomize ## Run the operator from your host against the configured cluster, or the local one (hack/run-local.sh).
-	KUSTOMIZE="$(KUSTOMIZE)" KUBECTL="$(KUBECTL)" hack/run-local.sh
+run: manifests generate ## Run the operator on this machine against the configured cluster, or the local one (hack/run-local.sh).
+	hack/run-local.sh
 
 # `image` needs no container engine: hack/imagetool writes an OCI image tarball holding the
 # static manager binary, which the local cluster imports.

@@ -19,7 +19,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
-	appsv1 "github.com/singleton-operator/singleton-operator/api/v1"
+	singletonv1 "github.com/singleton-operator/singleton-operator/api/v1"
 )
 
 // StatefulSingletonReconciler keeps the status of each StatefulSingleton true to the pods it
@@ -41,7 +41,7 @@ type StatefulSingletonReconciler struct {
 func (r *StatefulSingletonReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
 	log := ctrl.LoggerFrom(ctx)
 
-	ss := &appsv1.StatefulSingleton{}
+	ss := &singletonv1.StatefulSingleton{}
 	if err := r.Get(ctx, req.NamespacedName, ss); err != nil {
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
@@ -64,13 +64,16 @@ func (r *StatefulSingletonReconciler) Reconcile(ctx context.Context, req ctrl.Re
 }
 
 // selectedPods lists the pods in the StatefulSingleton's namespace that its selector matches.
-func (r *StatefulSingletonReconciler) selectedPods(ctx context.Context, ss *appsv1.StatefulSingleton) ([]corev1.Pod, error) {
+func (r *StatefulSingletonReconciler) selectedPods(
+	ctx context.Context, ss *singletonv1.StatefulSingleton,
+) ([]corev1.Pod, error) {
 	selector, err := metav1.LabelSelectorAsSelector(&ss.Spec.Selector)
 	if err != nil {
 		return nil, fmt.Errorf("parsing the selector of %s: %w", klog.KObj(ss), err)
 	}
 	list := &corev1.PodList{}
-	if err := r.List(ctx, list, client.InNamespace(ss.Namespace), client.MatchingLabelsSelector{Selector: selector}); err != nil {
+	inScope := []client.ListOption{client.InNamespace(ss.Namespace), client.MatchingLabelsSelector{Selector: selector}}
+	if err := r.List(ctx, list, inScope...); err != nil {
 		return nil, fmt.Errorf("listing pods for %s: %w", klog.KObj(ss), err)
 	}
 	return list.Items, nil
@@ -87,7 +90,7 @@ func (r *StatefulSingletonReconciler) now() time.Time {
 // and of any pod that one of them selects.
 func (r *StatefulSingletonReconciler) SetupWithManager(mgr ctrl.Manager) error {
 	return ctrl.NewControllerManagedBy(mgr).
-		For(&appsv1.StatefulSingleton{}).
+		For(&singletonv1.StatefulSingleton{}).
 		Watches(&corev1.Pod{}, handler.EnqueueRequestsFromMapFunc(r.singletonsSelecting)).
 		Named("statefulsingleton").
 		Complete(r)
@@ -96,7 +99,7 @@ func (r *StatefulSingletonReconciler) SetupWithManager(mgr ctrl.Manager) error {
 // singletonsSelecting maps a pod to the StatefulSingletons in its namespace whose selector
 // matches it.
 func (r *StatefulSingletonReconciler) singletonsSelecting(ctx context.Context, obj client.Object) []reconcile.Request {
-	list := &appsv1.StatefulSingletonList{}
+	list := &singletonv1.StatefulSingletonList{}
 	if err := r.List(ctx, list, client.InNamespace(obj.GetNamespace())); err != nil {
 		ctrl.LoggerFrom(ctx).Error(err, "Listing StatefulSingletons for a pod", "pod", klog.KObj(obj))
 		return nil

@@ -9,7 +9,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
-	appsv1 "github.com/singleton-operator/singleton-operator/api/v1"
+	singletonv1 "github.com/singleton-operator/singleton-operator/api/v1"
 )
 
 func TestDecideStatus(t *testing.T) {
@@ -21,55 +21,55 @@ func TestDecideStatus(t *testing.T) {
 		name          string
 		pods          []corev1.Pod
 		oldConditions []metav1.Condition
-		wantPhase     appsv1.Phase
+		wantPhase     singletonv1.Phase
 		wantReady     metav1.ConditionStatus
 		wantReason    string
 		wantSince     metav1.Time
 	}{
 		{
 			name:       "no pod selected",
-			wantPhase:  appsv1.PhasePending,
+			wantPhase:  singletonv1.PhasePending,
 			wantReady:  metav1.ConditionFalse,
-			wantReason: appsv1.ReasonNoPods,
+			wantReason: singletonv1.ReasonNoPods,
 			wantSince:  now,
 		},
 		{
 			name: "unchanged condition status keeps its transition time",
 			oldConditions: []metav1.Condition{{
-				Type: appsv1.ConditionReady, Status: metav1.ConditionFalse, Reason: appsv1.ReasonNoPods,
+				Type: singletonv1.ConditionReady, Status: metav1.ConditionFalse, Reason: singletonv1.ReasonNoPods,
 				LastTransitionTime: earlier,
 			}},
-			wantPhase:  appsv1.PhasePending,
+			wantPhase:  singletonv1.PhasePending,
 			wantReady:  metav1.ConditionFalse,
-			wantReason: appsv1.ReasonNoPods,
+			wantReason: singletonv1.ReasonNoPods,
 			wantSince:  earlier,
 		},
 		{
 			name: "a selected pod moves Ready to Unknown and stamps the change",
 			pods: []corev1.Pod{pod},
 			oldConditions: []metav1.Condition{{
-				Type: appsv1.ConditionReady, Status: metav1.ConditionFalse, Reason: appsv1.ReasonNoPods,
+				Type: singletonv1.ConditionReady, Status: metav1.ConditionFalse, Reason: singletonv1.ReasonNoPods,
 				LastTransitionTime: earlier,
 			}},
-			wantPhase:  appsv1.PhasePending,
+			wantPhase:  singletonv1.PhasePending,
 			wantReady:  metav1.ConditionUnknown,
-			wantReason: appsv1.ReasonReconciling,
+			wantReason: singletonv1.ReasonReconciling,
 			wantSince:  now,
 		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			g := NewWithT(t)
-			ss := &appsv1.StatefulSingleton{
+			ss := &singletonv1.StatefulSingleton{
 				ObjectMeta: metav1.ObjectMeta{Name: "db", Generation: 3},
-				Status:     appsv1.StatefulSingletonStatus{Conditions: tt.oldConditions},
+				Status:     singletonv1.StatefulSingletonStatus{Conditions: tt.oldConditions},
 			}
 
 			got := decideStatus(ss, tt.pods, now)
 
 			g.Expect(got.ObservedGeneration).To(Equal(int64(3)))
 			g.Expect(got.Phase).To(Equal(tt.wantPhase))
-			ready := meta.FindStatusCondition(got.Conditions, appsv1.ConditionReady)
+			ready := meta.FindStatusCondition(got.Conditions, singletonv1.ConditionReady)
 			g.Expect(ready).NotTo(BeNil())
 			g.Expect(ready.Status).To(Equal(tt.wantReady))
 			g.Expect(ready.Reason).To(Equal(tt.wantReason))
@@ -96,7 +96,7 @@ func TestSelects(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			ss := &appsv1.StatefulSingleton{Spec: appsv1.StatefulSingletonSpec{Selector: tt.selector}}
+			ss := &singletonv1.StatefulSingleton{Spec: singletonv1.StatefulSingletonSpec{Selector: tt.selector}}
 			NewWithT(t).Expect(selects(ss, tt.labels)).To(Equal(tt.want))
 		})
 	}

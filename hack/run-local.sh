@@ -49,6 +49,7 @@ in_cluster bin/manager --metrics-bind-address="$metrics_addr" --health-probe-bin
 operator_pid=$!
 
 echo "==> applying the samples" >&2
+in_cluster kubectl apply --server-side -k config/samples/workload >&2
 in_cluster kubectl apply --server-side -k config/samples >&2
 in_cluster kubectl wait --for=jsonpath='{.status.phase}' statefulsingletons --all --timeout=60s >&2
 in_cluster kubectl wait --for=condition=Available deployments --all --timeout=120s >&2

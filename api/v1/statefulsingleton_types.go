@@ -188,7 +188,3 @@ type StatefulSingletonList struct {
 	metav1.ListMeta `json:"metadata,omitempty"`
 	Items           []StatefulSingleton `json:"items"`
 }
-
-func init() {
-	SchemeBuilder.Register(&StatefulSingleton{}, &StatefulSingletonList{})
-}

@@ -6,13 +6,13 @@ import (
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 
-	appsv1 "github.com/singleton-operator/singleton-operator/api/v1"
+	singletonv1 "github.com/singleton-operator/singleton-operator/api/v1"
 )
 
 // New returns a scheme with the built-in Kubernetes types and the operator's own API.
 func New() *runtime.Scheme {
 	s := runtime.NewScheme()
 	utilruntime.Must(clientgoscheme.AddToScheme(s))
-	utilruntime.Must(appsv1.AddToScheme(s))
+	utilruntime.Must(singletonv1.AddToScheme(s))
 	return s
 }

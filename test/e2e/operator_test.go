@@ -10,7 +10,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
-	ssv1 "github.com/singleton-operator/singleton-operator/api/v1"
+	singletonv1 "github.com/singleton-operator/singleton-operator/api/v1"
 )
 
 var _ = Describe("The operator in the local cluster", func() {
@@ -33,9 +33,9 @@ var _ = Describe("The operator in the local cluster", func() {
 		ns := newRestrictedNamespace(ctx)
 		Expect(k8s.Create(ctx, deployment(ns, "db",
 			restrictedContainer("app", "sh", "-c", "echo started; exec sleep 3600")))).To(Succeed())
-		ss := &ssv1.StatefulSingleton{
+		ss := &singletonv1.StatefulSingleton{
 			ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "db"},
-			Spec:       ssv1.StatefulSingletonSpec{Selector: metav1.LabelSelector{MatchLabels: map[string]string{"app": "db"}}},
+			Spec:       singletonv1.StatefulSingletonSpec{Selector: metav1.LabelSelector{MatchLabels: map[string]string{"app": "db"}}},
 		}
 		Expect(k8s.Create(ctx, ss)).To(Succeed())
 
@@ -49,9 +49,9 @@ var _ = Describe("The operator in the local cluster", func() {
 
 		By("waiting for the StatefulSingleton to report it")
 		Eventually(func(g Gomega) {
-			got := &ssv1.StatefulSingleton{}
+			got := &singletonv1.StatefulSingleton{}
 			g.Expect(k8s.Get(ctx, client.ObjectKeyFromObject(ss), got)).To(Succeed())
-			ready := meta.FindStatusCondition(got.Status.Conditions, ssv1.ConditionReady)
+			ready := meta.FindStatusCondition(got.Status.Conditions, singletonv1.ConditionReady)
 			g.Expect(ready).NotTo(BeNil())
 			g.Expect(ready.Message).To(ContainSubstring("matches 1 pod"))
 		}).WithContext(ctx).Should(Succeed())

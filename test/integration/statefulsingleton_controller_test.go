@@ -8,7 +8,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
-	appsv1 "github.com/singleton-operator/singleton-operator/api/v1"
+	singletonv1 "github.com/singleton-operator/singleton-operator/api/v1"
 )
 
 var _ = Describe("The StatefulSingleton reconciler", func() {
@@ -16,9 +16,9 @@ var _ = Describe("The StatefulSingleton reconciler", func() {
 	BeforeEach(func(ctx SpecContext) { ns = newNamespace(ctx) })
 
 	It("reports the pods it selects, driven by pod events", func(ctx SpecContext) {
-		ss := &appsv1.StatefulSingleton{
+		ss := &singletonv1.StatefulSingleton{
 			ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "db"},
-			Spec: appsv1.StatefulSingletonSpec{
+			Spec: singletonv1.StatefulSingletonSpec{
 				Selector: metav1.LabelSelector{MatchLabels: map[string]string{"app": "db"}},
 			},
 		}
@@ -27,7 +27,7 @@ var _ = Describe("The StatefulSingleton reconciler", func() {
 		By("reporting that nothing is selected yet")
 		Eventually(readyCondition).WithContext(ctx).WithArguments(ss).Should(SatisfyAll(
 			HaveField("Status", metav1.ConditionFalse),
-			HaveField("Reason", appsv1.ReasonNoPods),
+			HaveField("Reason", singletonv1.ReasonNoPods),
 			HaveField("ObservedGeneration", int64(1)),
 		))
 
@@ -46,7 +46,7 @@ var _ = Describe("The StatefulSingleton reconciler", func() {
 		ss.Spec.MaxTransitionTime = 60
 		Expect(k8s.Patch(ctx, ss, patch)).To(Succeed())
 		Eventually(func(g Gomega) {
-			got := &appsv1.StatefulSingleton{}
+			got := &singletonv1.StatefulSingleton{}
 			g.Expect(k8s.Get(ctx, keyOf(ss), got)).To(Succeed())
 			g.Expect(got.Status.ObservedGeneration).To(Equal(int64(2)))
 		}).WithContext(ctx).Should(Succeed())
@@ -54,12 +54,12 @@ var _ = Describe("The StatefulSingleton reconciler", func() {
 })
 
 // readyCondition reads the Ready condition of a StatefulSingleton from the API server.
-func readyCondition(ctx SpecContext, ss *appsv1.StatefulSingleton) (*metav1.Condition, error) {
-	got := &appsv1.StatefulSingleton{}
+func readyCondition(ctx SpecContext, ss *singletonv1.StatefulSingleton) (*metav1.Condition, error) {
+	got := &singletonv1.StatefulSingleton{}
 	if err := k8s.Get(ctx, keyOf(ss), got); err != nil {
 		return nil, err
 	}
-	return meta.FindStatusCondition(got.Status.Conditions, appsv1.ConditionReady), nil
+	return meta.FindStatusCondition(got.Status.Conditions, singletonv1.ConditionReady), nil
 }
 
 func keyOf(obj client.Object) client.ObjectKey { return client.ObjectKeyFromObject(obj) }

@@ -34,7 +34,7 @@ func TestIntegration(t *testing.T) {
 	RunSpecs(t, "Integration suite")
 }
 
-var _ = BeforeSuite(func(ctx SpecContext) {
+var _ = BeforeSuite(func() {
 	ctrl.SetLogger(zap.New(zap.WriteTo(GinkgoWriter), zap.UseDevMode(true)))
 
 	var err error

@@ -148,7 +148,7 @@ kubectl_admin() {
 }
 
 ctr_k8s() {
-  ctr --address "${CONTAINERD_SOCK}" --namespace k8s.io "$@"
+  ctr --address "${CONTAINERD_SOCK}" --namespace k8s.io --connect-timeout 5s "$@"
 }
 
 # --- processes --------------------------------------------------------------------------------
@@ -690,8 +690,7 @@ normalized_ref() {
 load_image() {
   local tarball="$1" sum refs=() ref missing=0
   [[ -f "${tarball}" ]] || die "no such image tarball: ${tarball}"
-  ctr --address "${CONTAINERD_SOCK}" version >/dev/null 2>&1 ||
-    die "the cluster's containerd is not running (hack/cluster.sh up)"
+  containerd_ready || die "the cluster's containerd is not running (hack/cluster.sh up)"
   sum="$(sha256sum "${tarball}" | cut -d' ' -f1)"
   mapfile -t refs < <(tarball_refs "${tarball}")
   for ref in "${refs[@]}"; do
@@ -840,7 +839,7 @@ service_rules_ready() {
 }
 
 containerd_ready() {
-  ctr --address "${CONTAINERD_SOCK}" version >/dev/null 2>&1
+  [[ -S "${CONTAINERD_SOCK}" ]] && ctr_k8s version >/dev/null 2>&1
 }
 
 # healthy: every process runs and the cluster answers.

@@ -7,6 +7,7 @@
 #   3. a ClusterIP Service in front of a busybox httpd pod answers from another pod and from
 #      the cluster's network namespace;
 #   4. a graceful `kubectl delete pod` completes.
+# (busybox 1.35 wget -T segfaults: `timeout N wget` bounds it instead.)
 # The namespace is deleted at the end (also on failure, unless KEEP=1).
 set -euo pipefail
 
@@ -124,7 +125,7 @@ ip="$(k get service web -o jsonpath='{.spec.clusterIP}')"
 echo "service web: ${ip}" >&2
 ok=0
 for _ in $(seq 1 40); do
-  if out="$(k exec echo -- wget -qO- -T 2 "http://${ip}/" 2>/dev/null)" && [[ "${out}" == "hello from web-"* ]]; then
+  if out="$(k exec echo -- timeout 2 wget -qO- "http://${ip}/" 2>/dev/null)" && [[ "${out}" == "hello from web-"* ]]; then
     ok=1
     break
   fi

@@ -8,6 +8,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"slices"
 	"time"
 
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -19,6 +20,7 @@ import (
 
 	"github.com/singleton-operator/singleton-operator/controllers"
 	"github.com/singleton-operator/singleton-operator/internal/scheme"
+	"github.com/singleton-operator/singleton-operator/internal/servingcert"
 )
 
 // leaderElectionID names the Lease that the replicas of the operator compete for.
@@ -41,6 +43,12 @@ type options struct {
 	retryPeriod     time.Duration
 	zap             zap.Options
 	showVersionOnly bool
+
+	webhookCertSecret        string
+	metricsCertSecret        string
+	webhookServiceName       string
+	metricsServiceName       string
+	webhookConfigurationName string
 }
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -55,9 +63,14 @@ func main() {
 	ctrl.SetLogger(zap.New(zap.UseFlagOptions(&opts.zap)))
 	setupLog.Info("Starting singleton-operator", "version", version)
 
-	mgr, err := newManager(opts)
+	ctx := ctrl.SetupSignalHandler()
+	certs := servingcert.New(servingCertOptions(opts))
+	mgr, err := newManager(opts, certs)
 	if err != nil {
 		exit(err, "Unable to create the manager")
+	}
+	if err := certs.Setup(ctx, mgr); err != nil {
+		exit(err, "Unable to set up the serving certificates")
 	}
 	if err := setupReconcilers(mgr); err != nil {
 		exit(err, "Unable to set up the reconcilers")
@@ -65,7 +78,7 @@ func main() {
 	if err := setupChecks(mgr); err != nil {
 		exit(err, "Unable to set up health and readiness checks")
 	}
-	if err := mgr.Start(ctrl.SetupSignalHandler()); err != nil {
+	if err := mgr.Start(ctx); err != nil {
 		exit(err, "The manager stopped with an error")
 	}
 }
@@ -77,12 +90,29 @@ func parseFlags(fs *flag.FlagSet, args []string) options {
 	fs.BoolVar(&o.secureMetrics, "metrics-secure", true,
 		"Serve metrics over HTTPS, allowing only callers that may get /metrics (TokenReview and SubjectAccessReview).")
 	fs.StringVar(&o.metricsCertDir, "metrics-cert-dir", "",
-		"Directory holding tls.crt and tls.key for the metrics endpoint; empty means a self-signed certificate.")
+		"Directory holding tls.crt and tls.key for the metrics endpoint; empty means "+
+			"<tmp>/k8s-metrics-server/serving-certs. Without them the manager makes its own certificate "+
+			"(--metrics-cert-secret) when POD_NAMESPACE is set, else a self-signed one.")
 	fs.StringVar(&o.probeAddr, "health-probe-bind-address", ":8081",
 		"Address the /healthz and /readyz endpoints bind to.")
 	fs.IntVar(&o.webhookPort, "webhook-port", webhook.DefaultPort, "Port the admission webhook server listens on.")
 	fs.StringVar(&o.webhookCertDir, "webhook-cert-dir", "",
-		"Directory holding tls.crt and tls.key for the webhook server; empty means <tmp>/k8s-webhook-server/serving-certs.")
+		"Directory holding tls.crt and tls.key for the webhook server; empty means "+
+			"<tmp>/k8s-webhook-server/serving-certs. Without them the manager makes its own certificate "+
+			"(--webhook-cert-secret) when POD_NAMESPACE is set.")
+	fs.StringVar(&o.webhookCertSecret, "webhook-cert-secret", "singleton-operator-webhook-server-cert",
+		"Secret of the operator's namespace (env POD_NAMESPACE) that keeps the webhook CA and serving certificate, "+
+			"when the webhook certificate directory holds no tls.crt and tls.key.")
+	fs.StringVar(&o.metricsCertSecret, "metrics-cert-secret", "singleton-operator-metrics-server-cert",
+		"Secret of the operator's namespace (env POD_NAMESPACE) that keeps the metrics CA and serving certificate, "+
+			"when the metrics certificate directory holds no tls.crt and tls.key.")
+	fs.StringVar(&o.webhookServiceName, "webhook-service-name", "singleton-operator-webhook-service",
+		"Service in front of the webhook server; the webhook serving certificate is for its DNS names.")
+	fs.StringVar(&o.metricsServiceName, "metrics-service-name", "singleton-operator-controller-manager-metrics-service",
+		"Service in front of the metrics endpoint; the metrics serving certificate is for its DNS names.")
+	fs.StringVar(&o.webhookConfigurationName, "webhook-configuration-name",
+		"singleton-operator-mutating-webhook-configuration",
+		"MutatingWebhookConfiguration whose caBundle gets the CA of the webhook certificate the operator makes.")
 	fs.BoolVar(&o.enableHTTP2, "enable-http2", false,
 		"Serve metrics and webhooks over HTTP/2 as well; off by default because of CVE-2023-44487 and CVE-2023-39325.")
 	fs.BoolVar(&o.leaderElect, "leader-elect", false,
@@ -101,7 +131,22 @@ func parseFlags(fs *flag.FlagSet, args []string) options {
 	return o
 }
 
-func newManager(o options) (ctrl.Manager, error) {
+// servingCertOptions tell which certificates the manager makes for itself (internal/servingcert).
+func servingCertOptions(o options) servingcert.Options {
+	return servingcert.Options{
+		Namespace: os.Getenv("POD_NAMESPACE"),
+		Webhook: servingcert.ServerOptions{
+			CertDir: o.webhookCertDir, SecretName: o.webhookCertSecret, ServiceName: o.webhookServiceName,
+		},
+		Metrics: servingcert.ServerOptions{
+			CertDir: o.metricsCertDir, SecretName: o.metricsCertSecret, ServiceName: o.metricsServiceName,
+			Disabled: o.metricsAddr == "0" || !o.secureMetrics,
+		},
+		WebhookConfigurationName: o.webhookConfigurationName,
+	}
+}
+
+func newManager(o options, certs *servingcert.ServingCerts) (ctrl.Manager, error) {
 	var tlsOpts []func(*tls.Config)
 	if !o.enableHTTP2 {
 		tlsOpts = append(tlsOpts, func(c *tls.Config) { c.NextProtos = []string{"http/1.1"} })
@@ -110,12 +155,16 @@ func newManager(o options) (ctrl.Manager, error) {
 		BindAddress:   o.metricsAddr,
 		SecureServing: o.secureMetrics,
 		CertDir:       o.metricsCertDir,
-		TLSOpts:       tlsOpts,
+		TLSOpts:       slices.Concat(tlsOpts, certs.MetricsTLSOpts()),
 	}
 	if o.secureMetrics {
 		metricsOpts.FilterProvider = filters.WithAuthenticationAndAuthorization
 	}
-	webhookOpts := webhook.Options{Port: o.webhookPort, CertDir: o.webhookCertDir, TLSOpts: tlsOpts}
+	webhookOpts := webhook.Options{
+		Port:    o.webhookPort,
+		CertDir: o.webhookCertDir,
+		TLSOpts: slices.Concat(tlsOpts, certs.WebhookTLSOpts()),
+	}
 	return ctrl.NewManager(ctrl.GetConfigOrDie(), ctrl.Options{
 		Scheme:                        scheme.New(),
 		Metrics:                       metricsOpts,

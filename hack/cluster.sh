@@ -165,14 +165,21 @@ start_time() {
   echo "${20}"
 }
 
+# alive PID STARTTIME: PID is still the process that started at STARTTIME, and not a zombie.
+alive() {
+  local stat
+  stat="$(cat "/proc/$1/stat" 2>/dev/null)" || return 1
+  stat="${stat##*) }"
+  [[ "${stat:0:1}" != Z && "$(start_time "$1" 2>/dev/null)" == "$2" ]]
+}
+
 # pid_of NAME: the PID recorded for NAME when that process still runs, else fail.
 pid_of() {
-  local file="${PID_DIR}/$1.pid" pid started now
+  local file="${PID_DIR}/$1.pid" pid started
   [[ -f "${file}" ]] || return 1
   read -r pid started <"${file}" || return 1
   [[ -n "${pid}" && -n "${started}" ]] || return 1
-  now="$(start_time "${pid}")" || return 1
-  [[ "${now}" == "${started}" ]] || return 1
+  alive "${pid}" "${started}" || return 1
   echo "${pid}"
 }
 
@@ -201,14 +208,6 @@ start_daemon() {
   started="$(start_time "${pid}")" || die "${name} exited at once; its log ${logf}:$(tail -n 30 "${logf}" | sed 's/^/\n    /')"
   echo "${pid} ${started}" >"${PID_DIR}/${name}.pid"
   log "started ${name} (pid ${pid}, log ${logf})"
-}
-
-# alive PID STARTTIME: PID is still the process that started at STARTTIME, and not a zombie.
-alive() {
-  local stat
-  stat="$(cat "/proc/$1/stat" 2>/dev/null)" || return 1
-  stat="${stat##*) }"
-  [[ "${stat:0:1}" != Z && "$(start_time "$1" 2>/dev/null)" == "$2" ]]
 }
 
 # stop_pids LABEL:PID...: SIGTERM to all at once, then SIGKILL to those still running after

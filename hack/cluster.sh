@@ -27,9 +27,17 @@
 # Images: localhost/pause:1.0 (the sandbox image, from hack/pause) and localhost/busybox:1.35
 # (Debian's static busybox), as tarballs in $SINGLETON_CACHE/images, built by hack/imagetool.
 #
+# Images are never pulled (there is no registry): give pods a tag other than :latest (or
+# imagePullPolicy: IfNotPresent/Never) and import the image first. The kubelet never garbage
+# collects images. Pods get no DNS server (no CoreDNS): reach Services by their cluster IP.
+#
 # State: $CLUSTER_DIR (certificates, configs, logs, etcd data, containerd images, kubelet dir) and
-# /run/singleton-operator (containerd state and socket). `down` keeps the certificates and the
-# containerd image store, so the next `up` is quick; it deletes everything else.
+# /run/singleton-operator (containerd state and socket). `down` keeps the certificates, the
+# containerd image store and the logs, so the next `up` is quick and starts from an empty etcd;
+# it deletes everything else, and puts back the kernel settings the kubelet changed
+# (vm.overcommit_memory, kernel.panic, kernel.panic_on_oops, ...).
+#
+# hack/cluster/smoke-test.sh checks a running cluster end to end.
 #
 # Environment: CLUSTER_WAIT_TIMEOUT (seconds, default 90) bounds every wait of `up`;
 # CLUSTER_STOP_TIMEOUT (seconds, default 15) is how long `down` waits after SIGTERM;

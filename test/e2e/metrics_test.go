@@ -4,6 +4,7 @@ package e2e
 
 import (
 	"crypto/tls"
+	"crypto/x509"
 	"fmt"
 	"io"
 	"net/http"
@@ -19,15 +20,15 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 )
 
+// metricsCertSecret keeps the CA and serving certificate the operator makes for its metrics
+// endpoint (internal/servingcert).
+const metricsCertSecret = "singleton-operator-metrics-server-cert"
+
 var _ = Describe("The operator's metrics endpoint", func() {
-	var url string
-	// The endpoint's certificate is self-signed until the bundle gives it one from a known CA,
-	// so this client checks who may read metrics, not the server's identity.
-	httpClient := &http.Client{
-		Timeout: 10 * time.Second,
-		//nolint:gosec // The certificate is self-signed for now; the test is about authorization.
-		Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}},
-	}
+	var (
+		url        string
+		httpClient *http.Client
+	)
 	scrape := func(token string) (int, string, error) {
 		req, err := http.NewRequest(http.MethodGet, url, http.NoBody)
 		if err != nil {
@@ -49,9 +50,24 @@ var _ = Describe("The operator's metrics endpoint", func() {
 		svc := &corev1.Service{}
 		Expect(k8s.Get(ctx, client.ObjectKey{Namespace: operatorNamespace, Name: metricsService}, svc)).To(Succeed())
 		url = fmt.Sprintf("https://%s:%d/metrics", svc.Spec.ClusterIP, svc.Spec.Ports[0].Port)
+
+		// The client trusts only the operator's own metrics CA, and checks that the server is
+		// the metrics Service, although it is dialed by its cluster IP.
+		secret := &corev1.Secret{}
+		Expect(k8s.Get(ctx, client.ObjectKey{Namespace: operatorNamespace, Name: metricsCertSecret}, secret)).To(Succeed())
+		roots := x509.NewCertPool()
+		Expect(roots.AppendCertsFromPEM(secret.Data["ca.crt"])).To(BeTrue(), "ca.crt of Secret %s holds a certificate", metricsCertSecret)
+		httpClient = &http.Client{
+			Timeout: 10 * time.Second,
+			Transport: &http.Transport{TLSClientConfig: &tls.Config{
+				RootCAs:    roots,
+				ServerName: fmt.Sprintf("%s.%s.svc", metricsService, operatorNamespace),
+				MinVersion: tls.VersionTLS12,
+			}},
+		}
 	})
 
-	It("serves metrics over HTTPS only to callers allowed to read them", func(ctx SpecContext) {
+	It("serves metrics over verified HTTPS only to callers allowed to read them", func(ctx SpecContext) {
 		ns := newRestrictedNamespace(ctx)
 		reader := serviceAccountToken(ctx, ns, "reader")
 		stranger := serviceAccountToken(ctx, ns, "stranger")

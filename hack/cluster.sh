@@ -723,6 +723,27 @@ start_containerd() {
   is_running containerd && return 0
   mkdir -p "${CONTAINERD_STATE}"
   start_daemon containerd containerd --config "${CONF_DIR}/containerd.toml"
+  CONTAINERD_STARTED=true
+}
+
+# remove_stale_containers: after a crash (no `down`), containerd's store still lists the
+# containers of the previous run. When this `up` started containerd and nothing runs, no
+# kubelet owns them: delete them (and their snapshots).
+remove_stale_containers() {
+  local ids=()
+  [[ "${CONTAINERD_STARTED:-false}" == true ]] && ! is_running kubelet || return 0
+  [[ -z "$(ctr_k8s tasks ls 2>/dev/null | awk 'NR > 1 && $3 == "RUNNING"')" ]] || return 0
+  mapfile -t ids < <(ctr_k8s containers ls -q 2>/dev/null)
+  ((${#ids[@]} > 0)) || return 0
+  log "removing ${#ids[@]} containers left by a previous run that was not brought down"
+  ctr_k8s tasks delete -f "${ids[@]}" >/dev/null 2>&1 || true
+  ctr_k8s containers delete "${ids[@]}" >/dev/null 2>&1 || true
+  rm -rf "${CONTAINERD_ROOT}/io.containerd.grpc.v1.cri/sandboxes" \
+    "${CONTAINERD_ROOT}/io.containerd.grpc.v1.cri/containers"
+  # The CRI plugin loaded them at start: restart containerd so that it forgets them.
+  stop_daemons containerd
+  start_containerd
+  wait_for "containerd (${CONTAINERD_SOCK})" containerd "${WAIT_TIMEOUT}" containerd_ready
 }
 
 start_etcd() {
@@ -980,6 +1001,7 @@ cmd_up() {
   start_etcd
   build_images
   wait_for "containerd (${CONTAINERD_SOCK})" containerd "${WAIT_TIMEOUT}" containerd_ready
+  remove_stale_containers
   load_image "${PAUSE_TAR}"
   load_image "${BUSYBOX_TAR}"
   wait_for "etcd (127.0.0.1:2379)" etcd "${WAIT_TIMEOUT}" tcp_open 2379

@@ -16,4 +16,10 @@
 //
 // What to do with a Secret's contents is decided by a pure function (Decide); the
 // certificates are made by pure functions too (NewCA, NewLeaf).
+//
+// The RBAC this takes is hand-written, and config/rbac is its source:
+// serving_cert_role.yaml (Secrets of the operator's namespace) and
+// webhook_ca_injection_role.yaml (the one MutatingWebhookConfiguration, by name). There are no
+// +kubebuilder:rbac markers for it: controller-gen would put those rules into the manager-role
+// Role and ClusterRole of role.yaml, a second grant under another name, not these Roles.
 package servingcert

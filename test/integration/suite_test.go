@@ -34,7 +34,7 @@ func TestIntegration(t *testing.T) {
 	RunSpecs(t, "Integration suite")
 }
 
-var _ = BeforeSuite(func() {
+var _ = BeforeSuite(func(_ SpecContext) {
 	ctrl.SetLogger(zap.New(zap.WriteTo(GinkgoWriter), zap.UseDevMode(true)))
 
 	var err error

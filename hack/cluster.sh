@@ -135,6 +135,16 @@ need_root() {
   [[ $(id -u) -eq 0 ]] || die "must run as root (network namespaces, mounts, cgroups)"
 }
 
+# lock: one `up` or `down` at a time (fd 9; daemons do not inherit it).
+lock() {
+  mkdir -p "${CLUSTER_DIR}"
+  exec 9>"${CLUSTER_DIR}/.lock"
+  if ! flock -n 9; then
+    log "waiting for another hack/cluster.sh up/down to finish"
+    flock -w 600 9 || die "timed out waiting for the lock ${CLUSTER_DIR}/.lock"
+  fi
+}
+
 kube_bin_dir() {
   if [[ -z "${KUBE_BIN_DIR_RESOLVED:-}" ]]; then
     KUBE_BIN_DIR_RESOLVED="$("${HACK_DIR}/build-kube.sh" --print-dir)"
@@ -211,7 +221,7 @@ start_daemon() {
   # setsid: a Ctrl-C on the terminal of `up` must not reach the daemons. In a script, a
   # background job is not a process group leader, so setsid and nsenter both exec: $! is the
   # daemon itself.
-  setsid nsenter --net="${NETNS_PATH}" -- "$@" >>"${logf}" 2>&1 </dev/null &
+  setsid nsenter --net="${NETNS_PATH}" -- "$@" >>"${logf}" 2>&1 </dev/null 9>&- &
   pid=$!
   started="$(start_time "${pid}")" || die "${name} exited at once; its log ${logf}:$(tail -n 30 "${logf}" | sed 's/^/\n    /')"
   echo "${pid} ${started}" >"${PID_DIR}/${name}.pid"
@@ -973,6 +983,7 @@ EOF
 cmd_up() {
   local bin_dir
   need_root
+  lock
   if [[ -x "$(kube_bin_dir)/kubectl" ]] && healthy; then
     build_images
     load_image "${PAUSE_TAR}"
@@ -1134,6 +1145,7 @@ remove_cgroups() {
 cmd_down() {
   local pids=()
   need_root
+  lock
   # Nothing may recreate or reschedule pods while the kubelet stops them; then the node goes,
   # then whatever containers are left, then the control plane.
   stop_daemons kube-controller-manager kube-scheduler

@@ -1,0 +1,180 @@
+package main
+
+import (
+	"archive/tar"
+	"bytes"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/google/go-containerregistry/pkg/v1/tarball"
+)
+
+func TestSplitAdd(t *testing.T) {
+	tests := []struct {
+		in       string
+		src, dst string
+		mode     fs.FileMode
+		hasMode  bool
+		wantErr  bool
+	}{
+		{in: "bin/manager:/manager", src: "bin/manager", dst: "/manager"},
+		{in: "a:/b:0755", src: "a", dst: "/b", mode: 0o755, hasMode: true},
+		{in: "a:/tmp:1777", src: "a", dst: "/tmp", mode: 0o777 | fs.ModeSticky, hasMode: true},
+		{in: "a", wantErr: true},
+		{in: ":/b", wantErr: true},
+		{in: "a:/b:99", wantErr: true},
+		{in: "a:/b:0755:x", wantErr: true},
+	}
+	for _, tt := range tests {
+		src, dst, mode, err := splitAdd(tt.in)
+		if (err != nil) != tt.wantErr {
+			t.Errorf("splitAdd(%q) error = %v, want error %v", tt.in, err, tt.wantErr)
+			continue
+		}
+		if tt.wantErr {
+			continue
+		}
+		if src != tt.src || dst != tt.dst || (mode != nil) != tt.hasMode || (mode != nil && *mode != tt.mode) {
+			t.Errorf("splitAdd(%q) = %q, %q, %v", tt.in, src, dst, mode)
+		}
+	}
+}
+
+func TestListFlag(t *testing.T) {
+	for in, want := range map[string][]string{
+		"/manager":                  {"/manager"},
+		"a,b":                       {"a", "b"},
+		`["sh", "-c", "echo a, b"]`: {"sh", "-c", "echo a, b"},
+		`["arg with \"quotes\""]`:   {`arg with "quotes"`},
+		"":                          nil,
+		`[]`:                        {},
+	} {
+		var l list
+		if err := l.Set(in); err != nil {
+			t.Fatalf("Set(%q): %v", in, err)
+		}
+		if !l.set || !reflect.DeepEqual(l.value, want) {
+			t.Errorf("Set(%q) = %q, want %q", in, l.value, want)
+		}
+	}
+}
+
+// entries lists the headers of a layer tarball.
+func entries(t *testing.T, layer []byte) []tar.Header {
+	t.Helper()
+	var out []tar.Header
+	tr := tar.NewReader(bytes.NewReader(layer))
+	for {
+		h, err := tr.Next()
+		if err == io.EOF {
+			return out
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, *h)
+	}
+}
+
+func TestLayerIsDeterministic(t *testing.T) {
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "bin")
+	if err := os.WriteFile(bin, []byte("binary"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	layer := func() []byte {
+		tr := newTree()
+		if err := tr.addHost(bin, "/usr/bin/tool", nil); err != nil {
+			t.Fatal(err)
+		}
+		if err := tr.addSymlink("tool", "/usr/bin/alias"); err != nil {
+			t.Fatal(err)
+		}
+		if err := tr.addDir("/tmp", 0o777|fs.ModeSticky); err != nil {
+			t.Fatal(err)
+		}
+		b, err := tr.tarball()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	first := layer()
+	// A later modification time and other permissions of the parent must not matter.
+	if err := os.Chtimes(bin, time.Now(), time.Now().Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(first, layer()) {
+		t.Fatal("two builds of the same inputs differ")
+	}
+
+	got := map[string]tar.Header{}
+	var names []string
+	for _, h := range entries(t, first) {
+		got[h.Name] = h
+		names = append(names, h.Name)
+		if h.Uid != 0 || h.Gid != 0 || h.Uname != "" || h.Gname != "" || !h.ModTime.Equal(epoch) {
+			t.Errorf("%s: owner %d:%d (%q:%q), mtime %v", h.Name, h.Uid, h.Gid, h.Uname, h.Gname, h.ModTime)
+		}
+	}
+	wantNames := []string{"tmp/", "usr/", "usr/bin/", "usr/bin/alias", "usr/bin/tool"}
+	if !reflect.DeepEqual(names, wantNames) {
+		t.Errorf("entries %q, want %q", names, wantNames)
+	}
+	if h := got["usr/bin/tool"]; h.Mode != 0o700 || h.Size != 6 {
+		t.Errorf("tool: mode %o size %d", h.Mode, h.Size)
+	}
+	if h := got["usr/bin/alias"]; h.Typeflag != tar.TypeSymlink || h.Linkname != "tool" {
+		t.Errorf("alias: %+v", h)
+	}
+	if h := got["tmp/"]; h.Mode != 0o1777 {
+		t.Errorf("tmp: mode %o", h.Mode)
+	}
+}
+
+func TestBuildWritesLoadableImage(t *testing.T) {
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "manager")
+	if err := os.WriteFile(bin, []byte("#!/bin/true\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	build := func(out string) {
+		err := runBuild([]string{"--tag", "localhost/test:dev", "--out", out,
+			"--add", bin + ":/manager", "--entrypoint", "/manager", "--cmd", `["--flag=a, b"]`,
+			"--user", "65532:65532", "--workdir", "/", "--env", "A=b", "--label", "k=v"})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	a, b := filepath.Join(dir, "a.tar"), filepath.Join(dir, "b.tar")
+	build(a)
+	build(b)
+	ab, _ := os.ReadFile(a)
+	bb, _ := os.ReadFile(b)
+	if !bytes.Equal(ab, bb) {
+		t.Fatal("two builds of the same image differ")
+	}
+
+	img, err := tarball.ImageFromPath(a, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cf, err := img.ConfigFile()
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := cf.Config
+	if !reflect.DeepEqual(c.Entrypoint, []string{"/manager"}) || !reflect.DeepEqual(c.Cmd, []string{"--flag=a, b"}) ||
+		c.User != "65532:65532" || c.WorkingDir != "/" || c.Labels["k"] != "v" ||
+		!reflect.DeepEqual(c.Env, []string{defaultPath, "A=b"}) {
+		t.Errorf("config %+v", c)
+	}
+	if cf.OS != "linux" || cf.Architecture == "" {
+		t.Errorf("platform %s/%s", cf.OS, cf.Architecture)
+	}
+}

@@ -55,123 +55,192 @@ func (l *list) Set(v string) error {
 	return nil
 }
 
+// buildSpec is what the flags of `imagetool build` ask for.
+type buildSpec struct {
+	tag, out        string
+	ref             name.Reference // tag, parsed
+	adds            multi          // --add SRC:DST[:MODE]
+	dirs            multi          // --dir DST[:MODE]
+	links           multi          // --symlink TARGET:LINK
+	entrypoint, cmd list
+	user, workdir   string
+	envs, labels    multi // KEY=VALUE each
+	arch            string
+}
+
 func runBuild(args []string) error {
-	fl := flag.NewFlagSet("build", flag.ContinueOnError)
-	var (
-		tag, out, user, workdir string
-		arch                    = runtime.GOARCH
-		adds, dirs, links       multi
-		envs, labels            multi
-		entrypoint, cmd         list
-	)
-	fl.StringVar(&tag, "tag", "", "image reference, e.g. localhost/busybox:1.35 (required)")
-	fl.StringVar(&out, "out", "", "tarball to write (required)")
-	fl.Var(&adds, "add", "SRC:DST[:MODE] host file or directory SRC as DST (repeatable)")
-	fl.Var(&dirs, "dir", "DST[:MODE] an empty directory (repeatable)")
-	fl.Var(&links, "symlink", "TARGET:LINK a symlink LINK -> TARGET (repeatable)")
-	fl.Var(&entrypoint, "entrypoint", `ENTRYPOINT: JSON array or comma-separated list`)
-	fl.Var(&cmd, "cmd", `CMD: JSON array or comma-separated list`)
-	fl.StringVar(&user, "user", "", "USER[:GROUP]")
-	fl.StringVar(&workdir, "workdir", "", "WORKDIR")
-	fl.Var(&envs, "env", "KEY=VALUE environment variable (repeatable)")
-	fl.Var(&labels, "label", "KEY=VALUE label (repeatable)")
-	fl.StringVar(&arch, "arch", arch, "architecture recorded in the image config")
-	if err := fl.Parse(args); err != nil {
+	spec, err := parseBuildFlags(args)
+	if err != nil {
 		return err
+	}
+	t, err := spec.layerTree()
+	if err != nil {
+		return err
+	}
+	img, err := spec.image(t)
+	if err != nil {
+		return err
+	}
+	if err := writeImage(spec.out, spec.ref, img); err != nil {
+		return err
+	}
+	return printImage(spec.out, spec.ref, img)
+}
+
+// parseBuildFlags parses the arguments of `imagetool build`. The values of the repeatable
+// flags are checked later, where they are used.
+func parseBuildFlags(args []string) (*buildSpec, error) {
+	s := &buildSpec{arch: runtime.GOARCH}
+	fl := flag.NewFlagSet("build", flag.ContinueOnError)
+	fl.StringVar(&s.tag, "tag", "", "image reference, e.g. localhost/busybox:1.35 (required)")
+	fl.StringVar(&s.out, "out", "", "tarball to write (required)")
+	fl.Var(&s.adds, "add", "SRC:DST[:MODE] host file or directory SRC as DST (repeatable)")
+	fl.Var(&s.dirs, "dir", "DST[:MODE] an empty directory (repeatable)")
+	fl.Var(&s.links, "symlink", "TARGET:LINK a symlink LINK -> TARGET (repeatable)")
+	fl.Var(&s.entrypoint, "entrypoint", `ENTRYPOINT: JSON array or comma-separated list`)
+	fl.Var(&s.cmd, "cmd", `CMD: JSON array or comma-separated list`)
+	fl.StringVar(&s.user, "user", "", "USER[:GROUP]")
+	fl.StringVar(&s.workdir, "workdir", "", "WORKDIR")
+	fl.Var(&s.envs, "env", "KEY=VALUE environment variable (repeatable)")
+	fl.Var(&s.labels, "label", "KEY=VALUE label (repeatable)")
+	fl.StringVar(&s.arch, "arch", s.arch, "architecture recorded in the image config")
+	if err := fl.Parse(args); err != nil {
+		return nil, err
 	}
 	if fl.NArg() > 0 {
-		return fmt.Errorf("build: unexpected arguments %q", fl.Args())
+		return nil, fmt.Errorf("build: unexpected arguments %q", fl.Args())
 	}
-	if tag == "" || out == "" {
-		return errors.New("build: --tag and --out are required")
+	if s.tag == "" || s.out == "" {
+		return nil, errors.New("build: --tag and --out are required")
 	}
-	ref, err := name.ParseReference(tag, name.WeakValidation)
+	ref, err := name.ParseReference(s.tag, name.WeakValidation)
 	if err != nil {
-		return fmt.Errorf("--tag %q: %w", tag, err)
+		return nil, fmt.Errorf("--tag %q: %w", s.tag, err)
 	}
+	s.ref = ref
+	return s, nil
+}
 
+// layerTree collects the files of the layer: the --add flags, then --dir, then --symlink.
+func (s *buildSpec) layerTree() (*tree, error) {
 	t := newTree()
-	for _, a := range adds {
-		src, dst, mode, err := splitAdd(a)
-		if err != nil {
-			return err
-		}
-		if err := t.addHost(src, dst, mode); err != nil {
-			return fmt.Errorf("--add %s: %w", a, err)
+	for _, a := range s.adds {
+		if err := addFlag(t, a); err != nil {
+			return nil, err
 		}
 	}
-	for _, d := range dirs {
-		dst, mode := d, fs.FileMode(0o755)
-		if i := strings.LastIndex(d, ":"); i >= 0 {
-			m, err := parseMode(d[i+1:])
-			if err != nil {
-				return fmt.Errorf("--dir %s: %w", d, err)
-			}
-			dst, mode = d[:i], m
-		}
-		if err := t.addDir(dst, mode); err != nil {
-			return fmt.Errorf("--dir %s: %w", d, err)
+	for _, d := range s.dirs {
+		if err := dirFlag(t, d); err != nil {
+			return nil, err
 		}
 	}
-	for _, l := range links {
-		target, link, ok := strings.Cut(l, ":")
-		if !ok {
-			return fmt.Errorf("--symlink %s: want TARGET:LINK", l)
-		}
-		if err := t.addSymlink(target, link); err != nil {
-			return fmt.Errorf("--symlink %s: %w", l, err)
+	for _, l := range s.links {
+		if err := symlinkFlag(t, l); err != nil {
+			return nil, err
 		}
 	}
+	return t, nil
+}
 
-	layerBytes, err := t.tarball()
+// addFlag adds the host file or directory of an --add SRC:DST[:MODE] to t.
+func addFlag(t *tree, a string) error {
+	src, dst, mode, err := splitAdd(a)
 	if err != nil {
 		return err
 	}
-	layer, err := tarball.LayerFromOpener(func() (io.ReadCloser, error) {
-		return io.NopCloser(bytes.NewReader(layerBytes)), nil
-	})
+	if err := t.addHost(src, dst, mode); err != nil {
+		return fmt.Errorf("--add %s: %w", a, err)
+	}
+	return nil
+}
+
+// dirFlag adds the directory of a --dir DST[:MODE] to t.
+func dirFlag(t *tree, d string) error {
+	dst, mode, err := splitDir(d)
 	if err != nil {
-		return err
+		return fmt.Errorf("--dir %s: %w", d, err)
+	}
+	if err := t.addDir(dst, mode); err != nil {
+		return fmt.Errorf("--dir %s: %w", d, err)
+	}
+	return nil
+}
+
+// symlinkFlag adds the symlink of a --symlink TARGET:LINK to t.
+func symlinkFlag(t *tree, l string) error {
+	target, link, ok := strings.Cut(l, ":")
+	if !ok {
+		return fmt.Errorf("--symlink %s: want TARGET:LINK", l)
+	}
+	if err := t.addSymlink(target, link); err != nil {
+		return fmt.Errorf("--symlink %s: %w", l, err)
+	}
+	return nil
+}
+
+// image makes the image: one layer, the files of t, and the config of the flags.
+func (s *buildSpec) image(t *tree) (v1.Image, error) {
+	layer, err := layerOf(t)
+	if err != nil {
+		return nil, err
 	}
 	img, err := mutate.AppendLayers(empty.Image, layer)
 	if err != nil {
-		return err
+		return nil, err
 	}
-
-	cf, err := img.ConfigFile()
+	base, err := img.ConfigFile()
 	if err != nil {
-		return err
+		return nil, err
 	}
-	cf = cf.DeepCopy()
+	cf, err := s.config(base)
+	if err != nil {
+		return nil, err
+	}
+	return mutate.ConfigFile(img, cf)
+}
+
+// layerOf makes the layer of t.
+func layerOf(t *tree) (v1.Layer, error) {
+	layerBytes, err := t.tarball()
+	if err != nil {
+		return nil, err
+	}
+	return tarball.LayerFromOpener(func() (io.ReadCloser, error) {
+		return io.NopCloser(bytes.NewReader(layerBytes)), nil
+	})
+}
+
+// config returns a copy of base with the platform, a fixed creation time and history, and
+// the runtime settings of the flags.
+func (s *buildSpec) config(base *v1.ConfigFile) (*v1.ConfigFile, error) {
+	labels, err := parseLabels(s.labels)
+	if err != nil {
+		return nil, err
+	}
+	cf := base.DeepCopy()
 	cf.OS = "linux"
-	cf.Architecture = arch
+	cf.Architecture = s.arch
 	cf.Created = v1.Time{Time: epoch}
 	cf.Author = "singleton-operator hack/imagetool"
-	cf.History = []v1.History{{Created: v1.Time{Time: epoch}, CreatedBy: "hack/imagetool build", Comment: tag}}
-	cf.Config.Env = withDefaultPath(envs)
-	cf.Config.User = user
-	cf.Config.WorkingDir = workdir
-	if entrypoint.set {
-		cf.Config.Entrypoint = entrypoint.value
+	cf.History = []v1.History{{Created: v1.Time{Time: epoch}, CreatedBy: "hack/imagetool build", Comment: s.tag}}
+	cf.Config.Env = withDefaultPath(s.envs)
+	cf.Config.User = s.user
+	cf.Config.WorkingDir = s.workdir
+	if s.entrypoint.set {
+		cf.Config.Entrypoint = s.entrypoint.value
 	}
-	if cmd.set {
-		cf.Config.Cmd = cmd.value
+	if s.cmd.set {
+		cf.Config.Cmd = s.cmd.value
 	}
-	if len(labels) > 0 {
-		cf.Config.Labels = map[string]string{}
-		for _, l := range labels {
-			k, v, ok := strings.Cut(l, "=")
-			if !ok || k == "" {
-				return fmt.Errorf("--label %s: want KEY=VALUE", l)
-			}
-			cf.Config.Labels[k] = v
-		}
+	if labels != nil {
+		cf.Config.Labels = labels
 	}
-	img, err = mutate.ConfigFile(img, cf)
-	if err != nil {
-		return err
-	}
+	return cf, nil
+}
 
+// writeImage writes img, tagged ref, as the tarball out. It writes out.tmp and renames it,
+// so that out is either the old file or the whole new one.
+func writeImage(out string, ref name.Reference, img v1.Image) error {
 	if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
 		return err
 	}
@@ -180,9 +249,11 @@ func runBuild(args []string) error {
 		os.Remove(tmp)
 		return err
 	}
-	if err := os.Rename(tmp, out); err != nil {
-		return err
-	}
+	return os.Rename(tmp, out)
+}
+
+// printImage prints the tarball, the reference, the manifest digest and the image ID.
+func printImage(out string, ref name.Reference, img v1.Image) error {
 	digest, err := img.Digest()
 	if err != nil {
 		return err
@@ -213,6 +284,35 @@ func splitAdd(a string) (src, dst string, mode *fs.FileMode, err error) {
 		return "", "", nil, fmt.Errorf("--add %s: want SRC:DST[:MODE]", a)
 	}
 	return parts[0], parts[1], mode, nil
+}
+
+// splitDir parses DST[:MODE]; the mode defaults to 0755.
+func splitDir(d string) (dst string, mode fs.FileMode, err error) {
+	i := strings.LastIndex(d, ":")
+	if i < 0 {
+		return d, 0o755, nil
+	}
+	m, err := parseMode(d[i+1:])
+	if err != nil {
+		return "", 0, err
+	}
+	return d[:i], m, nil
+}
+
+// parseLabels parses KEY=VALUE labels into a map; no labels give nil.
+func parseLabels(labels []string) (map[string]string, error) {
+	if len(labels) == 0 {
+		return nil, nil
+	}
+	out := make(map[string]string, len(labels))
+	for _, l := range labels {
+		k, v, ok := strings.Cut(l, "=")
+		if !ok || k == "" {
+			return nil, fmt.Errorf("--label %s: want KEY=VALUE", l)
+		}
+		out[k] = v
+	}
+	return out, nil
 }
 
 // parseMode parses an octal mode such as 0755 or 1777.

@@ -45,6 +45,58 @@ func TestSplitAdd(t *testing.T) {
 	}
 }
 
+func TestSplitDir(t *testing.T) {
+	tests := []struct {
+		in      string
+		dst     string
+		mode    fs.FileMode
+		wantErr bool
+	}{
+		{in: "/data", dst: "/data", mode: 0o755},
+		{in: "/data:0700", dst: "/data", mode: 0o700},
+		{in: "/tmp:1777", dst: "/tmp", mode: 0o777 | fs.ModeSticky},
+		{in: "a:b:0500", dst: "a:b", mode: 0o500},
+		{in: "/data:", wantErr: true},
+		{in: "/data:99", wantErr: true},
+		{in: "/data:17777", wantErr: true},
+	}
+	for _, tt := range tests {
+		dst, mode, err := splitDir(tt.in)
+		if (err != nil) != tt.wantErr {
+			t.Errorf("splitDir(%q) error = %v, want error %v", tt.in, err, tt.wantErr)
+			continue
+		}
+		if !tt.wantErr && (dst != tt.dst || mode != tt.mode) {
+			t.Errorf("splitDir(%q) = %q, %v, want %q, %v", tt.in, dst, mode, tt.dst, tt.mode)
+		}
+	}
+}
+
+func TestParseLabels(t *testing.T) {
+	tests := []struct {
+		in      []string
+		want    map[string]string
+		wantErr bool
+	}{
+		{in: nil, want: nil},
+		{in: []string{"k=v"}, want: map[string]string{"k": "v"}},
+		{in: []string{"k=", "a=b=c"}, want: map[string]string{"k": "", "a": "b=c"}},
+		{in: []string{"k=1", "k=2"}, want: map[string]string{"k": "2"}},
+		{in: []string{"k=v", "novalue"}, wantErr: true},
+		{in: []string{"=v"}, wantErr: true},
+	}
+	for _, tt := range tests {
+		got, err := parseLabels(tt.in)
+		if (err != nil) != tt.wantErr {
+			t.Errorf("parseLabels(%q) error = %v, want error %v", tt.in, err, tt.wantErr)
+			continue
+		}
+		if !tt.wantErr && !reflect.DeepEqual(got, tt.want) {
+			t.Errorf("parseLabels(%q) = %v, want %v", tt.in, got, tt.want)
+		}
+	}
+}
+
 func TestListFlag(t *testing.T) {
 	for in, want := range map[string][]string{
 		"/manager":                  {"/manager"},
@@ -113,9 +165,10 @@ func TestLayerIsDeterministic(t *testing.T) {
 		t.Fatal("two builds of the same inputs differ")
 	}
 
+	headers := entries(t, first)
 	got := map[string]tar.Header{}
-	var names []string
-	for _, h := range entries(t, first) {
+	names := make([]string, 0, len(headers))
+	for _, h := range headers {
 		got[h.Name] = h
 		names = append(names, h.Name)
 		if h.Uid != 0 || h.Gid != 0 || h.Uname != "" || h.Gname != "" || !h.ModTime.Equal(epoch) {
@@ -134,6 +187,55 @@ func TestLayerIsDeterministic(t *testing.T) {
 	}
 	if h := got["tmp/"]; h.Mode != 0o1777 {
 		t.Errorf("tmp: mode %o", h.Mode)
+	}
+}
+
+func TestAddHostDirectory(t *testing.T) {
+	dir := t.TempDir()
+	src := filepath.Join(dir, "src")
+	for _, err := range []error{
+		os.MkdirAll(filepath.Join(src, "sub"), 0o750),
+		os.WriteFile(filepath.Join(src, "sub", "f"), []byte("f"), 0o640),
+		os.Symlink("sub/f", filepath.Join(src, "link")),
+		os.Symlink(src, filepath.Join(dir, "dirlink")),
+		// Whatever the umask.
+		os.Chmod(src, 0o750),
+		os.Chmod(filepath.Join(src, "sub"), 0o750),
+		os.Chmod(filepath.Join(src, "sub", "f"), 0o640),
+	} {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	want := map[string]tar.Header{
+		"opt/":          {Typeflag: tar.TypeDir, Mode: 0o755},
+		"opt/app/":      {Typeflag: tar.TypeDir, Mode: 0o750},
+		"opt/app/link":  {Typeflag: tar.TypeSymlink, Mode: 0o777, Linkname: "sub/f"},
+		"opt/app/sub/":  {Typeflag: tar.TypeDir, Mode: 0o750},
+		"opt/app/sub/f": {Typeflag: tar.TypeReg, Mode: 0o640, Size: 1},
+	}
+	// The directory itself, and a symlink to it, give the same entries.
+	for _, from := range []string{src, filepath.Join(dir, "dirlink")} {
+		tr := newTree()
+		if err := tr.addHost(from, "/opt/app", nil); err != nil {
+			t.Fatal(err)
+		}
+		b, err := tr.tarball()
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := map[string]tar.Header{}
+		for _, h := range entries(t, b) {
+			got[h.Name] = tar.Header{Typeflag: h.Typeflag, Mode: h.Mode, Linkname: h.Linkname, Size: h.Size}
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("addHost(%s):\n got %+v\nwant %+v", from, got, want)
+		}
+	}
+
+	mode := fs.FileMode(0o700)
+	if err := newTree().addHost(filepath.Join(dir, "dirlink"), "/opt/app", &mode); err == nil {
+		t.Error("addHost of a directory with a mode: no error")
 	}
 }
 

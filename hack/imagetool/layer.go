@@ -103,32 +103,51 @@ func (t *tree) addHost(src, dst string, mode *fs.FileMode) error {
 	if err != nil {
 		return err
 	}
-	info, err := os.Lstat(src)
+	src, info, err := statHost(src)
 	if err != nil {
 		return err
 	}
 	if !info.IsDir() {
-		if info.Mode()&fs.ModeSymlink != 0 {
-			// A symlink given directly stands for the file it points at.
-			if info, err = os.Stat(src); err != nil {
-				return err
-			}
-			if info.IsDir() {
-				return t.addHost(src+"/.", dst, mode)
-			}
-		}
-		if !info.Mode().IsRegular() {
-			return fmt.Errorf("%s: not a regular file, directory or symlink", src)
-		}
-		m := permissions(info.Mode())
-		if mode != nil {
-			m = *mode
-		}
-		return t.put(&entry{name: name, typ: tar.TypeReg, mode: m, src: src})
+		return t.addHostFile(src, name, info, mode)
 	}
 	if mode != nil {
 		return fmt.Errorf("%s: a mode applies to a file, not a directory", src)
 	}
+	return t.addHostDir(src, name)
+}
+
+// statHost describes the host file src given to addHost. A symlink stands for the file or
+// directory it points at; a directory that way is returned as src/., the path that walks it.
+func statHost(src string) (string, fs.FileInfo, error) {
+	info, err := os.Lstat(src)
+	if err != nil || info.Mode()&fs.ModeSymlink == 0 {
+		return src, info, err
+	}
+	if info, err = os.Stat(src); err != nil {
+		return src, nil, err
+	}
+	if info.IsDir() {
+		src += "/."
+	}
+	return src, info, nil
+}
+
+// addHostFile adds src, a host file that is not a directory, as name: a regular file with
+// its own permissions, or mode when not nil.
+func (t *tree) addHostFile(src, name string, info fs.FileInfo, mode *fs.FileMode) error {
+	if !info.Mode().IsRegular() {
+		return fmt.Errorf("%s: not a regular file, directory or symlink", src)
+	}
+	m := permissions(info.Mode())
+	if mode != nil {
+		m = *mode
+	}
+	return t.put(&entry{name: name, typ: tar.TypeReg, mode: m, src: src})
+}
+
+// addHostDir copies the host directory src to name recursively; symlinks inside it are
+// kept as symlinks.
+func (t *tree) addHostDir(src, name string) error {
 	return filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
@@ -137,29 +156,35 @@ func (t *tree) addHost(src, dst string, mode *fs.FileMode) error {
 		if err != nil {
 			return err
 		}
-		target := name
-		if rel != "." {
-			target = path.Join(name, filepath.ToSlash(rel))
-		}
 		info, err := d.Info()
 		if err != nil {
 			return err
 		}
-		switch {
-		case info.IsDir():
-			return t.put(&entry{name: target, typ: tar.TypeDir, mode: permissions(info.Mode())})
-		case info.Mode()&fs.ModeSymlink != 0:
-			link, err := os.Readlink(p)
-			if err != nil {
-				return err
-			}
-			return t.put(&entry{name: target, typ: tar.TypeSymlink, mode: 0o777, linkname: link})
-		case info.Mode().IsRegular():
-			return t.put(&entry{name: target, typ: tar.TypeReg, mode: permissions(info.Mode()), src: p})
-		default:
-			return fmt.Errorf("%s: not a regular file, directory or symlink", p)
+		e, err := hostEntry(p, path.Join(name, filepath.ToSlash(rel)), info)
+		if err != nil {
+			return err
 		}
+		return t.put(e)
 	})
+}
+
+// hostEntry is the entry name for the host file p of a directory walk: a directory, a
+// regular file or a symlink (not followed); anything else is an error.
+func hostEntry(p, name string, info fs.FileInfo) (*entry, error) {
+	switch {
+	case info.IsDir():
+		return &entry{name: name, typ: tar.TypeDir, mode: permissions(info.Mode())}, nil
+	case info.Mode()&fs.ModeSymlink != 0:
+		link, err := os.Readlink(p)
+		if err != nil {
+			return nil, err
+		}
+		return &entry{name: name, typ: tar.TypeSymlink, mode: 0o777, linkname: link}, nil
+	case info.Mode().IsRegular():
+		return &entry{name: name, typ: tar.TypeReg, mode: permissions(info.Mode()), src: p}, nil
+	default:
+		return nil, fmt.Errorf("%s: not a regular file, directory or symlink", p)
+	}
 }
 
 // permissions keeps the permission bits of a host mode, and setuid, setgid and sticky.

@@ -36,17 +36,18 @@ image=$(hack/operator-image.sh)
 hack/cluster.sh load-image "$SINGLETON_CACHE/images/operator.tar"
 
 echo "==> deploying $image with config/default" >&2
-overlay="$CLUSTER_DIR/e2e-overlay"
+# kustomize takes only relative paths; bin/ is ignored by git.
+overlay=bin/e2e-overlay
 mkdir -p "$overlay"
 cat >"$overlay/kustomization.yaml" <<YAML
 resources:
-- $PWD/config/default
-images:
-- name: controller
-  newName: ${image%:*}
-  newTag: ${image##*:}
+- ../../config/default
+patches:
+- target: {kind: Deployment, name: singleton-operator-controller-manager}
+  patch: |-
+    - {op: replace, path: /spec/template/spec/containers/0/image, value: "$image"}
 YAML
-"$KUSTOMIZE" build --load-restrictor LoadRestrictionsNone "$overlay" |
+"$KUSTOMIZE" build "$overlay" |
 	hack/cluster.sh exec -- kubectl apply --server-side --force-conflicts -f - >&2
 hack/cluster.sh exec -- kubectl -n singleton-operator-system rollout status \
 	deploy/singleton-operator-controller-manager --timeout=180s >&2

@@ -26,7 +26,10 @@ fi
 
 operator_pid=""
 cleanup() {
-	trap - INT TERM EXIT
+	# Finish the clean-up even if the terminal or a pipe reading our output is gone, and
+	# through a second Ctrl-C; the children started below inherit the ignored signals.
+	trap '' INT TERM PIPE
+	trap - EXIT
 	if [[ -n $operator_pid ]] && kill -0 "$operator_pid" 2>/dev/null; then
 		echo "==> stopping the operator" >&2
 		kill -TERM "$operator_pid" 2>/dev/null || true
@@ -45,7 +48,8 @@ in_cluster kubectl wait --for=condition=Established --timeout=60s crd/statefulsi
 
 echo "==> building and starting the operator" >&2
 go build -o bin/manager .
-in_cluster bin/manager --metrics-bind-address="$metrics_addr" --health-probe-bind-address=127.0.0.1:8081 &
+in_cluster bin/manager --metrics-bind-address="$metrics_addr" --health-probe-bind-address=127.0.0.1:8081 \
+	--zap-devel &
 operator_pid=$!
 
 echo "==> applying the samples" >&2

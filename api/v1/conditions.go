@@ -16,6 +16,24 @@ const (
 	ReasonNoPods = "NoPods"
 	// ReasonReconciling: the operator has seen the object but has not decided yet.
 	ReasonReconciling = "Reconciling"
+	// ReasonRunning: one released pod runs the application.
+	ReasonRunning = "Running"
+	// ReasonNotReleased: no pod is released yet.
+	ReasonNotReleased = "NotReleased"
+	// ReasonWaitingForStop: a pod waits for the released one to stop.
+	ReasonWaitingForStop = "WaitingForStop"
+	// ReasonIdle: no pod waits.
+	ReasonIdle = "Idle"
+	// ReasonAsExpected: nothing puts the guarantee at risk.
+	ReasonAsExpected = "AsExpected"
+	// ReasonUnguardedPods: a selected pod escaped the webhook and may run beside the others.
+	ReasonUnguardedPods = "UnguardedPods"
+	// ReasonActivePodVanished: the released pod disappeared before its stop was confirmed.
+	ReasonActivePodVanished = "ActivePodVanished"
+	// ReasonTransitionOverdue: a transition has taken longer than maxTransitionTime.
+	ReasonTransitionOverdue = "TransitionOverdue"
+	// ReasonMultipleWorkloads: the selector matches pods of more than one workload.
+	ReasonMultipleWorkloads = "MultipleWorkloads"
 )
 
 // Labels, annotations and the readiness gate that the operator puts on the pods it manages.
@@ -26,4 +44,12 @@ const (
 	LabelManaged = "apps.statefulsingleton.com/managed"
 	// LabelInstance names the StatefulSingleton that selected the pod.
 	LabelInstance = "apps.statefulsingleton.com/instance"
+	// AnnotationRelease releases a prepared pod: its gate starts the application once this
+	// annotation holds the pod's own UID. A copy on a pod template never releases a new pod.
+	AnnotationRelease = "apps.statefulsingleton.com/release"
+	// FinalizerRelease keeps a released pod's object until the operator has confirmed that its
+	// application stopped, so that a force delete cannot hide a process still running.
+	FinalizerRelease = "apps.statefulsingleton.com/release"
+	// TaintOutOfService is the taint that fences a node whose pods may be treated as stopped.
+	TaintOutOfService = "node.kubernetes.io/out-of-service"
 )

@@ -80,8 +80,12 @@ type TransitionRecord struct {
 	// +optional
 	From string `json:"from,omitempty"`
 
-	// to is the pod released to run the application.
+	// to is the pod released, or to be released, to run the application.
 	To string `json:"to"`
+
+	// fromStoppedTime is when the application of the pod handed over from was confirmed stopped.
+	// +optional
+	FromStoppedTime *metav1.Time `json:"fromStoppedTime,omitempty"`
 
 	// startTime is when the transition began: the first moment a new pod waited while another was
 	// released.
@@ -135,6 +139,10 @@ type StatefulSingletonStatus struct {
 	// heldPods is the number of selected pods whose application waits for release.
 	// +optional
 	HeldPods int32 `json:"heldPods,omitempty"`
+
+	// currentTransition describes the hand-over in progress, if any.
+	// +optional
+	CurrentTransition *TransitionRecord `json:"currentTransition,omitempty"`
 
 	// lastTransition describes the most recent completed hand-over.
 	// +optional

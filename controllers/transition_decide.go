@@ -1,0 +1,293 @@
+package controllers
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+
+	singletonv1 "github.com/singleton-operator/singleton-operator/api/v1"
+)
+
+// podRef names a pod and pins the UID the decision was made for, so that an action never
+// lands on a newer pod of the same name (StatefulSets reuse names).
+type podRef struct {
+	Name string
+	UID  types.UID
+}
+
+// stopRequest asks for a pod's deletion with a grace period.
+type stopRequest struct {
+	podRef
+	GracePeriodSeconds int64
+}
+
+// releaseRequest releases a held pod. Forced is true when maxTransitionTime ran out with
+// timeoutAction Release, not because every other pod was confirmed stopped.
+type releaseRequest struct {
+	podRef
+	Forced bool
+}
+
+// transitionPlan is the outcome of a decision: the status to record first, then the actions
+// that make it true.
+type transitionPlan struct {
+	Status singletonv1.StatefulSingletonStatus
+	// Release, when set, releases one held pod.
+	Release *releaseRequest
+	// Stop lists pods whose deletion must be requested so that a newer pod can take over.
+	Stop []stopRequest
+	// RemoveFinalizer lists released pods confirmed stopped, whose objects may now go.
+	RemoveFinalizer []podRef
+	// MarkReady lists released pods whose readiness gate must become True.
+	MarkReady []podRef
+	// RequeueAfter, when positive, is when the decision must be made again even without an event:
+	// the moment a transition becomes overdue.
+	RequeueAfter time.Duration
+}
+
+// decideTransition decides, from the pods a StatefulSingleton selects, which pod may run its
+// application, what must stop first, and what the status says. It is pure: it reads no clock
+// but now and writes nothing.
+//
+// The rule (S1): a held pod is released only when no other selected pod may run, that is when
+// every released or unguarded pod is confirmed stopped. The newest held pod is the candidate;
+// older pods that may run are asked to stop for it. A pod that escaped the webhook (S3) is
+// never taken for stopped, and holds every candidate until it is.
+func decideTransition(ss *singletonv1.StatefulSingleton, pods []podFacts, now time.Time) transitionPlan {
+	status := *ss.Status.DeepCopy()
+	status.ObservedGeneration = ss.Generation
+	plan := transitionPlan{}
+
+	running := filterPods(pods, podFacts.mayRun)
+	candidate := newestHeld(pods)
+	vanished := status.ActivePod != "" && findPod(pods, status.ActivePod) == nil
+
+	plan.RemoveFinalizer, plan.MarkReady = podChores(pods)
+	recordStops(&status, pods, now)
+	if candidate != nil {
+		plan.Release, plan.Stop, plan.RequeueAfter = handOver(ss, &status, running, candidate, vanished, now)
+	}
+	if plan.Release != nil {
+		recordRelease(&status, candidate, plan.Release.Forced, now)
+	}
+	recordCompletion(&status, pods, now)
+
+	status.HeldPods = int32(len(filterPods(pods, podFacts.held)))
+	if plan.Release != nil {
+		status.HeldPods--
+	}
+	setTransitionConditions(&status, ss, pods, running, candidate, vanished, plan.Release != nil, now)
+	plan.Status = status
+	return plan
+}
+
+// podChores lists the released pods confirmed stopped, whose finalizer may go, and the
+// released pods still running whose readiness gate is not set yet.
+func podChores(pods []podFacts) (removeFinalizer, markReady []podRef) {
+	for i := range pods {
+		p := &pods[i]
+		if p.HasFinalizer && p.Stopped {
+			removeFinalizer = append(removeFinalizer, p.ref())
+		}
+		if p.Released && p.mayRun() && !p.Deleting && !p.ReadyGate {
+			markReady = append(markReady, p.ref())
+		}
+	}
+	return removeFinalizer, markReady
+}
+
+// handOver decides the next step for a waiting candidate: release it when nothing else may
+// run (or, forced, when the transition is overdue and the user chose Release); otherwise ask
+// the older pods to stop, and say when the transition becomes overdue.
+func handOver(ss *singletonv1.StatefulSingleton, status *singletonv1.StatefulSingletonStatus,
+	running []podFacts, candidate *podFacts, vanished bool, now time.Time,
+) (*releaseRequest, []stopRequest, time.Duration) {
+	switch {
+	case len(running) == 0 && !vanished:
+		return &releaseRequest{podRef: candidate.ref()}, nil, 0
+	case overdue(ss, status, now) && ss.Spec.TimeoutAction == singletonv1.TimeoutActionRelease:
+		return &releaseRequest{podRef: candidate.ref(), Forced: true}, nil, 0
+	}
+	return nil, stopsFor(ss, running, candidate), untilOverdue(ss, status, now)
+}
+
+// held reports whether the pod's application waits for a release.
+func (p podFacts) held() bool { return p.Guarded && !p.Released && !p.Stopped && !p.Deleting }
+
+func (p podFacts) ref() podRef { return podRef{Name: p.Name, UID: p.UID} }
+
+func filterPods(pods []podFacts, keep func(podFacts) bool) []podFacts {
+	var out []podFacts
+	for i := range pods {
+		if keep(pods[i]) {
+			out = append(out, pods[i])
+		}
+	}
+	return out
+}
+
+// newestHeld returns the held pod created last (by name on a tie), or nil.
+func newestHeld(pods []podFacts) *podFacts {
+	var newest *podFacts
+	for i := range pods {
+		p := &pods[i]
+		if !p.held() {
+			continue
+		}
+		if newest == nil || p.Created.After(newest.Created) ||
+			(p.Created.Equal(newest.Created) && p.Name > newest.Name) {
+			newest = p
+		}
+	}
+	return newest
+}
+
+// stopsFor asks every pod that may run and is older than the candidate to stop, unless its
+// deletion is already under way. Pods newer than the candidate are left alone: the candidate
+// waits for them instead.
+func stopsFor(ss *singletonv1.StatefulSingleton, running []podFacts, candidate *podFacts) []stopRequest {
+	var stops []stopRequest
+	for i := range running {
+		p := &running[i]
+		if p.Deleting || !p.Created.Before(candidate.Created) {
+			continue
+		}
+		stops = append(stops, stopRequest{podRef: p.ref(), GracePeriodSeconds: gracePeriodFor(ss, p)})
+	}
+	return stops
+}
+
+// gracePeriodFor is the grace period to delete a pod with: the StatefulSingleton's, or the pod's
+// own when that is longer and respectPodGracePeriod is not false.
+func gracePeriodFor(ss *singletonv1.StatefulSingleton, p *podFacts) int64 {
+	grace := int64(ss.Spec.TerminationGracePeriod)
+	respect := ss.Spec.RespectPodGracePeriod == nil || *ss.Spec.RespectPodGracePeriod
+	if respect && p.GracePeriod > grace {
+		grace = p.GracePeriod
+	}
+	return grace
+}
+
+// recordStops keeps the in-progress transition up to date: it starts one when a pod waits
+// while another may run, and notes when the pod handed over from was confirmed stopped. It
+// clears activePod once that pod is confirmed stopped, before its finalizer goes.
+func recordStops(status *singletonv1.StatefulSingletonStatus, pods []podFacts, now time.Time) {
+	active := findPod(pods, status.ActivePod)
+	candidate := newestHeld(pods)
+	if candidate != nil && (status.CurrentTransition == nil || status.CurrentTransition.To != candidate.Name) {
+		status.CurrentTransition = &singletonv1.TransitionRecord{
+			From: status.ActivePod, To: candidate.Name, StartTime: ptrTime(now),
+		}
+		status.TransitionTimestamp = ptrTime(now)
+	}
+	if active == nil || !active.Stopped {
+		return
+	}
+	if t := status.CurrentTransition; t != nil && t.From == active.Name && t.FromStoppedTime == nil {
+		stopped := now
+		if !active.StoppedAt.IsZero() {
+			stopped = active.StoppedAt
+		}
+		t.FromStoppedTime = ptrTime(stopped)
+	}
+	status.ActivePod = ""
+}
+
+// recordRelease records the release of the candidate as the active pod.
+func recordRelease(status *singletonv1.StatefulSingletonStatus, candidate *podFacts, forced bool, now time.Time) {
+	status.ActivePod = candidate.Name
+	t := status.CurrentTransition
+	t.ReleaseTime = ptrTime(now)
+	t.Forced = forced
+	if t.FromStoppedTime != nil {
+		t.HandoverGap = &metav1.Duration{Duration: now.Sub(t.FromStoppedTime.Time)}
+	}
+}
+
+// recordCompletion closes the transition once its pod is released and ready.
+func recordCompletion(status *singletonv1.StatefulSingletonStatus, pods []podFacts, now time.Time) {
+	t := status.CurrentTransition
+	if t == nil || t.ReleaseTime == nil {
+		return
+	}
+	to := findPod(pods, t.To)
+	if to == nil || !to.Released || !to.ReadyGate {
+		return
+	}
+	t.CompletionTime = ptrTime(now)
+	if t.StartTime != nil {
+		t.Duration = &metav1.Duration{Duration: now.Sub(t.StartTime.Time)}
+	}
+	status.LastTransition = t
+	status.CurrentTransition = nil
+}
+
+// overdue reports whether the transition in progress has taken longer than maxTransitionTime.
+func overdue(ss *singletonv1.StatefulSingleton, status *singletonv1.StatefulSingletonStatus, now time.Time) bool {
+	return status.CurrentTransition != nil && untilOverdue(ss, status, now) == 0
+}
+
+// untilOverdue is the time left before the transition in progress is overdue; 0 once it is.
+func untilOverdue(
+	ss *singletonv1.StatefulSingleton, status *singletonv1.StatefulSingletonStatus, now time.Time,
+) time.Duration {
+	t := status.CurrentTransition
+	if t == nil || t.StartTime == nil {
+		return 0
+	}
+	left := t.StartTime.Add(time.Duration(ss.Spec.MaxTransitionTime) * time.Second).Sub(now)
+	return max(left, 0)
+}
+
+func findPod(pods []podFacts, name string) *podFacts {
+	for i := range pods {
+		if pods[i].Name == name && name != "" {
+			return &pods[i]
+		}
+	}
+	return nil
+}
+
+func ptrTime(t time.Time) *metav1.Time {
+	mt := metav1.NewTime(t)
+	return &mt
+}
+
+// workloads lists the distinct owners of the pods, sorted; pods without an owner count as
+// themselves.
+func workloads(pods []podFacts) []string {
+	var owners []string
+	for i := range pods {
+		owner := pods[i].Owner
+		if owner == "" {
+			owner = "Pod/" + pods[i].Name
+		}
+		if !slices.Contains(owners, owner) {
+			owners = append(owners, owner)
+		}
+	}
+	slices.Sort(owners)
+	return owners
+}
+
+func podNames(pods []podFacts) string {
+	names := make([]string, 0, len(pods))
+	for i := range pods {
+		names = append(names, pods[i].Name)
+	}
+	return strings.Join(names, ", ")
+}
+
+// describeWait says, for a person, what the candidate waits for.
+func describeWait(candidate *podFacts, running []podFacts, vanished bool, activePod string) string {
+	if vanished {
+		return fmt.Sprintf("Pod %s waits: the released pod %s disappeared before its stop was confirmed; "+
+			"fence its node (delete the Node or taint it %s) to continue.", candidate.Name, activePod,
+			singletonv1.TaintOutOfService)
+	}
+	return fmt.Sprintf("Pod %s waits for %s to stop.", candidate.Name, podNames(running))
+}

@@ -1,0 +1,162 @@
+package controllers
+
+import (
+	"strings"
+	"time"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
+
+	singletonv1 "github.com/singleton-operator/singleton-operator/api/v1"
+)
+
+// nodeFacts is what a decision needs to know about the node a pod is bound to.
+type nodeFacts struct {
+	// Exists is false when the Node object is gone.
+	Exists bool
+	// OutOfService is true when the node carries the out-of-service taint.
+	OutOfService bool
+}
+
+// podFacts is what a decision needs to know about one selected pod.
+type podFacts struct {
+	Name    string
+	UID     types.UID
+	Created time.Time
+	// Guarded: the webhook prepared the pod, so its application waits for a release.
+	Guarded bool
+	// Released: the pod carries a release for its own UID.
+	Released bool
+	// HasFinalizer: the pod carries the release finalizer.
+	HasFinalizer bool
+	// Deleting: the pod's deletion was requested.
+	Deleting bool
+	// Stopped: the pod's application is confirmed stopped and cannot start again; StopReason says how.
+	Stopped    bool
+	StopReason string
+	// StoppedAt is the latest time one of its containers finished, when known.
+	StoppedAt time.Time
+	// ReadyGate: the pod's readiness gate condition is True.
+	ReadyGate bool
+	// GracePeriod is the pod's own terminationGracePeriodSeconds.
+	GracePeriod int64
+	// Owner is the kind and name of the pod's controller, empty when it has none.
+	Owner string
+}
+
+// mayRun reports whether the pod's application may be running now or start later on its own:
+// a released or unguarded pod not confirmed stopped.
+func (p podFacts) mayRun() bool { return (p.Released || !p.Guarded) && !p.Stopped }
+
+// observePod reduces a pod to the facts a decision needs. nodes holds the nodes the pods are
+// bound to; a node missing from it counts as gone.
+func observePod(pod *corev1.Pod, nodes map[string]nodeFacts) podFacts {
+	f := podFacts{
+		Name:         pod.Name,
+		UID:          pod.UID,
+		Created:      pod.CreationTimestamp.Time,
+		Guarded:      pod.Labels[singletonv1.LabelManaged] == "true",
+		Released:     pod.UID != "" && pod.Annotations[singletonv1.AnnotationRelease] == string(pod.UID),
+		HasFinalizer: controllerutil.ContainsFinalizer(pod, singletonv1.FinalizerRelease),
+		Deleting:     pod.DeletionTimestamp != nil,
+		ReadyGate:    podConditionTrue(pod, singletonv1.ReadinessGate),
+		GracePeriod:  gracePeriodOf(pod),
+		Owner:        ownerOf(pod),
+	}
+	f.StopReason = stopReason(pod, nodes)
+	f.Stopped = f.StopReason != ""
+	f.StoppedAt = lastFinish(pod)
+	return f
+}
+
+// stopReason says why the pod's application is confirmed stopped, or "" when it is not:
+//   - the pod reached a terminal phase, so the kubelet restarts none of its containers;
+//   - its deletion was requested and the kubelet reports every container terminated;
+//   - its node is fenced: deleted, or tainted out-of-service.
+//
+// A pod that merely looks failed (crash-looping, image pull errors) is not stopped: its
+// containers may start again at any moment.
+func stopReason(pod *corev1.Pod, nodes map[string]nodeFacts) string {
+	switch {
+	case pod.Status.Phase == corev1.PodSucceeded || pod.Status.Phase == corev1.PodFailed:
+		return "PodFinished"
+	case pod.DeletionTimestamp != nil && pod.Spec.NodeName == "":
+		return "NeverScheduled"
+	case pod.DeletionTimestamp != nil && allContainersTerminated(pod):
+		return "ContainersTerminated"
+	}
+	if pod.Spec.NodeName == "" {
+		return ""
+	}
+	switch node := nodes[pod.Spec.NodeName]; {
+	case !node.Exists:
+		return "NodeDeleted"
+	case node.OutOfService:
+		return "NodeOutOfService"
+	}
+	return ""
+}
+
+// allContainersTerminated reports whether the kubelet reports every container of the pod,
+// init and sidecar containers included, as terminated.
+func allContainersTerminated(pod *corev1.Pod) bool {
+	want := len(pod.Spec.InitContainers) + len(pod.Spec.Containers)
+	statuses := append(append([]corev1.ContainerStatus{}, pod.Status.InitContainerStatuses...),
+		pod.Status.ContainerStatuses...)
+	if len(statuses) < want {
+		return false
+	}
+	for i := range statuses {
+		if statuses[i].State.Terminated == nil {
+			return false
+		}
+	}
+	return true
+}
+
+// lastFinish is the latest time a container of the pod finished, or the zero time.
+func lastFinish(pod *corev1.Pod) time.Time {
+	var last time.Time
+	for _, list := range [][]corev1.ContainerStatus{pod.Status.InitContainerStatuses, pod.Status.ContainerStatuses} {
+		for i := range list {
+			if t := list[i].State.Terminated; t != nil && t.FinishedAt.After(last) {
+				last = t.FinishedAt.Time
+			}
+		}
+	}
+	return last
+}
+
+func podConditionTrue(pod *corev1.Pod, condition corev1.PodConditionType) bool {
+	for _, c := range pod.Status.Conditions {
+		if c.Type == condition {
+			return c.Status == corev1.ConditionTrue
+		}
+	}
+	return false
+}
+
+func gracePeriodOf(pod *corev1.Pod) int64 {
+	if pod.Spec.TerminationGracePeriodSeconds != nil {
+		return *pod.Spec.TerminationGracePeriodSeconds
+	}
+	return corev1.DefaultTerminationGracePeriodSeconds
+}
+
+// ownerOf names the workload that owns the pod: the Deployment behind a ReplicaSet that
+// carries the pod's template hash, else the pod's controller; "" when it has none.
+func ownerOf(pod *corev1.Pod) string {
+	ref := metav1.GetControllerOf(pod)
+	if ref == nil {
+		return ""
+	}
+	if hash := pod.Labels[appsv1.DefaultDeploymentUniqueLabelKey]; ref.Kind == "ReplicaSet" && hash != "" {
+		if deployment, ok := strings.CutSuffix(ref.Name, "-"+hash); ok {
+			return "Deployment/" + deployment
+		}
+	}
+	return ref.Kind + "/" + ref.Name
+}

@@ -22,11 +22,15 @@ COPY cmd/ cmd/
 # being built, so `docker buildx build --platform=...` makes each one natively or by
 # cross-compiling.
 RUN CGO_ENABLED=0 GOOS=${TARGETOS:-linux} GOARCH=${TARGETARCH} \
-    go build -trimpath -ldflags="-s -w -X main.version=${VERSION}" -o manager .
+    go build -trimpath -ldflags="-s -w -X main.version=${VERSION}" -o manager . && \
+    CGO_ENABLED=0 GOOS=${TARGETOS:-linux} GOARCH=${TARGETARCH} \
+    go build -trimpath -ldflags="-s -w" -o gate ./cmd/gate
 
 FROM gcr.io/distroless/static:nonroot
 WORKDIR /
 COPY --from=builder /workspace/manager .
+# The pod gate (cmd/gate), which the webhook's init container copies into selected pods.
+COPY --from=builder /workspace/gate .
 USER 65532:65532
 
 ENTRYPOINT ["/manager"]

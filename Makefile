@@ -125,12 +125,13 @@ run: manifests generate ## Run the operator on this machine against the configur
 	hack/run-local.sh
 
 # `image` needs no container engine: hack/imagetool writes an OCI image tarball holding the
-# static manager binary, which the local cluster imports.
+# static manager and gate binaries, which the local cluster imports.
 .PHONY: image
-image: manifests generate ## Build a static bin/manager and the image tarball IMAGE_TAR tagged IMG, without a container engine.
+image: manifests generate ## Build static bin/manager and bin/gate and the image tarball IMAGE_TAR tagged IMG, without a container engine.
 	CGO_ENABLED=0 GOOS=linux go build -trimpath -ldflags="-s -w $(GO_LDFLAGS)" -o bin/manager .
+	CGO_ENABLED=0 GOOS=linux go build -trimpath -ldflags="-s -w" -o bin/gate ./cmd/gate
 	go run ./hack/imagetool build --tag $(IMG) --out $(IMAGE_TAR) \
-		--add bin/manager:/manager --entrypoint /manager --user 65532:65532
+		--add bin/manager:/manager --add bin/gate:/gate --entrypoint /manager --user 65532:65532
 
 # docker-build and docker-push are for machines with a container engine; they build the
 # Dockerfile (golang builder, distroless runtime).

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the operator's binary and its image tarball ($SINGLETON_CACHE/images/operator.tar),
-# and prints the image reference. The tag is the binary's digest, so a Deployment changes
-# exactly when the binary does.
+# and prints the image reference. The image also holds the pod gate at /gate (cmd/gate). The tag
+# is the binaries' digest, so a Deployment changes exactly when one of them does.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 # shellcheck source=hack/env.sh
@@ -10,7 +10,8 @@ source hack/env.sh
 repo=${IMAGE_REPO:-localhost/singleton-operator}
 mkdir -p bin "$SINGLETON_CACHE/images"
 CGO_ENABLED=0 go build -trimpath -ldflags "-s -w -X main.version=${VERSION:-dev}" -o bin/manager .
-tag=$(sha256sum bin/manager | cut -c1-12)
+CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o bin/gate ./cmd/gate
+tag=$(cat bin/manager bin/gate | sha256sum | cut -c1-12)
 go run ./hack/imagetool build --tag "$repo:$tag" --out "$SINGLETON_CACHE/images/operator.tar" \
-	--add bin/manager:/manager --entrypoint /manager --user 65532:65532 >&2
+	--add bin/manager:/manager --add bin/gate:/gate --entrypoint /manager --user 65532:65532 >&2
 echo "$repo:$tag"

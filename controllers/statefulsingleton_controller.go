@@ -10,73 +10,87 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	apiequality "k8s.io/apimachinery/pkg/api/equality"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/tools/events"
 	"k8s.io/klog/v2"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
+	"sigs.k8s.io/controller-runtime/pkg/predicate"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	singletonv1 "github.com/singleton-operator/singleton-operator/api/v1"
 )
 
-// StatefulSingletonReconciler keeps the status of each StatefulSingleton true to the pods it
-// selects.
+// conflictBackoff is how long to wait before deciding again after a write hit a stale cache.
+const conflictBackoff = 100 * time.Millisecond
+
+// StatefulSingletonReconciler lets at most one pod selected by each StatefulSingleton run its
+// application: it releases held pods one at a time, asks older pods to stop first, and keeps
+// the status true to what it sees.
 type StatefulSingletonReconciler struct {
 	client.Client
 	Recorder events.EventRecorder
-	// Now returns the current time; nil means time.Now. Tests set it to control the clock.
+	// Now returns the current time; nil means time.Now.
 	Now func() time.Time
 }
 
 // +kubebuilder:rbac:groups=apps.statefulsingleton.com,resources=statefulsingletons,verbs=get;list;watch
 // +kubebuilder:rbac:groups=apps.statefulsingleton.com,resources=statefulsingletons/status,verbs=get;update;patch
-// +kubebuilder:rbac:groups="",resources=pods,verbs=get;list;watch
+// +kubebuilder:rbac:groups="",resources=pods,verbs=get;list;watch;patch;delete
+// +kubebuilder:rbac:groups="",resources=pods/status,verbs=patch
+// +kubebuilder:rbac:groups="",resources=nodes,verbs=get;list;watch
 // +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
 
-// Reconcile gathers the StatefulSingleton and the pods it selects, decides its status, and
-// patches the status when it differs.
+// Reconcile gathers the StatefulSingleton, the pods it selects and their nodes, decides, records
+// the decision in the status, and then carries it out.
 func (r *StatefulSingletonReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
-	log := ctrl.LoggerFrom(ctx)
-
 	ss := &singletonv1.StatefulSingleton{}
 	if err := r.Get(ctx, req.NamespacedName, ss); err != nil {
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
-	pods, err := r.selectedPods(ctx, ss)
+	pods, facts, err := r.gather(ctx, ss)
 	if err != nil {
 		return ctrl.Result{}, err
 	}
 
-	want := decideStatus(ss, pods, metav1.NewTime(r.now()))
+	plan := decideTransition(ss, facts, r.now())
+
+	// The status records a release before the release takes effect, so that a restarted
+	// operator or a new leader resumes from what the API holds.
+	err = r.patchStatus(ctx, ss, plan.Status)
+	if err == nil {
+		err = r.apply(ctx, ss, pods, plan)
+	}
+	if apierrors.IsConflict(err) {
+		// The cache was behind the API server; the write that got ahead will bring us back.
+		ctrl.LoggerFrom(ctx).V(1).Info("Decided on stale data; deciding again", "reason", err.Error())
+		return ctrl.Result{RequeueAfter: conflictBackoff}, nil
+	}
+	if err != nil {
+		return ctrl.Result{}, err
+	}
+	return ctrl.Result{RequeueAfter: plan.RequeueAfter}, nil
+}
+
+func (r *StatefulSingletonReconciler) patchStatus(
+	ctx context.Context, ss *singletonv1.StatefulSingleton, want singletonv1.StatefulSingletonStatus,
+) error {
 	if apiequality.Semantic.DeepEqual(ss.Status, want) {
-		return ctrl.Result{}, nil
+		return nil
 	}
 	before := ss.DeepCopy()
 	ss.Status = want
-	if err := r.Status().Patch(ctx, ss, client.MergeFrom(before)); err != nil {
-		return ctrl.Result{}, fmt.Errorf("patching status of %s: %w", klog.KObj(ss), err)
+	patch := client.MergeFromWithOptions(before, client.MergeFromWithOptimisticLock{})
+	if err := r.Status().Patch(ctx, ss, patch); err != nil {
+		return fmt.Errorf("patching the status of %s: %w", klog.KObj(ss), err)
 	}
-	log.V(1).Info("Updated status", "phase", want.Phase, "selectedPods", len(pods))
-	return ctrl.Result{}, nil
-}
-
-// selectedPods lists the pods in the StatefulSingleton's namespace that its selector matches.
-func (r *StatefulSingletonReconciler) selectedPods(
-	ctx context.Context, ss *singletonv1.StatefulSingleton,
-) ([]corev1.Pod, error) {
-	selector, err := metav1.LabelSelectorAsSelector(&ss.Spec.Selector)
-	if err != nil {
-		return nil, fmt.Errorf("parsing the selector of %s: %w", klog.KObj(ss), err)
-	}
-	list := &corev1.PodList{}
-	inScope := []client.ListOption{client.InNamespace(ss.Namespace), client.MatchingLabelsSelector{Selector: selector}}
-	if err := r.List(ctx, list, inScope...); err != nil {
-		return nil, fmt.Errorf("listing pods for %s: %w", klog.KObj(ss), err)
-	}
-	return list.Items, nil
+	ctrl.LoggerFrom(ctx).V(1).Info("Updated status", "phase", want.Phase, "activePod", want.ActivePod,
+		"heldPods", want.HeldPods)
+	return nil
 }
 
 func (r *StatefulSingletonReconciler) now() time.Time {
@@ -86,12 +100,18 @@ func (r *StatefulSingletonReconciler) now() time.Time {
 	return time.Now()
 }
 
-// SetupWithManager registers the reconciler: it runs for every change of a StatefulSingleton
-// and of any pod that one of them selects.
+// SetupWithManager registers the reconciler: it runs for every change of a StatefulSingleton,
+// of any pod one of them selects, and of the deletion or fencing of a node.
 func (r *StatefulSingletonReconciler) SetupWithManager(mgr ctrl.Manager) error {
+	if err := mgr.GetFieldIndexer().IndexField(context.Background(), &corev1.Pod{}, podNodeNameField,
+		func(obj client.Object) []string { return []string{obj.(*corev1.Pod).Spec.NodeName} }); err != nil {
+		return fmt.Errorf("indexing pods by node: %w", err)
+	}
 	return ctrl.NewControllerManagedBy(mgr).
 		For(&singletonv1.StatefulSingleton{}).
 		Watches(&corev1.Pod{}, handler.EnqueueRequestsFromMapFunc(r.singletonsSelecting)).
+		Watches(&corev1.Node{}, handler.EnqueueRequestsFromMapFunc(r.singletonsOnNode),
+			builder.WithPredicates(nodeFencingChanged())).
 		Named("statefulsingleton").
 		Complete(r)
 }
@@ -113,4 +133,31 @@ func (r *StatefulSingletonReconciler) singletonsSelecting(ctx context.Context, o
 		}
 	}
 	return reqs
+}
+
+// singletonsOnNode maps a node to the StatefulSingletons that select a pod bound to it.
+func (r *StatefulSingletonReconciler) singletonsOnNode(ctx context.Context, obj client.Object) []reconcile.Request {
+	pods := &corev1.PodList{}
+	if err := r.List(ctx, pods, client.MatchingFields{podNodeNameField: obj.GetName()}); err != nil {
+		ctrl.LoggerFrom(ctx).Error(err, "Listing pods on a node", "node", klog.KObj(obj))
+		return nil
+	}
+	var reqs []reconcile.Request
+	for i := range pods.Items {
+		reqs = append(reqs, r.singletonsSelecting(ctx, &pods.Items[i])...)
+	}
+	return reqs
+}
+
+// nodeFencingChanged passes node events that can fence a node: its deletion and a change of
+// its out-of-service taint. Heartbeats and other status updates are dropped.
+func nodeFencingChanged() predicate.Predicate {
+	return predicate.Funcs{
+		CreateFunc:  func(_ event.CreateEvent) bool { return false },
+		GenericFunc: func(_ event.GenericEvent) bool { return false },
+		DeleteFunc:  func(_ event.DeleteEvent) bool { return true },
+		UpdateFunc: func(e event.UpdateEvent) bool {
+			return outOfService(e.ObjectOld.(*corev1.Node)) != outOfService(e.ObjectNew.(*corev1.Node))
+		},
+	}
 }

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	singletonv1 "github.com/singleton-operator/singleton-operator/api/v1"
@@ -92,4 +93,13 @@ func degradation(ss *singletonv1.StatefulSingleton, status *singletonv1.Stateful
 			"The transition to %s has taken longer than %ds.", status.CurrentTransition.To, ss.Spec.MaxTransitionTime)
 	}
 	return "", ""
+}
+
+// setCondition sets a condition, keeping its lastTransitionTime unless its status changes.
+func setCondition(conditions *[]metav1.Condition, c metav1.Condition, now metav1.Time) {
+	c.LastTransitionTime = now
+	if old := meta.FindStatusCondition(*conditions, c.Type); old != nil && old.Status == c.Status {
+		c.LastTransitionTime = old.LastTransitionTime
+	}
+	meta.SetStatusCondition(conditions, c)
 }

@@ -146,14 +146,15 @@ func newestHeld(pods []podFacts) *podFacts {
 	return newest
 }
 
-// stopsFor asks every pod that may run and is older than the candidate to stop, unless its
-// deletion is already under way. Pods newer than the candidate are left alone: the candidate
-// waits for them instead.
+// stopsFor asks every pod that may run and is not newer than the candidate to stop, unless its
+// deletion is already under way. Creation times have a resolution of one second, so a pod
+// created in the same second as the candidate is asked to stop too. Pods newer than the
+// candidate are left alone: the candidate waits for them instead.
 func stopsFor(ss *singletonv1.StatefulSingleton, running []podFacts, candidate *podFacts) []stopRequest {
 	var stops []stopRequest
 	for i := range running {
 		p := &running[i]
-		if p.Deleting || !p.Created.Before(candidate.Created) {
+		if p.Deleting || p.Created.After(candidate.Created) {
 			continue
 		}
 		stops = append(stops, stopRequest{podRef: p.ref(), GracePeriodSeconds: gracePeriodFor(ss, p)})
@@ -257,16 +258,12 @@ func ptrTime(t time.Time) *metav1.Time {
 	return &mt
 }
 
-// workloads lists the distinct owners of the pods, sorted; pods without an owner count as
-// themselves.
+// workloads lists the distinct workloads that own the pods, sorted; bare pods are left out.
 func workloads(pods []podFacts) []string {
 	var owners []string
 	for i := range pods {
 		owner := pods[i].Owner
-		if owner == "" {
-			owner = "Pod/" + pods[i].Name
-		}
-		if !slices.Contains(owners, owner) {
+		if owner != "" && !slices.Contains(owners, owner) {
 			owners = append(owners, owner)
 		}
 	}

@@ -3,6 +3,8 @@
 package e2e
 
 import (
+	"time"
+
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 	corev1 "k8s.io/api/core/v1"
@@ -29,7 +31,7 @@ var _ = Describe("The operator in the local cluster", func() {
 		)), "the manager container runs and passes its readiness probe")
 	})
 
-	It("watches real pods of a Deployment that a StatefulSingleton selects", func(ctx SpecContext) {
+	It("reports a real pod that runs without the webhook's gate, and leaves it running (S3)", func(ctx SpecContext) {
 		ns := newRestrictedNamespace(ctx)
 		Expect(k8s.Create(ctx, deployment(ns, "db",
 			restrictedContainer("app", "sh", "-c", "echo started; exec sleep 3600")))).To(Succeed())
@@ -47,13 +49,21 @@ var _ = Describe("The operator in the local cluster", func() {
 			g.Expect(pods.Items[0].Status.ContainerStatuses).To(ConsistOf(HaveField("State.Running", Not(BeNil()))))
 		}).WithContext(ctx).Should(Succeed())
 
-		By("waiting for the StatefulSingleton to report it")
+		By("waiting for the StatefulSingleton to report it as unguarded")
 		Eventually(func(g Gomega) {
 			got := &singletonv1.StatefulSingleton{}
 			g.Expect(k8s.Get(ctx, client.ObjectKeyFromObject(ss), got)).To(Succeed())
-			ready := meta.FindStatusCondition(got.Status.Conditions, singletonv1.ConditionReady)
-			g.Expect(ready).NotTo(BeNil())
-			g.Expect(ready.Message).To(ContainSubstring("matches 1 pod"))
+			g.Expect(got.Status.Phase).To(Equal(singletonv1.PhaseFailed))
+			degraded := meta.FindStatusCondition(got.Status.Conditions, singletonv1.ConditionDegraded)
+			g.Expect(degraded).NotTo(BeNil())
+			g.Expect(degraded.Reason).To(Equal(singletonv1.ReasonUnguardedPods))
 		}).WithContext(ctx).Should(Succeed())
+
+		By("leaving the only pod running: no newer pod waits for it")
+		Consistently(func(g Gomega) {
+			pods := &corev1.PodList{}
+			g.Expect(k8s.List(ctx, pods, client.InNamespace(ns), client.MatchingLabels{"app": "db"})).To(Succeed())
+			g.Expect(pods.Items).To(ConsistOf(HaveField("DeletionTimestamp", BeNil())))
+		}).WithContext(ctx).WithTimeout(3 * time.Second).Should(Succeed())
 	})
 })

@@ -1,65 +1,175 @@
 package integration
 
 import (
+	"context"
+	"time"
+
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 
 	singletonv1 "github.com/singleton-operator/singleton-operator/api/v1"
 )
 
+// There is no kubelet here: the tests play its part by writing pod status, and the webhook's
+// by marking pods as prepared.
 var _ = Describe("The StatefulSingleton reconciler", func() {
-	var ns string
-	BeforeEach(func(ctx SpecContext) { ns = newNamespace(ctx) })
-
-	It("reports the pods it selects, driven by pod events", func(ctx SpecContext) {
-		ss := &singletonv1.StatefulSingleton{
+	var (
+		ns   string
+		ss   *singletonv1.StatefulSingleton
+		node = "node-1"
+	)
+	BeforeEach(func(ctx SpecContext) {
+		ns = newNamespace(ctx)
+		ensureNode(ctx, node)
+		ss = &singletonv1.StatefulSingleton{
 			ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "db"},
 			Spec: singletonv1.StatefulSingletonSpec{
 				Selector: metav1.LabelSelector{MatchLabels: map[string]string{"app": "db"}},
 			},
 		}
 		Expect(k8s.Create(ctx, ss)).To(Succeed())
+	})
 
-		By("reporting that nothing is selected yet")
-		Eventually(readyCondition).WithContext(ctx).WithArguments(ss).Should(SatisfyAll(
+	It("reports that nothing is selected, with the spec's generation", func(ctx SpecContext) {
+		Eventually(condition).WithContext(ctx).WithArguments(ss, singletonv1.ConditionReady).Should(SatisfyAll(
 			HaveField("Status", metav1.ConditionFalse),
 			HaveField("Reason", singletonv1.ReasonNoPods),
 			HaveField("ObservedGeneration", int64(1)),
 		))
 
-		By("noticing a matching pod without any change to the StatefulSingleton")
-		Expect(k8s.Create(ctx, &corev1.Pod{
-			ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "db-0", Labels: map[string]string{"app": "db"}},
-			Spec:       corev1.PodSpec{Containers: []corev1.Container{{Name: "app", Image: "localhost/busybox:1.35"}}},
-		})).To(Succeed())
-		Eventually(readyCondition).WithContext(ctx).WithArguments(ss).Should(SatisfyAll(
-			HaveField("Status", metav1.ConditionUnknown),
-			HaveField("Message", ContainSubstring("matches 1 pod")),
-		))
-
-		By("stamping the generation of a changed spec")
 		patch := client.MergeFrom(ss.DeepCopy())
 		ss.Spec.MaxTransitionTime = 60
 		Expect(k8s.Patch(ctx, ss, patch)).To(Succeed())
-		Eventually(func(g Gomega) {
-			got := &singletonv1.StatefulSingleton{}
-			g.Expect(k8s.Get(ctx, keyOf(ss), got)).To(Succeed())
-			g.Expect(got.Status.ObservedGeneration).To(Equal(int64(2)))
-		}).WithContext(ctx).Should(Succeed())
+		Eventually(singletonStatus).WithContext(ctx).WithArguments(ss).
+			Should(HaveField("ObservedGeneration", int64(2)))
 	})
+
+	It("never takes a pod that escaped the webhook for stopped, and holds the others (S3)", func(ctx SpecContext) {
+		escaped := createPod(ctx, ns, "escaped", node, false)
+		Eventually(condition).WithContext(ctx).WithArguments(ss, singletonv1.ConditionDegraded).Should(SatisfyAll(
+			HaveField("Status", metav1.ConditionTrue),
+			HaveField("Reason", singletonv1.ReasonUnguardedPods),
+			HaveField("Message", ContainSubstring("escaped")),
+		))
+
+		prepared := createPod(ctx, ns, "prepared", node, true)
+		By("asking the older, unguarded pod to stop, and keeping the prepared one held")
+		Eventually(getPod).WithContext(ctx).WithArguments(escaped).Should(HaveField("DeletionTimestamp", Not(BeNil())))
+		Consistently(getPod).WithContext(ctx).WithArguments(prepared).
+			WithTimeout(time.Second).Should(HaveField("Annotations", Not(HaveKey(singletonv1.AnnotationRelease))))
+	})
+
+	It("hands over from one prepared pod to the next, only once the old one is confirmed stopped (S1)",
+		func(ctx SpecContext) {
+			By("releasing the first pod at once, recording it in the status first")
+			first := createPod(ctx, ns, "first", node, true)
+			Eventually(getPod).WithContext(ctx).WithArguments(first).Should(beReleased(first))
+			Eventually(singletonStatus).WithContext(ctx).WithArguments(ss).Should(SatisfyAll(
+				HaveField("ActivePod", "first"), HaveField("Phase", singletonv1.PhaseRunning)))
+
+			By("asking the first pod to stop when a newer one waits")
+			second := createPod(ctx, ns, "second", node, true)
+			Eventually(getPod).WithContext(ctx).WithArguments(first).Should(HaveField("DeletionTimestamp", Not(BeNil())))
+			Eventually(singletonStatus).WithContext(ctx).WithArguments(ss).Should(SatisfyAll(
+				HaveField("Phase", singletonv1.PhaseTransitioning), HaveField("HeldPods", int32(1))))
+
+			By("holding the second pod while the first one's container still runs")
+			setContainerState(ctx, first, corev1.ContainerState{Running: &corev1.ContainerStateRunning{}})
+			Consistently(getPod).WithContext(ctx).WithArguments(second).
+				WithTimeout(time.Second).Should(Not(beReleased(second)))
+
+			By("releasing the second pod on the watch event that reports the first one's container terminated")
+			setContainerState(ctx, first, corev1.ContainerState{Terminated: &corev1.ContainerStateTerminated{
+				ExitCode: 0, FinishedAt: metav1.Now(),
+			}})
+			Eventually(getPod).WithContext(ctx).WithArguments(second).Should(beReleased(second))
+			Eventually(getPod).WithContext(ctx).WithArguments(first).
+				Should(HaveField("Finalizers", Not(ContainElement(singletonv1.FinalizerRelease))))
+
+			By("recording the hand-over once the second pod is ready")
+			Eventually(singletonStatus).WithContext(ctx).WithArguments(ss).Should(SatisfyAll(
+				HaveField("ActivePod", "second"),
+				HaveField("Phase", singletonv1.PhaseRunning),
+				HaveField("LastTransition.From", "first"),
+				HaveField("LastTransition.To", "second"),
+				HaveField("LastTransition.HandoverGap", Not(BeNil())),
+			))
+		})
 })
 
-// readyCondition reads the Ready condition of a StatefulSingleton from the API server.
-func readyCondition(ctx SpecContext, ss *singletonv1.StatefulSingleton) (*metav1.Condition, error) {
+func ensureNode(ctx context.Context, name string) {
+	err := k8s.Create(ctx, &corev1.Node{ObjectMeta: metav1.ObjectMeta{Name: name}})
+	if !apierrors.IsAlreadyExists(err) {
+		Expect(err).NotTo(HaveOccurred())
+	}
+}
+
+// createPod creates a pod selected by the test's StatefulSingleton, bound to a node; prepared
+// pods carry what the webhook would add.
+func createPod(ctx context.Context, ns, name, node string, prepared bool) *corev1.Pod {
+	pod := &corev1.Pod{
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name, Labels: map[string]string{"app": "db"}},
+		Spec: corev1.PodSpec{
+			NodeName:   node,
+			Containers: []corev1.Container{{Name: "app", Image: "localhost/busybox:1.35"}},
+		},
+	}
+	if prepared {
+		pod.Labels[singletonv1.LabelManaged] = "true"
+		pod.Spec.ReadinessGates = []corev1.PodReadinessGate{{ConditionType: singletonv1.ReadinessGate}}
+	}
+	Expect(k8s.Create(ctx, pod)).To(Succeed())
+	return pod
+}
+
+// setContainerState reports the pod's one container in a state, as the kubelet would.
+func setContainerState(ctx context.Context, pod *corev1.Pod, state corev1.ContainerState) {
+	Eventually(func(g Gomega) {
+		current := getPodOrFail(ctx, g, pod)
+		current.Status.ContainerStatuses = []corev1.ContainerStatus{{Name: "app", Image: "localhost/busybox:1.35", State: state}}
+		g.Expect(k8s.Status().Update(ctx, current)).To(Succeed())
+	}).WithContext(ctx).Should(Succeed())
+}
+
+func getPodOrFail(ctx context.Context, g Gomega, pod *corev1.Pod) *corev1.Pod {
+	current := &corev1.Pod{}
+	g.Expect(k8s.Get(ctx, keyOf(pod), current)).To(Succeed())
+	return current
+}
+
+func getPod(ctx context.Context, pod *corev1.Pod) (*corev1.Pod, error) {
+	current := &corev1.Pod{}
+	return current, k8s.Get(ctx, keyOf(pod), current)
+}
+
+// beReleased matches a pod released for its own UID and guarded by the release finalizer.
+func beReleased(pod *corev1.Pod) OmegaMatcher {
+	return SatisfyAll(
+		HaveField("Annotations", HaveKeyWithValue(singletonv1.AnnotationRelease, string(pod.UID))),
+		WithTransform(func(p *corev1.Pod) bool { return controllerutil.ContainsFinalizer(p, singletonv1.FinalizerRelease) },
+			BeTrue()),
+	)
+}
+
+func singletonStatus(ctx context.Context, ss *singletonv1.StatefulSingleton) (singletonv1.StatefulSingletonStatus, error) {
+	got := &singletonv1.StatefulSingleton{}
+	err := k8s.Get(ctx, keyOf(ss), got)
+	return got.Status, err
+}
+
+// condition reads one condition of a StatefulSingleton from the API server.
+func condition(ctx context.Context, ss *singletonv1.StatefulSingleton, condType string) (*metav1.Condition, error) {
 	got := &singletonv1.StatefulSingleton{}
 	if err := k8s.Get(ctx, keyOf(ss), got); err != nil {
 		return nil, err
 	}
-	return meta.FindStatusCondition(got.Status.Conditions, singletonv1.ConditionReady), nil
+	return meta.FindStatusCondition(got.Status.Conditions, condType), nil
 }
 
 func keyOf(obj client.Object) client.ObjectKey { return client.ObjectKeyFromObject(obj) }

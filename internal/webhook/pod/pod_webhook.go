@@ -20,8 +20,7 @@ import (
 // StatefulSingleton selects never waits for the webhook, and a selected pod that escapes it
 // is held by the controller (S3); docs/webhook.md says why. The objectSelector keeps the
 // operator's own pods out, so the operator never depends on itself to start.
-// +kubebuilder:webhook:path=/mutate--v1-pod,mutating=true,failurePolicy=ignore,sideEffects=None,groups="",resources=pods,verbs=create,versions=v1,name=mpod.statefulsingleton.com,admissionReviewVersions=v1,reinvocationPolicy=IfNeeded,timeoutSeconds=5
-// +kubebuilder:webhookconfiguration:mutating=true,name=mutating-webhook-configuration
+// +kubebuilder:webhook:path=/mutate--v1-pod,mutating=true,failurePolicy=ignore,sideEffects=None,groups="",resources=pods,verbs=create,versions=v1,name=mpod.statefulsingleton.com,admissionReviewVersions=v1,reinvocationPolicy=IfNeeded,timeoutSeconds=5,patch=`{"objectSelector":{"matchExpressions":[{"key":"app.kubernetes.io/name","operator":"NotIn","values":["singleton-operator"]}]}}`
 
 // PodDefaulter prepares, at CREATE, the pods that a StatefulSingleton of their namespace
 // selects.

@@ -2,7 +2,7 @@
 // StatefulSingleton selects, at CREATE, so that their application waits for the operator's
 // release (docs/gate.md, docs/webhook.md).
 //
-// The webhook is a typed defaulter (PodDefaulter) that finds the selecting StatefulSingleton in
+// The webhook is a typed defaulter (Defaulter) that finds the selecting StatefulSingleton in
 // the manager's cache and hands the pod to Inject, a pure function that the unit and fuzz tests
 // call without HTTP.
 package pod

@@ -110,8 +110,8 @@ func appContainers(pod *corev1.Pod) []int {
 		ungated = append(ungated, strings.TrimSpace(name))
 	}
 	var apps []int
-	for i, c := range pod.Spec.Containers {
-		if !slices.Contains(ungated, c.Name) {
+	for i := range pod.Spec.Containers {
+		if !slices.Contains(ungated, pod.Spec.Containers[i].Name) {
 			apps = append(apps, i)
 		}
 	}

@@ -1,6 +1,7 @@
 package pod
 
 import (
+	"bytes"
 	"slices"
 	"strings"
 	"testing"
@@ -59,5 +60,5 @@ func split(s string) []string {
 func equalPods(a, b *corev1.Pod) bool {
 	ja, _ := a.Marshal()
 	jb, _ := b.Marshal()
-	return string(ja) == string(jb)
+	return bytes.Equal(ja, jb)
 }

@@ -29,8 +29,8 @@ func container(name string, command, args []string) corev1.Container {
 
 func initNames(pod *corev1.Pod) []string {
 	names := make([]string, 0, len(pod.Spec.InitContainers))
-	for _, c := range pod.Spec.InitContainers {
-		names = append(names, c.Name)
+	for i := range pod.Spec.InitContainers {
+		names = append(names, pod.Spec.InitContainers[i].Name)
 	}
 	return names
 }

@@ -22,9 +22,9 @@ import (
 // operator's own pods out, so the operator never depends on itself to start.
 // +kubebuilder:webhook:path=/mutate--v1-pod,mutating=true,failurePolicy=ignore,sideEffects=None,groups="",resources=pods,verbs=create,versions=v1,name=mpod.statefulsingleton.com,admissionReviewVersions=v1,reinvocationPolicy=IfNeeded,timeoutSeconds=5,patch=`{"objectSelector":{"matchExpressions":[{"key":"app.kubernetes.io/name","operator":"NotIn","values":["singleton-operator"]}]}}`
 
-// PodDefaulter prepares, at CREATE, the pods that a StatefulSingleton of their namespace
+// Defaulter prepares, at CREATE, the pods that a StatefulSingleton of their namespace
 // selects.
-type PodDefaulter struct {
+type Defaulter struct {
 	// Reader lists StatefulSingletons; the manager's cached client.
 	Reader client.Reader
 	// GateImage is the operator's image, which holds the gate.
@@ -38,16 +38,16 @@ func SetupPodWebhookWithManager(mgr ctrl.Manager, gateImage string) error {
 		return errors.New("the gate image is empty: set --gate-image or RELATED_IMAGE_GATE")
 	}
 	return ctrl.NewWebhookManagedBy(mgr, &corev1.Pod{}).
-		WithDefaulter(&PodDefaulter{Reader: mgr.GetClient(), GateImage: gateImage}).
+		WithDefaulter(&Defaulter{Reader: mgr.GetClient(), GateImage: gateImage}).
 		Complete()
 }
 
-var _ admission.Defaulter[*corev1.Pod] = &PodDefaulter{}
+var _ admission.Defaulter[*corev1.Pod] = &Defaulter{}
 
 // Default prepares the pod when a StatefulSingleton selects it, and leaves it unchanged
 // otherwise. It never rejects a pod: when it cannot decide, the pod goes on unprepared, and
 // the controller treats it as unguarded (S3).
-func (d *PodDefaulter) Default(ctx context.Context, pod *corev1.Pod) error {
+func (d *Defaulter) Default(ctx context.Context, pod *corev1.Pod) error {
 	log := logf.FromContext(ctx)
 	if IsPrepared(pod) {
 		return nil
@@ -83,7 +83,7 @@ func podNamespace(ctx context.Context, pod *corev1.Pod) string {
 
 // selecting returns the StatefulSingleton of the namespace that selects a pod with these
 // labels, or nil.
-func (d *PodDefaulter) selecting(ctx context.Context, namespace string, podLabels map[string]string,
+func (d *Defaulter) selecting(ctx context.Context, namespace string, podLabels map[string]string,
 ) (*singletonv1.StatefulSingleton, error) {
 	list := &singletonv1.StatefulSingletonList{}
 	if err := d.Reader.List(ctx, list, client.InNamespace(namespace)); err != nil {

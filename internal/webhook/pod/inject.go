@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/utils/ptr"
@@ -60,7 +61,9 @@ type InjectOptions struct {
 // Inject prepares a pod that a StatefulSingleton selects: labels, readiness gate, preferred
 // anti-affinity to that StatefulSingleton's other pods, and the gate of docs/gate.md on every
 // application container. A pod already prepared (label managed=true) is left as it is, so
-// Inject twice equals Inject once. On error the pod is unchanged.
+// Inject twice equals Inject once; a spec that holds the gate without the labels (copied from
+// a prepared pod) gets the labels, readiness gate and anti-affinity, not a second gate. On
+// error the pod is unchanged.
 //
 // Application containers are every container in spec.containers except the well-known mesh
 // proxies (istio-proxy, linkerd-proxy) and those named in the annotation
@@ -71,21 +74,14 @@ func Inject(pod *corev1.Pod, opts InjectOptions) error {
 	if IsPrepared(pod) {
 		return nil
 	}
-	apps := appContainers(pod)
-	if len(apps) == 0 {
-		return ErrNothingToGate
-	}
 	spec := pod.Spec.DeepCopy()
-	addVolumes(spec)
-	var noCommand []int
-	for _, i := range apps {
-		if len(spec.Containers[i].Command) == 0 {
-			noCommand = append(noCommand, i)
-			continue
+	// A spec copied from a prepared pod without its labels already holds the gate: adding it
+	// again would make an invalid pod (duplicate volumes and containers).
+	if !hasGate(spec) {
+		if err := addGate(spec, appContainers(pod), opts.GateImage); err != nil {
+			return err
 		}
-		wrapCommand(&spec.Containers[i])
 	}
-	spec.InitContainers = initContainers(spec, noCommand, opts.GateImage)
 	addReadinessGate(spec)
 	addAntiAffinity(spec, opts.Singleton)
 
@@ -96,6 +92,30 @@ func Inject(pod *corev1.Pod, opts InjectOptions) error {
 	pod.Labels[singletonv1.LabelManaged] = "true"
 	pod.Labels[singletonv1.LabelInstance] = opts.Singleton
 	return nil
+}
+
+// addGate adds the gate's volumes and init containers, and wraps the command of the
+// application containers given by index.
+func addGate(spec *corev1.PodSpec, apps []int, gateImage string) error {
+	if len(apps) == 0 {
+		return ErrNothingToGate
+	}
+	addVolumes(spec)
+	var noCommand []int
+	for _, i := range apps {
+		if len(spec.Containers[i].Command) == 0 {
+			noCommand = append(noCommand, i)
+			continue
+		}
+		wrapCommand(&spec.Containers[i])
+	}
+	spec.InitContainers = initContainers(spec, noCommand, gateImage)
+	return nil
+}
+
+// hasGate reports whether the spec already holds the gate's installer.
+func hasGate(spec *corev1.PodSpec) bool {
+	return slices.ContainsFunc(spec.InitContainers, func(c corev1.Container) bool { return c.Name == InstallContainer })
 }
 
 // IsPrepared reports whether the webhook already prepared the pod.
@@ -256,14 +276,19 @@ func addAntiAffinity(spec *corev1.PodSpec, singleton string) {
 		spec.Affinity.PodAntiAffinity = &corev1.PodAntiAffinity{}
 	}
 	anti := spec.Affinity.PodAntiAffinity
-	anti.PreferredDuringSchedulingIgnoredDuringExecution = append(anti.PreferredDuringSchedulingIgnoredDuringExecution,
-		corev1.WeightedPodAffinityTerm{
-			Weight: antiAffinityWeight,
-			PodAffinityTerm: corev1.PodAffinityTerm{
-				TopologyKey: hostnameTopology,
-				LabelSelector: &metav1.LabelSelector{
-					MatchLabels: map[string]string{singletonv1.LabelInstance: singleton},
-				},
+	term := corev1.WeightedPodAffinityTerm{
+		Weight: antiAffinityWeight,
+		PodAffinityTerm: corev1.PodAffinityTerm{
+			TopologyKey: hostnameTopology,
+			LabelSelector: &metav1.LabelSelector{
+				MatchLabels: map[string]string{singletonv1.LabelInstance: singleton},
 			},
-		})
+		},
+	}
+	for i := range anti.PreferredDuringSchedulingIgnoredDuringExecution {
+		if equality.Semantic.DeepEqual(anti.PreferredDuringSchedulingIgnoredDuringExecution[i], term) {
+			return
+		}
+	}
+	anti.PreferredDuringSchedulingIgnoredDuringExecution = append(anti.PreferredDuringSchedulingIgnoredDuringExecution, term)
 }

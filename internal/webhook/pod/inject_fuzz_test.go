@@ -32,6 +32,11 @@ func FuzzInject(f *testing.F) {
 		if !equalPods(once, pod) {
 			t.Fatal("Inject twice differs from Inject once")
 		}
+		unlabelled := once.DeepCopy()
+		unlabelled.Labels = map[string]string{"app": "db"}
+		if err := Inject(unlabelled, testOpts); err != nil || !equalPods(once, unlabelled) {
+			t.Fatalf("Inject of a prepared spec without its labels differs from Inject once (err %v)", err)
+		}
 		app := &pod.Spec.Containers[0]
 		if len(c.Command) == 0 {
 			if !slices.Equal(app.Command, c.Command) || !slices.Equal(app.Args, c.Args) {

@@ -174,3 +174,14 @@ func TestInjectIdempotent(t *testing.T) {
 		g.Expect(twice).To(Equal(once))
 	}
 }
+
+func TestInjectPreparedSpecWithoutLabels(t *testing.T) {
+	g := NewWithT(t)
+	prepared := newPod(container("app", []string{"/bin/db"}, nil))
+	g.Expect(Inject(prepared, testOpts)).To(Succeed())
+
+	copied := prepared.DeepCopy()
+	copied.Labels = map[string]string{"app": "db"}
+	g.Expect(Inject(copied, testOpts)).To(Succeed())
+	g.Expect(copied).To(Equal(prepared), "labels back, the gate not doubled")
+}

@@ -285,10 +285,11 @@ func addAntiAffinity(spec *corev1.PodSpec, singleton string) {
 			},
 		},
 	}
-	for i := range anti.PreferredDuringSchedulingIgnoredDuringExecution {
-		if equality.Semantic.DeepEqual(anti.PreferredDuringSchedulingIgnoredDuringExecution[i], term) {
+	terms := anti.PreferredDuringSchedulingIgnoredDuringExecution
+	for i := range terms {
+		if equality.Semantic.DeepEqual(terms[i], term) {
 			return
 		}
 	}
-	anti.PreferredDuringSchedulingIgnoredDuringExecution = append(anti.PreferredDuringSchedulingIgnoredDuringExecution, term)
+	anti.PreferredDuringSchedulingIgnoredDuringExecution = append(terms, term)
 }

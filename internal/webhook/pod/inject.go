@@ -285,11 +285,10 @@ func addAntiAffinity(spec *corev1.PodSpec, singleton string) {
 			},
 		},
 	}
-	terms := anti.PreferredDuringSchedulingIgnoredDuringExecution
-	for i := range terms {
-		if equality.Semantic.DeepEqual(terms[i], term) {
-			return
-		}
+	if slices.ContainsFunc(anti.PreferredDuringSchedulingIgnoredDuringExecution,
+		func(t corev1.WeightedPodAffinityTerm) bool { return equality.Semantic.DeepEqual(t, term) }) {
+		return
 	}
-	anti.PreferredDuringSchedulingIgnoredDuringExecution = append(terms, term)
+	anti.PreferredDuringSchedulingIgnoredDuringExecution = append(anti.PreferredDuringSchedulingIgnoredDuringExecution,
+		term)
 }

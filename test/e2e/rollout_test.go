@@ -22,6 +22,24 @@ var _ = Describe("A Deployment under a StatefulSingleton", func() {
 		rolloutWithoutOverlap(ctx, appsv1.RecreateDeploymentStrategyType)
 	})
 
+	It("holds a container without a command (args only) with the native sidecar until its release", func(ctx SpecContext) {
+		book := startLedger()
+		ns := newRestrictedNamespace(ctx)
+		createSingleton(ctx, ns, "db")
+		app := restrictedContainer("app")
+		// busybox has no ENTRYPOINT: the args are the whole argv, as the image's CMD would be.
+		app.Args = []string{"sh", "-c", reportingScript(book.URL)}
+		Expect(k8s.Create(ctx, deployment(ns, "db", app))).To(Succeed())
+
+		pod := waitForOnlyPodReady(ctx, ns, "db", "")
+		Expect(pod.Spec.Containers[0].Command).To(BeEmpty())
+		Expect(pod.Spec.Containers[0].Args).To(Equal(app.Args))
+		Expect(initContainerNames(pod)).To(Equal([]string{
+			podwebhook.InstallContainer, "singleton-pull-app", podwebhook.SidecarContainer}))
+		Expect(pod.Annotations).To(HaveKeyWithValue(singletonv1.AnnotationRelease, string(pod.UID)))
+		Eventually(book.Runs).Should(ConsistOf(HaveField("Pod", pod.Name)), "the application started once")
+	})
+
 	// Pending: fails today in the transition controller, not in the webhook. When the operator
 	// deletes the old pod for the surge pod, the old ReplicaSet replaces it at once (it counts
 	// terminating pods as gone); the replacement is held, created in the same second as the
@@ -121,4 +139,12 @@ func restartRollout(ctx context.Context, d *appsv1.Deployment) {
 	}
 	d.Spec.Template.Annotations["kubectl.kubernetes.io/restartedAt"] = time.Now().Format(time.RFC3339)
 	Expect(k8s.Patch(ctx, d, patch)).To(Succeed())
+}
+
+func initContainerNames(pod corev1.Pod) []string {
+	names := make([]string, 0, len(pod.Spec.InitContainers))
+	for i := range pod.Spec.InitContainers {
+		names = append(names, pod.Spec.InitContainers[i].Name)
+	}
+	return names
 }

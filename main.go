@@ -5,6 +5,7 @@ package main
 
 import (
 	"crypto/tls"
+	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -21,6 +22,7 @@ import (
 	"github.com/singleton-operator/singleton-operator/controllers"
 	"github.com/singleton-operator/singleton-operator/internal/scheme"
 	"github.com/singleton-operator/singleton-operator/internal/servingcert"
+	podwebhook "github.com/singleton-operator/singleton-operator/internal/webhook/pod"
 )
 
 // leaderElectionID names the Lease that the replicas of the operator compete for.
@@ -49,6 +51,9 @@ type options struct {
 	webhookServiceName       string
 	metricsServiceName       string
 	webhookConfigurationName string
+
+	enableWebhooks bool
+	gateImage      string
 }
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -62,6 +67,9 @@ func main() {
 	}
 	ctrl.SetLogger(zap.New(zap.UseFlagOptions(&opts.zap)))
 	setupLog.Info("Starting singleton-operator", "version", version)
+	if err := opts.validate(); err != nil {
+		exit(err, "Invalid flags")
+	}
 
 	ctx := ctrl.SetupSignalHandler()
 	certs := servingcert.New(servingCertOptions(opts))
@@ -75,7 +83,10 @@ func main() {
 	if err := setupReconcilers(mgr); err != nil {
 		exit(err, "Unable to set up the reconcilers")
 	}
-	if err := setupChecks(mgr); err != nil {
+	if err := setupWebhooks(mgr, opts); err != nil {
+		exit(err, "Unable to set up the webhooks")
+	}
+	if err := setupChecks(mgr, opts); err != nil {
 		exit(err, "Unable to set up health and readiness checks")
 	}
 	if err := mgr.Start(ctx); err != nil {
@@ -123,12 +134,26 @@ func parseFlags(fs *flag.FlagSet, args []string) options {
 		"How long the leader keeps trying to renew before it gives up leadership.")
 	fs.DurationVar(&o.retryPeriod, "leader-elect-retry-period", 2*time.Second,
 		"How often candidates try to take or renew the lease.")
+	fs.BoolVar(&o.enableWebhooks, "enable-webhooks", true,
+		"Serve the pod webhook that prepares the pods a StatefulSingleton selects.")
+	fs.StringVar(&o.gateImage, "gate-image", os.Getenv("RELATED_IMAGE_GATE"),
+		"Image holding the pod gate at /gate (normally the operator's own image); defaults to the environment "+
+			"variable RELATED_IMAGE_GATE, the OLM convention for related images. Required with --enable-webhooks.")
 	fs.BoolVar(&o.showVersionOnly, "version", false, "Print the version and exit.")
 	o.zap = zap.Options{Development: false}
 	o.zap.BindFlags(fs)
 	// The flag set exits on error (flag.ExitOnError), so the error needs no handling here.
 	_ = fs.Parse(args)
 	return o
+}
+
+// validate rejects flag combinations the manager cannot start with.
+func (o options) validate() error {
+	if o.enableWebhooks && o.gateImage == "" {
+		return errors.New("the gate image is empty: set --gate-image or the environment variable RELATED_IMAGE_GATE " +
+			"(or turn the webhooks off with --enable-webhooks=false)")
+	}
+	return nil
 }
 
 // servingCertOptions tell which certificates the manager makes for itself (internal/servingcert).
@@ -186,11 +211,26 @@ func setupReconcilers(mgr ctrl.Manager) error {
 	}).SetupWithManager(mgr)
 }
 
-func setupChecks(mgr ctrl.Manager) error {
+// setupWebhooks registers the pod webhook, unless webhooks are off.
+func setupWebhooks(mgr ctrl.Manager, o options) error {
+	if !o.enableWebhooks {
+		setupLog.Info("Webhooks are off: selected pods are created unprepared and reported as unguarded")
+		return nil
+	}
+	return podwebhook.SetupPodWebhookWithManager(mgr, o.gateImage)
+}
+
+func setupChecks(mgr ctrl.Manager, o options) error {
 	if err := mgr.AddHealthzCheck("healthz", healthz.Ping); err != nil {
 		return err
 	}
-	return mgr.AddReadyzCheck("readyz", healthz.Ping)
+	if err := mgr.AddReadyzCheck("readyz", healthz.Ping); err != nil {
+		return err
+	}
+	if !o.enableWebhooks {
+		return nil
+	}
+	return mgr.AddReadyzCheck("webhook", mgr.GetWebhookServer().StartedChecker())
 }
 
 func exit(err error, msg string) {

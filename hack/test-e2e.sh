@@ -42,10 +42,21 @@ mkdir -p "$overlay"
 cat >"$overlay/kustomization.yaml" <<YAML
 resources:
 - ../../config/default
+# The manager's image and the gate's (RELATED_IMAGE_GATE) are the one image just built.
 patches:
 - target: {kind: Deployment, name: singleton-operator-controller-manager}
   patch: |-
-    - {op: replace, path: /spec/template/spec/containers/0/image, value: "$image"}
+    apiVersion: apps/v1
+    kind: Deployment
+    metadata: {name: singleton-operator-controller-manager, namespace: singleton-operator-system}
+    spec:
+      template:
+        spec:
+          containers:
+          - name: manager
+            image: "$image"
+            env:
+            - {name: RELATED_IMAGE_GATE, value: "$image"}
 YAML
 "$KUSTOMIZE" build "$overlay" |
 	hack/cluster.sh exec -- kubectl apply --server-side --force-conflicts -f - >&2

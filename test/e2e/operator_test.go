@@ -31,23 +31,26 @@ var _ = Describe("The operator in the local cluster", func() {
 		)), "the manager container runs and passes its readiness probe")
 	})
 
-	It("reports a real pod that runs without the webhook's gate, and leaves it running (S3)", func(ctx SpecContext) {
+	It("reports a pod made before its StatefulSingleton, so unprepared, and leaves it running (S3)", func(ctx SpecContext) {
 		ns := newRestrictedNamespace(ctx)
 		Expect(k8s.Create(ctx, deployment(ns, "db",
 			restrictedContainer("app", "sh", "-c", "echo started; exec sleep 3600")))).To(Succeed())
+
+		By("waiting for the Deployment's pod to run its container, with no StatefulSingleton yet: the webhook leaves it")
+		Eventually(func(g Gomega) {
+			pods := &corev1.PodList{}
+			g.Expect(k8s.List(ctx, pods, client.InNamespace(ns), client.MatchingLabels{"app": "db"})).To(Succeed())
+			g.Expect(pods.Items).To(HaveLen(1))
+			g.Expect(pods.Items[0].Labels).NotTo(HaveKey(singletonv1.LabelManaged))
+			g.Expect(pods.Items[0].Spec.InitContainers).To(BeEmpty())
+			g.Expect(pods.Items[0].Status.ContainerStatuses).To(ConsistOf(HaveField("State.Running", Not(BeNil()))))
+		}).WithContext(ctx).Should(Succeed())
+
 		ss := &singletonv1.StatefulSingleton{
 			ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "db"},
 			Spec:       singletonv1.StatefulSingletonSpec{Selector: metav1.LabelSelector{MatchLabels: map[string]string{"app": "db"}}},
 		}
 		Expect(k8s.Create(ctx, ss)).To(Succeed())
-
-		By("waiting for the Deployment's pod to run its container")
-		Eventually(func(g Gomega) {
-			pods := &corev1.PodList{}
-			g.Expect(k8s.List(ctx, pods, client.InNamespace(ns), client.MatchingLabels{"app": "db"})).To(Succeed())
-			g.Expect(pods.Items).To(HaveLen(1))
-			g.Expect(pods.Items[0].Status.ContainerStatuses).To(ConsistOf(HaveField("State.Running", Not(BeNil()))))
-		}).WithContext(ctx).Should(Succeed())
 
 		By("waiting for the StatefulSingleton to report it as unguarded")
 		Eventually(func(g Gomega) {

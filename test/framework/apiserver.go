@@ -28,6 +28,18 @@ type APIServer struct {
 // (built by hack/build-kube.sh) and installs the CRDs found in crdDirs, relative to the
 // repository root.
 func StartAPIServer(name string, crdDirs ...string) (*APIServer, error) {
+	return start(name, nil, crdDirs)
+}
+
+// StartAPIServerWithWebhooks is StartAPIServer, and it also installs the webhook
+// configurations found in webhookDirs (relative to the repository root), rewritten to call a
+// webhook server on this machine: serve them with a manager whose webhook server takes its
+// host, port and certificate directory from Env.WebhookInstallOptions.
+func StartAPIServerWithWebhooks(name string, webhookDirs []string, crdDirs ...string) (*APIServer, error) {
+	return start(name, webhookDirs, crdDirs)
+}
+
+func start(name string, webhookDirs, crdDirs []string) (*APIServer, error) {
 	if os.Getenv("KUBEBUILDER_ASSETS") == "" {
 		return nil, errors.New("KUBEBUILDER_ASSETS is not set: run the integration tests with " +
 			"`make test-integration`, which builds kube-apiserver and etcd with hack/build-kube.sh")
@@ -40,6 +52,9 @@ func StartAPIServer(name string, crdDirs ...string) (*APIServer, error) {
 		CRDDirectoryPaths:     paths,
 		ErrorIfCRDPathMissing: true,
 		Scheme:                scheme.New(),
+	}
+	for _, dir := range webhookDirs {
+		env.WebhookInstallOptions.Paths = append(env.WebhookInstallOptions.Paths, filepath.Join(RepoRoot(), dir))
 	}
 	cfg, err := env.Start()
 	if err != nil {

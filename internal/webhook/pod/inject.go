@@ -1,0 +1,294 @@
+package pod
+
+import (
+	"errors"
+	"slices"
+	"strconv"
+	"strings"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
+	"k8s.io/apimachinery/pkg/api/resource"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/utils/ptr"
+
+	singletonv1 "github.com/singleton-operator/singleton-operator/api/v1"
+)
+
+// What Inject adds to a pod; docs/gate.md, "What the webhook injects", is the reference.
+const (
+	// AnnotationUngatedContainers lists, comma-separated, the containers of a pod that are not
+	// its application (sidecars added by other tools), which Inject leaves alone.
+	AnnotationUngatedContainers = "apps.statefulsingleton.com/ungated-containers"
+
+	BinVolume     = "singleton-bin"
+	PodinfoVolume = "singleton-podinfo"
+	BinDir        = "/singleton/bin"
+	PodinfoDir    = "/singleton/podinfo"
+	// GatePath is the gate inside the operator's image; BinGatePath is its copy in the pod.
+	GatePath    = "/gate"
+	BinGatePath = BinDir + "/gate"
+
+	InstallContainer = "singleton-install"
+	SidecarContainer = "singleton-gate"
+	pullPrefix       = "singleton-pull-"
+	// maxContainerName is the longest container name the API accepts (a DNS label).
+	maxContainerName = 63
+
+	// antiAffinityWeight is the weight of the preferred anti-affinity between the pods of one
+	// StatefulSingleton: the new pod lands beside the old one only when nothing else fits.
+	antiAffinityWeight = 100
+	hostnameTopology   = "kubernetes.io/hostname"
+	// sidecarMaxWait bounds one blocking startupProbe run; the probe is rerun after it.
+	sidecarMaxWait = "--max-wait=50m"
+)
+
+// wellKnownProxies are the containers that service meshes inject; they are never gated.
+var wellKnownProxies = []string{"istio-proxy", "linkerd-proxy"}
+
+// ErrNothingToGate is returned when every container of the pod is excluded from the gate, so
+// that preparing the pod would only make it look guarded.
+var ErrNothingToGate = errors.New("no application container to gate: every container is listed as ungated")
+
+// InjectOptions says what Inject needs beyond the pod.
+type InjectOptions struct {
+	// Singleton is the name of the StatefulSingleton that selects the pod.
+	Singleton string
+	// GateImage is the operator's image, which holds the gate at /gate.
+	GateImage string
+}
+
+// Inject prepares a pod that a StatefulSingleton selects: labels, readiness gate, preferred
+// anti-affinity to that StatefulSingleton's other pods, and the gate of docs/gate.md on every
+// application container. A pod already prepared (label managed=true) is left as it is, so
+// Inject twice equals Inject once; a spec that holds the gate without the labels (copied from
+// a prepared pod) gets the labels, readiness gate and anti-affinity, not a second gate. On
+// error the pod is unchanged.
+//
+// Application containers are every container in spec.containers except the well-known mesh
+// proxies (istio-proxy, linkerd-proxy) and those named in the annotation
+// apps.statefulsingleton.com/ungated-containers. A container with a command gets the gate as
+// its command; the containers without one are held by a native sidecar whose startupProbe
+// waits for the release.
+func Inject(pod *corev1.Pod, opts InjectOptions) error {
+	if IsPrepared(pod) {
+		return nil
+	}
+	spec := pod.Spec.DeepCopy()
+	// A spec copied from a prepared pod without its labels already holds the gate: adding it
+	// again would make an invalid pod (duplicate volumes and containers).
+	if !hasGate(spec) {
+		if err := addGate(spec, appContainers(pod), opts.GateImage); err != nil {
+			return err
+		}
+	}
+	addReadinessGate(spec)
+	addAntiAffinity(spec, opts.Singleton)
+
+	pod.Spec = *spec
+	if pod.Labels == nil {
+		pod.Labels = map[string]string{}
+	}
+	pod.Labels[singletonv1.LabelManaged] = "true"
+	pod.Labels[singletonv1.LabelInstance] = opts.Singleton
+	return nil
+}
+
+// addGate adds the gate's volumes and init containers, and wraps the command of the
+// application containers given by index.
+func addGate(spec *corev1.PodSpec, apps []int, gateImage string) error {
+	if len(apps) == 0 {
+		return ErrNothingToGate
+	}
+	addVolumes(spec)
+	var noCommand []int
+	for _, i := range apps {
+		if len(spec.Containers[i].Command) == 0 {
+			noCommand = append(noCommand, i)
+			continue
+		}
+		wrapCommand(&spec.Containers[i])
+	}
+	spec.InitContainers = initContainers(spec, noCommand, gateImage)
+	return nil
+}
+
+// hasGate reports whether the spec already holds the gate's installer.
+func hasGate(spec *corev1.PodSpec) bool {
+	return slices.ContainsFunc(spec.InitContainers, func(c corev1.Container) bool { return c.Name == InstallContainer })
+}
+
+// IsPrepared reports whether the webhook already prepared the pod.
+func IsPrepared(pod *corev1.Pod) bool {
+	return pod.Labels[singletonv1.LabelManaged] == "true"
+}
+
+// appContainers returns the indexes of the containers that run the pod's application.
+func appContainers(pod *corev1.Pod) []int {
+	ungated := slices.Clone(wellKnownProxies)
+	for name := range strings.SplitSeq(pod.Annotations[AnnotationUngatedContainers], ",") {
+		ungated = append(ungated, strings.TrimSpace(name))
+	}
+	var apps []int
+	for i := range pod.Spec.Containers {
+		if !slices.Contains(ungated, pod.Spec.Containers[i].Name) {
+			apps = append(apps, i)
+		}
+	}
+	return apps
+}
+
+// GateArgv returns the command that runs argv behind the gate.
+func GateArgv(argv []string) []string {
+	return append([]string{BinGatePath, "exec", "--"}, argv...)
+}
+
+// wrapCommand makes the gate exec the container's command and args, unchanged.
+func wrapCommand(c *corev1.Container) {
+	c.Command = GateArgv(slices.Concat(c.Command, c.Args))
+	c.Args = nil
+	c.VolumeMounts = append(c.VolumeMounts,
+		corev1.VolumeMount{Name: BinVolume, MountPath: BinDir, ReadOnly: true},
+		corev1.VolumeMount{Name: PodinfoVolume, MountPath: PodinfoDir, ReadOnly: true},
+	)
+}
+
+func addVolumes(spec *corev1.PodSpec) {
+	spec.Volumes = append(spec.Volumes,
+		corev1.Volume{Name: BinVolume, VolumeSource: corev1.VolumeSource{
+			EmptyDir: &corev1.EmptyDirVolumeSource{SizeLimit: ptr.To(resource.MustParse("16Mi"))},
+		}},
+		corev1.Volume{Name: PodinfoVolume, VolumeSource: corev1.VolumeSource{
+			DownwardAPI: &corev1.DownwardAPIVolumeSource{Items: []corev1.DownwardAPIVolumeFile{
+				{Path: "uid", FieldRef: &corev1.ObjectFieldSelector{FieldPath: "metadata.uid"}},
+				{Path: "release", FieldRef: &corev1.ObjectFieldSelector{
+					FieldPath: "metadata.annotations['" + singletonv1.AnnotationRelease + "']",
+				}},
+			}},
+		}},
+	)
+}
+
+// initContainers returns the pod's init containers with the gate's: the installer first,
+// then one image pull per container without a command, the pod's own, and the sidecar last
+// when any container has no command.
+func initContainers(spec *corev1.PodSpec, noCommand []int, gateImage string) []corev1.Container {
+	out := []corev1.Container{installContainer(gateImage)}
+	for _, i := range noCommand {
+		out = append(out, pullContainer(&spec.Containers[i], i))
+	}
+	out = append(out, spec.InitContainers...)
+	if len(noCommand) > 0 {
+		out = append(out, sidecarContainer(gateImage))
+	}
+	return out
+}
+
+func installContainer(image string) corev1.Container {
+	return corev1.Container{
+		Name:            InstallContainer,
+		Image:           image,
+		ImagePullPolicy: corev1.PullIfNotPresent,
+		Command:         []string{GatePath, "install", BinDir},
+		VolumeMounts:    []corev1.VolumeMount{{Name: BinVolume, MountPath: BinDir}},
+		Resources:       smallResources(),
+		SecurityContext: restrictedSecurityContext(),
+	}
+}
+
+// pullContainer makes the kubelet pull an application image before the release.
+func pullContainer(app *corev1.Container, index int) corev1.Container {
+	name := pullPrefix + app.Name
+	if len(name) > maxContainerName {
+		name = pullPrefix + "container-" + strconv.Itoa(index)
+	}
+	return corev1.Container{
+		Name:            name,
+		Image:           app.Image,
+		ImagePullPolicy: app.ImagePullPolicy,
+		Command:         []string{BinGatePath, "noop"},
+		VolumeMounts:    []corev1.VolumeMount{{Name: BinVolume, MountPath: BinDir, ReadOnly: true}},
+		SecurityContext: app.SecurityContext.DeepCopy(),
+		Resources:       smallResources(),
+	}
+}
+
+// sidecarContainer holds the containers without a command: its startupProbe returns only
+// once the pod is released, and the kubelet starts the main containers after it.
+func sidecarContainer(image string) corev1.Container {
+	return corev1.Container{
+		Name:            SidecarContainer,
+		Image:           image,
+		ImagePullPolicy: corev1.PullIfNotPresent,
+		RestartPolicy:   ptr.To(corev1.ContainerRestartPolicyAlways),
+		Command:         []string{GatePath, "idle"},
+		VolumeMounts:    []corev1.VolumeMount{{Name: PodinfoVolume, MountPath: PodinfoDir, ReadOnly: true}},
+		StartupProbe: &corev1.Probe{
+			ProbeHandler: corev1.ProbeHandler{Exec: &corev1.ExecAction{
+				Command: []string{GatePath, "await", sidecarMaxWait},
+			}},
+			TimeoutSeconds:   3600,
+			PeriodSeconds:    1,
+			FailureThreshold: 1 << 30,
+		},
+		Resources:       smallResources(),
+		SecurityContext: restrictedSecurityContext(),
+	}
+}
+
+func smallResources() corev1.ResourceRequirements {
+	return corev1.ResourceRequirements{
+		Requests: corev1.ResourceList{
+			corev1.ResourceCPU:    resource.MustParse("10m"),
+			corev1.ResourceMemory: resource.MustParse("16Mi"),
+		},
+		Limits: corev1.ResourceList{corev1.ResourceMemory: resource.MustParse("32Mi")},
+	}
+}
+
+// restrictedSecurityContext passes the restricted Pod Security Standard and OpenShift's
+// restricted-v2 SCC; no runAsUser, so the pod's (or the SCC's arbitrary) UID applies.
+func restrictedSecurityContext() *corev1.SecurityContext {
+	return &corev1.SecurityContext{
+		AllowPrivilegeEscalation: ptr.To(false),
+		Capabilities:             &corev1.Capabilities{Drop: []corev1.Capability{"ALL"}},
+		ReadOnlyRootFilesystem:   ptr.To(true),
+		RunAsNonRoot:             ptr.To(true),
+		SeccompProfile:           &corev1.SeccompProfile{Type: corev1.SeccompProfileTypeRuntimeDefault},
+	}
+}
+
+func addReadinessGate(spec *corev1.PodSpec) {
+	for _, g := range spec.ReadinessGates {
+		if g.ConditionType == singletonv1.ReadinessGate {
+			return
+		}
+	}
+	spec.ReadinessGates = append(spec.ReadinessGates, corev1.PodReadinessGate{ConditionType: singletonv1.ReadinessGate})
+}
+
+// addAntiAffinity prefers nodes that run no other pod of the same StatefulSingleton.
+func addAntiAffinity(spec *corev1.PodSpec, singleton string) {
+	if spec.Affinity == nil {
+		spec.Affinity = &corev1.Affinity{}
+	}
+	if spec.Affinity.PodAntiAffinity == nil {
+		spec.Affinity.PodAntiAffinity = &corev1.PodAntiAffinity{}
+	}
+	anti := spec.Affinity.PodAntiAffinity
+	term := corev1.WeightedPodAffinityTerm{
+		Weight: antiAffinityWeight,
+		PodAffinityTerm: corev1.PodAffinityTerm{
+			TopologyKey: hostnameTopology,
+			LabelSelector: &metav1.LabelSelector{
+				MatchLabels: map[string]string{singletonv1.LabelInstance: singleton},
+			},
+		},
+	}
+	if slices.ContainsFunc(anti.PreferredDuringSchedulingIgnoredDuringExecution,
+		func(t corev1.WeightedPodAffinityTerm) bool { return equality.Semantic.DeepEqual(t, term) }) {
+		return
+	}
+	anti.PreferredDuringSchedulingIgnoredDuringExecution = append(anti.PreferredDuringSchedulingIgnoredDuringExecution,
+		term)
+}

@@ -1,0 +1,27 @@
+package main
+
+import (
+	"flag"
+	"testing"
+
+	. "github.com/onsi/gomega"
+)
+
+func TestGateImageFlag(t *testing.T) {
+	t.Run("defaults to RELATED_IMAGE_GATE", func(t *testing.T) {
+		g := NewWithT(t)
+		t.Setenv("RELATED_IMAGE_GATE", "localhost/singleton-operator:v1")
+		o := parseFlags(flag.NewFlagSet("manager", flag.ContinueOnError), nil)
+		g.Expect(o.gateImage).To(Equal("localhost/singleton-operator:v1"))
+		g.Expect(o.enableWebhooks).To(BeTrue())
+		g.Expect(o.validate()).To(Succeed())
+	})
+	t.Run("required only with webhooks", func(t *testing.T) {
+		g := NewWithT(t)
+		t.Setenv("RELATED_IMAGE_GATE", "")
+		o := parseFlags(flag.NewFlagSet("manager", flag.ContinueOnError), nil)
+		g.Expect(o.validate()).To(MatchError(ContainSubstring("RELATED_IMAGE_GATE")))
+		o = parseFlags(flag.NewFlagSet("manager", flag.ContinueOnError), []string{"--enable-webhooks=false"})
+		g.Expect(o.validate()).To(Succeed())
+	})
+}

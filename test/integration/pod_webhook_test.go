@@ -1,0 +1,149 @@
+package integration
+
+import (
+	"context"
+	"crypto/tls"
+	"fmt"
+	"net"
+	"time"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
+	"sigs.k8s.io/controller-runtime/pkg/webhook"
+
+	singletonv1 "github.com/singleton-operator/singleton-operator/api/v1"
+	podwebhook "github.com/singleton-operator/singleton-operator/internal/webhook/pod"
+	"github.com/singleton-operator/singleton-operator/test/framework"
+)
+
+const itGateImage = "localhost/singleton-operator:it"
+
+// The pod webhook runs on an API server of its own, so that the controller tests' pods,
+// prepared or not by hand, are not touched by it.
+var _ = Describe("The pod webhook", Ordered, func() {
+	var (
+		api    *framework.APIServer
+		cached client.Reader
+	)
+
+	BeforeAll(func(ctx SpecContext) {
+		var err error
+		api, err = framework.StartAPIServerWithWebhooks("webhook", []string{"config/webhook"}, "config/crd/bases")
+		Expect(err).NotTo(HaveOccurred())
+		DeferCleanup(api.Stop)
+		cached = startWebhookManager(ctx, api)
+	}, NodeTimeout(2*time.Minute))
+
+	// newSelectedNamespace creates a namespace with a StatefulSingleton selecting app=db, and
+	// waits until the manager's cache, which the webhook reads, holds it.
+	newSelectedNamespace := func(ctx context.Context) string {
+		ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{GenerateName: "it-webhook-"}}
+		Expect(api.Client.Create(ctx, ns)).To(Succeed())
+		ss := &singletonv1.StatefulSingleton{
+			ObjectMeta: metav1.ObjectMeta{Namespace: ns.Name, Name: "db"},
+			Spec: singletonv1.StatefulSingletonSpec{
+				Selector: metav1.LabelSelector{MatchLabels: map[string]string{"app": "db"}},
+			},
+		}
+		Expect(api.Client.Create(ctx, ss)).To(Succeed())
+		Eventually(func() error {
+			return cached.Get(ctx, client.ObjectKeyFromObject(ss), &singletonv1.StatefulSingleton{})
+		}).WithContext(ctx).Should(Succeed())
+		return ns.Name
+	}
+
+	appPod := func(ns, name, app string) *corev1.Pod {
+		return &corev1.Pod{
+			ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name, Labels: map[string]string{"app": app}},
+			Spec: corev1.PodSpec{Containers: []corev1.Container{{
+				Name: "app", Image: "localhost/busybox:1.35",
+				Command: []string{"sh", "-c"}, Args: []string{`echo "a b", it's; exec sleep 3600`},
+			}}},
+		}
+	}
+
+	It("prepares a pod that a StatefulSingleton of its namespace selects", func(ctx SpecContext) {
+		ns := newSelectedNamespace(ctx)
+		pod := appPod(ns, "db-0", "db")
+		Expect(api.Client.Create(ctx, pod)).To(Succeed())
+
+		Expect(pod.Labels).To(HaveKeyWithValue(singletonv1.LabelManaged, "true"))
+		Expect(pod.Labels).To(HaveKeyWithValue(singletonv1.LabelInstance, "db"))
+		Expect(pod.Spec.ReadinessGates).To(ContainElement(corev1.PodReadinessGate{ConditionType: singletonv1.ReadinessGate}))
+		Expect(pod.Spec.InitContainers).To(HaveLen(1))
+		Expect(pod.Spec.InitContainers[0].Name).To(Equal(podwebhook.InstallContainer))
+		Expect(pod.Spec.InitContainers[0].Image).To(Equal(itGateImage))
+		Expect(pod.Spec.Containers[0].Command).To(Equal([]string{
+			"/singleton/bin/gate", "exec", "--", "sh", "-c", `echo "a b", it's; exec sleep 3600`,
+		}))
+		Expect(pod.Spec.Containers[0].Args).To(BeEmpty())
+		Expect(pod.Spec.Affinity.PodAntiAffinity.PreferredDuringSchedulingIgnoredDuringExecution).To(HaveLen(1))
+	})
+
+	It("leaves a pod that nobody selects unchanged", func(ctx SpecContext) {
+		ns := newSelectedNamespace(ctx)
+		pod := appPod(ns, "web-0", "web")
+		sent := pod.DeepCopy()
+		Expect(api.Client.Create(ctx, pod)).To(Succeed())
+
+		Expect(pod.Labels).To(Equal(sent.Labels))
+		Expect(pod.Spec.InitContainers).To(BeEmpty())
+		Expect(pod.Spec.ReadinessGates).To(BeEmpty())
+		Expect(pod.Spec.Affinity).To(BeNil())
+		Expect(pod.Spec.Containers[0].Command).To(Equal(sent.Spec.Containers[0].Command))
+		Expect(pod.Spec.Containers[0].Args).To(Equal(sent.Spec.Containers[0].Args))
+		Expect(pod.Spec.Containers[0].VolumeMounts).To(Equal(sent.Spec.Containers[0].VolumeMounts))
+	})
+
+	It("leaves a pod re-created from a prepared spec as it is", func(ctx SpecContext) {
+		ns := newSelectedNamespace(ctx)
+		prepared := appPod(ns, "db-0", "db")
+		Expect(api.Client.Create(ctx, prepared)).To(Succeed())
+
+		again := &corev1.Pod{
+			ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "db-1", Labels: prepared.Labels},
+			Spec:       *prepared.Spec.DeepCopy(),
+		}
+		Expect(api.Client.Create(ctx, again)).To(Succeed())
+		Expect(again.Labels).To(Equal(prepared.Labels))
+		Expect(again.Spec).To(Equal(prepared.Spec))
+	})
+})
+
+// startWebhookManager starts a manager serving only the pod webhook, where the API server's
+// webhook configuration (installed by envtest) calls it, waits until it serves, and returns
+// the manager's cached client.
+func startWebhookManager(ctx context.Context, api *framework.APIServer) client.Reader {
+	wio := &api.Env.WebhookInstallOptions
+	mgr, err := ctrl.NewManager(api.Config, ctrl.Options{
+		Scheme:                 api.Env.Scheme,
+		Metrics:                metricsserver.Options{BindAddress: "0"},
+		HealthProbeBindAddress: "0",
+		WebhookServer: webhook.NewServer(webhook.Options{
+			Host: wio.LocalServingHost, Port: wio.LocalServingPort, CertDir: wio.LocalServingCertDir,
+		}),
+	})
+	Expect(err).NotTo(HaveOccurred())
+	Expect(podwebhook.SetupPodWebhookWithManager(mgr, itGateImage)).To(Succeed())
+	// Start the StatefulSingleton informer with the manager, not at the first admission.
+	_, err = mgr.GetCache().GetInformer(ctx, &singletonv1.StatefulSingleton{})
+	Expect(err).NotTo(HaveOccurred())
+
+	runInBackground(ctx, mgr.Start)
+
+	addr := net.JoinHostPort(wio.LocalServingHost, fmt.Sprint(wio.LocalServingPort))
+	Eventually(func() error {
+		conn, err := tls.DialWithDialer(&net.Dialer{Timeout: time.Second}, "tcp", addr,
+			&tls.Config{InsecureSkipVerify: true}) //nolint:gosec // only checks that the server listens
+		if err != nil {
+			return err
+		}
+		return conn.Close()
+	}).WithContext(ctx).Should(Succeed())
+	return mgr.GetClient()
+}

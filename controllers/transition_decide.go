@@ -64,10 +64,15 @@ func decideTransition(ss *singletonv1.StatefulSingleton, pods []podFacts, now ti
 
 	running := filterPods(pods, podFacts.mayRun)
 	candidate := newestHeld(pods)
+	if candidate != nil && anyNewer(running, candidate) {
+		// An older revision's pod (say, the replacement an old ReplicaSet makes while a rollout
+		// goes on) waits behind a newer one that runs: it is held, but no transition starts.
+		candidate = nil
+	}
 	vanished := status.ActivePod != "" && findPod(pods, status.ActivePod) == nil
 
 	plan.RemoveFinalizer, plan.MarkReady = podChores(pods)
-	recordStops(&status, pods, now)
+	recordStops(&status, pods, candidate, now)
 	if candidate != nil {
 		plan.Release, plan.Stop, plan.RequeueAfter = handOver(ss, &status, running, candidate, vanished, now)
 	}
@@ -130,7 +135,7 @@ func filterPods(pods []podFacts, keep func(podFacts) bool) []podFacts {
 	return out
 }
 
-// newestHeld returns the held pod created last (by name on a tie), or nil.
+// newestHeld returns the newest held pod (by name among equals), or nil.
 func newestHeld(pods []podFacts) *podFacts {
 	var newest *podFacts
 	for i := range pods {
@@ -138,23 +143,31 @@ func newestHeld(pods []podFacts) *podFacts {
 		if !p.held() {
 			continue
 		}
-		if newest == nil || p.Created.After(newest.Created) ||
-			(p.Created.Equal(newest.Created) && p.Name > newest.Name) {
+		if newest == nil || p.newerThan(newest) || (!newest.newerThan(p) && p.Name > newest.Name) {
 			newest = p
 		}
 	}
 	return newest
 }
 
+// anyNewer reports whether one of the pods is newer than p.
+func anyNewer(pods []podFacts, p *podFacts) bool {
+	for i := range pods {
+		if pods[i].newerThan(p) {
+			return true
+		}
+	}
+	return false
+}
+
 // stopsFor asks every pod that may run and is not newer than the candidate to stop, unless its
-// deletion is already under way. Creation times have a resolution of one second, so a pod
-// created in the same second as the candidate is asked to stop too. Pods newer than the
-// candidate are left alone: the candidate waits for them instead.
+// deletion is already under way; a pod of the candidate's revision created in the same second
+// is asked to stop too.
 func stopsFor(ss *singletonv1.StatefulSingleton, running []podFacts, candidate *podFacts) []stopRequest {
 	var stops []stopRequest
 	for i := range running {
 		p := &running[i]
-		if p.Deleting || p.Created.After(candidate.Created) {
+		if p.Deleting || p.newerThan(candidate) {
 			continue
 		}
 		stops = append(stops, stopRequest{podRef: p.ref(), GracePeriodSeconds: gracePeriodFor(ss, p)})
@@ -176,9 +189,8 @@ func gracePeriodFor(ss *singletonv1.StatefulSingleton, p *podFacts) int64 {
 // recordStops keeps the in-progress transition up to date: it starts one when a pod waits
 // while another may run, and notes when the pod handed over from was confirmed stopped. It
 // clears activePod once that pod is confirmed stopped, before its finalizer goes.
-func recordStops(status *singletonv1.StatefulSingletonStatus, pods []podFacts, now time.Time) {
+func recordStops(status *singletonv1.StatefulSingletonStatus, pods []podFacts, candidate *podFacts, now time.Time) {
 	active := findPod(pods, status.ActivePod)
-	candidate := newestHeld(pods)
 	if candidate != nil && (status.CurrentTransition == nil || status.CurrentTransition.To != candidate.Name) {
 		status.CurrentTransition = &singletonv1.TransitionRecord{
 			From: status.ActivePod, To: candidate.Name, StartTime: ptrTime(now),

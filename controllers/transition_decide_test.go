@@ -34,8 +34,9 @@ func unguarded(p *podFacts) { p.Guarded = false }
 func stopped(reason string, at time.Time) func(*podFacts) {
 	return func(p *podFacts) { p.Stopped, p.StopReason, p.StoppedAt = true, reason, at }
 }
-func grace(s int64) func(*podFacts)  { return func(p *podFacts) { p.GracePeriod = s } }
-func owner(o string) func(*podFacts) { return func(p *podFacts) { p.Owner = o } }
+func grace(s int64) func(*podFacts)    { return func(p *podFacts) { p.GracePeriod = s } }
+func owner(o string) func(*podFacts)   { return func(p *podFacts) { p.Owner = o } }
+func revision(r int64) func(*podFacts) { return func(p *podFacts) { p.Revision = r } }
 
 func singleton(mutate ...func(*singletonv1.StatefulSingleton)) *singletonv1.StatefulSingleton {
 	ss := &singletonv1.StatefulSingleton{
@@ -244,6 +245,43 @@ func TestDecideTransition(t *testing.T) {
 			wantPhase:   singletonv1.PhaseTransitioning,
 			wantActive:  "newer",
 			wantHeld:    1,
+		},
+		{
+			name: "RollingUpdate: the old ReplicaSet's replacement does not displace the new revision",
+			ss:   singleton(activePod("old"), transitionOldToNew(now.Add(-time.Second))),
+			pods: []podFacts{
+				fact("old", 0, revision(1), released, readyGate, deleting),
+				fact("new", 10, revision(2)),
+				fact("replacement", 11, revision(1)),
+			},
+			wantPhase:  singletonv1.PhaseTransitioning,
+			wantActive: "old",
+			wantHeld:   2,
+		},
+		{
+			name: "RollingUpdate: once the old pod stopped, the new revision is released, not the replacement",
+			ss:   singleton(activePod("old"), transitionOldToNew(now.Add(-time.Second))),
+			pods: []podFacts{
+				fact("old", 0, revision(1), released, readyGate, deleting, stopped("ContainersTerminated", now)),
+				fact("new", 10, revision(2)),
+				fact("replacement", 11, revision(1)),
+			},
+			wantRelease:     &releaseRequest{podRef: ref("new")},
+			wantRemoveFinal: []podRef{ref("old")},
+			wantPhase:       singletonv1.PhaseTransitioning,
+			wantActive:      "new",
+			wantHeld:        1,
+		},
+		{
+			name: "RollingUpdate: the new revision runs; the old revision's pod stays held and stops nothing",
+			ss:   singleton(activePod("new")),
+			pods: []podFacts{
+				fact("new", 10, revision(2), released, readyGate),
+				fact("replacement", 11, revision(1)),
+			},
+			wantPhase:  singletonv1.PhaseRunning,
+			wantActive: "new",
+			wantHeld:   1,
 		},
 		{
 			name:         "pods of two workloads are reported",

@@ -35,9 +35,15 @@ func (r *StatefulSingletonReconciler) gather(
 	if err != nil {
 		return nil, nil, err
 	}
+	revisions, err := r.revisions(ctx, list.Items)
+	if err != nil {
+		return nil, nil, err
+	}
 	facts := make([]podFacts, 0, len(list.Items))
 	for i := range list.Items {
-		facts = append(facts, observePod(&list.Items[i], nodes))
+		f := observePod(&list.Items[i], nodes)
+		f.Revision = revisions[list.Items[i].UID]
+		facts = append(facts, f)
 	}
 	return list.Items, facts, nil
 }

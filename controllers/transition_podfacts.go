@@ -45,6 +45,19 @@ type podFacts struct {
 	GracePeriod int64
 	// Owner is the kind and name of the pod's controller, empty when it has none.
 	Owner string
+	// Revision ranks the pod's template among its workload's revisions: higher is newer, 0 is
+	// unknown. Only pods of one workload are compared by it.
+	Revision int64
+}
+
+// newerThan reports whether the pod comes after the other: a later revision of the workload when both
+// are known, else a later creation. Creation times have a resolution of one second, so two pods
+// of one revision created in the same second are neither newer than the other.
+func (p *podFacts) newerThan(other *podFacts) bool {
+	if p.Revision != other.Revision && p.Revision > 0 && other.Revision > 0 {
+		return p.Revision > other.Revision
+	}
+	return p.Created.After(other.Created)
 }
 
 // mayRun reports whether the pod's application may be running now or start later on its own:

@@ -50,8 +50,10 @@ type StatefulSingletonReconciler struct {
 // the decision in the status, and then carries it out.
 func (r *StatefulSingletonReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
 	ss := &singletonv1.StatefulSingleton{}
-	if err := r.Get(ctx, req.NamespacedName, ss); err != nil {
-		return ctrl.Result{}, client.IgnoreNotFound(err)
+	if err := r.Get(ctx, req.NamespacedName, ss); apierrors.IsNotFound(err) {
+		return ctrl.Result{}, r.letOrphansGo(ctx, req.NamespacedName)
+	} else if err != nil {
+		return ctrl.Result{}, err
 	}
 	pods, facts, err := r.gather(ctx, ss)
 	if err != nil {

@@ -7,6 +7,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/klog/v2"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -88,6 +89,25 @@ func (r *StatefulSingletonReconciler) stop(
 	r.Recorder.Eventf(ss, pod, corev1.EventTypeNormal, eventStopping, actionStop,
 		"Deleting pod %s (grace period %ds) so that a newer pod can take over.", pod.Name, grace)
 	ctrl.LoggerFrom(ctx).Info("Stopping pod", "pod", klog.KObj(pod), "gracePeriodSeconds", grace)
+	return nil
+}
+
+// letOrphansGo removes the release finalizer from the pods a deleted StatefulSingleton had
+// prepared: with no StatefulSingleton, no release will wait for their stop, and their objects
+// must be free to go.
+func (r *StatefulSingletonReconciler) letOrphansGo(ctx context.Context, ss types.NamespacedName) error {
+	pods := &corev1.PodList{}
+	if err := r.List(ctx, pods, client.InNamespace(ss.Namespace),
+		client.MatchingLabels{singletonv1.LabelInstance: ss.Name}); err != nil {
+		return fmt.Errorf("listing the pods of the deleted StatefulSingleton %s: %w", ss, err)
+	}
+	for i := range pods.Items {
+		if controllerutil.ContainsFinalizer(&pods.Items[i], singletonv1.FinalizerRelease) {
+			if err := r.removeFinalizer(ctx, &pods.Items[i]); err != nil {
+				return err
+			}
+		}
+	}
 	return nil
 }
 

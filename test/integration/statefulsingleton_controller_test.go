@@ -103,6 +103,26 @@ var _ = Describe("The StatefulSingleton reconciler", func() {
 		})
 })
 
+var _ = Describe("Deleting a StatefulSingleton", func() {
+	It("lets the pods it released go: no finalizer of ours is left behind", func(ctx SpecContext) {
+		ns := newNamespace(ctx)
+		ensureNode(ctx, "node-1")
+		ss := &singletonv1.StatefulSingleton{
+			ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "db"},
+			Spec: singletonv1.StatefulSingletonSpec{
+				Selector: metav1.LabelSelector{MatchLabels: map[string]string{"app": "db"}},
+			},
+		}
+		Expect(k8s.Create(ctx, ss)).To(Succeed())
+		pod := createPod(ctx, ns, "only", "node-1", true)
+		Eventually(getPod).WithContext(ctx).WithArguments(pod).Should(beReleased(pod))
+
+		Expect(k8s.Delete(ctx, ss)).To(Succeed())
+		Eventually(getPod).WithContext(ctx).WithArguments(pod).
+			Should(HaveField("Finalizers", Not(ContainElement(singletonv1.FinalizerRelease))))
+	})
+})
+
 func ensureNode(ctx context.Context, name string) {
 	err := k8s.Create(ctx, &corev1.Node{ObjectMeta: metav1.ObjectMeta{Name: name}})
 	if !apierrors.IsAlreadyExists(err) {
@@ -122,6 +142,7 @@ func createPod(ctx context.Context, ns, name, node string, prepared bool) *corev
 	}
 	if prepared {
 		pod.Labels[singletonv1.LabelManaged] = "true"
+		pod.Labels[singletonv1.LabelInstance] = "db"
 		pod.Spec.ReadinessGates = []corev1.PodReadinessGate{{ConditionType: singletonv1.ReadinessGate}}
 	}
 	Expect(k8s.Create(ctx, pod)).To(Succeed())

@@ -51,6 +51,7 @@ type StatefulSingletonReconciler struct {
 func (r *StatefulSingletonReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
 	ss := &singletonv1.StatefulSingleton{}
 	if err := r.Get(ctx, req.NamespacedName, ss); apierrors.IsNotFound(err) {
+		forgetMetrics(req.Namespace, req.Name)
 		return ctrl.Result{}, r.letOrphansGo(ctx, req.NamespacedName)
 	} else if err != nil {
 		return ctrl.Result{}, err
@@ -64,9 +65,13 @@ func (r *StatefulSingletonReconciler) Reconcile(ctx context.Context, req ctrl.Re
 
 	// The status records a release before the release takes effect, so that a restarted
 	// operator or a new leader resumes from what the API holds.
+	before := ss.Status.DeepCopy()
 	err = r.patchStatus(ctx, ss, plan.Status)
 	if err == nil {
 		err = r.apply(ctx, ss, pods, plan)
+	}
+	if err == nil {
+		recordMetrics(ss, before, &plan.Status, &plan)
 	}
 	if apierrors.IsConflict(err) {
 		// The cache was behind the API server; the write that got ahead will bring us back.

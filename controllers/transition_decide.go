@@ -44,6 +44,8 @@ type transitionPlan struct {
 	RemoveFinalizer []podRef
 	// MarkReady lists released pods whose readiness gate must become True.
 	MarkReady []podRef
+	// Unguarded counts the selected pods that escaped the webhook and may run.
+	Unguarded int
 	// RequeueAfter, when positive, is when the decision must be made again even without an event:
 	// the moment a transition becomes overdue.
 	RequeueAfter time.Duration
@@ -81,6 +83,7 @@ func decideTransition(ss *singletonv1.StatefulSingleton, pods []podFacts, now ti
 	}
 	recordCompletion(&status, pods, now)
 
+	plan.Unguarded = len(filterPods(running, func(p podFacts) bool { return !p.Guarded }))
 	status.HeldPods = int32(len(filterPods(pods, podFacts.held)))
 	if plan.Release != nil {
 		status.HeldPods--

@@ -11,6 +11,8 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apiequality "k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/tools/events"
 	"k8s.io/klog/v2"
@@ -72,6 +74,7 @@ func (r *StatefulSingletonReconciler) Reconcile(ctx context.Context, req ctrl.Re
 	}
 	if err == nil {
 		recordMetrics(ss, before, &plan.Status, &plan)
+		r.warnIfDegraded(ss, before, &plan.Status)
 	}
 	if apierrors.IsConflict(err) {
 		// The cache was behind the API server; the write that got ahead will bring us back.
@@ -99,6 +102,22 @@ func (r *StatefulSingletonReconciler) patchStatus(
 	ctrl.LoggerFrom(ctx).V(1).Info("Updated status", "phase", want.Phase, "activePod", want.ActivePod,
 		"heldPods", want.HeldPods)
 	return nil
+}
+
+// warnIfDegraded emits a Warning event when the Degraded condition turns True or changes
+// reason, so that `kubectl describe` and event watchers see the risk when it appears.
+func (r *StatefulSingletonReconciler) warnIfDegraded(
+	ss *singletonv1.StatefulSingleton, before, after *singletonv1.StatefulSingletonStatus,
+) {
+	now := meta.FindStatusCondition(after.Conditions, singletonv1.ConditionDegraded)
+	if now == nil || now.Status != metav1.ConditionTrue {
+		return
+	}
+	if was := meta.FindStatusCondition(before.Conditions, singletonv1.ConditionDegraded); was != nil &&
+		was.Status == now.Status && was.Reason == now.Reason {
+		return
+	}
+	r.Recorder.Eventf(ss, nil, corev1.EventTypeWarning, now.Reason, "Degrade", "%s", now.Message)
 }
 
 func (r *StatefulSingletonReconciler) now() time.Time {

@@ -7,6 +7,7 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 	corev1 "k8s.io/api/core/v1"
+	eventsv1 "k8s.io/api/events/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -57,6 +58,16 @@ var _ = Describe("The StatefulSingleton reconciler", func() {
 			HaveField("Reason", singletonv1.ReasonUnguardedPods),
 			HaveField("Message", ContainSubstring("escaped")),
 		))
+
+		Eventually(func(g Gomega) {
+			list := &eventsv1.EventList{}
+			g.Expect(k8s.List(ctx, list, client.InNamespace(ns))).To(Succeed())
+			g.Expect(list.Items).To(ContainElement(SatisfyAll(
+				HaveField("Type", corev1.EventTypeWarning),
+				HaveField("Reason", singletonv1.ReasonUnguardedPods),
+				HaveField("Regarding.Name", ss.Name),
+			)))
+		}).WithContext(ctx).Should(Succeed(), "a Warning event names the risk")
 
 		prepared := createPod(ctx, ns, "prepared", node, true)
 		By("asking the older, unguarded pod to stop, and keeping the prepared one held")

@@ -85,6 +85,10 @@ func degradation(ss *singletonv1.StatefulSingleton, status *singletonv1.Stateful
 	case vanished:
 		return singletonv1.ReasonActivePodVanished, fmt.Sprintf(
 			"The released pod %s disappeared before its stop was confirmed.", status.ActivePod)
+	case len(replicated(pods)) > 0:
+		return singletonv1.ReasonMoreThanOneReplica, fmt.Sprintf(
+			"The workload of pods %s asks for more than one replica: only one of them can run at a time; "+
+				"set replicas to 1.", podNames(replicated(pods)))
 	case len(owners) > 1:
 		return singletonv1.ReasonMultipleWorkloads, fmt.Sprintf(
 			"The selector matches pods of %d workloads (%s); it should match one.", len(owners), strings.Join(owners, ", "))

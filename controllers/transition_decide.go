@@ -119,8 +119,17 @@ func handOver(ss *singletonv1.StatefulSingleton, status *singletonv1.StatefulSin
 		return &releaseRequest{podRef: candidate.ref()}, nil, 0
 	case overdue(ss, status, now) && ss.Spec.TimeoutAction == singletonv1.TimeoutActionRelease:
 		return &releaseRequest{podRef: candidate.ref(), Forced: true}, nil, 0
+	case len(replicated(running)) > 0 || candidate.OwnerReplicas > 1:
+		// Stopping a pod for a sibling of the same revision would only make its owner replace
+		// it, and the pods would take turns for ever: hold instead.
+		return nil, nil, untilOverdue(ss, status, now)
 	}
 	return nil, stopsFor(ss, running, candidate), untilOverdue(ss, status, now)
+}
+
+// replicated returns the pods whose owner asks for more than one replica.
+func replicated(pods []podFacts) []podFacts {
+	return filterPods(pods, func(p podFacts) bool { return p.OwnerReplicas > 1 })
 }
 
 // held reports whether the pod's application waits for a release.

@@ -37,6 +37,7 @@ func stopped(reason string, at time.Time) func(*podFacts) {
 func grace(s int64) func(*podFacts)    { return func(p *podFacts) { p.GracePeriod = s } }
 func owner(o string) func(*podFacts)   { return func(p *podFacts) { p.Owner = o } }
 func revision(r int64) func(*podFacts) { return func(p *podFacts) { p.Revision = r } }
+func replicas(n int32) func(*podFacts) { return func(p *podFacts) { p.OwnerReplicas = n } }
 
 func singleton(mutate ...func(*singletonv1.StatefulSingleton)) *singletonv1.StatefulSingleton {
 	ss := &singletonv1.StatefulSingleton{
@@ -282,6 +283,18 @@ func TestDecideTransition(t *testing.T) {
 			wantPhase:  singletonv1.PhaseRunning,
 			wantActive: "new",
 			wantHeld:   1,
+		},
+		{
+			name: "two replicas: one runs, the other is held, none is stopped, and it is reported",
+			ss:   singleton(activePod("a")),
+			pods: []podFacts{
+				fact("a", 0, revision(1), replicas(2), released, readyGate),
+				fact("b", 0, revision(1), replicas(2)),
+			},
+			wantPhase:    singletonv1.PhaseFailed,
+			wantActive:   "a",
+			wantHeld:     1,
+			wantDegraded: singletonv1.ReasonMoreThanOneReplica,
 		},
 		{
 			name:         "pods of two workloads are reported",

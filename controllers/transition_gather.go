@@ -35,14 +35,15 @@ func (r *StatefulSingletonReconciler) gather(
 	if err != nil {
 		return nil, nil, err
 	}
-	revisions, err := r.revisions(ctx, list.Items)
+	owners, err := r.owners(ctx, list.Items)
 	if err != nil {
 		return nil, nil, err
 	}
 	facts := make([]podFacts, 0, len(list.Items))
 	for i := range list.Items {
 		f := observePod(&list.Items[i], nodes)
-		f.Revision = revisions[list.Items[i].UID]
+		owner := owners[list.Items[i].UID]
+		f.Revision, f.OwnerReplicas = owner.Revision, owner.Replicas
 		facts = append(facts, f)
 	}
 	return list.Items, facts, nil

@@ -48,6 +48,8 @@ type podFacts struct {
 	// Revision ranks the pod's template among its workload's revisions: higher is newer, 0 is
 	// unknown. Only pods of one workload are compared by it.
 	Revision int64
+	// OwnerReplicas is the number of replicas the pod's owner asks for, 0 when unknown.
+	OwnerReplicas int32
 }
 
 // newerThan reports whether the pod comes after the other: a later revision of the workload when both

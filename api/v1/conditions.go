@@ -32,6 +32,8 @@ const (
 	ReasonActivePodVanished = "ActivePodVanished"
 	// ReasonTransitionOverdue: a transition has taken longer than maxTransitionTime.
 	ReasonTransitionOverdue = "TransitionOverdue"
+	// ReasonMoreThanOneReplica: a selected pod's workload asks for more than one replica.
+	ReasonMoreThanOneReplica = "MoreThanOneReplica"
 	// ReasonMultipleWorkloads: the selector matches pods of more than one workload.
 	ReasonMultipleWorkloads = "MultipleWorkloads"
 )

@@ -144,19 +144,31 @@ func ensureNode(ctx context.Context, name string) {
 // createPod creates a pod selected by the test's StatefulSingleton, bound to a node; prepared
 // pods carry what the webhook would add.
 func createPod(ctx context.Context, ns, name, node string, prepared bool) *corev1.Pod {
-	pod := &corev1.Pod{
+	pod := unpreparedPod(ns, name, node)
+	if prepared {
+		pod = preparedPod(ns, name, node)
+	}
+	Expect(k8s.Create(ctx, pod)).To(Succeed())
+	return pod
+}
+
+// unpreparedPod is a pod selected by app=db, bound to a node, as it is without the webhook.
+func unpreparedPod(ns, name, node string) *corev1.Pod {
+	return &corev1.Pod{
 		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name, Labels: map[string]string{"app": "db"}},
 		Spec: corev1.PodSpec{
 			NodeName:   node,
 			Containers: []corev1.Container{{Name: "app", Image: "localhost/busybox:1.35"}},
 		},
 	}
-	if prepared {
-		pod.Labels[singletonv1.LabelManaged] = "true"
-		pod.Labels[singletonv1.LabelInstance] = "db"
-		pod.Spec.ReadinessGates = []corev1.PodReadinessGate{{ConditionType: singletonv1.ReadinessGate}}
-	}
-	Expect(k8s.Create(ctx, pod)).To(Succeed())
+}
+
+// preparedPod is a pod selected by app=db, carrying what the webhook adds for the decision.
+func preparedPod(ns, name, node string) *corev1.Pod {
+	pod := unpreparedPod(ns, name, node)
+	pod.Labels[singletonv1.LabelManaged] = "true"
+	pod.Labels[singletonv1.LabelInstance] = "db"
+	pod.Spec.ReadinessGates = []corev1.PodReadinessGate{{ConditionType: singletonv1.ReadinessGate}}
 	return pod
 }
 

@@ -13,8 +13,12 @@ import (
 	. "github.com/onsi/gomega"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/client-go/rest"
+	"k8s.io/utils/ptr"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/config"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
@@ -45,10 +49,18 @@ var _ = BeforeSuite(func(_ SpecContext) {
 	DeferCleanup(cluster.Stop)
 	k8s = cluster.Client
 
-	mgr, err := ctrl.NewManager(cluster.Config, ctrl.Options{
-		Scheme:                 cluster.Env.Scheme,
+	DeferCleanup(startOperator(cluster.Config, cluster.Env.Scheme))
+}, NodeTimeout(2*time.Minute))
+
+// startOperator runs the operator's reconcilers in a manager of their own against an API
+// server, as main.go does, and returns what stops it. Several may run in one test process.
+func startOperator(cfg *rest.Config, scheme *runtime.Scheme) (stop func()) {
+	GinkgoHelper()
+	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
+		Scheme:                 scheme,
 		Metrics:                metricsserver.Options{BindAddress: "0"},
 		HealthProbeBindAddress: "0",
+		Controller:             config.Controller{SkipNameValidation: ptr.To(true)},
 	})
 	Expect(err).NotTo(HaveOccurred())
 	Expect((&controllers.StatefulSingletonReconciler{
@@ -56,17 +68,17 @@ var _ = BeforeSuite(func(_ SpecContext) {
 		Recorder: mgr.GetEventRecorder("statefulsingleton-controller"),
 	}).SetupWithManager(mgr)).To(Succeed())
 
-	mgrCtx, cancel := context.WithCancel(context.Background())
+	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() {
 		defer GinkgoRecover()
-		done <- mgr.Start(mgrCtx)
+		done <- mgr.Start(ctx)
 	}()
-	DeferCleanup(func() {
+	return func() {
 		cancel()
 		Eventually(done).Should(Receive(Not(HaveOccurred())), "the manager stops without error")
-	})
-}, NodeTimeout(2*time.Minute))
+	}
+}
 
 // newNamespace creates a namespace of its own for one test.
 func newNamespace(ctx context.Context) string {

@@ -114,6 +114,12 @@ test-integration: manifests generate ## Run the integration tests (test/integrat
 test-e2e: manifests generate kustomize ## Run the end-to-end tests (hack/test-e2e.sh) on the local cluster.
 	KUSTOMIZE="$(KUSTOMIZE)" hack/test-e2e.sh
 
+.PHONY: bench-handover
+bench-handover: manifests generate kustomize ## Measure hand-overs: N rollouts (BENCH_ROLLOUTS, 20) under a StatefulSingleton, Recreate, RollingUpdate.
+	KUSTOMIZE="$(KUSTOMIZE)" E2E_LABEL_FILTER=bench E2E_TIMEOUT=60m BENCH_OUT="$(CURDIR)/bin/bench-handover.txt" \
+		hack/test-e2e.sh
+	@cat bin/bench-handover.txt
+
 ##@ Build
 
 .PHONY: build

@@ -11,6 +11,8 @@ source hack/env.sh
 KUSTOMIZE=${KUSTOMIZE:-bin/kustomize}
 PATH="$(hack/build-kube.sh | tail -n1):$PATH"
 E2E_TIMEOUT=${E2E_TIMEOUT:-30m}
+# Ginkgo label filter: the benchmark (label bench) runs only when asked for (make bench-handover).
+E2E_LABEL_FILTER=${E2E_LABEL_FILTER:-!bench}
 
 started=false
 if ! hack/cluster.sh status >/dev/null 2>&1; then
@@ -67,4 +69,4 @@ echo "==> running test/e2e" >&2
 # Compile outside the namespace, where the module proxy is reachable; run inside it.
 go test -tags e2e -c -o /dev/null ./test/e2e
 hack/cluster.sh exec -- env E2E_OPERATOR_IMAGE="$image" \
-	go test -tags e2e -count=1 -timeout "$E2E_TIMEOUT" -v ./test/e2e -args -ginkgo.v
+	go test -tags e2e -count=1 -timeout "$E2E_TIMEOUT" -v ./test/e2e -args -ginkgo.v -ginkgo.label-filter="$E2E_LABEL_FILTER"

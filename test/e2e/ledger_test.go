@@ -119,6 +119,19 @@ trap '%s; exit 0' TERM
 while true; do sleep 3600 & wait $!; done`, report(ledgerURL, id, "start"), report(ledgerURL, id, "stop"))
 }
 
+// crashingScript is an application that reports its start, runs about a second, reports its
+// stop and exits 1 (or exits 0 at once on SIGTERM, after reporting its stop): under a
+// restartPolicy Always it crash-loops, and the ledger sees every start.
+func crashingScript(ledgerURL string) string {
+	return fmt.Sprintf(`%s
+trap '%s; exit 0' TERM
+sleep 1 & wait $!
+trap '' TERM
+%s
+exit 1`, report(ledgerURL, "$HOSTNAME", "start"), report(ledgerURL, "$HOSTNAME", "stop"),
+		report(ledgerURL, "$HOSTNAME", "stop"))
+}
+
 // report is the shell command that reports what (start or stop) of the run id to the ledger.
 func report(ledgerURL, id, what string) string {
 	return fmt.Sprintf(`wget -q -O /dev/null "%s/%s?pod=%s"`, ledgerURL, what, id)

@@ -108,10 +108,53 @@ func Overlaps(runs []interval) []string {
 // reportingScript is a busybox shell application that reports its start and its stop (on
 // SIGTERM) to the ledger, and otherwise sleeps.
 func reportingScript(ledgerURL string) string {
-	report := func(what string) string {
-		return fmt.Sprintf(`wget -q -O /dev/null "%s/%s?pod=$HOSTNAME"`, ledgerURL, what)
-	}
+	return reportingScriptAs(ledgerURL, "$HOSTNAME")
+}
+
+// reportingScriptAs is reportingScript with the run named by the shell word id (expanded by
+// the application's shell), for pods whose names are reused, such as a StatefulSet's.
+func reportingScriptAs(ledgerURL, id string) string {
 	return fmt.Sprintf(`%s
 trap '%s; exit 0' TERM
-while true; do sleep 3600 & wait $!; done`, report("start"), report("stop"))
+while true; do sleep 3600 & wait $!; done`, report(ledgerURL, id, "start"), report(ledgerURL, id, "stop"))
+}
+
+// crashingScript is an application that reports its start, runs about a second, reports its
+// stop and exits 1 (or exits 0 at once on SIGTERM, after reporting its stop): under a
+// restartPolicy Always it crash-loops, and the ledger sees every start.
+func crashingScript(ledgerURL string) string {
+	return fmt.Sprintf(`%s
+trap '%s; exit 0' TERM
+sleep 1 & wait $!
+trap '' TERM
+%s
+exit 1`, report(ledgerURL, "$HOSTNAME", "start"), report(ledgerURL, "$HOSTNAME", "stop"),
+		report(ledgerURL, "$HOSTNAME", "stop"))
+}
+
+// report is the shell command that reports what (start or stop) of the run id to the ledger.
+func report(ledgerURL, id, what string) string {
+	return fmt.Sprintf(`wget -q -O /dev/null "%s/%s?pod=%s"`, ledgerURL, what, id)
+}
+
+// expectRunsInTurn waits until the ledger holds one run per name given, in that order, checks
+// that no further run starts for a few seconds, that every run but the last reported its stop,
+// and that no two runs overlapped.
+func expectRunsInTurn(ctx context.Context, book *ledger, names ...string) {
+	GinkgoHelper()
+	want := make([]any, 0, len(names))
+	for _, name := range names {
+		want = append(want, HaveField("Pod", name))
+	}
+	Eventually(book.Runs).WithContext(ctx).Should(HaveExactElements(want...), "one run per pod, in order")
+	Consistently(book.Runs).WithContext(ctx).WithTimeout(3*time.Second).Should(HaveLen(len(names)),
+		"no other start happened")
+	runs := book.Runs()
+	for _, run := range runs[:len(runs)-1] {
+		Expect(run.Stop.IsZero()).To(BeFalse(), "%s reported its stop", run.Pod)
+	}
+	Expect(Overlaps(runs)).To(BeEmpty())
+	gap := runs[len(runs)-1].Start.Sub(runs[len(runs)-2].Stop)
+	GinkgoWriter.Printf("ledger: %d runs, no overlap; last hand-over gap (old app stopped -> new app started): %s\n",
+		len(runs), gap)
 }

@@ -1,0 +1,159 @@
+//go:build e2e
+
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"slices"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+	corev1 "k8s.io/api/core/v1"
+	policyv1 "k8s.io/api/policy/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/utils/ptr"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	singletonv1 "github.com/singleton-operator/singleton-operator/api/v1"
+	podwebhook "github.com/singleton-operator/singleton-operator/internal/webhook/pod"
+)
+
+var _ = Describe("The eviction API on the released pod of a Deployment", func() {
+	It("holds the replacement until the evicted pod's containers are terminated, with a failed pod lying around", func(ctx SpecContext) {
+		book := startLedger()
+		ns := newRestrictedNamespace(ctx)
+		createSingleton(ctx, ns, "db")
+
+		By("leaving a failed (evicted-like) pod of the same selector lying around (ANCHORS defect 2)")
+		failed := failedPod(ctx, ns, "db")
+
+		// The application takes 2 s to stop after SIGTERM, so that the replacement exists while
+		// the evicted pod still runs.
+		app := restrictedContainer("app", "sh", "-c", slowStopScript(book.URL))
+		d := deployment(ns, "db", app)
+		Expect(k8s.Create(ctx, d)).To(Succeed())
+		first := waitForOnlyRunningPodReady(ctx, ns, "db", "")
+		Eventually(book.Runs).WithContext(ctx).Should(ConsistOf(HaveField("Pod", first.Name)),
+			"the application started once")
+
+		By("evicting the released pod through the eviction API (policy/v1)")
+		Expect(clientset.PolicyV1().Evictions(ns).Evict(ctx, &policyv1.Eviction{
+			ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: first.Name},
+		})).To(Succeed())
+
+		By("waiting for the replacement's release, checking at each look that the evicted pod is confirmed stopped by then")
+		replacement := waitForReleaseAfterStop(ctx, ns, "db", first.UID, failed)
+		second := waitForOnlyRunningPodReady(ctx, ns, "db", first.Name)
+		Expect(second.Name).To(Equal(replacement))
+
+		By("checking the failed pod was left as it was")
+		got := &corev1.Pod{}
+		Expect(k8s.Get(ctx, client.ObjectKey{Namespace: ns, Name: "db-failed"}, got)).To(Succeed())
+		Expect(got.Status.Phase).To(Equal(corev1.PodFailed))
+
+		By("checking the ledger: one run per pod, in turn, never two at once")
+		expectRunsInTurn(ctx, book, first.Name, second.Name)
+	})
+})
+
+// waitForReleaseAfterStop waits until one pod app=<app>, other than old and the ignored ones,
+// carries its release, and returns its name. At each look it fails at once if a pod is released
+// while the pod old still exists with a container the kubelet does not report terminated.
+func waitForReleaseAfterStop(ctx context.Context, ns, app string, old types.UID, ignore ...types.UID) string {
+	GinkgoHelper()
+	var name string
+	Eventually(func(g Gomega) {
+		pods := &corev1.PodList{}
+		g.Expect(k8s.List(ctx, pods, client.InNamespace(ns), client.MatchingLabels{"app": app})).To(Succeed())
+		var oldPod *corev1.Pod
+		var released []string
+		for i := range pods.Items {
+			p := &pods.Items[i]
+			switch {
+			case p.UID == old:
+				oldPod = p
+			case !slices.Contains(ignore, p.UID) && p.Annotations[singletonv1.AnnotationRelease] == string(p.UID):
+				released = append(released, p.Name)
+			}
+		}
+		if len(released) > 0 && oldPod != nil && !containersTerminated(oldPod) {
+			StopTrying(fmt.Sprintf("%v released while %s still runs a container", released, oldPod.Name)).Now()
+		}
+		g.Expect(released).To(HaveLen(1), "one pod other than %s is released", old)
+		name = released[0]
+	}).WithContext(ctx).Should(Succeed())
+	return name
+}
+
+// slowStopScript is reportingScript whose application takes 2 s to stop after SIGTERM.
+func slowStopScript(ledgerURL string) string {
+	return fmt.Sprintf(`%s
+trap 'sleep 2; %s; exit 0' TERM
+while true; do sleep 3600 & wait $!; done`, report(ledgerURL, "$HOSTNAME", "start"), report(ledgerURL, "$HOSTNAME", "stop"))
+}
+
+// failedPod creates a bare pod app=<app> named <app>-failed that the webhook leaves unprepared
+// (its only container is listed as ungated) and that exits 1 with restartPolicy Never, waits
+// for its phase Failed, as an evicted pod is left, and returns its UID.
+func failedPod(ctx context.Context, ns, app string) types.UID {
+	GinkgoHelper()
+	pod := &corev1.Pod{
+		ObjectMeta: metav1.ObjectMeta{
+			Namespace:   ns,
+			Name:        app + "-failed",
+			Labels:      map[string]string{"app": app},
+			Annotations: map[string]string{podwebhook.AnnotationUngatedContainers: "app"},
+		},
+		Spec: corev1.PodSpec{
+			RestartPolicy:                 corev1.RestartPolicyNever,
+			TerminationGracePeriodSeconds: ptr.To[int64](1),
+			Containers:                    []corev1.Container{restrictedContainer("app", "sh", "-c", "exit 1")},
+		},
+	}
+	Expect(k8s.Create(ctx, pod)).To(Succeed())
+	Eventually(func(g Gomega) {
+		g.Expect(k8s.Get(ctx, client.ObjectKeyFromObject(pod), pod)).To(Succeed())
+		g.Expect(pod.Status.Phase).To(Equal(corev1.PodFailed))
+	}).WithContext(ctx).Should(Succeed(), "the pod %s fails", pod.Name)
+	Expect(pod.Labels).NotTo(HaveKey(singletonv1.LabelManaged))
+	return pod.UID
+}
+
+// waitForOnlyRunningPodReady is waitForOnlyPodReady that ignores pods in a terminal phase.
+func waitForOnlyRunningPodReady(ctx context.Context, ns, app, notName string) corev1.Pod {
+	GinkgoHelper()
+	var pod corev1.Pod
+	Eventually(func(g Gomega) {
+		pods := &corev1.PodList{}
+		g.Expect(k8s.List(ctx, pods, client.InNamespace(ns), client.MatchingLabels{"app": app})).To(Succeed())
+		var live []corev1.Pod
+		for i := range pods.Items {
+			if phase := pods.Items[i].Status.Phase; phase != corev1.PodFailed && phase != corev1.PodSucceeded {
+				live = append(live, pods.Items[i])
+			}
+		}
+		g.Expect(live).To(HaveLen(1))
+		pod = live[0]
+		g.Expect(pod.Name).NotTo(Equal(notName))
+		g.Expect(pod.Status.Conditions).To(ContainElement(SatisfyAll(
+			HaveField("Type", corev1.PodReady), HaveField("Status", corev1.ConditionTrue))))
+	}).WithContext(ctx).Should(Succeed(), "one Ready pod app=%s other than %q", app, notName)
+	return pod
+}
+
+// containersTerminated reports whether the kubelet reports every container of the pod as
+// terminated.
+func containersTerminated(pod *corev1.Pod) bool {
+	statuses := append(append([]corev1.ContainerStatus{}, pod.Status.InitContainerStatuses...), pod.Status.ContainerStatuses...)
+	if len(statuses) < len(pod.Spec.InitContainers)+len(pod.Spec.Containers) {
+		return false
+	}
+	for i := range statuses {
+		if statuses[i].State.Terminated == nil {
+			return false
+		}
+	}
+	return true
+}

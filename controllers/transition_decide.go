@@ -123,6 +123,10 @@ func handOver(ss *singletonv1.StatefulSingleton, status *singletonv1.StatefulSin
 		// Stopping a pod for a sibling of the same revision would only make its owner replace
 		// it, and the pods would take turns for ever: hold instead.
 		return nil, nil, untilOverdue(ss, status, now)
+	case !candidate.Armed:
+		// The old application keeps running until the new pod could start at once: the gap is
+		// then the stop and the release, not the new pod's start-up (or its failure to pull).
+		return nil, nil, untilOverdue(ss, status, now)
 	}
 	return nil, stopsFor(ss, running, candidate), untilOverdue(ss, status, now)
 }

@@ -19,7 +19,7 @@ var t0 = time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)
 func fact(name string, createdAfter int, opts ...func(*podFacts)) podFacts {
 	p := podFacts{
 		Name: name, UID: types.UID(name + "-uid"), Created: t0.Add(time.Duration(createdAfter) * time.Second),
-		Guarded: true, GracePeriod: 30, Owner: "Deployment/db",
+		Guarded: true, Armed: true, GracePeriod: 30, Owner: "Deployment/db",
 	}
 	for _, o := range opts {
 		o(&p)
@@ -27,6 +27,7 @@ func fact(name string, createdAfter int, opts ...func(*podFacts)) podFacts {
 	return p
 }
 
+func unarmed(p *podFacts)   { p.Armed = false }
 func released(p *podFacts)  { p.Released, p.HasFinalizer = true, true }
 func readyGate(p *podFacts) { p.ReadyGate = true }
 func deleting(p *podFacts)  { p.Deleting = true }
@@ -106,6 +107,14 @@ func TestDecideTransition(t *testing.T) {
 			ss:         singleton(activePod("old")),
 			pods:       []podFacts{fact("old", 0, released, readyGate), fact("new", 10)},
 			wantStop:   []stopRequest{{podRef: ref("old"), GracePeriodSeconds: 30}},
+			wantPhase:  singletonv1.PhaseTransitioning,
+			wantActive: "old",
+			wantHeld:   1,
+		},
+		{
+			name:       "rollout: the old pod keeps running until the new one is armed",
+			ss:         singleton(activePod("old")),
+			pods:       []podFacts{fact("old", 0, released, readyGate), fact("new", 10, unarmed)},
 			wantPhase:  singletonv1.PhaseTransitioning,
 			wantActive: "old",
 			wantHeld:   1,

@@ -39,6 +39,8 @@ type podFacts struct {
 	StopReason string
 	// StoppedAt is the latest time one of its containers finished, when known.
 	StoppedAt time.Time
+	// Armed: the pod would start its application the moment it is released (see armed).
+	Armed bool
 	// ReadyGate: the pod's readiness gate condition is True.
 	ReadyGate bool
 	// GracePeriod is the pod's own terminationGracePeriodSeconds.
@@ -77,6 +79,7 @@ func observePod(pod *corev1.Pod, nodes map[string]nodeFacts) podFacts {
 		Released:     pod.UID != "" && pod.Annotations[singletonv1.AnnotationRelease] == string(pod.UID),
 		HasFinalizer: controllerutil.ContainsFinalizer(pod, singletonv1.FinalizerRelease),
 		Deleting:     pod.DeletionTimestamp != nil,
+		Armed:        armed(pod),
 		ReadyGate:    podConditionTrue(pod, singletonv1.ReadinessGate),
 		GracePeriod:  gracePeriodOf(pod),
 		Owner:        ownerOf(pod),
@@ -113,6 +116,42 @@ func stopReason(pod *corev1.Pod, nodes map[string]nodeFacts) string {
 		return "NodeOutOfService"
 	}
 	return ""
+}
+
+// armed reports whether the pod would start its application the moment it is released: its
+// init containers completed, its sidecars run, and its main containers run (the gate waits in
+// them) or, with a gate sidecar, wait for the sidecar's startup probe, which the release passes.
+// Stopping the old pod before the new one is armed would add the new pod's start-up to the gap.
+func armed(pod *corev1.Pod) bool {
+	if len(pod.Status.InitContainerStatuses) < len(pod.Spec.InitContainers) ||
+		len(pod.Status.ContainerStatuses) < len(pod.Spec.Containers) {
+		return false
+	}
+	sidecars := map[string]bool{}
+	for i := range pod.Spec.InitContainers {
+		c := &pod.Spec.InitContainers[i]
+		sidecars[c.Name] = c.RestartPolicy != nil && *c.RestartPolicy == corev1.ContainerRestartPolicyAlways
+	}
+	for i := range pod.Status.InitContainerStatuses {
+		s := &pod.Status.InitContainerStatuses[i]
+		if sidecars[s.Name] && s.State.Running == nil {
+			return false
+		}
+		if !sidecars[s.Name] && (s.State.Terminated == nil || s.State.Terminated.ExitCode != 0) {
+			return false
+		}
+	}
+	for _, sidecar := range sidecars {
+		if sidecar {
+			return true
+		}
+	}
+	for i := range pod.Status.ContainerStatuses {
+		if pod.Status.ContainerStatuses[i].State.Running == nil {
+			return false
+		}
+	}
+	return true
 }
 
 // allContainersTerminated reports whether the kubelet reports every container of the pod,

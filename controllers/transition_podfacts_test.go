@@ -117,3 +117,45 @@ func TestOwnerOf(t *testing.T) {
 		})
 	}
 }
+
+func TestArmed(t *testing.T) {
+	running := corev1.ContainerState{Running: &corev1.ContainerStateRunning{}}
+	waiting := corev1.ContainerState{Waiting: &corev1.ContainerStateWaiting{Reason: "PodInitializing"}}
+	done := corev1.ContainerState{Terminated: &corev1.ContainerStateTerminated{ExitCode: 0}}
+	failed := corev1.ContainerState{Terminated: &corev1.ContainerStateTerminated{ExitCode: 1}}
+	always := corev1.ContainerRestartPolicyAlways
+	pod := func(sidecar bool, initState, mainState *corev1.ContainerState) *corev1.Pod {
+		p := &corev1.Pod{Spec: corev1.PodSpec{
+			InitContainers: []corev1.Container{{Name: "install"}},
+			Containers:     []corev1.Container{{Name: "app"}},
+		}}
+		if sidecar {
+			p.Spec.InitContainers[0].RestartPolicy = &always
+		}
+		if initState != nil {
+			p.Status.InitContainerStatuses = []corev1.ContainerStatus{{Name: "install", State: *initState}}
+		}
+		if mainState != nil {
+			p.Status.ContainerStatuses = []corev1.ContainerStatus{{Name: "app", State: *mainState}}
+		}
+		return p
+	}
+	tests := []struct {
+		name string
+		pod  *corev1.Pod
+		want bool
+	}{
+		{"no status yet", pod(false, nil, nil), false},
+		{"init container still running", pod(false, &running, &waiting), false},
+		{"init container failed", pod(false, &failed, &waiting), false},
+		{"the gate waits in the running main container", pod(false, &done, &running), true},
+		{"main container not started yet", pod(false, &done, &waiting), false},
+		{"gate sidecar runs, main container waits for its startup probe", pod(true, &running, &waiting), true},
+		{"gate sidecar not running yet", pod(true, &waiting, &waiting), false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			NewWithT(t).Expect(armed(tt.pod)).To(Equal(tt.want))
+		})
+	}
+}

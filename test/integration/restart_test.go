@@ -44,6 +44,11 @@ var _ = Describe("An operator restarted in the middle of a transition", func() {
 		Eventually(get).WithContext(ctx).WithArguments(old).Should(beReleased(old))
 		fresh := preparedPod(ns.Name, "new", "node-1")
 		Expect(c.Create(ctx, fresh)).To(Succeed())
+		fresh.Status.ContainerStatuses = []corev1.ContainerStatus{{
+			Name: "app", Image: "localhost/busybox:1.35",
+			State: corev1.ContainerState{Running: &corev1.ContainerStateRunning{}},
+		}}
+		Expect(c.Status().Update(ctx, fresh)).To(Succeed(), "the new pod is armed: its gate runs")
 		Eventually(get).WithContext(ctx).WithArguments(old).Should(HaveField("DeletionTimestamp", Not(BeNil())))
 
 		By("stopping that operator, then reporting the old pod's container terminated while none runs")

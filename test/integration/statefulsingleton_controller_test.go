@@ -70,7 +70,8 @@ var _ = Describe("The StatefulSingleton reconciler", func() {
 		}).WithContext(ctx).Should(Succeed(), "a Warning event names the risk")
 
 		prepared := createPod(ctx, ns, "prepared", node, true)
-		By("asking the older, unguarded pod to stop, and keeping the prepared one held")
+		setContainerState(ctx, prepared, corev1.ContainerState{Running: &corev1.ContainerStateRunning{}})
+		By("asking the older, unguarded pod to stop once the prepared one is armed, and keeping it held")
 		Eventually(getPod).WithContext(ctx).WithArguments(escaped).Should(HaveField("DeletionTimestamp", Not(BeNil())))
 		Consistently(getPod).WithContext(ctx).WithArguments(prepared).
 			WithTimeout(time.Second).Should(HaveField("Annotations", Not(HaveKey(singletonv1.AnnotationRelease))))
@@ -84,8 +85,14 @@ var _ = Describe("The StatefulSingleton reconciler", func() {
 			Eventually(singletonStatus).WithContext(ctx).WithArguments(ss).Should(SatisfyAll(
 				HaveField("ActivePod", "first"), HaveField("Phase", singletonv1.PhaseRunning)))
 
-			By("asking the first pod to stop when a newer one waits")
+			By("keeping the first pod running while the newer one starts up")
 			second := createPod(ctx, ns, "second", node, true)
+			Eventually(singletonStatus).WithContext(ctx).WithArguments(ss).Should(HaveField("HeldPods", int32(1)))
+			Consistently(getPod).WithContext(ctx).WithArguments(first).
+				WithTimeout(time.Second).Should(HaveField("DeletionTimestamp", BeNil()))
+
+			By("asking the first pod to stop once the newer one is armed (its gate runs)")
+			setContainerState(ctx, second, corev1.ContainerState{Running: &corev1.ContainerStateRunning{}})
 			Eventually(getPod).WithContext(ctx).WithArguments(first).Should(HaveField("DeletionTimestamp", Not(BeNil())))
 			Eventually(singletonStatus).WithContext(ctx).WithArguments(ss).Should(SatisfyAll(
 				HaveField("Phase", singletonv1.PhaseTransitioning), HaveField("HeldPods", int32(1))))

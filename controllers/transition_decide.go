@@ -12,6 +12,14 @@ import (
 	singletonv1 "github.com/singleton-operator/singleton-operator/api/v1"
 )
 
+// armSettle is how long a pod stays armed before the old pod is asked to stop for it. The
+// kubelet syncs a pod that changed only once its runtime cache is newer than its last sync, and
+// that cache is relisted every second: a release that lands within a second of the new pod's
+// last start waits up to a second more before the gate sees it. Container start times are
+// reported to the second, hence two. The old application runs meanwhile, so this lengthens the
+// transition, not the gap.
+const armSettle = 2 * time.Second
+
 // podRef names a pod and pins the UID the decision was made for, so that an action never
 // lands on a newer pod of the same name (StatefulSets reuse names).
 type podRef struct {
@@ -127,6 +135,8 @@ func handOver(ss *singletonv1.StatefulSingleton, status *singletonv1.StatefulSin
 		// The old application keeps running until the new pod could start at once: the gap is
 		// then the stop and the release, not the new pod's start-up (or its failure to pull).
 		return nil, nil, untilOverdue(ss, status, now)
+	case now.Before(candidate.ArmedAt.Add(armSettle)):
+		return nil, nil, candidate.ArmedAt.Add(armSettle).Sub(now)
 	}
 	return nil, stopsFor(ss, running, candidate), untilOverdue(ss, status, now)
 }

@@ -27,7 +27,10 @@ func fact(name string, createdAfter int, opts ...func(*podFacts)) podFacts {
 	return p
 }
 
-func unarmed(p *podFacts)   { p.Armed = false }
+func unarmed(p *podFacts) { p.Armed = false }
+func armedAt(t time.Time) func(*podFacts) {
+	return func(p *podFacts) { p.ArmedAt = t }
+}
 func released(p *podFacts)  { p.Released, p.HasFinalizer = true, true }
 func readyGate(p *podFacts) { p.ReadyGate = true }
 func deleting(p *podFacts)  { p.Deleting = true }
@@ -115,6 +118,14 @@ func TestDecideTransition(t *testing.T) {
 			name:       "rollout: the old pod keeps running until the new one is armed",
 			ss:         singleton(activePod("old")),
 			pods:       []podFacts{fact("old", 0, released, readyGate), fact("new", 10, unarmed)},
+			wantPhase:  singletonv1.PhaseTransitioning,
+			wantActive: "old",
+			wantHeld:   1,
+		},
+		{
+			name:       "rollout: the new pod armed less than armSettle ago: the old one keeps running",
+			ss:         singleton(activePod("old")),
+			pods:       []podFacts{fact("old", 0, released, readyGate), fact("new", 10, armedAt(now.Add(-time.Second)))},
 			wantPhase:  singletonv1.PhaseTransitioning,
 			wantActive: "old",
 			wantHeld:   1,

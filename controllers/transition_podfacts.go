@@ -39,8 +39,10 @@ type podFacts struct {
 	StopReason string
 	// StoppedAt is the latest time one of its containers finished, when known.
 	StoppedAt time.Time
-	// Armed: the pod would start its application the moment it is released (see armed).
-	Armed bool
+	// Armed: the pod would start its application the moment it is released (see armed);
+	// ArmedAt is when its last container started, as the kubelet reports it (to the second).
+	Armed   bool
+	ArmedAt time.Time
 	// ReadyGate: the pod's readiness gate condition is True.
 	ReadyGate bool
 	// GracePeriod is the pod's own terminationGracePeriodSeconds.
@@ -80,6 +82,7 @@ func observePod(pod *corev1.Pod, nodes map[string]nodeFacts) podFacts {
 		HasFinalizer: controllerutil.ContainsFinalizer(pod, singletonv1.FinalizerRelease),
 		Deleting:     pod.DeletionTimestamp != nil,
 		Armed:        armed(pod),
+		ArmedAt:      lastStart(pod),
 		ReadyGate:    podConditionTrue(pod, singletonv1.ReadinessGate),
 		GracePeriod:  gracePeriodOf(pod),
 		Owner:        ownerOf(pod),
@@ -169,6 +172,19 @@ func allContainersTerminated(pod *corev1.Pod) bool {
 		}
 	}
 	return true
+}
+
+// lastStart is the latest time a container of the pod started, or the zero time.
+func lastStart(pod *corev1.Pod) time.Time {
+	var last time.Time
+	for _, list := range [][]corev1.ContainerStatus{pod.Status.InitContainerStatuses, pod.Status.ContainerStatuses} {
+		for i := range list {
+			if r := list[i].State.Running; r != nil && r.StartedAt.After(last) {
+				last = r.StartedAt.Time
+			}
+		}
+	}
+	return last
 }
 
 // lastFinish is the latest time a container of the pod finished, or the zero time.

@@ -176,24 +176,32 @@ func allContainersTerminated(pod *corev1.Pod) bool {
 
 // lastStart is the latest time a container of the pod started, or the zero time.
 func lastStart(pod *corev1.Pod) time.Time {
-	var last time.Time
-	for _, list := range [][]corev1.ContainerStatus{pod.Status.InitContainerStatuses, pod.Status.ContainerStatuses} {
-		for i := range list {
-			if r := list[i].State.Running; r != nil && r.StartedAt.After(last) {
-				last = r.StartedAt.Time
-			}
+	return latestContainerTime(pod, func(s *corev1.ContainerState) *metav1.Time {
+		if s.Running == nil {
+			return nil
 		}
-	}
-	return last
+		return &s.Running.StartedAt
+	})
 }
 
 // lastFinish is the latest time a container of the pod finished, or the zero time.
 func lastFinish(pod *corev1.Pod) time.Time {
+	return latestContainerTime(pod, func(s *corev1.ContainerState) *metav1.Time {
+		if s.Terminated == nil {
+			return nil
+		}
+		return &s.Terminated.FinishedAt
+	})
+}
+
+// latestContainerTime is the latest of the times that pick reads from the states of the pod's
+// init and main containers; nil means none.
+func latestContainerTime(pod *corev1.Pod, pick func(*corev1.ContainerState) *metav1.Time) time.Time {
 	var last time.Time
 	for _, list := range [][]corev1.ContainerStatus{pod.Status.InitContainerStatuses, pod.Status.ContainerStatuses} {
 		for i := range list {
-			if t := list[i].State.Terminated; t != nil && t.FinishedAt.After(last) {
-				last = t.FinishedAt.Time
+			if t := pick(&list[i].State); t != nil && t.After(last) {
+				last = t.Time
 			}
 		}
 	}

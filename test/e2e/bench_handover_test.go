@@ -68,7 +68,7 @@ func measureRollouts(ctx context.Context, name string, strategy appsv1.Deploymen
 	for range n {
 		start := time.Now()
 		restartRollout(ctx, d)
-		next := waitForOnlyPodReady(ctx, ns, "bench", current.Name)
+		next := waitForOnlyPodReady(ctx, ns, "bench", current.UID)
 		Eventually(func() error {
 			return k8s.Get(ctx, client.ObjectKeyFromObject(&current), &corev1.Pod{})
 		}).WithContext(ctx).Should(MatchError(ContainSubstring("not found")), "the old pod is gone")

@@ -41,7 +41,7 @@ var _ = Describe("A crash-looping released pod (ANCHORS defect 1)", func() {
 		d.Spec.Template.Spec.Containers[0].Command = []string{"sh", "-c", reportingScript(book.URL)}
 		Expect(k8s.Patch(ctx, d, patch)).To(Succeed())
 		released := waitForReleaseAfterStop(ctx, ns, "worker", first.UID)
-		second := waitForOnlyPodReady(ctx, ns, "worker", first.Name)
+		second := waitForOnlyPodReady(ctx, ns, "worker", first.UID)
 		Expect(second.Name).To(Equal(released))
 
 		By("checking the ledger: every run of the old pod ended before the new one started")

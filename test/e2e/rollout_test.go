@@ -11,6 +11,7 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	singletonv1 "github.com/singleton-operator/singleton-operator/api/v1"
@@ -70,7 +71,7 @@ func rolloutWithoutOverlap(ctx context.Context, strategy appsv1.DeploymentStrate
 
 	By("restarting the rollout")
 	restartRollout(ctx, d)
-	second := waitForOnlyPodReady(ctx, ns, "db", first.Name)
+	second := waitForOnlyPodReady(ctx, ns, "db", first.UID)
 	Eventually(func() error {
 		return k8s.Get(ctx, client.ObjectKeyFromObject(&first), &corev1.Pod{})
 	}).WithContext(ctx).Should(MatchError(ContainSubstring("not found")), "the old pod is gone")
@@ -107,9 +108,9 @@ func createSingleton(ctx context.Context, ns, name string) *singletonv1.Stateful
 	return ss
 }
 
-// waitForOnlyPodReady waits until app=<app> selects exactly one pod, other than notName, and it
-// is Ready, and returns it.
-func waitForOnlyPodReady(ctx context.Context, ns, app, notName string) corev1.Pod {
+// waitForOnlyPodReady waits until app=<app> selects exactly one pod, whose UID is not notUID
+// (StatefulSets reuse names), and it is Ready, and returns it.
+func waitForOnlyPodReady(ctx context.Context, ns, app string, notUID types.UID) corev1.Pod {
 	GinkgoHelper()
 	var pod corev1.Pod
 	Eventually(func(g Gomega) {
@@ -117,10 +118,10 @@ func waitForOnlyPodReady(ctx context.Context, ns, app, notName string) corev1.Po
 		g.Expect(k8s.List(ctx, pods, client.InNamespace(ns), client.MatchingLabels{"app": app})).To(Succeed())
 		g.Expect(pods.Items).To(HaveLen(1))
 		pod = pods.Items[0]
-		g.Expect(pod.Name).NotTo(Equal(notName))
+		g.Expect(pod.UID).NotTo(Equal(notUID))
 		g.Expect(pod.Status.Conditions).To(ContainElement(SatisfyAll(
 			HaveField("Type", corev1.PodReady), HaveField("Status", corev1.ConditionTrue))))
-	}).WithContext(ctx).Should(Succeed())
+	}).WithContext(ctx).Should(Succeed(), "one Ready pod app=%s other than UID %q", app, notUID)
 	return pod
 }
 

@@ -10,7 +10,6 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -32,7 +31,7 @@ var _ = Describe("A StatefulSet under a StatefulSingleton", func() {
 		Expect(k8s.Create(ctx, sts)).To(Succeed())
 
 		By("waiting for db-0 to be prepared, released and Ready")
-		first := waitForOnlyPodReadyUID(ctx, ns, "db", "")
+		first := waitForOnlyPodReady(ctx, ns, "db", "")
 		Expect(first.Name).To(Equal("db-0"))
 		Expect(first.Labels).To(HaveKeyWithValue(singletonv1.LabelManaged, "true"))
 		Expect(first.Annotations).To(HaveKeyWithValue(singletonv1.AnnotationRelease, string(first.UID)))
@@ -42,7 +41,7 @@ var _ = Describe("A StatefulSet under a StatefulSingleton", func() {
 
 		By("changing the template: the StatefulSet deletes db-0 and re-creates it")
 		restartStatefulSet(ctx, sts)
-		second := waitForOnlyPodReadyUID(ctx, ns, "db", first.UID)
+		second := waitForOnlyPodReady(ctx, ns, "db", first.UID)
 		Expect(second.Name).To(Equal("db-0"))
 		Expect(second.Labels).To(HaveKeyWithValue(singletonv1.LabelManaged, "true"))
 		Expect(second.Annotations).To(HaveKeyWithValue(singletonv1.AnnotationRelease, string(second.UID)),
@@ -85,21 +84,4 @@ func restartStatefulSet(ctx context.Context, sts *appsv1.StatefulSet) {
 	}
 	sts.Spec.Template.Annotations["kubectl.kubernetes.io/restartedAt"] = metav1.Now().Format("2006-01-02T15:04:05.000Z07:00")
 	Expect(k8s.Patch(ctx, sts, patch)).To(Succeed())
-}
-
-// waitForOnlyPodReadyUID waits until app=<app> selects exactly one pod, whose UID is not
-// notUID, and it is Ready, and returns it.
-func waitForOnlyPodReadyUID(ctx context.Context, ns, app string, notUID types.UID) corev1.Pod {
-	GinkgoHelper()
-	var pod corev1.Pod
-	Eventually(func(g Gomega) {
-		pods := &corev1.PodList{}
-		g.Expect(k8s.List(ctx, pods, client.InNamespace(ns), client.MatchingLabels{"app": app})).To(Succeed())
-		g.Expect(pods.Items).To(HaveLen(1))
-		pod = pods.Items[0]
-		g.Expect(pod.UID).NotTo(Equal(notUID))
-		g.Expect(pod.Status.Conditions).To(ContainElement(SatisfyAll(
-			HaveField("Type", corev1.PodReady), HaveField("Status", corev1.ConditionTrue))))
-	}).WithContext(ctx).Should(Succeed(), "one Ready pod app=%s other than UID %q", app, notUID)
-	return pod
 }

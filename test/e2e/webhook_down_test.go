@@ -58,7 +58,7 @@ var _ = Describe("A pod created while the webhook skips its namespace (ANCHORS d
 		restore(ctx)
 		restartRollout(ctx, d)
 		released := waitForReleaseAfterStop(ctx, ns, "db", first.UID)
-		second := waitForOnlyPodReady(ctx, ns, "db", first.Name)
+		second := waitForOnlyPodReady(ctx, ns, "db", first.UID)
 		Expect(second.Name).To(Equal(released))
 		Expect(second.Labels).To(HaveKeyWithValue(singletonv1.LabelManaged, "true"))
 

@@ -254,15 +254,11 @@ func writeImage(out string, ref name.Reference, img v1.Image) error {
 
 // printImage prints the tarball, the reference, the manifest digest and the image ID.
 func printImage(out string, ref name.Reference, img v1.Image) error {
-	digest, err := img.Digest()
+	ids, err := identify(img)
 	if err != nil {
 		return err
 	}
-	id, err := img.ConfigName()
-	if err != nil {
-		return err
-	}
-	fmt.Printf("%s %s digest=%s id=%s\n", out, ref.Name(), digest, id)
+	fmt.Printf("%s %s %s\n", out, ref.Name(), ids)
 	return nil
 }
 
@@ -365,15 +361,24 @@ func runInspect(args []string) error {
 		if err != nil {
 			return err
 		}
-		digest, err := img.Digest()
+		ids, err := identify(img)
 		if err != nil {
 			return err
 		}
-		id, err := img.ConfigName()
-		if err != nil {
-			return err
-		}
-		fmt.Printf("tags=%s digest=%s id=%s\n", strings.Join(desc.RepoTags, ","), digest, id)
+		fmt.Printf("tags=%s %s\n", strings.Join(desc.RepoTags, ","), ids)
 	}
 	return nil
+}
+
+// identify returns "digest=<manifest digest> id=<config digest>" of an image.
+func identify(img v1.Image) (string, error) {
+	digest, err := img.Digest()
+	if err != nil {
+		return "", err
+	}
+	id, err := img.ConfigName()
+	if err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("digest=%s id=%s", digest, id), nil
 }

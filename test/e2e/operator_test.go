@@ -8,7 +8,6 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -57,10 +56,11 @@ var _ = Describe("The operator in the local cluster", func() {
 			got := &singletonv1.StatefulSingleton{}
 			g.Expect(k8s.Get(ctx, client.ObjectKeyFromObject(ss), got)).To(Succeed())
 			g.Expect(got.Status.Phase).To(Equal(singletonv1.PhaseFailed))
-			degraded := meta.FindStatusCondition(got.Status.Conditions, singletonv1.ConditionDegraded)
-			g.Expect(degraded).NotTo(BeNil())
-			g.Expect(degraded.Reason).To(Equal(singletonv1.ReasonUnguardedPods))
 		}).WithContext(ctx).Should(Succeed())
+		Eventually(degradedCondition).WithContext(ctx).WithArguments(ss).Should(SatisfyAll(
+			Not(BeNil()),
+			HaveField("Reason", singletonv1.ReasonUnguardedPods),
+		))
 
 		By("leaving the only pod running: no newer pod waits for it")
 		Consistently(func(g Gomega) {

@@ -17,6 +17,7 @@ import (
 	. "github.com/onsi/gomega"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
@@ -24,6 +25,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 
+	singletonv1 "github.com/singleton-operator/singleton-operator/api/v1"
 	"github.com/singleton-operator/singleton-operator/internal/scheme"
 )
 
@@ -88,4 +90,13 @@ func newRestrictedNamespace(ctx context.Context) string {
 		Expect(client.IgnoreNotFound(k8s.Delete(ctx, ns))).To(Succeed())
 	})
 	return ns.Name
+}
+
+// degradedCondition reads the Degraded condition of a StatefulSingleton from the API server.
+func degradedCondition(ctx context.Context, ss *singletonv1.StatefulSingleton) (*metav1.Condition, error) {
+	got := &singletonv1.StatefulSingleton{}
+	if err := k8s.Get(ctx, client.ObjectKeyFromObject(ss), got); err != nil {
+		return nil, err
+	}
+	return meta.FindStatusCondition(got.Status.Conditions, singletonv1.ConditionDegraded), nil
 }

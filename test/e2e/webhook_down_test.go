@@ -9,7 +9,6 @@ import (
 	. "github.com/onsi/gomega"
 	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
 	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/util/retry"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -44,15 +43,12 @@ var _ = Describe("A pod created while the webhook skips its namespace (ANCHORS d
 			"the unguarded application started at once")
 
 		By("waiting for the StatefulSingleton to report the pod as unguarded")
-		Eventually(func(g Gomega) {
-			got := &singletonv1.StatefulSingleton{}
-			g.Expect(k8s.Get(ctx, client.ObjectKeyFromObject(ss), got)).To(Succeed())
-			degraded := meta.FindStatusCondition(got.Status.Conditions, singletonv1.ConditionDegraded)
-			g.Expect(degraded).NotTo(BeNil())
-			g.Expect(degraded.Status).To(Equal(metav1.ConditionTrue))
-			g.Expect(degraded.Reason).To(Equal(singletonv1.ReasonUnguardedPods))
-			g.Expect(degraded.Message).To(ContainSubstring(first.Name))
-		}).WithContext(ctx).Should(Succeed(), "Degraded=UnguardedPods naming %s", first.Name)
+		Eventually(degradedCondition).WithContext(ctx).WithArguments(ss).Should(SatisfyAll(
+			Not(BeNil()),
+			HaveField("Status", metav1.ConditionTrue),
+			HaveField("Reason", singletonv1.ReasonUnguardedPods),
+			HaveField("Message", ContainSubstring(first.Name)),
+		), "Degraded=UnguardedPods naming %s", first.Name)
 
 		By("restoring the webhook and rolling out: the new pod is prepared and held until the unguarded one is gone")
 		restore(ctx)
@@ -66,13 +62,10 @@ var _ = Describe("A pod created while the webhook skips its namespace (ANCHORS d
 		expectRunsInTurn(ctx, book, first.Name, second.Name)
 
 		By("waiting for the unguarded report to clear")
-		Eventually(func(g Gomega) {
-			got := &singletonv1.StatefulSingleton{}
-			g.Expect(k8s.Get(ctx, client.ObjectKeyFromObject(ss), got)).To(Succeed())
-			degraded := meta.FindStatusCondition(got.Status.Conditions, singletonv1.ConditionDegraded)
-			g.Expect(degraded).NotTo(BeNil())
-			g.Expect(degraded.Status).To(Equal(metav1.ConditionFalse))
-		}).WithContext(ctx).Should(Succeed(), "Degraded=False once the unguarded pod is gone")
+		Eventually(degradedCondition).WithContext(ctx).WithArguments(ss).Should(SatisfyAll(
+			Not(BeNil()),
+			HaveField("Status", metav1.ConditionFalse),
+		), "Degraded=False once the unguarded pod is gone")
 	})
 })
 

@@ -14,9 +14,15 @@ E2E_TIMEOUT=${E2E_TIMEOUT:-30m}
 # Ginkgo label filter: the benchmark (label bench) runs only when asked for (make bench-handover).
 E2E_LABEL_FILTER=${E2E_LABEL_FILTER:-!bench}
 
+# One local cluster serves every suite that deploys to it (e2e, the OLM install test): each
+# holds this lock from its first deployment to its last assertion, so they never interleave.
+mkdir -p "$SINGLETON_CACHE"
+exec 8>"$SINGLETON_CACHE/cluster-tests.lock"
+flock -w 3600 8 || { echo "timed out waiting for $SINGLETON_CACHE/cluster-tests.lock" >&2; exit 1; }
+
 started=false
 if ! hack/cluster.sh status >/dev/null 2>&1; then
-	hack/cluster.sh up
+	hack/cluster.sh up 8>&- # the daemons it starts must not hold the lock
 	started=true
 fi
 cleanup() {

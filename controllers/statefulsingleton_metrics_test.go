@@ -10,7 +10,7 @@ import (
 	dto "github.com/prometheus/client_model/go"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
-	singletonv1 "github.com/singleton-operator/singleton-operator/api/v1"
+	singletonv1 "github.com/singleton-operator/singleton-operator/api/apps/v1"
 )
 
 // The metrics follow a whole hand-over as decideTransition records it, each observation once.

@@ -16,7 +16,7 @@ import (
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 	"sigs.k8s.io/controller-runtime/pkg/webhook"
 
-	singletonv1 "github.com/singleton-operator/singleton-operator/api/v1"
+	singletonv1 "github.com/singleton-operator/singleton-operator/api/apps/v1"
 	podwebhook "github.com/singleton-operator/singleton-operator/internal/webhook/pod"
 	"github.com/singleton-operator/singleton-operator/test/framework"
 )

@@ -7,7 +7,7 @@ import (
 	. "github.com/onsi/gomega"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
-	singletonv1 "github.com/singleton-operator/singleton-operator/api/v1"
+	singletonv1 "github.com/singleton-operator/singleton-operator/api/apps/v1"
 )
 
 func singleton(name string, created time.Time, selector metav1.LabelSelector) singletonv1.StatefulSingleton {

@@ -7,12 +7,14 @@ import (
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 
 	singletonv1 "github.com/singleton-operator/singleton-operator/api/apps/v1"
+	kubestellarv1alpha1 "github.com/singleton-operator/singleton-operator/api/kubestellar/v1alpha1"
 )
 
-// New returns a scheme with the built-in Kubernetes types and the operator's own API.
+// New returns a scheme with the built-in Kubernetes types and the operator's own APIs.
 func New() *runtime.Scheme {
 	s := runtime.NewScheme()
 	utilruntime.Must(clientgoscheme.AddToScheme(s))
 	utilruntime.Must(singletonv1.AddToScheme(s))
+	utilruntime.Must(kubestellarv1alpha1.AddToScheme(s))
 	return s
 }

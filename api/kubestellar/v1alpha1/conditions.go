@@ -1,0 +1,33 @@
+package v1alpha1
+
+// Condition types of a ReportedState.
+const (
+	// ConditionConnected is True when both the WDS and the ITS answer.
+	ConditionConnected = "Connected"
+	// ConditionSynced is True when every cache is synced and the operator makes decisions.
+	ConditionSynced = "Synced"
+	// ConditionReady is True when the ReportedState is Connected and Synced.
+	ConditionReady = "Ready"
+)
+
+// Condition reasons, in CamelCase as the API conventions ask.
+const (
+	// ReasonConnecting: the operator has not reached the cluster yet.
+	ReasonConnecting = "Connecting"
+	// ReasonConnected: both clusters answer.
+	ReasonConnected = "Connected"
+	// ReasonWDSUnreachable: the WDS does not answer.
+	ReasonWDSUnreachable = "WDSUnreachable"
+	// ReasonITSUnreachable: the ITS does not answer; WDS status is left as it is.
+	ReasonITSUnreachable = "ITSUnreachable"
+	// ReasonKubeconfigInvalid: the kubeconfig Secret is missing, lacks the key, or does not parse.
+	ReasonKubeconfigInvalid = "KubeconfigInvalid"
+	// ReasonSyncing: caches are being filled; no decision is made yet.
+	ReasonSyncing = "Syncing"
+	// ReasonSynced: every cache is synced.
+	ReasonSynced = "Synced"
+	// ReasonNotConnected: not connected, so not synced either.
+	ReasonNotConnected = "NotConnected"
+	// ReasonReady: connected and synced.
+	ReasonReady = "Ready"
+)

@@ -1,6 +1,6 @@
 // Command manager runs singleton-operator: one controller-runtime manager with the
-// StatefulSingleton reconciler, its pod webhook, and metrics served over HTTPS with
-// authentication and authorization.
+// StatefulSingleton reconciler, its pod webhook, the KubeStellar reported-state reconciler, and
+// metrics served over HTTPS with authentication and authorization.
 package main
 
 import (
@@ -20,6 +20,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/webhook"
 
 	"github.com/singleton-operator/singleton-operator/controllers"
+	"github.com/singleton-operator/singleton-operator/controllers/reportedstate"
 	"github.com/singleton-operator/singleton-operator/internal/scheme"
 	"github.com/singleton-operator/singleton-operator/internal/servingcert"
 	podwebhook "github.com/singleton-operator/singleton-operator/internal/webhook/pod"
@@ -205,9 +206,16 @@ func newManager(o options, certs *servingcert.ServingCerts) (ctrl.Manager, error
 }
 
 func setupReconcilers(mgr ctrl.Manager) error {
-	return (&controllers.StatefulSingletonReconciler{
+	if err := (&controllers.StatefulSingletonReconciler{
 		Client:   mgr.GetClient(),
 		Recorder: mgr.GetEventRecorder("statefulsingleton-controller"),
+	}).SetupWithManager(mgr); err != nil {
+		return err
+	}
+	return (&reportedstate.Reconciler{
+		Client:   mgr.GetClient(),
+		Recorder: mgr.GetEventRecorder("reportedstate-controller"),
+		Config:   mgr.GetConfig(),
 	}).SetupWithManager(mgr)
 }
 

@@ -1,0 +1,88 @@
+package reportedstate
+
+import (
+	"context"
+	"time"
+)
+
+// probeLoop asks both clusters whether they answer, every ProbeInterval and at once after a
+// watch error, and publishes the counts when they changed.
+func (c *connection) probeLoop(ctx context.Context) {
+	ticker := time.NewTicker(c.opts.ProbeInterval)
+	defer ticker.Stop()
+	var published connectionState
+	for {
+		c.probe()
+		s := c.snapshot()
+		if s.Singleton != published.Singleton || s.MultiWEC != published.MultiWEC || s.WECs != published.WECs ||
+			len(s.Invalid) != len(published.Invalid) {
+			c.publish(s)
+			published = s
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-ticker.C:
+		case <-c.probeNow:
+		}
+	}
+}
+
+// publish sets the gauges and tells the ReportedState reconciler.
+func (c *connection) publish(s connectionState) {
+	objectsByMode.WithLabelValues(c.key.Namespace, c.key.Name, modeSingleton).Set(float64(s.Singleton))
+	objectsByMode.WithLabelValues(c.key.Namespace, c.key.Name, modeMultiWEC).Set(float64(s.MultiWEC))
+	wecsReporting.WithLabelValues(c.key.Namespace, c.key.Name).Set(float64(s.WECs))
+	invalidWorkStatuses.WithLabelValues(c.key.Namespace, c.key.Name).Set(float64(len(s.Invalid)))
+	if c.notify != nil {
+		c.notify()
+	}
+}
+
+// probe asks each cluster for its version and records whether it answered. When the ITS comes
+// back, the objects deferred meanwhile are queued again.
+func (c *connection) probe() {
+	_, wdsErr := c.wdsProbe.ServerVersion()
+	_, itsErr := c.itsProbe.ServerVersion()
+	before := c.snapshot()
+	c.update(func(s *connectionState) {
+		s.WDSUp, s.ITSUp, s.Probed = wdsErr == nil, itsErr == nil, true
+	})
+	connected.WithLabelValues(c.key.Namespace, c.key.Name, clusterWDS).Set(gauge(wdsErr == nil))
+	connected.WithLabelValues(c.key.Namespace, c.key.Name, clusterITS).Set(gauge(itsErr == nil))
+	if wdsErr != nil && before.WDSUp {
+		c.log.Info("The WDS does not answer", "error", wdsErr.Error())
+	}
+	if itsErr != nil && before.ITSUp {
+		c.log.Info("The ITS does not answer; WDS status is left as it is", "error", itsErr.Error())
+	}
+	if wdsErr == nil && itsErr == nil && (!before.WDSUp || !before.ITSUp) {
+		c.log.Info("The WDS and the ITS answer")
+		c.requeueDeferred()
+	}
+}
+
+// deferObject keeps an object to reconcile once both clusters answer again.
+func (c *connection) deferObject(ref objectRef) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.deferred[ref] = struct{}{}
+}
+
+func (c *connection) requeueDeferred() {
+	c.mu.Lock()
+	refs := make([]objectRef, 0, len(c.deferred))
+	for ref := range c.deferred {
+		refs = append(refs, ref)
+	}
+	clear(c.deferred)
+	c.mu.Unlock()
+	c.enqueue(refs...)
+}
+
+func gauge(up bool) float64 {
+	if up {
+		return 1
+	}
+	return 0
+}

@@ -1,0 +1,186 @@
+package reportedstate
+
+import (
+	"reflect"
+	"strconv"
+	"strings"
+
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+
+	"github.com/singleton-operator/singleton-operator/internal/summary"
+)
+
+// Labels and the annotation the operator writes on WDS objects.
+const (
+	// LabelExecutingCount is the number of WECs that report the object (rule R3, seed 001).
+	LabelExecutingCount = "kubestellar.io/executing-count"
+	// LabelSingletonStatus is KubeStellar's marker of singleton reported state.
+	LabelSingletonStatus = "managed-by.kubestellar.io/singletonstatus"
+	// LabelMultiWECStatus is KubeStellar's marker of multi-WEC reported state.
+	LabelMultiWECStatus = "managed-by.kubestellar.io/multiwecstatus"
+	// AnnotationWECStatus lists each reporting WEC's kstatus, sorted by WEC: wec1=Current,wec2=InProgress.
+	AnnotationWECStatus = "kubestellar.statefulsingleton.com/wec-status"
+)
+
+// Modes of an object, the values of the metrics' mode label.
+const (
+	modeNone      = ""
+	modeSingleton = "singleton"
+	modeMultiWEC  = "multiwec"
+)
+
+// facts is what the reconciler gathered about one WDS object.
+type facts struct {
+	Wants wants
+	// Reports are the reports of the qualified WECs that have a valid WorkStatus for the object,
+	// sorted by WEC.
+	Reports []summary.Report
+	// Object is the WDS object, as the cache holds it: read only.
+	Object *unstructured.Unstructured
+	// StatusSubresource tells whether the object's kind has a status subresource.
+	StatusSubresource bool
+	// Owned is what the operator's field manager owns on the object now.
+	Owned owned
+}
+
+// plan is what to write into one WDS object. Status, Labels and Annotations are the complete
+// set of what the operator means to own; what it owns and is not listed is removed.
+type plan struct {
+	Mode        string
+	Status      map[string]any
+	Labels      map[string]string
+	Annotations map[string]string
+	// WriteStatus: apply Status to the status subresource.
+	WriteStatus bool
+	// WriteMain: apply Labels and Annotations (and Status, for kinds without a status
+	// subresource) to the object.
+	WriteMain bool
+	// Health is each reporting WEC's kstatus.
+	Health []summary.Health
+}
+
+// Writes counts the requests the plan takes.
+func (p plan) Writes() int {
+	n := 0
+	if p.WriteStatus {
+		n++
+	}
+	if p.WriteMain {
+		n++
+	}
+	return n
+}
+
+// decider holds the summary functions, so that tests can choose them.
+type decider struct {
+	summarize func(*unstructured.Unstructured, []summary.Report) (summary.Result, error)
+	healthOf  func(*unstructured.Unstructured, summary.Report) summary.Health
+}
+
+// decide returns what to write into one WDS object: the dispatch of seed 003 (R1, R2), the
+// executing count (R3), and nothing when nothing changed or what the operator wrote is gone (R4).
+func (d decider) decide(f facts) (plan, error) {
+	var p plan
+	if f.Wants.Any() {
+		if err := d.desired(&p, f); err != nil {
+			return plan{}, err
+		}
+	}
+	d.compare(&p, f)
+	return p, nil
+}
+
+// dispatch chooses the path for an object as seed 003 says, from the flags and the number of
+// qualified WECs that report it.
+func dispatch(w wants, n int) string {
+	if w.Singleton && !w.MultiWEC {
+		return modeSingleton
+	}
+	if n == 1 {
+		return modeSingleton
+	}
+	return modeMultiWEC
+}
+
+// desired fills in what the operator means to own on an object some Binding asks for.
+func (d decider) desired(p *plan, f facts) error {
+	n := len(f.Reports)
+	p.Mode = dispatch(f.Wants, n)
+	p.Labels = map[string]string{LabelExecutingCount: strconv.Itoa(n)}
+	if f.Wants.Singleton {
+		p.Labels[LabelSingletonStatus] = "true"
+	}
+	if f.Wants.MultiWEC {
+		p.Labels[LabelMultiWECStatus] = "true"
+	}
+	switch {
+	case n == 0:
+	case p.Mode == modeSingleton && n == 1:
+		p.Status = f.Reports[0].Status
+		p.Health = []summary.Health{d.healthOf(f.Object, f.Reports[0])}
+	case p.Mode == modeSingleton:
+		for _, r := range f.Reports {
+			p.Health = append(p.Health, d.healthOf(f.Object, r))
+		}
+	default:
+		res, err := d.summarize(f.Object, f.Reports)
+		if err != nil {
+			return err
+		}
+		p.Status, p.Health = res.Status, res.WECs
+	}
+	if len(p.Status) == 0 {
+		p.Status = nil
+	}
+	if len(p.Health) > 0 {
+		p.Annotations = map[string]string{AnnotationWECStatus: healthAnnotation(p.Health)}
+	}
+	return nil
+}
+
+// compare sets WriteStatus and WriteMain where the object differs from the plan.
+func (d decider) compare(p *plan, f facts) {
+	current, _ := f.Object.Object["status"].(map[string]any)
+	statusDiffers := p.Status == nil && (f.Owned.Status || f.Owned.MainStatus) ||
+		p.Status != nil && !reflect.DeepEqual(current, p.Status)
+	metaDiffers := differs(f.Object.GetLabels(), p.Labels, f.Owned.Labels) ||
+		differs(f.Object.GetAnnotations(), p.Annotations, f.Owned.Annotations)
+	if f.StatusSubresource {
+		p.WriteStatus = statusDiffers
+		p.WriteMain = metaDiffers
+		return
+	}
+	p.WriteMain = metaDiffers || statusDiffers
+}
+
+// differs tells whether current lacks a value of want, or holds a key the operator owns that
+// want no longer lists.
+func differs(current, want map[string]string, owned map[string]bool) bool {
+	for k, v := range want {
+		if got, ok := current[k]; !ok || got != v {
+			return true
+		}
+	}
+	for k := range owned {
+		if _, ok := want[k]; !ok {
+			if _, present := current[k]; present {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// healthAnnotation renders the WECs' health as wec1=Current,wec2=InProgress (health is sorted).
+func healthAnnotation(health []summary.Health) string {
+	var b strings.Builder
+	for i, h := range health {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(h.WEC)
+		b.WriteByte('=')
+		b.WriteString(h.Status)
+	}
+	return b.String()
+}

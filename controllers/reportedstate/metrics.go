@@ -1,0 +1,56 @@
+package reportedstate
+
+import (
+	"github.com/prometheus/client_golang/prometheus"
+	"sigs.k8s.io/controller-runtime/pkg/metrics"
+)
+
+// Buckets from 1 ms to about 60 s: a change usually lands in milliseconds, and an outage of the
+// ITS or a restart of the operator shows as the long tail.
+var lagBuckets = prometheus.ExponentialBucketsRange(0.001, 60, 18)
+
+var (
+	propagationLag = prometheus.NewHistogram(prometheus.HistogramOpts{
+		Name: "reportedstate_propagation_lag_seconds",
+		Help: "Time from a WEC's status written into its WorkStatus (as received by the operator's ITS watch, " +
+			"or the WorkStatus's managedFields time when that is older) to the WDS object written.",
+		Buckets: lagBuckets,
+	})
+	statusWrites = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "reportedstate_status_writes_total",
+		Help: "Server-side applies to WDS objects, by result: applied, conflict (the object was deleted or replaced), error.",
+	}, []string{"result"})
+	objectsByMode = prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "reportedstate_objects",
+		Help: "WDS objects that Bindings ask reported state for, by mode (singleton, multiwec).",
+	}, []string{"namespace", "name", "mode"})
+	wecsReporting = prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "reportedstate_wecs_reporting",
+		Help: "WECs with at least one WorkStatus of the WDS.",
+	}, []string{"namespace", "name"})
+	connected = prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "reportedstate_connected",
+		Help: "1 when the cluster (wds or its) answers, else 0.",
+	}, []string{"namespace", "name", "cluster"})
+	invalidWorkStatuses = prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "reportedstate_invalid_workstatuses",
+		Help: "WorkStatus objects of the WDS skipped because they are malformed.",
+	}, []string{"namespace", "name"})
+)
+
+func init() {
+	metrics.Registry.MustRegister(propagationLag, statusWrites, objectsByMode, wecsReporting, connected,
+		invalidWorkStatuses)
+}
+
+// forgetMetrics drops the gauges of a deleted ReportedState.
+func forgetMetrics(namespace, name string) {
+	for _, mode := range []string{modeSingleton, modeMultiWEC} {
+		objectsByMode.DeleteLabelValues(namespace, name, mode)
+	}
+	for _, cluster := range []string{clusterWDS, clusterITS} {
+		connected.DeleteLabelValues(namespace, name, cluster)
+	}
+	wecsReporting.DeleteLabelValues(namespace, name)
+	invalidWorkStatuses.DeleteLabelValues(namespace, name)
+}

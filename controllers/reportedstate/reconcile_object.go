@@ -1,0 +1,70 @@
+package reportedstate
+
+import (
+	"context"
+	"errors"
+
+	"k8s.io/apimachinery/pkg/api/meta"
+	"k8s.io/klog/v2"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/log"
+
+	"github.com/singleton-operator/singleton-operator/internal/summary"
+)
+
+// objectReconciler reconciles one WDS object of a connection: gather, decide, apply.
+type objectReconciler struct{ c *connection }
+
+// Reconcile decides and writes the reported state of one WDS object.
+func (r objectReconciler) Reconcile(ctx context.Context, ref objectRef) (ctrl.Result, error) {
+	c := r.c
+	if s := c.snapshot(); !s.WDSUp || !s.ITSUp {
+		// Decide only from caches that follow both clusters: what the WDS shows stays as it is.
+		c.deferObject(ref)
+		return ctrl.Result{}, nil
+	}
+	g, found, err := c.gather(ctx, ref)
+	if err != nil || !found {
+		c.setMode(ref, modeNone)
+		return ctrl.Result{}, err
+	}
+	p, err := defaultDecider.decide(g.facts)
+	if err != nil {
+		return ctrl.Result{}, err
+	}
+	c.setMode(ref, p.Mode)
+	if p.Writes() == 0 {
+		return ctrl.Result{}, nil
+	}
+	logger := log.FromContext(ctx).WithValues("object", klog.KObj(g.Object), "kind", g.Object.GetKind())
+	results, err := applier{client: c.wds.GetClient()}.apply(ctx, g.Object, p, g.StatusSubresource)
+	for _, res := range results {
+		statusWrites.WithLabelValues(res).Inc()
+	}
+	if err != nil {
+		return ctrl.Result{}, err
+	}
+	if !g.Written.IsZero() {
+		propagationLag.Observe(c.opts.Now().Sub(g.Written).Seconds())
+	}
+	logger.V(1).Info("Wrote reported state", "mode", p.Mode, "wecs", len(g.Reports))
+	return ctrl.Result{}, nil
+}
+
+// defaultDecider uses the summary package.
+var defaultDecider = decider{summarize: summary.Summarize, healthOf: summary.HealthOf}
+
+// setMode records the mode of an object, for the counts.
+func (c *connection) setMode(ref objectRef, mode string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if mode == modeNone {
+		delete(c.modes, ref)
+		return
+	}
+	c.modes[ref] = mode
+}
+
+func isNoMatch(err error) bool {
+	return meta.IsNoMatchError(err) || errors.Is(err, &meta.NoResourceMatchError{})
+}

@@ -8,8 +8,8 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
 	toolscache "k8s.io/client-go/tools/cache"
-	"k8s.io/utils/ptr"
 	"k8s.io/client-go/util/workqueue"
+	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller"
 	"sigs.k8s.io/controller-runtime/pkg/event"
@@ -57,7 +57,6 @@ func (c *connection) setupController() error {
 	return c.ctrl.Watch(source.TypedKind(c.its.GetCache(), &WorkStatus{}, workStatusHandler{c: c}))
 }
 
-
 // keepQueue lets the connection add objects itself (sweep, deferred objects, workload watches).
 func (c *connection) keepQueue(_ context.Context, q workqueue.TypedRateLimitingInterface[objectRef]) error {
 	c.mu.Lock()
@@ -83,7 +82,8 @@ func (bindingHandler) Delete(_ context.Context, e event.TypedDeleteEvent[*contro
 	addAll(q, changedEntries(e.Object, nil))
 }
 
-func (bindingHandler) Generic(context.Context, event.TypedGenericEvent[*controlv1alpha1.Binding], queue) {}
+func (bindingHandler) Generic(context.Context, event.TypedGenericEvent[*controlv1alpha1.Binding], queue) {
+}
 
 func addAll(q queue, refs []objectRef) {
 	for _, r := range refs {

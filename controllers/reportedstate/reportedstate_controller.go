@@ -36,6 +36,9 @@ type Reconciler struct {
 	Workers int
 	// MaxStatusBytes is the largest WorkStatus status accepted; 512 KiB when zero.
 	MaxStatusBytes int
+	// ClientQPS limits the requests per second to each WDS and ITS on the client side; 0 means
+	// no client-side limit (the API servers' priority and fairness still applies).
+	ClientQPS float32
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
 
@@ -162,6 +165,12 @@ func (r *Reconciler) connect(rs *ksv1alpha1.ReportedState, key types.NamespacedN
 		return rn.conn, nil
 	}
 	r.stopConnection(key)
+	for _, cfg := range []*rest.Config{wdsCfg, itsCfg} {
+		cfg.QPS, cfg.Burst = -1, 0
+		if r.ClientQPS > 0 {
+			cfg.QPS, cfg.Burst = r.ClientQPS, int(2*r.ClientQPS)
+		}
+	}
 	opts := connectionOptions{
 		ProbeInterval: r.ProbeInterval, ProbeTimeout: min(r.ProbeInterval, 5*time.Second),
 		Workers: r.Workers, MaxStatusBytes: r.MaxStatusBytes, Now: r.Now,

@@ -1,0 +1,230 @@
+package reportedstate
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/client-go/rest"
+	"k8s.io/client-go/tools/clientcmd"
+	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	controlv1alpha1 "github.com/kubestellar/kubestellar/api/control/v1alpha1"
+)
+
+func goList(args ...string) (string, error) {
+	out, err := exec.Command("go", append([]string{"list"}, args...)...).Output()
+	return strings.TrimSpace(string(out)), err
+}
+
+// kubeconfigFor renders a kubeconfig with cfg's credentials and the given server URL.
+func kubeconfigFor(cfg *rest.Config, server string) []byte {
+	GinkgoHelper()
+	kc := clientcmdapi.NewConfig()
+	kc.Clusters["c"] = &clientcmdapi.Cluster{Server: server, CertificateAuthorityData: cfg.CAData}
+	kc.AuthInfos["u"] = &clientcmdapi.AuthInfo{
+		ClientCertificateData: cfg.CertData, ClientKeyData: cfg.KeyData, Token: cfg.BearerToken,
+	}
+	kc.Contexts["c"] = &clientcmdapi.Context{Cluster: "c", AuthInfo: "u"}
+	kc.CurrentContext = "c"
+	data, err := clientcmd.Write(*kc)
+	Expect(err).NotTo(HaveOccurred())
+	return data
+}
+
+func kubeconfigSecret(namespace, name string, cfg *rest.Config, server string) *corev1.Secret {
+	return &corev1.Secret{
+		ObjectMeta: metav1.ObjectMeta{Namespace: namespace, Name: name},
+		Data:       map[string][]byte{"kubeconfig": kubeconfigFor(cfg, server)},
+	}
+}
+
+// newNamespace creates a namespace of its own for one test, in the WDS.
+func newNamespace(ctx context.Context) string {
+	GinkgoHelper()
+	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{GenerateName: "rs-"}}
+	Expect(wdsClient.Create(ctx, ns)).To(Succeed())
+	return ns.Name
+}
+
+// newWECs creates the namespaces of WECs in the ITS, named after the test namespace.
+func newWECs(ctx context.Context, ns string, names ...string) []string {
+	GinkgoHelper()
+	out := make([]string, len(names))
+	for i, n := range names {
+		out[i] = ns + "-" + n
+		Expect(itsClient.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: out[i]}})).To(Succeed())
+	}
+	return out
+}
+
+// clause is one Binding entry.
+type clause struct {
+	gvr             schema.GroupVersionResource
+	namespace, name string
+	single, multi   bool
+}
+
+// newBinding creates a Binding that sends the clauses to the WECs.
+func newBinding(ctx context.Context, name string, wecs []string, clauses ...clause) *controlv1alpha1.Binding {
+	GinkgoHelper()
+	b := &controlv1alpha1.Binding{ObjectMeta: metav1.ObjectMeta{Name: name}}
+	setBinding(b, wecs, clauses...)
+	Expect(wdsClient.Create(ctx, b)).To(Succeed())
+	return b
+}
+
+// setBinding sets a Binding's destinations and clauses.
+func setBinding(b *controlv1alpha1.Binding, wecs []string, clauses ...clause) {
+	b.Spec = controlv1alpha1.BindingSpec{}
+	for _, w := range wecs {
+		b.Spec.Destinations = append(b.Spec.Destinations, controlv1alpha1.Destination{ClusterId: w})
+	}
+	for _, c := range clauses {
+		mod := controlv1alpha1.DownsyncModulation{WantSingletonReportedState: c.single, WantMultiWECReportedState: c.multi}
+		gvr := metav1.GroupVersionResource{Group: c.gvr.Group, Version: c.gvr.Version, Resource: c.gvr.Resource}
+		if c.namespace == "" {
+			b.Spec.Workload.ClusterScope = append(b.Spec.Workload.ClusterScope, controlv1alpha1.ClusterScopeDownsyncClause{
+				ClusterScopeDownsyncObject: controlv1alpha1.ClusterScopeDownsyncObject{GroupVersionResource: gvr, Name: c.name},
+				DownsyncModulation:         mod,
+			})
+			continue
+		}
+		b.Spec.Workload.NamespaceScope = append(b.Spec.Workload.NamespaceScope, controlv1alpha1.NamespaceScopeDownsyncClause{
+			NamespaceScopeDownsyncObject: controlv1alpha1.NamespaceScopeDownsyncObject{
+				GroupVersionResource: gvr, Namespace: c.namespace, Name: c.name,
+			},
+			DownsyncModulation: mod,
+		})
+	}
+}
+
+// updateBinding changes a Binding.
+func updateBinding(ctx context.Context, b *controlv1alpha1.Binding, wecs []string, clauses ...clause) {
+	GinkgoHelper()
+	Eventually(func() error {
+		if err := wdsClient.Get(ctx, client.ObjectKeyFromObject(b), b); err != nil {
+			return err
+		}
+		setBinding(b, wecs, clauses...)
+		return wdsClient.Update(ctx, b)
+	}).WithContext(ctx).Should(Succeed())
+}
+
+// sourceRef is the WorkStatus spec.sourceRef of an object.
+type sourceRef struct {
+	gvr             schema.GroupVersionResource
+	kind            string
+	namespace, name string
+}
+
+// reportStatus creates or updates the WorkStatus of an object in a WEC, with the given origin WDS
+// and status (any JSON value).
+func reportStatus(ctx context.Context, wec, origin string, ref sourceRef, status any) *unstructured.Unstructured {
+	GinkgoHelper()
+	name := strings.ToLower(ref.kind) + "-" + ref.namespace + "-" + ref.name
+	return writeWorkStatus(ctx, wec, name, origin, map[string]any{
+		"group": ref.gvr.Group, "version": ref.gvr.Version, "resource": ref.gvr.Resource, "kind": ref.kind,
+		"namespace": ref.namespace, "name": ref.name,
+	}, status)
+}
+
+// writeWorkStatus creates (or updates) a WorkStatus with any sourceRef and status.
+func writeWorkStatus(ctx context.Context, wec, name, origin string, src map[string]any, status any) *unstructured.Unstructured {
+	GinkgoHelper()
+	ws := &unstructured.Unstructured{}
+	ws.SetAPIVersion("control.kubestellar.io/v1alpha1")
+	ws.SetKind("WorkStatus")
+	ws.SetNamespace(wec)
+	ws.SetName(name)
+	err := itsClient.Get(ctx, client.ObjectKeyFromObject(ws), ws)
+	if err != nil {
+		Expect(client.IgnoreNotFound(err)).To(Succeed())
+		ws.SetLabels(map[string]string{"transport.kubestellar.io/originWdsName": origin})
+		ws.Object["spec"] = map[string]any{"sourceRef": src}
+		Expect(itsClient.Create(ctx, ws)).To(Succeed())
+	}
+	ws.Object["status"] = status
+	Expect(itsClient.Status().Update(ctx, ws)).To(Succeed())
+	return ws
+}
+
+// deleteWorkStatus deletes the WorkStatus of an object in a WEC.
+func deleteWorkStatus(ctx context.Context, wec string, ref sourceRef) {
+	GinkgoHelper()
+	ws := &unstructured.Unstructured{}
+	ws.SetAPIVersion("control.kubestellar.io/v1alpha1")
+	ws.SetKind("WorkStatus")
+	ws.SetNamespace(wec)
+	ws.SetName(strings.ToLower(ref.kind) + "-" + ref.namespace + "-" + ref.name)
+	Expect(itsClient.Delete(ctx, ws)).To(Succeed())
+}
+
+// getObject reads a WDS object as unstructured.
+func getObject(ctx context.Context, gvk schema.GroupVersionKind, namespace, name string) (*unstructured.Unstructured, error) {
+	u := &unstructured.Unstructured{}
+	u.SetGroupVersionKind(gvk)
+	return u, wdsClient.Get(ctx, client.ObjectKey{Namespace: namespace, Name: name}, u)
+}
+
+// statusOf reads a WDS object's .status ({} when it has none).
+func statusOf(ctx context.Context, gvk schema.GroupVersionKind, namespace, name string) (map[string]any, error) {
+	u, err := getObject(ctx, gvk, namespace, name)
+	if err != nil {
+		return nil, err
+	}
+	st, _ := u.Object["status"].(map[string]any)
+	if st == nil {
+		st = map[string]any{}
+	}
+	return st, nil
+}
+
+// labelOf reads one label of a WDS object ("" when absent).
+func labelOf(ctx context.Context, gvk schema.GroupVersionKind, namespace, name, key string) (string, error) {
+	u, err := getObject(ctx, gvk, namespace, name)
+	if err != nil {
+		return "", err
+	}
+	return u.GetLabels()[key], nil
+}
+
+// annotationOf reads one annotation of a WDS object ("" when absent).
+func annotationOf(ctx context.Context, gvk schema.GroupVersionKind, namespace, name, key string) (string, error) {
+	u, err := getObject(ctx, gvk, namespace, name)
+	if err != nil {
+		return "", err
+	}
+	return u.GetAnnotations()[key], nil
+}
+
+// kubectl runs the real kubectl against the WDS (or another kubeconfig) and returns its output.
+func kubectl(ctx context.Context, kc string, args ...string) (string, error) {
+	bin := filepath.Join(os.Getenv("KUBEBUILDER_ASSETS"), "kubectl")
+	cmd := exec.CommandContext(ctx, bin, append([]string{"--kubeconfig", kc}, args...)...)
+	out, err := cmd.CombinedOutput()
+	return string(out), err
+}
+
+// asMap turns a typed status into the JSON map the API server would hold.
+func asMap(v any) map[string]any {
+	GinkgoHelper()
+	data, err := json.Marshal(v)
+	Expect(err).NotTo(HaveOccurred())
+	var m map[string]any
+	Expect(json.Unmarshal(data, &m)).To(Succeed())
+	return m
+}
+
+func keyString(namespace, name string) string { return fmt.Sprintf("%s/%s", namespace, name) }

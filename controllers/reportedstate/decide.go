@@ -39,6 +39,11 @@ type facts struct {
 	Object *unstructured.Unstructured
 	// StatusSubresource tells whether the object's kind has a status subresource.
 	StatusSubresource bool
+	// AnnotationsBumpGeneration tells whether a change of the object's annotations increments
+	// its metadata.generation (Deployments do): the WEC health annotation is not written there,
+	// since it would leave the copied observedGeneration behind and hold kubectl rollout status
+	// and kstatus at InProgress.
+	AnnotationsBumpGeneration bool
 	// Owned is what the operator's field manager owns on the object now.
 	Owned owned
 }
@@ -132,7 +137,7 @@ func (d decider) desired(p *plan, f facts) error {
 	if len(p.Status) == 0 {
 		p.Status = nil
 	}
-	if len(p.Health) > 0 {
+	if len(p.Health) > 0 && !f.AnnotationsBumpGeneration {
 		p.Annotations = map[string]string{AnnotationWECStatus: healthAnnotation(p.Health)}
 	}
 	return nil

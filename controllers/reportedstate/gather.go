@@ -51,6 +51,7 @@ func (c *connection) gather(ctx context.Context, ref objectRef) (g gathered, fou
 		return g, false, client.IgnoreNotFound(err)
 	}
 	g.Object = obj
+	g.AnnotationsBumpGeneration = annotationsBumpGeneration(gvk.GroupKind())
 	g.Owned = ownedBy(obj.GetManagedFields(), FieldManager)
 	if !g.Wants.Any() && !g.Owned.any() {
 		return g, false, nil
@@ -154,4 +155,10 @@ func ignoreNoMatch(err error) error {
 		return apierrors.NewNotFound(schema.GroupResource{}, "")
 	}
 	return err
+}
+
+// annotationsBumpGeneration tells whether the API server increments an object's generation when
+// its annotations change: Deployments, for the rollback annotations of extensions/v1beta1.
+func annotationsBumpGeneration(gk schema.GroupKind) bool {
+	return gk == schema.GroupKind{Group: "apps", Kind: "Deployment"}
 }

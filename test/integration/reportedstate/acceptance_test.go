@@ -40,7 +40,16 @@ var _ = Describe("Singleton reported state (seed 000)", func() {
 		Eventually(statusOf).WithContext(ctx).WithArguments(w.gvk(), ns, "on").Should(Equal(wecStatus))
 		Expect(labelOf(ctx, w.gvk(), ns, "on", reportedstate.LabelExecutingCount)).To(Equal("1"))
 		Expect(labelOf(ctx, w.gvk(), ns, "on", reportedstate.LabelSingletonStatus)).To(Equal("true"))
-		Expect(annotationOf(ctx, w.gvk(), ns, "on", reportedstate.AnnotationWECStatus)).To(HavePrefix(wecs[0] + "="))
+		if w.kind == "Deployment" {
+			// A Deployment's generation follows its annotations: the health annotation would hold
+			// rollout status back, so it is not written there.
+			u, err := getObject(ctx, w.gvk(), ns, "on")
+			Expect(err).NotTo(HaveOccurred())
+			Expect(u.GetGeneration()).To(Equal(int64(1)))
+			Expect(u.GetAnnotations()).NotTo(HaveKey(reportedstate.AnnotationWECStatus))
+		} else {
+			Expect(annotationOf(ctx, w.gvk(), ns, "on", reportedstate.AnnotationWECStatus)).To(Equal(wecs[0] + "=Current"))
+		}
 
 		By("comparing kubectl get in the WDS and in the WEC")
 		wdsCols := getColumns(ctx, kubeconfig, w, ns, "on")

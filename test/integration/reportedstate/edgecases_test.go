@@ -1,0 +1,221 @@
+package reportedstate
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/singleton-operator/singleton-operator/controllers/reportedstate"
+)
+
+// subSecondQuiet is how long a test watches that nothing happens.
+const subSecondQuiet = 1500 * time.Millisecond
+
+// cleared asserts that the operator's writes are gone from an object: no label, annotation,
+// managed fields or status of its own.
+func expectCleared(ctx context.Context, gvk schema.GroupVersionKind, ns, name string, status map[string]any) {
+	GinkgoHelper()
+	Eventually(func(g Gomega) {
+		u, err := getObject(ctx, gvk, ns, name)
+		g.Expect(err).NotTo(HaveOccurred())
+		for _, l := range []string{reportedstate.LabelExecutingCount, reportedstate.LabelSingletonStatus, reportedstate.LabelMultiWECStatus} {
+			g.Expect(u.GetLabels()).NotTo(HaveKey(l))
+		}
+		g.Expect(u.GetAnnotations()).NotTo(HaveKey(reportedstate.AnnotationWECStatus))
+		g.Expect(u.GetManagedFields()).NotTo(ContainElement(HaveField("Manager", reportedstate.FieldManager)))
+		st, _ := u.Object["status"].(map[string]any)
+		if status == nil {
+			g.Expect(st).To(BeEmpty())
+		} else {
+			g.Expect(st).To(Equal(status))
+		}
+	}).WithContext(ctx).Should(Succeed())
+}
+
+var _ = Describe("Reported state edge cases (ANCHORS)", func() {
+	var (
+		ns   string
+		gvk  = deploymentWorkload.gvk()
+		full = deploymentStatus(2, 2, 2)
+		half = deploymentStatus(2, 1, 1)
+	)
+	BeforeEach(func(ctx SpecContext) { ns = newNamespace(ctx) })
+
+	It("removes what it wrote when the policy is toggled off", func(ctx SpecContext) {
+		wecs := newWECs(ctx, ns, "wec1")
+		Expect(wdsClient.Create(ctx, deployment(ns, "d"))).To(Succeed())
+		b := newBinding(ctx, ns, wecs, clause{gvr: deploymentsGVR, namespace: ns, name: "d", single: true})
+		reportStatus(ctx, wecs[0], wdsName, deploymentWorkload.ref(ns, "d"), full)
+		Eventually(statusOf).WithContext(ctx).WithArguments(gvk, ns, "d").Should(Equal(full))
+
+		updateBinding(ctx, b, wecs, clause{gvr: deploymentsGVR, namespace: ns, name: "d"})
+		expectCleared(ctx, gvk, ns, "d", nil)
+	})
+
+	It("removes what it wrote when the object leaves the Binding, and keeps the others", func(ctx SpecContext) {
+		wecs := newWECs(ctx, ns, "wec1")
+		for _, n := range []string{"stays", "leaves"} {
+			Expect(wdsClient.Create(ctx, deployment(ns, n))).To(Succeed())
+			reportStatus(ctx, wecs[0], wdsName, deploymentWorkload.ref(ns, n), full)
+		}
+		stays := clause{gvr: deploymentsGVR, namespace: ns, name: "stays", single: true}
+		b := newBinding(ctx, ns, wecs, stays, clause{gvr: deploymentsGVR, namespace: ns, name: "leaves", single: true})
+		Eventually(statusOf).WithContext(ctx).WithArguments(gvk, ns, "leaves").Should(Equal(full))
+
+		updateBinding(ctx, b, wecs, stays)
+		expectCleared(ctx, gvk, ns, "leaves", nil)
+		Expect(statusOf(ctx, gvk, ns, "stays")).To(Equal(full))
+		Expect(labelOf(ctx, gvk, ns, "stays", reportedstate.LabelExecutingCount)).To(Equal("1"))
+	})
+
+	It("follows a WEC removed from the destinations: two WECs summarised, then the one left copied", func(ctx SpecContext) {
+		wecs := newWECs(ctx, ns, "wec1", "wec2")
+		Expect(wdsClient.Create(ctx, deployment(ns, "d"))).To(Succeed())
+		c := clause{gvr: deploymentsGVR, namespace: ns, name: "d", multi: true}
+		b := newBinding(ctx, ns, wecs, c)
+		reportStatus(ctx, wecs[0], wdsName, deploymentWorkload.ref(ns, "d"), full)
+		reportStatus(ctx, wecs[1], wdsName, deploymentWorkload.ref(ns, "d"), half)
+		Eventually(labelOf).WithContext(ctx).WithArguments(gvk, ns, "d", reportedstate.LabelExecutingCount).Should(Equal("2"))
+
+		updateBinding(ctx, b, wecs[:1], c)
+		Eventually(labelOf).WithContext(ctx).WithArguments(gvk, ns, "d", reportedstate.LabelExecutingCount).Should(Equal("1"))
+		Eventually(statusOf).WithContext(ctx).WithArguments(gvk, ns, "d").Should(Equal(full))
+	})
+
+	It("counts only the qualified WECs of two Bindings on one object", func(ctx SpecContext) {
+		wecs := newWECs(ctx, ns, "wec1", "wec2")
+		Expect(wdsClient.Create(ctx, deployment(ns, "d"))).To(Succeed())
+		newBinding(ctx, ns+"-asks", wecs[:1], clause{gvr: deploymentsGVR, namespace: ns, name: "d", single: true})
+		newBinding(ctx, ns+"-silent", wecs[1:], clause{gvr: deploymentsGVR, namespace: ns, name: "d"})
+		reportStatus(ctx, wecs[0], wdsName, deploymentWorkload.ref(ns, "d"), full)
+		reportStatus(ctx, wecs[1], wdsName, deploymentWorkload.ref(ns, "d"), half)
+
+		Eventually(statusOf).WithContext(ctx).WithArguments(gvk, ns, "d").Should(Equal(full))
+		Consistently(labelOf).WithContext(ctx).WithArguments(gvk, ns, "d", reportedstate.LabelExecutingCount).
+			WithTimeout(subSecondQuiet).Should(Equal("1"))
+	})
+
+	It("writes and clears the status of a kind without a status subresource, and labels a ConfigMap", func(ctx SpecContext) {
+		wecs := newWECs(ctx, ns, "wec1")
+		widgetGVK := widgetsGVR.GroupVersion().WithKind("Widget")
+		w := &unstructured.Unstructured{}
+		w.SetGroupVersionKind(widgetGVK)
+		w.SetNamespace(ns)
+		w.SetName("w")
+		w.Object["spec"] = map[string]any{"size": int64(3)}
+		Expect(wdsClient.Create(ctx, w)).To(Succeed())
+		Expect(wdsClient.Create(ctx, configMap(ns, "cm"))).To(Succeed())
+		widgetStatus := map[string]any{"phase": "Ready", "conditions": []any{map[string]any{"type": "Ready", "status": "True"}}}
+		reportStatus(ctx, wecs[0], wdsName, sourceRef{gvr: widgetsGVR, kind: "Widget", namespace: ns, name: "w"}, widgetStatus)
+		reportStatus(ctx, wecs[0], wdsName, sourceRef{gvr: configMapsGVR, kind: "ConfigMap", namespace: ns, name: "cm"}, nil)
+		b := newBinding(ctx, ns, wecs,
+			clause{gvr: widgetsGVR, namespace: ns, name: "w", single: true},
+			clause{gvr: configMapsGVR, namespace: ns, name: "cm", single: true})
+
+		Eventually(statusOf).WithContext(ctx).WithArguments(widgetGVK, ns, "w").Should(Equal(widgetStatus))
+		cmGVK := corev1.SchemeGroupVersion.WithKind("ConfigMap")
+		Eventually(labelOf).WithContext(ctx).WithArguments(cmGVK, ns, "cm", reportedstate.LabelExecutingCount).Should(Equal("1"))
+
+		updateBinding(ctx, b, wecs)
+		expectCleared(ctx, widgetGVK, ns, "w", nil)
+		got, err := getObject(ctx, widgetGVK, ns, "w")
+		Expect(err).NotTo(HaveOccurred())
+		Expect(got.Object).NotTo(HaveKey("status"), "the whole status the operator wrote is gone")
+		Expect(got.Object["spec"]).To(Equal(map[string]any{"size": int64(3)}), "the spec is untouched")
+		expectCleared(ctx, cmGVK, ns, "cm", nil)
+	})
+
+	It("ignores WorkStatuses from another WDS", func(ctx SpecContext) {
+		wecs := newWECs(ctx, ns, "wec1", "wec2")
+		Expect(wdsClient.Create(ctx, deployment(ns, "d"))).To(Succeed())
+		reportStatus(ctx, wecs[0], wdsName, deploymentWorkload.ref(ns, "d"), full)
+		reportStatus(ctx, wecs[1], "another-wds", deploymentWorkload.ref(ns, "d"), half)
+		newBinding(ctx, ns, wecs, clause{gvr: deploymentsGVR, namespace: ns, name: "d", single: true, multi: true})
+
+		Eventually(statusOf).WithContext(ctx).WithArguments(gvk, ns, "d").Should(Equal(full))
+		Consistently(labelOf).WithContext(ctx).WithArguments(gvk, ns, "d", reportedstate.LabelExecutingCount).
+			WithTimeout(subSecondQuiet).Should(Equal("1"))
+	})
+
+	It("reports malformed WorkStatuses and skips them without disturbing the others", func(ctx SpecContext) {
+		wecs := newWECs(ctx, ns, "wec1", "wec2", "wec3")
+		Expect(wdsClient.Create(ctx, deployment(ns, "d"))).To(Succeed())
+		ref := deploymentWorkload.ref(ns, "d")
+		src := map[string]any{"group": "apps", "version": "v1", "resource": "deployments", "kind": "Deployment",
+			"namespace": ns, "name": "d"}
+		reportStatus(ctx, wecs[0], wdsName, ref, full)
+		writeWorkStatus(ctx, wecs[1], "not-an-object", wdsName, src, "Running")
+		writeWorkStatus(ctx, wecs[2], "too-large", wdsName, src, map[string]any{"blob": strings.Repeat("x", 600*1024)})
+		writeWorkStatus(ctx, wecs[0], "no-name", wdsName, map[string]any{"group": "apps", "version": "v1",
+			"resource": "deployments", "namespace": ns}, full)
+		writeWorkStatus(ctx, wecs[0], "unknown-resource", wdsName, map[string]any{"group": "example.com", "version": "v1",
+			"resource": "gizmos", "namespace": ns, "name": "g"}, full)
+		newBinding(ctx, ns, wecs, clause{gvr: deploymentsGVR, namespace: ns, name: "d", single: true, multi: true})
+
+		Eventually(statusOf).WithContext(ctx).WithArguments(gvk, ns, "d").Should(Equal(full))
+		Expect(labelOf(ctx, gvk, ns, "d", reportedstate.LabelExecutingCount)).To(Equal("1"))
+		Eventually(func(g Gomega) []string {
+			rs := &ksReportedState{}
+			g.Expect(wdsClient.Get(ctx, client.ObjectKey{Namespace: opsNS, Name: wdsName}, rs)).To(Succeed())
+			return rs.Status.InvalidWorkStatuses
+		}).WithContext(ctx).Should(ContainElements(
+			wecs[1]+"/not-an-object", wecs[2]+"/too-large", wecs[0]+"/no-name", wecs[0]+"/unknown-resource"))
+		Eventually(func(g Gomega) []string {
+			var list eventsList
+			g.Expect(wdsClient.List(ctx, &list, client.InNamespace(opsNS))).To(Succeed())
+			var notes []string
+			for _, e := range list.Items {
+				if e.Reason == "InvalidWorkStatus" {
+					notes = append(notes, e.Note)
+				}
+			}
+			return notes
+		}).WithContext(ctx).Should(ContainElement(ContainSubstring(wecs[1] + "/not-an-object")))
+	})
+
+	It("clears, after a restart, what it wrote on an object that left its Binding while it was down", func(ctx SpecContext) {
+		wecs := newWECs(ctx, ns, "wec1", "wec2")
+		Expect(wdsClient.Create(ctx, deployment(ns, "d"))).To(Succeed())
+		b := newBinding(ctx, ns, wecs, clause{gvr: deploymentsGVR, namespace: ns, name: "d", multi: true})
+		reportStatus(ctx, wecs[0], wdsName, deploymentWorkload.ref(ns, "d"), full)
+		reportStatus(ctx, wecs[1], wdsName, deploymentWorkload.ref(ns, "d"), half)
+		Eventually(labelOf).WithContext(ctx).WithArguments(gvk, ns, "d", reportedstate.LabelMultiWECStatus).Should(Equal("true"))
+		Eventually(labelOf).WithContext(ctx).WithArguments(gvk, ns, "d", reportedstate.LabelExecutingCount).Should(Equal("2"))
+
+		By("stopping the operator, then dropping the object from its Binding")
+		stopOp()
+		updateBinding(ctx, b, wecs)
+
+		By("starting a new operator, with nothing in memory")
+		stopOp = startOperator(wds.Config)
+		expectCleared(ctx, gvk, ns, "d", nil)
+	})
+
+	It("leaves WDS status as it is while the ITS is unreachable, says so, and resumes when it is back", func(ctx SpecContext) {
+		wecs := newWECs(ctx, ns, "wec1")
+		Expect(wdsClient.Create(ctx, deployment(ns, "d"))).To(Succeed())
+		newBinding(ctx, ns, wecs, clause{gvr: deploymentsGVR, namespace: ns, name: "d", single: true})
+		reportStatus(ctx, wecs[0], wdsName, deploymentWorkload.ref(ns, "d"), half)
+		Eventually(statusOf).WithContext(ctx).WithArguments(gvk, ns, "d").Should(Equal(half))
+
+		By("cutting the operator off the ITS")
+		itsRelay.Cut()
+		DeferCleanup(func() { _ = itsRelay.Resume() })
+		Eventually(condition).WithContext(ctx).WithArguments(opsNS, wdsName, "Connected").Should(Equal(metav1.ConditionFalse))
+		reportStatus(ctx, wecs[0], wdsName, deploymentWorkload.ref(ns, "d"), full)
+		Consistently(statusOf).WithContext(ctx).WithArguments(gvk, ns, "d").WithTimeout(subSecondQuiet).Should(Equal(half))
+
+		By("letting it reach the ITS again")
+		Expect(itsRelay.Resume()).To(Succeed())
+		Eventually(condition).WithContext(ctx).WithArguments(opsNS, wdsName, "Connected").Should(Equal(metav1.ConditionTrue))
+		Eventually(statusOf).WithContext(ctx).WithArguments(gvk, ns, "d").Should(Equal(full))
+	})
+})

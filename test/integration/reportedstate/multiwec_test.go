@@ -1,0 +1,55 @@
+package reportedstate
+
+import (
+	"strings"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+
+	"github.com/singleton-operator/singleton-operator/controllers/reportedstate"
+)
+
+// R2: a Deployment on three WECs at different rollout stages. kubectl rollout status and
+// kubectl wait against the WDS finish only once all three have.
+var _ = Describe("Multi-WEC reported state", func() {
+	It("lets kubectl rollout status and kubectl wait finish only when every WEC has", func(ctx SpecContext) {
+		ns := newNamespace(ctx)
+		wecs := newWECs(ctx, ns, "wec1", "wec2", "wec3")
+		Expect(wdsClient.Create(ctx, deployment(ns, "web"))).To(Succeed())
+		newBinding(ctx, ns, wecs, clause{gvr: deploymentsGVR, namespace: ns, name: "web", multi: true})
+		ref := deploymentWorkload.ref(ns, "web")
+		gvk := deploymentWorkload.gvk()
+
+		By("reporting one WEC done, one half-way, one with a replica not yet available")
+		reportStatus(ctx, wecs[0], wdsName, ref, deploymentStatus(2, 2, 2))
+		reportStatus(ctx, wecs[1], wdsName, ref, deploymentStatus(2, 1, 1))
+		reportStatus(ctx, wecs[2], wdsName, ref, deploymentStatus(2, 2, 1))
+		Eventually(labelOf).WithContext(ctx).WithArguments(gvk, ns, "web", reportedstate.LabelExecutingCount).Should(Equal("3"))
+		Expect(labelOf(ctx, gvk, ns, "web", reportedstate.LabelMultiWECStatus)).To(Equal("true"))
+
+		out, err := kubectl(ctx, kubeconfig, "rollout", "status", "deployment/web", "-n", ns, "--watch=false")
+		Expect(err).NotTo(HaveOccurred(), out)
+		Expect(out).To(ContainSubstring("Waiting"))
+		Expect(out).NotTo(ContainSubstring("successfully rolled out"))
+		out, err = kubectl(ctx, kubeconfig, "wait", "--for=condition=Available", "deployment/web", "-n", ns, "--timeout=1s")
+		Expect(err).To(HaveOccurred(), "kubectl wait gives up while a WEC is not available: %s", out)
+
+		By("finishing the rollout in the second WEC only")
+		reportStatus(ctx, wecs[1], wdsName, ref, deploymentStatus(2, 2, 2))
+		Consistently(func() (string, error) {
+			return kubectl(ctx, kubeconfig, "rollout", "status", "deployment/web", "-n", ns, "--watch=false")
+		}).WithContext(ctx).WithTimeout(subSecondQuiet).Should(Not(ContainSubstring("successfully rolled out")))
+
+		By("finishing it in the third WEC too")
+		reportStatus(ctx, wecs[2], wdsName, ref, deploymentStatus(2, 2, 2))
+		out, err = kubectl(ctx, kubeconfig, "rollout", "status", "deployment/web", "-n", ns, "--timeout=30s")
+		Expect(err).NotTo(HaveOccurred(), out)
+		Expect(out).To(ContainSubstring("successfully rolled out"))
+		out, err = kubectl(ctx, kubeconfig, "wait", "--for=condition=Available", "deployment/web", "-n", ns, "--timeout=30s")
+		Expect(err).NotTo(HaveOccurred(), out)
+		Expect(strings.TrimSpace(out)).To(HaveSuffix("condition met"))
+		u, err := getObject(ctx, gvk, ns, "web")
+		Expect(err).NotTo(HaveOccurred())
+		Expect(u.GetGeneration()).To(Equal(int64(1)), "writing reported state never changes the generation")
+	})
+})

@@ -1,0 +1,41 @@
+package reportedstate
+
+import (
+	"testing"
+
+	. "github.com/onsi/gomega"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+func TestOwnedBy(t *testing.T) {
+	entry := func(manager, sub, fields string, op metav1.ManagedFieldsOperationType) metav1.ManagedFieldsEntry {
+		return metav1.ManagedFieldsEntry{Manager: manager, Subresource: sub, Operation: op,
+			FieldsV1: &metav1.FieldsV1{Raw: []byte(fields)}}
+	}
+	apply := metav1.ManagedFieldsOperationApply
+	for _, tc := range []struct {
+		name    string
+		entries []metav1.ManagedFieldsEntry
+		want    owned
+	}{
+		{"nothing", nil, owned{}},
+		{"labels and annotation of the object", []metav1.ManagedFieldsEntry{
+			entry(FieldManager, "", `{"f:metadata":{"f:labels":{"f:kubestellar.io/executing-count":{}},"f:annotations":{"f:a":{}}}}`, apply),
+		}, owned{Labels: map[string]bool{LabelExecutingCount: true}, Annotations: map[string]bool{"a": true}}},
+		{"status through the subresource", []metav1.ManagedFieldsEntry{
+			entry(FieldManager, "status", `{"f:status":{"f:replicas":{}}}`, apply),
+		}, owned{Status: true}},
+		{"status with the object", []metav1.ManagedFieldsEntry{
+			entry(FieldManager, "", `{"f:status":{"f:phase":{}}}`, apply),
+		}, owned{MainStatus: true}},
+		{"other managers and updates do not count", []metav1.ManagedFieldsEntry{
+			entry("kubectl", "", `{"f:metadata":{"f:labels":{"f:x":{}}}}`, apply),
+			entry(FieldManager, "status", `{"f:status":{}}`, metav1.ManagedFieldsOperationUpdate),
+		}, owned{}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			g := NewWithT(t)
+			g.Expect(ownedBy(tc.entries, FieldManager)).To(Equal(tc.want))
+		})
+	}
+}

@@ -53,7 +53,7 @@ type connectionOptions struct {
 }
 
 // connection is one ReportedState's link to its WDS and ITS: their caches, a work queue of WDS
-// objects, and what it observed. It runs until its context is cancelled.
+// objects, and what it observed. It runs until its context is canceled.
 type connection struct {
 	key     types.NamespacedName
 	wdsName string
@@ -162,7 +162,7 @@ func (c *connection) newWDS(cfg *rest.Config) (cluster.Cluster, error) {
 
 func (c *connection) newITS(cfg *rest.Config) (cluster.Cluster, error) {
 	s := runtime.NewScheme()
-	utilruntime.Must(addWorkStatusToScheme(s))
+	addWorkStatusToScheme(s)
 	selector := labels.SelectorFromSet(labels.Set{labelOriginWDS: c.wdsName})
 	return cluster.New(cfg, func(o *cluster.Options) {
 		o.Scheme = s
@@ -216,7 +216,7 @@ func (c *connection) run(ctx context.Context) error {
 	c.update(func(s *connectionState) { s.Synced = true })
 	c.log.Info("Caches synced; reconciling objects")
 	if err := c.sweep(ctx); err != nil {
-		c.log.Error(err, "Listing the objects the operator labelled failed")
+		c.log.Error(err, "Listing the objects the operator labeled failed")
 	}
 	select {
 	case <-ctx.Done():

@@ -217,7 +217,8 @@ func (r *Reconciler) notify(key types.NamespacedName) {
 }
 
 // writeStatus patches the status when it changed.
-func (r *Reconciler) writeStatus(ctx context.Context, rs *ksv1alpha1.ReportedState, st ksv1alpha1.ReportedStateStatus) error {
+func (r *Reconciler) writeStatus(ctx context.Context, rs *ksv1alpha1.ReportedState, st ksv1alpha1.ReportedStateStatus,
+) error {
 	if equality.Semantic.DeepEqual(rs.Status, st) {
 		return nil
 	}

@@ -64,6 +64,7 @@ type connection struct {
 	// warn records a warning event on the ReportedState.
 	warn func(reason, action, note string, args ...any)
 
+	wdsCfg, itsCfg     *rest.Config
 	wds, its           cluster.Cluster
 	wdsProbe, itsProbe discovery.ServerVersionInterface
 	wdsDiscovery       discovery.DiscoveryInterface
@@ -109,13 +110,8 @@ func newConnection(key types.NamespacedName, wdsName string, wdsCfg, itsCfg *res
 		invalid: map[types.NamespacedName]string{}, watched: map[schema.GroupVersionResource]bool{},
 		subresources: map[schema.GroupVersion]map[string]bool{},
 	}
+	c.wdsCfg, c.itsCfg = wdsCfg, itsCfg
 	var err error
-	if c.wds, err = c.newWDS(wdsCfg); err != nil {
-		return nil, err
-	}
-	if c.its, err = c.newITS(itsCfg); err != nil {
-		return nil, err
-	}
 	if c.wdsDiscovery, err = discovery.NewDiscoveryClientForConfig(wdsCfg); err != nil {
 		return nil, err
 	}
@@ -198,6 +194,14 @@ func (c *connection) stop() {
 // run waits until both clusters answer, fills the caches, and reconciles objects until ctx ends.
 func (c *connection) run(ctx context.Context) error {
 	if err := c.waitConnected(ctx); err != nil {
+		return err
+	}
+	// The clusters are built once both answer: building one reads its API groups.
+	var err error
+	if c.wds, err = c.newWDS(c.wdsCfg); err != nil {
+		return err
+	}
+	if c.its, err = c.newITS(c.itsCfg); err != nil {
 		return err
 	}
 	if err := c.setupIndexes(ctx); err != nil {

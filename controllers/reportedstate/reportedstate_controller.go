@@ -130,6 +130,11 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 		state = conn.snapshot()
 	}
 	var res ctrl.Result
+	if configErr != nil {
+		// The Secret's events queue the ReportedState again; this covers a Secret the cache has
+		// not seen yet.
+		res.RequeueAfter = r.ProbeInterval
+	}
 	if state.Err != nil {
 		// The connection failed (for example a cache never synced): start it afresh, later.
 		r.stopConnection(req.NamespacedName)

@@ -202,3 +202,5 @@ func kubectl(ctx context.Context, kc string, args ...string) (string, error) {
 	out, err := cmd.CombinedOutput()
 	return string(out), err
 }
+
+func splitLines(s string) []string { return strings.Split(strings.TrimSpace(s), "\n") }

@@ -215,3 +215,53 @@ var _ = Describe("Reported state edge cases (ANCHORS)", func() {
 		Eventually(statusOf).WithContext(ctx).WithArguments(gvk, ns, "d").Should(Equal(full))
 	})
 })
+
+// R4 and M1: an update that changes nothing writes nothing; a change is one write, counted, with
+// its propagation lag observed.
+var _ = Describe("Reported state writes", func() {
+	It("writes once per change and never for an update that changes nothing", func(ctx SpecContext) {
+		ns := newNamespace(ctx)
+		wecs := newWECs(ctx, ns, "wec1")
+		gvk := statefulSetWorkload.gvk()
+		Expect(wdsClient.Create(ctx, statefulSet(ns, "s"))).To(Succeed())
+		newBinding(ctx, ns, wecs, clause{gvr: statefulsetsGVR, namespace: ns, name: "s", single: true})
+		ref := statefulSetWorkload.ref(ns, "s")
+		reportStatus(ctx, wecs[0], wdsName, ref, statefulSetWorkload.status)
+		Eventually(statusOf).WithContext(ctx).WithArguments(gvk, ns, "s").Should(Equal(statefulSetWorkload.status))
+		Eventually(annotationOf).WithContext(ctx).WithArguments(gvk, ns, "s", "kubestellar.statefulsingleton.com/wec-status").
+			ShouldNot(BeEmpty())
+
+		By("touching the WorkStatus without changing the status")
+		before, err := getObject(ctx, gvk, ns, "s")
+		Expect(err).NotTo(HaveOccurred())
+		writesBefore := counterValue("reportedstate_status_writes_total", "applied")
+		lagsBefore := histogramCount("reportedstate_propagation_lag_seconds")
+		reportStatus(ctx, wecs[0], wdsName, ref, statefulSetWorkload.status)
+		ws := &unstructured.Unstructured{}
+		ws.SetAPIVersion("control.kubestellar.io/v1alpha1")
+		ws.SetKind("WorkStatus")
+		Expect(itsClient.Get(ctx, client.ObjectKey{Namespace: wecs[0], Name: "statefulset-" + ns + "-s"}, ws)).To(Succeed())
+		ws.SetAnnotations(map[string]string{"touched": "yes"})
+		Expect(itsClient.Update(ctx, ws)).To(Succeed())
+		Consistently(func() (string, error) {
+			u, err := getObject(ctx, gvk, ns, "s")
+			return u.GetResourceVersion(), err
+		}).WithContext(ctx).WithTimeout(subSecondQuiet).Should(Equal(before.GetResourceVersion()))
+		Expect(counterValue("reportedstate_status_writes_total", "applied")).To(Equal(writesBefore))
+
+		By("changing the status: one write, its lag observed")
+		changed := map[string]any{}
+		for k, v := range statefulSetWorkload.status {
+			changed[k] = v
+		}
+		changed["collisionCount"] = int64(1) // the WEC's health stays Current
+		reportStatus(ctx, wecs[0], wdsName, ref, changed)
+		Eventually(statusOf).WithContext(ctx).WithArguments(gvk, ns, "s").Should(Equal(changed))
+		Eventually(func() float64 { return counterValue("reportedstate_status_writes_total", "applied") }).
+			Should(BeNumerically(">=", writesBefore+1))
+		Eventually(func() uint64 { return histogramCount("reportedstate_propagation_lag_seconds") }).
+			Should(BeNumerically(">", lagsBefore))
+		Consistently(func() float64 { return counterValue("reportedstate_status_writes_total", "applied") }).
+			WithTimeout(subSecondQuiet).Should(Equal(writesBefore+1), "one status write, the label and annotation unchanged")
+	})
+})

@@ -234,7 +234,7 @@ var _ = Describe("Reported state writes", func() {
 		By("touching the WorkStatus without changing the status")
 		before, err := getObject(ctx, gvk, ns, "s")
 		Expect(err).NotTo(HaveOccurred())
-		writesBefore := counterValue("reportedstate_status_writes_total", "applied")
+		writesBefore := statusWrites("applied")
 		lagsBefore := histogramCount("reportedstate_propagation_lag_seconds")
 		reportStatus(ctx, wecs[0], wdsName, ref, statefulSetWorkload.status)
 		ws := &unstructured.Unstructured{}
@@ -247,7 +247,7 @@ var _ = Describe("Reported state writes", func() {
 			u, err := getObject(ctx, gvk, ns, "s")
 			return u.GetResourceVersion(), err
 		}).WithContext(ctx).WithTimeout(subSecondQuiet).Should(Equal(before.GetResourceVersion()))
-		Expect(counterValue("reportedstate_status_writes_total", "applied")).To(Equal(writesBefore))
+		Expect(statusWrites("applied")).To(Equal(writesBefore))
 
 		By("changing the status: one write, its lag observed")
 		changed := map[string]any{}
@@ -257,11 +257,11 @@ var _ = Describe("Reported state writes", func() {
 		changed["collisionCount"] = int64(1) // the WEC's health stays Current
 		reportStatus(ctx, wecs[0], wdsName, ref, changed)
 		Eventually(statusOf).WithContext(ctx).WithArguments(gvk, ns, "s").Should(Equal(changed))
-		Eventually(func() float64 { return counterValue("reportedstate_status_writes_total", "applied") }).
+		Eventually(func() float64 { return statusWrites("applied") }).
 			Should(BeNumerically(">=", writesBefore+1))
 		Eventually(func() uint64 { return histogramCount("reportedstate_propagation_lag_seconds") }).
 			Should(BeNumerically(">", lagsBefore))
-		Consistently(func() float64 { return counterValue("reportedstate_status_writes_total", "applied") }).
+		Consistently(func() float64 { return statusWrites("applied") }).
 			WithTimeout(subSecondQuiet).Should(Equal(writesBefore+1), "one status write, the label and annotation unchanged")
 	})
 })

@@ -5,8 +5,10 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/metrics"
 )
 
-// counterValue reads a counter of the operator (it runs in this process) by its result label.
-func counterValue(name, result string) float64 {
+// statusWrites reads reportedstate_status_writes_total of the operator (it runs in this
+// process) for one result.
+func statusWrites(result string) float64 {
+	const name = "reportedstate_status_writes_total"
 	families, err := metrics.Registry.Gather()
 	Expect(err).NotTo(HaveOccurred())
 	for _, f := range families {

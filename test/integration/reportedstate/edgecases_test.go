@@ -235,6 +235,7 @@ var _ = Describe("Reported state writes", func() {
 		before, err := getObject(ctx, gvk, ns, "s")
 		Expect(err).NotTo(HaveOccurred())
 		writesBefore := statusWrites("applied")
+		conflictsBefore := statusWrites("conflict")
 		lagsBefore := histogramCount("reportedstate_propagation_lag_seconds")
 		reportStatus(ctx, wecs[0], wdsName, ref, statefulSetWorkload.status)
 		ws := &unstructured.Unstructured{}
@@ -263,5 +264,6 @@ var _ = Describe("Reported state writes", func() {
 			Should(BeNumerically(">", lagsBefore))
 		Consistently(func() float64 { return statusWrites("applied") }).
 			WithTimeout(subSecondQuiet).Should(Equal(writesBefore+1), "one status write, the label and annotation unchanged")
+		Expect(statusWrites("conflict")).To(Equal(conflictsBefore), "no conflict")
 	})
 })

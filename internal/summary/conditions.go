@@ -3,7 +3,6 @@ package summary
 import (
 	"fmt"
 	"strings"
-	"time"
 )
 
 const (
@@ -104,14 +103,11 @@ func firstBad(typ string, entries []entry) (entry, bool) {
 
 // setLatest sets field to the latest parsable time among the entries, when there is one.
 func setLatest(out map[string]any, entries []entry, field string) {
-	var latest time.Time
-	text := ""
-	for _, e := range entries {
-		if t, ok := timeAt(e.cond, field); ok && (text == "" || t.After(latest)) {
-			latest, text = t, stringAt(e.cond, field)
-		}
+	conds := make([]map[string]any, len(entries))
+	for i, e := range entries {
+		conds[i] = e.cond
 	}
-	if text != "" {
+	if text := pickTime(conds, field, latest); text != "" {
 		out[field] = text
 	}
 }

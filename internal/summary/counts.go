@@ -4,6 +4,13 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 )
 
+// The counts the replica workloads share.
+const (
+	readyReplicas     = "readyReplicas"
+	availableReplicas = "availableReplicas"
+	updatedReplicas   = "updatedReplicas"
+)
+
 // minCount is the least value of field over the WECs, a WEC without it counting 0 (as kstatus
 // reads it); found is false when no WEC reports the field.
 func minCount(ws []*wec, field string) (least int64, found bool) {

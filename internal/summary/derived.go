@@ -3,7 +3,6 @@ package summary
 import (
 	"fmt"
 	"strings"
-	"time"
 
 	kstatus "sigs.k8s.io/cli-utils/pkg/kstatus/status"
 )
@@ -17,9 +16,9 @@ func (s *set) setConditions(out map[string]any) {
 	if len(derived) > 0 {
 		skip = map[string]bool{condStalled: true, condReconciling: true}
 	}
-	all := append(derived, mergedConditions(s.voters(), skip)...)
-	if len(all) > 0 {
-		out["conditions"] = all
+	merged := mergedConditions(s.voters(), skip)
+	if len(derived)+len(merged) > 0 {
+		out["conditions"] = append(derived, merged...)
 	}
 }
 
@@ -65,16 +64,14 @@ func (s *set) derived(typ, reason, state string, ws []*wec) map[string]any {
 // latestTransition is the latest lastTransitionTime of the WECs' conditions: the clock stays
 // outside, so a derived condition is dated by the WECs' own latest change ("" if none).
 func latestTransition(ws []*wec) string {
-	var latest time.Time
-	text := ""
+	var conds []map[string]any
 	for _, w := range ws {
 		list, _ := w.status["conditions"].([]any)
 		for _, e := range list {
-			c, _ := e.(map[string]any)
-			if t, ok := timeAt(c, "lastTransitionTime"); ok && (text == "" || t.After(latest)) {
-				latest, text = t, stringAt(c, "lastTransitionTime")
+			if c, ok := e.(map[string]any); ok {
+				conds = append(conds, c)
 			}
 		}
 	}
-	return text
+	return pickTime(conds, "lastTransitionTime", latest)
 }

@@ -2,8 +2,8 @@ package summary
 
 import "fmt"
 
-// ReportError says which WEC's report cannot be summarised, and why. Summarize returns it for
-// a status whose fields have the wrong shape; the caller can leave that WEC out and summarise
+// ReportError says which WEC's report cannot be summarized, and why. Summarize returns it for
+// a status whose fields have the wrong shape; the caller can leave that WEC out and summarize
 // the others.
 type ReportError struct {
 	WEC string

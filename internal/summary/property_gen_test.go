@@ -118,11 +118,6 @@ func target(obj *unstructured.Unstructured) int {
 	return 1
 }
 
-// around is a count from 0 to one above n.
-func around(g *gen, n int) int64 {
-	return int64(g.IntN(n + 2))
-}
-
 // withGeneration sets observedGeneration behind, at, or not at all.
 func withGeneration(g *gen, obj *unstructured.Unstructured, status map[string]any) map[string]any {
 	gen := obj.GetGeneration()
@@ -257,8 +252,9 @@ func genPodStatus(g *gen, obj *unstructured.Unstructured) map[string]any {
 		"Ready": anyState, "ContainersReady": anyState, "Initialized": anyState,
 		"PodScheduled": {{"True", ""}, {"False", "Unschedulable"}, {"False", "SchedulerError"}},
 	})
-	var containers []any
-	for i := range g.IntN(3) {
+	n := g.IntN(3)
+	containers := make([]any, 0, n)
+	for i := range n {
 		state := map[string]any{"running": map[string]any{"startedAt": condTimes[0]}}
 		if g.oneIn(3) {
 			reasons := []string{"CrashLoopBackOff", "ImagePullBackOff", "ContainerCreating"}
@@ -266,13 +262,13 @@ func genPodStatus(g *gen, obj *unstructured.Unstructured) map[string]any {
 		}
 		containers = append(containers, map[string]any{"name": fmt.Sprintf("c%d", i), "state": state})
 	}
-	if containers != nil {
+	if n > 0 {
 		status["containerStatuses"] = containers
 	}
 	return withGeneration(g, obj, status)
 }
 
-func genServiceStatus(g *gen, obj *unstructured.Unstructured) map[string]any {
+func genServiceStatus(g *gen, _ *unstructured.Unstructured) map[string]any {
 	pool := []map[string]any{{"ip": "192.0.2.1"}, {"ip": "192.0.2.2"}, {"hostname": "lb.example.com"}}
 	var ingress []any
 	for _, p := range pool {
@@ -286,7 +282,7 @@ func genServiceStatus(g *gen, obj *unstructured.Unstructured) map[string]any {
 	}
 }
 
-func genPVCStatus(g *gen, obj *unstructured.Unstructured) map[string]any {
+func genPVCStatus(g *gen, _ *unstructured.Unstructured) map[string]any {
 	phases := []string{"Bound", "Pending", "Lost", ""}
 	sizes := []string{"1Gi", "1024Mi", "2Gi"}
 	return map[string]any{

@@ -17,7 +17,7 @@ import (
 // Complete and Failed both True in one Job): docs/reported-state-summary.md.
 
 // casesPerKind is how many combinations each kind gets; PROPERTY_CASES overrides it.
-func casesPerKind(t *testing.T) int {
+func casesPerKind() int {
 	if v, err := strconv.Atoi(os.Getenv("PROPERTY_CASES")); err == nil && v > 0 {
 		return v
 	}
@@ -37,14 +37,14 @@ func propertySeed() uint64 {
 
 func TestSummaryReadsTheWorstWEC(t *testing.T) {
 	seed := propertySeed()
-	n := casesPerKind(t)
+	n := casesPerKind()
 	for _, g := range generators {
 		t.Run(g.name, func(t *testing.T) {
 			rng := &gen{Rand: rand.New(rand.NewPCG(seed, uint64(len(g.name))))}
 			seen := map[string]int{}
 			for i := range n {
 				obj, reports := g.gen(rng)
-				want, got := worstOfWECs(t, obj, reports), summarisedKstatus(t, obj, reports)
+				want, got := worstOfWECs(t, obj, reports), summarizedKstatus(t, obj, reports)
 				if got != want {
 					t.Fatalf("seed %d (PROPERTY_SEED=%d), case %d: summary reads %s, worst WEC %s\nobject: %v\nreports: %v",
 						seed, seed, i, got, want, obj.Object, reports)
@@ -77,7 +77,7 @@ func worstOfWECs(t *testing.T, obj *unstructured.Unstructured, reports []Report)
 	return order[worst]
 }
 
-func summarisedKstatus(t *testing.T, obj *unstructured.Unstructured, reports []Report) string {
+func summarizedKstatus(t *testing.T, obj *unstructured.Unstructured, reports []Report) string {
 	t.Helper()
 	res, err := Summarize(obj, reports)
 	if err != nil {

@@ -28,9 +28,10 @@ func Summarize(obj *unstructured.Unstructured, reports []Report) (Result, error)
 }
 
 // summary is the base WEC's status with the kind's fields, observedGeneration and
-// conditions summarised.
+// conditions summarized.
 func (s *set) summary() map[string]any {
 	out := deepCopyMap(s.base().status)
+	s.rule.setCounts(s, out)
 	if s.rule.fields != nil {
 		s.rule.fields(s, out)
 	}
@@ -42,7 +43,7 @@ func (s *set) summary() map[string]any {
 // checkObject: obj is there and its metadata.generation, when set, is an integer.
 func checkObject(obj *unstructured.Unstructured) error {
 	if obj == nil || obj.Object == nil {
-		return errors.New("no object to summarise")
+		return errors.New("no object to summarize")
 	}
 	if _, _, err := unstructured.NestedInt64(obj.Object, "metadata", "generation"); err != nil {
 		return fmt.Errorf("object %s: metadata.generation: %w", obj.GetName(), err)

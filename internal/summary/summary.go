@@ -1,7 +1,7 @@
 // Package summary turns what several WECs report for one workload object into the one status
 // that the object carries in the WDS (rule R2 of the design): counts are the minimum over the
 // WECs, observedGeneration the minimum, a condition is True only where it is True in every
-// WEC, the WECs that lag are named in messages, and kstatus on the summarised object reads the
+// WEC, the WECs that lag are named in messages, and kstatus on the summarized object reads the
 // worst of the WECs (Failed, then InProgress, then Current). It is pure: no client, no clock.
 package summary
 

@@ -9,15 +9,17 @@ var daemonSetGood = []string{"currentNumberScheduled", "updatedNumberScheduled",
 // desiredNumberScheduled this is the least count; a WEC short of its own target always
 // shows as short. numberUnavailable and numberMisscheduled, where more is worse: the greatest.
 var daemonSetRule = rule{
-	ints: append([]string{"desiredNumberScheduled", "numberUnavailable", "numberMisscheduled"}, daemonSetGood...),
-	fields: func(s *set, out map[string]any) {
-		desired, found := maxCount(s.wecs, "desiredNumberScheduled")
-		put(out, "desiredNumberScheduled", desired, found)
-		for _, f := range daemonSetGood {
-			setShortfall(s, out, f, desired)
-		}
-		s.setMax(out, "numberUnavailable", "numberMisscheduled")
-	},
+	most:   []string{"desiredNumberScheduled", "numberUnavailable", "numberMisscheduled"},
+	ints:   daemonSetGood,
+	fields: setDaemonSetCounts,
+}
+
+// setDaemonSetCounts writes the counts that should reach desiredNumberScheduled.
+func setDaemonSetCounts(s *set, out map[string]any) {
+	desired, _ := maxCount(s.wecs, "desiredNumberScheduled")
+	for _, f := range daemonSetGood {
+		setShortfall(s, out, f, desired)
+	}
 }
 
 // setShortfall writes field as desired minus the largest shortfall of a WEC against its own

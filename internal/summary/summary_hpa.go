@@ -6,10 +6,9 @@ package summary
 // ScalingLimited True where True anywhere); lastScaleTime the latest; currentMetrics the
 // worst WEC's.
 var hpaRule = rule{
-	ints:   []string{"currentReplicas", "desiredReplicas"},
+	least:  []string{"currentReplicas", "desiredReplicas"},
 	checks: []check{checkStrings("lastScaleTime")},
 	fields: func(s *set, out map[string]any) {
-		s.setMin(out, "currentReplicas", "desiredReplicas")
 		setTime(s.wecs, out, "lastScaleTime", latest)
 	},
 }

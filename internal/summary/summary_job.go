@@ -5,11 +5,10 @@ package summary
 // only when every WEC has completed. Conditions: Complete True only when True in every WEC,
 // Failed True when True in any (conditions.go).
 var jobRule = rule{
-	ints:   []string{"active", "succeeded", "failed", "ready", "terminating"},
+	least:  []string{"succeeded", "ready"},
+	most:   []string{"active", "failed", "terminating"},
 	checks: []check{checkStrings("startTime", "completionTime")},
 	fields: func(s *set, out map[string]any) {
-		s.setMin(out, "succeeded", "ready")
-		s.setMax(out, "active", "failed", "terminating")
 		setTime(s.wecs, out, "startTime", earliest)
 		setCompletionTime(s, out)
 	},

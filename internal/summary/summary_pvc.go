@@ -9,7 +9,7 @@ import (
 // pvcPhaseSeverity orders claim phases worst first among WECs of equal kstatus.
 var pvcPhaseSeverity = map[string]int{"Lost": 3, "Pending": 2, "": 1, "Bound": 0}
 
-// pvcQuantities are the resource lists of a claim's status summarised per resource.
+// pvcQuantities are the resource lists of a claim's status summarized per resource.
 var pvcQuantities = []string{"capacity", "allocatedResources"}
 
 // pvcRule: the phase, access modes and the rest are the worst WEC's (Lost, then Pending, then

@@ -1,12 +1,8 @@
 package summary
 
-// replicaSetRule: like a Deployment's: replicas by setReplicas, the other counts the least,
-// terminatingReplicas the greatest.
+// replicaSetRule: like a Deployment's.
 var replicaSetRule = rule{
-	ints: []string{"replicas", "fullyLabeledReplicas", "readyReplicas", "availableReplicas", "terminatingReplicas"},
-	fields: func(s *set, out map[string]any) {
-		s.setReplicas(out, "replicas", specReplicas(s.obj))
-		s.setMin(out, "fullyLabeledReplicas", "readyReplicas", "availableReplicas")
-		s.setMax(out, "terminatingReplicas")
-	},
+	replicas: true,
+	least:    []string{"fullyLabeledReplicas", readyReplicas, availableReplicas},
+	most:     []string{"terminatingReplicas"},
 }

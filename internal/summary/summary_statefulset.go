@@ -1,16 +1,13 @@
 package summary
 
-// statefulSetRule: replicas by setReplicas, the other counts the least; currentRevision and
+// statefulSetRule: replicas as a Deployment's, the other counts the least; currentRevision and
 // updateRevision as a pair from one WEC: the worst WEC whose revisions differ (a rollout still
 // going), else the base.
 var statefulSetRule = rule{
-	ints:   []string{"replicas", "readyReplicas", "currentReplicas", "updatedReplicas", "availableReplicas"},
-	checks: []check{checkStrings("currentRevision", "updateRevision")},
-	fields: func(s *set, out map[string]any) {
-		s.setReplicas(out, "replicas", specReplicas(s.obj))
-		s.setMin(out, "readyReplicas", "currentReplicas", "updatedReplicas", "availableReplicas")
-		setRevisions(s, out)
-	},
+	replicas: true,
+	least:    []string{readyReplicas, "currentReplicas", updatedReplicas, availableReplicas},
+	checks:   []check{checkStrings("currentRevision", "updateRevision")},
+	fields:   setRevisions,
 }
 
 // setRevisions copies the revision pair of the first WEC (worst first) rolling out.

@@ -9,7 +9,7 @@ type check func(status map[string]any) error
 
 // checkStatus runs the checks every kind shares, then the rule's own.
 func checkStatus(r *rule, status map[string]any) error {
-	checks := append([]check{checkObservedGeneration, checkConditions, checkInts(r.ints)}, r.checks...)
+	checks := append([]check{checkObservedGeneration, checkConditions, checkInts(r.counts())}, r.checks...)
 	for _, c := range checks {
 		if err := c(status); err != nil {
 			return err

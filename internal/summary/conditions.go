@@ -2,6 +2,7 @@ package summary
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -127,13 +128,14 @@ func setMinInt(out map[string]any, entries []entry, field string) {
 }
 
 // nameDifferences: when the entries do not all share the decider's status, a message that
-// names the WECs per status (worst first) and carries the decider's message.
+// names the WECs per status (the decider's first, names sorted) and carries the decider's
+// message.
 func nameDifferences(entries []entry, decider entry) (string, bool) {
-	var order []string
+	order := []string{decider.status()}
 	byStatus := map[string][]string{}
 	for _, e := range entries {
 		st := e.status()
-		if _, ok := byStatus[st]; !ok {
+		if _, ok := byStatus[st]; !ok && st != decider.status() {
 			order = append(order, st)
 		}
 		byStatus[st] = append(byStatus[st], e.wec)
@@ -143,6 +145,7 @@ func nameDifferences(entries []entry, decider entry) (string, bool) {
 	}
 	parts := make([]string, 0, len(order))
 	for _, st := range order {
+		slices.Sort(byStatus[st])
 		parts = append(parts, fmt.Sprintf("%s in %s", quoteEmpty(st), strings.Join(byStatus[st], ", ")))
 	}
 	msg := strings.Join(parts, "; ")

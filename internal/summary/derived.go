@@ -9,7 +9,8 @@ import (
 
 // setConditions writes the summary's conditions: kstatus's Stalled and Reconciling derived
 // from the WECs' kstatus first (when some WEC is Failed or InProgress), then the voters'
-// conditions merged type by type. With nothing to write, the base's conditions stay.
+// conditions merged type by type. With nothing to write, the base's empty list (or null)
+// stays.
 func (s *set) setConditions(out map[string]any) {
 	derived := s.derivedConditions()
 	var skip map[string]bool
@@ -19,6 +20,8 @@ func (s *set) setConditions(out map[string]any) {
 	merged := mergedConditions(s.voters(), skip)
 	if len(derived)+len(merged) > 0 {
 		out["conditions"] = append(derived, merged...)
+	} else if list, _ := out["conditions"].([]any); len(list) > 0 {
+		delete(out, "conditions")
 	}
 }
 

@@ -49,6 +49,9 @@ func TestSummaryReadsTheWorstWEC(t *testing.T) {
 					t.Fatalf("seed %d (PROPERTY_SEED=%d), case %d: summary reads %s, worst WEC %s\nobject: %v\nreports: %v",
 						seed, seed, i, got, want, obj.Object, reports)
 				}
+				if msg := broken(obj, reports); msg != "" {
+					t.Fatalf("seed %d (PROPERTY_SEED=%d), case %d: %s\nobject: %v\nreports: %v", seed, seed, i, msg, obj.Object, reports)
+				}
 				seen[want]++
 			}
 			t.Logf("seed %d: %d cases, worst kstatus seen: %v", seed, n, seen)
@@ -135,4 +138,49 @@ func genWith(
 		g.Shuffle(len(reports), func(i, j int) { reports[i], reports[j] = reports[j], reports[i] })
 		return obj, reports
 	}
+}
+
+// broken checks the field rules that hold for every combination: a least count is at most
+// every WEC's, a most count at least every WEC's; a normal-true condition is True only where
+// True in every voting WEC, an abnormal-true one True where True in any.
+func broken(obj *unstructured.Unstructured, reports []Report) string {
+	res, _ := Summarize(obj, reports)
+	r := ruleFor(obj.GroupVersionKind().GroupKind())
+	for _, rep := range reports {
+		for _, f := range r.least {
+			if n, _ := count(rep.Status, f); res.Status[f] != nil && res.Status[f].(int64) > n {
+				return fmt.Sprintf("%s %v above WEC %s's %d", f, res.Status[f], rep.WEC, n)
+			}
+		}
+		for _, f := range r.most {
+			if n, _ := count(rep.Status, f); res.Status[f] != nil && res.Status[f].(int64) < n {
+				return fmt.Sprintf("%s %v below WEC %s's %d", f, res.Status[f], rep.WEC, n)
+			}
+		}
+	}
+	return brokenConditions(obj, r, reports, res.Status)
+}
+
+func brokenConditions(obj *unstructured.Unstructured, r *rule, reports []Report, summary map[string]any) string {
+	if r.voters != nil {
+		return "" // a Pod's conditions are merged over the WECs in its phase: TestPodSummary
+	}
+	derived := condition(summary, condReconciling) != nil && stringAt(condition(summary, condReconciling), "reason") == "WECInProgress" ||
+		condition(summary, condStalled) != nil && stringAt(condition(summary, condStalled), "reason") == "WECFailed"
+	for _, typ := range conditionTypes(summary) {
+		if derived && (typ == condReconciling || typ == condStalled) {
+			continue
+		}
+		isTrue := stringAt(condition(summary, typ), "status") == condTrue
+		for _, rep := range reports {
+			wecTrue := stringAt(condition(rep.Status, typ), "status") == condTrue
+			if !negative[typ] && isTrue && !wecTrue {
+				return fmt.Sprintf("%s True, but not in WEC %s", typ, rep.WEC)
+			}
+			if negative[typ] && wecTrue && !isTrue {
+				return fmt.Sprintf("%s True in WEC %s, not in the summary", typ, rep.WEC)
+			}
+		}
+	}
+	return ""
 }

@@ -24,15 +24,15 @@ func TestDaemonSetSummary(t *testing.T) {
 		reports: []Report{report("a", status(3, 3, 3, 3, 3, 0)), report("b", status(3, 3, 2, 1, 2, 2))},
 		want:    status(3, 3, 2, 1, 2, 2),
 	}, {
-		name: "a WEC with more nodes, all done: complete against the greatest desired",
+		name:    "a WEC with more nodes, all done: complete against the greatest desired",
 		reports: []Report{report("a", status(5, 5, 5, 5, 5, 0)), report("b", status(3, 3, 3, 3, 3, 0))},
 		want:    status(5, 5, 5, 5, 5, 0),
 	}, {
-		name: "the WEC with fewer nodes is short: its shortfall against the greatest desired",
+		name:    "the WEC with fewer nodes is short: its shortfall against the greatest desired",
 		reports: []Report{report("a", status(5, 5, 5, 5, 5, 0)), report("b", status(3, 3, 1, 3, 2, 1))},
 		want:    status(5, 5, 3, 5, 4, 1),
 	}, {
-		name: "a WEC with no nodes does not hide another's shortfall",
+		name:    "a WEC with no nodes does not hide another's shortfall",
 		reports: []Report{report("a", status(0, 0, 0, 0, 0, 0)), report("b", status(2, 2, 2, 0, 0, 2))},
 		want:    status(2, 2, 2, 0, 0, 2),
 	}}

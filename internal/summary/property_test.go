@@ -158,10 +158,10 @@ func broken(obj *unstructured.Unstructured, reports []Report) string {
 			}
 		}
 	}
-	return brokenConditions(obj, r, reports, res.Status)
+	return brokenConditions(r, reports, res.Status)
 }
 
-func brokenConditions(obj *unstructured.Unstructured, r *rule, reports []Report, summary map[string]any) string {
+func brokenConditions(r *rule, reports []Report, summary map[string]any) string {
 	if r.voters != nil {
 		return "" // a Pod's conditions are merged over the WECs in its phase: TestPodSummary
 	}

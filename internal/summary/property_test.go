@@ -99,7 +99,7 @@ func computeOrUnknown(u *unstructured.Unstructured) string {
 	return string(res.Status)
 }
 
-// generator makes one object and the reports of 2 to 5 WECs.
+// generator makes one object and the reports of 1 to 5 WECs.
 type generator struct {
 	name string
 	gen  func(g *gen) (*unstructured.Unstructured, []Report)
@@ -128,7 +128,7 @@ func genWith(
 	return func(g *gen) (*unstructured.Unstructured, []Report) {
 		g.q = []float64{0, 0.9, 1}[g.IntN(3)]
 		obj := objGen(g)
-		reports := make([]Report, 2+g.IntN(4))
+		reports := make([]Report, 1+g.IntN(5))
 		for i := range reports {
 			reports[i] = Report{WEC: fmt.Sprintf("wec-%d", i)}
 			if !g.oneIn(20) {

@@ -33,16 +33,6 @@ func foldCount(ws []*wec, field string, better func(a, b int64) bool) (v int64, 
 	return v, found
 }
 
-// minReported is the least value of field over the WECs that report it.
-func minReported(ws []*wec, field string) (least int64, found bool) {
-	for _, w := range ws {
-		if n, ok := count(w.status, field); ok && (!found || n < least) {
-			least, found = n, true
-		}
-	}
-	return least, found
-}
-
 // setMin writes each field's least value over the WECs.
 func (s *set) setMin(out map[string]any, fields ...string) {
 	for _, f := range fields {

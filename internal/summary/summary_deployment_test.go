@@ -87,6 +87,15 @@ func TestDeploymentSummary(t *testing.T) {
 			Equal("1 of 2 WECs in progress: b: Deployment generation is 2, but latest observed generation is 1"))
 	})
 
+	t.Run("a WEC without observedGeneration: none in the summary", func(t *testing.T) {
+		g := NewWithT(t)
+		fresh := deploymentReady(3)
+		delete(fresh, "observedGeneration")
+		res, err := Summarize(deployment(3), []Report{report("a", deploymentReady(3)), report("b", fresh)})
+		g.Expect(err).NotTo(HaveOccurred())
+		g.Expect(res.Status).NotTo(HaveKey("observedGeneration"))
+	})
+
 	t.Run("a failed WEC wins over one that lags: Stalled first, its observedGeneration", func(t *testing.T) {
 		g := NewWithT(t)
 		res, err := Summarize(deployment(3), []Report{report("lagging", notObserved), report("stuck", deadline)})

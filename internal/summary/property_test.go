@@ -44,12 +44,16 @@ func TestSummaryReadsTheWorstWEC(t *testing.T) {
 			seen := map[string]int{}
 			for i := range n {
 				obj, reports := g.gen(rng)
-				want, got := worstOfWECs(t, obj, reports), summarizedKstatus(t, obj, reports)
+				res, err := Summarize(obj, reports)
+				if err != nil {
+					t.Fatalf("Summarize: %v\nreports: %v", err, reports)
+				}
+				want, got := worstOfWECs(obj, reports), summarizedKstatus(obj, res)
 				if got != want {
 					t.Fatalf("seed %d (PROPERTY_SEED=%d), case %d: summary reads %s, worst WEC %s\nobject: %v\nreports: %v",
 						seed, seed, i, got, want, obj.Object, reports)
 				}
-				if msg := broken(obj, reports); msg != "" {
+				if msg := broken(obj, reports, res); msg != "" {
 					t.Fatalf("seed %d (PROPERTY_SEED=%d), case %d: %s\nobject: %v\nreports: %v", seed, seed, i, msg, obj.Object, reports)
 				}
 				seen[want]++
@@ -61,8 +65,7 @@ func TestSummaryReadsTheWorstWEC(t *testing.T) {
 
 // worstOfWECs computes kstatus independently of the package: each WEC's object is a deep copy
 // of obj carrying that WEC's status.
-func worstOfWECs(t *testing.T, obj *unstructured.Unstructured, reports []Report) string {
-	t.Helper()
+func worstOfWECs(obj *unstructured.Unstructured, reports []Report) string {
 	order := []string{"Current", "NotFound", "Terminating", "Unknown", "InProgress", "Failed"}
 	worst := 0
 	for _, r := range reports {
@@ -80,12 +83,7 @@ func worstOfWECs(t *testing.T, obj *unstructured.Unstructured, reports []Report)
 	return order[worst]
 }
 
-func summarizedKstatus(t *testing.T, obj *unstructured.Unstructured, reports []Report) string {
-	t.Helper()
-	res, err := Summarize(obj, reports)
-	if err != nil {
-		t.Fatalf("Summarize: %v\nreports: %v", err, reports)
-	}
+func summarizedKstatus(obj *unstructured.Unstructured, res Result) string {
 	u := obj.DeepCopy()
 	u.Object["status"] = res.Status
 	return computeOrUnknown(u)
@@ -143,8 +141,7 @@ func genWith(
 // broken checks the field rules that hold for every combination: a least count is at most
 // every WEC's, a most count at least every WEC's; a normal-true condition is True only where
 // True in every voting WEC, an abnormal-true one True where True in any.
-func broken(obj *unstructured.Unstructured, reports []Report) string {
-	res, _ := Summarize(obj, reports)
+func broken(obj *unstructured.Unstructured, reports []Report, res Result) string {
 	r := ruleFor(obj.GroupVersionKind().GroupKind())
 	for _, rep := range reports {
 		for _, f := range r.least {

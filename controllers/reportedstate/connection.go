@@ -61,8 +61,8 @@ type connection struct {
 	log     logr.Logger
 	// notify tells the ReportedState reconciler that what status shows changed.
 	notify func()
-	// warn records a warning event on the ReportedState.
-	warn func(reason, action, note string, args ...any)
+	// warn records a warning event on the ReportedState, and normal a normal one.
+	warn, normal func(reason, action, note string, args ...any)
 
 	wdsCfg, itsCfg     *rest.Config
 	wds, its           cluster.Cluster

@@ -190,6 +190,9 @@ func (r *Reconciler) connect(rs *ksv1alpha1.ReportedState, key types.NamespacedN
 	conn.warn = func(reason, action, note string, args ...any) {
 		r.Recorder.Eventf(ref, nil, corev1.EventTypeWarning, reason, action, note, args...)
 	}
+	conn.normal = func(reason, action, note string, args ...any) {
+		r.Recorder.Eventf(ref, nil, corev1.EventTypeNormal, reason, action, note, args...)
+	}
 	r.mu.Lock()
 	r.connections[key] = &running{conn: conn, fingerprint: fingerprint}
 	ctx := r.ctx

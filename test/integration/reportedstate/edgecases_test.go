@@ -206,6 +206,16 @@ var _ = Describe("Reported state edge cases (ANCHORS)", func() {
 		itsRelay.Cut()
 		DeferCleanup(func() { _ = itsRelay.Resume() })
 		Eventually(condition).WithContext(ctx).WithArguments(opsNS, wdsName, "Connected").Should(Equal(metav1.ConditionFalse))
+		Expect(reasonOf(ctx, opsNS, wdsName, "Connected")).To(Equal("False/ITSUnreachable"))
+		Eventually(func(g Gomega) []string {
+			var list eventsList
+			g.Expect(wdsClient.List(ctx, &list, client.InNamespace(opsNS))).To(Succeed())
+			reasons := make([]string, 0, len(list.Items))
+			for _, e := range list.Items {
+				reasons = append(reasons, e.Reason)
+			}
+			return reasons
+		}).WithContext(ctx).Should(ContainElement("ITSUnreachable"))
 		reportStatus(ctx, wecs[0], wdsName, deploymentWorkload.ref(ns, "d"), full)
 		Consistently(statusOf).WithContext(ctx).WithArguments(gvk, ns, "d").WithTimeout(subSecondQuiet).Should(Equal(half))
 

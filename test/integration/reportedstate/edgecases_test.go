@@ -177,22 +177,36 @@ var _ = Describe("Reported state edge cases (ANCHORS)", func() {
 		}).WithContext(ctx).Should(ContainElement(ContainSubstring(wecs[1] + "/not-an-object")))
 	})
 
-	It("clears, after a restart, what it wrote on an object that left its Binding while it was down", func(ctx SpecContext) {
+	It("clears, after a restart, what it wrote on an object that left its Binding while it was down, "+
+		"and rewrites nothing on the others", func(ctx SpecContext) {
 		wecs := newWECs(ctx, ns, "wec1", "wec2")
-		Expect(wdsClient.Create(ctx, deployment(ns, "d"))).To(Succeed())
-		b := newBinding(ctx, ns, wecs, clause{gvr: deploymentsGVR, namespace: ns, name: "d", multi: true})
-		reportStatus(ctx, wecs[0], wdsName, deploymentWorkload.ref(ns, "d"), full)
-		reportStatus(ctx, wecs[1], wdsName, deploymentWorkload.ref(ns, "d"), half)
-		Eventually(labelOf).WithContext(ctx).WithArguments(gvk, ns, "d", reportedstate.LabelMultiWECStatus).Should(Equal("true"))
-		Eventually(labelOf).WithContext(ctx).WithArguments(gvk, ns, "d", reportedstate.LabelExecutingCount).Should(Equal("2"))
+		stays := clause{gvr: deploymentsGVR, namespace: ns, name: "stays", multi: true}
+		for _, n := range []string{"d", "stays"} {
+			Expect(wdsClient.Create(ctx, deployment(ns, n))).To(Succeed())
+			reportStatus(ctx, wecs[0], wdsName, deploymentWorkload.ref(ns, n), full)
+			reportStatus(ctx, wecs[1], wdsName, deploymentWorkload.ref(ns, n), half)
+		}
+		b := newBinding(ctx, ns, wecs, clause{gvr: deploymentsGVR, namespace: ns, name: "d", multi: true}, stays)
+		for _, n := range []string{"d", "stays"} {
+			Eventually(labelOf).WithContext(ctx).WithArguments(gvk, ns, n, reportedstate.LabelMultiWECStatus).Should(Equal("true"))
+			Eventually(labelOf).WithContext(ctx).WithArguments(gvk, ns, n, reportedstate.LabelExecutingCount).Should(Equal("2"))
+		}
+		Eventually(statusOf).WithContext(ctx).WithArguments(gvk, ns, "stays").ShouldNot(BeEmpty())
+		kept, err := getObject(ctx, gvk, ns, "stays")
+		Expect(err).NotTo(HaveOccurred())
 
-		By("stopping the operator, then dropping the object from its Binding")
+		By("stopping the operator, then dropping one object from its Binding")
 		stopOp()
-		updateBinding(ctx, b, wecs)
+		updateBinding(ctx, b, wecs, stays)
 
 		By("starting a new operator, with nothing in memory")
 		stopOp = startOperator(wds.Config)
 		expectCleared(ctx, gvk, ns, "d")
+		Consistently(func() (string, error) {
+			u, err := getObject(ctx, gvk, ns, "stays")
+			return u.GetResourceVersion(), err
+		}).WithContext(ctx).WithTimeout(subSecondQuiet).Should(Equal(kept.GetResourceVersion()),
+			"the object still asked for is neither cleared nor rewritten")
 	})
 
 	It("leaves WDS status as it is while the ITS is unreachable, says so, and resumes when it is back", func(ctx SpecContext) {

@@ -55,6 +55,9 @@ type options struct {
 
 	enableWebhooks bool
 	gateImage      string
+
+	reportedStateWorkers   int
+	reportedStateClientQPS float64
 }
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -81,7 +84,7 @@ func main() {
 	if err := certs.Setup(ctx, mgr); err != nil {
 		exit(err, "Unable to set up the serving certificates")
 	}
-	if err := setupReconcilers(mgr); err != nil {
+	if err := setupReconcilers(mgr, opts); err != nil {
 		exit(err, "Unable to set up the reconcilers")
 	}
 	if err := setupWebhooks(mgr, opts); err != nil {
@@ -140,6 +143,11 @@ func parseFlags(fs *flag.FlagSet, args []string) options {
 	fs.StringVar(&o.gateImage, "gate-image", os.Getenv("RELATED_IMAGE_GATE"),
 		"Image holding the pod gate at /gate (normally the operator's own image); defaults to the environment "+
 			"variable RELATED_IMAGE_GATE, the OLM convention for related images. Required with --enable-webhooks.")
+	fs.IntVar(&o.reportedStateWorkers, "reportedstate-workers", 8,
+		"WDS objects whose reported state is decided and written at once, per ReportedState.")
+	fs.Float64Var(&o.reportedStateClientQPS, "reportedstate-client-qps", 0,
+		"Requests per second the operator sends to each WDS and ITS at most; 0 means no client-side limit "+
+			"(the API servers' priority and fairness still applies).")
 	fs.BoolVar(&o.showVersionOnly, "version", false, "Print the version and exit.")
 	o.zap = zap.Options{Development: false}
 	o.zap.BindFlags(fs)
@@ -205,7 +213,7 @@ func newManager(o options, certs *servingcert.ServingCerts) (ctrl.Manager, error
 	})
 }
 
-func setupReconcilers(mgr ctrl.Manager) error {
+func setupReconcilers(mgr ctrl.Manager, o options) error {
 	if err := (&controllers.StatefulSingletonReconciler{
 		Client:   mgr.GetClient(),
 		Recorder: mgr.GetEventRecorder("statefulsingleton-controller"),
@@ -213,9 +221,11 @@ func setupReconcilers(mgr ctrl.Manager) error {
 		return err
 	}
 	return (&reportedstate.Reconciler{
-		Client:   mgr.GetClient(),
-		Recorder: mgr.GetEventRecorder("reportedstate-controller"),
-		Config:   mgr.GetConfig(),
+		Client:    mgr.GetClient(),
+		Recorder:  mgr.GetEventRecorder("reportedstate-controller"),
+		Config:    mgr.GetConfig(),
+		Workers:   o.reportedStateWorkers,
+		ClientQPS: float32(o.reportedStateClientQPS),
 	}).SetupWithManager(mgr)
 }
 

@@ -247,7 +247,15 @@ func (c *connection) waitConnected(ctx context.Context) error {
 // waitSynced returns once the Binding and WorkStatus caches are synced and the controller has
 // its queue.
 func (c *connection) waitSynced(ctx context.Context) error {
-	if !c.wds.GetCache().WaitForCacheSync(ctx) || !c.its.GetCache().WaitForCacheSync(ctx) {
+	bindings, err := c.wds.GetCache().GetInformer(ctx, &controlv1alpha1.Binding{})
+	if err != nil {
+		return err
+	}
+	workStatuses, err := c.its.GetCache().GetInformer(ctx, &WorkStatus{})
+	if err != nil {
+		return err
+	}
+	if !toolscache.WaitForCacheSync(ctx.Done(), bindings.HasSynced, workStatuses.HasSynced) {
 		return ctx.Err()
 	}
 	for c.getQueue() == nil {

@@ -2,6 +2,7 @@ package reportedstate
 
 import (
 	"context"
+	"time"
 
 	controlv1alpha1 "github.com/kubestellar/kubestellar/api/control/v1alpha1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -42,8 +43,10 @@ func (c *connection) setupController() error {
 		controller.TypedOptions[objectRef]{
 			Reconciler:              objectReconciler{c: c},
 			MaxConcurrentReconciles: c.opts.Workers,
-			SkipNameValidation:      ptr.To(true),
-			NeedLeaderElection:      ptr.To(false),
+			// A first sync of many WorkStatuses may take long; the connection reports it meanwhile.
+			CacheSyncTimeout:   30 * time.Minute,
+			SkipNameValidation: ptr.To(true),
+			NeedLeaderElection: ptr.To(false),
 		})
 	if err != nil {
 		return err

@@ -68,8 +68,8 @@ var _ = Describe("Reported state edge cases (ANCHORS)", func() {
 
 		updateBinding(ctx, b, wecs, stays)
 		expectCleared(ctx, gvk, ns, "leaves")
-		Expect(statusOf(ctx, gvk, ns, "stays")).To(Equal(full))
-		Expect(labelOf(ctx, gvk, ns, "stays", reportedstate.LabelExecutingCount)).To(Equal("1"))
+		Eventually(statusOf).WithContext(ctx).WithArguments(gvk, ns, "stays").Should(Equal(full))
+		Eventually(labelOf).WithContext(ctx).WithArguments(gvk, ns, "stays", reportedstate.LabelExecutingCount).Should(Equal("1"))
 	})
 
 	It("follows a WEC removed from the destinations: two WECs summarized, then the one left copied", func(ctx SpecContext) {
@@ -95,6 +95,7 @@ var _ = Describe("Reported state edge cases (ANCHORS)", func() {
 		reportStatus(ctx, wecs[1], wdsName, deploymentWorkload.ref(ns, "d"), half)
 
 		Eventually(statusOf).WithContext(ctx).WithArguments(gvk, ns, "d").Should(Equal(full))
+		Eventually(labelOf).WithContext(ctx).WithArguments(gvk, ns, "d", reportedstate.LabelExecutingCount).Should(Equal("1"))
 		Consistently(labelOf).WithContext(ctx).WithArguments(gvk, ns, "d", reportedstate.LabelExecutingCount).
 			WithTimeout(subSecondQuiet).Should(Equal("1"))
 	})
@@ -137,6 +138,7 @@ var _ = Describe("Reported state edge cases (ANCHORS)", func() {
 		newBinding(ctx, ns, wecs, clause{gvr: deploymentsGVR, namespace: ns, name: "d", single: true, multi: true})
 
 		Eventually(statusOf).WithContext(ctx).WithArguments(gvk, ns, "d").Should(Equal(full))
+		Eventually(labelOf).WithContext(ctx).WithArguments(gvk, ns, "d", reportedstate.LabelExecutingCount).Should(Equal("1"))
 		Consistently(labelOf).WithContext(ctx).WithArguments(gvk, ns, "d", reportedstate.LabelExecutingCount).
 			WithTimeout(subSecondQuiet).Should(Equal("1"))
 	})
@@ -157,7 +159,7 @@ var _ = Describe("Reported state edge cases (ANCHORS)", func() {
 		newBinding(ctx, ns, wecs, clause{gvr: deploymentsGVR, namespace: ns, name: "d", single: true, multi: true})
 
 		Eventually(statusOf).WithContext(ctx).WithArguments(gvk, ns, "d").Should(Equal(full))
-		Expect(labelOf(ctx, gvk, ns, "d", reportedstate.LabelExecutingCount)).To(Equal("1"))
+		Eventually(labelOf).WithContext(ctx).WithArguments(gvk, ns, "d", reportedstate.LabelExecutingCount).Should(Equal("1"))
 		Eventually(func(g Gomega) []string {
 			rs := &ksReportedState{}
 			g.Expect(wdsClient.Get(ctx, client.ObjectKey{Namespace: opsNS, Name: wdsName}, rs)).To(Succeed())

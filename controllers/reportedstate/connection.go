@@ -78,6 +78,7 @@ type connection struct {
 	state        connectionState
 	queue        workqueue.TypedRateLimitingInterface[objectRef]
 	deferred     map[objectRef]struct{}
+	pending      map[objectRef]time.Time
 	modes        map[objectRef]string
 	wecs         map[string]int
 	invalid      map[types.NamespacedName]string
@@ -106,7 +107,8 @@ func newConnection(key types.NamespacedName, wdsName string, wdsCfg, itsCfg *res
 	c := &connection{
 		key: key, wdsName: wdsName, opts: opts, log: log,
 		done: make(chan struct{}), probeNow: make(chan struct{}, 1),
-		deferred: map[objectRef]struct{}{}, modes: map[objectRef]string{}, wecs: map[string]int{},
+		deferred: map[objectRef]struct{}{}, pending: map[objectRef]time.Time{},
+		modes: map[objectRef]string{}, wecs: map[string]int{},
 		invalid: map[types.NamespacedName]string{}, watched: map[schema.GroupVersionResource]bool{},
 		subresources: map[schema.GroupVersion]map[string]bool{},
 	}
@@ -266,6 +268,13 @@ func (c *connection) waitSynced(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// synced tells whether the first sync is done.
+func (c *connection) synced() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.state.Synced
 }
 
 func (c *connection) getQueue() workqueue.TypedRateLimitingInterface[objectRef] {

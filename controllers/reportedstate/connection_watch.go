@@ -124,6 +124,10 @@ func (h workStatusHandler) observe(ws *WorkStatus, q queue) {
 	err := validateWorkStatus(ws, h.c.opts.MaxStatusBytes, h.c.knownResource)
 	h.c.setInvalid(ws, err)
 	if ws.Spec.SourceRef.Resource != "" && ws.Spec.SourceRef.Name != "" {
+		if err == nil && h.c.synced() {
+			// The lag counts changes after the first sync, not the backlog found at start.
+			h.c.markPending(ws.ref(), ws.written)
+		}
 		q.Add(ws.ref())
 	}
 }

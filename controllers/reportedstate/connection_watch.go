@@ -194,6 +194,12 @@ func (c *connection) watchObjects(ctx context.Context, gvr schema.GroupVersionRe
 	_, err = inf.AddEventHandler(toolscache.ResourceEventHandlerFuncs{
 		AddFunc:    func(o any) { c.objectChanged(gr, o) },
 		UpdateFunc: func(_, o any) { c.objectChanged(gr, o) },
+		DeleteFunc: func(o any) {
+			if tomb, ok := o.(toolscache.DeletedFinalStateUnknown); ok {
+				o = tomb.Obj
+			}
+			c.objectChanged(gr, o) // its reconcile forgets it
+		},
 	})
 	return err
 }

@@ -56,6 +56,18 @@ var _ = Describe("Reported state edge cases (ANCHORS)", func() {
 		expectCleared(ctx, gvk, ns, "d")
 	})
 
+	It("removes what it wrote when the Binding is deleted", func(ctx SpecContext) {
+		wecs := newWECs(ctx, ns, "wec1", "wec2")
+		Expect(wdsClient.Create(ctx, deployment(ns, "d"))).To(Succeed())
+		b := newBinding(ctx, ns, wecs, clause{gvr: deploymentsGVR, namespace: ns, name: "d", multi: true})
+		reportStatus(ctx, wecs[0], wdsName, deploymentWorkload.ref(ns, "d"), full)
+		reportStatus(ctx, wecs[1], wdsName, deploymentWorkload.ref(ns, "d"), half)
+		Eventually(labelOf).WithContext(ctx).WithArguments(gvk, ns, "d", reportedstate.LabelExecutingCount).Should(Equal("2"))
+
+		Expect(wdsClient.Delete(ctx, b)).To(Succeed())
+		expectCleared(ctx, gvk, ns, "d")
+	})
+
 	It("removes what it wrote when the object leaves the Binding, and keeps the others", func(ctx SpecContext) {
 		wecs := newWECs(ctx, ns, "wec1")
 		for _, n := range []string{"stays", "leaves"} {

@@ -305,3 +305,36 @@ var _ = Describe("Reported state writes", func() {
 		Expect(statusWrites("conflict")).To(Equal(conflictsBefore), "no conflict")
 	})
 })
+
+// R5: a changed kubeconfig Secret moves the connection to the new address.
+var _ = Describe("A kubeconfig Secret that changes", func() {
+	It("reconnects to the new address and keeps returning state", func(ctx SpecContext) {
+		ns := newNamespace(ctx)
+		wecs := newWECs(ctx, ns, "wec1")
+		gvk := deploymentWorkload.gvk()
+		Expect(wdsClient.Create(ctx, deployment(ns, "d"))).To(Succeed())
+		newBinding(ctx, ns, wecs, clause{gvr: deploymentsGVR, namespace: ns, name: "d", single: true})
+		ref := deploymentWorkload.ref(ns, "d")
+		reportStatus(ctx, wecs[0], wdsName, ref, deploymentStatus(1, 1))
+		Eventually(statusOf).WithContext(ctx).WithArguments(gvk, ns, "d").Should(Equal(deploymentStatus(1, 1)))
+
+		By("pointing the ITS Secret at another relay and cutting the first")
+		other, err := startRelay(its.Config.Host)
+		Expect(err).NotTo(HaveOccurred())
+		DeferCleanup(other.Close)
+		setSecret := func(ctx context.Context, server string) {
+			secret := &corev1.Secret{}
+			Expect(wdsClient.Get(ctx, client.ObjectKey{Namespace: opsNS, Name: "its-kubeconfig"}, secret)).To(Succeed())
+			secret.Data["kubeconfig"] = kubeconfigFor(its.Config, server)
+			Expect(wdsClient.Update(ctx, secret)).To(Succeed())
+		}
+		setSecret(ctx, other.URL())
+		DeferCleanup(func(ctx SpecContext) { setSecret(ctx, itsRelay.URL()) })
+		itsRelay.Cut()
+		DeferCleanup(func() { _ = itsRelay.Resume() })
+
+		reportStatus(ctx, wecs[0], wdsName, ref, deploymentStatus(2, 2))
+		Eventually(statusOf).WithContext(ctx).WithArguments(gvk, ns, "d").Should(Equal(deploymentStatus(2, 2)))
+		Eventually(condition).WithContext(ctx).WithArguments(opsNS, wdsName, "Ready").Should(Equal(metav1.ConditionTrue))
+	})
+})

@@ -235,7 +235,7 @@ func (c *connection) run(ctx context.Context) error {
 // waitConnected returns once both clusters answered a probe.
 func (c *connection) waitConnected(ctx context.Context) error {
 	for {
-		if s := c.snapshot(); s.WDSUp && s.ITSUp {
+		if c.bothUp() {
 			return nil
 		}
 		select {
@@ -268,6 +268,13 @@ func (c *connection) waitSynced(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// bothUp tells whether the WDS and the ITS answered the last probe.
+func (c *connection) bothUp() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.state.WDSUp && c.state.ITSUp
 }
 
 // synced tells whether the first sync is done.

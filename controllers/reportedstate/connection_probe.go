@@ -44,7 +44,9 @@ func (c *connection) publish(s connectionState) {
 func (c *connection) probe() {
 	_, wdsErr := c.wdsProbe.ServerVersion()
 	_, itsErr := c.itsProbe.ServerVersion()
-	before := c.snapshot()
+	c.mu.Lock()
+	before := c.state
+	c.mu.Unlock()
 	c.update(func(s *connectionState) {
 		s.WDSUp, s.ITSUp, s.Probed = wdsErr == nil, itsErr == nil, true
 	})

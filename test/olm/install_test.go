@@ -30,6 +30,10 @@ const (
 	appNamespace = "olm-app"
 	appName      = "db"
 	crdName      = "statefulsingletons.apps.statefulsingleton.com"
+	// webhookCertSecret is where OLM keeps the webhook's serving certificate and its CA (key
+	// olmCAKey): <deployment>-service-cert.
+	webhookCertSecret = operatorDeployment + "-service-cert"
+	olmCAKey          = "olmCAKey"
 )
 
 // The steps depend on each other: install, use, upgrade, use again, uninstall.
@@ -82,10 +86,8 @@ var _ = Describe("The operator installed by OLM from the catalog", Ordered, func
 	})
 
 	It("prepares, holds and releases a pod, with the webhook certificate OLM made", func(ctx SpecContext) {
-		By("finding the webhook configuration OLM wrote from the CSV, with its CA")
-		Eventually(func(g Gomega) {
-			g.Expect(olmWebhookCABundle(ctx, previousCSV)).NotTo(BeEmpty())
-		}).WithContext(ctx).Should(Succeed())
+		By("finding the webhook configuration OLM wrote from the CSV, trusting the CA of OLM's certificate")
+		waitForOLMCertificate(ctx, previousCSV)
 
 		By("running a one-replica Deployment under a StatefulSingleton in a restricted namespace")
 		Expect(k8s.Create(ctx, &singletonv1.StatefulSingleton{
@@ -111,7 +113,7 @@ var _ = Describe("The operator installed by OLM from the catalog", Ordered, func
 	It("upgrades through channel stable to the current bundle once its InstallPlan is approved", func(ctx SpecContext) {
 		approveInstallPlanFor(ctx, currentCSV)
 		waitForCSVSucceeded(ctx, currentCSV)
-		waitForOperatorPod(ctx, currentImage)
+		succeeded := time.Now()
 
 		By("replacing the previous release's CSV, and recording the new one in the Subscription")
 		Eventually(func() error {
@@ -120,9 +122,18 @@ var _ = Describe("The operator installed by OLM from the catalog", Ordered, func
 		sub := &operatorsv1alpha1.Subscription{}
 		Expect(k8s.Get(ctx, client.ObjectKey{Namespace: operatorNamespace, Name: subscriptionName}, sub)).To(Succeed())
 		Expect(sub.Status.InstalledCSV).To(Equal(currentCSV))
-		Eventually(func(g Gomega) {
-			g.Expect(olmWebhookCABundle(ctx, currentCSV)).NotTo(BeEmpty())
-		}).WithContext(ctx).Should(Succeed())
+
+		// OLM v0.42.0 reuses the previous CSV's webhook certificate without adopting its Secret:
+		// the garbage collector deletes it with the previous CSV, OLM issues a new CA and
+		// restarts the operator once more. Until the new pod serves what the webhook
+		// configuration trusts, the webhook fails open (docs/install.md). Wait for that, and say
+		// how long it took.
+		By("waiting for the upgraded CSV's own certificate, and its pod serving it")
+		waitForOLMCertificate(ctx, currentCSV)
+		waitForCSVSucceeded(ctx, currentCSV)
+		waitForOperatorPod(ctx, currentImage)
+		Eventually(dryRunPrepared).WithContext(ctx).Should(BeTrue(), "the upgraded webhook prepares a pod")
+		AddReportEntry("webhook settled after the upgrade's CSV first succeeded", time.Since(succeeded).Round(100*time.Millisecond).String())
 	})
 
 	It("keeps the existing StatefulSingleton working: a rollout hands over to the new pod", func(ctx SpecContext) {
@@ -147,15 +158,23 @@ var _ = Describe("The operator installed by OLM from the catalog", Ordered, func
 		scrapeMetrics(ctx)
 	})
 
-	It("uninstalls: the Subscription and the CSV go, the CRD and the custom resources stay", func(ctx SpecContext) {
+	It("uninstalls as docs/install.md says, leaving the application running", func(ctx SpecContext) {
+		By("deleting the StatefulSingleton: the operator lets go of its pod, which keeps running")
+		Expect(k8s.Delete(ctx, &singletonv1.StatefulSingleton{
+			ObjectMeta: metav1.ObjectMeta{Namespace: appNamespace, Name: appName},
+		})).To(Succeed())
+		Eventually(func(g Gomega) {
+			pod := waitForOnlyPodReady(ctx, "")
+			g.Expect(pod.Finalizers).NotTo(ContainElement(singletonv1.FinalizerRelease))
+		}).WithContext(ctx).Should(Succeed())
+
+		By("deleting the Subscription and the CSV: OLM removes the Deployment and the webhook")
 		Expect(k8s.Delete(ctx, &operatorsv1alpha1.Subscription{
 			ObjectMeta: metav1.ObjectMeta{Namespace: operatorNamespace, Name: subscriptionName},
 		})).To(Succeed())
 		Expect(k8s.Delete(ctx, &operatorsv1alpha1.ClusterServiceVersion{
 			ObjectMeta: metav1.ObjectMeta{Namespace: operatorNamespace, Name: currentCSV},
 		})).To(Succeed())
-
-		By("removing the operator's Deployment and its webhook configuration")
 		Eventually(func() error {
 			return k8s.Get(ctx, client.ObjectKey{Namespace: operatorNamespace, Name: operatorDeployment}, &appsv1.Deployment{})
 		}).WithContext(ctx).Should(Satisfy(apierrors.IsNotFound))
@@ -165,9 +184,13 @@ var _ = Describe("The operator installed by OLM from the catalog", Ordered, func
 			g.Expect(list.Items).To(BeEmpty())
 		}).WithContext(ctx).Should(Succeed())
 
-		By("keeping the CRD, the StatefulSingleton and the running application")
-		Expect(k8s.Get(ctx, client.ObjectKey{Name: crdName}, &apiextensionsv1.CustomResourceDefinition{})).To(Succeed())
-		Expect(k8s.Get(ctx, client.ObjectKey{Namespace: appNamespace, Name: appName}, &singletonv1.StatefulSingleton{})).To(Succeed())
+		By("keeping the CRD until it is deleted too")
+		crd := &apiextensionsv1.CustomResourceDefinition{ObjectMeta: metav1.ObjectMeta{Name: crdName}}
+		Expect(k8s.Get(ctx, client.ObjectKeyFromObject(crd), crd)).To(Succeed())
+		Expect(k8s.Delete(ctx, crd)).To(Succeed())
+		Eventually(func() error {
+			return k8s.Get(ctx, client.ObjectKeyFromObject(crd), crd)
+		}).WithContext(ctx).Should(Satisfy(apierrors.IsNotFound))
 		waitForOnlyPodReady(ctx, "")
 	})
 })
@@ -224,16 +247,24 @@ func waitForOperatorPod(ctx context.Context, image string) {
 	}).WithContext(ctx).Should(Succeed())
 }
 
-// olmWebhookCABundle returns the CA bundle of the pod webhook that OLM configured for csv.
-func olmWebhookCABundle(ctx context.Context, csv string) ([]byte, error) {
-	list := &admissionregistrationv1.MutatingWebhookConfigurationList{}
-	if err := k8s.List(ctx, list, client.MatchingLabels{"olm.owner": csv}); err != nil {
-		return nil, err
-	}
-	if len(list.Items) != 1 || len(list.Items[0].Webhooks) != 1 {
-		return nil, nil
-	}
-	return list.Items[0].Webhooks[0].ClientConfig.CABundle, nil
+// waitForOLMCertificate waits until the webhook's serving certificate is one OLM made for csv (a
+// Secret owned by it) and the webhook configuration OLM wrote for csv trusts its CA.
+func waitForOLMCertificate(ctx context.Context, csvName string) {
+	GinkgoHelper()
+	Eventually(func(g Gomega) {
+		csv := &operatorsv1alpha1.ClusterServiceVersion{}
+		g.Expect(k8s.Get(ctx, client.ObjectKey{Namespace: operatorNamespace, Name: csvName}, csv)).To(Succeed())
+		secret := &corev1.Secret{}
+		g.Expect(k8s.Get(ctx, client.ObjectKey{Namespace: operatorNamespace, Name: webhookCertSecret}, secret)).To(Succeed())
+		g.Expect(secret.OwnerReferences).To(ContainElement(HaveField("UID", csv.UID)), "the certificate is %s's", csvName)
+		g.Expect(secret.Data).To(HaveKey(olmCAKey))
+
+		list := &admissionregistrationv1.MutatingWebhookConfigurationList{}
+		g.Expect(k8s.List(ctx, list, client.MatchingLabels{"olm.owner": csvName})).To(Succeed())
+		g.Expect(list.Items).To(HaveLen(1))
+		g.Expect(list.Items[0].Webhooks).To(HaveLen(1))
+		g.Expect(list.Items[0].Webhooks[0].ClientConfig.CABundle).To(Equal(secret.Data[olmCAKey]))
+	}).WithContext(ctx).Should(Succeed())
 }
 
 // appDeployment is a one-replica busybox Deployment that the restricted standard admits.

@@ -19,6 +19,7 @@ import (
 	operatorsv1 "github.com/operator-framework/api/pkg/operators/v1"
 	operatorsv1alpha1 "github.com/operator-framework/api/pkg/operators/v1alpha1"
 	corev1 "k8s.io/api/core/v1"
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
 	"k8s.io/client-go/kubernetes"
@@ -80,6 +81,7 @@ var _ = BeforeSuite(func() {
 	s := scheme.New()
 	utilruntime.Must(operatorsv1alpha1.AddToScheme(s))
 	utilruntime.Must(operatorsv1.AddToScheme(s))
+	utilruntime.Must(apiextensionsv1.AddToScheme(s))
 	cfg, err := ctrl.GetConfig()
 	Expect(err).NotTo(HaveOccurred(), "KUBECONFIG points at the local cluster")
 	k8s, err = client.New(cfg, client.Options{Scheme: s})

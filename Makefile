@@ -17,8 +17,6 @@ IMAGE_TAG_BASE ?= localhost/singleton-operator
 IMG ?= $(IMAGE_TAG_BASE):dev
 BUNDLE_IMG ?= $(IMAGE_TAG_BASE)-bundle:v$(VERSION)
 CATALOG_IMG ?= $(IMAGE_TAG_BASE)-catalog:v$(VERSION)
-# Bundle images a catalog is built from (comma separated).
-BUNDLE_IMGS ?= $(BUNDLE_IMG)
 
 # The image tarball `make image` writes (no container engine needed).
 IMAGE_TAR ?= bin/singleton-operator-image.tar
@@ -97,7 +95,7 @@ lint-config: golangci-lint ## Check .golangci.yml against the golangci-lint sche
 ##@ Test
 
 .PHONY: test
-test: test-unit test-integration test-e2e ## Run every test: unit, then integration, then end-to-end.
+test: test-unit test-integration test-e2e test-olm ## Run every test: unit, integration, end-to-end, then the OLM install and upgrade.
 
 .PHONY: test-unit
 test-unit: manifests generate vet ## Run the unit tests (every package outside test/), with coverage in cover.out.
@@ -113,6 +111,12 @@ test-integration: manifests generate ## Run the integration tests (test/integrat
 .PHONY: test-e2e
 test-e2e: manifests generate kustomize ## Run the end-to-end tests (hack/test-e2e.sh) on the local cluster.
 	KUSTOMIZE="$(KUSTOMIZE)" hack/test-e2e.sh
+
+# hack/test-olm.sh builds OLM v0's olm and catalog operators (hack/build-olm.sh), serves catalog/
+# plus bundle/ with opm, and installs the last release, then upgrades to bundle/ (test/olm).
+.PHONY: test-olm
+test-olm: opm ## Install the last release with OLM on the local cluster and upgrade it to bundle/ (hack/test-olm.sh).
+	OPM="$(OPM)" hack/test-olm.sh
 
 .PHONY: bench-handover
 bench-handover: manifests generate kustomize ## Measure hand-overs: N rollouts (BENCH_ROLLOUTS, 20) under a StatefulSingleton, Recreate, RollingUpdate.
@@ -205,33 +209,24 @@ bundle-build: ## Build the bundle image BUNDLE_IMG with the container tool.
 bundle-push: ## Push the bundle image BUNDLE_IMG with the container tool.
 	$(CONTAINER_TOOL) push $(BUNDLE_IMG)
 
-# The bundles a catalog holds, oldest first: bundle directories (rendered offline, their image
-# named by BUNDLE_IMAGE_TEMPLATE) or bundle images (pulled by opm). Each replaces the one before
-# it in every channel of CHANNELS.
-CATALOG_BUNDLES ?= bundle
-BUNDLE_IMAGE_TEMPLATE ?= $(IMAGE_TAG_BASE)-bundle:v{{.Version}}
+##@ Release
 
-# `catalog` needs no container engine and no registry when CATALOG_BUNDLES are directories.
+# catalog/ is the repository's file-based catalog: every released bundle, objects embedded (as
+# `opm render bundle/` writes them, so OLM installs them from `opm serve` without a bundle
+# image), channels generated from catalog/releases.yaml, which records the commit each release
+# was cut from (hack/catalog.sh; docs/install.md, "Releasing").
+.PHONY: release
+release: bundle opm ## Cut release VERSION: add the committed bundle/ to catalog/ with the commit it was cut from.
+	@git diff --quiet -- bundle bundle.Dockerfile || { \
+		echo "bundle/ differs from what make bundle writes: commit the regenerated bundle first" >&2; exit 1; }
+	OPM="$(OPM)" hack/catalog.sh release
+
 .PHONY: catalog
-catalog: opm ## Write the file-based catalog of CATALOG_BUNDLES into catalog/ and validate it.
-	rm -rf catalog && mkdir -p catalog/singleton-operator
-	$(OPM) init singleton-operator --default-channel=$(DEFAULT_CHANNEL) --output=yaml \
-		> catalog/singleton-operator/index.yaml
-	$(OPM) render $(CATALOG_BUNDLES) --alpha-image-ref-template='$(BUNDLE_IMAGE_TEMPLATE)' --output=yaml \
-		> catalog/singleton-operator/bundles.yaml
-	names="$$(sed -n 's/^name: //p' catalog/singleton-operator/bundles.yaml)"; \
-	for ch in $(subst $(comma), ,$(CHANNELS)); do \
-		printf -- '---\nschema: olm.channel\npackage: singleton-operator\nname: %s\nentries:\n' "$$ch"; \
-		prev=""; \
-		for n in $$names; do \
-			printf -- '- name: %s\n' "$$n"; \
-			if [[ -n "$$prev" ]]; then printf -- '  replaces: %s\n' "$$prev"; fi; \
-			prev="$$n"; \
-		done; \
-	done > catalog/singleton-operator/channels.yaml
-	$(OPM) validate catalog
+catalog: opm ## Validate catalog/ with opm.
+	OPM="$(OPM)" hack/catalog.sh validate
 
-# catalog-build turns catalog/ into the catalog image CATALOG_IMG (opm's serving image on top).
+# catalog-build turns catalog/ (the released bundles) into the catalog image CATALOG_IMG (opm's
+# serving image on top).
 .PHONY: catalog-build
 catalog-build: catalog ## Build the catalog image CATALOG_IMG from catalog/ with the container tool.
 	$(OPM) generate dockerfile catalog

@@ -48,7 +48,7 @@ cleanup() {
 		log "failed; logs in bin/test-olm-logs"
 		rm -rf bin/test-olm-logs && mkdir -p bin/test-olm-logs
 		cp "$work"/*.log bin/test-olm-logs/ 2>/dev/null || true
-		hack/cluster.sh exec -- kubectl -n singleton-operator logs deploy/singleton-operator-controller-manager \
+		hack/cluster.sh exec -- kubectl -n singleton-operator-system logs deploy/singleton-operator-controller-manager \
 			--all-containers >bin/test-olm-logs/operator.log 2>&1 || true
 		hack/cluster.sh exec -- kubectl get csv,subscription,installplan,catalogsource -A -o yaml \
 			>bin/test-olm-logs/olm-objects.yaml 2>&1 || true

@@ -13,6 +13,7 @@ import (
 	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -183,6 +184,13 @@ var _ = Describe("The operator installed by OLM from the catalog", Ordered, func
 			g.Expect(k8s.List(ctx, list, client.MatchingLabels{"olm.owner": currentCSV})).To(Succeed())
 			g.Expect(list.Items).To(BeEmpty())
 		}).WithContext(ctx).Should(Succeed())
+		By("removing the bundle's other objects: the metrics Service and the metrics-reader ClusterRole")
+		Eventually(func() error {
+			return k8s.Get(ctx, client.ObjectKey{Namespace: operatorNamespace, Name: metricsService}, &corev1.Service{})
+		}).WithContext(ctx).Should(Satisfy(apierrors.IsNotFound))
+		Eventually(func() error {
+			return k8s.Get(ctx, client.ObjectKey{Name: metricsReaderRole}, &rbacv1.ClusterRole{})
+		}).WithContext(ctx).Should(Satisfy(apierrors.IsNotFound))
 
 		By("keeping the CRD until it is deleted too")
 		crd := &apiextensionsv1.CustomResourceDefinition{ObjectMeta: metav1.ObjectMeta{Name: crdName}}

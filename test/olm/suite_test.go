@@ -51,8 +51,9 @@ const (
 	metricsService     = "singleton-operator-controller-manager-metrics-service"
 	metricsCertSecret  = "singleton-operator-metrics-server-cert"
 	metricsReaderRole  = "singleton-operator-metrics-reader"
-	// operatorNamespace is where the test subscribes, as a user following docs/install.md would.
-	operatorNamespace = "singleton-operator"
+	// operatorNamespace is where the test subscribes: the CSV's suggested namespace, as in
+	// docs/install.md.
+	operatorNamespace = "singleton-operator-system"
 )
 
 var (

@@ -54,6 +54,8 @@ cleanup() {
 			>bin/test-olm-logs/olm-objects.yaml 2>&1 || true
 		hack/cluster.sh exec -- kubectl get pods,services,endpointslices,mutatingwebhookconfigurations -A -o wide \
 			>bin/test-olm-logs/cluster.txt 2>&1 || true
+		hack/cluster.sh exec -- kubectl get clusterroles,clusterrolebindings --show-labels 2>&1 |
+			grep -e singleton -e NAME >>bin/test-olm-logs/cluster.txt || true
 		hack/cluster.sh exec -- kubectl get events -A --sort-by=.lastTimestamp >>bin/test-olm-logs/cluster.txt 2>&1 || true
 	fi
 	for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done

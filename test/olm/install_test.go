@@ -184,13 +184,21 @@ var _ = Describe("The operator installed by OLM from the catalog", Ordered, func
 			g.Expect(k8s.List(ctx, list, client.MatchingLabels{"olm.owner": currentCSV})).To(Succeed())
 			g.Expect(list.Items).To(BeEmpty())
 		}).WithContext(ctx).Should(Succeed())
-		By("removing the bundle's other objects: the metrics Service and the metrics-reader ClusterRole")
 		Eventually(func() error {
 			return k8s.Get(ctx, client.ObjectKey{Namespace: operatorNamespace, Name: metricsService}, &corev1.Service{})
-		}).WithContext(ctx).Should(Satisfy(apierrors.IsNotFound))
-		Eventually(func() error {
-			return k8s.Get(ctx, client.ObjectKey{Name: metricsReaderRole}, &rbacv1.ClusterRole{})
-		}).WithContext(ctx).Should(Satisfy(apierrors.IsNotFound))
+		}).WithContext(ctx).Should(Satisfy(apierrors.IsNotFound), "the metrics Service goes with the CSV")
+
+		// OLM v0.42.0 labels the ClusterRoles the bundle ships (metrics reader, admin, editor,
+		// viewer) with olm.owner only, not the owner's kind and namespace it selects on when it
+		// cleans up: they stay. docs/install.md says how to delete them.
+		By("deleting the bundle's ClusterRoles that OLM leaves, by their olm.owner label")
+		Expect(k8s.Get(ctx, client.ObjectKey{Name: metricsReaderRole}, &rbacv1.ClusterRole{})).To(Succeed())
+		Expect(k8s.DeleteAllOf(ctx, &rbacv1.ClusterRole{}, client.MatchingLabels{"olm.owner": currentCSV})).To(Succeed())
+		Eventually(func(g Gomega) {
+			list := &rbacv1.ClusterRoleList{}
+			g.Expect(k8s.List(ctx, list, client.MatchingLabels{"app.kubernetes.io/name": packageName})).To(Succeed())
+			g.Expect(list.Items).To(BeEmpty())
+		}).WithContext(ctx).Should(Succeed())
 
 		By("keeping the CRD until it is deleted too")
 		crd := &apiextensionsv1.CustomResourceDefinition{ObjectMeta: metav1.ObjectMeta{Name: crdName}}

@@ -13,19 +13,22 @@
 #      local processes inside the cluster's network namespace (they bind every interface);
 #   5. runs test/olm inside that namespace: CatalogSource, OperatorGroup, Subscription with
 #      manual approval from the last release, its webhook and a StatefulSingleton, the upgrade
-#      through channel stable, a hand-over by the upgraded operator, metrics, uninstall.
+#      through channel stable, a hand-over by the upgraded operator, metrics, the custom
+#      scorecard tests (cmd/scorecard-tests) as pods, uninstall.
 #
 # It holds the lock that hack/test-e2e.sh holds on the local cluster from step 4 to the end,
 # stops every process it started, and stops the cluster unless KEEP_CLUSTER=1. On failure the
 # logs of OLM, opm and the operator are copied to bin/test-olm-logs/.
 #
-# Environment: OPM (default bin/opm), OLM_TEST_TIMEOUT (default 15m).
+# Environment: OPM (default bin/opm), KUSTOMIZE (default bin/kustomize), OLM_TEST_TIMEOUT
+# (default 15m), KEEP_CLUSTER.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 # shellcheck source=hack/env.sh
 source hack/env.sh
 
 OPM=${OPM:-bin/opm}
+KUSTOMIZE=${KUSTOMIZE:-bin/kustomize}
 OLM_TEST_TIMEOUT=${OLM_TEST_TIMEOUT:-15m}
 # OLM's namespace: the catalog operator's global catalog namespace.
 OLM_NAMESPACE=olm
@@ -100,6 +103,21 @@ log "building $cur_image from the working tree"
 cur_tar="$SINGLETON_CACHE/images/olm-current.tar"
 build_image "$PWD" "$cur_image" "${cur_csv##*.v}" "$cur_tar"
 
+# The custom scorecard tests (cmd/scorecard-tests), when the repository has them: their image
+# under the name bundle/tests/scorecard/config.yaml uses, the tests of its custom stage, and the
+# RBAC scorecard runs them with (config/scorecard/rbac).
+scorecard_image="" scorecard_tests="" scorecard_tar="$SINGLETON_CACHE/images/olm-scorecard-tests.tar"
+scorecard_config=bundle/tests/scorecard/config.yaml
+if [[ -d cmd/scorecard-tests && -f $scorecard_config && -d config/scorecard/rbac ]]; then
+	scorecard_image=$(sed -n 's/^ *image: \(.*scorecard-tests:.*\)$/\1/p' "$scorecard_config" | head -n1)
+	scorecard_tests=$(awk 'prev ~ /- \/scorecard-tests$/ { sub(/^ *- */, ""); print } { prev = $0 }' "$scorecard_config" | tr '\n' ' ')
+	log "building $scorecard_image ($scorecard_tests)"
+	CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o "$work/scorecard-tests" ./cmd/scorecard-tests
+	go run ./hack/imagetool build --tag "$scorecard_image" --out "$scorecard_tar" \
+		--add "$work/scorecard-tests:/scorecard-tests" --entrypoint /scorecard-tests --user 65532:65532 >&2
+	"$KUSTOMIZE" build config/scorecard/rbac >"$work/scorecard-rbac.yaml"
+fi
+
 log "building test/olm"
 go test -tags olm -c -o "$work/olm.test" ./test/olm
 
@@ -115,6 +133,7 @@ hack/cluster.sh down >&2 8>&-
 hack/cluster.sh up >&2 8>&-
 hack/cluster.sh load-image "$prev_tar" 8>&-
 hack/cluster.sh load-image "$cur_tar" 8>&-
+if [[ -n $scorecard_image ]]; then hack/cluster.sh load-image "$scorecard_tar" 8>&-; fi
 
 kubectl_() { hack/cluster.sh exec -- kubectl "$@" 8>&-; }
 log "installing OLM's CRDs"
@@ -141,4 +160,6 @@ log "running test/olm: $prev_csv, then the upgrade to $cur_csv"
 hack/cluster.sh exec -- env OLM_CATALOG_ADDRESS="$CATALOG_ADDRESS" OLM_CATALOG_NAMESPACE="$OLM_NAMESPACE" \
 	OLM_PREVIOUS_CSV="$prev_csv" OLM_PREVIOUS_IMAGE="$prev_image" \
 	OLM_CURRENT_CSV="$cur_csv" OLM_CURRENT_IMAGE="$cur_image" \
+	OLM_SCORECARD_IMAGE="$scorecard_image" OLM_SCORECARD_TESTS="$scorecard_tests" \
+	OLM_SCORECARD_RBAC="$work/scorecard-rbac.yaml" \
 	"$work/olm.test" -test.v -test.timeout "$OLM_TEST_TIMEOUT" -ginkgo.v 8>&-

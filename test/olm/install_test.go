@@ -159,6 +159,10 @@ var _ = Describe("The operator installed by OLM from the catalog", Ordered, func
 		scrapeMetrics(ctx)
 	})
 
+	It("passes the custom scorecard tests, run as pods as scorecard runs them", func(ctx SpecContext) {
+		runScorecardTests(ctx)
+	})
+
 	It("uninstalls as docs/install.md says, leaving the application running", func(ctx SpecContext) {
 		By("deleting the StatefulSingleton: the operator lets go of its pod, which keeps running")
 		Expect(k8s.Delete(ctx, &singletonv1.StatefulSingleton{

@@ -3,6 +3,15 @@
 
 # VERSION is the operator's semantic version; it names the bundle, the CSV and the images.
 VERSION ?= 0.1.0
+# PREVIOUS_VERSION is the release this one upgrades from: the CSV's `replaces` and the lower
+# bound of its `olm.skipRange`. Empty for the first release. Bump it with VERSION.
+PREVIOUS_VERSION ?=
+# CREATED_AT is the release date of VERSION, the CSV's createdAt (fixed, so that `make bundle`
+# is reproducible). Bump it with VERSION.
+CREATED_AT ?= 2026-11-22T00:00:00Z
+# The OpenShift releases the bundle is for (label com.redhat.openshift.versions): 4.16
+# (Kubernetes 1.29, native sidecars) and later.
+OPENSHIFT_VERSIONS ?= v4.16
 
 # OLM channels of the bundle.
 CHANNELS ?= stable,candidate
@@ -15,6 +24,8 @@ BUNDLE_METADATA_OPTS ?= $(BUNDLE_CHANNELS) $(BUNDLE_DEFAULT_CHANNEL)
 # (IMG), the bundle (BUNDLE_IMG) and the catalog (CATALOG_IMG).
 IMAGE_TAG_BASE ?= localhost/singleton-operator
 IMG ?= $(IMAGE_TAG_BASE):dev
+# The manager image the bundle's CSV runs (and injects as the gate): the release's own tag.
+BUNDLE_MANAGER_IMG ?= $(IMAGE_TAG_BASE):v$(VERSION)
 BUNDLE_IMG ?= $(IMAGE_TAG_BASE)-bundle:v$(VERSION)
 CATALOG_IMG ?= $(IMAGE_TAG_BASE)-catalog:v$(VERSION)
 # Bundle images a catalog is built from (comma separated).
@@ -188,14 +199,71 @@ cluster-down: ## Stop the local cluster (hack/cluster.sh down).
 
 ##@ Bundle
 
-# The operator-sdk flow: refresh config/manifests from PROJECT and the API markers, render
-# config/manifests, turn it into bundle/ (CSV, CRD, metadata) and bundle.Dockerfile, validate.
+# The operator-sdk flow: render config/manifests through a throw-away overlay (bin/bundle-overlay)
+# that sets the release's image (BUNDLE_MANAGER_IMG) and upgrade edges (PREVIOUS_VERSION), turn
+# it into bundle/ (CSV, CRD, metadata) and bundle.Dockerfile, pin createdAt (CREATED_AT), add
+# the manager image to relatedImages (operator-sdk lists only RELATED_IMAGE_* variables) and
+# the OpenShift versions label, and validate. The result depends only on the repository and
+# these variables: test/bundle regenerates it in a copy of the repository and compares.
+BUNDLE_OVERLAY = $(CURDIR)/bin/bundle-overlay
+BUNDLE_CSV = bundle/manifests/singleton-operator.clusterserviceversion.yaml
+
 .PHONY: bundle
 bundle: manifests kustomize operator-sdk ## Generate the OLM bundle (bundle/, bundle.Dockerfile) and validate it.
-	$(OPERATOR_SDK) generate kustomize manifests -q
-	cd config/manager && $(KUSTOMIZE) edit set image controller=$(IMG)
-	$(KUSTOMIZE) build config/manifests | $(OPERATOR_SDK) generate bundle $(BUNDLE_GEN_FLAGS)
+	rm -rf $(BUNDLE_OVERLAY) bundle/manifests bundle/metadata bundle/tests
+	mkdir -p $(BUNDLE_OVERLAY)
+	printf '%s\n' "$$BUNDLE_OVERLAY_KUSTOMIZATION" > $(BUNDLE_OVERLAY)/kustomization.yaml
+	printf '%s\n' "$$BUNDLE_OVERLAY_RELEASE" > $(BUNDLE_OVERLAY)/release.yaml
+	$(KUSTOMIZE) build $(BUNDLE_OVERLAY) | $(OPERATOR_SDK) generate bundle $(BUNDLE_GEN_FLAGS)
+	sed -i -e 's/^    createdAt: .*/    createdAt: "$(CREATED_AT)"/' \
+		-e 's|^  relatedImages:$$|&\n  - image: $(BUNDLE_MANAGER_IMG)\n    name: manager|' $(BUNDLE_CSV)
+	printf '\n  # OpenShift releases this bundle is for.\n  com.redhat.openshift.versions: "%s"\n' \
+		'$(OPENSHIFT_VERSIONS)' >> bundle/metadata/annotations.yaml
+	sed -i 's|^LABEL operators.operatorframework.io.test.config.v1=.*|&\n\n# OpenShift releases this bundle is for.\nLABEL com.redhat.openshift.versions="$(OPENSHIFT_VERSIONS)"|' \
+		bundle.Dockerfile
 	$(OPERATOR_SDK) bundle validate ./bundle
+
+# The overlay's kustomization: config/manifests with every image of the manager (container,
+# RELATED_IMAGE_GATE, the CSV's containerImage) set to BUNDLE_MANAGER_IMG from release.yaml (a
+# local-config ConfigMap, not part of the output), and, when PREVIOUS_VERSION is set, the CSV's
+# replaces and olm.skipRange.
+define BUNDLE_OVERLAY_KUSTOMIZATION
+apiVersion: kustomize.config.k8s.io/v1beta1
+kind: Kustomization
+resources:
+- ../../config/manifests
+- release.yaml
+replacements:
+- source: {kind: ConfigMap, name: release, fieldPath: data.image}
+  targets:
+  - select: {kind: Deployment, name: singleton-operator-controller-manager}
+    fieldPaths:
+    - spec.template.spec.containers.[name=manager].image
+    - spec.template.spec.containers.[name=manager].env.[name=RELATED_IMAGE_GATE].value
+  - select: {kind: ClusterServiceVersion}
+    fieldPaths:
+    - metadata.annotations.containerImage
+$(if $(PREVIOUS_VERSION),$(BUNDLE_UPGRADE_PATCH))
+endef
+define BUNDLE_UPGRADE_PATCH
+patches:
+- target: {kind: ClusterServiceVersion}
+  patch: |-
+    - {op: add, path: /spec/replaces, value: singleton-operator.v$(PREVIOUS_VERSION)}
+    - {op: add, path: /metadata/annotations/olm.skipRange, value: '>=$(PREVIOUS_VERSION) <$(VERSION)'}
+endef
+define BUNDLE_OVERLAY_RELEASE
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: release
+  annotations:
+    config.kubernetes.io/local-config: "true"
+data:
+  image: $(BUNDLE_MANAGER_IMG)
+endef
+export BUNDLE_OVERLAY_KUSTOMIZATION
+export BUNDLE_OVERLAY_RELEASE
 
 .PHONY: bundle-build
 bundle-build: ## Build the bundle image BUNDLE_IMG with the container tool.

@@ -108,11 +108,17 @@ lint-config: golangci-lint ## Check .golangci.yml against the golangci-lint sche
 ##@ Test
 
 .PHONY: test
-test: test-unit test-integration test-e2e ## Run every test: unit, then integration, then end-to-end.
+test: test-unit test-bundle test-integration test-e2e ## Run every test: unit, bundle, integration, then end-to-end.
 
 .PHONY: test-unit
 test-unit: manifests generate vet ## Run the unit tests (every package outside test/), with coverage in cover.out.
 	go test $(TEST_UNIT_FLAGS) $(UNIT_PACKAGES) -coverprofile cover.out
+
+# The bundle tests regenerate the bundle in a copy of the repository with the tools of LOCALBIN,
+# and run promtool (Debian package prometheus, hack/install-deps.sh) on the alerting rules.
+.PHONY: test-bundle
+test-bundle: manifests kustomize operator-sdk controller-gen ## Check the OLM bundle (test/bundle): validators, scorecard checks, reproducibility, alert rules.
+	LOCALBIN="$(LOCALBIN)" go test ./test/bundle/...
 
 # hack/build-kube.sh builds (or finds in its cache) the kube-apiserver, etcd and kubectl that
 # envtest starts, and prints their directory as its last line of stdout.

@@ -220,3 +220,13 @@ func TestInstallModes(t *testing.T) {
 		operatorsv1alpha1.InstallModeTypeMultiNamespace:  false,
 	}))
 }
+
+// ownedFor returns the owned CRD description of cr's kind and version, or nil.
+func ownedFor(owned []operatorsv1alpha1.CRDDescription, cr unstructured.Unstructured) *operatorsv1alpha1.CRDDescription {
+	for i := range owned {
+		if owned[i].Kind == cr.GetKind() && owned[i].Version == cr.GroupVersionKind().Version {
+			return &owned[i]
+		}
+	}
+	return nil
+}

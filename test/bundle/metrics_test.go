@@ -82,7 +82,7 @@ func TestMetricsLabelChain(t *testing.T) {
 	g.Expect(port).NotTo(BeNil(), "the ServiceMonitor's port %q is not a port of %s", ep.Port, svc.Name)
 	g.Expect(containerPorts).To(HaveKey(port.TargetPort.String()), "the Service's targetPort names no container port")
 	g.Expect(pod.Spec.Containers[0].Args).To(ContainElement(
-		"--metrics-bind-address=:"+strconv.Itoa(int(containerPorts[port.TargetPort.String()]))))
+		"--metrics-bind-address=:" + strconv.Itoa(int(containerPorts[port.TargetPort.String()]))))
 
 	g.Expect(ep.Scheme).To(Equal("https"))
 	g.Expect(ep.Path).To(Equal("/metrics"))

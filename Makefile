@@ -26,6 +26,10 @@ IMAGE_TAG_BASE ?= localhost/singleton-operator
 IMG ?= $(IMAGE_TAG_BASE):dev
 # The manager image the bundle's CSV runs (and injects as the gate): the release's own tag.
 BUNDLE_MANAGER_IMG ?= $(IMAGE_TAG_BASE):v$(VERSION)
+# The image of the custom scorecard tests (cmd/scorecard-tests) the bundle's scorecard
+# configuration runs; `make scorecard-image` writes it as SCORECARD_TESTS_TAR.
+SCORECARD_TESTS_IMG ?= $(IMAGE_TAG_BASE)-scorecard-tests:v$(VERSION)
+SCORECARD_TESTS_TAR ?= bin/singleton-operator-scorecard-tests-image.tar
 BUNDLE_IMG ?= $(IMAGE_TAG_BASE)-bundle:v$(VERSION)
 CATALOG_IMG ?= $(IMAGE_TAG_BASE)-catalog:v$(VERSION)
 # Bundle images a catalog is built from (comma separated).
@@ -115,10 +119,12 @@ test-unit: manifests generate vet ## Run the unit tests (every package outside t
 	go test $(TEST_UNIT_FLAGS) $(UNIT_PACKAGES) -coverprofile cover.out
 
 # The bundle tests regenerate the bundle in a copy of the repository with the tools of LOCALBIN,
-# and run promtool (Debian package prometheus, hack/install-deps.sh) on the alerting rules.
+# run promtool (Debian package prometheus, hack/install-deps.sh) on the alerting rules, and run
+# the custom scorecard tests that need no kubelet against a real kube-apiserver.
 .PHONY: test-bundle
 test-bundle: manifests kustomize operator-sdk controller-gen ## Check the OLM bundle (test/bundle): validators, scorecard checks, reproducibility, alert rules.
-	LOCALBIN="$(LOCALBIN)" go test ./test/bundle/...
+	assets="$$(hack/build-kube.sh | tail -n 1)"; \
+	KUBEBUILDER_ASSETS="$$assets" LOCALBIN="$(LOCALBIN)" go test ./test/bundle/...
 
 # hack/build-kube.sh builds (or finds in its cache) the kube-apiserver, etcd and kubectl that
 # envtest starts, and prints their directory as its last line of stdout.
@@ -155,6 +161,14 @@ image: manifests generate ## Build static bin/manager and bin/gate and the image
 	CGO_ENABLED=0 GOOS=linux go build -trimpath -ldflags="-s -w" -o bin/gate ./cmd/gate
 	go run ./hack/imagetool build --tag $(IMG) --out $(IMAGE_TAR) \
 		--add bin/manager:/manager --add bin/gate:/gate --entrypoint /manager --user 65532:65532
+
+# The custom scorecard tests as an image (no container engine needed), entrypoint
+# /scorecard-tests; scorecard runs it as [/scorecard-tests, <test name>].
+.PHONY: scorecard-image
+scorecard-image: ## Build static bin/scorecard-tests and the image tarball SCORECARD_TESTS_TAR tagged SCORECARD_TESTS_IMG.
+	CGO_ENABLED=0 GOOS=linux go build -trimpath -ldflags="-s -w" -o bin/scorecard-tests ./cmd/scorecard-tests
+	go run ./hack/imagetool build --tag $(SCORECARD_TESTS_IMG) --out $(SCORECARD_TESTS_TAR) \
+		--add bin/scorecard-tests:/scorecard-tests --entrypoint /scorecard-tests --user 65532:65532
 
 # docker-build and docker-push are for machines with a container engine; they build the
 # Dockerfile (golang builder, distroless runtime).
@@ -249,6 +263,11 @@ replacements:
   - select: {kind: ClusterServiceVersion}
     fieldPaths:
     - metadata.annotations.containerImage
+- source: {kind: ConfigMap, name: release, fieldPath: data.scorecardTestsImage}
+  targets:
+  - select: {kind: Configuration}
+    fieldPaths:
+    - stages.1.tests.*.image
 $(if $(PREVIOUS_VERSION),$(BUNDLE_UPGRADE_PATCH))
 endef
 define BUNDLE_UPGRADE_PATCH
@@ -267,6 +286,7 @@ metadata:
     config.kubernetes.io/local-config: "true"
 data:
   image: $(BUNDLE_MANAGER_IMG)
+  scorecardTestsImage: $(SCORECARD_TESTS_IMG)
 endef
 export BUNDLE_OVERLAY_KUSTOMIZATION
 export BUNDLE_OVERLAY_RELEASE

@@ -6,9 +6,12 @@ import (
 	"testing"
 
 	. "github.com/onsi/gomega"
+	scapiv1alpha3 "github.com/operator-framework/api/pkg/apis/scorecard/v1alpha3"
 	"github.com/operator-framework/api/pkg/validation"
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+
+	"github.com/singleton-operator/singleton-operator/cmd/scorecard-tests/checks"
 )
 
 // The six checks of scorecard's default basic and olm suites (bundle/tests/scorecard/config.yaml)
@@ -144,4 +147,42 @@ func TestAlmExamplesCoverOwnedCRDs(t *testing.T) {
 	for _, owned := range b.CSV.Spec.CustomResourceDefinitions.Owned {
 		g.Expect(kinds).To(HaveKey(owned.Kind+"."+owned.Version), "no alm-example for %s", owned.Name)
 	}
+}
+
+// TestScorecardConfiguration: bundle/tests/scorecard/config.yaml runs the six default checks
+// and every custom check of cmd/scorecard-tests, each by a name the binary knows, from the
+// release's scorecard-tests image.
+func TestScorecardConfiguration(t *testing.T) {
+	g := NewWithT(t)
+	var cfg scapiv1alpha3.Configuration
+	readYAML(t, filepath.Join(bundleDir(t), "tests", "scorecard", "config.yaml"), &cfg)
+	defaults := map[string]bool{}
+	custom := map[string]bool{}
+	for _, stage := range cfg.Stages {
+		for _, test := range stage.Tests {
+			g.Expect(test.Entrypoint).To(HaveLen(2), "entrypoint [binary, test name]: %v", test.Entrypoint)
+			switch test.Labels["suite"] {
+			case "basic", "olm":
+				g.Expect(test.Image).To(HavePrefix("quay.io/operator-framework/scorecard-test:"))
+				defaults[test.Entrypoint[1]] = true
+			case "singleton-operator":
+				g.Expect(test.Entrypoint[0]).To(Equal("/scorecard-tests"))
+				g.Expect(test.Image).To(MatchRegexp(`-scorecard-tests:v\d+\.\d+\.\d+$`))
+				g.Expect(stage.Parallel).To(BeFalse(), "the custom checks create workloads: one at a time")
+				custom[test.Entrypoint[1]] = true
+			default:
+				t.Errorf("test %v has no known suite label", test.Entrypoint)
+			}
+		}
+	}
+	g.Expect(defaults).To(HaveLen(6))
+	for _, name := range []string{"basic-check-spec", "olm-bundle-validation", "olm-crds-have-validation",
+		"olm-crds-have-resources", "olm-spec-descriptors", "olm-status-descriptors"} {
+		g.Expect(defaults).To(HaveKey(name))
+	}
+	want := map[string]bool{}
+	for _, name := range checks.Names() {
+		want[name] = true
+	}
+	g.Expect(custom).To(Equal(want))
 }

@@ -50,11 +50,14 @@ func parseFlags(args []string) (options, error) {
 		"Namespace the test creates its objects in.")
 	fs.StringVar(&o.operatorNamespace, "operator-namespace", "",
 		"Namespace the operator runs in; empty means --namespace.")
-	fs.StringVar(&o.bundleDir, "bundle", "/bundle", "The bundle (scorecard mounts it at /bundle); its relatedImages name the workload image.")
-	fs.StringVar(&o.workloadImage, "workload-image", "", "Image of the test workloads; empty means relatedImages \"gate\" of the bundle.")
+	fs.StringVar(&o.bundleDir, "bundle", "/bundle",
+		"The bundle (scorecard mounts it at /bundle); its relatedImages name the workload image.")
+	fs.StringVar(&o.workloadImage, "workload-image", "",
+		"Image of the test workloads; empty means relatedImages \"gate\" of the bundle.")
 	fs.StringVar(&o.metricsService, "metrics-service", "singleton-operator-controller-manager-metrics-service",
 		"Service of the manager's metrics endpoint, in the operator's namespace.")
-	fs.StringVar(&o.metricsURL, "metrics-url", "", "The metrics URL; empty means https://<metrics-service>.<operator-namespace>.svc:8443/metrics.")
+	fs.StringVar(&o.metricsURL, "metrics-url", "",
+		"The metrics URL; empty means https://<metrics-service>.<operator-namespace>.svc:8443/metrics.")
 	fs.StringVar(&o.metricsCASecret, "metrics-ca-secret", "singleton-operator-metrics-server-cert",
 		"Secret of the operator's namespace holding the metrics CA (key ca.crt).")
 	fs.DurationVar(&o.timeout, "timeout", 2*time.Minute, "How long each wait of a test may take.")

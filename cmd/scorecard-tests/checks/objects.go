@@ -21,7 +21,7 @@ func uniqueName(prefix string) string {
 	return prefix + "-" + hex.EncodeToString(b)
 }
 
-// statefulSingleton selects the pods labelled LabelApp=app.
+// statefulSingleton selects the pods labeled LabelApp=app.
 func statefulSingleton(namespace, name, app string) *singletonv1.StatefulSingleton {
 	return &singletonv1.StatefulSingleton{
 		ObjectMeta: metav1.ObjectMeta{Namespace: namespace, Name: name},

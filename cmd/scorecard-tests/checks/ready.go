@@ -57,14 +57,16 @@ func StatefulSingletonReady(ctx context.Context, env Env, r *Result) {
 			ready != nil && ready.Status == metav1.ConditionTrue && ready.ObservedGeneration == got.Generation, nil
 	})
 	if !ok {
-		r.Failf("StatefulSingleton %s did not reach phase Running with Ready=True within %s: phase %q, active pod %q, message %q, conditions %v (last error: %v)",
-			name, env.Timeout, got.Status.Phase, got.Status.ActivePod, got.Status.Message, got.Status.Conditions, err)
+		r.Failf("StatefulSingleton %s did not reach phase Running with Ready=True within %s: "+
+			"phase %q, active pod %q, message %q, conditions %v (last error: %v)", name, env.Timeout,
+			got.Status.Phase, got.Status.ActivePod, got.Status.Message, got.Status.Conditions, err)
 		return
 	}
 	r.Logf("phase Running, active pod %s, Ready=True", got.Status.ActivePod)
 
 	var pod corev1.Pod
-	if err := env.Client.Get(ctx, client.ObjectKey{Namespace: env.Namespace, Name: got.Status.ActivePod}, &pod); err != nil {
+	podKey := client.ObjectKey{Namespace: env.Namespace, Name: got.Status.ActivePod}
+	if err := env.Client.Get(ctx, podKey, &pod); err != nil {
 		r.Failf("the active pod %s: %v", got.Status.ActivePod, err)
 		return
 	}
@@ -145,7 +147,8 @@ func tableConfig(cfg *rest.Config) *rest.Config {
 func cleanup(ctx context.Context, env Env, r *Result, deploy *appsv1.Deployment, ss *singletonv1.StatefulSingleton,
 	labels map[string]string) {
 	ctx = context.WithoutCancel(ctx)
-	if err := client.IgnoreNotFound(env.Client.Delete(ctx, deploy, client.PropagationPolicy(metav1.DeletePropagationBackground))); err != nil {
+	background := client.PropagationPolicy(metav1.DeletePropagationBackground)
+	if err := client.IgnoreNotFound(env.Client.Delete(ctx, deploy, background)); err != nil {
 		r.Logf("cleanup: deleting Deployment %s: %v", deploy.Name, err)
 	}
 	gone, err := poll(ctx, env.Timeout, func(ctx context.Context) (bool, error) {

@@ -63,7 +63,8 @@ func WebhookGatesSelectedPods(ctx context.Context, env Env, r *Result) {
 	}
 	switch {
 	case podwebhook.IsPrepared(unselected), hasOurTouch(unselected):
-		r.Failf("a pod no StatefulSingleton selects was changed by the webhook: labels %v, init containers %v, readiness gates %v",
+		r.Failf("a pod no StatefulSingleton selects was changed by the webhook: "+
+			"labels %v, init containers %v, readiness gates %v",
 			unselected.Labels, containerNames(unselected.Spec.InitContainers), unselected.Spec.ReadinessGates)
 	case !reflect.DeepEqual(unselected.Spec.Containers[0].Command, sent.Spec.Containers[0].Command):
 		r.Failf("the command of a pod no StatefulSingleton selects was changed to %q", unselected.Spec.Containers[0].Command)
@@ -82,13 +83,13 @@ func hasOurTouch(pod *corev1.Pod) bool {
 
 func containerNames(cs []corev1.Container) []string {
 	names := make([]string, 0, len(cs))
-	for _, c := range cs {
-		names = append(names, c.Name)
+	for i := range cs {
+		names = append(names, cs[i].Name)
 	}
 	return names
 }
 
-// dryRunPod is a pod labelled LabelApp=app running the check's workload.
+// dryRunPod is a pod labeled LabelApp=app running the check's workload.
 func dryRunPod(env Env, name, app string) *corev1.Pod {
 	return &corev1.Pod{
 		ObjectMeta: metav1.ObjectMeta{Namespace: env.Namespace, Name: name, Labels: map[string]string{LabelApp: app}},

@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	. "github.com/onsi/gomega"
+	"github.com/operator-framework/api/pkg/manifests"
 )
 
 // skippedDirs are the top-level directories of build output, never copied.
@@ -85,11 +86,7 @@ func TestBundleIsReproducible(t *testing.T) {
 	g.Expect(copyTree(root, copyDir)).To(Succeed())
 	g.Expect(os.RemoveAll(filepath.Join(copyDir, "bundle"))).To(Succeed())
 
-	cmd := exec.Command("make", "--no-print-directory", "bundle", "LOCALBIN="+localbin)
-	cmd.Dir = copyDir
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	g.Expect(cmd.Run()).To(Succeed(), "make bundle in a copy of the repository:\n%s", out.String())
+	makeBundle(t, copyDir, "LOCALBIN="+localbin)
 
 	fresh := readTree(t, filepath.Join(copyDir, "bundle"))
 	fresh["../bundle.Dockerfile"] = readFile(t, filepath.Join(copyDir, "bundle.Dockerfile"))
@@ -97,6 +94,68 @@ func TestBundleIsReproducible(t *testing.T) {
 	committed["../bundle.Dockerfile"] = readFile(t, filepath.Join(root, "bundle.Dockerfile"))
 	g.Expect(differences(committed, fresh)).To(BeEmpty(),
 		"bundle/ or bundle.Dockerfile differ from a fresh `make bundle`: run it and commit the result")
+}
+
+// makeBundle runs `make bundle` with vars in dir.
+func makeBundle(t *testing.T, dir string, vars ...string) {
+	t.Helper()
+	cmd := exec.Command("make", append([]string{"--no-print-directory", "bundle"}, vars...)...)
+	cmd.Dir = dir
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("make bundle %v in %s: %v\n%s", vars, dir, err, out.String())
+	}
+}
+
+// TestNextReleaseBundle generates the bundle the way the release after the committed one is
+// cut (VERSION, PREVIOUS_VERSION, CREATED_AT, IMAGE_TAG_BASE set) and checks that the variables
+// reach the CSV: name, version, upgrade edges, date, every image, and the scorecard image.
+func TestNextReleaseBundle(t *testing.T) {
+	g := NewWithT(t)
+	root := repoRoot(t)
+	localbin := os.Getenv("LOCALBIN")
+	if localbin == "" {
+		localbin = filepath.Join(root, "bin")
+	}
+	copyDir := t.TempDir()
+	g.Expect(copyTree(root, copyDir)).To(Succeed())
+	makeBundle(t, copyDir, "LOCALBIN="+localbin, "VERSION=9.8.7", "PREVIOUS_VERSION=9.8.6",
+		"CREATED_AT=2030-01-02T03:04:05Z", "IMAGE_TAG_BASE=registry.example/team/singleton-operator")
+
+	b, err := manifests.GetBundleFromDir(filepath.Join(copyDir, "bundle"))
+	g.Expect(err).NotTo(HaveOccurred())
+	csv := b.CSV
+	const img = "registry.example/team/singleton-operator:v9.8.7"
+	g.Expect(csv.Name).To(Equal("singleton-operator.v9.8.7"))
+	g.Expect(csv.Spec.Version.String()).To(Equal("9.8.7"))
+	g.Expect(csv.Spec.Replaces).To(Equal("singleton-operator.v9.8.6"))
+	g.Expect(csv.Annotations).To(HaveKeyWithValue("olm.skipRange", ">=9.8.6 <9.8.7"))
+	g.Expect(csv.Annotations).To(HaveKeyWithValue("createdAt", "2030-01-02T03:04:05Z"))
+	g.Expect(csv.Annotations).To(HaveKeyWithValue("containerImage", img))
+	for _, ri := range csv.Spec.RelatedImages {
+		g.Expect(ri.Image).To(Equal(img), ri.Name)
+	}
+	c := csv.Spec.InstallStrategy.StrategySpec.DeploymentSpecs[0].Spec.Template.Spec.Containers[0]
+	g.Expect(c.Image).To(Equal(img))
+	g.Expect(c.Env).To(ContainElement(HaveField("Value", img)))
+	g.Expect(readFile(t, filepath.Join(copyDir, "bundle", "tests", "scorecard", "config.yaml"))).To(
+		ContainSubstring("image: registry.example/team/singleton-operator-scorecard-tests:v9.8.7"))
+
+}
+
+// TestUpgradeEdges: the committed CSV either is a first release (no replaces, no skipRange) or
+// replaces the previous release and skips everything from it up to itself.
+func TestUpgradeEdges(t *testing.T) {
+	g := NewWithT(t)
+	csv := loadBundle(t).CSV
+	if csv.Spec.Replaces == "" {
+		g.Expect(csv.Annotations).NotTo(HaveKey("olm.skipRange"))
+		return
+	}
+	previous, ok := strings.CutPrefix(csv.Spec.Replaces, "singleton-operator.v")
+	g.Expect(ok).To(BeTrue(), "replaces %q", csv.Spec.Replaces)
+	g.Expect(csv.Annotations).To(HaveKeyWithValue("olm.skipRange", ">="+previous+" <"+csv.Spec.Version.String()))
 }
 
 func readFile(t *testing.T, path string) string {

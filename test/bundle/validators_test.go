@@ -4,8 +4,9 @@ import (
 	"fmt"
 	"regexp"
 	"strconv"
-	"strings"
 	"testing"
+
+	. "github.com/onsi/gomega"
 
 	"github.com/operator-framework/api/pkg/validation"
 	"github.com/operator-framework/api/pkg/validation/errors"
@@ -95,9 +96,7 @@ func problems(results []errors.ManifestResult) []string {
 
 func TestDefaultBundleValidators(t *testing.T) {
 	b := loadBundle(t)
-	if p := problems(validation.DefaultBundleValidators.Validate(b.ObjectsToValidate()...)); len(p) > 0 {
-		t.Errorf("default bundle validators:\n%s", strings.Join(p, "\n"))
-	}
+	NewWithT(t).Expect(problems(validation.DefaultBundleValidators.Validate(b.ObjectsToValidate()...))).To(BeEmpty())
 }
 
 // TestOperatorFrameworkSuite runs what `operator-sdk bundle validate --select-optional
@@ -114,9 +113,7 @@ func TestOperatorFrameworkSuite(t *testing.T) {
 	for _, k := range kubeVersionsOfBundle(t) {
 		t.Run("k8s-"+k, func(t *testing.T) {
 			objs := append(b.ObjectsToValidate(), map[string]string{"k8s-version": k})
-			if p := problems(suite.Validate(objs...)); len(p) > 0 {
-				t.Errorf("operatorframework suite:\n%s", strings.Join(p, "\n"))
-			}
+			NewWithT(t).Expect(problems(suite.Validate(objs...))).To(BeEmpty())
 		})
 	}
 }
@@ -135,13 +132,14 @@ func TestOpenShiftRange(t *testing.T) {
 		{in: "v4.16,v4.17", wantErr: true},
 	} {
 		t.Run(tc.in, func(t *testing.T) {
+			g := NewWithT(t)
 			got, err := openShiftRange(tc.in)
-			if (err != nil) != tc.wantErr {
-				t.Fatalf("error %v, want error %v", err, tc.wantErr)
+			if tc.wantErr {
+				g.Expect(err).To(HaveOccurred())
+				return
 			}
-			if fmt.Sprint(got) != fmt.Sprint(tc.want) {
-				t.Errorf("got %v, want %v", got, tc.want)
-			}
+			g.Expect(err).NotTo(HaveOccurred())
+			g.Expect(got).To(Equal(tc.want))
 		})
 	}
 }

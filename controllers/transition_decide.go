@@ -54,6 +54,8 @@ type transitionPlan struct {
 	MarkReady []podRef
 	// Unguarded counts the selected pods that escaped the webhook and may run.
 	Unguarded int
+	// Overdue is true while the transition in progress has taken longer than maxTransitionTime.
+	Overdue bool
 	// RequeueAfter, when positive, is when the decision must be made again even without an event:
 	// the moment a transition becomes overdue.
 	RequeueAfter time.Duration
@@ -92,6 +94,7 @@ func decideTransition(ss *singletonv1.StatefulSingleton, pods []podFacts, now ti
 	recordCompletion(&status, pods, now)
 
 	plan.Unguarded = len(filterPods(running, func(p podFacts) bool { return !p.Guarded }))
+	plan.Overdue = overdue(ss, &status, now)
 	status.HeldPods = int32(len(filterPods(pods, podFacts.held)))
 	if plan.Release != nil {
 		status.HeldPods--

@@ -56,6 +56,9 @@ type transitionPlan struct {
 	Unguarded int
 	// Overdue is true while the transition in progress has taken longer than maxTransitionTime.
 	Overdue bool
+	// HandBack is true when a StatefulSingleton being deleted has nothing left in flight: no
+	// pod held, no transition in progress. Its pods may then be let go, and the object too.
+	HandBack bool
 	// RequeueAfter, when positive, is when the decision must be made again even without an event:
 	// the moment a transition becomes overdue.
 	RequeueAfter time.Duration
@@ -95,6 +98,8 @@ func decideTransition(ss *singletonv1.StatefulSingleton, pods []podFacts, now ti
 
 	plan.Unguarded = len(filterPods(running, func(p podFacts) bool { return !p.Guarded }))
 	plan.Overdue = overdue(ss, &status, now)
+	plan.HandBack = !ss.DeletionTimestamp.IsZero() && plan.Release == nil && status.HeldPods == 0 &&
+		status.CurrentTransition == nil
 	status.HeldPods = int32(len(filterPods(pods, podFacts.held)))
 	if plan.Release != nil {
 		status.HeldPods--

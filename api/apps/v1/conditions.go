@@ -52,6 +52,9 @@ const (
 	// FinalizerRelease keeps a released pod's object until the operator has confirmed that its
 	// application stopped, so that a force delete cannot hide a process still running.
 	FinalizerRelease = "apps.statefulsingleton.com/release"
+	// FinalizerHandBack keeps a StatefulSingleton being deleted until it has handed its workload
+	// back: the transition in progress finished, no pod held, every released pod Ready.
+	FinalizerHandBack = "apps.statefulsingleton.com/hand-back"
 	// TaintOutOfService is the taint that fences a node whose pods may be treated as stopped.
 	TaintOutOfService = "node.kubernetes.io/out-of-service"
 )

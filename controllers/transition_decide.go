@@ -76,6 +76,10 @@ func decideTransition(ss *singletonv1.StatefulSingleton, pods []podFacts, now ti
 	status := *ss.Status.DeepCopy()
 	status.ObservedGeneration = ss.Generation
 	plan := transitionPlan{}
+	// Pods prepared for another StatefulSingleton whose selector overlaps this one's are that
+	// one's to release: they are left out, and reported.
+	foreign := filterPods(pods, func(p podFacts) bool { return p.preparedForAnother(ss.Name) })
+	pods = filterPods(pods, func(p podFacts) bool { return !p.preparedForAnother(ss.Name) })
 
 	running := filterPods(pods, podFacts.mayRun)
 	candidate := newestHeld(pods)
@@ -104,7 +108,7 @@ func decideTransition(ss *singletonv1.StatefulSingleton, pods []podFacts, now ti
 	if plan.Release != nil {
 		status.HeldPods--
 	}
-	setTransitionConditions(&status, ss, pods, running, candidate, vanished, plan.Release != nil, now)
+	setTransitionConditions(&status, ss, pods, running, foreign, candidate, vanished, plan.Release != nil, now)
 	plan.Status = status
 	return plan
 }

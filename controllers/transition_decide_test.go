@@ -38,10 +38,11 @@ func unguarded(p *podFacts) { p.Guarded = false }
 func stopped(reason string, at time.Time) func(*podFacts) {
 	return func(p *podFacts) { p.Stopped, p.StopReason, p.StoppedAt = true, reason, at }
 }
-func grace(s int64) func(*podFacts)    { return func(p *podFacts) { p.GracePeriod = s } }
-func owner(o string) func(*podFacts)   { return func(p *podFacts) { p.Owner = o } }
-func revision(r int64) func(*podFacts) { return func(p *podFacts) { p.Revision = r } }
-func replicas(n int32) func(*podFacts) { return func(p *podFacts) { p.OwnerReplicas = n } }
+func grace(s int64) func(*podFacts)         { return func(p *podFacts) { p.GracePeriod = s } }
+func owner(o string) func(*podFacts)        { return func(p *podFacts) { p.Owner = o } }
+func revision(r int64) func(*podFacts)      { return func(p *podFacts) { p.Revision = r } }
+func replicas(n int32) func(*podFacts)      { return func(p *podFacts) { p.OwnerReplicas = n } }
+func preparedFor(ss string) func(*podFacts) { return func(p *podFacts) { p.Instance = ss } }
 
 func singleton(mutate ...func(*singletonv1.StatefulSingleton)) *singletonv1.StatefulSingleton {
 	ss := &singletonv1.StatefulSingleton{
@@ -209,6 +210,14 @@ func TestDecideTransition(t *testing.T) {
 			wantRemoveFinal: []podRef{ref("old")},
 			wantPhase:       singletonv1.PhaseTransitioning,
 			wantActive:      "new",
+		},
+		{
+			name:         "a pod prepared for another StatefulSingleton is left to it, and reported",
+			ss:           singleton(activePod("a")),
+			pods:         []podFacts{fact("a", 0, released, readyGate), fact("theirs", 10, preparedFor("other"))},
+			wantPhase:    singletonv1.PhaseFailed,
+			wantActive:   "a",
+			wantDegraded: singletonv1.ReasonOverlappingSelectors,
 		},
 		{
 			name:         "the released pod vanished unconfirmed: hold",

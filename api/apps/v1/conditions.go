@@ -36,6 +36,8 @@ const (
 	ReasonMoreThanOneReplica = "MoreThanOneReplica"
 	// ReasonMultipleWorkloads: the selector matches pods of more than one workload.
 	ReasonMultipleWorkloads = "MultipleWorkloads"
+	// ReasonOverlappingSelectors: selected pods were prepared for another StatefulSingleton.
+	ReasonOverlappingSelectors = "OverlappingSelectors"
 )
 
 // Labels, annotations and the readiness gate that the operator puts on the pods it manages.

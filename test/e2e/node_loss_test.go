@@ -4,6 +4,7 @@ package e2e
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"time"
@@ -149,20 +150,30 @@ func startKwokNode(ctx context.Context, name string) (stop func()) {
 		Expect(client.IgnoreNotFound(k8s.Delete(ctx, node))).To(Succeed())
 	})
 
-	cmd := exec.Command("kwok", "--kubeconfig="+os.Getenv("KUBECONFIG"), "--manage-single-node="+name,
-		"--cidr=10.245.0.0/24", "--node-ip=10.99.0.250")
+	stages := os.Getenv("E2E_KWOK_STAGES")
+	Expect(stages).NotTo(BeEmpty(), "E2E_KWOK_STAGES lists kwok's stage files; run the suite with `make test-e2e`")
+	cmd := exec.Command("kwok", "--kubeconfig="+os.Getenv("KUBECONFIG"), "--config="+stages,
+		"--manage-single-node="+name, "--cidr=10.245.0.0/24", "--node-ip=10.99.0.250")
 	cmd.Stdout, cmd.Stderr = GinkgoWriter, GinkgoWriter
 	Expect(cmd.Start()).To(Succeed(), "starting kwok (hack/build-kube.sh builds it; hack/test-e2e.sh puts it on PATH)")
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
 	stopped := false
 	stop = func() {
 		if !stopped {
 			stopped = true
 			_ = cmd.Process.Kill()
-			_ = cmd.Wait()
+			<-exited
 		}
 	}
 	DeferCleanup(stop)
 	Eventually(func(g Gomega) {
+		select {
+		case err := <-exited:
+			stopped = true
+			StopTrying(fmt.Sprintf("kwok exited: %v", err)).Now()
+		default:
+		}
 		g.Expect(k8s.Get(ctx, client.ObjectKeyFromObject(node), node)).To(Succeed())
 		g.Expect(node.Status.Conditions).To(ContainElement(SatisfyAll(
 			HaveField("Type", corev1.NodeReady), HaveField("Status", corev1.ConditionTrue))))

@@ -88,15 +88,12 @@ func podOnLostNode(ctx context.Context) *lostNode {
 
 	By("force-deleting the old pod, as an administrator would for a pod stuck on a dead node")
 	Expect(k8s.Delete(ctx, &lost.old, client.GracePeriodSeconds(0))).To(Succeed())
+	// The old ReplicaSet replaces the deleted pod (on the lost node, where it never runs): the
+	// list holds the old pod, that replacement and the new pod.
 	Consistently(func(g Gomega) {
-		pods := &corev1.PodList{}
-		g.Expect(k8s.List(ctx, pods, client.InNamespace(lost.ns), client.MatchingLabels{"app": "db"})).To(Succeed())
-		g.Expect(pods.Items).To(HaveLen(2), "the old pod's object stays: nothing confirmed its stop")
-		for _, p := range pods.Items {
-			if p.UID != lost.old.UID {
-				g.Expect(p.Annotations).NotTo(HaveKey(singletonv1.AnnotationRelease), "the new pod stays held")
-			}
-		}
+		g.Expect(k8s.Get(ctx, client.ObjectKeyFromObject(&lost.old), &corev1.Pod{})).To(Succeed(),
+			"the old pod's object stays: nothing confirmed its stop")
+		g.Expect(releasedPods(ctx, lost.ns)).To(ConsistOf(HaveField("UID", lost.old.UID)), "no other pod is released")
 	}).WithContext(ctx).WithTimeout(5 * time.Second).Should(Succeed())
 	return lost
 }
@@ -105,12 +102,34 @@ func podOnLostNode(ctx context.Context) *lostNode {
 // new pod to be released and Ready, and for the status to record the transition.
 func (l *lostNode) expectHandedOver(ctx context.Context) {
 	GinkgoHelper()
-	next := waitForOnlyPodReady(ctx, l.ns, "db", l.old.UID)
-	Expect(next.Annotations).To(HaveKeyWithValue(singletonv1.AnnotationRelease, string(next.UID)))
+	Eventually(func() error { return k8s.Get(ctx, client.ObjectKeyFromObject(&l.old), &corev1.Pod{}) }).
+		WithContext(ctx).Should(MatchError(ContainSubstring("not found")), "the old pod's object goes once its node is fenced")
+	var next corev1.Pod
+	Eventually(func(g Gomega) {
+		released := releasedPods(ctx, l.ns)
+		g.Expect(released).To(HaveLen(1))
+		next = released[0]
+		g.Expect(next.Status.Conditions).To(ContainElement(SatisfyAll(
+			HaveField("Type", corev1.PodReady), HaveField("Status", corev1.ConditionTrue))))
+	}).WithContext(ctx).Should(Succeed(), "the new pod is released and Ready")
 	Eventually(singletonStatus).WithContext(ctx).WithArguments(l.ss).Should(SatisfyAll(
 		HaveField("ActivePod", next.Name),
 		HaveField("LastTransition.From", l.old.Name),
 		HaveField("LastTransition.To", next.Name)))
+}
+
+// releasedPods lists the pods app=db of a namespace that carry their release.
+func releasedPods(ctx context.Context, ns string) []corev1.Pod {
+	GinkgoHelper()
+	pods := &corev1.PodList{}
+	Expect(k8s.List(ctx, pods, client.InNamespace(ns), client.MatchingLabels{"app": "db"})).To(Succeed())
+	var released []corev1.Pod
+	for _, p := range pods.Items {
+		if p.Annotations[singletonv1.AnnotationRelease] == string(p.UID) {
+			released = append(released, p)
+		}
+	}
+	return released
 }
 
 // firstRealNode returns the name of a node that a kubelet runs (not a kwok one).

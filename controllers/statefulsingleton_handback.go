@@ -21,7 +21,9 @@ const (
 
 // ensureHandBackFinalizer puts the hand-back finalizer on a StatefulSingleton that is not being
 // deleted, so that its deletion waits until its workload is handed back (see handBack).
-func (r *StatefulSingletonReconciler) ensureHandBackFinalizer(ctx context.Context, ss *singletonv1.StatefulSingleton) error {
+func (r *StatefulSingletonReconciler) ensureHandBackFinalizer(
+	ctx context.Context, ss *singletonv1.StatefulSingleton,
+) error {
 	if !ss.DeletionTimestamp.IsZero() || controllerutil.ContainsFinalizer(ss, singletonv1.FinalizerHandBack) {
 		return nil
 	}

@@ -116,9 +116,9 @@ func setCondition(conditions *[]metav1.Condition, c metav1.Condition, now metav1
 // instances lists the StatefulSingletons the pods were prepared for, sorted, once each.
 func instances(pods []podFacts) []string {
 	var names []string
-	for _, p := range pods {
-		if !slices.Contains(names, p.Instance) {
-			names = append(names, p.Instance)
+	for i := range pods {
+		if !slices.Contains(names, pods[i].Instance) {
+			names = append(names, pods[i].Instance)
 		}
 	}
 	slices.Sort(names)

@@ -79,8 +79,8 @@ func TestDecideTransitionHandsBackOnlyWhenNothingIsInFlight(t *testing.T) {
 			name: "being deleted, a pod held behind a second replica: not yet",
 			ss:   singleton(deleted, activePod("a")),
 			pods: []podFacts{
-				fact("a", 0, revision(1), replicas(2), released, readyGate),
-				fact("b", 0, revision(1), replicas(2)),
+				fact("a", 0, revision(1), twoReplicas, released, readyGate),
+				fact("b", 0, revision(1), twoReplicas),
 			},
 		},
 	}

@@ -104,7 +104,8 @@ func formatBench(results []benchResult, n int) string {
 	fmt.Fprintf(&b, "%-36s %10s %10s %10s %10s %10s %10s %9s %14s\n", "workload",
 		"gap p50", "gap p95", "gap max", "total p50", "total p95", "total max", "overlaps", "gap/Recreate")
 	recreate := percentile(results[1].gaps, 50)
-	for _, r := range results {
+	for i := range results {
+		r := &results[i]
 		overlaps := 0
 		for _, g := range r.gaps {
 			if g < 0 {
@@ -116,7 +117,8 @@ func formatBench(results []benchResult, n int) string {
 			ms(percentile(r.transitions, 50)), ms(percentile(r.transitions, 95)), ms(percentile(r.transitions, 100)),
 			overlaps, float64(percentile(r.gaps, 50))/float64(recreate))
 	}
-	for _, r := range results {
+	for i := range results {
+		r := &results[i]
 		if len(r.reports) == 0 {
 			continue
 		}

@@ -41,10 +41,9 @@ var _ = Describe("kubectl drain of the node that runs the released pod", Serial,
 
 // kubectl runs kubectl (from PATH, KUBECONFIG from the environment, as hack/test-e2e.sh sets
 // them) and fails the spec with its output if it fails.
-func kubectl(ctx context.Context, args ...string) string {
+func kubectl(ctx context.Context, args ...string) {
 	GinkgoHelper()
 	out, err := exec.CommandContext(ctx, "kubectl", args...).CombinedOutput()
 	Expect(err).NotTo(HaveOccurred(), "kubectl %v:\n%s", args, out)
 	GinkgoWriter.Printf("kubectl %v:\n%s", args, out)
-	return string(out)
 }

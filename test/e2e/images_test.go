@@ -80,4 +80,3 @@ func podLogs(ctx context.Context, pod corev1.Pod, container string) (string, err
 		DoRaw(ctx)
 	return string(raw), err
 }
-

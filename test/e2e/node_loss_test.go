@@ -124,9 +124,9 @@ func releasedPods(ctx context.Context, ns string) []corev1.Pod {
 	pods := &corev1.PodList{}
 	Expect(k8s.List(ctx, pods, client.InNamespace(ns), client.MatchingLabels{"app": "db"})).To(Succeed())
 	var released []corev1.Pod
-	for _, p := range pods.Items {
-		if p.Annotations[singletonv1.AnnotationRelease] == string(p.UID) {
-			released = append(released, p)
+	for i := range pods.Items {
+		if p := &pods.Items[i]; p.Annotations[singletonv1.AnnotationRelease] == string(p.UID) {
+			released = append(released, *p)
 		}
 	}
 	return released
@@ -137,9 +137,9 @@ func firstRealNode(ctx context.Context) string {
 	GinkgoHelper()
 	nodes := &corev1.NodeList{}
 	Expect(k8s.List(ctx, nodes)).To(Succeed())
-	for _, n := range nodes.Items {
-		if _, fake := n.Annotations[kwokNodeAnnotation]; !fake {
-			return n.Name
+	for i := range nodes.Items {
+		if _, fake := nodes.Items[i].Annotations[kwokNodeAnnotation]; !fake {
+			return nodes.Items[i].Name
 		}
 	}
 	Fail("the cluster has no real node")
@@ -161,7 +161,7 @@ func startKwokNode(ctx context.Context, name string) (stop func()) {
 			Annotations: map[string]string{kwokNodeAnnotation: "fake"},
 			Labels:      map[string]string{corev1.LabelHostname: name, "type": "kwok"},
 		},
-		Spec: corev1.NodeSpec{Taints: []corev1.Taint{{Key: kwokNodeAnnotation, Value: "fake", Effect: corev1.TaintEffectNoSchedule}}},
+		Spec:   corev1.NodeSpec{Taints: []corev1.Taint{{Key: kwokNodeAnnotation, Value: "fake", Effect: corev1.TaintEffectNoSchedule}}},
 		Status: corev1.NodeStatus{Capacity: capacity, Allocatable: capacity},
 	}
 	Expect(k8s.Create(ctx, node)).To(Succeed())
@@ -182,7 +182,7 @@ func startKwokNode(ctx context.Context, name string) (stop func()) {
 		if !stopped {
 			stopped = true
 			_ = cmd.Process.Kill()
-			<-exited
+			GinkgoWriter.Printf("kwok stopped: %v\n", <-exited)
 		}
 	}
 	DeferCleanup(stop)
@@ -199,4 +199,3 @@ func startKwokNode(ctx context.Context, name string) (stop func()) {
 	}).WithContext(ctx).Should(Succeed(), "kwok reports the node %s Ready", name)
 	return stop
 }
-

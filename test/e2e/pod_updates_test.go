@@ -23,7 +23,7 @@ var _ = Describe("Updates of a managed pod's labels and annotations (ANCHORS def
 			To(Succeed())
 		pod := waitForOnlyPodReady(ctx, ns, "db", "")
 
-		By("labelling and annotating the pod, as kubectl label / annotate do (merge patches)")
+		By("adding a label and an annotation to the pod, as kubectl label / annotate do (merge patches)")
 		patch := []byte(`{"metadata":{"labels":{"team":"storage"},"annotations":{"example.com/owner":"a, \"quoted\" value"}}}`)
 		updated := pod.DeepCopy()
 		Expect(k8s.Patch(ctx, updated, client.RawPatch(types.MergePatchType, patch))).To(Succeed())

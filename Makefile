@@ -122,9 +122,9 @@ test-unit: manifests generate vet ## Run the unit tests (every package outside t
 # run promtool (Debian package prometheus, hack/install-deps.sh) on the alerting rules, and run
 # the custom scorecard tests that need no kubelet against a real kube-apiserver.
 .PHONY: test-bundle
-test-bundle: manifests kustomize operator-sdk controller-gen ## Check the OLM bundle (test/bundle): validators, scorecard checks, reproducibility, alert rules.
+test-bundle: manifests kustomize operator-sdk controller-gen monitoring-crds ## Check the OLM bundle (test/bundle): validators, scorecard checks, reproducibility, alert rules.
 	assets="$$(hack/build-kube.sh | tail -n 1)"; \
-	KUBEBUILDER_ASSETS="$$assets" LOCALBIN="$(LOCALBIN)" go test ./test/bundle/...
+	KUBEBUILDER_ASSETS="$$assets" LOCALBIN="$(LOCALBIN)" MONITORING_CRDS="$(MONITORING_CRDS)" go test ./test/bundle/...
 
 # hack/build-kube.sh builds (or finds in its cache) the kube-apiserver, etcd and kubectl that
 # envtest starts, and prints their directory as its last line of stdout.
@@ -385,6 +385,28 @@ opm: $(OPM) ## Build opm (operator-registry) into LOCALBIN.
 $(OPM): | $(LOCALBIN)
 	hack/tools.sh opm $(OPM_VERSION) $(OPM)
 	ln -sf $(notdir $(OPM)) $(LOCALBIN)/opm
+
+# The Prometheus Operator CRDs the bundle's ServiceMonitor and PrometheusRule need, generated
+# with controller-gen from the API module of prometheus-operator (the proxy serves that module,
+# not the one holding the released CRD files). test/bundle installs them into a test API
+# server; `kubectl apply --server-side -f $(MONITORING_CRDS)` installs them into a cluster.
+PROMETHEUS_OPERATOR_VERSION ?= v0.86.2
+MONITORING_CRDS ?= $(LOCALBIN)/monitoring-crds-$(PROMETHEUS_OPERATOR_VERSION)
+
+.PHONY: monitoring-crds
+monitoring-crds: $(MONITORING_CRDS) ## Generate the ServiceMonitor and PrometheusRule CRDs into MONITORING_CRDS.
+$(MONITORING_CRDS): | $(CONTROLLER_GEN)
+	@set -e; \
+	tmp="$$(mktemp -d)"; trap 'rm -rf "$$tmp"' EXIT; \
+	src="$$(cd "$$tmp" && go mod download -json \
+		github.com/prometheus-operator/prometheus-operator/pkg/apis/monitoring@$(PROMETHEUS_OPERATOR_VERSION) | \
+		sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$$/\1/p')"; \
+	cp -R "$$src" "$$tmp/src"; chmod -R u+w "$$tmp/src"; \
+	(cd "$$tmp/src" && $(CONTROLLER_GEN) crd:allowDangerousTypes=true paths=./v1/... output:crd:dir="$$tmp/crds"); \
+	mkdir -p "$@.tmp"; \
+	cp "$$tmp"/crds/monitoring.coreos.com_servicemonitors.yaml "$$tmp"/crds/monitoring.coreos.com_prometheusrules.yaml "$@.tmp"/; \
+	rm -rf "$@"; mv "$@.tmp" "$@"; \
+	echo "monitoring CRDs of prometheus-operator $(PROMETHEUS_OPERATOR_VERSION) in $@"
 
 # go-install-tool builds package $(2) at version $(3) with `go install` and moves it to $(1),
 # the versioned name; a symlink without the version points to it.

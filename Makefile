@@ -123,6 +123,7 @@ test-unit: manifests generate vet ## Run the unit tests (every package outside t
 # the custom scorecard tests that need no kubelet against a real kube-apiserver.
 .PHONY: test-bundle
 test-bundle: manifests kustomize operator-sdk controller-gen monitoring-crds ## Check the OLM bundle (test/bundle): validators, scorecard checks, reproducibility, alert rules.
+	hack/install-deps.sh
 	assets="$$(hack/build-kube.sh | tail -n 1)"; \
 	KUBEBUILDER_ASSETS="$$assets" LOCALBIN="$(LOCALBIN)" MONITORING_CRDS="$(MONITORING_CRDS)" go test ./test/bundle/...
 

@@ -139,8 +139,8 @@ test-e2e: manifests generate kustomize ## Run the end-to-end tests (hack/test-e2
 # hack/test-olm.sh builds OLM v0's olm and catalog operators (hack/build-olm.sh), serves catalog/
 # plus bundle/ with opm, and installs the last release, then upgrades to bundle/ (test/olm).
 .PHONY: test-olm
-test-olm: opm kustomize ## Install the last release with OLM on the local cluster and upgrade it to bundle/ (hack/test-olm.sh).
-	OPM="$(OPM)" KUSTOMIZE="$(KUSTOMIZE)" hack/test-olm.sh
+test-olm: opm kustomize monitoring-crds ## Install the last release with OLM on the local cluster and upgrade it to bundle/ (hack/test-olm.sh).
+	OPM="$(OPM)" KUSTOMIZE="$(KUSTOMIZE)" MONITORING_CRDS="$(MONITORING_CRDS)" hack/test-olm.sh
 
 .PHONY: bench-handover
 bench-handover: manifests generate kustomize ## Measure hand-overs: N rollouts (BENCH_ROLLOUTS, 20) under a StatefulSingleton, Recreate, RollingUpdate.

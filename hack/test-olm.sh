@@ -20,8 +20,9 @@
 # stops every process it started, and stops the cluster unless KEEP_CLUSTER=1. On failure the
 # logs of OLM, opm and the operator are copied to bin/test-olm-logs/.
 #
-# Environment: OPM (default bin/opm), KUSTOMIZE (default bin/kustomize), OLM_TEST_TIMEOUT
-# (default 15m), KEEP_CLUSTER.
+# Environment: OPM (default bin/opm), KUSTOMIZE (default bin/kustomize), MONITORING_CRDS (the
+# directory of the ServiceMonitor and PrometheusRule CRDs, `make monitoring-crds`),
+# OLM_TEST_TIMEOUT (default 15m), KEEP_CLUSTER.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 # shellcheck source=hack/env.sh
@@ -140,6 +141,12 @@ log "installing OLM's CRDs"
 kubectl_ apply --server-side -f "$olm_crds" >&2
 kubectl_ wait --for condition=established --timeout=60s -f "$olm_crds" >&2
 kubectl_ create namespace "$OLM_NAMESPACE" >&2
+# The bundle ships a ServiceMonitor and a PrometheusRule: their CRDs must exist, as on OpenShift.
+if [[ -n ${MONITORING_CRDS:-} ]]; then
+	log "installing the ServiceMonitor and PrometheusRule CRDs"
+	kubectl_ apply --server-side -f "$MONITORING_CRDS" >&2
+	kubectl_ wait --for condition=established --timeout=60s -f "$MONITORING_CRDS" >&2
+fi
 
 # start <name> <command...>: a process inside the cluster's network namespace, logging to
 # $work/<name>.log. Temporary files go to $work.

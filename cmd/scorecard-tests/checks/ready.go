@@ -64,17 +64,22 @@ func StatefulSingletonReady(ctx context.Context, env Env, r *Result) {
 	}
 	r.Logf("phase Running, active pod %s, Ready=True", got.Status.ActivePod)
 
+	// The kubelet reports the pod Ready once it sees the readiness gate the operator set, a
+	// moment after the StatefulSingleton says so: wait for it too.
 	var pod corev1.Pod
 	podKey := client.ObjectKey{Namespace: env.Namespace, Name: got.Status.ActivePod}
-	if err := env.Client.Get(ctx, podKey, &pod); err != nil {
-		r.Failf("the active pod %s: %v", got.Status.ActivePod, err)
-		return
-	}
-	if pod.Labels[LabelApp] != name {
+	ok, err = poll(ctx, env.Timeout, func(ctx context.Context) (bool, error) {
+		if err := env.Client.Get(ctx, podKey, &pod); err != nil {
+			return false, err
+		}
+		return podReady(&pod), nil
+	})
+	if pod.Name != "" && pod.Labels[LabelApp] != name {
 		r.Failf("the active pod %s is not a pod of the Deployment", pod.Name)
 	}
-	if !podReady(&pod) {
-		r.Failf("the active pod %s is not Ready", pod.Name)
+	if !ok {
+		r.Failf("the active pod %s is not Ready within %s (last error: %v)", got.Status.ActivePod, env.Timeout, err)
+		return
 	}
 
 	columns, err := tableRow(ctx, env.Config, ss)

@@ -164,10 +164,12 @@ var _ = Describe("The operator installed by OLM from the catalog", Ordered, func
 	})
 
 	It("uninstalls as docs/install.md says, leaving the application running", func(ctx SpecContext) {
-		By("deleting the StatefulSingleton: the operator lets go of its pod, which keeps running")
-		Expect(k8s.Delete(ctx, &singletonv1.StatefulSingleton{
-			ObjectMeta: metav1.ObjectMeta{Namespace: appNamespace, Name: appName},
-		})).To(Succeed())
+		By("deleting the StatefulSingleton: the operator hands its pod back, which keeps running")
+		ss := &singletonv1.StatefulSingleton{ObjectMeta: metav1.ObjectMeta{Namespace: appNamespace, Name: appName}}
+		Expect(k8s.Delete(ctx, ss)).To(Succeed())
+		Eventually(func() error {
+			return k8s.Get(ctx, client.ObjectKeyFromObject(ss), ss)
+		}).WithContext(ctx).Should(Satisfy(apierrors.IsNotFound), "the StatefulSingleton is handed back and gone")
 		Eventually(func(g Gomega) {
 			pod := waitForOnlyPodReady(ctx, "")
 			g.Expect(pod.Finalizers).NotTo(ContainElement(singletonv1.FinalizerRelease))

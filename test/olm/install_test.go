@@ -345,9 +345,9 @@ func waitForOnlyPodReady(ctx context.Context, notUID types.UID) corev1.Pod {
 		pods := &corev1.PodList{}
 		g.Expect(k8s.List(ctx, pods, client.InNamespace(appNamespace), client.MatchingLabels{"app": appName})).To(Succeed())
 		var live []corev1.Pod
-		for _, p := range pods.Items {
-			if p.DeletionTimestamp == nil && p.UID != notUID {
-				live = append(live, p)
+		for i := range pods.Items {
+			if p := &pods.Items[i]; p.DeletionTimestamp == nil && p.UID != notUID {
+				live = append(live, *p)
 			}
 		}
 		g.Expect(live).To(HaveLen(1))

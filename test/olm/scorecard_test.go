@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -50,8 +51,9 @@ func runScorecardTests(ctx context.Context) {
 	// The cluster has no DNS: the test reaches the metrics Service by its cluster IP.
 	metricsURL := fmt.Sprintf("https://%s:%d/metrics", svc.Spec.ClusterIP, svc.Spec.Ports[0].Port)
 
-	var names []string
-	for _, test := range bytes.Fields([]byte(scorecardTests)) {
+	tests := bytes.Fields([]byte(scorecardTests))
+	names := make([]string, 0, len(tests))
+	for _, test := range tests {
 		name := "scorecard-" + string(test)
 		names = append(names, name)
 		Expect(k8s.Create(ctx, scorecardPod(name, serviceAccount, string(test),
@@ -115,11 +117,11 @@ func createObjects(ctx context.Context, path string) string {
 	dec := utilyaml.NewYAMLOrJSONDecoder(f, 4096)
 	for {
 		u := &unstructured.Unstructured{}
-		if err := dec.Decode(&u.Object); err == io.EOF {
+		err := dec.Decode(&u.Object)
+		if errors.Is(err, io.EOF) {
 			break
-		} else {
-			Expect(err).NotTo(HaveOccurred())
 		}
+		Expect(err).NotTo(HaveOccurred())
 		if len(u.Object) == 0 {
 			continue
 		}

@@ -64,23 +64,7 @@ func StatefulSingletonReady(ctx context.Context, env Env, r *Result) {
 	}
 	r.Logf("phase Running, active pod %s, Ready=True", got.Status.ActivePod)
 
-	// The kubelet reports the pod Ready once it sees the readiness gate the operator set, a
-	// moment after the StatefulSingleton says so: wait for it too.
-	var pod corev1.Pod
-	podKey := client.ObjectKey{Namespace: env.Namespace, Name: got.Status.ActivePod}
-	ok, err = poll(ctx, env.Timeout, func(ctx context.Context) (bool, error) {
-		if err := env.Client.Get(ctx, podKey, &pod); err != nil {
-			return false, err
-		}
-		return podReady(&pod), nil
-	})
-	if pod.Name != "" && pod.Labels[LabelApp] != name {
-		r.Failf("the active pod %s is not a pod of the Deployment", pod.Name)
-	}
-	if !ok {
-		r.Failf("the active pod %s is not Ready within %s (last error: %v)", got.Status.ActivePod, env.Timeout, err)
-		return
-	}
+	checkActivePodReady(ctx, env, r, name, got.Status.ActivePod)
 
 	columns, err := tableRow(ctx, env.Config, ss)
 	if err != nil {
@@ -168,5 +152,25 @@ func cleanup(ctx context.Context, env Env, r *Result, deploy *appsv1.Deployment,
 	}
 	if err := client.IgnoreNotFound(env.Client.Delete(ctx, ss)); err != nil {
 		r.Logf("cleanup: deleting StatefulSingleton %s: %v", ss.Name, err)
+	}
+}
+
+// checkActivePodReady checks that the active pod belongs to the check's Deployment and is Ready. The
+// kubelet reports it Ready once it sees the readiness gate the operator set, a moment after the
+// StatefulSingleton says so: it waits for that too.
+func checkActivePodReady(ctx context.Context, env Env, r *Result, app, name string) {
+	var pod corev1.Pod
+	key := client.ObjectKey{Namespace: env.Namespace, Name: name}
+	ok, err := poll(ctx, env.Timeout, func(ctx context.Context) (bool, error) {
+		if err := env.Client.Get(ctx, key, &pod); err != nil {
+			return false, err
+		}
+		return podReady(&pod), nil
+	})
+	if pod.Name != "" && pod.Labels[LabelApp] != app {
+		r.Failf("the active pod %s is not a pod of the Deployment", pod.Name)
+	}
+	if !ok {
+		r.Failf("the active pod %s is not Ready within %s (last error: %v)", name, env.Timeout, err)
 	}
 }

@@ -35,9 +35,10 @@ die() {
 # csv_file prints the path of the bundle's ClusterServiceVersion.
 csv_file() {
 	local f
-	f=$(ls "$BUNDLE_DIR"/manifests/*.clusterserviceversion.yaml 2>/dev/null | head -n1)
-	[[ -n $f ]] || die "no ClusterServiceVersion in $BUNDLE_DIR/manifests: run make bundle"
-	echo "$f"
+	for f in "$BUNDLE_DIR"/manifests/*.clusterserviceversion.yaml; do
+		[[ -f $f ]] && echo "$f" && return
+	done
+	die "no ClusterServiceVersion in $BUNDLE_DIR/manifests: run make bundle"
 }
 
 # csv_field <regexp> prints the value of the first line of the CSV matching "<regexp>: value",

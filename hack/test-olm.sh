@@ -25,7 +25,7 @@
 # OLM_TEST_TIMEOUT (default 15m), KEEP_CLUSTER.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
-# shellcheck source=hack/env.sh
+# shellcheck source=hack/env.sh disable=SC1091
 source hack/env.sh
 
 OPM=${OPM:-bin/opm}

@@ -2,10 +2,10 @@
 # scaffold. `make help` lists the targets.
 
 # VERSION is the operator's semantic version; it names the bundle, the CSV and the images.
-VERSION ?= 0.1.0
+VERSION ?= 0.2.0
 # PREVIOUS_VERSION is the release this one upgrades from: the CSV's `replaces` and the lower
 # bound of its `olm.skipRange`. Empty for the first release. Bump it with VERSION.
-PREVIOUS_VERSION ?=
+PREVIOUS_VERSION ?= 0.1.0
 # CREATED_AT is the release date of VERSION, the CSV's createdAt (fixed, so that `make bundle`
 # is reproducible). Bump it with VERSION.
 CREATED_AT ?= 2026-11-22T00:00:00Z

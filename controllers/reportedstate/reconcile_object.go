@@ -52,7 +52,7 @@ func (r objectReconciler) Reconcile(ctx context.Context, ref objectRef) (ctrl.Re
 		return ctrl.Result{}, err
 	}
 	if pending {
-		propagationLag.Observe(c.opts.Now().Sub(reported).Seconds())
+		propagationLag.WithLabelValues(c.key.Namespace, c.key.Name).Observe(c.opts.Now().Sub(reported).Seconds())
 	}
 	logger.V(1).Info("Wrote reported state", "mode", p.Mode, "wecs", len(g.Reports))
 	return ctrl.Result{}, nil

@@ -26,14 +26,18 @@ func statusWrites(result string) float64 {
 	return 0
 }
 
-// histogramCount reads the number of observations of a histogram of the operator.
+// histogramCount reads the number of observations of a histogram of the operator, over all
+// its label values.
 func histogramCount(name string) uint64 {
 	families, err := metrics.Registry.Gather()
 	Expect(err).NotTo(HaveOccurred())
+	var n uint64
 	for _, f := range families {
-		if f.GetName() == name && len(f.GetMetric()) > 0 {
-			return f.GetMetric()[0].GetHistogram().GetSampleCount()
+		if f.GetName() == name {
+			for _, m := range f.GetMetric() {
+				n += m.GetHistogram().GetSampleCount()
+			}
 		}
 	}
-	return 0
+	return n
 }

@@ -12,7 +12,10 @@ import (
 	"slices"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 	"sigs.k8s.io/controller-runtime/pkg/metrics/filters"
@@ -201,6 +204,7 @@ func newManager(o options, certs *servingcert.ServingCerts) (ctrl.Manager, error
 	}
 	return ctrl.NewManager(ctrl.GetConfigOrDie(), ctrl.Options{
 		Scheme:                        scheme.New(),
+		Cache:                         cacheOptions(os.Getenv("POD_NAMESPACE")),
 		Metrics:                       metricsOpts,
 		WebhookServer:                 webhook.NewServer(webhookOpts),
 		HealthProbeBindAddress:        o.probeAddr,
@@ -213,6 +217,17 @@ func newManager(o options, certs *servingcert.ServingCerts) (ctrl.Manager, error
 	})
 }
 
+// cacheOptions keeps the manager's cache of Secrets (the ReportedStates' kubeconfigs) to the
+// operator's own namespace, the only one it may read Secrets in, when it runs in a cluster.
+func cacheOptions(namespace string) cache.Options {
+	if namespace == "" {
+		return cache.Options{}
+	}
+	return cache.Options{ByObject: map[client.Object]cache.ByObject{
+		&corev1.Secret{}: {Namespaces: map[string]cache.Config{namespace: {}}},
+	}}
+}
+
 func setupReconcilers(mgr ctrl.Manager, o options) error {
 	if err := (&controllers.StatefulSingletonReconciler{
 		Client:   mgr.GetClient(),
@@ -221,11 +236,12 @@ func setupReconcilers(mgr ctrl.Manager, o options) error {
 		return err
 	}
 	return (&reportedstate.Reconciler{
-		Client:    mgr.GetClient(),
-		Recorder:  mgr.GetEventRecorder("reportedstate-controller"),
-		Config:    mgr.GetConfig(),
-		Workers:   o.reportedStateWorkers,
-		ClientQPS: float32(o.reportedStateClientQPS),
+		Client:          mgr.GetClient(),
+		Recorder:        mgr.GetEventRecorder("reportedstate-controller"),
+		Config:          mgr.GetConfig(),
+		SecretNamespace: os.Getenv("POD_NAMESPACE"),
+		Workers:         o.reportedStateWorkers,
+		ClientQPS:       float32(o.reportedStateClientQPS),
 	}).SetupWithManager(mgr)
 }
 

@@ -89,8 +89,9 @@ until in_cluster busybox wget -q -O /dev/null http://127.0.0.1:8081/readyz 2>/de
 done
 
 echo "==> applying the samples" >&2
-# The StatefulSingleton first, so that the webhook prepares the workload's pod.
-in_cluster kubectl apply --server-side -k config/samples >&2
+# The StatefulSingleton first, so that the webhook prepares the workload's pod. (The
+# ReportedState sample needs a KubeStellar WDS and ITS; docs/reported-state.md shows how.)
+in_cluster kubectl apply --server-side -f config/samples/apps_v1_statefulsingleton.yaml >&2
 in_cluster kubectl wait --for=jsonpath='{.status.phase}' statefulsingletons --all --timeout=60s >&2
 in_cluster kubectl apply --server-side -k config/samples/workload >&2
 in_cluster kubectl wait --for=condition=Available deployments --all --timeout=120s >&2

@@ -1,0 +1,165 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"k8s.io/client-go/kubernetes"
+)
+
+// clockTicks is the kernel's USER_HZ, the unit of /proc/<pid>/stat times (100 on Linux).
+const clockTicks = 100
+
+// procSample is what /proc says of a process at one moment.
+type procSample struct {
+	CPU time.Duration // user + system time so far
+	RSS int64         // VmRSS, bytes
+	HWM int64         // VmHWM (peak RSS), bytes
+}
+
+// readProc reads the CPU time and memory of a process; zero when pid is 0 or gone.
+func readProc(pid int) procSample {
+	var s procSample
+	if pid == 0 {
+		return s
+	}
+	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return s
+	}
+	// The fields after the command name (in parentheses, which may hold spaces).
+	fields := strings.Fields(string(stat[bytes.LastIndexByte(stat, ')')+1:]))
+	if len(fields) > 12 {
+		utime, _ := strconv.ParseInt(fields[11], 10, 64)
+		stime, _ := strconv.ParseInt(fields[12], 10, 64)
+		s.CPU = time.Duration(utime+stime) * time.Second / clockTicks
+	}
+	status, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return s
+	}
+	sc := bufio.NewScanner(bytes.NewReader(status))
+	for sc.Scan() {
+		k, v, ok := strings.Cut(sc.Text(), ":")
+		if !ok || (k != "VmRSS" && k != "VmHWM") {
+			continue
+		}
+		kb, _ := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
+		if k == "VmRSS" {
+			s.RSS = kb * 1024
+		} else {
+			s.HWM = kb * 1024
+		}
+	}
+	return s
+}
+
+// sample is the CPU time of every process the benchmark watches, and the API servers'
+// request counters, at one moment.
+type sample struct {
+	at  time.Time
+	cpu map[string]time.Duration // by process role
+	// wdsWrites counts the WDS API server's mutating requests on deployments (all
+	// subresources), from its own apiserver_request_total.
+	wdsWrites float64
+	// itsWrites counts the ITS API server's mutating requests on workstatuses.
+	itsWrites float64
+	// watchEvents counts the MODIFIED events of workload Deployments the driver's watch saw.
+	watchEvents int64
+	// opReconciles counts the operator's object reconciles (its own metrics, for reference).
+	opReconciles float64
+}
+
+// mutating are the verbs of apiserver_request_total that write.
+var mutating = []string{"APPLY", "PATCH", "UPDATE", "POST", "CREATE", "DELETE"}
+
+// requestCount sums apiserver_request_total over the mutating verbs for one resource.
+func requestCount(ctx context.Context, cs kubernetes.Interface, resource string) (float64, error) {
+	raw, err := cs.Discovery().RESTClient().Get().AbsPath("/metrics").DoRaw(ctx)
+	if err != nil {
+		return 0, err
+	}
+	return sumMetric(bytes.NewReader(raw), "apiserver_request_total", func(l map[string]string) bool {
+		return l["resource"] == resource && slices.Contains(mutating, l["verb"])
+	}), nil
+}
+
+// operatorReconciles reads the operator's controller_runtime_reconcile_total of its
+// per-ReportedState object controllers ("reportedstate-<namespace>-<name>").
+func operatorReconciles(ctx context.Context, url string) float64 {
+	if url == "" {
+		return 0
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, http.NoBody)
+	if err != nil {
+		return 0
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return 0
+	}
+	defer func() { _ = resp.Body.Close() }()
+	return sumMetric(resp.Body, "controller_runtime_reconcile_total", func(l map[string]string) bool {
+		return strings.HasPrefix(l["controller"], "reportedstate-")
+	})
+}
+
+// sumMetric adds up the samples of a metric (Prometheus text format) whose labels match.
+func sumMetric(r io.Reader, name string, match func(map[string]string) bool) float64 {
+	var total float64
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for sc.Scan() {
+		line := sc.Text()
+		rest, ok := strings.CutPrefix(line, name+"{")
+		if !ok {
+			continue
+		}
+		end := strings.LastIndexByte(rest, '}')
+		if end < 0 {
+			continue
+		}
+		if !match(parseLabels(rest[:end])) {
+			continue
+		}
+		v, err := strconv.ParseFloat(strings.TrimSpace(rest[end+1:]), 64)
+		if err == nil {
+			total += v
+		}
+	}
+	return total
+}
+
+// parseLabels parses a="x",b="y" (the values here hold no quotes or commas).
+func parseLabels(s string) map[string]string {
+	out := map[string]string{}
+	for _, kv := range strings.Split(s, ",") {
+		k, v, ok := strings.Cut(kv, "=")
+		if ok {
+			out[k] = strings.Trim(v, `"`)
+		}
+	}
+	return out
+}
+
+// load is the machine's load average, as uptime prints it.
+func load() string {
+	raw, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "?"
+	}
+	f := strings.Fields(string(raw))
+	if len(f) < 3 {
+		return "?"
+	}
+	return strings.Join(f[:3], " ")
+}

@@ -20,6 +20,9 @@ const (
 	writeError    = "error"
 )
 
+// keyName is the name field of metadata.
+const keyName = "name"
+
 // applier writes plans into WDS objects with server-side apply. Each apply names the object's
 // UID, so that a write never creates an object that was deleted meanwhile.
 type applier struct {
@@ -28,7 +31,8 @@ type applier struct {
 
 // apply writes what p asks into obj (read from the cache, left untouched) and returns the
 // result of each request.
-func (a applier) apply(ctx context.Context, obj *unstructured.Unstructured, p plan, subresource bool) ([]string, error) {
+func (a applier) apply(ctx context.Context, obj *unstructured.Unstructured, p plan, subresource bool,
+) ([]string, error) {
 	var results []string
 	if p.WriteStatus {
 		body := applyBody(obj, nil, nil, p.Status, true)
@@ -53,7 +57,7 @@ func (a applier) apply(ctx context.Context, obj *unstructured.Unstructured, p pl
 func applyBody(obj *unstructured.Unstructured, labels, annotations map[string]string, status map[string]any,
 	withStatus bool,
 ) map[string]any {
-	meta := map[string]any{"name": obj.GetName(), "uid": string(obj.GetUID())}
+	meta := map[string]any{keyName: obj.GetName(), "uid": string(obj.GetUID())}
 	if ns := obj.GetNamespace(); ns != "" {
 		meta["namespace"] = ns
 	}
@@ -70,7 +74,8 @@ func applyBody(obj *unstructured.Unstructured, labels, annotations map[string]st
 	return body
 }
 
-func (a applier) send(ctx context.Context, obj *unstructured.Unstructured, body map[string]any, status bool) (string, error) {
+func (a applier) send(ctx context.Context, obj *unstructured.Unstructured, body map[string]any, status bool,
+) (string, error) {
 	raw, err := json.Marshal(body)
 	if err != nil {
 		return writeError, err

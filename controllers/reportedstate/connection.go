@@ -53,7 +53,7 @@ type connectionOptions struct {
 }
 
 // connection is one ReportedState's link to its WDS and ITS: their caches, a work queue of WDS
-// objects, and what it observed. It runs until its context is cancelled.
+// objects, and what it observed. It runs until its context is canceled.
 type connection struct {
 	key     types.NamespacedName
 	wdsName string
@@ -64,6 +64,7 @@ type connection struct {
 	// warn records a warning event on the ReportedState.
 	warn func(reason, action, note string, args ...any)
 
+	wdsCfg, itsCfg     *rest.Config
 	wds, its           cluster.Cluster
 	wdsProbe, itsProbe discovery.ServerVersionInterface
 	wdsDiscovery       discovery.DiscoveryInterface
@@ -109,13 +110,8 @@ func newConnection(key types.NamespacedName, wdsName string, wdsCfg, itsCfg *res
 		invalid: map[types.NamespacedName]string{}, watched: map[schema.GroupVersionResource]bool{},
 		subresources: map[schema.GroupVersion]map[string]bool{},
 	}
+	c.wdsCfg, c.itsCfg = wdsCfg, itsCfg
 	var err error
-	if c.wds, err = c.newWDS(wdsCfg); err != nil {
-		return nil, err
-	}
-	if c.its, err = c.newITS(itsCfg); err != nil {
-		return nil, err
-	}
 	if c.wdsDiscovery, err = discovery.NewDiscoveryClientForConfig(wdsCfg); err != nil {
 		return nil, err
 	}
@@ -162,7 +158,7 @@ func (c *connection) newWDS(cfg *rest.Config) (cluster.Cluster, error) {
 
 func (c *connection) newITS(cfg *rest.Config) (cluster.Cluster, error) {
 	s := runtime.NewScheme()
-	utilruntime.Must(addWorkStatusToScheme(s))
+	addWorkStatusToScheme(s)
 	selector := labels.SelectorFromSet(labels.Set{labelOriginWDS: c.wdsName})
 	return cluster.New(cfg, func(o *cluster.Options) {
 		o.Scheme = s
@@ -200,6 +196,14 @@ func (c *connection) run(ctx context.Context) error {
 	if err := c.waitConnected(ctx); err != nil {
 		return err
 	}
+	// The clusters are built once both answer: building one reads its API groups.
+	var err error
+	if c.wds, err = c.newWDS(c.wdsCfg); err != nil {
+		return err
+	}
+	if c.its, err = c.newITS(c.itsCfg); err != nil {
+		return err
+	}
 	if err := c.setupIndexes(ctx); err != nil {
 		return err
 	}
@@ -216,7 +220,7 @@ func (c *connection) run(ctx context.Context) error {
 	c.update(func(s *connectionState) { s.Synced = true })
 	c.log.Info("Caches synced; reconciling objects")
 	if err := c.sweep(ctx); err != nil {
-		c.log.Error(err, "Listing the objects the operator labelled failed")
+		c.log.Error(err, "Listing the objects the operator labeled failed")
 	}
 	select {
 	case <-ctx.Done():

@@ -22,11 +22,15 @@ func (c *connection) sweep(ctx context.Context) error {
 		return err
 	}
 	for _, list := range lists {
+		if list == nil {
+			continue
+		}
 		gv, err := schema.ParseGroupVersion(list.GroupVersion)
 		if err != nil {
 			continue
 		}
-		for _, r := range list.APIResources {
+		for i := range list.APIResources {
+			r := &list.APIResources[i]
 			if !slices.Contains(r.Verbs, "list") || !slices.Contains(r.Verbs, "patch") {
 				continue
 			}

@@ -163,7 +163,8 @@ func (c *connection) knownResource(gr schema.GroupResource) bool {
 
 // watchObjects starts watching the workload objects of a resource, once: their changes queue
 // them, when a Binding asks for them or the operator wrote them.
-func (c *connection) watchObjects(ctx context.Context, gvr schema.GroupVersionResource, gvk schema.GroupVersionKind) error {
+func (c *connection) watchObjects(ctx context.Context, gvr schema.GroupVersionResource, gvk schema.GroupVersionKind,
+) error {
 	c.mu.Lock()
 	done := c.watched[gvr]
 	c.mu.Unlock()
@@ -191,14 +192,14 @@ func (c *connection) watchObjects(ctx context.Context, gvr schema.GroupVersionRe
 }
 
 // objectChanged queues a workload object that some Binding asks for or that the operator
-// labelled.
+// labeled.
 func (c *connection) objectChanged(gr schema.GroupResource, o any) {
 	obj, ok := o.(client.Object)
 	if !ok {
 		return
 	}
 	ref := objectRef{Group: gr.Group, Resource: gr.Resource, Namespace: obj.GetNamespace(), Name: obj.GetName()}
-	if _, labelled := obj.GetLabels()[LabelExecutingCount]; !labelled && !c.asked(ref) {
+	if _, labeled := obj.GetLabels()[LabelExecutingCount]; !labeled && !c.asked(ref) {
 		return
 	}
 	c.enqueue(ref)

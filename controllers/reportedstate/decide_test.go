@@ -10,7 +10,7 @@ import (
 	"github.com/singleton-operator/singleton-operator/internal/summary"
 )
 
-// testDecider summarises by naming the WECs, so that a test can tell a summary from a copy.
+// testDecider summarizes by naming the WECs, so that a test can tell a summary from a copy.
 var testDecider = decider{
 	summarize: func(_ *unstructured.Unstructured, reports []summary.Report) (summary.Result, error) {
 		res := summary.Result{Status: map[string]any{"summaryOf": int64(len(reports))}}
@@ -95,7 +95,7 @@ func TestDecide(t *testing.T) {
 		wantMode: modeSingleton, status: map[string]any{"readyReplicas": int64(2)}, labels: ourLabels,
 		annots: map[string]string{AnnotationWECStatus: "wec1=Current"},
 	}, {
-		name: "R1: singleton only with two WECs reporting: status cleared, count still labelled",
+		name: "R1: singleton only with two WECs reporting: status cleared, count still labeled",
 		facts: facts{
 			Wants: single, Reports: []summary.Report{report("wec1", 2), report("wec2", 1)}, StatusSubresource: true,
 			Owned:  ownAll,
@@ -114,10 +114,10 @@ func TestDecide(t *testing.T) {
 		annots:    map[string]string{AnnotationWECStatus: "wec1=InProgress,wec2=InProgress"},
 		writeStat: true, writeMain: true,
 	}, {
-		name:     "R3: no WEC reports yet: count 0, no status, nothing owned so no status write",
-		facts:    facts{Wants: multi, Object: object(nil, nil), StatusSubresource: true},
-		wantMode: modeMultiWEC,
-		labels:   map[string]string{LabelExecutingCount: "0", LabelMultiWECStatus: "true"},
+		name:      "R3: no WEC reports yet: count 0, no status, nothing owned so no status write",
+		facts:     facts{Wants: multi, Object: object(nil, nil), StatusSubresource: true},
+		wantMode:  modeMultiWEC,
+		labels:    map[string]string{LabelExecutingCount: "0", LabelMultiWECStatus: "true"},
 		writeMain: true,
 	}, {
 		name: "R4: no Binding asks any more: everything owned is removed",

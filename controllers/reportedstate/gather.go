@@ -66,7 +66,8 @@ func (c *connection) gather(ctx context.Context, ref objectRef) (g gathered, fou
 }
 
 // reports reads the valid WorkStatuses of ref from the qualified WECs, sorted by WEC.
-func (c *connection) reports(ctx context.Context, ref objectRef, qualified []string) ([]summary.Report, time.Time, error) {
+func (c *connection) reports(ctx context.Context, ref objectRef, qualified []string,
+) ([]summary.Report, time.Time, error) {
 	var list WorkStatusList
 	if err := c.its.GetCache().List(ctx, &list, client.MatchingFields{indexWorkStatusSource: ref.String()}); err != nil {
 		return nil, time.Time{}, err
@@ -100,7 +101,8 @@ func (c *connection) reports(ctx context.Context, ref objectRef, qualified []str
 }
 
 // resolve finds the version (the Binding's, else the preferred one) and the kind of a resource.
-func (c *connection) resolve(gr schema.GroupResource, version string) (schema.GroupVersionResource, schema.GroupVersionKind, error) {
+func (c *connection) resolve(gr schema.GroupResource, version string,
+) (schema.GroupVersionResource, schema.GroupVersionKind, error) {
 	mapper := c.wds.GetRESTMapper()
 	gvr := gr.WithVersion(version)
 	if version == "" {
@@ -130,13 +132,14 @@ func (c *connection) hasStatusSubresource(gvr schema.GroupVersionResource) (bool
 		return false, err
 	}
 	known = map[string]bool{}
-	for _, r := range list.APIResources {
-		if base, sub, ok := strings.Cut(r.Name, "/"); ok {
+	for i := range list.APIResources {
+		name := list.APIResources[i].Name
+		if base, sub, ok := strings.Cut(name, "/"); ok {
 			if sub == "status" {
 				known[base] = true
 			}
-		} else if _, seen := known[r.Name]; !seen {
-			known[r.Name] = false
+		} else if _, seen := known[name]; !seen {
+			known[name] = false
 		}
 	}
 	c.mu.Lock()

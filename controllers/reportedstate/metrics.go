@@ -1,9 +1,14 @@
 package reportedstate
 
 import (
+	"slices"
+
 	"github.com/prometheus/client_golang/prometheus"
 	"sigs.k8s.io/controller-runtime/pkg/metrics"
 )
+
+// The labels of the per-ReportedState metrics.
+var rsLabels = []string{"namespace", "name"}
 
 // Buckets from 1 ms to about 60 s: a change usually lands in milliseconds, and an outage of the
 // ITS or a restart of the operator shows as the long tail.
@@ -23,19 +28,19 @@ var (
 	objectsByMode = prometheus.NewGaugeVec(prometheus.GaugeOpts{
 		Name: "reportedstate_objects",
 		Help: "WDS objects that Bindings ask reported state for, by mode (singleton, multiwec).",
-	}, []string{"namespace", "name", "mode"})
+	}, append(slices.Clone(rsLabels), "mode"))
 	wecsReporting = prometheus.NewGaugeVec(prometheus.GaugeOpts{
 		Name: "reportedstate_wecs_reporting",
 		Help: "WECs with at least one WorkStatus of the WDS.",
-	}, []string{"namespace", "name"})
+	}, rsLabels)
 	connected = prometheus.NewGaugeVec(prometheus.GaugeOpts{
 		Name: "reportedstate_connected",
 		Help: "1 when the cluster (wds or its) answers, else 0.",
-	}, []string{"namespace", "name", "cluster"})
+	}, append(slices.Clone(rsLabels), "cluster"))
 	invalidWorkStatuses = prometheus.NewGaugeVec(prometheus.GaugeOpts{
 		Name: "reportedstate_invalid_workstatuses",
 		Help: "WorkStatus objects of the WDS skipped because they are malformed.",
-	}, []string{"namespace", "name"})
+	}, rsLabels)
 )
 
 func init() {

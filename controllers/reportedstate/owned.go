@@ -28,7 +28,7 @@ func ownedBy(entries []metav1.ManagedFieldsEntry, manager string) owned {
 			continue
 		}
 		var fields map[string]json.RawMessage
-		if json.Unmarshal(e.FieldsV1.Raw, &fields) != nil {
+		if json.Unmarshal(e.FieldsV1.GetRawBytes(), &fields) != nil {
 			continue
 		}
 		_, hasStatus := fields["f:status"]

@@ -10,7 +10,7 @@ import (
 func TestOwnedBy(t *testing.T) {
 	entry := func(manager, sub, fields string, op metav1.ManagedFieldsOperationType) metav1.ManagedFieldsEntry {
 		return metav1.ManagedFieldsEntry{Manager: manager, Subresource: sub, Operation: op,
-			FieldsV1: &metav1.FieldsV1{Raw: []byte(fields)}}
+			FieldsV1: metav1.NewFieldsV1(fields)}
 	}
 	apply := metav1.ManagedFieldsOperationApply
 	for _, tc := range []struct {

@@ -130,6 +130,11 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 		state = conn.snapshot()
 	}
 	var res ctrl.Result
+	if configErr != nil {
+		// The Secret's events queue the ReportedState again; this covers a Secret the cache has
+		// not seen yet.
+		res.RequeueAfter = r.ProbeInterval
+	}
 	if state.Err != nil {
 		// The connection failed (for example a cache never synced): start it afresh, later.
 		r.stopConnection(req.NamespacedName)
@@ -217,7 +222,8 @@ func (r *Reconciler) notify(key types.NamespacedName) {
 }
 
 // writeStatus patches the status when it changed.
-func (r *Reconciler) writeStatus(ctx context.Context, rs *ksv1alpha1.ReportedState, st ksv1alpha1.ReportedStateStatus) error {
+func (r *Reconciler) writeStatus(ctx context.Context, rs *ksv1alpha1.ReportedState, st ksv1alpha1.ReportedStateStatus,
+) error {
 	if equality.Semantic.DeepEqual(rs.Status, st) {
 		return nil
 	}

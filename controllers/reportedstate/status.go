@@ -32,32 +32,9 @@ func computeStatus(rs *ksv1alpha1.ReportedState, s connectionState, configErr er
 			Type: t, Status: metav1.ConditionUnknown, Reason: reason, Message: msg, ObservedGeneration: gen,
 		})
 	}
-	switch {
-	case configErr != nil:
-		set(ksv1alpha1.ConditionConnected, false, ksv1alpha1.ReasonKubeconfigInvalid, configErr.Error())
-	case s.Err != nil:
-		set(ksv1alpha1.ConditionConnected, false, ksv1alpha1.ReasonConnecting, "The connection failed and is restarted: "+s.Err.Error())
-	case !s.Probed:
-		unknown(ksv1alpha1.ConditionConnected, ksv1alpha1.ReasonConnecting, "The WDS and the ITS have not answered yet.")
-	case !s.WDSUp:
-		set(ksv1alpha1.ConditionConnected, false, ksv1alpha1.ReasonWDSUnreachable, "The WDS does not answer.")
-	case !s.ITSUp:
-		set(ksv1alpha1.ConditionConnected, false, ksv1alpha1.ReasonITSUnreachable,
-			"The ITS does not answer; the status of WDS objects is left as it is until it does.")
-	default:
-		set(ksv1alpha1.ConditionConnected, true, ksv1alpha1.ReasonConnected, "The WDS and the ITS answer.")
-	}
+	connectedCondition(set, unknown, s, configErr)
 	connected := configErr == nil && s.Err == nil && s.WDSUp && s.ITSUp
-	switch {
-	case s.Synced && connected:
-		set(ksv1alpha1.ConditionSynced, true, ksv1alpha1.ReasonSynced, "Every cache is synced; reported state is returned.")
-	case s.Synced:
-		set(ksv1alpha1.ConditionSynced, false, ksv1alpha1.ReasonNotConnected, "Decisions wait until both clusters answer again.")
-	case configErr != nil || !s.Probed:
-		unknown(ksv1alpha1.ConditionSynced, ksv1alpha1.ReasonNotConnected, "Not connected yet.")
-	default:
-		set(ksv1alpha1.ConditionSynced, false, ksv1alpha1.ReasonSyncing, "The caches are being filled; nothing is decided yet.")
-	}
+	syncedCondition(set, unknown, s, configErr, connected)
 	ready := connected && s.Synced
 	msg := "Not connected, or not synced: see the other conditions."
 	if ready {
@@ -81,4 +58,46 @@ func computeStatus(rs *ksv1alpha1.ReportedState, s connectionState, configErr er
 	}
 	st.InvalidWorkStatuses = invalid
 	return st
+}
+
+type (
+	setFunc     func(t string, ok bool, reason, msg string)
+	unknownFunc func(t, reason, msg string)
+)
+
+// connectedCondition says whether both clusters answer.
+func connectedCondition(set setFunc, unknown unknownFunc, s connectionState, configErr error) {
+	switch {
+	case configErr != nil:
+		set(ksv1alpha1.ConditionConnected, false, ksv1alpha1.ReasonKubeconfigInvalid, configErr.Error())
+	case s.Err != nil:
+		set(ksv1alpha1.ConditionConnected, false, ksv1alpha1.ReasonConnecting,
+			"The connection failed and is restarted: "+s.Err.Error())
+	case !s.Probed:
+		unknown(ksv1alpha1.ConditionConnected, ksv1alpha1.ReasonConnecting, "The WDS and the ITS have not answered yet.")
+	case !s.WDSUp:
+		set(ksv1alpha1.ConditionConnected, false, ksv1alpha1.ReasonWDSUnreachable, "The WDS does not answer.")
+	case !s.ITSUp:
+		set(ksv1alpha1.ConditionConnected, false, ksv1alpha1.ReasonITSUnreachable,
+			"The ITS does not answer; the status of WDS objects is left as it is until it does.")
+	default:
+		set(ksv1alpha1.ConditionConnected, true, ksv1alpha1.ReasonConnected, "The WDS and the ITS answer.")
+	}
+}
+
+// syncedCondition says whether decisions are being made.
+func syncedCondition(set setFunc, unknown unknownFunc, s connectionState, configErr error, connected bool) {
+	switch {
+	case s.Synced && connected:
+		set(ksv1alpha1.ConditionSynced, true, ksv1alpha1.ReasonSynced,
+			"Every cache is synced; reported state is returned.")
+	case s.Synced:
+		set(ksv1alpha1.ConditionSynced, false, ksv1alpha1.ReasonNotConnected,
+			"Decisions wait until both clusters answer again.")
+	case configErr != nil || !s.Probed:
+		unknown(ksv1alpha1.ConditionSynced, ksv1alpha1.ReasonNotConnected, "Not connected yet.")
+	default:
+		set(ksv1alpha1.ConditionSynced, false, ksv1alpha1.ReasonSyncing,
+			"The caches are being filled; nothing is decided yet.")
+	}
 }

@@ -55,7 +55,7 @@ func TestComputeStatus(t *testing.T) {
 
 func TestComputeStatusListsFewInvalid(t *testing.T) {
 	g := NewWithT(t)
-	var invalid []string
+	invalid := make([]string, 0, 30)
 	for i := range 30 {
 		invalid = append(invalid, string(rune('a'+i%26))+string(rune('a'+i/26)))
 	}

@@ -27,7 +27,7 @@ type WorkStatus struct {
 	Status            *runtime.RawExtension `json:"status,omitempty"`
 
 	// written is when the WEC's status was written into this object, as well as the operator
-	// can tell (see writtenTime); set when the object enters the cache, never serialised.
+	// can tell (see writtenTime); set when the object enters the cache, never serialized.
 	written time.Time
 }
 
@@ -88,7 +88,7 @@ func (l *WorkStatusList) DeepCopyObject() runtime.Object {
 		return nil
 	}
 	out := &WorkStatusList{TypeMeta: l.TypeMeta}
-	l.ListMeta.DeepCopyInto(&out.ListMeta)
+	l.DeepCopyInto(&out.ListMeta)
 	if l.Items != nil {
 		out.Items = make([]WorkStatus, len(l.Items))
 		for i := range l.Items {
@@ -99,9 +99,8 @@ func (l *WorkStatusList) DeepCopyObject() runtime.Object {
 }
 
 // addWorkStatusToScheme registers WorkStatus under control.kubestellar.io/v1alpha1.
-func addWorkStatusToScheme(s *runtime.Scheme) error {
+func addWorkStatusToScheme(s *runtime.Scheme) {
 	gv := workStatusGVK.GroupVersion()
 	s.AddKnownTypes(gv, &WorkStatus{}, &WorkStatusList{})
 	metav1.AddToGroupVersion(s, gv)
-	return nil
 }

@@ -60,7 +60,7 @@ type ReportedStateObjects struct {
 	// singleton counts the objects whose status is one WEC's status, copied.
 	// +optional
 	Singleton int32 `json:"singleton"`
-	// multiWEC counts the objects whose status summarises several WECs.
+	// multiWEC counts the objects whose status summarizes several WECs.
 	// +optional
 	MultiWEC int32 `json:"multiWEC"`
 	// total counts every object some Binding asks reported state for.

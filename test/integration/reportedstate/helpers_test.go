@@ -2,8 +2,6 @@ package reportedstate
 
 import (
 	"context"
-	"encoding/json"
-	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -131,17 +129,17 @@ type sourceRef struct {
 
 // reportStatus creates or updates the WorkStatus of an object in a WEC, with the given origin WDS
 // and status (any JSON value).
-func reportStatus(ctx context.Context, wec, origin string, ref sourceRef, status any) *unstructured.Unstructured {
+func reportStatus(ctx context.Context, wec, origin string, ref sourceRef, status any) {
 	GinkgoHelper()
 	name := strings.ToLower(ref.kind) + "-" + ref.namespace + "-" + ref.name
-	return writeWorkStatus(ctx, wec, name, origin, map[string]any{
+	writeWorkStatus(ctx, wec, name, origin, map[string]any{
 		"group": ref.gvr.Group, "version": ref.gvr.Version, "resource": ref.gvr.Resource, "kind": ref.kind,
 		"namespace": ref.namespace, "name": ref.name,
 	}, status)
 }
 
 // writeWorkStatus creates (or updates) a WorkStatus with any sourceRef and status.
-func writeWorkStatus(ctx context.Context, wec, name, origin string, src map[string]any, status any) *unstructured.Unstructured {
+func writeWorkStatus(ctx context.Context, wec, name, origin string, src map[string]any, status any) {
 	GinkgoHelper()
 	ws := &unstructured.Unstructured{}
 	ws.SetAPIVersion("control.kubestellar.io/v1alpha1")
@@ -157,18 +155,6 @@ func writeWorkStatus(ctx context.Context, wec, name, origin string, src map[stri
 	}
 	ws.Object["status"] = status
 	Expect(itsClient.Status().Update(ctx, ws)).To(Succeed())
-	return ws
-}
-
-// deleteWorkStatus deletes the WorkStatus of an object in a WEC.
-func deleteWorkStatus(ctx context.Context, wec string, ref sourceRef) {
-	GinkgoHelper()
-	ws := &unstructured.Unstructured{}
-	ws.SetAPIVersion("control.kubestellar.io/v1alpha1")
-	ws.SetKind("WorkStatus")
-	ws.SetNamespace(wec)
-	ws.SetName(strings.ToLower(ref.kind) + "-" + ref.namespace + "-" + ref.name)
-	Expect(itsClient.Delete(ctx, ws)).To(Succeed())
 }
 
 // getObject reads a WDS object as unstructured.
@@ -217,14 +203,4 @@ func kubectl(ctx context.Context, kc string, args ...string) (string, error) {
 	return string(out), err
 }
 
-// asMap turns a typed status into the JSON map the API server would hold.
-func asMap(v any) map[string]any {
-	GinkgoHelper()
-	data, err := json.Marshal(v)
-	Expect(err).NotTo(HaveOccurred())
-	var m map[string]any
-	Expect(json.Unmarshal(data, &m)).To(Succeed())
-	return m
-}
-
-func keyString(namespace, name string) string { return fmt.Sprintf("%s/%s", namespace, name) }
+func splitLines(s string) []string { return strings.Split(strings.TrimSpace(s), "\n") }

@@ -21,9 +21,9 @@ var _ = Describe("Multi-WEC reported state", func() {
 		gvk := deploymentWorkload.gvk()
 
 		By("reporting one WEC done, one half-way, one with a replica not yet available")
-		reportStatus(ctx, wecs[0], wdsName, ref, deploymentStatus(2, 2, 2))
-		reportStatus(ctx, wecs[1], wdsName, ref, deploymentStatus(2, 1, 1))
-		reportStatus(ctx, wecs[2], wdsName, ref, deploymentStatus(2, 2, 1))
+		reportStatus(ctx, wecs[0], wdsName, ref, deploymentStatus(2, 2))
+		reportStatus(ctx, wecs[1], wdsName, ref, deploymentStatus(1, 1))
+		reportStatus(ctx, wecs[2], wdsName, ref, deploymentStatus(2, 1))
 		Eventually(labelOf).WithContext(ctx).WithArguments(gvk, ns, "web", reportedstate.LabelExecutingCount).Should(Equal("3"))
 		Expect(labelOf(ctx, gvk, ns, "web", reportedstate.LabelMultiWECStatus)).To(Equal("true"))
 
@@ -35,13 +35,13 @@ var _ = Describe("Multi-WEC reported state", func() {
 		Expect(err).To(HaveOccurred(), "kubectl wait gives up while a WEC is not available: %s", out)
 
 		By("finishing the rollout in the second WEC only")
-		reportStatus(ctx, wecs[1], wdsName, ref, deploymentStatus(2, 2, 2))
+		reportStatus(ctx, wecs[1], wdsName, ref, deploymentStatus(2, 2))
 		Consistently(func() (string, error) {
 			return kubectl(ctx, kubeconfig, "rollout", "status", "deployment/web", "-n", ns, "--watch=false")
 		}).WithContext(ctx).WithTimeout(subSecondQuiet).Should(Not(ContainSubstring("successfully rolled out")))
 
 		By("finishing it in the third WEC too")
-		reportStatus(ctx, wecs[2], wdsName, ref, deploymentStatus(2, 2, 2))
+		reportStatus(ctx, wecs[2], wdsName, ref, deploymentStatus(2, 2))
 		out, err = kubectl(ctx, kubeconfig, "rollout", "status", "deployment/web", "-n", ns, "--timeout=30s")
 		Expect(err).NotTo(HaveOccurred(), out)
 		Expect(out).To(ContainSubstring("successfully rolled out"))

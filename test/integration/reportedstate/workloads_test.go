@@ -97,9 +97,10 @@ func configMap(namespace, name string) client.Object {
 	return &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Namespace: namespace, Name: name}, Data: map[string]string{"k": "v"}}
 }
 
-// deploymentStatus is a Deployment's status at a rollout stage: updated of want replicas
-// updated, available of them available.
-func deploymentStatus(want, updated, available int64) map[string]any {
+// deploymentStatus is the status of a two-replica Deployment at a rollout stage: updated
+// replicas updated, available of them available.
+func deploymentStatus(updated, available int64) map[string]any {
+	const want int64 = 2
 	availableCond := map[string]any{
 		"type": "Available", "status": "True", "reason": "MinimumReplicasAvailable",
 		"message":            "Deployment has minimum availability.",
@@ -131,7 +132,7 @@ func deploymentStatus(want, updated, available int64) map[string]any {
 
 var (
 	deploymentWorkload = workload{
-		gvr: deploymentsGVR, kind: "Deployment", build: deployment, status: deploymentStatus(2, 2, 2),
+		gvr: deploymentsGVR, kind: "Deployment", build: deployment, status: deploymentStatus(2, 2),
 		columns: []string{"READY", "UP-TO-DATE", "AVAILABLE"},
 	}
 	statefulSetWorkload = workload{

@@ -42,6 +42,7 @@ func (c *connection) setupController() error {
 		controller.TypedOptions[objectRef]{
 			Reconciler:              objectReconciler{c: c},
 			MaxConcurrentReconciles: c.opts.Workers,
+			Logger:                  c.log,
 			SkipNameValidation:      ptr.To(true),
 			NeedLeaderElection:      ptr.To(false),
 		})

@@ -93,7 +93,8 @@ func (w workload) deployment(i int) *appsv1.Deployment {
 }
 
 // wecStatus is a healthy one-replica Deployment's status, as a WEC reports it; collisionCount
-// carries the benchmark's sequence number (no summary rule or kstatus reads it).
+// carries the benchmark's sequence number (no summary rule or kstatus reads it). The sequence
+// only grows: the API server refuses a Deployment status whose collisionCount decreases.
 func wecStatus(seq int64) map[string]any {
 	return map[string]any{
 		"observedGeneration": int64(1), "replicas": int64(1), "updatedReplicas": int64(1),

@@ -2,6 +2,7 @@ package main
 
 import (
 	"cmp"
+	"fmt"
 	"context"
 	"slices"
 	"sync"
@@ -169,13 +170,13 @@ func baseline(ctx context.Context, w workload, wds *server, kind baselineKind, c
 				var err error
 				switch kind {
 				case mergePatch:
-					raw, _ := jsonMarshal(map[string]any{"status": map[string]any{"collisionCount": n}})
+					raw, _ := jsonMarshal(map[string]any{"status": map[string]any{"conditions": baselineStatus(n)["conditions"]}})
 					_, err = deps.Patch(ctx, w.object(i), types.MergePatchType, raw, metav1.PatchOptions{}, "status")
 				case applyStatus:
 					raw, _ := jsonMarshal(map[string]any{
 						"apiVersion": "apps/v1", "kind": "Deployment",
 						"metadata": map[string]any{"name": w.object(i), "namespace": workloadNS},
-						"status":   wecStatus(n),
+						"status":   baselineStatus(n),
 					})
 					_, err = deps.Patch(ctx, w.object(i), types.ApplyPatchType, raw,
 						metav1.PatchOptions{FieldManager: "bench-baseline", Force: ptr.To(true)}, "status")
@@ -199,6 +200,16 @@ func baseline(ctx context.Context, w workload, wds *server, kind baselineKind, c
 	wg.Wait()
 	res.took = time.Since(start)
 	return res
+}
+
+// baselineStatus is a WEC status whose Progressing message carries n, without collisionCount
+// (the API server refuses to decrement it, and the operator writes it afterwards).
+func baselineStatus(n int64) map[string]any {
+	s := wecStatus(0)
+	delete(s, "collisionCount")
+	conds := s["conditions"].([]any)
+	conds[1].(map[string]any)["message"] = fmt.Sprintf("bench write %d", n)
+	return s
 }
 
 // percentile is the nearest-rank percentile p (0-100) of a sample.

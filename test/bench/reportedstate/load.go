@@ -2,8 +2,8 @@ package main
 
 import (
 	"cmp"
-	"fmt"
 	"context"
+	"fmt"
 	"slices"
 	"sync"
 	"sync/atomic"

@@ -75,8 +75,8 @@ type sample struct {
 	itsWrites float64
 	// watchEvents counts the MODIFIED events of workload Deployments the driver's watch saw.
 	watchEvents int64
-	// opReconciles counts the operator's object reconciles (its own metrics, for reference).
-	opReconciles float64
+	// op is what the operator's own metrics say (for explanation, not for the write counts).
+	op opMetrics
 }
 
 // mutating are the verbs of apiserver_request_total that write.
@@ -93,24 +93,66 @@ func requestCount(ctx context.Context, cs kubernetes.Interface, resource string)
 	}), nil
 }
 
-// operatorReconciles reads the operator's controller_runtime_reconcile_total of its
-// per-ReportedState object controllers ("reportedstate-<namespace>-<name>").
-func operatorReconciles(ctx context.Context, url string) float64 {
-	if url == "" {
+// opMetrics is what the operator's own metrics say of its object controllers
+// ("reportedstate-<namespace>-<name>"): reconciles, time in the work queue and at work, and
+// its PATCH requests' latency. For explanation only: writes are counted by the WDS.
+type opMetrics struct {
+	reconciles           float64
+	queueSum, queueCount float64
+	workSum, workCount   float64
+	patchSum, patchCount float64
+}
+
+func (m opMetrics) minus(o opMetrics) opMetrics {
+	return opMetrics{
+		reconciles: m.reconciles - o.reconciles,
+		queueSum:   m.queueSum - o.queueSum, queueCount: m.queueCount - o.queueCount,
+		workSum: m.workSum - o.workSum, workCount: m.workCount - o.workCount,
+		patchSum: m.patchSum - o.patchSum, patchCount: m.patchCount - o.patchCount,
+	}
+}
+
+func mean(sum, count float64) time.Duration {
+	if count == 0 {
 		return 0
+	}
+	return time.Duration(sum / count * float64(time.Second))
+}
+
+// operatorMetrics scrapes the operator's metrics endpoint.
+func operatorMetrics(ctx context.Context, url string) opMetrics {
+	var m opMetrics
+	if url == "" {
+		return m
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, http.NoBody)
 	if err != nil {
-		return 0
+		return m
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		return 0
+		return m
 	}
 	defer func() { _ = resp.Body.Close() }()
-	return sumMetric(resp.Body, "controller_runtime_reconcile_total", func(l map[string]string) bool {
-		return strings.HasPrefix(l["controller"], "reportedstate-")
-	})
+	raw, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return m
+	}
+	ours := func(key string) func(map[string]string) bool {
+		return func(l map[string]string) bool { return strings.HasPrefix(l[key], "reportedstate-") }
+	}
+	patch := func(l map[string]string) bool { return l["verb"] == "PATCH" }
+	get := func(name string, match func(map[string]string) bool) float64 {
+		return sumMetric(bytes.NewReader(raw), name, match)
+	}
+	m.reconciles = get("controller_runtime_reconcile_total", ours("controller"))
+	m.queueSum = get("workqueue_queue_duration_seconds_sum", ours("name"))
+	m.queueCount = get("workqueue_queue_duration_seconds_count", ours("name"))
+	m.workSum = get("workqueue_work_duration_seconds_sum", ours("name"))
+	m.workCount = get("workqueue_work_duration_seconds_count", ours("name"))
+	m.patchSum = get("rest_client_request_duration_seconds_sum", patch)
+	m.patchCount = get("rest_client_request_duration_seconds_count", patch)
+	return m
 }
 
 // sumMetric adds up the samples of a metric (Prometheus text format) whose labels match.

@@ -13,8 +13,7 @@ type phase struct {
 }
 
 func (p phase) wdsWrites() float64  { return p.after.wdsWrites - p.before.wdsWrites }
-func (p phase) itsWrites() float64  { return p.after.itsWrites - p.before.itsWrites }
-func (p phase) reconciles() float64 { return p.after.opReconciles - p.before.opReconciles }
+func (p phase) op() opMetrics       { return p.after.op.minus(p.before.op) }
 func (p phase) events() float64     { return float64(p.after.watchEvents - p.before.watchEvents) }
 func (p phase) wall() time.Duration { return p.after.at.Sub(p.before.at) }
 func (p phase) cpu(role string) time.Duration {
@@ -125,25 +124,32 @@ func (r *report) printSteps(p func(string, ...any)) {
 	}
 	p("")
 	p("update stream (%s steps; lag = ITS status patch sent -> the driver's WDS watch shows the value)", r.cfg.step)
-	p("%-9s %7s %7s %8s %7s %7s %7s %8s %7s %8s %8s %8s %6s %6s %6s %6s %9s %s",
+	p("%-9s %7s %7s %8s %7s %7s %7s %8s %7s %8s %8s %8s %8s %8s %8s %8s %6s %6s %6s %6s %6s %9s %s",
 		"step", "offered", "sent/s", "landed/s", "p50 ms", "p99 ms", "max ms", "unlanded", "superse",
-		"WDSw/upd", "events/u", "reconc/u", "op", "wdsAPI", "itsAPI", "etcd", "peak RSS", "load")
+		"WDSw/s", "WDSw/upd", "events/u", "reconc/u", "queue ms", "work ms", "patch ms",
+		"op", "wdsAPI", "itsAPI", "etcd", "driver", "peak RSS", "load")
 	for _, s := range r.steps {
 		ph := s.phase()
 		n := float64(len(s.stats.lags))
 		if s.kind == unchanged {
 			n = float64(s.sent.sent)
 		}
-		p("%-9s %7s %7.0f %8.0f %7s %7s %7s %8d %7d %8.3f %8s %8.2f %6.2f %6.2f %6.2f %6.2f %9s %s",
+		op := ph.op()
+		p("%-9s %7s %7.0f %8.0f %7s %7s %7s %8d %7d %8.0f %8.3f %8.3f %8.2f %8s %8s %8s %6.2f %6.2f %6.2f %6.2f %6.2f %9s %s",
 			s.name, rateName(s.rate), s.sentPerSecond(), s.landedPerSecond(),
 			ms(percentile(s.stats.lags, 50)), ms(percentile(s.stats.lags, 99)), ms(percentile(s.stats.lags, 100)),
-			s.unlanded, s.stats.superseded, ph.wdsWrites()/n, fmt.Sprintf("%.3f", ph.events()/n), ph.reconciles()/n,
+			s.unlanded, s.stats.superseded, ph.wdsWrites()/ph.wall().Seconds(), ph.wdsWrites()/n, ph.events()/n,
+			op.reconciles/n, ms(mean(op.queueSum, op.queueCount)), ms(mean(op.workSum, op.workCount)),
+			ms(mean(op.patchSum, op.patchCount)),
 			ph.cores(roleOperator), ph.cores(roleWDS), ph.cores(roleITS), ph.cores(roleWDSEtcd)+ph.cores(roleITSEtcd),
-			mib(s.hwm), s.load)
+			ph.cores(roleDriver), mib(s.hwm), s.load)
 	}
-	p("columns: WDSw/upd = WDS API server's write requests on deployments per landed change (per update for")
-	p("'unchanged'); events/u = WDS watch MODIFIED events per landed change; reconc/u = operator reconciles per")
-	p("update; op, wdsAPI, itsAPI, etcd = CPU cores used by the operator, the WDS and ITS kube-apiservers, both etcds")
+	p("columns: WDSw/s = the WDS API server's write requests on deployments per second over the step and its")
+	p("drain; WDSw/upd = the same per landed change (per update for 'unchanged'); events/u = WDS watch MODIFIED")
+	p("events per landed change; reconc/u = operator reconciles per landed change (update); queue, work, patch ms")
+	p("= the operator's mean time of an object in its work queue, of a reconcile, of a PATCH (its own metrics);")
+	p("op, wdsAPI, itsAPI, etcd, driver = CPU cores used by the operator, the two kube-apiservers, both etcds, this")
+	p("driver")
 }
 
 func (r *report) printHeadline(p func(string, ...any)) {

@@ -40,7 +40,7 @@ func (b *bench) sample(ctx context.Context) sample {
 		s.watchEvents = b.tr.modifications()
 	}
 	if b.op != nil {
-		s.opReconciles = operatorReconciles(ctx, b.op.metricsURL)
+		s.op = operatorMetrics(ctx, b.op.metricsURL)
 	}
 	return s
 }

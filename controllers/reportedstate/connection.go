@@ -290,6 +290,14 @@ func (c *connection) update(change func(*connectionState)) {
 	}
 }
 
+// connected tells whether both clusters answered the last probe. Unlike snapshot, it does not
+// count the objects: it runs once per reconcile.
+func (c *connection) connected() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.state.WDSUp && c.state.ITSUp
+}
+
 // snapshot returns the state, with the counts.
 func (c *connection) snapshot() connectionState {
 	c.mu.Lock()

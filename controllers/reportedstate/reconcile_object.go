@@ -18,7 +18,7 @@ type objectReconciler struct{ c *connection }
 // Reconcile decides and writes the reported state of one WDS object.
 func (r objectReconciler) Reconcile(ctx context.Context, ref objectRef) (ctrl.Result, error) {
 	c := r.c
-	if s := c.snapshot(); !s.WDSUp || !s.ITSUp {
+	if !c.connected() {
 		// Decide only from caches that follow both clusters: what the WDS shows stays as it is.
 		c.deferObject(ref)
 		return ctrl.Result{}, nil

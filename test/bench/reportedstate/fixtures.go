@@ -22,7 +22,11 @@ import (
 // The shape of the workload.
 const (
 	workloadNS = "bench"
-	wdsName    = "wds1"
+	// limitNS holds as many Deployments again, which no Binding names: the trivial client
+	// writes their status while the operator runs, to measure the physical limit beside each
+	// step of the stream.
+	limitNS = "limit"
+	wdsName = "wds1"
 	// labelOriginWDS is KubeStellar's label naming the WDS of a WorkStatus.
 	labelOriginWDS = "transport.kubestellar.io/originWdsName"
 	labelCount     = "kubestellar.io/executing-count"
@@ -213,7 +217,7 @@ func create(ctx context.Context, w workload, wds, its *server, concurrency int) 
 }
 
 func createNamespaces(ctx context.Context, w workload, wds, its *server) error {
-	names := []string{workloadNS, "ops"}
+	names := []string{workloadNS, limitNS, "ops"}
 	for _, n := range names {
 		if _, err := wds.cs.CoreV1().Namespaces().Create(ctx,
 			&corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: n}}, metav1.CreateOptions{}); err != nil {
@@ -232,9 +236,13 @@ func createNamespaces(ctx context.Context, w workload, wds, its *server) error {
 func createWDS(ctx context.Context, w workload, wds *server, concurrency int) (creation, error) {
 	start := time.Now()
 	var n atomic.Int64
-	err := parallel(ctx, w.objects, concurrency, func(ctx context.Context, i int) error {
+	err := parallel(ctx, 2*w.objects, concurrency, func(ctx context.Context, j int) error {
 		n.Add(1)
-		_, err := wds.cs.AppsV1().Deployments(workloadNS).Create(ctx, w.deployment(i), metav1.CreateOptions{})
+		d := w.deployment(j % w.objects)
+		if j >= w.objects {
+			d.Namespace = limitNS
+		}
+		_, err := wds.cs.AppsV1().Deployments(d.Namespace).Create(ctx, d, metav1.CreateOptions{})
 		return err
 	})
 	if err != nil {
@@ -253,7 +261,7 @@ func createWDS(ctx context.Context, w workload, wds *server, concurrency int) (c
 		_, err = wds.dyn.Resource(bindingGVR).Create(ctx, obj, metav1.CreateOptions{})
 		return err
 	})
-	what := fmt.Sprintf("WDS: %d Deployments + %d Bindings", w.objects, len(bindings))
+	what := fmt.Sprintf("WDS: 2 x %d Deployments + %d Bindings", w.objects, len(bindings))
 	return creation{what: what, requests: n.Load(), took: time.Since(start)}, err
 }
 

@@ -144,7 +144,7 @@ func (b baselineResult) rate() float64 { return float64(b.writes) / b.took.Secon
 
 // baseline writes the status of the workload Deployments in the WDS, closed loop, with
 // concurrency clients, for d: the most the WDS API server accepts on this machine.
-func baseline(ctx context.Context, w workload, wds *server, kind baselineKind, concurrency int,
+func baseline(ctx context.Context, w workload, wds *server, namespace string, kind baselineKind, concurrency int,
 	d time.Duration,
 ) baselineResult {
 	var (
@@ -153,7 +153,7 @@ func baseline(ctx context.Context, w workload, wds *server, kind baselineKind, c
 		wg          sync.WaitGroup
 	)
 	res := baselineResult{kind: kind, concurrency: concurrency}
-	deps := wds.cs.AppsV1().Deployments(workloadNS)
+	deps := wds.cs.AppsV1().Deployments(namespace)
 	end := time.Now().Add(d)
 	start := time.Now()
 	for range concurrency {
@@ -175,7 +175,7 @@ func baseline(ctx context.Context, w workload, wds *server, kind baselineKind, c
 				case applyStatus:
 					raw, _ := jsonMarshal(map[string]any{
 						"apiVersion": "apps/v1", "kind": "Deployment",
-						"metadata": map[string]any{"name": w.object(i), "namespace": workloadNS},
+						"metadata": map[string]any{"name": w.object(i), "namespace": namespace},
 						"status":   baselineStatus(n),
 					})
 					_, err = deps.Patch(ctx, w.object(i), types.ApplyPatchType, raw,

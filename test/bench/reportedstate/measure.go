@@ -95,12 +95,12 @@ func requestCount(ctx context.Context, cs kubernetes.Interface, resource string)
 
 // opMetrics is what the operator's own metrics say of its object controllers
 // ("reportedstate-<namespace>-<name>"): reconciles, time in the work queue and at work, and
-// its PATCH requests' latency. For explanation only: writes are counted by the WDS.
+// its Go heap. For explanation only: writes are counted by the WDS.
 type opMetrics struct {
 	reconciles           float64
 	queueSum, queueCount float64
 	workSum, workCount   float64
-	patchSum, patchCount float64
+	heapInuse            float64
 }
 
 func (m opMetrics) minus(o opMetrics) opMetrics {
@@ -108,7 +108,7 @@ func (m opMetrics) minus(o opMetrics) opMetrics {
 		reconciles: m.reconciles - o.reconciles,
 		queueSum:   m.queueSum - o.queueSum, queueCount: m.queueCount - o.queueCount,
 		workSum: m.workSum - o.workSum, workCount: m.workCount - o.workCount,
-		patchSum: m.patchSum - o.patchSum, patchCount: m.patchCount - o.patchCount,
+		heapInuse: m.heapInuse,
 	}
 }
 
@@ -141,7 +141,6 @@ func operatorMetrics(ctx context.Context, url string) opMetrics {
 	ours := func(key string) func(map[string]string) bool {
 		return func(l map[string]string) bool { return strings.HasPrefix(l[key], "reportedstate-") }
 	}
-	patch := func(l map[string]string) bool { return l["verb"] == "PATCH" }
 	get := func(name string, match func(map[string]string) bool) float64 {
 		return sumMetric(bytes.NewReader(raw), name, match)
 	}
@@ -150,8 +149,7 @@ func operatorMetrics(ctx context.Context, url string) opMetrics {
 	m.queueCount = get("workqueue_queue_duration_seconds_count", ours("name"))
 	m.workSum = get("workqueue_work_duration_seconds_sum", ours("name"))
 	m.workCount = get("workqueue_work_duration_seconds_count", ours("name"))
-	m.patchSum = get("rest_client_request_duration_seconds_sum", patch)
-	m.patchCount = get("rest_client_request_duration_seconds_count", patch)
+	m.heapInuse = get("go_memstats_heap_inuse_bytes", nil)
 	return m
 }
 
@@ -162,8 +160,15 @@ func sumMetric(r io.Reader, name string, match func(map[string]string) bool) flo
 	sc.Buffer(make([]byte, 1<<20), 1<<20)
 	for sc.Scan() {
 		line := sc.Text()
+		if v, ok := strings.CutPrefix(line, name+" "); ok && match == nil {
+			f, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+			if err == nil {
+				total += f
+			}
+			continue
+		}
 		rest, ok := strings.CutPrefix(line, name+"{")
-		if !ok {
+		if !ok || match == nil {
 			continue
 		}
 		end := strings.LastIndexByte(rest, '}')

@@ -100,7 +100,7 @@ func (b *bench) measure(ctx context.Context, dir, bin string, r *report) error {
 		kind        baselineKind
 		concurrency int
 	}{{mergePatch, b.cfg.budget}, {applyStatus, b.cfg.budget}, {mergePatch, 4 * b.cfg.budget}} {
-		r.baselines = append(r.baselines, baseline(ctx, w, b.wds, k.kind, k.concurrency, b.cfg.baseline))
+		r.baselines = append(r.baselines, baseline(ctx, w, b.wds, workloadNS, k.kind, k.concurrency, b.cfg.baseline))
 	}
 
 	if err := configureOperator(ctx, b.wds, b.its); err != nil {
@@ -130,13 +130,14 @@ func (b *bench) measure(ctx context.Context, dir, bin string, r *report) error {
 		r.steps = append(r.steps, b.step(ctx, s, "changes", changing, rate))
 	}
 	r.operator = readProc(b.op.pid())
+	r.operatorHeap = operatorMetrics(ctx, b.op.metricsURL).heapInuse
 	r.operatorCPU = r.operator.CPU
 	stopped = true
 	if err := b.op.stop(); err != nil {
 		r.notes = append(r.notes, err.Error())
 	}
 	logf("measuring the physical limit again, operator stopped")
-	r.baselines = append(r.baselines, baseline(ctx, w, b.wds, mergePatch, b.cfg.budget, b.cfg.baseline))
+	r.baselines = append(r.baselines, baseline(ctx, w, b.wds, workloadNS, mergePatch, b.cfg.budget, b.cfg.baseline))
 	r.loadEnd = load()
 	return ctx.Err()
 }
@@ -158,6 +159,7 @@ func (b *bench) firstSync(ctx context.Context, r *report) error {
 	}
 	r.sync = phase{took: time.Since(b.op.started), before: before, after: b.sample(ctx)}
 	r.syncMemory = readProc(b.op.pid())
+	r.syncHeap = r.sync.after.op.heapInuse
 	logf("first full sync after %s", r.sync.took.Round(time.Millisecond))
 	return nil
 }
@@ -176,6 +178,13 @@ func (b *bench) idle(ctx context.Context, r *report) {
 func (b *bench) step(ctx context.Context, s *stream, name string, kind stepKind, rate float64) stepResult {
 	st := &stepStats{}
 	res := stepResult{name: name, kind: kind, rate: rate, stats: st, load: load()}
+	if kind == changing {
+		// The physical limit now, while the operator idles: the trivial client on Deployments no
+		// Binding names.
+		limit := baseline(ctx, b.cfg.w, b.wds, limitNS, mergePatch, b.cfg.budget, b.cfg.baseline/2)
+		res.limit = &limit
+		time.Sleep(time.Second)
+	}
 	res.before = b.sample(ctx)
 	res.sent = s.run(ctx, kind, rate, b.cfg.step, st)
 	drain := time.Now().Add(max(10*time.Second, 2*b.cfg.step))

@@ -56,8 +56,8 @@ func (s *server) restConfig() *rest.Config {
 // pids finds the server's kube-apiserver and etcd processes by their ports.
 func (s *server) pids() (apiserver, etcd int) {
 	cp := s.Env.ControlPlane
-	if cp.APIServer != nil && cp.APIServer.SecureServing.ListenAddr.Port != "" {
-		apiserver = findProcess("kube-apiserver", "--secure-port="+cp.APIServer.SecureServing.ListenAddr.Port)
+	if cp.APIServer != nil && cp.APIServer.Port != "" {
+		apiserver = findProcess("kube-apiserver", "--secure-port="+cp.APIServer.Port)
 	}
 	if cp.Etcd != nil && cp.Etcd.URL != nil {
 		etcd = findProcess("etcd", "--listen-client-urls="+cp.Etcd.URL.String())
@@ -101,7 +101,7 @@ func findProcess(prog, arg string) int {
 		if _, err := fmt.Sscanf(e.Name(), "%d", &pid); err != nil {
 			continue
 		}
-		raw, err := os.ReadFile(filepath.Join("/proc", e.Name(), "cmdline"))
+		raw, err := os.ReadFile("/proc/" + e.Name() + "/cmdline")
 		if err != nil || len(raw) == 0 {
 			continue
 		}

@@ -30,11 +30,27 @@ const (
 	// labelOriginWDS is KubeStellar's label naming the WDS of a WorkStatus.
 	labelOriginWDS = "transport.kubestellar.io/originWdsName"
 	labelCount     = "kubestellar.io/executing-count"
+	// opsNS holds the ReportedState and the ITS kubeconfig Secret.
+	opsNS     = "ops"
+	ksGroup   = "control.kubestellar.io"
+	ksVersion = "v1alpha1"
+)
+
+// Field names of the objects the driver writes as maps.
+const (
+	fieldAPIVersion = "apiVersion"
+	fieldMetadata   = "metadata"
+	fieldName       = "name"
+	fieldKind       = "kind"
+	fieldNamespace  = "namespace"
+	fieldStatus     = "status"
+	fieldCollision  = "collisionCount"
+	conditionTime   = "2026-11-22T10:00:00Z"
 )
 
 var (
-	workStatusGVR = schema.GroupVersionResource{Group: "control.kubestellar.io", Version: "v1alpha1", Resource: "workstatuses"}
-	bindingGVR    = schema.GroupVersionResource{Group: "control.kubestellar.io", Version: "v1alpha1", Resource: "bindings"}
+	workStatusGVR = schema.GroupVersionResource{Group: ksGroup, Version: ksVersion, Resource: "workstatuses"}
+	bindingGVR    = schema.GroupVersionResource{Group: ksGroup, Version: ksVersion, Resource: "bindings"}
 	deploymentGVR = metav1.GroupVersionResource{Group: "apps", Version: "v1", Resource: "deployments"}
 )
 
@@ -102,28 +118,28 @@ func (w workload) deployment(i int) *appsv1.Deployment {
 func wecStatus(seq int64) map[string]any {
 	return map[string]any{
 		"observedGeneration": int64(1), "replicas": int64(1), "updatedReplicas": int64(1),
-		"readyReplicas": int64(1), "availableReplicas": int64(1), "collisionCount": seq,
+		"readyReplicas": int64(1), "availableReplicas": int64(1), fieldCollision: seq,
 		"conditions": []any{
-			map[string]any{"type": "Available", "status": "True", "reason": "MinimumReplicasAvailable",
+			map[string]any{"type": "Available", fieldStatus: "True", "reason": "MinimumReplicasAvailable",
 				"message":        "Deployment has minimum availability.",
-				"lastUpdateTime": "2026-11-22T10:00:00Z", "lastTransitionTime": "2026-11-22T10:00:00Z"},
-			map[string]any{"type": "Progressing", "status": "True", "reason": "NewReplicaSetAvailable",
+				"lastUpdateTime": conditionTime, "lastTransitionTime": conditionTime},
+			map[string]any{"type": "Progressing", fieldStatus: "True", "reason": "NewReplicaSetAvailable",
 				"message":        "ReplicaSet has successfully progressed.",
-				"lastUpdateTime": "2026-11-22T10:00:00Z", "lastTransitionTime": "2026-11-22T10:00:00Z"},
+				"lastUpdateTime": conditionTime, "lastTransitionTime": conditionTime},
 		},
 	}
 }
 
 func (w workload) workStatus(i, k int) *unstructured.Unstructured {
 	return &unstructured.Unstructured{Object: map[string]any{
-		"apiVersion": "control.kubestellar.io/v1alpha1", "kind": "WorkStatus",
-		"metadata": map[string]any{
-			"namespace": w.wec(k), "name": w.workStatusName(i),
+		fieldAPIVersion: "control.kubestellar.io/v1alpha1", fieldKind: "WorkStatus",
+		fieldMetadata: map[string]any{
+			fieldNamespace: w.wec(k), fieldName: w.workStatusName(i),
 			"labels": map[string]any{labelOriginWDS: wdsName},
 		},
 		"spec": map[string]any{"sourceRef": map[string]any{
-			"group": "apps", "version": "v1", "resource": "deployments", "kind": "Deployment",
-			"namespace": workloadNS, "name": w.object(i),
+			"group": "apps", "version": "v1", "resource": "deployments", fieldKind: "Deployment",
+			fieldNamespace: workloadNS, fieldName: w.object(i),
 		}},
 	}}
 }
@@ -217,7 +233,7 @@ func create(ctx context.Context, w workload, wds, its *server, concurrency int) 
 }
 
 func createNamespaces(ctx context.Context, w workload, wds, its *server) error {
-	names := []string{workloadNS, limitNS, "ops"}
+	names := []string{workloadNS, limitNS, opsNS}
 	for _, n := range names {
 		if _, err := wds.cs.CoreV1().Namespaces().Create(ctx,
 			&corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: n}}, metav1.CreateOptions{}); err != nil {
@@ -275,7 +291,7 @@ func createITS(ctx context.Context, w workload, its *server, concurrency int) (c
 		if _, err := res.Create(ctx, ws, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
 			return err
 		}
-		return patchStatus(ctx, its, w.wec(k), w.workStatusName(i), map[string]any{"status": wecStatus(0)})
+		return patchStatus(ctx, its, w.wec(k), w.workStatusName(i), map[string]any{fieldStatus: wecStatus(0)})
 	})
 	what := fmt.Sprintf("ITS: %d WorkStatus (create + status)", total)
 	return creation{what: what, requests: int64(2 * total), took: time.Since(start)}, err

@@ -103,11 +103,11 @@ func (s *stream) update(ctx context.Context, kind stepKind, n int64, st *stepSta
 	if kind == changing {
 		s.tr.expect(s.w.object(i), seq, st)
 		return patchStatus(ctx, s.its, s.w.wec(s.w.home(i)), name, map[string]any{
-			"status": map[string]any{"collisionCount": seq},
+			fieldStatus: map[string]any{fieldCollision: seq},
 		})
 	}
 	if n%2 == 0 {
-		raw, _ := jsonMarshal(map[string]any{"metadata": map[string]any{"annotations": map[string]any{
+		raw, _ := jsonMarshal(map[string]any{fieldMetadata: map[string]any{"annotations": map[string]any{
 			"bench.statefulsingleton.com/touched": time.Now().Format(time.RFC3339Nano),
 		}}})
 		_, err := s.its.dyn.Resource(workStatusGVR).Namespace(s.w.wec(s.w.home(i))).Patch(ctx, name,
@@ -115,7 +115,7 @@ func (s *stream) update(ctx context.Context, kind stepKind, n int64, st *stepSta
 		return err
 	}
 	return patchStatus(ctx, s.its, s.w.wec(s.w.other(i, int(n))), name, map[string]any{
-		"status": map[string]any{"collisionCount": seq},
+		fieldStatus: map[string]any{fieldCollision: seq},
 	})
 }
 
@@ -170,13 +170,13 @@ func baseline(ctx context.Context, w workload, wds *server, namespace string, ki
 				var err error
 				switch kind {
 				case mergePatch:
-					raw, _ := jsonMarshal(map[string]any{"status": map[string]any{"conditions": baselineStatus(n)["conditions"]}})
+					raw, _ := jsonMarshal(map[string]any{fieldStatus: map[string]any{"conditions": baselineStatus(n)["conditions"]}})
 					_, err = deps.Patch(ctx, w.object(i), types.MergePatchType, raw, metav1.PatchOptions{}, "status")
 				case applyStatus:
 					raw, _ := jsonMarshal(map[string]any{
-						"apiVersion": "apps/v1", "kind": "Deployment",
-						"metadata": map[string]any{"name": w.object(i), "namespace": namespace},
-						"status":   baselineStatus(n),
+						fieldAPIVersion: "apps/v1", fieldKind: "Deployment",
+						fieldMetadata: map[string]any{fieldName: w.object(i), fieldNamespace: namespace},
+						fieldStatus:   baselineStatus(n),
 					})
 					_, err = deps.Patch(ctx, w.object(i), types.ApplyPatchType, raw,
 						metav1.PatchOptions{FieldManager: "bench-baseline", Force: ptr.To(true)}, "status")

@@ -42,7 +42,10 @@ type config struct {
 	keep        bool
 }
 
-func main() {
+func main() { os.Exit(mainCode()) }
+
+// mainCode runs the command and returns its exit status.
+func mainCode() int {
 	var cfg config
 	var rates string
 	flag.IntVar(&cfg.w.objects, "objects", 1000, "workload objects (Deployments) in the WDS")
@@ -63,7 +66,7 @@ func main() {
 		v, err := strconv.ParseFloat(strings.TrimSpace(r), 64)
 		if err != nil {
 			fmt.Fprintln(os.Stderr, "bad -rates:", err)
-			os.Exit(2)
+			return 2
 		}
 		cfg.rates = append(cfg.rates, v)
 	}
@@ -76,16 +79,16 @@ func main() {
 		f, err := os.Create(cfg.out)
 		if err != nil {
 			fmt.Fprintln(os.Stderr, err)
-			os.Exit(1)
+			return 1
 		}
 		defer func() { _ = f.Close() }()
 		out = io.MultiWriter(os.Stdout, f)
 	}
 	if err := run(ctx, cfg, out); err != nil {
 		fmt.Fprintln(os.Stderr, "reportedstate bench:", err)
-		cancel()
-		os.Exit(1) //nolint:gocritic // the deferred cancel already ran
+		return 1
 	}
+	return 0
 }
 
 // logf prints progress on stderr, with the time since start.

@@ -20,7 +20,7 @@ import (
 )
 
 var reportedStateGVR = schema.GroupVersionResource{
-	Group: "kubestellar.statefulsingleton.com", Version: "v1alpha1", Resource: "reportedstates",
+	Group: "kubestellar.statefulsingleton.com", Version: ksVersion, Resource: "reportedstates",
 }
 
 // operator is the operator's manager (main.go, built as it ships) running as a process of its
@@ -48,21 +48,21 @@ func buildOperator(ctx context.Context, dir string) (string, error) {
 // ReportedState that connects the WDS (the cluster the operator runs in) with the ITS.
 func configureOperator(ctx context.Context, wds, its *server) error {
 	secret := &corev1.Secret{
-		ObjectMeta: metav1.ObjectMeta{Namespace: "ops", Name: "its-kubeconfig"},
+		ObjectMeta: metav1.ObjectMeta{Namespace: opsNS, Name: "its-kubeconfig"},
 		Data:       map[string][]byte{"kubeconfig": its.kubeconfig},
 	}
-	if _, err := wds.cs.CoreV1().Secrets("ops").Create(ctx, secret, metav1.CreateOptions{}); err != nil {
+	if _, err := wds.cs.CoreV1().Secrets(opsNS).Create(ctx, secret, metav1.CreateOptions{}); err != nil {
 		return err
 	}
 	rs := &unstructured.Unstructured{Object: map[string]any{
-		"apiVersion": "kubestellar.statefulsingleton.com/v1alpha1", "kind": "ReportedState",
-		"metadata": map[string]any{"namespace": "ops", "name": wdsName},
+		fieldAPIVersion: "kubestellar.statefulsingleton.com/v1alpha1", fieldKind: "ReportedState",
+		fieldMetadata: map[string]any{fieldNamespace: opsNS, fieldName: wdsName},
 		"spec": map[string]any{
 			"wdsName": wdsName,
-			"its":     map[string]any{"kubeconfigSecretRef": map[string]any{"name": "its-kubeconfig"}},
+			"its":     map[string]any{"kubeconfigSecretRef": map[string]any{fieldName: "its-kubeconfig"}},
 		},
 	}}
-	_, err := wds.dyn.Resource(reportedStateGVR).Namespace("ops").Create(ctx, rs, metav1.CreateOptions{})
+	_, err := wds.dyn.Resource(reportedStateGVR).Namespace(opsNS).Create(ctx, rs, metav1.CreateOptions{})
 	return err
 }
 

@@ -140,14 +140,16 @@ func (r *report) printSteps(p func(string, ...any)) {
 		"step", "offered", "sent/s", "landed/s", "p50 ms", "p99 ms", "max ms", "unlanded", "superse",
 		"WDSw/s", "WDSw/upd", "events/u", "reconc/u", "queue ms", "work ms", "limit/s",
 		"op", "wdsAPI", "itsAPI", "etcd", "driver", "peak RSS", "load")
-	for _, s := range r.steps {
+	for i := range r.steps {
+		s := &r.steps[i]
 		ph := s.phase()
 		n := float64(len(s.stats.lags))
 		if s.kind == unchanged {
 			n = float64(s.sent.sent)
 		}
 		op := ph.op()
-		p("%-9s %7s %7.0f %8.0f %7s %7s %7s %8d %7d %8.0f %8.3f %8.3f %8.2f %8s %8s %8.0f %6.2f %6.2f %6.2f %6.2f %6.2f %9s %s",
+		p("%-9s %7s %7.0f %8.0f %7s %7s %7s %8d %7d %8.0f %8.3f %8.3f %8.2f %8s %8s %8.0f "+
+			"%6.2f %6.2f %6.2f %6.2f %6.2f %9s %s",
 			s.name, rateName(s.rate), s.sentPerSecond(), s.landedPerSecond(),
 			ms(percentile(s.stats.lags, 50)), ms(percentile(s.stats.lags, 99)), ms(percentile(s.stats.lags, 100)),
 			s.unlanded, s.stats.superseded, ph.wdsWrites()/ph.wall().Seconds(), ph.wdsWrites()/n, ph.events()/n,

@@ -92,7 +92,7 @@ func (b *bench) measure(ctx context.Context, dir, bin string, r *report) error {
 	r.bindings = len(w.bindings())
 	b.tr = newTracker(w)
 	synced := make(chan struct{})
-	go func() { _ = b.tr.run(ctx, b.wds, synced) }()
+	go b.tr.run(ctx, b.wds, synced)
 	<-synced
 
 	logf("measuring the physical limit (trivial client, operator not running)")
@@ -153,7 +153,7 @@ func (b *bench) firstSync(ctx context.Context, r *report) error {
 		}
 		select {
 		case err := <-b.op.exited:
-			return fmt.Errorf("the operator exited during the first sync: %v", err)
+			return fmt.Errorf("the operator exited during the first sync: %w", err)
 		case <-time.After(50 * time.Millisecond):
 		}
 	}

@@ -57,13 +57,13 @@ func newTracker(w workload) *tracker {
 }
 
 // run lists and watches the workload Deployments until ctx ends, resuming after watch ends.
-func (t *tracker) run(ctx context.Context, wds *server, synced chan<- struct{}) error {
+func (t *tracker) run(ctx context.Context, wds *server, synced chan<- struct{}) {
 	deps := wds.cs.AppsV1().Deployments(workloadNS)
 	for ctx.Err() == nil {
 		list, err := deps.List(ctx, metav1.ListOptions{})
 		if err != nil {
 			if ctx.Err() != nil {
-				return nil
+				return
 			}
 			time.Sleep(time.Second)
 			continue
@@ -83,7 +83,6 @@ func (t *tracker) run(ctx context.Context, wds *server, synced chan<- struct{}) 
 			}
 		}
 	}
-	return nil
 }
 
 // watchFrom watches from rv until the watch ends; it returns the last resource version seen.

@@ -2,7 +2,16 @@
 # scaffold. `make help` lists the targets.
 
 # VERSION is the operator's semantic version; it names the bundle, the CSV and the images.
-VERSION ?= 0.1.0
+VERSION ?= 0.2.0
+# PREVIOUS_VERSION is the release this one upgrades from: the CSV's `replaces` and the lower
+# bound of its `olm.skipRange`. Empty for the first release. Bump it with VERSION.
+PREVIOUS_VERSION ?= 0.1.0
+# CREATED_AT is the release date of VERSION, the CSV's createdAt (fixed, so that `make bundle`
+# is reproducible). Bump it with VERSION.
+CREATED_AT ?= 2026-11-22T00:00:00Z
+# The OpenShift releases the bundle is for (label com.redhat.openshift.versions): 4.16
+# (Kubernetes 1.29, native sidecars) and later.
+OPENSHIFT_VERSIONS ?= v4.16
 
 # OLM channels of the bundle.
 CHANNELS ?= stable,candidate
@@ -15,10 +24,14 @@ BUNDLE_METADATA_OPTS ?= $(BUNDLE_CHANNELS) $(BUNDLE_DEFAULT_CHANNEL)
 # (IMG), the bundle (BUNDLE_IMG) and the catalog (CATALOG_IMG).
 IMAGE_TAG_BASE ?= localhost/singleton-operator
 IMG ?= $(IMAGE_TAG_BASE):dev
+# The manager image the bundle's CSV runs (and injects as the gate): the release's own tag.
+BUNDLE_MANAGER_IMG ?= $(IMAGE_TAG_BASE):v$(VERSION)
+# The image of the custom scorecard tests (cmd/scorecard-tests) the bundle's scorecard
+# configuration runs; `make scorecard-image` writes it as SCORECARD_TESTS_TAR.
+SCORECARD_TESTS_IMG ?= $(IMAGE_TAG_BASE)-scorecard-tests:v$(VERSION)
+SCORECARD_TESTS_TAR ?= bin/singleton-operator-scorecard-tests-image.tar
 BUNDLE_IMG ?= $(IMAGE_TAG_BASE)-bundle:v$(VERSION)
 CATALOG_IMG ?= $(IMAGE_TAG_BASE)-catalog:v$(VERSION)
-# Bundle images a catalog is built from (comma separated).
-BUNDLE_IMGS ?= $(BUNDLE_IMG)
 
 # The image tarball `make image` writes (no container engine needed).
 IMAGE_TAR ?= bin/singleton-operator-image.tar
@@ -97,11 +110,20 @@ lint-config: golangci-lint ## Check .golangci.yml against the golangci-lint sche
 ##@ Test
 
 .PHONY: test
-test: test-unit test-integration test-e2e ## Run every test: unit, then integration, then end-to-end.
+test: test-unit test-bundle test-integration test-e2e test-olm ## Run every test: unit, bundle, integration, end-to-end, then the OLM install and upgrade.
 
 .PHONY: test-unit
 test-unit: manifests generate vet ## Run the unit tests (every package outside test/), with coverage in cover.out.
 	go test $(TEST_UNIT_FLAGS) $(UNIT_PACKAGES) -coverprofile cover.out
+
+# The bundle tests regenerate the bundle in a copy of the repository with the tools of LOCALBIN,
+# run promtool (Debian package prometheus, hack/install-deps.sh) on the alerting rules, and run
+# the custom scorecard tests that need no kubelet against a real kube-apiserver.
+.PHONY: test-bundle
+test-bundle: manifests kustomize operator-sdk controller-gen monitoring-crds ## Check the OLM bundle (test/bundle): validators, scorecard checks, reproducibility, alert rules.
+	hack/install-deps.sh
+	assets="$$(hack/build-kube.sh | tail -n 1)"; \
+	KUBEBUILDER_ASSETS="$$assets" LOCALBIN="$(LOCALBIN)" MONITORING_CRDS="$(MONITORING_CRDS)" go test ./test/bundle/...
 
 # hack/build-kube.sh builds (or finds in its cache) the kube-apiserver, etcd and kubectl that
 # envtest starts, and prints their directory as its last line of stdout.
@@ -113,6 +135,12 @@ test-integration: manifests generate ## Run the integration tests (test/integrat
 .PHONY: test-e2e
 test-e2e: manifests generate kustomize ## Run the end-to-end tests (hack/test-e2e.sh) on the local cluster.
 	KUSTOMIZE="$(KUSTOMIZE)" hack/test-e2e.sh
+
+# hack/test-olm.sh builds OLM v0's olm and catalog operators (hack/build-olm.sh), serves catalog/
+# plus bundle/ with opm, and installs the last release, then upgrades to bundle/ (test/olm).
+.PHONY: test-olm
+test-olm: opm kustomize monitoring-crds ## Install the last release with OLM on the local cluster and upgrade it to bundle/ (hack/test-olm.sh).
+	OPM="$(OPM)" KUSTOMIZE="$(KUSTOMIZE)" MONITORING_CRDS="$(MONITORING_CRDS)" hack/test-olm.sh
 
 .PHONY: bench-handover
 bench-handover: manifests generate kustomize ## Measure hand-overs: N rollouts (BENCH_ROLLOUTS, 20) under a StatefulSingleton, Recreate, RollingUpdate.
@@ -147,6 +175,14 @@ image: manifests generate ## Build static bin/manager and bin/gate and the image
 	CGO_ENABLED=0 GOOS=linux go build -trimpath -ldflags="-s -w" -o bin/gate ./cmd/gate
 	go run ./hack/imagetool build --tag $(IMG) --out $(IMAGE_TAR) \
 		--add bin/manager:/manager --add bin/gate:/gate --entrypoint /manager --user 65532:65532
+
+# The custom scorecard tests as an image (no container engine needed), entrypoint
+# /scorecard-tests; scorecard runs it as [/scorecard-tests, <test name>].
+.PHONY: scorecard-image
+scorecard-image: ## Build static bin/scorecard-tests and the image tarball SCORECARD_TESTS_TAR tagged SCORECARD_TESTS_IMG.
+	CGO_ENABLED=0 GOOS=linux go build -trimpath -ldflags="-s -w" -o bin/scorecard-tests ./cmd/scorecard-tests
+	go run ./hack/imagetool build --tag $(SCORECARD_TESTS_IMG) --out $(SCORECARD_TESTS_TAR) \
+		--add bin/scorecard-tests:/scorecard-tests --entrypoint /scorecard-tests --user 65532:65532
 
 # docker-build and docker-push are for machines with a container engine; they build the
 # Dockerfile (golang builder, distroless runtime).
@@ -197,14 +233,77 @@ cluster-down: ## Stop the local cluster (hack/cluster.sh down).
 
 ##@ Bundle
 
-# The operator-sdk flow: refresh config/manifests from PROJECT and the API markers, render
-# config/manifests, turn it into bundle/ (CSV, CRD, metadata) and bundle.Dockerfile, validate.
+# The operator-sdk flow: render config/manifests through a throw-away overlay (bin/bundle-overlay)
+# that sets the release's image (BUNDLE_MANAGER_IMG) and upgrade edges (PREVIOUS_VERSION), turn
+# it into bundle/ (CSV, CRD, metadata) and bundle.Dockerfile, pin createdAt (CREATED_AT), add
+# the manager image to relatedImages (operator-sdk lists only RELATED_IMAGE_* variables) and
+# the OpenShift versions label, and validate. The result depends only on the repository and
+# these variables: test/bundle regenerates it in a copy of the repository and compares.
+BUNDLE_OVERLAY = $(CURDIR)/bin/bundle-overlay
+BUNDLE_CSV = bundle/manifests/singleton-operator.clusterserviceversion.yaml
+
 .PHONY: bundle
 bundle: manifests kustomize operator-sdk ## Generate the OLM bundle (bundle/, bundle.Dockerfile) and validate it.
-	$(OPERATOR_SDK) generate kustomize manifests -q
-	cd config/manager && $(KUSTOMIZE) edit set image controller=$(IMG)
-	$(KUSTOMIZE) build config/manifests | $(OPERATOR_SDK) generate bundle $(BUNDLE_GEN_FLAGS)
+	rm -rf $(BUNDLE_OVERLAY) bundle/manifests bundle/metadata bundle/tests
+	mkdir -p $(BUNDLE_OVERLAY)
+	printf '%s\n' "$$BUNDLE_OVERLAY_KUSTOMIZATION" > $(BUNDLE_OVERLAY)/kustomization.yaml
+	printf '%s\n' "$$BUNDLE_OVERLAY_RELEASE" > $(BUNDLE_OVERLAY)/release.yaml
+	$(KUSTOMIZE) build $(BUNDLE_OVERLAY) | $(OPERATOR_SDK) generate bundle $(BUNDLE_GEN_FLAGS)
+	sed -i -e 's/^    createdAt: .*/    createdAt: "$(CREATED_AT)"/' \
+		-e 's|^  relatedImages:$$|&\n  - image: $(BUNDLE_MANAGER_IMG)\n    name: manager|' $(BUNDLE_CSV)
+	printf '\n  # OpenShift releases this bundle is for.\n  com.redhat.openshift.versions: "%s"\n' \
+		'$(OPENSHIFT_VERSIONS)' >> bundle/metadata/annotations.yaml
+	sed -i 's|^LABEL operators.operatorframework.io.test.config.v1=.*|&\n\n# OpenShift releases this bundle is for.\nLABEL com.redhat.openshift.versions="$(OPENSHIFT_VERSIONS)"|' \
+		bundle.Dockerfile
 	$(OPERATOR_SDK) bundle validate ./bundle
+
+# The overlay's kustomization: config/manifests with every image of the manager (container,
+# RELATED_IMAGE_GATE, the CSV's containerImage) set to BUNDLE_MANAGER_IMG from release.yaml (a
+# local-config ConfigMap, not part of the output), and, when PREVIOUS_VERSION is set, the CSV's
+# replaces and olm.skipRange.
+define BUNDLE_OVERLAY_KUSTOMIZATION
+apiVersion: kustomize.config.k8s.io/v1beta1
+kind: Kustomization
+resources:
+- ../../config/manifests
+- release.yaml
+replacements:
+- source: {kind: ConfigMap, name: release, fieldPath: data.image}
+  targets:
+  - select: {kind: Deployment, name: singleton-operator-controller-manager}
+    fieldPaths:
+    - spec.template.spec.containers.[name=manager].image
+    - spec.template.spec.containers.[name=manager].env.[name=RELATED_IMAGE_GATE].value
+  - select: {kind: ClusterServiceVersion}
+    fieldPaths:
+    - metadata.annotations.containerImage
+- source: {kind: ConfigMap, name: release, fieldPath: data.scorecardTestsImage}
+  targets:
+  - select: {kind: Configuration}
+    fieldPaths:
+    - stages.1.tests.*.image
+$(if $(PREVIOUS_VERSION),$(BUNDLE_UPGRADE_PATCH))
+endef
+define BUNDLE_UPGRADE_PATCH
+patches:
+- target: {kind: ClusterServiceVersion}
+  patch: |-
+    - {op: add, path: /spec/replaces, value: singleton-operator.v$(PREVIOUS_VERSION)}
+    - {op: add, path: /metadata/annotations/olm.skipRange, value: '>=$(PREVIOUS_VERSION) <$(VERSION)'}
+endef
+define BUNDLE_OVERLAY_RELEASE
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: release
+  annotations:
+    config.kubernetes.io/local-config: "true"
+data:
+  image: $(BUNDLE_MANAGER_IMG)
+  scorecardTestsImage: $(SCORECARD_TESTS_IMG)
+endef
+export BUNDLE_OVERLAY_KUSTOMIZATION
+export BUNDLE_OVERLAY_RELEASE
 
 .PHONY: bundle-build
 bundle-build: ## Build the bundle image BUNDLE_IMG with the container tool.
@@ -214,33 +313,24 @@ bundle-build: ## Build the bundle image BUNDLE_IMG with the container tool.
 bundle-push: ## Push the bundle image BUNDLE_IMG with the container tool.
 	$(CONTAINER_TOOL) push $(BUNDLE_IMG)
 
-# The bundles a catalog holds, oldest first: bundle directories (rendered offline, their image
-# named by BUNDLE_IMAGE_TEMPLATE) or bundle images (pulled by opm). Each replaces the one before
-# it in every channel of CHANNELS.
-CATALOG_BUNDLES ?= bundle
-BUNDLE_IMAGE_TEMPLATE ?= $(IMAGE_TAG_BASE)-bundle:v{{.Version}}
+##@ Release
 
-# `catalog` needs no container engine and no registry when CATALOG_BUNDLES are directories.
+# catalog/ is the repository's file-based catalog: every released bundle, objects embedded (as
+# `opm render bundle/` writes them, so OLM installs them from `opm serve` without a bundle
+# image), channels generated from catalog/releases.yaml, which records the commit each release
+# was cut from (hack/catalog.sh; docs/install.md, "Releasing").
+.PHONY: release
+release: bundle opm ## Cut release VERSION: add the committed bundle/ to catalog/ with the commit it was cut from.
+	@git diff --quiet -- bundle bundle.Dockerfile || { \
+		echo "bundle/ differs from what make bundle writes: commit the regenerated bundle first" >&2; exit 1; }
+	OPM="$(OPM)" hack/catalog.sh release
+
 .PHONY: catalog
-catalog: opm ## Write the file-based catalog of CATALOG_BUNDLES into catalog/ and validate it.
-	rm -rf catalog && mkdir -p catalog/singleton-operator
-	$(OPM) init singleton-operator --default-channel=$(DEFAULT_CHANNEL) --output=yaml \
-		> catalog/singleton-operator/index.yaml
-	$(OPM) render $(CATALOG_BUNDLES) --alpha-image-ref-template='$(BUNDLE_IMAGE_TEMPLATE)' --output=yaml \
-		> catalog/singleton-operator/bundles.yaml
-	names="$$(sed -n 's/^name: //p' catalog/singleton-operator/bundles.yaml)"; \
-	for ch in $(subst $(comma), ,$(CHANNELS)); do \
-		printf -- '---\nschema: olm.channel\npackage: singleton-operator\nname: %s\nentries:\n' "$$ch"; \
-		prev=""; \
-		for n in $$names; do \
-			printf -- '- name: %s\n' "$$n"; \
-			if [[ -n "$$prev" ]]; then printf -- '  replaces: %s\n' "$$prev"; fi; \
-			prev="$$n"; \
-		done; \
-	done > catalog/singleton-operator/channels.yaml
-	$(OPM) validate catalog
+catalog: opm ## Validate catalog/ with opm.
+	OPM="$(OPM)" hack/catalog.sh validate
 
-# catalog-build turns catalog/ into the catalog image CATALOG_IMG (opm's serving image on top).
+# catalog-build turns catalog/ (the released bundles) into the catalog image CATALOG_IMG (opm's
+# serving image on top).
 .PHONY: catalog-build
 catalog-build: catalog ## Build the catalog image CATALOG_IMG from catalog/ with the container tool.
 	$(OPM) generate dockerfile catalog
@@ -300,6 +390,28 @@ opm: $(OPM) ## Build opm (operator-registry) into LOCALBIN.
 $(OPM): | $(LOCALBIN)
 	hack/tools.sh opm $(OPM_VERSION) $(OPM)
 	ln -sf $(notdir $(OPM)) $(LOCALBIN)/opm
+
+# The Prometheus Operator CRDs the bundle's ServiceMonitor and PrometheusRule need, generated
+# with controller-gen from the API module of prometheus-operator (the proxy serves that module,
+# not the one holding the released CRD files). test/bundle installs them into a test API
+# server; `kubectl apply --server-side -f $(MONITORING_CRDS)` installs them into a cluster.
+PROMETHEUS_OPERATOR_VERSION ?= v0.86.2
+MONITORING_CRDS ?= $(LOCALBIN)/monitoring-crds-$(PROMETHEUS_OPERATOR_VERSION)
+
+.PHONY: monitoring-crds
+monitoring-crds: $(MONITORING_CRDS) ## Generate the ServiceMonitor and PrometheusRule CRDs into MONITORING_CRDS.
+$(MONITORING_CRDS): | $(CONTROLLER_GEN)
+	@set -e; \
+	tmp="$$(mktemp -d)"; trap 'rm -rf "$$tmp"' EXIT; \
+	src="$$(cd "$$tmp" && go mod download -json \
+		github.com/prometheus-operator/prometheus-operator/pkg/apis/monitoring@$(PROMETHEUS_OPERATOR_VERSION) | \
+		sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$$/\1/p')"; \
+	cp -R "$$src" "$$tmp/src"; chmod -R u+w "$$tmp/src"; \
+	(cd "$$tmp/src" && $(CONTROLLER_GEN) crd:allowDangerousTypes=true paths=./v1/... output:crd:dir="$$tmp/crds"); \
+	mkdir -p "$@.tmp"; \
+	cp "$$tmp"/crds/monitoring.coreos.com_servicemonitors.yaml "$$tmp"/crds/monitoring.coreos.com_prometheusrules.yaml "$@.tmp"/; \
+	rm -rf "$@"; mv "$@.tmp" "$@"; \
+	echo "monitoring CRDs of prometheus-operator $(PROMETHEUS_OPERATOR_VERSION) in $@"
 
 # go-install-tool builds package $(2) at version $(3) with `go install` and moves it to $(1),
 # the versioned name; a symlink without the version points to it.

@@ -12,7 +12,10 @@ import (
 	"slices"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 	"sigs.k8s.io/controller-runtime/pkg/metrics/filters"
@@ -55,6 +58,9 @@ type options struct {
 
 	enableWebhooks bool
 	gateImage      string
+
+	reportedStateWorkers   int
+	reportedStateClientQPS float64
 }
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -81,7 +87,7 @@ func main() {
 	if err := certs.Setup(ctx, mgr); err != nil {
 		exit(err, "Unable to set up the serving certificates")
 	}
-	if err := setupReconcilers(mgr); err != nil {
+	if err := setupReconcilers(mgr, opts); err != nil {
 		exit(err, "Unable to set up the reconcilers")
 	}
 	if err := setupWebhooks(mgr, opts); err != nil {
@@ -140,6 +146,11 @@ func parseFlags(fs *flag.FlagSet, args []string) options {
 	fs.StringVar(&o.gateImage, "gate-image", os.Getenv("RELATED_IMAGE_GATE"),
 		"Image holding the pod gate at /gate (normally the operator's own image); defaults to the environment "+
 			"variable RELATED_IMAGE_GATE, the OLM convention for related images. Required with --enable-webhooks.")
+	fs.IntVar(&o.reportedStateWorkers, "reportedstate-workers", 8,
+		"WDS objects whose reported state is decided and written at once, per ReportedState.")
+	fs.Float64Var(&o.reportedStateClientQPS, "reportedstate-client-qps", 0,
+		"Requests per second the operator sends to each WDS and ITS at most; 0 means no client-side limit "+
+			"(the API servers' priority and fairness still applies).")
 	fs.BoolVar(&o.showVersionOnly, "version", false, "Print the version and exit.")
 	o.zap = zap.Options{Development: false}
 	o.zap.BindFlags(fs)
@@ -193,6 +204,7 @@ func newManager(o options, certs *servingcert.ServingCerts) (ctrl.Manager, error
 	}
 	return ctrl.NewManager(ctrl.GetConfigOrDie(), ctrl.Options{
 		Scheme:                        scheme.New(),
+		Cache:                         cacheOptions(os.Getenv("POD_NAMESPACE")),
 		Metrics:                       metricsOpts,
 		WebhookServer:                 webhook.NewServer(webhookOpts),
 		HealthProbeBindAddress:        o.probeAddr,
@@ -205,7 +217,18 @@ func newManager(o options, certs *servingcert.ServingCerts) (ctrl.Manager, error
 	})
 }
 
-func setupReconcilers(mgr ctrl.Manager) error {
+// cacheOptions keeps the manager's cache of Secrets (the ReportedStates' kubeconfigs) to the
+// operator's own namespace, the only one it may read Secrets in, when it runs in a cluster.
+func cacheOptions(namespace string) cache.Options {
+	if namespace == "" {
+		return cache.Options{}
+	}
+	return cache.Options{ByObject: map[client.Object]cache.ByObject{
+		&corev1.Secret{}: {Namespaces: map[string]cache.Config{namespace: {}}},
+	}}
+}
+
+func setupReconcilers(mgr ctrl.Manager, o options) error {
 	if err := (&controllers.StatefulSingletonReconciler{
 		Client:   mgr.GetClient(),
 		Recorder: mgr.GetEventRecorder("statefulsingleton-controller"),
@@ -213,9 +236,12 @@ func setupReconcilers(mgr ctrl.Manager) error {
 		return err
 	}
 	return (&reportedstate.Reconciler{
-		Client:   mgr.GetClient(),
-		Recorder: mgr.GetEventRecorder("reportedstate-controller"),
-		Config:   mgr.GetConfig(),
+		Client:          mgr.GetClient(),
+		Recorder:        mgr.GetEventRecorder("reportedstate-controller"),
+		Config:          mgr.GetConfig(),
+		SecretNamespace: os.Getenv("POD_NAMESPACE"),
+		Workers:         o.reportedStateWorkers,
+		ClientQPS:       float32(o.reportedStateClientQPS),
 	}).SetupWithManager(mgr)
 }
 

@@ -40,7 +40,8 @@ type StatefulSingletonReconciler struct {
 	Now func() time.Time
 }
 
-// +kubebuilder:rbac:groups=apps.statefulsingleton.com,resources=statefulsingletons,verbs=get;list;watch
+// +kubebuilder:rbac:groups=apps.statefulsingleton.com,resources=statefulsingletons,verbs=get;list;watch;patch
+// +kubebuilder:rbac:groups=apps.statefulsingleton.com,resources=statefulsingletons/finalizers,verbs=update
 // +kubebuilder:rbac:groups=apps.statefulsingleton.com,resources=statefulsingletons/status,verbs=get;update;patch
 // +kubebuilder:rbac:groups="",resources=pods,verbs=get;list;watch;patch;delete
 // +kubebuilder:rbac:groups="",resources=pods/status,verbs=patch
@@ -58,6 +59,9 @@ func (r *StatefulSingletonReconciler) Reconcile(ctx context.Context, req ctrl.Re
 	} else if err != nil {
 		return ctrl.Result{}, err
 	}
+	if err := r.ensureHandBackFinalizer(ctx, ss); err != nil {
+		return ctrl.Result{}, err
+	}
 	pods, facts, err := r.gather(ctx, ss)
 	if err != nil {
 		return ctrl.Result{}, err
@@ -71,6 +75,9 @@ func (r *StatefulSingletonReconciler) Reconcile(ctx context.Context, req ctrl.Re
 	err = r.patchStatus(ctx, ss, plan.Status)
 	if err == nil {
 		err = r.apply(ctx, ss, pods, plan)
+	}
+	if err == nil && plan.HandBack {
+		err = r.handBack(ctx, ss)
 	}
 	if err == nil {
 		recordMetrics(ss, before, &plan.Status, &plan)

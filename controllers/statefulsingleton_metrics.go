@@ -47,11 +47,15 @@ var (
 		Name: "statefulsingleton_unguarded_pods",
 		Help: "Selected pods that escaped the webhook and may run beside the others.",
 	}, singletonLabels)
+	transitionOverdue = prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "statefulsingleton_transition_overdue",
+		Help: "1 while the transition in progress has taken longer than maxTransitionTime, else 0.",
+	}, singletonLabels)
 )
 
 func init() {
 	metrics.Registry.MustRegister(transitionDuration, handoverGap, transitionsTotal, transitionsInProgress,
-		heldPods, unguardedPods)
+		heldPods, unguardedPods, transitionOverdue)
 }
 
 // recordMetrics observes what changed between the status before a decision and the one
@@ -73,18 +77,22 @@ func recordMetrics(ss *singletonv1.StatefulSingleton, before, after *singletonv1
 		}
 		transitionsTotal.WithLabelValues(result).Inc()
 	}
-	inProgress := 0.0
-	if after.CurrentTransition != nil {
-		inProgress = 1
-	}
-	transitionsInProgress.WithLabelValues(ss.Namespace, ss.Name).Set(inProgress)
+	transitionsInProgress.WithLabelValues(ss.Namespace, ss.Name).Set(boolGauge(after.CurrentTransition != nil))
 	heldPods.WithLabelValues(ss.Namespace, ss.Name).Set(float64(after.HeldPods))
 	unguardedPods.WithLabelValues(ss.Namespace, ss.Name).Set(float64(plan.Unguarded))
+	transitionOverdue.WithLabelValues(ss.Namespace, ss.Name).Set(boolGauge(plan.Overdue))
+}
+
+func boolGauge(b bool) float64 {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // forgetMetrics drops the gauges of a deleted StatefulSingleton.
 func forgetMetrics(namespace, name string) {
-	for _, g := range []*prometheus.GaugeVec{transitionsInProgress, heldPods, unguardedPods} {
+	for _, g := range []*prometheus.GaugeVec{transitionsInProgress, heldPods, unguardedPods, transitionOverdue} {
 		g.DeleteLabelValues(namespace, name)
 	}
 }

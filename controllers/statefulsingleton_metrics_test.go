@@ -36,8 +36,17 @@ func TestRecordMetricsFollowsAHandover(t *testing.T) {
 	g.Expect(inProgress()).To(Equal(1.0))
 	g.Expect(testutil.ToFloat64(heldPods.WithLabelValues(ss.Namespace, ss.Name))).To(Equal(1.0))
 	g.Expect(testutil.ToFloat64(unguardedPods.WithLabelValues(ss.Namespace, ss.Name))).To(Equal(1.0))
+	overdue := func() float64 {
+		return testutil.ToFloat64(transitionOverdue.WithLabelValues(ss.Namespace, ss.Name))
+	}
+	g.Expect(overdue()).To(Equal(0.0))
 
-	oldStopped := start.Add(time.Second)
+	// The old pod takes longer than maxTransitionTime (300 s) to stop: overdue, until it has.
+	oldStopping := start.Add(301 * time.Second)
+	step([]podFacts{fact("old", 0, released, readyGate, deleting), fact("new", 50)}, oldStopping)
+	g.Expect(overdue()).To(Equal(1.0), "the transition started at %s and is still going", start)
+
+	oldStopped := oldStopping.Add(time.Second)
 	step([]podFacts{fact("old", 0, released, readyGate, deleting, stopped("ContainersTerminated", oldStopped)), fact("new", 50)},
 		oldStopped.Add(100*time.Millisecond))
 	g.Expect(sampleCount(t, handoverGap)).To(Equal(gapsBefore+1), "the release observed its gap")
@@ -50,6 +59,7 @@ func TestRecordMetricsFollowsAHandover(t *testing.T) {
 		"a completed transition is counted once, however often it is seen")
 	g.Expect(sampleCount(t, transitionDuration)).To(Equal(durationsBefore + 1))
 	g.Expect(inProgress()).To(Equal(0.0))
+	g.Expect(overdue()).To(Equal(0.0), "a completed transition is not overdue")
 	g.Expect(testutil.ToFloat64(unguardedPods.WithLabelValues(ss.Namespace, ss.Name))).To(Equal(0.0))
 
 	forgetMetrics(ss.Namespace, ss.Name)

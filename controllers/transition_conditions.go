@@ -2,6 +2,7 @@ package controllers
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -14,7 +15,7 @@ import (
 // setTransitionConditions sets phase, message and the Ready, Transitioning and Degraded
 // conditions from the facts a decision saw and what it decided.
 func setTransitionConditions(status *singletonv1.StatefulSingletonStatus, ss *singletonv1.StatefulSingleton,
-	pods, running []podFacts, candidate *podFacts, vanished, releasing bool, now time.Time,
+	pods, running, foreign []podFacts, candidate *podFacts, vanished, releasing bool, now time.Time,
 ) {
 	gen := ss.Generation
 	set := func(condType string, s metav1.ConditionStatus, reason, msg string) {
@@ -23,7 +24,7 @@ func setTransitionConditions(status *singletonv1.StatefulSingletonStatus, ss *si
 		}, metav1.NewTime(now))
 	}
 
-	degradedReason, degradedMsg := degradation(ss, status, pods, running, vanished, now)
+	degradedReason, degradedMsg := degradation(ss, status, pods, running, foreign, vanished, now)
 	if degradedReason == "" {
 		set(singletonv1.ConditionDegraded, metav1.ConditionFalse, singletonv1.ReasonAsExpected, "")
 	} else {
@@ -74,7 +75,7 @@ func setTransitionConditions(status *singletonv1.StatefulSingletonStatus, ss *si
 // degradation returns the most important reason the guarantee is at risk, and a message for a
 // person; "" when nothing is wrong.
 func degradation(ss *singletonv1.StatefulSingleton, status *singletonv1.StatefulSingletonStatus,
-	pods, running []podFacts, vanished bool, now time.Time,
+	pods, running, foreign []podFacts, vanished bool, now time.Time,
 ) (reason, message string) {
 	unguarded := filterPods(running, func(p podFacts) bool { return !p.Guarded })
 	switch owners := workloads(pods); {
@@ -92,6 +93,10 @@ func degradation(ss *singletonv1.StatefulSingleton, status *singletonv1.Stateful
 	case len(owners) > 1:
 		return singletonv1.ReasonMultipleWorkloads, fmt.Sprintf(
 			"The selector matches pods of %d workloads (%s); it should match one.", len(owners), strings.Join(owners, ", "))
+	case len(foreign) > 0:
+		return singletonv1.ReasonOverlappingSelectors, fmt.Sprintf(
+			"Pods %s are selected but were prepared for StatefulSingleton %s, whose selector overlaps this one's; "+
+				"they are left to it. Make the selectors disjoint.", podNames(foreign), strings.Join(instances(foreign), ", "))
 	case overdue(ss, status, now) && len(running) > 0:
 		return singletonv1.ReasonTransitionOverdue, fmt.Sprintf(
 			"The transition to %s has taken longer than %ds.", status.CurrentTransition.To, ss.Spec.MaxTransitionTime)
@@ -106,4 +111,16 @@ func setCondition(conditions *[]metav1.Condition, c metav1.Condition, now metav1
 		c.LastTransitionTime = old.LastTransitionTime
 	}
 	meta.SetStatusCondition(conditions, c)
+}
+
+// instances lists the StatefulSingletons the pods were prepared for, sorted, once each.
+func instances(pods []podFacts) []string {
+	var names []string
+	for i := range pods {
+		if !slices.Contains(names, pods[i].Instance) {
+			names = append(names, pods[i].Instance)
+		}
+	}
+	slices.Sort(names)
+	return names
 }

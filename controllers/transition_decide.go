@@ -54,6 +54,11 @@ type transitionPlan struct {
 	MarkReady []podRef
 	// Unguarded counts the selected pods that escaped the webhook and may run.
 	Unguarded int
+	// Overdue is true while the transition in progress has taken longer than maxTransitionTime.
+	Overdue bool
+	// HandBack is true when a StatefulSingleton being deleted has nothing left in flight: no
+	// pod held, no transition in progress. Its pods may then be let go, and the object too.
+	HandBack bool
 	// RequeueAfter, when positive, is when the decision must be made again even without an event:
 	// the moment a transition becomes overdue.
 	RequeueAfter time.Duration
@@ -71,6 +76,10 @@ func decideTransition(ss *singletonv1.StatefulSingleton, pods []podFacts, now ti
 	status := *ss.Status.DeepCopy()
 	status.ObservedGeneration = ss.Generation
 	plan := transitionPlan{}
+	// Pods prepared for another StatefulSingleton whose selector overlaps this one's are that
+	// one's to release: they are left out, and reported.
+	foreign := filterPods(pods, func(p podFacts) bool { return p.preparedForAnother(ss.Name) })
+	pods = filterPods(pods, func(p podFacts) bool { return !p.preparedForAnother(ss.Name) })
 
 	running := filterPods(pods, podFacts.mayRun)
 	candidate := newestHeld(pods)
@@ -92,11 +101,14 @@ func decideTransition(ss *singletonv1.StatefulSingleton, pods []podFacts, now ti
 	recordCompletion(&status, pods, now)
 
 	plan.Unguarded = len(filterPods(running, func(p podFacts) bool { return !p.Guarded }))
+	plan.Overdue = overdue(ss, &status, now)
+	plan.HandBack = !ss.DeletionTimestamp.IsZero() && plan.Release == nil && status.HeldPods == 0 &&
+		status.CurrentTransition == nil
 	status.HeldPods = int32(len(filterPods(pods, podFacts.held)))
 	if plan.Release != nil {
 		status.HeldPods--
 	}
-	setTransitionConditions(&status, ss, pods, running, candidate, vanished, plan.Release != nil, now)
+	setTransitionConditions(&status, ss, pods, running, foreign, candidate, vanished, plan.Release != nil, now)
 	plan.Status = status
 	return plan
 }

@@ -38,10 +38,11 @@ func unguarded(p *podFacts) { p.Guarded = false }
 func stopped(reason string, at time.Time) func(*podFacts) {
 	return func(p *podFacts) { p.Stopped, p.StopReason, p.StoppedAt = true, reason, at }
 }
-func grace(s int64) func(*podFacts)    { return func(p *podFacts) { p.GracePeriod = s } }
-func owner(o string) func(*podFacts)   { return func(p *podFacts) { p.Owner = o } }
-func revision(r int64) func(*podFacts) { return func(p *podFacts) { p.Revision = r } }
-func replicas(n int32) func(*podFacts) { return func(p *podFacts) { p.OwnerReplicas = n } }
+func grace(s int64) func(*podFacts)         { return func(p *podFacts) { p.GracePeriod = s } }
+func owner(o string) func(*podFacts)        { return func(p *podFacts) { p.Owner = o } }
+func revision(r int64) func(*podFacts)      { return func(p *podFacts) { p.Revision = r } }
+func twoReplicas(p *podFacts)               { p.OwnerReplicas = 2 }
+func preparedFor(ss string) func(*podFacts) { return func(p *podFacts) { p.Instance = ss } }
 
 func singleton(mutate ...func(*singletonv1.StatefulSingleton)) *singletonv1.StatefulSingleton {
 	ss := &singletonv1.StatefulSingleton{
@@ -211,6 +212,14 @@ func TestDecideTransition(t *testing.T) {
 			wantActive:      "new",
 		},
 		{
+			name:         "a pod prepared for another StatefulSingleton is left to it, and reported",
+			ss:           singleton(activePod("a")),
+			pods:         []podFacts{fact("a", 0, released, readyGate), fact("theirs", 10, preparedFor("other"))},
+			wantPhase:    singletonv1.PhaseFailed,
+			wantActive:   "a",
+			wantDegraded: singletonv1.ReasonOverlappingSelectors,
+		},
+		{
 			name:         "the released pod vanished unconfirmed: hold",
 			ss:           singleton(activePod("gone")),
 			pods:         []podFacts{fact("new", 10)},
@@ -308,8 +317,8 @@ func TestDecideTransition(t *testing.T) {
 			name: "two replicas: one runs, the other is held, none is stopped, and it is reported",
 			ss:   singleton(activePod("a")),
 			pods: []podFacts{
-				fact("a", 0, revision(1), replicas(2), released, readyGate),
-				fact("b", 0, revision(1), replicas(2)),
+				fact("a", 0, revision(1), twoReplicas, released, readyGate),
+				fact("b", 0, revision(1), twoReplicas),
 			},
 			wantPhase:    singletonv1.PhaseFailed,
 			wantActive:   "a",

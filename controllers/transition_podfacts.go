@@ -28,6 +28,8 @@ type podFacts struct {
 	Created time.Time
 	// Guarded: the webhook prepared the pod, so its application waits for a release.
 	Guarded bool
+	// Instance names the StatefulSingleton the webhook prepared the pod for.
+	Instance string
 	// Released: the pod carries a release for its own UID.
 	Released bool
 	// HasFinalizer: the pod carries the release finalizer.
@@ -66,6 +68,12 @@ func (p *podFacts) newerThan(other *podFacts) bool {
 	return p.Created.After(other.Created)
 }
 
+// preparedForAnother reports whether the webhook prepared the pod for another StatefulSingleton
+// than the one named.
+func (p podFacts) preparedForAnother(name string) bool {
+	return p.Guarded && p.Instance != "" && p.Instance != name
+}
+
 // mayRun reports whether the pod's application may be running now or start later on its own:
 // a released or unguarded pod not confirmed stopped.
 func (p podFacts) mayRun() bool { return (p.Released || !p.Guarded) && !p.Stopped }
@@ -78,6 +86,7 @@ func observePod(pod *corev1.Pod, nodes map[string]nodeFacts) podFacts {
 		UID:          pod.UID,
 		Created:      pod.CreationTimestamp.Time,
 		Guarded:      pod.Labels[singletonv1.LabelManaged] == "true",
+		Instance:     pod.Labels[singletonv1.LabelInstance],
 		Released:     pod.UID != "" && pod.Annotations[singletonv1.AnnotationRelease] == string(pod.UID),
 		HasFinalizer: controllerutil.ContainsFinalizer(pod, singletonv1.FinalizerRelease),
 		Deleting:     pod.DeletionTimestamp != nil,

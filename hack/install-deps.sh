@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs the Debian packages the local cluster (hack/cluster.sh) needs, with apt-get.
+# Installs the Debian packages the local cluster (hack/cluster.sh) and the bundle tests need, with apt-get.
 # Idempotent and quick: when the file each package provides is present it only checks files
 # (and asks dpkg only about the packages whose file is missing).
 #
@@ -15,6 +15,8 @@
 #   util-linux, mount            nsenter, setsid, mountpoint; umount
 #   procps                       sysctl
 #   kmod                         modprobe (overlay, br_netfilter) on kernels with modules
+#   prometheus                   promtool, which checks and unit-tests the alerting rules
+#                                (make test-bundle); its server is never started
 #
 # The packages' own services are never started: the cluster runs its own containerd.
 set -euo pipefail
@@ -33,6 +35,7 @@ declare -A want=(
 	[mount]=/usr/bin/umount
 	[procps]=/usr/sbin/sysctl
 	[kmod]=/usr/bin/kmod
+	[prometheus]=/usr/bin/promtool
 )
 
 installed() {

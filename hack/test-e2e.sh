@@ -13,6 +13,9 @@ PATH="$(hack/build-kube.sh | tail -n1):$PATH"
 E2E_TIMEOUT=${E2E_TIMEOUT:-30m}
 # Ginkgo label filter: the benchmark (label bench) runs only when asked for (make bench-handover).
 E2E_LABEL_FILTER=${E2E_LABEL_FILTER:-!bench}
+# E2E_FOCUS, when set, runs only the specs whose description matches this regular expression.
+focus=()
+[[ -n ${E2E_FOCUS:-} ]] && focus=(-ginkgo.focus="$E2E_FOCUS")
 
 # One local cluster serves every suite that deploys to it (e2e, the OLM install test): each
 # holds this lock from its first deployment to its last assertion, so they never interleave.
@@ -71,8 +74,14 @@ YAML
 hack/cluster.sh exec -- kubectl -n singleton-operator-system rollout status \
 	deploy/singleton-operator-controller-manager --timeout=180s >&2
 
+# kwok plays the lost node of test/e2e/node_loss_test.go with the stages kwok ships: a node
+# made Ready and kept so by heartbeats, pods made Running.
+kwok_dir=$(go mod download -json "sigs.k8s.io/kwok@${KWOK_VERSION}" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
+kwok_stages="$kwok_dir/kustomize/stage/node/fast/node-initialize.yaml,$kwok_dir/kustomize/stage/node/heartbeat/node-heartbeat.yaml"
+kwok_stages+=",$kwok_dir/kustomize/stage/pod/fast/pod-ready.yaml"
+
 echo "==> running test/e2e" >&2
 # Compile outside the namespace, where the module proxy is reachable; run inside it.
 go test -tags e2e -c -o /dev/null ./test/e2e
-hack/cluster.sh exec -- env E2E_OPERATOR_IMAGE="$image" \
-	go test -tags e2e -count=1 -timeout "$E2E_TIMEOUT" -v ./test/e2e -args -ginkgo.v -ginkgo.label-filter="$E2E_LABEL_FILTER"
+hack/cluster.sh exec -- env E2E_OPERATOR_IMAGE="$image" E2E_KWOK_STAGES="$kwok_stages" \
+	go test -tags e2e -count=1 -timeout "$E2E_TIMEOUT" -v ./test/e2e -args -ginkgo.v -ginkgo.label-filter="$E2E_LABEL_FILTER" "${focus[@]}"

@@ -61,8 +61,8 @@ type connection struct {
 	log     logr.Logger
 	// notify tells the ReportedState reconciler that what status shows changed.
 	notify func()
-	// warn records a warning event on the ReportedState.
-	warn func(reason, action, note string, args ...any)
+	// warn records a warning event on the ReportedState, and normal a normal one.
+	warn, normal func(reason, action, note string, args ...any)
 
 	wdsCfg, itsCfg     *rest.Config
 	wds, its           cluster.Cluster
@@ -78,6 +78,7 @@ type connection struct {
 	state        connectionState
 	queue        workqueue.TypedRateLimitingInterface[objectRef]
 	deferred     map[objectRef]struct{}
+	pending      map[objectRef]time.Time
 	modes        map[objectRef]string
 	wecs         map[string]int
 	invalid      map[types.NamespacedName]string
@@ -106,7 +107,8 @@ func newConnection(key types.NamespacedName, wdsName string, wdsCfg, itsCfg *res
 	c := &connection{
 		key: key, wdsName: wdsName, opts: opts, log: log,
 		done: make(chan struct{}), probeNow: make(chan struct{}, 1),
-		deferred: map[objectRef]struct{}{}, modes: map[objectRef]string{}, wecs: map[string]int{},
+		deferred: map[objectRef]struct{}{}, pending: map[objectRef]time.Time{},
+		modes: map[objectRef]string{}, wecs: map[string]int{},
 		invalid: map[types.NamespacedName]string{}, watched: map[schema.GroupVersionResource]bool{},
 		subresources: map[schema.GroupVersion]map[string]bool{},
 	}
@@ -233,7 +235,7 @@ func (c *connection) run(ctx context.Context) error {
 // waitConnected returns once both clusters answered a probe.
 func (c *connection) waitConnected(ctx context.Context) error {
 	for {
-		if s := c.snapshot(); s.WDSUp && s.ITSUp {
+		if c.bothUp() {
 			return nil
 		}
 		select {
@@ -247,7 +249,15 @@ func (c *connection) waitConnected(ctx context.Context) error {
 // waitSynced returns once the Binding and WorkStatus caches are synced and the controller has
 // its queue.
 func (c *connection) waitSynced(ctx context.Context) error {
-	if !c.wds.GetCache().WaitForCacheSync(ctx) || !c.its.GetCache().WaitForCacheSync(ctx) {
+	bindings, err := c.wds.GetCache().GetInformer(ctx, &controlv1alpha1.Binding{})
+	if err != nil {
+		return err
+	}
+	workStatuses, err := c.its.GetCache().GetInformer(ctx, &WorkStatus{})
+	if err != nil {
+		return err
+	}
+	if !toolscache.WaitForCacheSync(ctx.Done(), bindings.HasSynced, workStatuses.HasSynced) {
 		return ctx.Err()
 	}
 	for c.getQueue() == nil {
@@ -258,6 +268,20 @@ func (c *connection) waitSynced(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// bothUp tells whether the WDS and the ITS answered the last probe.
+func (c *connection) bothUp() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.state.WDSUp && c.state.ITSUp
+}
+
+// synced tells whether the first sync is done.
+func (c *connection) synced() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.state.Synced
 }
 
 func (c *connection) getQueue() workqueue.TypedRateLimitingInterface[objectRef] {
@@ -288,14 +312,6 @@ func (c *connection) update(change func(*connectionState)) {
 	if changed && c.notify != nil {
 		c.notify()
 	}
-}
-
-// connected tells whether both clusters answered the last probe. Unlike snapshot, it does not
-// count the objects: it runs once per reconcile.
-func (c *connection) connected() bool {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.state.WDSUp && c.state.ITSUp
 }
 
 // snapshot returns the state, with the counts.

@@ -44,7 +44,9 @@ func (c *connection) publish(s connectionState) {
 func (c *connection) probe() {
 	_, wdsErr := c.wdsProbe.ServerVersion()
 	_, itsErr := c.itsProbe.ServerVersion()
-	before := c.snapshot()
+	c.mu.Lock()
+	before := c.state
+	c.mu.Unlock()
 	c.update(func(s *connectionState) {
 		s.WDSUp, s.ITSUp, s.Probed = wdsErr == nil, itsErr == nil, true
 	})
@@ -52,12 +54,15 @@ func (c *connection) probe() {
 	connected.WithLabelValues(c.key.Namespace, c.key.Name, clusterITS).Set(gauge(itsErr == nil))
 	if wdsErr != nil && before.WDSUp {
 		c.log.Info("The WDS does not answer", "error", wdsErr.Error())
+		c.event(c.warn, "WDSUnreachable", "The WDS does not answer: %s", wdsErr.Error())
 	}
 	if itsErr != nil && before.ITSUp {
 		c.log.Info("The ITS does not answer; WDS status is left as it is", "error", itsErr.Error())
+		c.event(c.warn, "ITSUnreachable", "The ITS does not answer, WDS status is left as it is: %s", itsErr.Error())
 	}
 	if wdsErr == nil && itsErr == nil && (!before.WDSUp || !before.ITSUp) {
 		c.log.Info("The WDS and the ITS answer")
+		c.event(c.normal, "Connected", "The WDS and the ITS answer")
 		c.requeueDeferred()
 	}
 }
@@ -78,6 +83,13 @@ func (c *connection) requeueDeferred() {
 	clear(c.deferred)
 	c.mu.Unlock()
 	c.enqueue(refs...)
+}
+
+// event records an event when the connection has a recorder.
+func (c *connection) event(record func(reason, action, note string, args ...any), reason, note string, args ...any) {
+	if record != nil {
+		record(reason, "Probe", note, args...)
+	}
 }
 
 func gauge(up bool) float64 {

@@ -2,6 +2,7 @@ package reportedstate
 
 import (
 	"context"
+	"time"
 
 	controlv1alpha1 "github.com/kubestellar/kubestellar/api/control/v1alpha1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -43,8 +44,10 @@ func (c *connection) setupController() error {
 			Reconciler:              objectReconciler{c: c},
 			MaxConcurrentReconciles: c.opts.Workers,
 			Logger:                  c.log,
-			SkipNameValidation:      ptr.To(true),
-			NeedLeaderElection:      ptr.To(false),
+			// A first sync of many WorkStatuses may take long; the connection reports it meanwhile.
+			CacheSyncTimeout:   30 * time.Minute,
+			SkipNameValidation: ptr.To(true),
+			NeedLeaderElection: ptr.To(false),
 		})
 	if err != nil {
 		return err
@@ -122,6 +125,10 @@ func (h workStatusHandler) observe(ws *WorkStatus, q queue) {
 	err := validateWorkStatus(ws, h.c.opts.MaxStatusBytes, h.c.knownResource)
 	h.c.setInvalid(ws, err)
 	if ws.Spec.SourceRef.Resource != "" && ws.Spec.SourceRef.Name != "" {
+		if err == nil && h.c.synced() {
+			// The lag counts changes after the first sync, not the backlog found at start.
+			h.c.markPending(ws.ref(), ws.written)
+		}
 		q.Add(ws.ref())
 	}
 }
@@ -188,6 +195,12 @@ func (c *connection) watchObjects(ctx context.Context, gvr schema.GroupVersionRe
 	_, err = inf.AddEventHandler(toolscache.ResourceEventHandlerFuncs{
 		AddFunc:    func(o any) { c.objectChanged(gr, o) },
 		UpdateFunc: func(_, o any) { c.objectChanged(gr, o) },
+		DeleteFunc: func(o any) {
+			if tomb, ok := o.(toolscache.DeletedFinalStateUnknown); ok {
+				o = tomb.Obj
+			}
+			c.objectChanged(gr, o) // its reconcile forgets it
+		},
 	})
 	return err
 }

@@ -4,10 +4,9 @@ import (
 	"context"
 	"slices"
 	"strings"
-	"time"
 
 	controlv1alpha1 "github.com/kubestellar/kubestellar/api/control/v1alpha1"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
@@ -17,11 +16,9 @@ import (
 	"github.com/singleton-operator/singleton-operator/internal/summary"
 )
 
-// gathered is what gather read for one object, besides the facts the decision needs.
+// gathered is what gather read for one object.
 type gathered struct {
 	facts
-	// Written is when the newest of the reports was written.
-	Written time.Time
 }
 
 // gather reads from the caches what the decision about ref needs. found is false when there
@@ -39,8 +36,11 @@ func (c *connection) gather(ctx context.Context, ref objectRef) (g gathered, fou
 	g.Wants = wantsOf(ptrs, ref)
 
 	gvr, gvk, err := c.resolve(ref.GroupResource(), g.Wants.Version)
+	if meta.IsNoMatchError(err) {
+		return g, false, nil // the WDS does not serve the resource (any more)
+	}
 	if err != nil {
-		return g, false, client.IgnoreNotFound(ignoreNoMatch(err))
+		return g, false, err
 	}
 	if err := c.watchObjects(ctx, gvr, gvk); err != nil {
 		return g, false, err
@@ -60,19 +60,17 @@ func (c *connection) gather(ctx context.Context, ref objectRef) (g gathered, fou
 		return g, false, err
 	}
 	if g.Wants.Any() {
-		g.Reports, g.Written, err = c.reports(ctx, ref, g.Wants.Qualified)
+		g.Reports, err = c.reports(ctx, ref, g.Wants.Qualified)
 	}
 	return g, true, err
 }
 
 // reports reads the valid WorkStatuses of ref from the qualified WECs, sorted by WEC.
-func (c *connection) reports(ctx context.Context, ref objectRef, qualified []string,
-) ([]summary.Report, time.Time, error) {
+func (c *connection) reports(ctx context.Context, ref objectRef, qualified []string) ([]summary.Report, error) {
 	var list WorkStatusList
 	if err := c.its.GetCache().List(ctx, &list, client.MatchingFields{indexWorkStatusSource: ref.String()}); err != nil {
-		return nil, time.Time{}, err
+		return nil, err
 	}
-	var newest time.Time
 	reports := make([]summary.Report, 0, len(list.Items))
 	for i := range list.Items {
 		ws := &list.Items[i]
@@ -92,12 +90,9 @@ func (c *connection) reports(ctx context.Context, ref objectRef, qualified []str
 			continue // two WorkStatuses of one WEC for one object: the first by name counts
 		}
 		reports = append(reports, r)
-		if ws.written.After(newest) {
-			newest = ws.written
-		}
 	}
 	slices.SortFunc(reports, func(a, b summary.Report) int { return strings.Compare(a.WEC, b.WEC) })
-	return reports, newest, nil
+	return reports, nil
 }
 
 // resolve finds the version (the Binding's, else the preferred one) and the kind of a resource.
@@ -151,13 +146,6 @@ func (c *connection) hasStatusSubresource(gvr schema.GroupVersionResource) (bool
 // any tells whether the operator owns anything on the object.
 func (o owned) any() bool {
 	return len(o.Labels) > 0 || len(o.Annotations) > 0 || o.Status || o.MainStatus
-}
-
-func ignoreNoMatch(err error) error {
-	if isNoMatch(err) {
-		return apierrors.NewNotFound(schema.GroupResource{}, "")
-	}
-	return err
 }
 
 // annotationsBumpGeneration tells whether the API server increments an object's generation when

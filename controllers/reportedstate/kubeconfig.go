@@ -15,14 +15,26 @@ import (
 	kubestellarv1alpha1 "github.com/singleton-operator/singleton-operator/api/kubestellar/v1alpha1"
 )
 
+// secretReader reads kubeconfig Secrets of a ReportedState's namespace, when that namespace
+// is allowed (allowed empty: any).
+type secretReader struct {
+	client    client.Reader
+	namespace string
+	allowed   string
+}
+
 // restConfig returns the config of a cluster: local's for the cluster the operator runs in,
 // else the kubeconfig in the named Secret. The fingerprint changes when the config does.
-func restConfig(ctx context.Context, c client.Reader, namespace string, ref kubestellarv1alpha1.ClusterRef,
-	local *rest.Config,
+func (s secretReader) restConfig(ctx context.Context, ref kubestellarv1alpha1.ClusterRef, local *rest.Config,
 ) (cfg *rest.Config, fingerprint string, err error) {
 	if ref.KubeconfigSecretRef == nil {
 		return rest.CopyConfig(local), "local", nil
 	}
+	if s.allowed != "" && s.namespace != s.allowed {
+		return nil, "", fmt.Errorf("the operator reads kubeconfig Secrets only in its own namespace %s: "+
+			"create this ReportedState and its Secrets there", s.allowed)
+	}
+	c, namespace := s.client, s.namespace
 	name, key := ref.KubeconfigSecretRef.Name, ref.KubeconfigSecretRef.Key
 	if key == "" {
 		key = kubestellarv1alpha1.DefaultKubeconfigKey

@@ -15,12 +15,12 @@ var rsLabels = []string{"namespace", "name"}
 var lagBuckets = prometheus.ExponentialBucketsRange(0.001, 60, 18)
 
 var (
-	propagationLag = prometheus.NewHistogram(prometheus.HistogramOpts{
+	propagationLag = prometheus.NewHistogramVec(prometheus.HistogramOpts{
 		Name: "reportedstate_propagation_lag_seconds",
 		Help: "Time from a WEC's status written into its WorkStatus (as received by the operator's ITS watch, " +
 			"or the WorkStatus's managedFields time when that is older) to the WDS object written.",
 		Buckets: lagBuckets,
-	})
+	}, rsLabels)
 	statusWrites = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "reportedstate_status_writes_total",
 		Help: "Server-side applies to WDS objects, by result: applied, conflict (the object was deleted or replaced), error.",
@@ -57,5 +57,6 @@ func forgetMetrics(namespace, name string) {
 		connected.DeleteLabelValues(namespace, name, cluster)
 	}
 	wecsReporting.DeleteLabelValues(namespace, name)
+	propagationLag.DeleteLabelValues(namespace, name)
 	invalidWorkStatuses.DeleteLabelValues(namespace, name)
 }

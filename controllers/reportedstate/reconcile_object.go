@@ -2,9 +2,8 @@ package reportedstate
 
 import (
 	"context"
-	"errors"
+	"time"
 
-	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/klog/v2"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/log"
@@ -18,14 +17,19 @@ type objectReconciler struct{ c *connection }
 // Reconcile decides and writes the reported state of one WDS object.
 func (r objectReconciler) Reconcile(ctx context.Context, ref objectRef) (ctrl.Result, error) {
 	c := r.c
-	if !c.connected() {
+	if !c.bothUp() {
 		// Decide only from caches that follow both clusters: what the WDS shows stays as it is.
 		c.deferObject(ref)
 		return ctrl.Result{}, nil
 	}
+	// Taken before gathering: a WorkStatus change seen later queues the object again.
+	reported, pending := c.takePending(ref)
 	g, found, err := c.gather(ctx, ref)
 	if err != nil || !found {
 		c.setMode(ref, modeNone)
+		if err != nil && pending {
+			c.markPending(ref, reported)
+		}
 		return ctrl.Result{}, err
 	}
 	p, err := defaultDecider.decide(g.facts)
@@ -42,10 +46,13 @@ func (r objectReconciler) Reconcile(ctx context.Context, ref objectRef) (ctrl.Re
 		statusWrites.WithLabelValues(res).Inc()
 	}
 	if err != nil {
+		if pending {
+			c.markPending(ref, reported)
+		}
 		return ctrl.Result{}, err
 	}
-	if !g.Written.IsZero() {
-		propagationLag.Observe(c.opts.Now().Sub(g.Written).Seconds())
+	if pending {
+		propagationLag.WithLabelValues(c.key.Namespace, c.key.Name).Observe(c.opts.Now().Sub(reported).Seconds())
 	}
 	logger.V(1).Info("Wrote reported state", "mode", p.Mode, "wecs", len(g.Reports))
 	return ctrl.Result{}, nil
@@ -65,6 +72,21 @@ func (c *connection) setMode(ref objectRef, mode string) {
 	c.modes[ref] = mode
 }
 
-func isNoMatch(err error) bool {
-	return meta.IsNoMatchError(err) || errors.Is(err, &meta.NoResourceMatchError{})
+// markPending records that a WorkStatus of ref written at t waits to be returned; the earliest
+// such time counts.
+func (c *connection) markPending(ref objectRef, t time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if old, ok := c.pending[ref]; !ok || t.Before(old) {
+		c.pending[ref] = t
+	}
+}
+
+// takePending returns and forgets the earliest pending report time of ref.
+func (c *connection) takePending(ref objectRef) (time.Time, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	t, ok := c.pending[ref]
+	delete(c.pending, ref)
+	return t, ok
 }

@@ -30,6 +30,10 @@ type Reconciler struct {
 	Recorder events.EventRecorder
 	// Config reaches the cluster the operator runs in, for a WDS or ITS without a Secret.
 	Config *rest.Config
+	// SecretNamespace, when set, is the only namespace kubeconfig Secrets are read from (the
+	// operator's own: it may read Secrets there and nowhere else), so ReportedStates that name
+	// a Secret belong there.
+	SecretNamespace string
 	// ProbeInterval is how often each WDS and ITS is asked whether it answers; 10 s when zero.
 	ProbeInterval time.Duration
 	// Workers reconcile objects at once, per ReportedState; 8 when zero.
@@ -57,7 +61,6 @@ type running struct {
 
 // +kubebuilder:rbac:groups=kubestellar.statefulsingleton.com,resources=reportedstates,verbs=get;list;watch
 // +kubebuilder:rbac:groups=kubestellar.statefulsingleton.com,resources=reportedstates/status,verbs=get;update;patch
-// +kubebuilder:rbac:groups="",resources=secrets,verbs=get;list;watch
 // +kubebuilder:rbac:groups=control.kubestellar.io,resources=bindings,verbs=get;list;watch
 // +kubebuilder:rbac:groups=control.kubestellar.io,resources=workstatuses,verbs=get;list;watch
 // +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
@@ -147,11 +150,12 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 // configuration changed; a kubeconfig that cannot be read stops it.
 func (r *Reconciler) ensureConnection(ctx context.Context, rs *ksv1alpha1.ReportedState) (*connection, error) {
 	key := types.NamespacedName{Namespace: rs.Namespace, Name: rs.Name}
-	wdsCfg, wdsPrint, err := restConfig(ctx, r.Client, rs.Namespace, rs.Spec.WDS, r.Config)
+	read := secretReader{client: r.Client, namespace: rs.Namespace, allowed: r.SecretNamespace}
+	wdsCfg, wdsPrint, err := read.restConfig(ctx, rs.Spec.WDS, r.Config)
 	if err == nil {
 		var itsCfg *rest.Config
 		var itsPrint string
-		if itsCfg, itsPrint, err = restConfig(ctx, r.Client, rs.Namespace, rs.Spec.ITS, r.Config); err == nil {
+		if itsCfg, itsPrint, err = read.restConfig(ctx, rs.Spec.ITS, r.Config); err == nil {
 			return r.connect(rs, key, wdsCfg, itsCfg, wdsPrint+"/"+itsPrint+"/"+rs.Spec.WDSName)
 		}
 	}
@@ -189,6 +193,9 @@ func (r *Reconciler) connect(rs *ksv1alpha1.ReportedState, key types.NamespacedN
 	conn.notify = func() { r.notify(key) }
 	conn.warn = func(reason, action, note string, args ...any) {
 		r.Recorder.Eventf(ref, nil, corev1.EventTypeWarning, reason, action, note, args...)
+	}
+	conn.normal = func(reason, action, note string, args ...any) {
+		r.Recorder.Eventf(ref, nil, corev1.EventTypeNormal, reason, action, note, args...)
 	}
 	r.mu.Lock()
 	r.connections[key] = &running{conn: conn, fingerprint: fingerprint}

@@ -28,7 +28,7 @@ type WorkStatus struct {
 
 	// written is when the WEC's status was written into this object, as well as the operator
 	// can tell (see writtenTime); set when the object enters the cache, never serialized.
-	written time.Time
+	written time.Time `json:"-"`
 }
 
 // WorkStatusSpec names the WDS object whose status a WorkStatus carries.

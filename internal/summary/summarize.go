@@ -1,43 +1,52 @@
 package summary
 
 import (
-	"slices"
-	"strings"
+	"errors"
+	"fmt"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"k8s.io/apimachinery/pkg/runtime"
 )
 
 // Summarize turns the reports of the qualified WECs (any order) into the status for obj in the
-// WDS and each WEC's health, sorted by WEC name.
+// WDS, and each WEC's health sorted by WEC name. obj's apiVersion and kind choose the rule;
+// its metadata.generation and spec are what kstatus reads. With no reports, Status is nil.
+// A report whose status has fields of the wrong shape, or a WEC reported twice, is a
+// *ReportError naming the WEC.
 func Summarize(obj *unstructured.Unstructured, reports []Report) (Result, error) {
-	sorted := slices.Clone(reports)
-	slices.SortFunc(sorted, func(a, b Report) int { return strings.Compare(a.WEC, b.WEC) })
-	res := Result{WECs: make([]Health, 0, len(sorted))}
-	worst := -1
-	for i, r := range sorted {
-		h := HealthOf(obj, r)
-		res.WECs = append(res.WECs, h)
-		if worst < 0 || rank(h.Status) > rank(res.WECs[worst].Status) {
-			worst = i
-		}
+	if err := checkObject(obj); err != nil {
+		return Result{}, err
 	}
-	if worst >= 0 && sorted[worst].Status != nil {
-		res.Status = runtime.DeepCopyJSON(sorted[worst].Status)
+	s, err := newSet(obj, ruleFor(obj.GroupVersionKind().GroupKind()), reports)
+	if err != nil {
+		return Result{}, err
+	}
+	res := Result{WECs: s.health()}
+	if len(s.wecs) > 0 {
+		res.Status = s.summary()
 	}
 	return res, nil
 }
 
-// rank orders kstatus statuses from best to worst.
-func rank(s string) int {
-	switch s {
-	case "Current":
-		return 0
-	case "InProgress":
-		return 2
-	case "Failed":
-		return 3
-	default:
-		return 1
+// summary is the base WEC's status with the kind's fields, observedGeneration and
+// conditions summarized.
+func (s *set) summary() map[string]any {
+	out := deepCopyMap(s.base().status)
+	s.rule.setCounts(s, out)
+	if s.rule.fields != nil {
+		s.rule.fields(s, out)
 	}
+	s.setObservedGeneration(out)
+	s.setConditions(out)
+	return out
+}
+
+// checkObject: obj is there and its metadata.generation, when set, is an integer.
+func checkObject(obj *unstructured.Unstructured) error {
+	if obj == nil || obj.Object == nil {
+		return errors.New("no object to summarize")
+	}
+	if _, _, err := unstructured.NestedInt64(obj.Object, "metadata", "generation"); err != nil {
+		return fmt.Errorf("object %s: metadata.generation: %w", obj.GetName(), err)
+	}
+	return nil
 }

@@ -1,8 +1,11 @@
 // Package summary turns what several WECs report for one workload object into the one status
 // that the object carries in the WDS (rule R2 of the design): counts are the minimum over the
 // WECs, observedGeneration the minimum, a condition is True only where it is True in every
-// WEC, the WECs that lag are named in messages, and kstatus on the summarised object reads the
-// worst of the WECs (Failed, then InProgress, then Current). It is pure: no client, no clock.
+// WEC, the WECs that lag are named in messages, and kstatus on the summarized object reads the
+// worst of the WECs (Failed, then InProgress, then Current): kstatus's own Stalled and
+// Reconciling conditions, derived from each WEC's kstatus, see to that for every kind. Each
+// kind's rule is in its own file (summary_<kind>.go), every other kind takes the generic one;
+// docs/reported-state-summary.md says the rules for users. It is pure: no client, no clock.
 package summary
 
 // Report is what one WEC reports for an object: the WEC object's .status, as its WorkStatus
@@ -35,5 +38,6 @@ type Result struct {
 //	func Summarize(obj *unstructured.Unstructured, reports []Report) (Result, error)
 //	    obj is the WDS object (apiVersion and kind choose the rule; metadata.generation and
 //	    spec are what kstatus reads); reports are the qualified WECs' reports, any order.
+//	    A report it cannot summarize is a *ReportError naming the WEC.
 //	func HealthOf(obj *unstructured.Unstructured, r Report) Health
 //	    one WEC's kstatus for obj carrying r.Status.

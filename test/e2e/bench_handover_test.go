@@ -47,6 +47,8 @@ type benchResult struct {
 	name        string
 	gaps        []time.Duration // new application started - old one stopped; negative is an overlap
 	transitions []time.Duration // rollout requested -> only the new pod left, Ready
+	// The parts of each gap under a StatefulSingleton (podMoments.gapParts).
+	reports, releases, starts []time.Duration
 }
 
 // measureRollouts runs n rollouts of a one-replica Deployment whose application reports to a
@@ -56,8 +58,10 @@ func measureRollouts(ctx context.Context, name string, strategy appsv1.Deploymen
 ) benchResult {
 	book := startLedger()
 	ns := newRestrictedNamespace(ctx)
+	var moments *podMoments
 	if singleton {
 		createSingleton(ctx, ns, "bench")
+		moments = watchPodMoments(ctx, ns)
 	}
 	d := deployment(ns, "bench", restrictedContainer("bench", "sh", "-c", reportingScript(book.URL)))
 	d.Spec.Strategy.Type = strategy
@@ -80,6 +84,14 @@ func measureRollouts(ctx context.Context, name string, strategy appsv1.Deploymen
 	slices.SortFunc(runs, func(a, b interval) int { return a.Start.Compare(b.Start) })
 	for i := 1; i < len(runs); i++ {
 		result.gaps = append(result.gaps, runs[i].Start.Sub(runs[i-1].Stop))
+		if moments == nil {
+			continue
+		}
+		if report, release, start, ok := moments.gapParts(runs[i-1], runs[i]); ok {
+			result.reports = append(result.reports, report)
+			result.releases = append(result.releases, release)
+			result.starts = append(result.starts, start)
+		}
 	}
 	return result
 }
@@ -92,7 +104,8 @@ func formatBench(results []benchResult, n int) string {
 	fmt.Fprintf(&b, "%-36s %10s %10s %10s %10s %10s %10s %9s %14s\n", "workload",
 		"gap p50", "gap p95", "gap max", "total p50", "total p95", "total max", "overlaps", "gap/Recreate")
 	recreate := percentile(results[1].gaps, 50)
-	for _, r := range results {
+	for i := range results {
+		r := &results[i]
 		overlaps := 0
 		for _, g := range r.gaps {
 			if g < 0 {
@@ -103,6 +116,24 @@ func formatBench(results []benchResult, n int) string {
 			ms(percentile(r.gaps, 50)), ms(percentile(r.gaps, 95)), ms(percentile(r.gaps, 100)),
 			ms(percentile(r.transitions, 50)), ms(percentile(r.transitions, 95)), ms(percentile(r.transitions, 100)),
 			overlaps, float64(percentile(r.gaps, 50))/float64(recreate))
+	}
+	for i := range results {
+		r := &results[i]
+		if len(r.reports) == 0 {
+			continue
+		}
+		fmt.Fprintf(&b, "\n%s: where the gap goes (p50 / p95 / max, %d hand-overs)\n", r.name, len(r.reports))
+		for _, part := range []struct {
+			name string
+			ds   []time.Duration
+		}{
+			{"old app stopped -> kubelet reports its containers terminated", r.reports},
+			{"-> operator has released the new pod (watch event seen)", r.releases},
+			{"-> new app started (kubelet, downward API file, gate)", r.starts},
+		} {
+			fmt.Fprintf(&b, "  %-64s %8s %8s %8s\n", part.name,
+				ms(percentile(part.ds, 50)), ms(percentile(part.ds, 95)), ms(percentile(part.ds, 100)))
+		}
 	}
 	return b.String()
 }

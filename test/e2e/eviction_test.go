@@ -58,6 +58,24 @@ var _ = Describe("The eviction API on the released pod of a Deployment", func() 
 	})
 })
 
+var _ = Describe("Deleting the released pod of a Deployment (kubectl delete pod)", func() {
+	It("holds the replacement until the deleted pod's containers are terminated, with no overlap", func(ctx SpecContext) {
+		book := startLedger()
+		ns := newRestrictedNamespace(ctx)
+		createSingleton(ctx, ns, "db")
+		Expect(k8s.Create(ctx, deployment(ns, "db", restrictedContainer("app", "sh", "-c", slowStopScript(book.URL))))).
+			To(Succeed())
+		first := waitForOnlyPodReady(ctx, ns, "db", "")
+
+		By("deleting the released pod with its own grace period; its ReplicaSet replaces it at once")
+		Expect(k8s.Delete(ctx, &first)).To(Succeed())
+		replacement := waitForReleaseAfterStop(ctx, ns, "db", first.UID)
+		second := waitForOnlyPodReady(ctx, ns, "db", first.UID)
+		Expect(second.Name).To(Equal(replacement))
+		expectRunsInTurn(ctx, book, first.Name, second.Name)
+	})
+})
+
 // waitForReleaseAfterStop waits until one pod app=<app>, other than old and the ignored ones,
 // carries its release, and returns its name. At each look it fails at once if a pod is released
 // while the pod old still exists with a container the kubelet does not report terminated.

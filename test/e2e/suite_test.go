@@ -100,3 +100,10 @@ func degradedCondition(ctx context.Context, ss *singletonv1.StatefulSingleton) (
 	}
 	return meta.FindStatusCondition(got.Status.Conditions, singletonv1.ConditionDegraded), nil
 }
+
+// singletonStatus reads the status of a StatefulSingleton from the API server.
+func singletonStatus(ctx context.Context, ss *singletonv1.StatefulSingleton) (singletonv1.StatefulSingletonStatus, error) {
+	got := &singletonv1.StatefulSingleton{}
+	err := k8s.Get(ctx, client.ObjectKeyFromObject(ss), got)
+	return got.Status, err
+}

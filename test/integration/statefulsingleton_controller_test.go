@@ -138,7 +138,53 @@ var _ = Describe("Deleting a StatefulSingleton", func() {
 		Expect(k8s.Delete(ctx, ss)).To(Succeed())
 		Eventually(getPod).WithContext(ctx).WithArguments(pod).
 			Should(HaveField("Finalizers", Not(ContainElement(singletonv1.FinalizerRelease))))
+		Eventually(func() error { return k8s.Get(ctx, client.ObjectKeyFromObject(ss), ss) }).
+			WithContext(ctx).Should(Satisfy(apierrors.IsNotFound), "the StatefulSingleton is gone")
 	})
+
+	It("mid-transition, finishes the hand-over first: no pod left held, none released beside a running one (defect 9)",
+		func(ctx SpecContext) {
+			ns := newNamespace(ctx)
+			ensureNode(ctx, "node-1")
+			ss := &singletonv1.StatefulSingleton{
+				ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "db"},
+				Spec: singletonv1.StatefulSingletonSpec{
+					Selector: metav1.LabelSelector{MatchLabels: map[string]string{"app": "db"}},
+				},
+			}
+			Expect(k8s.Create(ctx, ss)).To(Succeed())
+			Eventually(func(g Gomega) {
+				g.Expect(k8s.Get(ctx, client.ObjectKeyFromObject(ss), ss)).To(Succeed())
+				g.Expect(ss.Finalizers).To(ContainElement(singletonv1.FinalizerHandBack))
+			}).WithContext(ctx).Should(Succeed())
+			first := createPod(ctx, ns, "first", "node-1", true)
+			Eventually(getPod).WithContext(ctx).WithArguments(first).Should(beReleased(first))
+			setContainerState(ctx, first, corev1.ContainerState{Running: &corev1.ContainerStateRunning{}})
+			second := createPod(ctx, ns, "second", "node-1", true)
+			setContainerState(ctx, second, corev1.ContainerState{Running: &corev1.ContainerStateRunning{}})
+			Eventually(getPod).WithContext(ctx).WithArguments(first).Should(HaveField("DeletionTimestamp", Not(BeNil())))
+
+			By("deleting the StatefulSingleton while the first pod still runs")
+			Expect(k8s.Delete(ctx, ss)).To(Succeed())
+			Consistently(getPod).WithContext(ctx).WithArguments(second).WithTimeout(time.Second).
+				Should(Not(beReleased(second)), "the second pod waits for the first one's stop")
+			Expect(k8s.Get(ctx, client.ObjectKeyFromObject(ss), ss)).To(Succeed(), "the StatefulSingleton waits too")
+
+			By("reporting the first pod's container terminated")
+			setContainerState(ctx, first, corev1.ContainerState{Terminated: &corev1.ContainerStateTerminated{
+				ExitCode: 0, FinishedAt: metav1.Now(),
+			}})
+			Eventually(getPod).WithContext(ctx).WithArguments(second).Should(SatisfyAll(
+				HaveField("Annotations", HaveKeyWithValue(singletonv1.AnnotationRelease, string(second.UID))),
+				HaveField("Status.Conditions", ContainElement(SatisfyAll(
+					HaveField("Type", corev1.PodConditionType(singletonv1.ReadinessGate)),
+					HaveField("Status", corev1.ConditionTrue)))),
+			), "the second pod is released and Ready: nothing is left held")
+			Eventually(func() error { return k8s.Get(ctx, client.ObjectKeyFromObject(ss), ss) }).
+				WithContext(ctx).Should(Satisfy(apierrors.IsNotFound), "then the StatefulSingleton goes")
+			Eventually(getPod).WithContext(ctx).WithArguments(second).
+				Should(HaveField("Finalizers", Not(ContainElement(singletonv1.FinalizerRelease))))
+		})
 })
 
 func ensureNode(ctx context.Context, name string) {

@@ -36,6 +36,8 @@ const (
 	ReasonMoreThanOneReplica = "MoreThanOneReplica"
 	// ReasonMultipleWorkloads: the selector matches pods of more than one workload.
 	ReasonMultipleWorkloads = "MultipleWorkloads"
+	// ReasonOverlappingSelectors: selected pods were prepared for another StatefulSingleton.
+	ReasonOverlappingSelectors = "OverlappingSelectors"
 )
 
 // Labels, annotations and the readiness gate that the operator puts on the pods it manages.
@@ -52,6 +54,9 @@ const (
 	// FinalizerRelease keeps a released pod's object until the operator has confirmed that its
 	// application stopped, so that a force delete cannot hide a process still running.
 	FinalizerRelease = "apps.statefulsingleton.com/release"
+	// FinalizerHandBack keeps a StatefulSingleton being deleted until it has handed its workload
+	// back: the transition in progress finished, no pod held, every released pod Ready.
+	FinalizerHandBack = "apps.statefulsingleton.com/hand-back"
 	// TaintOutOfService is the taint that fences a node whose pods may be treated as stopped.
 	TaintOutOfService = "node.kubernetes.io/out-of-service"
 )

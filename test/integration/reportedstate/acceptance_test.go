@@ -38,7 +38,8 @@ var _ = Describe("Singleton reported state (seed 000)", func() {
 		reportStatus(ctx, wecs[0], wdsName, w.ref(ns, "off"), wecStatus)
 
 		Eventually(statusOf).WithContext(ctx).WithArguments(w.gvk(), ns, "on").Should(Equal(wecStatus))
-		Expect(labelOf(ctx, w.gvk(), ns, "on", reportedstate.LabelExecutingCount)).To(Equal("1"))
+		Eventually(labelOf).WithContext(ctx).WithArguments(w.gvk(), ns, "on", reportedstate.LabelExecutingCount).
+			Should(Equal("1"))
 		Expect(labelOf(ctx, w.gvk(), ns, "on", reportedstate.LabelSingletonStatus)).To(Equal("true"))
 		if w.kind == "Deployment" {
 			// A Deployment's generation follows its annotations: the health annotation would hold
@@ -48,7 +49,8 @@ var _ = Describe("Singleton reported state (seed 000)", func() {
 			Expect(u.GetGeneration()).To(Equal(int64(1)))
 			Expect(u.GetAnnotations()).NotTo(HaveKey(reportedstate.AnnotationWECStatus))
 		} else {
-			Expect(annotationOf(ctx, w.gvk(), ns, "on", reportedstate.AnnotationWECStatus)).To(Equal(wecs[0] + "=Current"))
+			Eventually(annotationOf).WithContext(ctx).WithArguments(w.gvk(), ns, "on", reportedstate.AnnotationWECStatus).
+				Should(Equal(wecs[0] + "=Current"))
 		}
 
 		By("comparing kubectl get in the WDS and in the WEC")

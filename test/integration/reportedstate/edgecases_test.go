@@ -56,6 +56,18 @@ var _ = Describe("Reported state edge cases (ANCHORS)", func() {
 		expectCleared(ctx, gvk, ns, "d")
 	})
 
+	It("removes what it wrote when the Binding is deleted", func(ctx SpecContext) {
+		wecs := newWECs(ctx, ns, "wec1", "wec2")
+		Expect(wdsClient.Create(ctx, deployment(ns, "d"))).To(Succeed())
+		b := newBinding(ctx, ns, wecs, clause{gvr: deploymentsGVR, namespace: ns, name: "d", multi: true})
+		reportStatus(ctx, wecs[0], wdsName, deploymentWorkload.ref(ns, "d"), full)
+		reportStatus(ctx, wecs[1], wdsName, deploymentWorkload.ref(ns, "d"), half)
+		Eventually(labelOf).WithContext(ctx).WithArguments(gvk, ns, "d", reportedstate.LabelExecutingCount).Should(Equal("2"))
+
+		Expect(wdsClient.Delete(ctx, b)).To(Succeed())
+		expectCleared(ctx, gvk, ns, "d")
+	})
+
 	It("removes what it wrote when the object leaves the Binding, and keeps the others", func(ctx SpecContext) {
 		wecs := newWECs(ctx, ns, "wec1")
 		for _, n := range []string{"stays", "leaves"} {
@@ -68,8 +80,8 @@ var _ = Describe("Reported state edge cases (ANCHORS)", func() {
 
 		updateBinding(ctx, b, wecs, stays)
 		expectCleared(ctx, gvk, ns, "leaves")
-		Expect(statusOf(ctx, gvk, ns, "stays")).To(Equal(full))
-		Expect(labelOf(ctx, gvk, ns, "stays", reportedstate.LabelExecutingCount)).To(Equal("1"))
+		Eventually(statusOf).WithContext(ctx).WithArguments(gvk, ns, "stays").Should(Equal(full))
+		Eventually(labelOf).WithContext(ctx).WithArguments(gvk, ns, "stays", reportedstate.LabelExecutingCount).Should(Equal("1"))
 	})
 
 	It("follows a WEC removed from the destinations: two WECs summarized, then the one left copied", func(ctx SpecContext) {
@@ -95,6 +107,7 @@ var _ = Describe("Reported state edge cases (ANCHORS)", func() {
 		reportStatus(ctx, wecs[1], wdsName, deploymentWorkload.ref(ns, "d"), half)
 
 		Eventually(statusOf).WithContext(ctx).WithArguments(gvk, ns, "d").Should(Equal(full))
+		Eventually(labelOf).WithContext(ctx).WithArguments(gvk, ns, "d", reportedstate.LabelExecutingCount).Should(Equal("1"))
 		Consistently(labelOf).WithContext(ctx).WithArguments(gvk, ns, "d", reportedstate.LabelExecutingCount).
 			WithTimeout(subSecondQuiet).Should(Equal("1"))
 	})
@@ -137,6 +150,7 @@ var _ = Describe("Reported state edge cases (ANCHORS)", func() {
 		newBinding(ctx, ns, wecs, clause{gvr: deploymentsGVR, namespace: ns, name: "d", single: true, multi: true})
 
 		Eventually(statusOf).WithContext(ctx).WithArguments(gvk, ns, "d").Should(Equal(full))
+		Eventually(labelOf).WithContext(ctx).WithArguments(gvk, ns, "d", reportedstate.LabelExecutingCount).Should(Equal("1"))
 		Consistently(labelOf).WithContext(ctx).WithArguments(gvk, ns, "d", reportedstate.LabelExecutingCount).
 			WithTimeout(subSecondQuiet).Should(Equal("1"))
 	})
@@ -157,7 +171,7 @@ var _ = Describe("Reported state edge cases (ANCHORS)", func() {
 		newBinding(ctx, ns, wecs, clause{gvr: deploymentsGVR, namespace: ns, name: "d", single: true, multi: true})
 
 		Eventually(statusOf).WithContext(ctx).WithArguments(gvk, ns, "d").Should(Equal(full))
-		Expect(labelOf(ctx, gvk, ns, "d", reportedstate.LabelExecutingCount)).To(Equal("1"))
+		Eventually(labelOf).WithContext(ctx).WithArguments(gvk, ns, "d", reportedstate.LabelExecutingCount).Should(Equal("1"))
 		Eventually(func(g Gomega) []string {
 			rs := &ksReportedState{}
 			g.Expect(wdsClient.Get(ctx, client.ObjectKey{Namespace: opsNS, Name: wdsName}, rs)).To(Succeed())
@@ -177,22 +191,36 @@ var _ = Describe("Reported state edge cases (ANCHORS)", func() {
 		}).WithContext(ctx).Should(ContainElement(ContainSubstring(wecs[1] + "/not-an-object")))
 	})
 
-	It("clears, after a restart, what it wrote on an object that left its Binding while it was down", func(ctx SpecContext) {
+	It("clears, after a restart, what it wrote on an object that left its Binding while it was down, "+
+		"and rewrites nothing on the others", func(ctx SpecContext) {
 		wecs := newWECs(ctx, ns, "wec1", "wec2")
-		Expect(wdsClient.Create(ctx, deployment(ns, "d"))).To(Succeed())
-		b := newBinding(ctx, ns, wecs, clause{gvr: deploymentsGVR, namespace: ns, name: "d", multi: true})
-		reportStatus(ctx, wecs[0], wdsName, deploymentWorkload.ref(ns, "d"), full)
-		reportStatus(ctx, wecs[1], wdsName, deploymentWorkload.ref(ns, "d"), half)
-		Eventually(labelOf).WithContext(ctx).WithArguments(gvk, ns, "d", reportedstate.LabelMultiWECStatus).Should(Equal("true"))
-		Eventually(labelOf).WithContext(ctx).WithArguments(gvk, ns, "d", reportedstate.LabelExecutingCount).Should(Equal("2"))
+		stays := clause{gvr: deploymentsGVR, namespace: ns, name: "stays", multi: true}
+		for _, n := range []string{"d", "stays"} {
+			Expect(wdsClient.Create(ctx, deployment(ns, n))).To(Succeed())
+			reportStatus(ctx, wecs[0], wdsName, deploymentWorkload.ref(ns, n), full)
+			reportStatus(ctx, wecs[1], wdsName, deploymentWorkload.ref(ns, n), half)
+		}
+		b := newBinding(ctx, ns, wecs, clause{gvr: deploymentsGVR, namespace: ns, name: "d", multi: true}, stays)
+		for _, n := range []string{"d", "stays"} {
+			Eventually(labelOf).WithContext(ctx).WithArguments(gvk, ns, n, reportedstate.LabelMultiWECStatus).Should(Equal("true"))
+			Eventually(labelOf).WithContext(ctx).WithArguments(gvk, ns, n, reportedstate.LabelExecutingCount).Should(Equal("2"))
+		}
+		Eventually(statusOf).WithContext(ctx).WithArguments(gvk, ns, "stays").ShouldNot(BeEmpty())
+		kept, err := getObject(ctx, gvk, ns, "stays")
+		Expect(err).NotTo(HaveOccurred())
 
-		By("stopping the operator, then dropping the object from its Binding")
+		By("stopping the operator, then dropping one object from its Binding")
 		stopOp()
-		updateBinding(ctx, b, wecs)
+		updateBinding(ctx, b, wecs, stays)
 
 		By("starting a new operator, with nothing in memory")
 		stopOp = startOperator(wds.Config)
 		expectCleared(ctx, gvk, ns, "d")
+		Consistently(func() (string, error) {
+			u, err := getObject(ctx, gvk, ns, "stays")
+			return u.GetResourceVersion(), err
+		}).WithContext(ctx).WithTimeout(subSecondQuiet).Should(Equal(kept.GetResourceVersion()),
+			"the object still asked for is neither cleared nor rewritten")
 	})
 
 	It("leaves WDS status as it is while the ITS is unreachable, says so, and resumes when it is back", func(ctx SpecContext) {
@@ -206,6 +234,16 @@ var _ = Describe("Reported state edge cases (ANCHORS)", func() {
 		itsRelay.Cut()
 		DeferCleanup(func() { _ = itsRelay.Resume() })
 		Eventually(condition).WithContext(ctx).WithArguments(opsNS, wdsName, "Connected").Should(Equal(metav1.ConditionFalse))
+		Expect(reasonOf(ctx, opsNS, wdsName, "Connected")).To(Equal("False/ITSUnreachable"))
+		Eventually(func(g Gomega) []string {
+			var list eventsList
+			g.Expect(wdsClient.List(ctx, &list, client.InNamespace(opsNS))).To(Succeed())
+			reasons := make([]string, 0, len(list.Items))
+			for _, e := range list.Items {
+				reasons = append(reasons, e.Reason)
+			}
+			return reasons
+		}).WithContext(ctx).Should(ContainElement("ITSUnreachable"))
 		reportStatus(ctx, wecs[0], wdsName, deploymentWorkload.ref(ns, "d"), full)
 		Consistently(statusOf).WithContext(ctx).WithArguments(gvk, ns, "d").WithTimeout(subSecondQuiet).Should(Equal(half))
 
@@ -234,7 +272,8 @@ var _ = Describe("Reported state writes", func() {
 		By("touching the WorkStatus without changing the status")
 		before, err := getObject(ctx, gvk, ns, "s")
 		Expect(err).NotTo(HaveOccurred())
-		writesBefore := counterValue("reportedstate_status_writes_total", "applied")
+		writesBefore := statusWrites("applied")
+		conflictsBefore := statusWrites("conflict")
 		lagsBefore := histogramCount("reportedstate_propagation_lag_seconds")
 		reportStatus(ctx, wecs[0], wdsName, ref, statefulSetWorkload.status)
 		ws := &unstructured.Unstructured{}
@@ -247,7 +286,7 @@ var _ = Describe("Reported state writes", func() {
 			u, err := getObject(ctx, gvk, ns, "s")
 			return u.GetResourceVersion(), err
 		}).WithContext(ctx).WithTimeout(subSecondQuiet).Should(Equal(before.GetResourceVersion()))
-		Expect(counterValue("reportedstate_status_writes_total", "applied")).To(Equal(writesBefore))
+		Expect(statusWrites("applied")).To(Equal(writesBefore))
 
 		By("changing the status: one write, its lag observed")
 		changed := map[string]any{}
@@ -257,11 +296,45 @@ var _ = Describe("Reported state writes", func() {
 		changed["collisionCount"] = int64(1) // the WEC's health stays Current
 		reportStatus(ctx, wecs[0], wdsName, ref, changed)
 		Eventually(statusOf).WithContext(ctx).WithArguments(gvk, ns, "s").Should(Equal(changed))
-		Eventually(func() float64 { return counterValue("reportedstate_status_writes_total", "applied") }).
+		Eventually(func() float64 { return statusWrites("applied") }).
 			Should(BeNumerically(">=", writesBefore+1))
 		Eventually(func() uint64 { return histogramCount("reportedstate_propagation_lag_seconds") }).
 			Should(BeNumerically(">", lagsBefore))
-		Consistently(func() float64 { return counterValue("reportedstate_status_writes_total", "applied") }).
+		Consistently(func() float64 { return statusWrites("applied") }).
 			WithTimeout(subSecondQuiet).Should(Equal(writesBefore+1), "one status write, the label and annotation unchanged")
+		Expect(statusWrites("conflict")).To(Equal(conflictsBefore), "no conflict")
+	})
+})
+
+// R5: a changed kubeconfig Secret moves the connection to the new address.
+var _ = Describe("A kubeconfig Secret that changes", func() {
+	It("reconnects to the new address and keeps returning state", func(ctx SpecContext) {
+		ns := newNamespace(ctx)
+		wecs := newWECs(ctx, ns, "wec1")
+		gvk := deploymentWorkload.gvk()
+		Expect(wdsClient.Create(ctx, deployment(ns, "d"))).To(Succeed())
+		newBinding(ctx, ns, wecs, clause{gvr: deploymentsGVR, namespace: ns, name: "d", single: true})
+		ref := deploymentWorkload.ref(ns, "d")
+		reportStatus(ctx, wecs[0], wdsName, ref, deploymentStatus(1, 1))
+		Eventually(statusOf).WithContext(ctx).WithArguments(gvk, ns, "d").Should(Equal(deploymentStatus(1, 1)))
+
+		By("pointing the ITS Secret at another relay and cutting the first")
+		other, err := startRelay(its.Config.Host)
+		Expect(err).NotTo(HaveOccurred())
+		DeferCleanup(other.Close)
+		setSecret := func(ctx context.Context, server string) {
+			secret := &corev1.Secret{}
+			Expect(wdsClient.Get(ctx, client.ObjectKey{Namespace: opsNS, Name: "its-kubeconfig"}, secret)).To(Succeed())
+			secret.Data["kubeconfig"] = kubeconfigFor(its.Config, server)
+			Expect(wdsClient.Update(ctx, secret)).To(Succeed())
+		}
+		setSecret(ctx, other.URL())
+		DeferCleanup(func(ctx SpecContext) { setSecret(ctx, itsRelay.URL()) })
+		itsRelay.Cut()
+		DeferCleanup(func() { _ = itsRelay.Resume() })
+
+		reportStatus(ctx, wecs[0], wdsName, ref, deploymentStatus(2, 2))
+		Eventually(statusOf).WithContext(ctx).WithArguments(gvk, ns, "d").Should(Equal(deploymentStatus(2, 2)))
+		Eventually(condition).WithContext(ctx).WithArguments(opsNS, wdsName, "Ready").Should(Equal(metav1.ConditionTrue))
 	})
 })

@@ -5,8 +5,10 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/metrics"
 )
 
-// counterValue reads a counter of the operator (it runs in this process) by its result label.
-func counterValue(name, result string) float64 {
+// statusWrites reads reportedstate_status_writes_total of the operator (it runs in this
+// process) for one result.
+func statusWrites(result string) float64 {
+	const name = "reportedstate_status_writes_total"
 	families, err := metrics.Registry.Gather()
 	Expect(err).NotTo(HaveOccurred())
 	for _, f := range families {
@@ -24,14 +26,18 @@ func counterValue(name, result string) float64 {
 	return 0
 }
 
-// histogramCount reads the number of observations of a histogram of the operator.
+// histogramCount reads the number of observations of a histogram of the operator, over all
+// its label values.
 func histogramCount(name string) uint64 {
 	families, err := metrics.Registry.Gather()
 	Expect(err).NotTo(HaveOccurred())
+	var n uint64
 	for _, f := range families {
-		if f.GetName() == name && len(f.GetMetric()) > 0 {
-			return f.GetMetric()[0].GetHistogram().GetSampleCount()
+		if f.GetName() == name {
+			for _, m := range f.GetMetric() {
+				n += m.GetHistogram().GetSampleCount()
+			}
 		}
 	}
-	return 0
+	return n
 }

@@ -5,6 +5,7 @@ import (
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/singleton-operator/singleton-operator/controllers/reportedstate"
 )
@@ -26,6 +27,12 @@ var _ = Describe("Multi-WEC reported state", func() {
 		reportStatus(ctx, wecs[2], wdsName, ref, deploymentStatus(2, 1))
 		Eventually(labelOf).WithContext(ctx).WithArguments(gvk, ns, "web", reportedstate.LabelExecutingCount).Should(Equal("3"))
 		Expect(labelOf(ctx, gvk, ns, "web", reportedstate.LabelMultiWECStatus)).To(Equal("true"))
+		Eventually(func(g Gomega) {
+			rs := &ksReportedState{}
+			g.Expect(wdsClient.Get(ctx, client.ObjectKey{Namespace: opsNS, Name: wdsName}, rs)).To(Succeed())
+			g.Expect(rs.Status.Objects.MultiWEC).To(BeNumerically(">=", 1))
+			g.Expect(rs.Status.WECs).To(BeNumerically(">=", 3))
+		}).WithContext(ctx).Should(Succeed(), "the ReportedState counts the object and its WECs")
 
 		out, err := kubectl(ctx, kubeconfig, "rollout", "status", "deployment/web", "-n", ns, "--watch=false")
 		Expect(err).NotTo(HaveOccurred(), out)

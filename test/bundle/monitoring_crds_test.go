@@ -1,0 +1,55 @@
+package bundle
+
+import (
+	"os"
+	"testing"
+
+	. "github.com/onsi/gomega"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/envtest"
+
+	"github.com/singleton-operator/singleton-operator/internal/scheme"
+)
+
+// TestMonitoringObjectsFitTheirCRDs creates the bundle's ServiceMonitor and PrometheusRule in
+// a real API server holding Prometheus Operator's CRDs (`make monitoring-crds`), as OLM does on
+// OpenShift: an object its CRD's schema refuses would fail the whole install there.
+func TestMonitoringObjectsFitTheirCRDs(t *testing.T) {
+	g := NewWithT(t)
+	ctx := t.Context()
+	crds := os.Getenv("MONITORING_CRDS")
+	if crds == "" {
+		t.Fatal("MONITORING_CRDS is not set: run `make test-bundle`, which generates them (make monitoring-crds)")
+	}
+	env := &envtest.Environment{CRDDirectoryPaths: []string{crds}, ErrorIfCRDPathMissing: true, Scheme: scheme.New()}
+	cfg, err := env.Start()
+	g.Expect(err).NotTo(HaveOccurred(), "is KUBEBUILDER_ASSETS set? `make test-bundle` sets it")
+	t.Cleanup(func() { g.Expect(env.Stop()).To(Succeed()) })
+	c, err := client.New(cfg, client.Options{Scheme: env.Scheme})
+	g.Expect(err).NotTo(HaveOccurred())
+
+	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "singleton-operator-system"}}
+	g.Expect(c.Create(ctx, ns)).To(Succeed())
+	b := loadBundle(t)
+	for _, kind := range []string{"ServiceMonitor", "PrometheusRule"} {
+		objs := objectsOfKind(b, kind)
+		g.Expect(objs).To(HaveLen(1), kind)
+		obj := objs[0].DeepCopy()
+		obj.SetNamespace(ns.Name)
+		g.Expect(c.Create(ctx, obj)).To(Succeed(), "creating the bundle's %s", kind)
+	}
+
+	// The schema is enforced: the same ServiceMonitor with a wrongly typed field is refused.
+	bad := objectsOfKind(b, "ServiceMonitor")[0].DeepCopy()
+	bad.SetNamespace(ns.Name)
+	bad.SetName("wrongly-typed")
+	endpoints, _, _ := unstructured.NestedSlice(bad.Object, "spec", "endpoints")
+	endpoint, ok := endpoints[0].(map[string]any)
+	g.Expect(ok).To(BeTrue())
+	g.Expect(unstructured.SetNestedField(endpoint, "yes", "tlsConfig", "insecureSkipVerify")).To(Succeed())
+	g.Expect(unstructured.SetNestedSlice(bad.Object, endpoints, "spec", "endpoints")).To(Succeed())
+	g.Expect(c.Create(ctx, bad)).NotTo(Succeed())
+}

@@ -1,0 +1,75 @@
+//go:build olm
+
+package olm
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"fmt"
+	"io"
+	"net/http"
+	"time"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+	authenticationv1 "k8s.io/api/authentication/v1"
+	corev1 "k8s.io/api/core/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/utils/ptr"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+)
+
+// scrapeMetrics scrapes the installed operator's metrics Service as Prometheus would: HTTPS
+// verified against the CA of the operator's metrics certificate, with the token of a
+// ServiceAccount bound to the bundle's metrics-reader ClusterRole. The hand-over of the upgrade
+// test must show in the operator's own metrics.
+func scrapeMetrics(ctx context.Context) {
+	GinkgoHelper()
+	svc := &corev1.Service{}
+	Expect(k8s.Get(ctx, client.ObjectKey{Namespace: operatorNamespace, Name: metricsService}, svc)).To(Succeed())
+	url := fmt.Sprintf("https://%s:%d/metrics", svc.Spec.ClusterIP, svc.Spec.Ports[0].Port)
+
+	secret := &corev1.Secret{}
+	Eventually(func() error {
+		return k8s.Get(ctx, client.ObjectKey{Namespace: operatorNamespace, Name: metricsCertSecret}, secret)
+	}).WithContext(ctx).Should(Succeed())
+	roots := x509.NewCertPool()
+	Expect(roots.AppendCertsFromPEM(secret.Data["ca.crt"])).To(BeTrue(), "ca.crt of Secret %s holds a certificate", metricsCertSecret)
+	httpClient := &http.Client{
+		Timeout: 10 * time.Second,
+		Transport: &http.Transport{TLSClientConfig: &tls.Config{
+			RootCAs: roots,
+			// Dialed by cluster IP, verified as the Service's DNS name.
+			ServerName: fmt.Sprintf("%s.%s.svc", metricsService, operatorNamespace),
+			MinVersion: tls.VersionTLS12,
+		}},
+	}
+
+	Expect(k8s.Create(ctx, &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Namespace: appNamespace, Name: "prometheus"}})).To(Succeed())
+	Expect(k8s.Create(ctx, &rbacv1.ClusterRoleBinding{
+		ObjectMeta: metav1.ObjectMeta{Name: "olm-test-metrics-reader"},
+		RoleRef:    rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: metricsReaderRole},
+		Subjects:   []rbacv1.Subject{{Kind: rbacv1.ServiceAccountKind, Namespace: appNamespace, Name: "prometheus"}},
+	})).To(Succeed())
+	tr, err := clientset.CoreV1().ServiceAccounts(appNamespace).CreateToken(ctx, "prometheus", &authenticationv1.TokenRequest{
+		Spec: authenticationv1.TokenRequestSpec{ExpirationSeconds: ptr.To[int64](600)},
+	}, metav1.CreateOptions{})
+	Expect(err).NotTo(HaveOccurred())
+
+	Eventually(func(g Gomega) {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, http.NoBody)
+		g.Expect(err).NotTo(HaveOccurred())
+		req.Header.Set("Authorization", "Bearer "+tr.Status.Token)
+		resp, err := httpClient.Do(req)
+		g.Expect(err).NotTo(HaveOccurred())
+		defer resp.Body.Close() //nolint:errcheck // Nothing is left to do when closing a read body fails.
+		body, err := io.ReadAll(resp.Body)
+		g.Expect(err).NotTo(HaveOccurred())
+		g.Expect(resp.StatusCode).To(Equal(http.StatusOK))
+		g.Expect(string(body)).To(ContainSubstring(`controller_runtime_reconcile_total{controller="statefulsingleton"`))
+		g.Expect(string(body)).To(MatchRegexp(`(?m)^statefulsingleton_transitions_total\{result="completed"\} [1-9]`),
+			"the upgraded operator counts the hand-over it did")
+	}).WithContext(ctx).Should(Succeed())
+}

@@ -58,7 +58,8 @@ func mainCode() int {
 	flag.IntVar(&cfg.writers, "writers", 64, "concurrent ITS writers of the update stream")
 	flag.IntVar(&cfg.concurrency, "create-concurrency", 48, "concurrent clients creating the ITS objects")
 	flag.DurationVar(&cfg.baseline, "baseline", 10*time.Second, "duration of each trivial-client measurement")
-	flag.IntVar(&cfg.budget, "budget", 8, "concurrency budget: the operator's workers (main.go's default is 8)")
+	flag.IntVar(&cfg.budget, "budget", 8,
+		"concurrency budget: the operator's workers (--reportedstate-workers) and the trivial client's goroutines")
 	flag.StringVar(&cfg.out, "out", "", "also write the report to this file")
 	flag.BoolVar(&cfg.keep, "keep", false, "keep the work directory (operator log)")
 	flag.Parse()

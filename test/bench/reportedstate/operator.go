@@ -68,7 +68,7 @@ func configureOperator(ctx context.Context, wds, its *server) error {
 
 // startOperator runs the built manager against the WDS, its log in dir/operator.log, its
 // metrics over plain HTTP on loopback (for the reconcile count only).
-func startOperator(bin, dir string, wds *server) (*operator, error) {
+func startOperator(bin, dir string, wds *server, workers int) (*operator, error) {
 	kubeconfig := filepath.Join(dir, "wds.kubeconfig")
 	if err := os.WriteFile(kubeconfig, wds.kubeconfig, 0o600); err != nil {
 		return nil, err
@@ -83,7 +83,7 @@ func startOperator(bin, dir string, wds *server) (*operator, error) {
 	}
 	addr := fmt.Sprintf("127.0.0.1:%d", port)
 	cmd := exec.Command(bin, "--enable-webhooks=false", "--health-probe-bind-address=0",
-		"--metrics-bind-address="+addr, "--metrics-secure=false")
+		"--metrics-bind-address="+addr, "--metrics-secure=false", fmt.Sprintf("--reportedstate-workers=%d", workers))
 	cmd.Env = append(os.Environ(), "KUBECONFIG="+kubeconfig)
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	op := &operator{cmd: cmd, metricsURL: "http://" + addr + "/metrics", exited: make(chan error, 1)}

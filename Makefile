@@ -148,6 +148,15 @@ bench-handover: manifests generate kustomize ## Measure hand-overs: N rollouts (
 		hack/test-e2e.sh
 	@cat bin/bench-handover.txt
 
+# BENCH_RS_FLAGS: flags of test/bench/reportedstate, for example
+# BENCH_RS_FLAGS="-objects 10000 -wecs 10" for the full scale of docs/benchmarks-reportedstate.md.
+BENCH_RS_FLAGS ?= -objects 1000 -wecs 10
+
+.PHONY: bench-reportedstate
+bench-reportedstate: ## Measure the reported-state reconciler: sync, lag at rising rates, writes, CPU and memory (BENCH_RS_FLAGS).
+	assets="$$(hack/build-kube.sh | tail -n 1)"; \
+	KUBEBUILDER_ASSETS="$$assets" go run ./test/bench/reportedstate $(BENCH_RS_FLAGS) -out bin/bench-reportedstate.txt
+
 ##@ Build
 
 .PHONY: build

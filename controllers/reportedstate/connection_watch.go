@@ -43,6 +43,7 @@ func (c *connection) setupController() error {
 		controller.TypedOptions[objectRef]{
 			Reconciler:              objectReconciler{c: c},
 			MaxConcurrentReconciles: c.opts.Workers,
+			Logger:                  c.log,
 			// A first sync of many WorkStatuses may take long; the connection reports it meanwhile.
 			CacheSyncTimeout:   30 * time.Minute,
 			SkipNameValidation: ptr.To(true),

@@ -8,4 +8,9 @@
 // resource the Bindings name) and of the ITS (WorkStatus objects of this WDS), and a work queue of
 // workload objects. Each object is reconciled as gather (from the caches) -> decide (decide.go, a
 // pure function) -> apply (server-side apply with one field manager).
+//
+// The WorkStatus type here is a read model of KubeStellar's, not an API of ours: the package is
+// not an API version (+kubebuilder:skip), so controller-gen makes no CRD of it.
+//
+// +kubebuilder:skip
 package reportedstate

@@ -137,6 +137,10 @@ func (d decider) desired(p *plan, f facts) error {
 	if len(p.Status) == 0 {
 		p.Status = nil
 	}
+	if p.Status != nil {
+		current, _ := f.Object.Object["status"].(map[string]any)
+		p.Status = keepCollisionCount(p.Status, current)
+	}
 	if len(p.Health) > 0 && !f.AnnotationsBumpGeneration {
 		p.Annotations = map[string]string{AnnotationWECStatus: healthAnnotation(p.Health)}
 	}

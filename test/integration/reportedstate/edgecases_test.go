@@ -98,6 +98,28 @@ var _ = Describe("Reported state edge cases (ANCHORS)", func() {
 		Eventually(statusOf).WithContext(ctx).WithArguments(gvk, ns, "d").Should(Equal(full))
 	})
 
+	It("keeps the higher collisionCount when another WEC becomes the one reporting, so the write is not refused",
+		func(ctx SpecContext) {
+			wecs := newWECs(ctx, ns, "wec1", "wec2")
+			Expect(wdsClient.Create(ctx, deployment(ns, "d"))).To(Succeed())
+			c := clause{gvr: deploymentsGVR, namespace: ns, name: "d", single: true}
+			b := newBinding(ctx, ns, wecs[:1], c)
+			collided := deploymentStatus(2, 2)
+			collided["collisionCount"] = int64(3)
+			reportStatus(ctx, wecs[0], wdsName, deploymentWorkload.ref(ns, "d"), collided)
+			Eventually(statusOf).WithContext(ctx).WithArguments(gvk, ns, "d").Should(Equal(collided))
+
+			By("moving the object to wec2, whose copy has collided once only")
+			fresh := deploymentStatus(1, 1)
+			fresh["collisionCount"] = int64(1)
+			reportStatus(ctx, wecs[1], wdsName, deploymentWorkload.ref(ns, "d"), fresh)
+			updateBinding(ctx, b, wecs[1:], c)
+			want := deploymentStatus(1, 1)
+			want["collisionCount"] = int64(3)
+			Eventually(statusOf).WithContext(ctx).WithArguments(gvk, ns, "d").Should(Equal(want),
+				"wec2's status, with the count the API server allows")
+		})
+
 	It("counts only the qualified WECs of two Bindings on one object", func(ctx SpecContext) {
 		wecs := newWECs(ctx, ns, "wec1", "wec2")
 		Expect(wdsClient.Create(ctx, deployment(ns, "d"))).To(Succeed())

@@ -17,12 +17,8 @@ const kwokNodeAnnotation = "kwok.x-k8s.io/node"
 
 var _ = Describe("kubectl drain of the node that runs the released pod", Serial, func() {
 	It("stops it first; the replacement, scheduled once the node is uncordoned, runs after it", func(ctx SpecContext) {
-		book := startLedger()
-		ns := newRestrictedNamespace(ctx)
-		createSingleton(ctx, ns, "db")
-		Expect(k8s.Create(ctx, deployment(ns, "db", restrictedContainer("app", "sh", "-c", slowStopScript(book.URL))))).
-			To(Succeed())
-		first := waitForOnlyPodReady(ctx, ns, "db", "")
+		run := startSlowStopRun(ctx)
+		first := run.first
 
 		By("draining the node: cordon, then evict the pod (kubectl waits until it is gone)")
 		node := first.Spec.NodeName
@@ -34,8 +30,8 @@ var _ = Describe("kubectl drain of the node that runs the released pod", Serial,
 
 		By("uncordoning the node: the replacement is scheduled, released and Ready")
 		kubectl(ctx, "uncordon", node)
-		second := waitForOnlyPodReady(ctx, ns, "db", first.UID)
-		expectRunsInTurn(ctx, book, first.Name, second.Name)
+		second := waitForOnlyPodReady(ctx, run.ns, "db", first.UID)
+		expectRunsInTurn(ctx, run.book, first.Name, second.Name)
 	})
 })
 

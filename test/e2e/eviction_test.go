@@ -60,19 +60,14 @@ var _ = Describe("The eviction API on the released pod of a Deployment", func() 
 
 var _ = Describe("Deleting the released pod of a Deployment (kubectl delete pod)", func() {
 	It("holds the replacement until the deleted pod's containers are terminated, with no overlap", func(ctx SpecContext) {
-		book := startLedger()
-		ns := newRestrictedNamespace(ctx)
-		createSingleton(ctx, ns, "db")
-		Expect(k8s.Create(ctx, deployment(ns, "db", restrictedContainer("app", "sh", "-c", slowStopScript(book.URL))))).
-			To(Succeed())
-		first := waitForOnlyPodReady(ctx, ns, "db", "")
+		run := startSlowStopRun(ctx)
 
 		By("deleting the released pod with its own grace period; its ReplicaSet replaces it at once")
-		Expect(k8s.Delete(ctx, &first)).To(Succeed())
-		replacement := waitForReleaseAfterStop(ctx, ns, "db", first.UID)
-		second := waitForOnlyPodReady(ctx, ns, "db", first.UID)
+		Expect(k8s.Delete(ctx, &run.first)).To(Succeed())
+		replacement := waitForReleaseAfterStop(ctx, run.ns, "db", run.first.UID)
+		second := waitForOnlyPodReady(ctx, run.ns, "db", run.first.UID)
 		Expect(second.Name).To(Equal(replacement))
-		expectRunsInTurn(ctx, book, first.Name, second.Name)
+		expectRunsInTurn(ctx, run.book, run.first.Name, second.Name)
 	})
 })
 

@@ -23,13 +23,9 @@ var _ = Describe("Two operator replicas with leader election", Serial, func() {
 		scaleOperator(ctx, 2)
 		DeferCleanup(func(ctx SpecContext) { scaleOperator(ctx, 1) })
 
-		book := startLedger()
-		ns := newRestrictedNamespace(ctx)
-		ss := createSingleton(ctx, ns, "db")
 		// The old application takes 2 s to stop: the leader dies while it stops.
-		d := deployment(ns, "db", restrictedContainer("app", "sh", "-c", slowStopScript(book.URL)))
-		Expect(k8s.Create(ctx, d)).To(Succeed())
-		first := waitForOnlyPodReady(ctx, ns, "db", "")
+		run := startSlowStopRun(ctx)
+		book, ns, ss, d, first := run.book, run.ns, run.ss, run.d, run.first
 
 		By("restarting the rollout, and killing the leader once it asked the old pod to stop")
 		restartRollout(ctx, d)

@@ -15,14 +15,9 @@ import (
 
 var _ = Describe("Deleting a StatefulSingleton mid-transition (ANCHORS defect 9)", func() {
 	It("finishes the hand-over first, leaves no pod held, and the workload then rolls out unguarded", func(ctx SpecContext) {
-		book := startLedger()
-		ns := newRestrictedNamespace(ctx)
-		ss := createSingleton(ctx, ns, "db")
 		// The old application takes 2 s to stop, so the deletion lands while it still runs.
-		d := deployment(ns, "db", restrictedContainer("app", "sh", "-c", slowStopScript(book.URL)))
-		d.Spec.Strategy.Type = appsv1.RecreateDeploymentStrategyType
-		Expect(k8s.Create(ctx, d)).To(Succeed())
-		first := waitForOnlyPodReady(ctx, ns, "db", "")
+		run := startSlowStopRun(ctx, func(d *appsv1.Deployment) { d.Spec.Strategy.Type = appsv1.RecreateDeploymentStrategyType })
+		book, ns, ss, d, first := run.book, run.ns, run.ss, run.d, run.first
 
 		By("restarting the rollout and deleting the StatefulSingleton while the old pod stops")
 		restartRollout(ctx, d)

@@ -3,10 +3,16 @@
 package e2e
 
 import (
+	"context"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/utils/ptr"
+
+	singletonv1 "github.com/singleton-operator/singleton-operator/api/apps/v1"
 )
 
 // busyboxImage is imported into the local cluster by hack/cluster.sh up.
@@ -46,4 +52,30 @@ func deployment(namespace, name string, container corev1.Container) *appsv1.Depl
 			},
 		},
 	}
+}
+
+// slowStopRun is a one-replica Deployment app=db under a StatefulSingleton db, whose
+// application reports to its ledger and takes 2 s to stop after SIGTERM, so that a hand-over's
+// new pod exists while the old application still runs.
+type slowStopRun struct {
+	book  *ledger
+	ns    string
+	ss    *singletonv1.StatefulSingleton
+	d     *appsv1.Deployment
+	first corev1.Pod
+}
+
+// startSlowStopRun creates a slowStopRun in a new restricted namespace (mutate adjusts the
+// Deployment first) and waits until its first pod is Ready.
+func startSlowStopRun(ctx context.Context, mutate ...func(*appsv1.Deployment)) slowStopRun {
+	GinkgoHelper()
+	r := slowStopRun{book: startLedger(), ns: newRestrictedNamespace(ctx)}
+	r.ss = createSingleton(ctx, r.ns, "db")
+	r.d = deployment(r.ns, "db", restrictedContainer("app", "sh", "-c", slowStopScript(r.book.URL)))
+	for _, m := range mutate {
+		m(r.d)
+	}
+	Expect(k8s.Create(ctx, r.d)).To(Succeed())
+	r.first = waitForOnlyPodReady(ctx, r.ns, "db", "")
+	return r
 }

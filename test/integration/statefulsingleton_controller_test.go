@@ -25,17 +25,7 @@ var _ = Describe("The StatefulSingleton reconciler", func() {
 		ss   *singletonv1.StatefulSingleton
 		node = "node-1"
 	)
-	BeforeEach(func(ctx SpecContext) {
-		ns = newNamespace(ctx)
-		ensureNode(ctx, node)
-		ss = &singletonv1.StatefulSingleton{
-			ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "db"},
-			Spec: singletonv1.StatefulSingletonSpec{
-				Selector: metav1.LabelSelector{MatchLabels: map[string]string{"app": "db"}},
-			},
-		}
-		Expect(k8s.Create(ctx, ss)).To(Succeed())
-	})
+	BeforeEach(func(ctx SpecContext) { ns, ss = newDBSingleton(ctx, node) })
 
 	It("reports that nothing is selected, with the spec's generation", func(ctx SpecContext) {
 		Eventually(condition).WithContext(ctx).WithArguments(ss, singletonv1.ConditionReady).Should(SatisfyAll(
@@ -123,15 +113,7 @@ var _ = Describe("The StatefulSingleton reconciler", func() {
 
 var _ = Describe("Deleting a StatefulSingleton", func() {
 	It("lets the pods it released go: no finalizer of ours is left behind", func(ctx SpecContext) {
-		ns := newNamespace(ctx)
-		ensureNode(ctx, "node-1")
-		ss := &singletonv1.StatefulSingleton{
-			ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "db"},
-			Spec: singletonv1.StatefulSingletonSpec{
-				Selector: metav1.LabelSelector{MatchLabels: map[string]string{"app": "db"}},
-			},
-		}
-		Expect(k8s.Create(ctx, ss)).To(Succeed())
+		ns, ss := newDBSingleton(ctx, "node-1")
 		pod := createPod(ctx, ns, "only", "node-1", true)
 		Eventually(getPod).WithContext(ctx).WithArguments(pod).Should(beReleased(pod))
 
@@ -144,15 +126,7 @@ var _ = Describe("Deleting a StatefulSingleton", func() {
 
 	It("mid-transition, finishes the hand-over first: no pod left held, none released beside a running one (defect 9)",
 		func(ctx SpecContext) {
-			ns := newNamespace(ctx)
-			ensureNode(ctx, "node-1")
-			ss := &singletonv1.StatefulSingleton{
-				ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "db"},
-				Spec: singletonv1.StatefulSingletonSpec{
-					Selector: metav1.LabelSelector{MatchLabels: map[string]string{"app": "db"}},
-				},
-			}
-			Expect(k8s.Create(ctx, ss)).To(Succeed())
+			ns, ss := newDBSingleton(ctx, "node-1")
 			Eventually(func(g Gomega) {
 				g.Expect(k8s.Get(ctx, client.ObjectKeyFromObject(ss), ss)).To(Succeed())
 				g.Expect(ss.Finalizers).To(ContainElement(singletonv1.FinalizerHandBack))
@@ -186,6 +160,22 @@ var _ = Describe("Deleting a StatefulSingleton", func() {
 				Should(HaveField("Finalizers", Not(ContainElement(singletonv1.FinalizerRelease))))
 		})
 })
+
+// newDBSingleton creates, in a new namespace, the StatefulSingleton db selecting app=db, and
+// the node its test pods are bound to.
+func newDBSingleton(ctx context.Context, node string) (string, *singletonv1.StatefulSingleton) {
+	GinkgoHelper()
+	ns := newNamespace(ctx)
+	ensureNode(ctx, node)
+	ss := &singletonv1.StatefulSingleton{
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "db"},
+		Spec: singletonv1.StatefulSingletonSpec{
+			Selector: metav1.LabelSelector{MatchLabels: map[string]string{"app": "db"}},
+		},
+	}
+	Expect(k8s.Create(ctx, ss)).To(Succeed())
+	return ns, ss
+}
 
 func ensureNode(ctx context.Context, name string) {
 	err := k8s.Create(ctx, &corev1.Node{ObjectMeta: metav1.ObjectMeta{Name: name}})

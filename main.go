@@ -61,6 +61,7 @@ type options struct {
 
 	reportedStateWorkers   int
 	reportedStateClientQPS float64
+	pprofAddr              string
 }
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -151,6 +152,9 @@ func parseFlags(fs *flag.FlagSet, args []string) options {
 	fs.Float64Var(&o.reportedStateClientQPS, "reportedstate-client-qps", 0,
 		"Requests per second the operator sends to each WDS and ITS at most; 0 means no client-side limit "+
 			"(the API servers' priority and fairness still applies).")
+	fs.StringVar(&o.pprofAddr, "pprof-bind-address", "",
+		"Address the Go profiler (net/http/pprof, plain HTTP) binds to, for example 127.0.0.1:6060; empty turns it off. "+
+			"Profiles show memory and CPU by function; keep the address on loopback.")
 	fs.BoolVar(&o.showVersionOnly, "version", false, "Print the version and exit.")
 	o.zap = zap.Options{Development: false}
 	o.zap.BindFlags(fs)
@@ -208,6 +212,7 @@ func newManager(o options, certs *servingcert.ServingCerts) (ctrl.Manager, error
 		Metrics:                       metricsOpts,
 		WebhookServer:                 webhook.NewServer(webhookOpts),
 		HealthProbeBindAddress:        o.probeAddr,
+		PprofBindAddress:              o.pprofAddr,
 		LeaderElection:                o.leaderElect,
 		LeaderElectionID:              leaderElectionID,
 		LeaderElectionReleaseOnCancel: true,

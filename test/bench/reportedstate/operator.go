@@ -28,6 +28,7 @@ var reportedStateGVR = schema.GroupVersionResource{
 type operator struct {
 	cmd        *exec.Cmd
 	metricsURL string
+	pprofURL   string
 	started    time.Time
 	exited     chan error
 }
@@ -81,12 +82,19 @@ func startOperator(bin, dir string, wds *server, workers int) (*operator, error)
 	if err != nil {
 		return nil, err
 	}
+	pprofPort, err := freePort()
+	if err != nil {
+		return nil, err
+	}
 	addr := fmt.Sprintf("127.0.0.1:%d", port)
+	pprofAddr := fmt.Sprintf("127.0.0.1:%d", pprofPort)
 	cmd := exec.Command(bin, "--enable-webhooks=false", "--health-probe-bind-address=0",
-		"--metrics-bind-address="+addr, "--metrics-secure=false", fmt.Sprintf("--reportedstate-workers=%d", workers))
+		"--metrics-bind-address="+addr, "--metrics-secure=false", "--pprof-bind-address="+pprofAddr,
+		fmt.Sprintf("--reportedstate-workers=%d", workers))
 	cmd.Env = append(os.Environ(), "KUBECONFIG="+kubeconfig)
 	cmd.Stdout, cmd.Stderr = logFile, logFile
-	op := &operator{cmd: cmd, metricsURL: "http://" + addr + "/metrics", exited: make(chan error, 1)}
+	op := &operator{cmd: cmd, metricsURL: "http://" + addr + "/metrics", pprofURL: "http://" + pprofAddr,
+		exited: make(chan error, 1)}
 	op.started = time.Now()
 	if err := cmd.Start(); err != nil {
 		_ = logFile.Close()

@@ -80,6 +80,7 @@ type report struct {
 	operatorHeap float64
 	// operatorCPU is the operator's CPU time over its whole life.
 	operatorCPU time.Duration
+	profiles    []heapProfile
 	notes       []string
 }
 
@@ -110,6 +111,7 @@ func (r *report) print(out io.Writer) {
 	r.printSync(p)
 	r.printSteps(p)
 	r.printHeadline(p)
+	r.printProfiles(p)
 	for _, n := range r.notes {
 		p("note: %s", n)
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"runtime"
 	"time"
 )
@@ -121,6 +122,11 @@ func (b *bench) measure(ctx context.Context, dir, bin string, r *report) error {
 		return err
 	}
 	b.idle(ctx, r)
+	profDir := dir
+	if b.cfg.out != "" {
+		profDir = filepath.Dir(b.cfg.out)
+	}
+	r.profiles = append(r.profiles, takeHeapProfile(ctx, b.op.pprofURL, profDir, "after the first sync"))
 
 	logf("unchanged updates at %.0f/s", b.cfg.unchanged)
 	s := &stream{w: w, its: b.its, tr: b.tr, writers: b.cfg.writers}
@@ -131,6 +137,7 @@ func (b *bench) measure(ctx context.Context, dir, bin string, r *report) error {
 	}
 	r.operator = readProc(b.op.pid())
 	r.operatorHeap = operatorMetrics(ctx, b.op.metricsURL).heapInuse
+	r.profiles = append(r.profiles, takeHeapProfile(ctx, b.op.pprofURL, profDir, "at the end"))
 	r.operatorCPU = r.operator.CPU
 	stopped = true
 	if err := b.op.stop(); err != nil {

@@ -154,7 +154,7 @@ BENCH_RS_FLAGS ?= -objects 1000 -wecs 10
 
 .PHONY: bench-reportedstate
 bench-reportedstate: ## Measure the reported-state reconciler: sync, lag at rising rates, writes, CPU and memory (BENCH_RS_FLAGS).
-	assets="$$(hack/build-kube.sh | tail -n 1)"; \
+	mkdir -p bin; assets="$$(hack/build-kube.sh | tail -n 1)"; \
 	KUBEBUILDER_ASSETS="$$assets" go run ./test/bench/reportedstate $(BENCH_RS_FLAGS) -out bin/bench-reportedstate.txt
 
 ##@ Build

@@ -3,6 +3,7 @@ package reportedstate
 import (
 	"context"
 	"encoding/json"
+	"maps"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -20,83 +21,87 @@ const (
 	writeError    = "error"
 )
 
-// keyName is the name field of metadata.
-const keyName = "name"
-
-// applier writes plans into WDS objects with server-side apply. Each apply names the object's
-// UID, so that a write never creates an object that was deleted meanwhile.
+// applier sends a plan's merge patches to the WDS. Each patch carries the resourceVersion the
+// decision was made from, so the API server refuses it (409 Conflict) when the object changed
+// meanwhile, or was deleted and created again: a write never overwrites what the operator has
+// not seen. A patch holds only what differs, which the API server takes faster than a
+// server-side apply of the whole status (docs/benchmarks-reportedstate.md measures both).
 type applier struct {
 	client client.Client
 }
 
-// apply writes what p asks into obj (read from the cache, left untouched) and returns the
-// result of each request.
-func (a applier) apply(ctx context.Context, obj *unstructured.Unstructured, p plan, subresource bool,
-) ([]string, error) {
-	var results []string
-	if p.WriteStatus {
-		body := applyBody(obj, nil, nil, p.Status, true)
-		res, err := a.send(ctx, obj, body, true)
-		results = append(results, res)
-		if err != nil {
-			return results, err
-		}
-	}
-	if p.WriteMain {
-		body := applyBody(obj, p.Labels, p.Annotations, p.Status, !subresource)
-		res, err := a.send(ctx, obj, body, false)
-		results = append(results, res)
-		if err != nil {
-			return results, err
-		}
-	}
-	return results, nil
+// written is what a plan's writes did: the result of each request and the resourceVersions
+// the successful ones produced, in order.
+type written struct {
+	results  []string
+	versions []string
 }
 
-// applyBody is the applied configuration: identity, UID precondition, and what is owned.
-func applyBody(obj *unstructured.Unstructured, labels, annotations map[string]string, status map[string]any,
-	withStatus bool,
-) map[string]any {
-	meta := map[string]any{keyName: obj.GetName(), "uid": string(obj.GetUID())}
-	if ns := obj.GetNamespace(); ns != "" {
-		meta["namespace"] = ns
+// conflict tells whether a request was refused because the object changed or went away.
+func (w written) conflict() bool {
+	for _, r := range w.results {
+		if r == writeConflict {
+			return true
+		}
 	}
-	if len(labels) > 0 {
-		meta["labels"] = labels
-	}
-	if len(annotations) > 0 {
-		meta["annotations"] = annotations
-	}
-	body := map[string]any{"apiVersion": obj.GetAPIVersion(), "kind": obj.GetKind(), "metadata": meta}
-	if withStatus && len(status) > 0 {
-		body["status"] = status
-	}
-	return body
+	return false
 }
 
-func (a applier) send(ctx context.Context, obj *unstructured.Unstructured, body map[string]any, status bool,
-) (string, error) {
+// apply sends the patches of p for obj (read from the cache, left untouched): the status
+// subresource first, then the object, each based on the version the one before produced.
+func (a applier) apply(ctx context.Context, obj *unstructured.Unstructured, p plan) (written, error) {
+	var w written
+	version := obj.GetResourceVersion()
+	for _, req := range []struct {
+		patch  map[string]any
+		status bool
+	}{{p.StatusPatch, true}, {p.MainPatch, false}} {
+		if req.patch == nil {
+			continue
+		}
+		res, next, err := a.send(ctx, obj, version, req.patch, req.status)
+		w.results = append(w.results, res)
+		if err != nil || res != writeApplied {
+			return w, err
+		}
+		version = next
+		w.versions = append(w.versions, next)
+	}
+	return w, nil
+}
+
+// send sends one merge patch with version as its precondition and returns the version the
+// write produced.
+func (a applier) send(ctx context.Context, obj *unstructured.Unstructured, version string, patch map[string]any,
+	status bool,
+) (string, string, error) {
+	body := maps.Clone(patch)
+	meta := map[string]any{"resourceVersion": version}
+	if m, ok := patch["metadata"].(map[string]any); ok {
+		maps.Copy(meta, m)
+	}
+	body["metadata"] = meta
 	raw, err := json.Marshal(body)
 	if err != nil {
-		return writeError, err
+		return writeError, "", err
 	}
 	target := &unstructured.Unstructured{}
 	target.SetGroupVersionKind(obj.GroupVersionKind())
 	target.SetNamespace(obj.GetNamespace())
 	target.SetName(obj.GetName())
-	patch := client.RawPatch(types.ApplyPatchType, raw)
+	p := client.RawPatch(types.MergePatchType, raw)
 	if status {
-		err = a.client.Status().Patch(ctx, target, patch, client.FieldOwner(FieldManager), client.ForceOwnership)
+		err = a.client.Status().Patch(ctx, target, p, client.FieldOwner(FieldManager))
 	} else {
-		err = a.client.Patch(ctx, target, patch, client.FieldOwner(FieldManager), client.ForceOwnership)
+		err = a.client.Patch(ctx, target, p, client.FieldOwner(FieldManager))
 	}
 	switch {
 	case err == nil:
-		return writeApplied, nil
+		return writeApplied, target.GetResourceVersion(), nil
 	case apierrors.IsConflict(err) || apierrors.IsNotFound(err):
-		// The object was deleted, or replaced by one with another UID: its own events follow.
-		return writeConflict, nil
+		// The object changed since the cache saw it, or was deleted: the watch brings the news.
+		return writeConflict, "", nil
 	default:
-		return writeError, err
+		return writeError, "", err
 	}
 }

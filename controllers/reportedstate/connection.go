@@ -79,6 +79,7 @@ type connection struct {
 	queue        workqueue.TypedRateLimitingInterface[objectRef]
 	deferred     map[objectRef]struct{}
 	pending      map[objectRef]time.Time
+	echoes       echoes
 	modes        map[objectRef]string
 	wecs         map[string]int
 	invalid      map[types.NamespacedName]string
@@ -107,7 +108,7 @@ func newConnection(key types.NamespacedName, wdsName string, wdsCfg, itsCfg *res
 	c := &connection{
 		key: key, wdsName: wdsName, opts: opts, log: log,
 		done: make(chan struct{}), probeNow: make(chan struct{}, 1),
-		deferred: map[objectRef]struct{}{}, pending: map[objectRef]time.Time{},
+		deferred: map[objectRef]struct{}{}, pending: map[objectRef]time.Time{}, echoes: echoes{},
 		modes: map[objectRef]string{}, wecs: map[string]int{},
 		invalid: map[types.NamespacedName]string{}, watched: map[schema.GroupVersionResource]bool{},
 		subresources: map[schema.GroupVersion]map[string]bool{},

@@ -193,26 +193,29 @@ func (c *connection) watchObjects(ctx context.Context, gvr schema.GroupVersionRe
 	}
 	c.watched[gvr] = true
 	_, err = inf.AddEventHandler(toolscache.ResourceEventHandlerFuncs{
-		AddFunc:    func(o any) { c.objectChanged(gr, o) },
-		UpdateFunc: func(_, o any) { c.objectChanged(gr, o) },
+		AddFunc:    func(o any) { c.objectChanged(gr, o, false) },
+		UpdateFunc: func(_, o any) { c.objectChanged(gr, o, true) },
 		DeleteFunc: func(o any) {
 			if tomb, ok := o.(toolscache.DeletedFinalStateUnknown); ok {
 				o = tomb.Obj
 			}
-			c.objectChanged(gr, o) // its reconcile forgets it
+			c.objectChanged(gr, o, false) // its reconcile forgets it
 		},
 	})
 	return err
 }
 
 // objectChanged queues a workload object that some Binding asks for or that the operator
-// labeled.
-func (c *connection) objectChanged(gr schema.GroupResource, o any) {
+// labeled, unless the update is the echo of the operator's own write.
+func (c *connection) objectChanged(gr schema.GroupResource, o any, update bool) {
 	obj, ok := o.(client.Object)
 	if !ok {
 		return
 	}
 	ref := objectRef{Group: gr.Group, Resource: gr.Resource, Namespace: obj.GetNamespace(), Name: obj.GetName()}
+	if update && c.isEcho(ref, obj.GetResourceVersion()) {
+		return
+	}
 	if _, labeled := obj.GetLabels()[LabelExecutingCount]; !labeled && !c.asked(ref) {
 		return
 	}

@@ -1,7 +1,6 @@
 package reportedstate
 
 import (
-	"reflect"
 	"strconv"
 	"strings"
 
@@ -48,29 +47,30 @@ type facts struct {
 	Owned owned
 }
 
-// plan is what to write into one WDS object. Status, Labels and Annotations are the complete
-// set of what the operator means to own; what it owns and is not listed is removed.
+// plan is what to write into one WDS object: what the operator means it to show (Status,
+// Labels and Annotations, complete) and the JSON merge patches that take it there from what the
+// cache holds (nil when nothing is to be written).
 type plan struct {
 	Mode        string
 	Status      map[string]any
 	Labels      map[string]string
 	Annotations map[string]string
-	// WriteStatus: apply Status to the status subresource.
-	WriteStatus bool
-	// WriteMain: apply Labels and Annotations (and Status, for kinds without a status
-	// subresource) to the object.
-	WriteMain bool
 	// Health is each reporting WEC's kstatus.
 	Health []summary.Health
+	// StatusPatch is the merge patch of the status subresource ({"status": {...}}).
+	StatusPatch map[string]any
+	// MainPatch is the merge patch of the object: labels, annotations, and .status for kinds
+	// without a status subresource.
+	MainPatch map[string]any
 }
 
 // Writes counts the requests the plan takes.
 func (p plan) Writes() int {
 	n := 0
-	if p.WriteStatus {
+	if p.StatusPatch != nil {
 		n++
 	}
-	if p.WriteMain {
+	if p.MainPatch != nil {
 		n++
 	}
 	return n
@@ -147,37 +147,41 @@ func (d decider) desired(p *plan, f facts) error {
 	return nil
 }
 
-// compare sets WriteStatus and WriteMain where the object differs from the plan.
+// compare fills in the patches from the object as the cache holds it: the differences of the
+// status, labels and annotations, and the removal of what the operator owns and no longer means.
 func (d decider) compare(p *plan, f facts) {
 	current, _ := f.Object.Object["status"].(map[string]any)
-	statusDiffers := p.Status == nil && (f.Owned.Status || f.Owned.MainStatus) ||
-		p.Status != nil && !reflect.DeepEqual(current, p.Status)
-	metaDiffers := differs(f.Object.GetLabels(), p.Labels, f.Owned.Labels) ||
-		differs(f.Object.GetAnnotations(), p.Annotations, f.Owned.Annotations)
-	if f.StatusSubresource {
-		p.WriteStatus = statusDiffers
-		p.WriteMain = metaDiffers
-		return
+	owned := f.Owned.Status
+	if !f.StatusSubresource {
+		owned = f.Owned.MainStatus
 	}
-	p.WriteMain = metaDiffers || statusDiffers
-}
-
-// differs tells whether current lacks a value of want, or holds a key the operator owns that
-// want no longer lists.
-func differs(current, want map[string]string, owned map[string]bool) bool {
-	for k, v := range want {
-		if got, ok := current[k]; !ok || got != v {
-			return true
+	var status any
+	var writeStatus bool
+	if p.Status != nil {
+		patch := mergePatch(current, p.Status)
+		status, writeStatus = patch, patch != nil
+	} else {
+		status, writeStatus = removalPatch(current, owned)
+	}
+	meta := map[string]any{}
+	if l := stringMapPatch(f.Object.GetLabels(), p.Labels, f.Owned.Labels); l != nil {
+		meta["labels"] = l
+	}
+	if a := stringMapPatch(f.Object.GetAnnotations(), p.Annotations, f.Owned.Annotations); a != nil {
+		meta["annotations"] = a
+	}
+	if writeStatus && f.StatusSubresource {
+		p.StatusPatch = map[string]any{"status": status}
+	}
+	if len(meta) > 0 || writeStatus && !f.StatusSubresource {
+		p.MainPatch = map[string]any{}
+		if len(meta) > 0 {
+			p.MainPatch["metadata"] = meta
+		}
+		if writeStatus && !f.StatusSubresource {
+			p.MainPatch["status"] = status
 		}
 	}
-	for k := range owned {
-		if _, ok := want[k]; !ok {
-			if _, present := current[k]; present {
-				return true
-			}
-		}
-	}
-	return false
 }
 
 // healthAnnotation renders the WECs' health as wec1=Current,wec2=InProgress (health is sorted).

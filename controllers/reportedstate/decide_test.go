@@ -69,83 +69,120 @@ func TestDecide(t *testing.T) {
 	multi := wants{MultiWEC: true, Qualified: []string{"wec1", "wec2"}}
 	ourLabels := map[string]string{LabelExecutingCount: "1", LabelSingletonStatus: "true"}
 	ownAll := owned{Labels: map[string]bool{LabelExecutingCount: true, LabelSingletonStatus: true},
-		Annotations: map[string]bool{AnnotationWECStatus: true}, Status: true}
+		Annotations: map[string]bool{AnnotationWECStatus: true}, Status: map[string]bool{"readyReplicas": true}}
+	type obj = map[string]any
 	for _, tc := range []struct {
-		name      string
-		facts     facts
-		wantMode  string
-		status    map[string]any
-		labels    map[string]string
-		annots    map[string]string
-		writeStat bool
-		writeMain bool
+		name        string
+		facts       facts
+		wantMode    string
+		status      map[string]any
+		labels      map[string]string
+		annots      map[string]string
+		statusPatch map[string]any
+		mainPatch   map[string]any
 	}{{
 		name:     "R1: one qualified WEC reports: its status, copied, and the count",
 		facts:    facts{Wants: single, Reports: []summary.Report{report("wec1", 2)}, Object: object(nil, nil), StatusSubresource: true},
-		wantMode: modeSingleton, status: map[string]any{"readyReplicas": int64(2)},
-		labels:    ourLabels,
-		annots:    map[string]string{AnnotationWECStatus: "wec1=Current"},
-		writeStat: true, writeMain: true,
+		wantMode: modeSingleton, status: obj{"readyReplicas": int64(2)},
+		labels:      ourLabels,
+		annots:      map[string]string{AnnotationWECStatus: "wec1=Current"},
+		statusPatch: obj{"status": obj{"readyReplicas": int64(2)}},
+		mainPatch: obj{"metadata": obj{
+			"labels":      obj{LabelExecutingCount: "1", LabelSingletonStatus: "true"},
+			"annotations": obj{AnnotationWECStatus: "wec1=Current"},
+		}},
 	}, {
 		name: "R4: nothing written when the object already shows it",
 		facts: facts{
 			Wants: single, Reports: []summary.Report{report("wec1", 2)}, StatusSubresource: true, Owned: ownAll,
-			Object: withAnnotation(object(ourLabels, map[string]any{"readyReplicas": int64(2)}), "wec1=Current"),
+			Object: withAnnotation(object(ourLabels, obj{"readyReplicas": int64(2)}), "wec1=Current"),
 		},
-		wantMode: modeSingleton, status: map[string]any{"readyReplicas": int64(2)}, labels: ourLabels,
+		wantMode: modeSingleton, status: obj{"readyReplicas": int64(2)}, labels: ourLabels,
 		annots: map[string]string{AnnotationWECStatus: "wec1=Current"},
+	}, {
+		name: "only what differs is patched; a field the WEC no longer reports is removed",
+		facts: facts{
+			Wants: single, Reports: []summary.Report{report("wec1", 3)}, StatusSubresource: true, Owned: ownAll,
+			Object: withAnnotation(object(ourLabels, obj{"readyReplicas": int64(2), "replicas": int64(2)}), "wec1=Current"),
+		},
+		wantMode: modeSingleton, status: obj{"readyReplicas": int64(3)}, labels: ourLabels,
+		annots:      map[string]string{AnnotationWECStatus: "wec1=Current"},
+		statusPatch: obj{"status": obj{"readyReplicas": int64(3), "replicas": nil}},
 	}, {
 		name: "R1: singleton only with two WECs reporting: status cleared, count still labeled",
 		facts: facts{
 			Wants: single, Reports: []summary.Report{report("wec1", 2), report("wec2", 1)}, StatusSubresource: true,
 			Owned:  ownAll,
-			Object: withAnnotation(object(ourLabels, map[string]any{"readyReplicas": int64(2)}), "wec1=Current"),
+			Object: withAnnotation(object(ourLabels, obj{"readyReplicas": int64(2), "other": "x"}), "wec1=Current"),
 		},
 		wantMode: modeSingleton,
 		labels:   map[string]string{LabelExecutingCount: "2", LabelSingletonStatus: "true"},
 		annots:   map[string]string{AnnotationWECStatus: "wec1=Current,wec2=Current"},
-		// status cleared, and the label and annotation change
-		writeStat: true, writeMain: true,
+		// what the operator wrote is removed, what another writer put there stays
+		statusPatch: obj{"status": obj{"readyReplicas": nil}},
+		mainPatch: obj{"metadata": obj{
+			"labels":      obj{LabelExecutingCount: "2"},
+			"annotations": obj{AnnotationWECStatus: "wec1=Current,wec2=Current"},
+		}},
 	}, {
 		name:     "R2: several qualified WECs with multi-WEC: the summary",
 		facts:    facts{Wants: multi, Reports: []summary.Report{report("wec1", 2), report("wec2", 1)}, Object: object(nil, nil), StatusSubresource: true},
-		wantMode: modeMultiWEC, status: map[string]any{"summaryOf": int64(2)},
-		labels:    map[string]string{LabelExecutingCount: "2", LabelMultiWECStatus: "true"},
-		annots:    map[string]string{AnnotationWECStatus: "wec1=InProgress,wec2=InProgress"},
-		writeStat: true, writeMain: true,
+		wantMode: modeMultiWEC, status: obj{"summaryOf": int64(2)},
+		labels:      map[string]string{LabelExecutingCount: "2", LabelMultiWECStatus: "true"},
+		annots:      map[string]string{AnnotationWECStatus: "wec1=InProgress,wec2=InProgress"},
+		statusPatch: obj{"status": obj{"summaryOf": int64(2)}},
+		mainPatch: obj{"metadata": obj{
+			"labels":      obj{LabelExecutingCount: "2", LabelMultiWECStatus: "true"},
+			"annotations": obj{AnnotationWECStatus: "wec1=InProgress,wec2=InProgress"},
+		}},
 	}, {
 		name:      "R3: no WEC reports yet: count 0, no status, nothing owned so no status write",
 		facts:     facts{Wants: multi, Object: object(nil, nil), StatusSubresource: true},
 		wantMode:  modeMultiWEC,
 		labels:    map[string]string{LabelExecutingCount: "0", LabelMultiWECStatus: "true"},
-		writeMain: true,
+		mainPatch: obj{"metadata": obj{"labels": obj{LabelExecutingCount: "0", LabelMultiWECStatus: "true"}}},
 	}, {
 		name: "R4: no Binding asks any more: everything owned is removed",
 		facts: facts{
-			Object: withAnnotation(object(ourLabels, map[string]any{"readyReplicas": int64(2)}), "wec1=Current"),
+			Object: withAnnotation(object(ourLabels, obj{"readyReplicas": int64(2)}), "wec1=Current"),
 			Owned:  ownAll, StatusSubresource: true,
 		},
-		writeStat: true, writeMain: true,
+		statusPatch: obj{"status": nil}, // all of it was the operator's
+		mainPatch: obj{"metadata": obj{
+			"labels":      obj{LabelExecutingCount: nil, LabelSingletonStatus: nil},
+			"annotations": obj{AnnotationWECStatus: nil},
+		}},
 	}, {
 		name:  "R4: no Binding asks and nothing owned: never touched",
-		facts: facts{Object: object(map[string]string{LabelExecutingCount: "3"}, map[string]any{"x": int64(1)}), StatusSubresource: true},
+		facts: facts{Object: object(map[string]string{LabelExecutingCount: "3"}, obj{"x": int64(1)}), StatusSubresource: true},
 	}, {
 		name: "R4: a kind without status subresource: one write of the object, status included",
 		facts: facts{
 			Wants: single, Reports: []summary.Report{report("wec1", 2)},
 			Object: object(ourLabels, nil), Owned: owned{Labels: ownAll.Labels},
 		},
-		wantMode: modeSingleton, status: map[string]any{"readyReplicas": int64(2)}, labels: ourLabels,
-		annots:    map[string]string{AnnotationWECStatus: "wec1=Current"},
-		writeMain: true,
+		wantMode: modeSingleton, status: obj{"readyReplicas": int64(2)}, labels: ourLabels,
+		annots: map[string]string{AnnotationWECStatus: "wec1=Current"},
+		mainPatch: obj{
+			"metadata": obj{"annotations": obj{AnnotationWECStatus: "wec1=Current"}},
+			"status":   obj{"readyReplicas": int64(2)},
+		},
+	}, {
+		name: "R4: a kind without status subresource, cleared: the owned status fields go with the object",
+		facts: facts{
+			Object: object(nil, obj{"phase": "Running", "podIP": "10.0.0.1"}),
+			Owned:  owned{MainStatus: map[string]bool{"phase": true}, Status: map[string]bool{"podIP": true}},
+		},
+		mainPatch: obj{"status": obj{"phase": nil}},
 	}, {
 		name: "a Deployment gets no health annotation (its generation follows annotations)",
 		facts: facts{
 			Wants: single, Reports: []summary.Report{report("wec1", 2)}, Object: object(nil, nil),
 			StatusSubresource: true, AnnotationsBumpGeneration: true,
 		},
-		wantMode: modeSingleton, status: map[string]any{"readyReplicas": int64(2)}, labels: ourLabels,
-		writeStat: true, writeMain: true,
+		wantMode: modeSingleton, status: obj{"readyReplicas": int64(2)}, labels: ourLabels,
+		statusPatch: obj{"status": obj{"readyReplicas": int64(2)}},
+		mainPatch:   obj{"metadata": obj{"labels": obj{LabelExecutingCount: "1", LabelSingletonStatus: "true"}}},
 	}} {
 		t.Run(tc.name, func(t *testing.T) {
 			g := NewWithT(t)
@@ -155,8 +192,8 @@ func TestDecide(t *testing.T) {
 			g.Expect(p.Status).To(Equal(tc.status))
 			g.Expect(p.Labels).To(Equal(tc.labels))
 			g.Expect(p.Annotations).To(Equal(tc.annots))
-			g.Expect(p.WriteStatus).To(Equal(tc.writeStat), "status write")
-			g.Expect(p.WriteMain).To(Equal(tc.writeMain), "object write")
+			g.Expect(p.StatusPatch).To(Equal(tc.statusPatch), "status patch")
+			g.Expect(p.MainPatch).To(Equal(tc.mainPatch), "object patch")
 		})
 	}
 }

@@ -145,7 +145,7 @@ func (c *connection) hasStatusSubresource(gvr schema.GroupVersionResource) (bool
 
 // any tells whether the operator owns anything on the object.
 func (o owned) any() bool {
-	return len(o.Labels) > 0 || len(o.Annotations) > 0 || o.Status || o.MainStatus
+	return len(o.Labels) > 0 || len(o.Annotations) > 0 || len(o.Status) > 0 || len(o.MainStatus) > 0
 }
 
 // annotationsBumpGeneration tells whether the API server increments an object's generation when

@@ -7,36 +7,37 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
-// owned is what a field manager owns on an object, as its managedFields say.
+// owned is what a field manager owns on an object, as its managedFields say: the fields it
+// wrote that nobody changed since.
 type owned struct {
 	// Labels and Annotations are the keys it owns.
 	Labels      map[string]bool
 	Annotations map[string]bool
-	// Status: it owns fields of .status through the status subresource.
-	Status bool
-	// MainStatus: it owns fields of .status through the object itself (kinds without a status
-	// subresource).
-	MainStatus bool
+	// Status are the top-level fields of .status it owns through the status subresource.
+	Status map[string]bool
+	// MainStatus are the top-level fields of .status it owns through the object itself (kinds
+	// without a status subresource).
+	MainStatus map[string]bool
 }
 
-// ownedBy reads what manager owns through server-side apply.
+// ownedBy reads what manager owns, whether it wrote with patches (operation Update, as the
+// operator does) or server-side apply.
 func ownedBy(entries []metav1.ManagedFieldsEntry, manager string) owned {
 	var o owned
 	for i := range entries {
 		e := &entries[i]
-		if e.Manager != manager || e.Operation != metav1.ManagedFieldsOperationApply || e.FieldsV1 == nil {
+		if e.Manager != manager || e.FieldsV1 == nil {
 			continue
 		}
 		var fields map[string]json.RawMessage
 		if json.Unmarshal(e.FieldsV1.GetRawBytes(), &fields) != nil {
 			continue
 		}
-		_, hasStatus := fields["f:status"]
 		if e.Subresource == "status" {
-			o.Status = o.Status || hasStatus
+			o.Status = keysOf(fields["f:status"], o.Status)
 			continue
 		}
-		o.MainStatus = o.MainStatus || hasStatus
+		o.MainStatus = keysOf(fields["f:status"], o.MainStatus)
 		var meta map[string]json.RawMessage
 		if raw, ok := fields["f:metadata"]; ok && json.Unmarshal(raw, &meta) == nil {
 			o.Labels = keysOf(meta["f:labels"], o.Labels)

@@ -12,7 +12,7 @@ func TestOwnedBy(t *testing.T) {
 		return metav1.ManagedFieldsEntry{Manager: manager, Subresource: sub, Operation: op,
 			FieldsV1: metav1.NewFieldsV1(fields)}
 	}
-	apply := metav1.ManagedFieldsOperationApply
+	apply, update := metav1.ManagedFieldsOperationApply, metav1.ManagedFieldsOperationUpdate
 	for _, tc := range []struct {
 		name    string
 		entries []metav1.ManagedFieldsEntry
@@ -24,13 +24,18 @@ func TestOwnedBy(t *testing.T) {
 		}, owned{Labels: map[string]bool{LabelExecutingCount: true}, Annotations: map[string]bool{"a": true}}},
 		{"status through the subresource", []metav1.ManagedFieldsEntry{
 			entry(FieldManager, "status", `{"f:status":{"f:replicas":{}}}`, apply),
-		}, owned{Status: true}},
+		}, owned{Status: map[string]bool{"replicas": true}}},
 		{"status with the object", []metav1.ManagedFieldsEntry{
 			entry(FieldManager, "", `{"f:status":{"f:phase":{}}}`, apply),
-		}, owned{MainStatus: true}},
-		{"other managers and updates do not count", []metav1.ManagedFieldsEntry{
+		}, owned{MainStatus: map[string]bool{"phase": true}}},
+		{"patches and applies both count", []metav1.ManagedFieldsEntry{
+			entry(FieldManager, "status", `{"f:status":{"f:replicas":{},".":{}}}`, update),
+			entry(FieldManager, "status", `{"f:status":{"f:conditions":{}}}`, apply),
+			entry(FieldManager, "", `{"f:metadata":{"f:labels":{"f:a":{}}}}`, update),
+		}, owned{Status: map[string]bool{"replicas": true, "conditions": true}, Labels: map[string]bool{"a": true}}},
+		{"other managers do not count", []metav1.ManagedFieldsEntry{
 			entry("kubectl", "", `{"f:metadata":{"f:labels":{"f:x":{}}}}`, apply),
-			entry(FieldManager, "status", `{"f:status":{}}`, metav1.ManagedFieldsOperationUpdate),
+			entry("kube-controller-manager", "status", `{"f:status":{"f:replicas":{}}}`, update),
 		}, owned{}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

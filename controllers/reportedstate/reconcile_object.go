@@ -32,6 +32,7 @@ func (r objectReconciler) Reconcile(ctx context.Context, ref objectRef) (ctrl.Re
 		}
 		return ctrl.Result{}, err
 	}
+	c.decidedFrom(ref, g.Object.GetResourceVersion())
 	p, err := defaultDecider.decide(g.facts)
 	if err != nil {
 		return ctrl.Result{}, err
@@ -41,13 +42,20 @@ func (r objectReconciler) Reconcile(ctx context.Context, ref objectRef) (ctrl.Re
 		return ctrl.Result{}, nil
 	}
 	logger := log.FromContext(ctx).WithValues("object", klog.KObj(g.Object), "kind", g.Object.GetKind())
-	results, err := applier{client: c.wds.GetClient()}.apply(ctx, g.Object, p, g.StatusSubresource)
-	for _, res := range results {
+	w, err := applier{client: c.wds.GetClient()}.apply(ctx, g.Object, p)
+	c.wrote(ref, w.versions)
+	for _, res := range w.results {
 		statusWrites.WithLabelValues(res).Inc()
 	}
-	if err != nil {
+	if err != nil || w.conflict() {
 		if pending {
 			c.markPending(ref, reported)
+		}
+		if err == nil {
+			// The object changed since the cache saw it: its event queues it again; the retry
+			// is for safety.
+			logger.V(1).Info("Object changed meanwhile; deciding again")
+			return ctrl.Result{RequeueAfter: conflictRetry}, nil
 		}
 		return ctrl.Result{}, err
 	}
@@ -58,6 +66,10 @@ func (r objectReconciler) Reconcile(ctx context.Context, ref objectRef) (ctrl.Re
 	return ctrl.Result{}, nil
 }
 
+// conflictRetry is when an object whose write was refused as stale is decided again, at the
+// latest: normally the watch event of the change that made it stale comes first.
+const conflictRetry = time.Second
+
 // defaultDecider uses the summary package.
 var defaultDecider = decider{summarize: summary.Summarize, healthOf: summary.HealthOf}
 
@@ -67,6 +79,7 @@ func (c *connection) setMode(ref objectRef, mode string) {
 	defer c.mu.Unlock()
 	if mode == modeNone {
 		delete(c.modes, ref)
+		c.echoes.forget(ref)
 		return
 	}
 	c.modes[ref] = mode
@@ -89,4 +102,25 @@ func (c *connection) takePending(ref objectRef) (time.Time, bool) {
 	t, ok := c.pending[ref]
 	delete(c.pending, ref)
 	return t, ok
+}
+
+// wrote records the versions the writes of a reconcile of ref produced (see echoes).
+func (c *connection) wrote(ref objectRef, versions []string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.echoes.wrote(ref, versions)
+}
+
+// decidedFrom records the version of ref a reconcile decided from (see echoes).
+func (c *connection) decidedFrom(ref objectRef, version string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.echoes.decidedFrom(ref, version)
+}
+
+// isEcho tells whether an update of ref to version is the echo of the operator's write.
+func (c *connection) isEcho(ref objectRef, version string) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.echoes.isEcho(ref, version)
 }

@@ -11,6 +11,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/singleton-operator/singleton-operator/controllers/reportedstate"
@@ -325,6 +326,35 @@ var _ = Describe("Reported state writes", func() {
 		Consistently(func() float64 { return statusWrites("applied") }).
 			WithTimeout(subSecondQuiet).Should(Equal(writesBefore+1), "one status write, the label and annotation unchanged")
 		Expect(statusWrites("conflict")).To(Equal(conflictsBefore), "no conflict")
+	})
+
+	It("puts the WEC's status back when another writer changes it in the WDS, and then writes nothing", func(ctx SpecContext) {
+		ns := newNamespace(ctx)
+		wecs := newWECs(ctx, ns, "wec1")
+		gvk := deploymentWorkload.gvk()
+		Expect(wdsClient.Create(ctx, deployment(ns, "d"))).To(Succeed())
+		newBinding(ctx, ns, wecs, clause{gvr: deploymentsGVR, namespace: ns, name: "d", single: true})
+		full := deploymentStatus(1, 1)
+		reportStatus(ctx, wecs[0], wdsName, deploymentWorkload.ref(ns, "d"), full)
+		Eventually(statusOf).WithContext(ctx).WithArguments(gvk, ns, "d").Should(Equal(full))
+
+		By("another writer changing a reported field and adding one")
+		foreign := &unstructured.Unstructured{}
+		foreign.SetGroupVersionKind(gvk)
+		foreign.SetNamespace(ns)
+		foreign.SetName("d")
+		patch := []byte(`{"status":{"updatedReplicas":0,"unavailableReplicas":1}}`)
+		Expect(wdsClient.Status().Patch(ctx, foreign, client.RawPatch(types.MergePatchType, patch),
+			client.FieldOwner("someone-else"))).To(Succeed())
+		Eventually(statusOf).WithContext(ctx).WithArguments(gvk, ns, "d").Should(Equal(full),
+			"the WDS shows the WEC's status again")
+		settled, err := getObject(ctx, gvk, ns, "d")
+		Expect(err).NotTo(HaveOccurred())
+		Consistently(func() (string, error) {
+			u, err := getObject(ctx, gvk, ns, "d")
+			return u.GetResourceVersion(), err
+		}).WithContext(ctx).WithTimeout(subSecondQuiet).Should(Equal(settled.GetResourceVersion()),
+			"the echo of its own write makes it write nothing more")
 	})
 })
 

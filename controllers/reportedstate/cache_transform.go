@@ -2,17 +2,39 @@ package reportedstate
 
 import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 )
 
-// keepOwnManagedFields is the WDS cache's transform: of an object's managedFields it keeps only
-// the entries of the operator's field manager (ownedBy reads them; nothing reads the others).
-// They are most of a workload object's size, and the cache holds every object of each kind the
-// Bindings name.
-func keepOwnManagedFields(obj any) (any, error) {
+// slimWDSObject is the WDS cache's transform. The cache holds every object of each kind the
+// Bindings name, most of them workload objects the operator only reads a little of; it keeps:
+//   - of managedFields, the operator's own entries (ownedBy reads them; nothing reads the others,
+//     which are most of a workload object's size);
+//   - of annotations, the operator's own (kubectl's last-applied-configuration, say, is a copy of
+//     the whole object);
+//   - of a workload's spec, all but the pod template (spec.template, spec.jobTemplate): the
+//     summaries and kstatus read replicas, strategies and completions, never the pods' spec.
+func slimWDSObject(obj any) (any, error) {
 	o, ok := obj.(metav1.Object)
 	if !ok {
 		return obj, nil
 	}
+	keepOwnManagedFields(o)
+	if ours, has := o.GetAnnotations()[AnnotationWECStatus]; has && len(o.GetAnnotations()) > 1 {
+		o.SetAnnotations(map[string]string{AnnotationWECStatus: ours})
+	} else if !has && len(o.GetAnnotations()) > 0 {
+		o.SetAnnotations(nil)
+	}
+	if u, ok := obj.(*unstructured.Unstructured); ok {
+		if spec, ok := u.Object["spec"].(map[string]any); ok {
+			delete(spec, "template")
+			delete(spec, "jobTemplate")
+		}
+	}
+	return obj, nil
+}
+
+// keepOwnManagedFields drops the managedFields entries of other field managers.
+func keepOwnManagedFields(o metav1.Object) {
 	entries := o.GetManagedFields()
 	kept := entries[:0:0]
 	for i := range entries {
@@ -23,5 +45,4 @@ func keepOwnManagedFields(obj any) (any, error) {
 	if len(kept) != len(entries) {
 		o.SetManagedFields(kept)
 	}
-	return obj, nil
 }

@@ -8,19 +8,40 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 )
 
-func TestKeepOwnManagedFields(t *testing.T) {
+func TestSlimWDSObject(t *testing.T) {
 	g := NewWithT(t)
-	u := &unstructured.Unstructured{Object: map[string]any{"apiVersion": "apps/v1", "kind": "Deployment"}}
+	u := &unstructured.Unstructured{Object: map[string]any{
+		"apiVersion": "apps/v1", "kind": "Deployment",
+		"spec": map[string]any{
+			"replicas": int64(3), "strategy": map[string]any{"type": "Recreate"},
+			"template": map[string]any{"spec": map[string]any{"containers": []any{}}},
+		},
+		"status": map[string]any{"readyReplicas": int64(3)},
+	}}
 	u.SetManagedFields([]metav1.ManagedFieldsEntry{
 		{Manager: "kube-controller-manager", Operation: metav1.ManagedFieldsOperationUpdate, Subresource: "status"},
-		{Manager: FieldManager, Operation: metav1.ManagedFieldsOperationApply, Subresource: "status"},
+		{Manager: FieldManager, Operation: metav1.ManagedFieldsOperationUpdate, Subresource: "status"},
 		{Manager: "kubectl", Operation: metav1.ManagedFieldsOperationApply},
 	})
-	out, err := keepOwnManagedFields(u)
+	u.SetAnnotations(map[string]string{
+		"kubectl.kubernetes.io/last-applied-configuration": "{...}", AnnotationWECStatus: "wec1=Current",
+	})
+	u.SetLabels(map[string]string{"app": "web"})
+	out, err := slimWDSObject(u)
 	g.Expect(err).NotTo(HaveOccurred())
-	g.Expect(out.(*unstructured.Unstructured).GetManagedFields()).To(ConsistOf(
-		HaveField("Manager", FieldManager)))
+	slim := out.(*unstructured.Unstructured)
+	g.Expect(slim.GetManagedFields()).To(ConsistOf(HaveField("Manager", FieldManager)))
+	g.Expect(slim.GetAnnotations()).To(Equal(map[string]string{AnnotationWECStatus: "wec1=Current"}))
+	g.Expect(slim.GetLabels()).To(Equal(map[string]string{"app": "web"}))
+	g.Expect(slim.Object["spec"]).To(Equal(map[string]any{
+		"replicas": int64(3), "strategy": map[string]any{"type": "Recreate"},
+	}))
+	g.Expect(slim.Object["status"]).To(Equal(map[string]any{"readyReplicas": int64(3)}))
 
-	_, err = keepOwnManagedFields("not an object")
+	u.SetAnnotations(map[string]string{"other": "x"})
+	out, _ = slimWDSObject(u)
+	g.Expect(out.(*unstructured.Unstructured).GetAnnotations()).To(BeEmpty())
+
+	_, err = slimWDSObject("not an object")
 	g.Expect(err).NotTo(HaveOccurred())
 }

@@ -154,7 +154,7 @@ func (c *connection) newWDS(cfg *rest.Config) (cluster.Cluster, error) {
 		o.Cache = cache.Options{
 			DefaultUnsafeDisableDeepCopy: ptr.To(true),
 			DefaultWatchErrorHandler:     c.watchErrors,
-			DefaultTransform:             keepOwnManagedFields,
+			DefaultTransform:             slimWDSObject,
 		}
 		o.Client = client.Options{Cache: &client.CacheOptions{Unstructured: true}}
 	})

@@ -27,7 +27,8 @@ func writtenTime(ws *WorkStatus, received time.Time) time.Time {
 }
 
 // stampWorkStatus is the ITS cache's transform: it records when the WorkStatus was written and
-// drops its managedFields, which the operator needs no more.
+// drops what the operator does not read (managedFields, labels, annotations), which is most of
+// the metadata of the many WorkStatuses the cache holds.
 func stampWorkStatus(now func() time.Time) func(any) (any, error) {
 	return func(obj any) (any, error) {
 		ws, ok := obj.(*WorkStatus)
@@ -35,7 +36,7 @@ func stampWorkStatus(now func() time.Time) func(any) (any, error) {
 			return obj, nil
 		}
 		ws.written = writtenTime(ws, now())
-		ws.ManagedFields = nil
+		ws.ManagedFields, ws.Labels, ws.Annotations = nil, nil, nil
 		return ws, nil
 	}
 }

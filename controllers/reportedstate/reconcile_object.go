@@ -57,8 +57,10 @@ func (r objectReconciler) Reconcile(ctx context.Context, ref objectRef) (ctrl.Re
 			logger.V(1).Info("Object changed meanwhile; deciding again")
 			return ctrl.Result{RequeueAfter: conflictRetry}, nil
 		}
+		c.refusedWrite(ref, err)
 		return ctrl.Result{}, err
 	}
+	c.acceptedWrite(ref)
 	if pending {
 		propagationLag.WithLabelValues(c.key.Namespace, c.key.Name).Observe(c.opts.Now().Sub(reported).Seconds())
 	}
@@ -79,6 +81,7 @@ func (c *connection) setMode(ref objectRef, mode string) {
 	defer c.mu.Unlock()
 	if mode == modeNone {
 		delete(c.modes, ref)
+		delete(c.refused, ref)
 		c.echoes.forget(ref)
 		return
 	}

@@ -358,6 +358,45 @@ var _ = Describe("Reported state writes", func() {
 	})
 })
 
+// A WEC status that the WDS's validation refuses (a WEC of another Kubernetes version, say).
+var _ = Describe("A WEC status the WDS refuses", func() {
+	It("is reported with an event while the object keeps what it showed, until the WEC reports one it accepts",
+		func(ctx SpecContext) {
+			ns := newNamespace(ctx)
+			wecs := newWECs(ctx, ns, "wec1")
+			gvk := deploymentWorkload.gvk()
+			Expect(wdsClient.Create(ctx, deployment(ns, "d"))).To(Succeed())
+			newBinding(ctx, ns, wecs, clause{gvr: deploymentsGVR, namespace: ns, name: "d", single: true})
+			ref := deploymentWorkload.ref(ns, "d")
+			half := deploymentStatus(1, 1)
+			reportStatus(ctx, wecs[0], wdsName, ref, half)
+			Eventually(statusOf).WithContext(ctx).WithArguments(gvk, ns, "d").Should(Equal(half))
+
+			By("the WEC reporting more available than ready replicas")
+			refused := deploymentStatus(2, 2)
+			refused["readyReplicas"] = int64(1)
+			reportStatus(ctx, wecs[0], wdsName, ref, refused)
+			Eventually(func(g Gomega) []string {
+				var list eventsList
+				g.Expect(wdsClient.List(ctx, &list, client.InNamespace(opsNS))).To(Succeed())
+				var notes []string
+				for _, e := range list.Items {
+					if e.Reason == "StatusRefused" {
+						notes = append(notes, e.Note)
+					}
+				}
+				return notes
+			}).WithContext(ctx).Should(ContainElement(And(ContainSubstring(ns+"/d"),
+				ContainSubstring("cannot be greater than readyReplicas"))))
+			Expect(statusOf(ctx, gvk, ns, "d")).To(Equal(half), "the object keeps what it showed")
+
+			By("the WEC reporting a status the WDS accepts")
+			full := deploymentStatus(2, 2)
+			reportStatus(ctx, wecs[0], wdsName, ref, full)
+			Eventually(statusOf).WithContext(ctx).WithArguments(gvk, ns, "d").Should(Equal(full))
+		})
+})
+
 // R5: a changed kubeconfig Secret moves the connection to the new address.
 var _ = Describe("A kubeconfig Secret that changes", func() {
 	It("reconnects to the new address and keeps returning state", func(ctx SpecContext) {

@@ -2,45 +2,80 @@ package reportedstate
 
 import "slices"
 
-// echoes remembers, per object, the resourceVersions the operator's last writes produced, so
-// that their watch events (the echoes of its own writes) do not queue the object again: the
-// reconcile that wrote them had decided from everything those events carry. Without it every
-// change costs two reconciles, the second deciding that nothing is to be written.
+// echoes tells the watch events of the operator's own writes (their echoes) from other
+// updates of the WDS objects, so that an echo does not queue the object again: the reconcile
+// that wrote it had decided from everything it carries. Without it every change costs two
+// reconciles, the second deciding that nothing is to be written.
 //
+// The API server may deliver an echo before the write's response: updates that arrive while
+// a reconcile writes are held (writing) and judged by the versions its writes produced (wrote).
 // A reconcile that decided from an older version than the last write (the cache had not caught
-// up) forgets the entry: the echo then queues the object, and the next reconcile decides from
-// what was written. The zero value is not usable; the connection guards it with its mutex.
-type echoes map[objectRef][]string
+// up) forgets what it expected (decidedFrom): the echo then queues the object, and the next
+// reconcile decides from what was written. The connection guards echoes with its mutex.
+type echoes map[objectRef]*echo
 
-// wrote records the versions a reconcile's writes produced, in order.
-func (e echoes) wrote(ref objectRef, versions []string) {
-	if len(versions) == 0 {
-		return
+// echo is what is known of one object's writes.
+type echo struct {
+	// writing: a reconcile is writing; seen holds the versions of the updates watched meanwhile.
+	writing bool
+	seen    []string
+	// expect are the versions of the last writes whose updates are still to come.
+	expect []string
+}
+
+// writing records that a reconcile is about to write ref.
+func (e echoes) writing(ref objectRef) {
+	e[ref] = &echo{writing: true}
+}
+
+// wrote records the versions the reconcile's writes produced, in order, and tells whether an
+// update watched while it wrote was not one of them: the object is then to be queued again.
+func (e echoes) wrote(ref objectRef, versions []string) (requeue bool) {
+	x := e[ref]
+	if x == nil {
+		x = &echo{}
 	}
-	e[ref] = versions
+	expect := slices.Clone(versions)
+	for _, v := range x.seen {
+		if i := slices.Index(expect, v); i >= 0 {
+			expect = slices.Delete(expect, i, i+1)
+		} else {
+			requeue = true
+		}
+	}
+	if len(expect) == 0 {
+		delete(e, ref)
+		return requeue
+	}
+	e[ref] = &echo{expect: expect}
+	return requeue
 }
 
 // decidedFrom records that a reconcile decided from version: unless that is the last write,
-// the echoes of the writes must queue the object again.
+// the echoes still to come must queue the object again.
 func (e echoes) decidedFrom(ref objectRef, version string) {
-	v, ok := e[ref]
-	if ok && v[len(v)-1] != version {
+	if x := e[ref]; x != nil && !x.writing && x.expect[len(x.expect)-1] != version {
 		delete(e, ref)
 	}
 }
 
-// isEcho tells whether an update to version is the echo of a write of the operator, and
-// forgets it (and the writes before it).
+// isEcho tells whether an update of ref to version is not to queue the object: the echo of a
+// write of the operator (forgotten once seen), or an update held while a reconcile writes.
 func (e echoes) isEcho(ref objectRef, version string) bool {
-	v := e[ref]
-	i := slices.Index(v, version)
+	x := e[ref]
+	switch {
+	case x == nil:
+		return false
+	case x.writing:
+		x.seen = append(x.seen, version)
+		return true
+	}
+	i := slices.Index(x.expect, version)
 	if i < 0 {
 		return false
 	}
-	if i == len(v)-1 {
+	if x.expect = x.expect[i+1:]; len(x.expect) == 0 {
 		delete(e, ref)
-	} else {
-		e[ref] = v[i+1:]
 	}
 	return true
 }

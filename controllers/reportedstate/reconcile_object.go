@@ -42,8 +42,11 @@ func (r objectReconciler) Reconcile(ctx context.Context, ref objectRef) (ctrl.Re
 		return ctrl.Result{}, nil
 	}
 	logger := log.FromContext(ctx).WithValues("object", klog.KObj(g.Object), "kind", g.Object.GetKind())
+	c.writing(ref)
 	w, err := applier{client: c.wds.GetClient()}.apply(ctx, g.Object, p)
-	c.wrote(ref, w.versions)
+	if c.wrote(ref, w.versions) {
+		c.enqueue(ref) // changed by another writer meanwhile
+	}
 	for _, res := range w.results {
 		statusWrites.WithLabelValues(res).Inc()
 	}
@@ -107,11 +110,19 @@ func (c *connection) takePending(ref objectRef) (time.Time, bool) {
 	return t, ok
 }
 
-// wrote records the versions the writes of a reconcile of ref produced (see echoes).
-func (c *connection) wrote(ref objectRef, versions []string) {
+// writing records that a reconcile is about to write ref (see echoes).
+func (c *connection) writing(ref objectRef) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.echoes.wrote(ref, versions)
+	c.echoes.writing(ref)
+}
+
+// wrote records the versions the writes of a reconcile of ref produced, and tells whether ref
+// is to be queued again (see echoes).
+func (c *connection) wrote(ref objectRef, versions []string) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.echoes.wrote(ref, versions)
 }
 
 // decidedFrom records the version of ref a reconcile decided from (see echoes).

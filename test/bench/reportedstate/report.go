@@ -80,7 +80,7 @@ type report struct {
 	operatorHeap float64
 	// operatorCPU is the operator's CPU time over its whole life.
 	operatorCPU time.Duration
-	profiles    []heapProfile
+	profiles    []profile
 	notes       []string
 }
 

@@ -130,10 +130,22 @@ func (b *bench) measure(ctx context.Context, dir, bin string, r *report) error {
 
 	logf("unchanged updates at %.0f/s", b.cfg.unchanged)
 	s := &stream{w: w, its: b.its, tr: b.tr, writers: b.cfg.writers}
-	r.steps = append(r.steps, b.step(ctx, s, "unchanged", unchanged, b.cfg.unchanged))
-	for _, rate := range b.cfg.rates {
+	step, _ := b.step(ctx, s, "unchanged", unchanged, b.cfg.unchanged, nil)
+	r.steps = append(r.steps, step)
+	for i, rate := range b.cfg.rates {
 		logf("changes at %s", rateName(rate))
-		r.steps = append(r.steps, b.step(ctx, s, "changes", changing, rate))
+		var cpu func() profile
+		if i == len(b.cfg.rates)-1 {
+			// Where the operator's CPU goes at the last (highest) rate.
+			cpu = func() profile {
+				return takeCPUProfile(ctx, b.op.pprofURL, profDir, "during the last step", b.cfg.step)
+			}
+		}
+		step, prof := b.step(ctx, s, "changes", changing, rate, cpu)
+		r.steps = append(r.steps, step)
+		if cpu != nil {
+			r.profiles = append(r.profiles, prof)
+		}
 	}
 	r.operator = readProc(b.op.pid())
 	r.operatorHeap = operatorMetrics(ctx, b.op.metricsURL).heapInuse
@@ -181,8 +193,11 @@ func (b *bench) idle(ctx context.Context, r *report) {
 	r.idle = phase{took: 5 * time.Second, before: before, after: b.sample(ctx)}
 }
 
-// step runs one step of the stream and waits until its changes land (or a drain timeout).
-func (b *bench) step(ctx context.Context, s *stream, name string, kind stepKind, rate float64) stepResult {
+// step runs one step of the stream and waits until its changes land (or a drain timeout);
+// during, if any, runs while the stream does (a profile of the operator).
+func (b *bench) step(ctx context.Context, s *stream, name string, kind stepKind, rate float64,
+	during func() profile,
+) (stepResult, profile) {
 	st := &stepStats{}
 	res := stepResult{name: name, kind: kind, rate: rate, stats: st, load: load()}
 	if kind == changing {
@@ -193,6 +208,12 @@ func (b *bench) step(ctx context.Context, s *stream, name string, kind stepKind,
 		time.Sleep(time.Second)
 	}
 	res.before = b.sample(ctx)
+	profiled := make(chan profile, 1)
+	if during != nil {
+		go func() { profiled <- during() }()
+	} else {
+		close(profiled)
+	}
 	res.sent = s.run(ctx, kind, rate, b.cfg.step, st)
 	drain := time.Now().Add(max(10*time.Second, 2*b.cfg.step))
 	if kind == unchanged {
@@ -206,7 +227,7 @@ func (b *bench) step(ctx context.Context, s *stream, name string, kind stepKind,
 	res.hwm = readProc(b.op.pid()).HWM
 	// Let the WDS and the operator settle before the next step.
 	time.Sleep(2 * time.Second)
-	return res
+	return res, <-profiled
 }
 
 func rateName(rate float64) string {

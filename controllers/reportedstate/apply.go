@@ -6,6 +6,7 @@ import (
 	"maps"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -85,7 +86,9 @@ func (a applier) send(ctx context.Context, obj *unstructured.Unstructured, versi
 	if err != nil {
 		return writeError, "", err
 	}
-	target := &unstructured.Unstructured{}
+	// The API server answers with the object's metadata only: the operator reads nothing else of
+	// the answer, and a whole object costs both sides a serialization.
+	target := &metav1.PartialObjectMetadata{}
 	target.SetGroupVersionKind(obj.GroupVersionKind())
 	target.SetNamespace(obj.GetNamespace())
 	target.SetName(obj.GetName())

@@ -9,6 +9,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"runtime/debug"
 	"slices"
 	"time"
 
@@ -24,6 +25,7 @@ import (
 
 	"github.com/singleton-operator/singleton-operator/controllers"
 	"github.com/singleton-operator/singleton-operator/controllers/reportedstate"
+	"github.com/singleton-operator/singleton-operator/internal/memlimit"
 	"github.com/singleton-operator/singleton-operator/internal/scheme"
 	"github.com/singleton-operator/singleton-operator/internal/servingcert"
 	podwebhook "github.com/singleton-operator/singleton-operator/internal/webhook/pod"
@@ -78,6 +80,7 @@ func main() {
 	if err := opts.validate(); err != nil {
 		exit(err, "Invalid flags")
 	}
+	setMemoryLimit()
 
 	ctx := ctrl.SetupSignalHandler()
 	certs := servingcert.New(servingCertOptions(opts))
@@ -170,6 +173,19 @@ func (o options) validate() error {
 			"(or turn the webhooks off with --enable-webhooks=false)")
 	}
 	return nil
+}
+
+// setMemoryLimit gives the Go runtime a soft memory limit below the container's
+// (internal/memlimit).
+func setMemoryLimit() {
+	limit, why, err := memlimit.Decide(os.Getenv)
+	if err != nil {
+		exit(err, "Invalid memory limit")
+	}
+	if limit > 0 {
+		debug.SetMemoryLimit(limit)
+	}
+	setupLog.Info("Go memory limit", "bytes", limit, "why", why)
 }
 
 // servingCertOptions tell which certificates the manager makes for itself (internal/servingcert).

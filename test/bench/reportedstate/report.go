@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"slices"
 	"time"
 )
 
@@ -75,7 +76,9 @@ type report struct {
 	syncHeap   float64
 	idle       phase
 	steps      []stepResult
-	operator   procSample
+	// relay is the trivial relay's step (relay.go), the operator stopped.
+	relay    *stepResult
+	operator procSample
 	// operatorHeap is the operator's Go heap in use at the end (go_memstats_heap_inuse_bytes).
 	operatorHeap float64
 	// operatorCPU is the operator's CPU time over its whole life.
@@ -142,8 +145,12 @@ func (r *report) printSteps(p func(string, ...any)) {
 		"step", "offered", "sent/s", "landed/s", "p50 ms", "p99 ms", "max ms", "unlanded", "superse",
 		"WDSw/s", "WDSw/upd", "events/u", "reconc/u", "queue ms", "work ms", "limit/s",
 		"op", "wdsAPI", "itsAPI", "etcd", "driver", "peak RSS", "load")
-	for i := range r.steps {
-		s := &r.steps[i]
+	rows := r.steps
+	if r.relay != nil {
+		rows = append(slices.Clone(rows), *r.relay)
+	}
+	for i := range rows {
+		s := &rows[i]
 		ph := s.phase()
 		n := float64(len(s.stats.lags))
 		if s.kind == unchanged {
@@ -166,7 +173,8 @@ func (r *report) printSteps(p func(string, ...any)) {
 	p("= the operator's mean time of an object in its work queue and of a reconcile (its own metrics); limit/s =")
 	p("the trivial client's merge patches/s on other Deployments just before the step (operator idle);")
 	p("op, wdsAPI, itsAPI, etcd, driver = CPU cores used by the operator, the two kube-apiservers, both etcds, this")
-	p("driver")
+	p("driver; relay = the trivial relay (relay.go) instead of the operator, which is stopped (its CPU counts as")
+	p("the driver's)")
 }
 
 func (r *report) printHeadline(p func(string, ...any)) {
@@ -196,6 +204,12 @@ func (r *report) printHeadline(p func(string, ...any)) {
 			p("  the same against the limit measured just before that step (%.0f writes/s): %.2f", best.limitRate(),
 				sat/best.limitRate())
 		}
+	}
+	if r.relay != nil && r.relay.landedPerSecond() > 0 && limit > 0 {
+		rl := r.relay.landedPerSecond()
+		p("  trivial relay (the most this machine carries from the ITS to the WDS, operator stopped): %.0f/s = %.2f x the "+
+			"physical limit", rl, rl/limit)
+		p("  operator saturation against the trivial relay: %.2f", sat/rl)
 	}
 	if sustained != nil {
 		p("  highest rate kept up (all landed, p99 < 1 s): %.0f/s, lag p50 %s ms, p99 %s ms", sustained.sentPerSecond(),

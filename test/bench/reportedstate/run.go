@@ -157,6 +157,14 @@ func (b *bench) measure(ctx context.Context, dir, bin string, r *report) error {
 	}
 	logf("measuring the physical limit again, operator stopped")
 	r.baselines = append(r.baselines, baseline(ctx, w, b.wds, workloadNS, mergePatch, b.cfg.budget, b.cfg.baseline))
+	logf("the trivial relay, operator stopped, changes as fast as the driver goes")
+	if rl, err := startRelay(ctx, b.wds, b.its, b.cfg.budget); err != nil {
+		r.notes = append(r.notes, "the trivial relay did not start: "+err.Error())
+	} else {
+		step, _ := b.step(ctx, s, "relay", changing, 0, nil)
+		r.notes = append(r.notes, "the trivial relay "+rl.stop())
+		r.relay = &step
+	}
 	r.loadEnd = load()
 	return ctx.Err()
 }

@@ -7,8 +7,8 @@ import (
 
 // slimWDSObject is the WDS cache's transform. The cache holds every object of each kind the
 // Bindings name, most of them workload objects the operator only reads a little of; it keeps:
-//   - of managedFields, the operator's own entries (ownedBy reads them; nothing reads the others,
-//     which are most of a workload object's size);
+//   - of managedFields, the operator's own entries, trimmed to what ownedBy reads (nothing reads
+//     the others; all of them are most of a workload object's size);
 //   - of annotations, the operator's own (kubectl's last-applied-configuration, say, is a copy of
 //     the whole object);
 //   - of a workload's spec, all but the pod template (spec.template, spec.jobTemplate): the
@@ -33,16 +33,23 @@ func slimWDSObject(obj any) (any, error) {
 	return obj, nil
 }
 
-// keepOwnManagedFields drops the managedFields entries of other field managers.
+// keepOwnManagedFields drops the managedFields entries of other field managers and trims the
+// operator's own.
 func keepOwnManagedFields(o metav1.Object) {
 	entries := o.GetManagedFields()
+	if len(entries) == 0 {
+		return
+	}
 	kept := entries[:0:0]
 	for i := range entries {
-		if entries[i].Manager == FieldManager {
-			kept = append(kept, entries[i])
+		if entries[i].Manager != FieldManager {
+			continue
 		}
+		e := entries[i]
+		if e.FieldsV1 != nil {
+			e.FieldsV1 = &metav1.FieldsV1{Raw: trimFields(e.FieldsV1.Raw)}
+		}
+		kept = append(kept, e)
 	}
-	if len(kept) != len(entries) {
-		o.SetManagedFields(kept)
-	}
+	o.SetManagedFields(kept)
 }

@@ -66,3 +66,46 @@ func keysOf(raw json.RawMessage, into map[string]bool) map[string]bool {
 	}
 	return into
 }
+
+// trimFields keeps of a fieldsV1 set what ownedBy reads: the top-level fields of .status and
+// the keys of the labels and annotations, each as a leaf. The rest (the nested fields of a
+// status, list items) is most of an entry's size in a cache of many objects. raw is returned
+// as it is when it does not parse.
+func trimFields(raw []byte) []byte {
+	var fields map[string]json.RawMessage
+	if json.Unmarshal(raw, &fields) != nil {
+		return raw
+	}
+	leaf := json.RawMessage(`{}`)
+	leaves := func(r json.RawMessage) map[string]json.RawMessage {
+		var m map[string]json.RawMessage
+		if json.Unmarshal(r, &m) != nil {
+			return nil
+		}
+		for k := range m {
+			m[k] = leaf
+		}
+		return m
+	}
+	out := map[string]any{}
+	if st, ok := fields["f:status"]; ok {
+		out["f:status"] = leaves(st)
+	}
+	if mr, ok := fields["f:metadata"]; ok {
+		var meta map[string]json.RawMessage
+		if json.Unmarshal(mr, &meta) == nil {
+			m := map[string]any{}
+			for _, k := range []string{"f:labels", "f:annotations"} {
+				if r, ok := meta[k]; ok {
+					m[k] = leaves(r)
+				}
+			}
+			out["f:metadata"] = m
+		}
+	}
+	trimmed, err := json.Marshal(out)
+	if err != nil {
+		return raw
+	}
+	return trimmed
+}

@@ -28,6 +28,9 @@ func TestOwnedBy(t *testing.T) {
 		{"status with the object", []metav1.ManagedFieldsEntry{
 			entry(FieldManager, "", `{"f:status":{"f:phase":{}}}`, apply),
 		}, owned{MainStatus: map[string]bool{"phase": true}}},
+		{"nested status fields and list items", []metav1.ManagedFieldsEntry{
+			entry(FieldManager, "status", `{"f:status":{".":{},"f:conditions":{".":{},"k:{\"type\":\"Available\"}":{".":{},"f:status":{}}},"f:replicas":{}}}`, update),
+		}, owned{Status: map[string]bool{"conditions": true, "replicas": true}}},
 		{"patches and applies both count", []metav1.ManagedFieldsEntry{
 			entry(FieldManager, "status", `{"f:status":{"f:replicas":{},".":{}}}`, update),
 			entry(FieldManager, "status", `{"f:status":{"f:conditions":{}}}`, apply),
@@ -41,6 +44,13 @@ func TestOwnedBy(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			g := NewWithT(t)
 			g.Expect(ownedBy(tc.entries, FieldManager)).To(Equal(tc.want))
+			// What the cache keeps of the entries says the same.
+			trimmed := make([]metav1.ManagedFieldsEntry, len(tc.entries))
+			for i, e := range tc.entries {
+				e.FieldsV1 = &metav1.FieldsV1{Raw: trimFields(e.FieldsV1.Raw)}
+				trimmed[i] = e
+			}
+			g.Expect(ownedBy(trimmed, FieldManager)).To(Equal(tc.want))
 		})
 	}
 }

@@ -8,12 +8,7 @@ import "reflect"
 // changed; the patch shares want's values.
 func mergePatch(current, want map[string]any) map[string]any {
 	var patch map[string]any
-	set := func(k string, v any) {
-		if patch == nil {
-			patch = map[string]any{}
-		}
-		patch[k] = v
-	}
+	set := func(k string, v any) { setKey(&patch, k, v) }
 	for k, w := range want {
 		c, ok := current[k]
 		switch {
@@ -37,6 +32,14 @@ func mergePatch(current, want map[string]any) map[string]any {
 	return patch
 }
 
+// setKey sets k in *patch, making the map on first use (a nil patch means no change).
+func setKey(patch *map[string]any, k string, v any) {
+	if *patch == nil {
+		*patch = map[string]any{}
+	}
+	(*patch)[k] = v
+}
+
 func isMap(v any) bool {
 	_, ok := v.(map[string]any)
 	return ok
@@ -50,10 +53,7 @@ func removalPatch(current map[string]any, owned map[string]bool) (any, bool) {
 	var patch map[string]any
 	for k := range owned {
 		if _, ok := current[k]; ok {
-			if patch == nil {
-				patch = map[string]any{}
-			}
-			patch[k] = nil
+			setKey(&patch, k, nil)
 		}
 	}
 	switch {
@@ -69,12 +69,7 @@ func removalPatch(current map[string]any, owned map[string]bool) (any, bool) {
 // differs, and null for the keys the operator owns that want no longer lists; nil when none.
 func stringMapPatch(current, want map[string]string, owned map[string]bool) map[string]any {
 	var patch map[string]any
-	set := func(k string, v any) {
-		if patch == nil {
-			patch = map[string]any{}
-		}
-		patch[k] = v
-	}
+	set := func(k string, v any) { setKey(&patch, k, v) }
 	for k, v := range want {
 		if got, ok := current[k]; !ok || got != v {
 			set(k, v)

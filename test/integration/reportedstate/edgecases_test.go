@@ -201,17 +201,8 @@ var _ = Describe("Reported state edge cases (ANCHORS)", func() {
 			return rs.Status.InvalidWorkStatuses
 		}).WithContext(ctx).Should(ContainElements(
 			wecs[1]+"/not-an-object", wecs[2]+"/too-large", wecs[0]+"/no-name", wecs[0]+"/unknown-resource"))
-		Eventually(func(g Gomega) []string {
-			var list eventsList
-			g.Expect(wdsClient.List(ctx, &list, client.InNamespace(opsNS))).To(Succeed())
-			var notes []string
-			for _, e := range list.Items {
-				if e.Reason == "InvalidWorkStatus" {
-					notes = append(notes, e.Note)
-				}
-			}
-			return notes
-		}).WithContext(ctx).Should(ContainElement(ContainSubstring(wecs[1] + "/not-an-object")))
+		Eventually(eventNotes).WithContext(ctx).WithArguments("InvalidWorkStatus").
+			Should(ContainElement(ContainSubstring(wecs[1] + "/not-an-object")))
 	})
 
 	It("clears, after a restart, what it wrote on an object that left its Binding while it was down, "+
@@ -258,15 +249,7 @@ var _ = Describe("Reported state edge cases (ANCHORS)", func() {
 		DeferCleanup(func() { _ = itsRelay.Resume() })
 		Eventually(condition).WithContext(ctx).WithArguments(opsNS, wdsName, "Connected").Should(Equal(metav1.ConditionFalse))
 		Expect(reasonOf(ctx, opsNS, wdsName, "Connected")).To(Equal("False/ITSUnreachable"))
-		Eventually(func(g Gomega) []string {
-			var list eventsList
-			g.Expect(wdsClient.List(ctx, &list, client.InNamespace(opsNS))).To(Succeed())
-			reasons := make([]string, 0, len(list.Items))
-			for _, e := range list.Items {
-				reasons = append(reasons, e.Reason)
-			}
-			return reasons
-		}).WithContext(ctx).Should(ContainElement("ITSUnreachable"))
+		Eventually(eventNotes).WithContext(ctx).WithArguments("ITSUnreachable").ShouldNot(BeEmpty())
 		reportStatus(ctx, wecs[0], wdsName, deploymentWorkload.ref(ns, "d"), full)
 		Consistently(statusOf).WithContext(ctx).WithArguments(gvk, ns, "d").WithTimeout(subSecondQuiet).Should(Equal(half))
 
@@ -281,14 +264,9 @@ var _ = Describe("Reported state edge cases (ANCHORS)", func() {
 // its propagation lag observed.
 var _ = Describe("Reported state writes", func() {
 	It("writes once per change and never for an update that changes nothing", func(ctx SpecContext) {
-		ns := newNamespace(ctx)
-		wecs := newWECs(ctx, ns, "wec1")
+		ns, wecs := singletonShown(ctx, statefulSetWorkload, "s", statefulSetWorkload.status)
 		gvk := statefulSetWorkload.gvk()
-		Expect(wdsClient.Create(ctx, statefulSet(ns, "s"))).To(Succeed())
-		newBinding(ctx, ns, wecs, clause{gvr: statefulsetsGVR, namespace: ns, name: "s", single: true})
 		ref := statefulSetWorkload.ref(ns, "s")
-		reportStatus(ctx, wecs[0], wdsName, ref, statefulSetWorkload.status)
-		Eventually(statusOf).WithContext(ctx).WithArguments(gvk, ns, "s").Should(Equal(statefulSetWorkload.status))
 		Eventually(annotationOf).WithContext(ctx).WithArguments(gvk, ns, "s", "kubestellar.statefulsingleton.com/wec-status").
 			ShouldNot(BeEmpty())
 
@@ -329,14 +307,9 @@ var _ = Describe("Reported state writes", func() {
 	})
 
 	It("puts the WEC's status back when another writer changes it in the WDS, and then writes nothing", func(ctx SpecContext) {
-		ns := newNamespace(ctx)
-		wecs := newWECs(ctx, ns, "wec1")
-		gvk := deploymentWorkload.gvk()
-		Expect(wdsClient.Create(ctx, deployment(ns, "d"))).To(Succeed())
-		newBinding(ctx, ns, wecs, clause{gvr: deploymentsGVR, namespace: ns, name: "d", single: true})
 		full := deploymentStatus(1, 1)
-		reportStatus(ctx, wecs[0], wdsName, deploymentWorkload.ref(ns, "d"), full)
-		Eventually(statusOf).WithContext(ctx).WithArguments(gvk, ns, "d").Should(Equal(full))
+		ns, _ := singletonShown(ctx, deploymentWorkload, "d", full)
+		gvk := deploymentWorkload.gvk()
 
 		By("another writer changing a reported field and adding one")
 		foreign := &unstructured.Unstructured{}
@@ -362,31 +335,16 @@ var _ = Describe("Reported state writes", func() {
 var _ = Describe("A WEC status the WDS refuses", func() {
 	It("is reported with an event while the object keeps what it showed, until the WEC reports one it accepts",
 		func(ctx SpecContext) {
-			ns := newNamespace(ctx)
-			wecs := newWECs(ctx, ns, "wec1")
-			gvk := deploymentWorkload.gvk()
-			Expect(wdsClient.Create(ctx, deployment(ns, "d"))).To(Succeed())
-			newBinding(ctx, ns, wecs, clause{gvr: deploymentsGVR, namespace: ns, name: "d", single: true})
-			ref := deploymentWorkload.ref(ns, "d")
 			half := deploymentStatus(1, 1)
-			reportStatus(ctx, wecs[0], wdsName, ref, half)
-			Eventually(statusOf).WithContext(ctx).WithArguments(gvk, ns, "d").Should(Equal(half))
+			ns, wecs := singletonShown(ctx, deploymentWorkload, "d", half)
+			gvk := deploymentWorkload.gvk()
+			ref := deploymentWorkload.ref(ns, "d")
 
 			By("the WEC reporting more available than ready replicas")
 			refused := deploymentStatus(2, 2)
 			refused["readyReplicas"] = int64(1)
 			reportStatus(ctx, wecs[0], wdsName, ref, refused)
-			Eventually(func(g Gomega) []string {
-				var list eventsList
-				g.Expect(wdsClient.List(ctx, &list, client.InNamespace(opsNS))).To(Succeed())
-				var notes []string
-				for _, e := range list.Items {
-					if e.Reason == "StatusRefused" {
-						notes = append(notes, e.Note)
-					}
-				}
-				return notes
-			}).WithContext(ctx).Should(ContainElement(And(ContainSubstring(ns+"/d"),
+			Eventually(eventNotes).WithContext(ctx).WithArguments("StatusRefused").Should(ContainElement(And(ContainSubstring(ns+"/d"),
 				ContainSubstring("cannot be greater than readyReplicas"))))
 			Expect(statusOf(ctx, gvk, ns, "d")).To(Equal(half), "the object keeps what it showed")
 

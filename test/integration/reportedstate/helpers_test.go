@@ -204,3 +204,32 @@ func kubectl(ctx context.Context, kc string, args ...string) (string, error) {
 }
 
 func splitLines(s string) []string { return strings.Split(strings.TrimSpace(s), "\n") }
+
+// eventNotes returns the notes of the events with reason in the operator's namespace (the
+// ReportedStates' events).
+func eventNotes(ctx context.Context, reason string) ([]string, error) {
+	var list eventsList
+	if err := wdsClient.List(ctx, &list, client.InNamespace(opsNS)); err != nil {
+		return nil, err
+	}
+	var notes []string
+	for _, e := range list.Items {
+		if e.Reason == reason {
+			notes = append(notes, e.Note)
+		}
+	}
+	return notes, nil
+}
+
+// singletonShown creates an object of w in a new namespace, a Binding that asks singleton
+// reported state for it from one WEC, has that WEC report status, and waits until the WDS shows
+// it.
+func singletonShown(ctx context.Context, w workload, name string, status map[string]any) (string, []string) {
+	ns := newNamespace(ctx)
+	wecs := newWECs(ctx, ns, "wec1")
+	Expect(wdsClient.Create(ctx, w.build(ns, name))).To(Succeed())
+	newBinding(ctx, ns, wecs, clause{gvr: w.gvr, namespace: ns, name: name, single: true})
+	reportStatus(ctx, wecs[0], wdsName, w.ref(ns, name), status)
+	Eventually(statusOf).WithContext(ctx).WithArguments(w.gvk(), ns, name).Should(Equal(status))
+	return ns, wecs
+}

@@ -38,6 +38,7 @@ type config struct {
 	concurrency int
 	baseline    time.Duration
 	budget      int
+	memoryLimit string
 	out         string
 	keep        bool
 }
@@ -60,6 +61,9 @@ func mainCode() int {
 	flag.DurationVar(&cfg.baseline, "baseline", 10*time.Second, "duration of each trivial-client measurement")
 	flag.IntVar(&cfg.budget, "budget", 8,
 		"concurrency budget: the operator's workers (--reportedstate-workers) and the trivial client's goroutines")
+	flag.StringVar(&cfg.memoryLimit, "memory-limit", "512Mi",
+		"the container memory limit the operator is told of (MEMORY_LIMIT, as the manager's Deployment passes it; "+
+			"the operator keeps its Go heap under 90% of it); empty for none")
 	flag.StringVar(&cfg.out, "out", "", "also write the report to this file")
 	flag.BoolVar(&cfg.keep, "keep", false, "keep the work directory (operator log)")
 	flag.Parse()

@@ -12,10 +12,12 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 
+	"github.com/singleton-operator/singleton-operator/internal/memlimit"
 	"github.com/singleton-operator/singleton-operator/test/framework"
 )
 
@@ -69,7 +71,8 @@ func configureOperator(ctx context.Context, wds, its *server) error {
 
 // startOperator runs the built manager against the WDS, its log in dir/operator.log, its
 // metrics over plain HTTP on loopback (for the reconcile count only).
-func startOperator(bin, dir string, wds *server, workers int) (*operator, error) {
+// memoryLimit, if not empty, is passed as the manager's Deployment passes its container's limit.
+func startOperator(bin, dir string, wds *server, workers int, memoryLimit string) (*operator, error) {
 	kubeconfig := filepath.Join(dir, "wds.kubeconfig")
 	if err := os.WriteFile(kubeconfig, wds.kubeconfig, 0o600); err != nil {
 		return nil, err
@@ -92,6 +95,13 @@ func startOperator(bin, dir string, wds *server, workers int) (*operator, error)
 		"--metrics-bind-address="+addr, "--metrics-secure=false", "--pprof-bind-address="+pprofAddr,
 		fmt.Sprintf("--reportedstate-workers=%d", workers))
 	cmd.Env = append(os.Environ(), "KUBECONFIG="+kubeconfig)
+	if memoryLimit != "" {
+		q, err := resource.ParseQuantity(memoryLimit)
+		if err != nil {
+			return nil, fmt.Errorf("-memory-limit: %w", err)
+		}
+		cmd.Env = append(cmd.Env, fmt.Sprintf("%s=%d", memlimit.EnvContainerLimit, q.Value()))
+	}
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	op := &operator{cmd: cmd, metricsURL: "http://" + addr + "/metrics", pprofURL: "http://" + pprofAddr,
 		exited: make(chan error, 1)}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"fmt"
 	"io"
 	"slices"
@@ -205,18 +206,20 @@ func (r *report) printHeadline(p func(string, ...any)) {
 				sat/best.limitRate())
 		}
 	}
-	if r.relay != nil && r.relay.landedPerSecond() > 0 && limit > 0 {
-		rl := r.relay.landedPerSecond()
-		p("  trivial relay (the most this machine carries from the ITS to the WDS, operator stopped): %.0f/s = %.2f x the "+
-			"physical limit", rl, rl/limit)
-		p("  operator saturation against the trivial relay: %.2f", sat/rl)
+	if r.relay != nil && limit > 0 && best != nil {
+		// Both fall behind at these rates: compare what each wrote over its step and drain.
+		rl, op := r.relay.phase().wdsWrites()/r.relay.phase().wall().Seconds(), best.phase().wdsWrites()/best.phase().wall().Seconds()
+		p("  trivial relay (the most this machine carries from the ITS to the WDS, operator stopped): %.0f writes/s "+
+			"over its step and drain = %.2f x the physical limit; the operator's step above: %.0f writes/s = %.2f x the relay",
+			rl, rl/limit, op, op/rl)
 	}
 	if sustained != nil {
 		p("  highest rate kept up (all landed, p99 < 1 s): %.0f/s, lag p50 %s ms, p99 %s ms", sustained.sentPerSecond(),
 			ms(percentile(sustained.stats.lags, 50)), ms(percentile(sustained.stats.lags, 99)))
 	}
-	p("  operator: CPU %.1f s over its life, peak RSS (VmHWM) %s, RSS at the end %s, Go heap in use %s",
-		r.operatorCPU.Seconds(), mib(r.operator.HWM), mib(r.operator.RSS), mib(int64(r.operatorHeap)))
+	p("  operator: CPU %.1f s over its life, peak RSS (VmHWM) %s, RSS at the end %s, Go heap in use %s; "+
+		"container memory limit it was told of: %s", r.operatorCPU.Seconds(), mib(r.operator.HWM), mib(r.operator.RSS),
+		mib(int64(r.operatorHeap)), cmp.Or(r.cfg.memoryLimit, "none"))
 }
 
 func ms(d time.Duration) string { return fmt.Sprintf("%.1f", float64(d.Microseconds())/1000) }

@@ -108,7 +108,7 @@ func (b *bench) measure(ctx context.Context, dir, bin string, r *report) error {
 		return err
 	}
 	logf("starting the operator")
-	if b.op, err = startOperator(bin, dir, b.wds, b.cfg.budget); err != nil {
+	if b.op, err = startOperator(bin, dir, b.wds, b.cfg.budget, b.cfg.memoryLimit); err != nil {
 		return err
 	}
 	b.pids[roleOperator] = b.op.pid()

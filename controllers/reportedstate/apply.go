@@ -15,6 +15,9 @@ import (
 // FieldManager is the one field manager the operator writes WDS objects with.
 const FieldManager = "singleton-operator-reportedstate"
 
+// keyStatus is an object's status field, and the name of the status subresource.
+const keyStatus = "status"
+
 // Results of a write, the values of the status writes metric's result label.
 const (
 	writeApplied  = "applied"

@@ -47,7 +47,7 @@ func keepOwnManagedFields(o metav1.Object) {
 		}
 		e := entries[i]
 		if e.FieldsV1 != nil {
-			e.FieldsV1 = &metav1.FieldsV1{Raw: trimFields(e.FieldsV1.Raw)}
+			e.FieldsV1 = metav1.NewFieldsV1(string(trimFields(e.FieldsV1.GetRawBytes())))
 		}
 		kept = append(kept, e)
 	}

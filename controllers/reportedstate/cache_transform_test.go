@@ -21,7 +21,7 @@ func TestSlimWDSObject(t *testing.T) {
 	u.SetManagedFields([]metav1.ManagedFieldsEntry{
 		{Manager: "kube-controller-manager", Operation: metav1.ManagedFieldsOperationUpdate, Subresource: "status"},
 		{Manager: FieldManager, Operation: metav1.ManagedFieldsOperationUpdate, Subresource: "status",
-			FieldsV1: &metav1.FieldsV1{Raw: []byte(`{"f:status":{"f:conditions":{"k:{\"type\":\"Available\"}":{"f:status":{}}},"f:replicas":{}}}`)}},
+			FieldsV1: metav1.NewFieldsV1(`{"f:status":{"f:conditions":{"k:{\"type\":\"Available\"}":{"f:status":{}}},"f:replicas":{}}}`)},
 		{Manager: "kubectl", Operation: metav1.ManagedFieldsOperationApply},
 	})
 	u.SetAnnotations(map[string]string{
@@ -32,7 +32,7 @@ func TestSlimWDSObject(t *testing.T) {
 	g.Expect(err).NotTo(HaveOccurred())
 	slim := out.(*unstructured.Unstructured)
 	g.Expect(slim.GetManagedFields()).To(ConsistOf(HaveField("Manager", FieldManager)))
-	g.Expect(string(slim.GetManagedFields()[0].FieldsV1.Raw)).To(MatchJSON(`{"f:status":{"f:conditions":{},"f:replicas":{}}}`),
+	g.Expect(slim.GetManagedFields()[0].FieldsV1.GetRawString()).To(MatchJSON(`{"f:status":{"f:conditions":{},"f:replicas":{}}}`),
 		"the operator's entry keeps the top-level status fields, not what lies under them")
 	g.Expect(slim.GetAnnotations()).To(Equal(map[string]string{AnnotationWECStatus: "wec1=Current"}))
 	g.Expect(slim.GetLabels()).To(Equal(map[string]string{"app": "web"}))

@@ -111,7 +111,8 @@ func newConnection(key types.NamespacedName, wdsName string, wdsCfg, itsCfg *res
 		done: make(chan struct{}), probeNow: make(chan struct{}, 1),
 		deferred: map[objectRef]struct{}{}, pending: map[objectRef]time.Time{}, echoes: echoes{},
 		modes: map[objectRef]string{}, wecs: map[string]int{},
-		invalid: map[types.NamespacedName]string{}, refused: map[objectRef]string{}, watched: map[schema.GroupVersionResource]bool{},
+		invalid: map[types.NamespacedName]string{}, refused: map[objectRef]string{},
+		watched:      map[schema.GroupVersionResource]bool{},
 		subresources: map[schema.GroupVersion]map[string]bool{},
 	}
 	c.wdsCfg, c.itsCfg = wdsCfg, itsCfg

@@ -171,7 +171,7 @@ func (d decider) compare(p *plan, f facts) {
 		meta["annotations"] = a
 	}
 	if writeStatus && f.StatusSubresource {
-		p.StatusPatch = map[string]any{"status": status}
+		p.StatusPatch = map[string]any{keyStatus: status}
 	}
 	if len(meta) > 0 || writeStatus && !f.StatusSubresource {
 		p.MainPatch = map[string]any{}

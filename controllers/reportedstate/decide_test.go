@@ -95,7 +95,7 @@ func TestDecide(t *testing.T) {
 		name: "R4: nothing written when the object already shows it",
 		facts: facts{
 			Wants: single, Reports: []summary.Report{report("wec1", 2)}, StatusSubresource: true, Owned: ownAll,
-			Object: withAnnotation(object(ourLabels, obj{"readyReplicas": int64(2)}), "wec1=Current"),
+			Object: withAnnotation(object(ourLabels, obj{"readyReplicas": int64(2)})),
 		},
 		wantMode: modeSingleton, status: obj{"readyReplicas": int64(2)}, labels: ourLabels,
 		annots: map[string]string{AnnotationWECStatus: "wec1=Current"},
@@ -103,7 +103,7 @@ func TestDecide(t *testing.T) {
 		name: "only what differs is patched; a field the WEC no longer reports is removed",
 		facts: facts{
 			Wants: single, Reports: []summary.Report{report("wec1", 3)}, StatusSubresource: true, Owned: ownAll,
-			Object: withAnnotation(object(ourLabels, obj{"readyReplicas": int64(2), "replicas": int64(2)}), "wec1=Current"),
+			Object: withAnnotation(object(ourLabels, obj{"readyReplicas": int64(2), "replicas": int64(2)})),
 		},
 		wantMode: modeSingleton, status: obj{"readyReplicas": int64(3)}, labels: ourLabels,
 		annots:      map[string]string{AnnotationWECStatus: "wec1=Current"},
@@ -113,7 +113,7 @@ func TestDecide(t *testing.T) {
 		facts: facts{
 			Wants: single, Reports: []summary.Report{report("wec1", 2), report("wec2", 1)}, StatusSubresource: true,
 			Owned:  ownAll,
-			Object: withAnnotation(object(ourLabels, obj{"readyReplicas": int64(2), "other": "x"}), "wec1=Current"),
+			Object: withAnnotation(object(ourLabels, obj{"readyReplicas": int64(2), "other": "x"})),
 		},
 		wantMode: modeSingleton,
 		labels:   map[string]string{LabelExecutingCount: "2", LabelSingletonStatus: "true"},
@@ -144,7 +144,7 @@ func TestDecide(t *testing.T) {
 	}, {
 		name: "R4: no Binding asks any more: everything owned is removed",
 		facts: facts{
-			Object: withAnnotation(object(ourLabels, obj{"readyReplicas": int64(2)}), "wec1=Current"),
+			Object: withAnnotation(object(ourLabels, obj{"readyReplicas": int64(2)})),
 			Owned:  ownAll, StatusSubresource: true,
 		},
 		statusPatch: obj{"status": nil}, // all of it was the operator's
@@ -209,7 +209,7 @@ func TestDecideSummaryError(t *testing.T) {
 	g.Expect(err).To(MatchError("boom"))
 }
 
-func withAnnotation(u *unstructured.Unstructured, health string) *unstructured.Unstructured {
-	u.SetAnnotations(map[string]string{AnnotationWECStatus: health})
+func withAnnotation(u *unstructured.Unstructured) *unstructured.Unstructured {
+	u.SetAnnotations(map[string]string{AnnotationWECStatus: "wec1=Current"})
 	return u
 }

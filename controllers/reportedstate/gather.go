@@ -130,7 +130,7 @@ func (c *connection) hasStatusSubresource(gvr schema.GroupVersionResource) (bool
 	for i := range list.APIResources {
 		name := list.APIResources[i].Name
 		if base, sub, ok := strings.Cut(name, "/"); ok {
-			if sub == "status" {
+			if sub == keyStatus {
 				known[base] = true
 			}
 		} else if _, seen := known[name]; !seen {

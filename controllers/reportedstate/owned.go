@@ -33,7 +33,7 @@ func ownedBy(entries []metav1.ManagedFieldsEntry, manager string) owned {
 		if json.Unmarshal(e.FieldsV1.GetRawBytes(), &fields) != nil {
 			continue
 		}
-		if e.Subresource == "status" {
+		if e.Subresource == keyStatus {
 			o.Status = keysOf(fields["f:status"], o.Status)
 			continue
 		}

@@ -47,7 +47,7 @@ func TestOwnedBy(t *testing.T) {
 			// What the cache keeps of the entries says the same.
 			trimmed := make([]metav1.ManagedFieldsEntry, len(tc.entries))
 			for i, e := range tc.entries {
-				e.FieldsV1 = &metav1.FieldsV1{Raw: trimFields(e.FieldsV1.Raw)}
+				e.FieldsV1 = metav1.NewFieldsV1(string(trimFields(e.FieldsV1.GetRawBytes())))
 				trimmed[i] = e
 			}
 			g.Expect(ownedBy(trimmed, FieldManager)).To(Equal(tc.want))

@@ -7,8 +7,8 @@ import "reflect"
 // of current that want lacks. It is nil when current already equals want. Neither map is
 // changed; the patch shares want's values.
 func mergePatch(current, want map[string]any) map[string]any {
-	var patch map[string]any
-	set := func(k string, v any) { setKey(&patch, k, v) }
+	var b patchBuilder
+	set := b.set
 	for k, w := range want {
 		c, ok := current[k]
 		switch {
@@ -29,15 +29,17 @@ func mergePatch(current, want map[string]any) map[string]any {
 			set(k, nil)
 		}
 	}
-	return patch
+	return b.patch
 }
 
-// setKey sets k in *patch, making the map on first use (a nil patch means no change).
-func setKey(patch *map[string]any, k string, v any) {
-	if *patch == nil {
-		*patch = map[string]any{}
+// patchBuilder makes a patch's map on its first key: a nil patch means no change.
+type patchBuilder struct{ patch map[string]any }
+
+func (b *patchBuilder) set(k string, v any) {
+	if b.patch == nil {
+		b.patch = map[string]any{}
 	}
-	(*patch)[k] = v
+	b.patch[k] = v
 }
 
 func isMap(v any) bool {
@@ -50,26 +52,26 @@ func isMap(v any) bool {
 // keys, the patch is null: the whole map goes, and with it the operator's claim on it (an empty
 // map would stay the operator's in the object's managedFields).
 func removalPatch(current map[string]any, owned map[string]bool) (any, bool) {
-	var patch map[string]any
+	var b patchBuilder
 	for k := range owned {
 		if _, ok := current[k]; ok {
-			setKey(&patch, k, nil)
+			b.set(k, nil)
 		}
 	}
 	switch {
-	case patch == nil:
+	case b.patch == nil:
 		return nil, false
-	case len(patch) == len(current):
+	case len(b.patch) == len(current):
 		return nil, true
 	}
-	return patch, true
+	return b.patch, true
 }
 
 // stringMapPatch returns the merge patch of labels or annotations: want's keys where current
 // differs, and null for the keys the operator owns that want no longer lists; nil when none.
 func stringMapPatch(current, want map[string]string, owned map[string]bool) map[string]any {
-	var patch map[string]any
-	set := func(k string, v any) { setKey(&patch, k, v) }
+	var b patchBuilder
+	set := b.set
 	for k, v := range want {
 		if got, ok := current[k]; !ok || got != v {
 			set(k, v)
@@ -82,5 +84,5 @@ func stringMapPatch(current, want map[string]string, owned map[string]bool) map[
 			}
 		}
 	}
-	return patch
+	return b.patch
 }

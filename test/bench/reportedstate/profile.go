@@ -44,7 +44,7 @@ func takeProfile(ctx context.Context, url, dir, kind, when, what string, flags .
 		p.top = []string{err.Error()}
 		return p
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, http.NoBody)
 	if err != nil {
 		return fail(err)
 	}

@@ -63,7 +63,8 @@ func startRelay(ctx context.Context, wds, its *server, workers int) (*relay, err
 
 // watchFrom watches the WorkStatuses from rv, queues each change to its object's worker, and
 // returns the last resource version seen when the watch ends.
-func (r *relay) watchFrom(ctx context.Context, its *server, rv string, queues []chan *unstructured.Unstructured) string {
+func (r *relay) watchFrom(ctx context.Context, its *server, rv string, queues []chan *unstructured.Unstructured,
+) string {
 	w, err := its.dyn.Resource(workStatusGVR).Watch(ctx, metav1.ListOptions{ResourceVersion: rv})
 	if err != nil {
 		r.report(fmt.Errorf("watch: %w", err))

@@ -208,7 +208,8 @@ func (r *report) printHeadline(p func(string, ...any)) {
 	}
 	if r.relay != nil && limit > 0 && best != nil {
 		// Both fall behind at these rates: compare what each wrote over its step and drain.
-		rl, op := r.relay.phase().wdsWrites()/r.relay.phase().wall().Seconds(), best.phase().wdsWrites()/best.phase().wall().Seconds()
+		rl := r.relay.phase().wdsWrites() / r.relay.phase().wall().Seconds()
+		op := best.phase().wdsWrites() / best.phase().wall().Seconds()
 		p("  trivial relay (the most this machine carries from the ITS to the WDS, operator stopped): %.0f writes/s "+
 			"over its step and drain = %.2f x the physical limit; the operator's step above: %.0f writes/s = %.2f x the relay",
 			rl, rl/limit, op, op/rl)

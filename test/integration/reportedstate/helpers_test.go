@@ -213,9 +213,9 @@ func eventNotes(ctx context.Context, reason string) ([]string, error) {
 		return nil, err
 	}
 	var notes []string
-	for _, e := range list.Items {
-		if e.Reason == reason {
-			notes = append(notes, e.Note)
+	for i := range list.Items {
+		if list.Items[i].Reason == reason {
+			notes = append(notes, list.Items[i].Note)
 		}
 	}
 	return notes, nil

@@ -138,7 +138,7 @@ func (d decider) desired(p *plan, f facts) error {
 		p.Status = nil
 	}
 	if p.Status != nil {
-		current, _ := f.Object.Object["status"].(map[string]any)
+		current, _ := f.Object.Object[keyStatus].(map[string]any)
 		p.Status = keepCollisionCount(p.Status, current)
 	}
 	if len(p.Health) > 0 && !f.AnnotationsBumpGeneration {
@@ -150,7 +150,7 @@ func (d decider) desired(p *plan, f facts) error {
 // compare fills in the patches from the object as the cache holds it: the differences of the
 // status, labels and annotations, and the removal of what the operator owns and no longer means.
 func (d decider) compare(p *plan, f facts) {
-	current, _ := f.Object.Object["status"].(map[string]any)
+	current, _ := f.Object.Object[keyStatus].(map[string]any)
 	owned := f.Owned.Status
 	if !f.StatusSubresource {
 		owned = f.Owned.MainStatus
@@ -179,7 +179,7 @@ func (d decider) compare(p *plan, f facts) {
 			p.MainPatch["metadata"] = meta
 		}
 		if writeStatus && !f.StatusSubresource {
-			p.MainPatch["status"] = status
+			p.MainPatch[keyStatus] = status
 		}
 	}
 }

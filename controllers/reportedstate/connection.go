@@ -80,6 +80,7 @@ type connection struct {
 	deferred     map[objectRef]struct{}
 	pending      map[objectRef]time.Time
 	echoes       echoes
+	health       wecHealth
 	modes        map[objectRef]string
 	wecs         map[string]int
 	invalid      map[types.NamespacedName]string
@@ -100,6 +101,8 @@ type connectionState struct {
 	MultiWEC  int
 	WECs      int
 	Invalid   []string
+	// Health counts the objects by WEC and kstatus.
+	Health map[wecStatus]int
 }
 
 // newConnection builds the clusters of a connection; start runs it.
@@ -110,7 +113,8 @@ func newConnection(key types.NamespacedName, wdsName string, wdsCfg, itsCfg *res
 		key: key, wdsName: wdsName, opts: opts, log: log,
 		done: make(chan struct{}), probeNow: make(chan struct{}, 1),
 		deferred: map[objectRef]struct{}{}, pending: map[objectRef]time.Time{}, echoes: echoes{},
-		modes: map[objectRef]string{}, wecs: map[string]int{},
+		health: newWECHealth(),
+		modes:  map[objectRef]string{}, wecs: map[string]int{},
 		invalid: map[types.NamespacedName]string{}, refused: map[objectRef]string{},
 		watched:      map[schema.GroupVersionResource]bool{},
 		subresources: map[schema.GroupVersion]map[string]bool{},
@@ -339,5 +343,6 @@ func (c *connection) snapshot() connectionState {
 	for name := range c.invalid {
 		s.Invalid = append(s.Invalid, name.String())
 	}
+	s.Health = c.health.snapshot()
 	return s
 }

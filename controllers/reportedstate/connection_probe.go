@@ -2,6 +2,7 @@ package reportedstate
 
 import (
 	"context"
+	"maps"
 	"time"
 )
 
@@ -15,8 +16,8 @@ func (c *connection) probeLoop(ctx context.Context) {
 		c.probe()
 		s := c.snapshot()
 		if s.Singleton != published.Singleton || s.MultiWEC != published.MultiWEC || s.WECs != published.WECs ||
-			len(s.Invalid) != len(published.Invalid) {
-			c.publish(s)
+			len(s.Invalid) != len(published.Invalid) || !maps.Equal(s.Health, published.Health) {
+			c.publish(s, published)
 			published = s
 		}
 		select {
@@ -28,8 +29,17 @@ func (c *connection) probeLoop(ctx context.Context) {
 	}
 }
 
-// publish sets the gauges and tells the ReportedState reconciler.
-func (c *connection) publish(s connectionState) {
+// publish sets the gauges (dropping the WEC health series that went away since before) and tells
+// the ReportedState reconciler.
+func (c *connection) publish(s, before connectionState) {
+	for k := range before.Health {
+		if _, ok := s.Health[k]; !ok {
+			wecObjects.DeleteLabelValues(c.key.Namespace, c.key.Name, k.WEC, k.Status)
+		}
+	}
+	for k, n := range s.Health {
+		wecObjects.WithLabelValues(c.key.Namespace, c.key.Name, k.WEC, k.Status).Set(float64(n))
+	}
 	objectsByMode.WithLabelValues(c.key.Namespace, c.key.Name, modeSingleton).Set(float64(s.Singleton))
 	objectsByMode.WithLabelValues(c.key.Namespace, c.key.Name, modeMultiWEC).Set(float64(s.MultiWEC))
 	wecsReporting.WithLabelValues(c.key.Namespace, c.key.Name).Set(float64(s.WECs))

@@ -23,7 +23,8 @@ var (
 	}, rsLabels)
 	statusWrites = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "reportedstate_status_writes_total",
-		Help: "Server-side applies to WDS objects, by result: applied, conflict (the object was deleted or replaced), error.",
+		Help: "Patches of WDS objects, by result: applied, conflict (the object changed meanwhile, or was deleted " +
+			"or replaced: decided again), error.",
 	}, []string{"result"})
 	objectsByMode = prometheus.NewGaugeVec(prometheus.GaugeOpts{
 		Name: "reportedstate_objects",
@@ -37,6 +38,10 @@ var (
 		Name: "reportedstate_connected",
 		Help: "1 when the cluster (wds or its) answers, else 0.",
 	}, append(slices.Clone(rsLabels), "cluster"))
+	wecObjects = prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "reportedstate_wec_objects",
+		Help: "WDS objects a WEC reports, by the WEC's kstatus of its copy (Current, InProgress, Failed, ...).",
+	}, append(slices.Clone(rsLabels), "wec", "status"))
 	invalidWorkStatuses = prometheus.NewGaugeVec(prometheus.GaugeOpts{
 		Name: "reportedstate_invalid_workstatuses",
 		Help: "WorkStatus objects of the WDS skipped because they are malformed.",
@@ -44,7 +49,7 @@ var (
 )
 
 func init() {
-	metrics.Registry.MustRegister(propagationLag, statusWrites, objectsByMode, wecsReporting, connected,
+	metrics.Registry.MustRegister(propagationLag, statusWrites, objectsByMode, wecsReporting, wecObjects, connected,
 		invalidWorkStatuses)
 }
 
@@ -57,6 +62,7 @@ func forgetMetrics(namespace, name string) {
 		connected.DeleteLabelValues(namespace, name, cluster)
 	}
 	wecsReporting.DeleteLabelValues(namespace, name)
+	wecObjects.DeletePartialMatch(prometheus.Labels{"namespace": namespace, "name": name})
 	propagationLag.DeleteLabelValues(namespace, name)
 	invalidWorkStatuses.DeleteLabelValues(namespace, name)
 }

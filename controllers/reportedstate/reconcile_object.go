@@ -26,7 +26,7 @@ func (r objectReconciler) Reconcile(ctx context.Context, ref objectRef) (ctrl.Re
 	reported, pending := c.takePending(ref)
 	g, found, err := c.gather(ctx, ref)
 	if err != nil || !found {
-		c.setMode(ref, modeNone)
+		c.setMode(ref, modeNone, nil)
 		if err != nil && pending {
 			c.markPending(ref, reported)
 		}
@@ -37,7 +37,7 @@ func (r objectReconciler) Reconcile(ctx context.Context, ref objectRef) (ctrl.Re
 	if err != nil {
 		return ctrl.Result{}, err
 	}
-	c.setMode(ref, p.Mode)
+	c.setMode(ref, p.Mode, p.Health)
 	if p.Writes() == 0 {
 		return ctrl.Result{}, nil
 	}
@@ -78,10 +78,11 @@ const conflictRetry = time.Second
 // defaultDecider uses the summary package.
 var defaultDecider = decider{summarize: summary.Summarize, healthOf: summary.HealthOf}
 
-// setMode records the mode of an object, for the counts.
-func (c *connection) setMode(ref objectRef, mode string) {
+// setMode records the mode of an object and its WECs' health, for the counts.
+func (c *connection) setMode(ref objectRef, mode string, health []summary.Health) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	c.health.set(ref, health)
 	if mode == modeNone {
 		delete(c.modes, ref)
 		delete(c.refused, ref)

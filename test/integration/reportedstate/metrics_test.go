@@ -41,3 +41,28 @@ func histogramCount(name string) uint64 {
 	}
 	return n
 }
+
+// gaugeValue reads the sum of a gauge of the operator over the series whose labels include
+// labels.
+func gaugeValue(name string, labels map[string]string) float64 {
+	families, err := metrics.Registry.Gather()
+	Expect(err).NotTo(HaveOccurred())
+	var sum float64
+	for _, f := range families {
+		if f.GetName() != name {
+			continue
+		}
+		for _, m := range f.GetMetric() {
+			matched := 0
+			for _, l := range m.GetLabel() {
+				if v, ok := labels[l.GetName()]; ok && v == l.GetValue() {
+					matched++
+				}
+			}
+			if matched == len(labels) {
+				sum += m.GetGauge().GetValue()
+			}
+		}
+	}
+	return sum
+}

@@ -33,6 +33,14 @@ var _ = Describe("Multi-WEC reported state", func() {
 			g.Expect(rs.Status.Objects.MultiWEC).To(BeNumerically(">=", 1))
 			g.Expect(rs.Status.WECs).To(BeNumerically(">=", 3))
 		}).WithContext(ctx).Should(Succeed(), "the ReportedState counts the object and its WECs")
+		wecObjects := func(wec, status string) float64 {
+			return gaugeValue("reportedstate_wec_objects", map[string]string{"wec": wec, "status": status})
+		}
+		Eventually(func(g Gomega) {
+			g.Expect(wecObjects(wecs[0], "Current")).To(Equal(1.0))
+			g.Expect(wecObjects(wecs[1], "InProgress")).To(Equal(1.0))
+			g.Expect(wecObjects(wecs[2], "InProgress")).To(Equal(1.0))
+		}).WithContext(ctx).Should(Succeed(), "the per-WEC health metric follows each WEC")
 
 		out, err := kubectl(ctx, kubeconfig, "rollout", "status", "deployment/web", "-n", ns, "--watch=false")
 		Expect(err).NotTo(HaveOccurred(), out)
@@ -55,6 +63,12 @@ var _ = Describe("Multi-WEC reported state", func() {
 		out, err = kubectl(ctx, kubeconfig, "wait", "--for=condition=Available", "deployment/web", "-n", ns, "--timeout=30s")
 		Expect(err).NotTo(HaveOccurred(), out)
 		Expect(strings.TrimSpace(out)).To(HaveSuffix("condition met"))
+		Eventually(func(g Gomega) {
+			for _, wec := range wecs {
+				g.Expect(wecObjects(wec, "Current")).To(Equal(1.0), wec)
+				g.Expect(wecObjects(wec, "InProgress")).To(BeZero(), wec)
+			}
+		}).WithContext(ctx).Should(Succeed(), "every WEC counted Current, none InProgress any more")
 		u, err := getObject(ctx, gvk, ns, "web")
 		Expect(err).NotTo(HaveOccurred())
 		Expect(u.GetGeneration()).To(Equal(int64(1)), "writing reported state never changes the generation")

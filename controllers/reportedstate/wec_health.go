@@ -25,7 +25,8 @@ func newWECHealth() wecHealth {
 // set records the WECs' health of ref (none: forget it).
 func (h wecHealth) set(ref objectRef, health []summary.Health) {
 	for _, s := range h.objects[ref] {
-		if h.counts[s]--; h.counts[s] <= 0 {
+		h.counts[s]--
+		if h.counts[s] <= 0 {
 			delete(h.counts, s)
 		}
 	}

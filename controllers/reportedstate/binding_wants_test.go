@@ -5,31 +5,20 @@ import (
 
 	controlv1alpha1 "github.com/kubestellar/kubestellar/api/control/v1alpha1"
 	. "github.com/onsi/gomega"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+
+	"github.com/singleton-operator/singleton-operator/test/framework"
 )
 
 var webRef = objectRef{Group: "apps", Resource: "deployments", Namespace: "ns", Name: "web"}
 
 func binding(dests []string, single, multi bool, refs ...objectRef) *controlv1alpha1.Binding {
 	b := &controlv1alpha1.Binding{}
-	for _, d := range dests {
-		b.Spec.Destinations = append(b.Spec.Destinations, controlv1alpha1.Destination{ClusterId: d})
-	}
+	framework.SetBinding(b, dests)
 	for _, r := range refs {
-		gvr := metav1.GroupVersionResource{Group: r.Group, Version: "v1", Resource: r.Resource}
-		mod := controlv1alpha1.DownsyncModulation{WantSingletonReportedState: single, WantMultiWECReportedState: multi}
-		if r.Namespace == "" {
-			b.Spec.Workload.ClusterScope = append(b.Spec.Workload.ClusterScope, controlv1alpha1.ClusterScopeDownsyncClause{
-				ClusterScopeDownsyncObject: controlv1alpha1.ClusterScopeDownsyncObject{GroupVersionResource: gvr, Name: r.Name},
-				DownsyncModulation:         mod,
-			})
-			continue
-		}
-		b.Spec.Workload.NamespaceScope = append(b.Spec.Workload.NamespaceScope, controlv1alpha1.NamespaceScopeDownsyncClause{
-			NamespaceScopeDownsyncObject: controlv1alpha1.NamespaceScopeDownsyncObject{
-				GroupVersionResource: gvr, Namespace: r.Namespace, Name: r.Name,
-			},
-			DownsyncModulation: mod,
+		framework.AddClause(b, framework.Clause{
+			GVR:       schema.GroupVersionResource{Group: r.Group, Version: "v1", Resource: r.Resource},
+			Namespace: r.Namespace, Name: r.Name, Single: single, Multi: multi,
 		})
 	}
 	return b

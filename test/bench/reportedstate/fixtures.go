@@ -17,6 +17,8 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/utils/ptr"
+
+	"github.com/singleton-operator/singleton-operator/test/framework"
 )
 
 // The shape of the workload.
@@ -51,7 +53,7 @@ const (
 var (
 	workStatusGVR = schema.GroupVersionResource{Group: ksGroup, Version: ksVersion, Resource: "workstatuses"}
 	bindingGVR    = schema.GroupVersionResource{Group: ksGroup, Version: ksVersion, Resource: "bindings"}
-	deploymentGVR = metav1.GroupVersionResource{Group: "apps", Version: "v1", Resource: "deployments"}
+	deploymentGVR = schema.GroupVersionResource{Group: "apps", Version: "v1", Resource: "deployments"}
 )
 
 // workload names the objects and says how each is bound. Object i is a Deployment; even
@@ -162,11 +164,11 @@ func (w workload) bindings() []*controlv1alpha1.Binding {
 			single[k] = binding(fmt.Sprintf("single-%03d-%s", g, w.wec(k)), []string{w.wec(k)})
 		}
 		for i := first; i < last; i++ {
-			addClause(downsync, w.object(i), controlv1alpha1.DownsyncModulation{})
+			addClause(downsync, w.object(i), false, false)
 			if w.multi(i) {
-				addClause(multi, w.object(i), controlv1alpha1.DownsyncModulation{WantMultiWECReportedState: true})
+				addClause(multi, w.object(i), false, true)
 			} else {
-				addClause(single[w.home(i)], w.object(i), controlv1alpha1.DownsyncModulation{WantSingletonReportedState: true})
+				addClause(single[w.home(i)], w.object(i), true, false)
 			}
 		}
 		all = append(all, downsync, multi)
@@ -181,18 +183,13 @@ func (w workload) bindings() []*controlv1alpha1.Binding {
 
 func binding(name string, wecs []string) *controlv1alpha1.Binding {
 	b := &controlv1alpha1.Binding{ObjectMeta: metav1.ObjectMeta{Name: name}}
-	for _, wec := range wecs {
-		b.Spec.Destinations = append(b.Spec.Destinations, controlv1alpha1.Destination{ClusterId: wec})
-	}
+	framework.SetBinding(b, wecs)
 	return b
 }
 
-func addClause(b *controlv1alpha1.Binding, name string, mod controlv1alpha1.DownsyncModulation) {
-	b.Spec.Workload.NamespaceScope = append(b.Spec.Workload.NamespaceScope, controlv1alpha1.NamespaceScopeDownsyncClause{
-		NamespaceScopeDownsyncObject: controlv1alpha1.NamespaceScopeDownsyncObject{
-			GroupVersionResource: deploymentGVR, Namespace: workloadNS, Name: name,
-		},
-		DownsyncModulation: mod,
+func addClause(b *controlv1alpha1.Binding, name string, single, multi bool) {
+	framework.AddClause(b, framework.Clause{
+		GVR: deploymentGVR, Namespace: workloadNS, Name: name, Single: single, Multi: multi,
 	})
 }
 

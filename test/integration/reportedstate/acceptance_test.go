@@ -32,8 +32,8 @@ var _ = Describe("Singleton reported state (seed 000)", func() {
 		Expect(wdsClient.Create(ctx, off)).To(Succeed())
 		offCreated, err := statusOf(ctx, w.gvk(), ns, "off")
 		Expect(err).NotTo(HaveOccurred())
-		newBinding(ctx, ns+"-on", wecs, clause{gvr: w.gvr, namespace: ns, name: "on", single: true})
-		newBinding(ctx, ns+"-off", wecs, clause{gvr: w.gvr, namespace: ns, name: "off"})
+		newBinding(ctx, ns+"-on", wecs, clause{GVR: w.gvr, Namespace: ns, Name: "on", Single: true})
+		newBinding(ctx, ns+"-off", wecs, clause{GVR: w.gvr, Namespace: ns, Name: "off"})
 		reportStatus(ctx, wecs[0], wdsName, w.ref(ns, "on"), wecStatus)
 		reportStatus(ctx, wecs[0], wdsName, w.ref(ns, "off"), wecStatus)
 

@@ -49,18 +49,18 @@ var _ = Describe("Reported state edge cases (ANCHORS)", func() {
 	It("removes what it wrote when the policy is toggled off", func(ctx SpecContext) {
 		wecs := newWECs(ctx, ns, "wec1")
 		Expect(wdsClient.Create(ctx, deployment(ns, "d"))).To(Succeed())
-		b := newBinding(ctx, ns, wecs, clause{gvr: deploymentsGVR, namespace: ns, name: "d", single: true})
+		b := newBinding(ctx, ns, wecs, clause{GVR: deploymentsGVR, Namespace: ns, Name: "d", Single: true})
 		reportStatus(ctx, wecs[0], wdsName, deploymentWorkload.ref(ns, "d"), full)
 		Eventually(statusOf).WithContext(ctx).WithArguments(gvk, ns, "d").Should(Equal(full))
 
-		updateBinding(ctx, b, wecs, clause{gvr: deploymentsGVR, namespace: ns, name: "d"})
+		updateBinding(ctx, b, wecs, clause{GVR: deploymentsGVR, Namespace: ns, Name: "d"})
 		expectCleared(ctx, gvk, ns, "d")
 	})
 
 	It("removes what it wrote when the Binding is deleted", func(ctx SpecContext) {
 		wecs := newWECs(ctx, ns, "wec1", "wec2")
 		Expect(wdsClient.Create(ctx, deployment(ns, "d"))).To(Succeed())
-		b := newBinding(ctx, ns, wecs, clause{gvr: deploymentsGVR, namespace: ns, name: "d", multi: true})
+		b := newBinding(ctx, ns, wecs, clause{GVR: deploymentsGVR, Namespace: ns, Name: "d", Multi: true})
 		reportStatus(ctx, wecs[0], wdsName, deploymentWorkload.ref(ns, "d"), full)
 		reportStatus(ctx, wecs[1], wdsName, deploymentWorkload.ref(ns, "d"), half)
 		Eventually(labelOf).WithContext(ctx).WithArguments(gvk, ns, "d", reportedstate.LabelExecutingCount).Should(Equal("2"))
@@ -75,8 +75,8 @@ var _ = Describe("Reported state edge cases (ANCHORS)", func() {
 			Expect(wdsClient.Create(ctx, deployment(ns, n))).To(Succeed())
 			reportStatus(ctx, wecs[0], wdsName, deploymentWorkload.ref(ns, n), full)
 		}
-		stays := clause{gvr: deploymentsGVR, namespace: ns, name: "stays", single: true}
-		b := newBinding(ctx, ns, wecs, stays, clause{gvr: deploymentsGVR, namespace: ns, name: "leaves", single: true})
+		stays := clause{GVR: deploymentsGVR, Namespace: ns, Name: "stays", Single: true}
+		b := newBinding(ctx, ns, wecs, stays, clause{GVR: deploymentsGVR, Namespace: ns, Name: "leaves", Single: true})
 		Eventually(statusOf).WithContext(ctx).WithArguments(gvk, ns, "leaves").Should(Equal(full))
 
 		updateBinding(ctx, b, wecs, stays)
@@ -88,7 +88,7 @@ var _ = Describe("Reported state edge cases (ANCHORS)", func() {
 	It("follows a WEC removed from the destinations: two WECs summarized, then the one left copied", func(ctx SpecContext) {
 		wecs := newWECs(ctx, ns, "wec1", "wec2")
 		Expect(wdsClient.Create(ctx, deployment(ns, "d"))).To(Succeed())
-		c := clause{gvr: deploymentsGVR, namespace: ns, name: "d", multi: true}
+		c := clause{GVR: deploymentsGVR, Namespace: ns, Name: "d", Multi: true}
 		b := newBinding(ctx, ns, wecs, c)
 		reportStatus(ctx, wecs[0], wdsName, deploymentWorkload.ref(ns, "d"), full)
 		reportStatus(ctx, wecs[1], wdsName, deploymentWorkload.ref(ns, "d"), half)
@@ -103,7 +103,7 @@ var _ = Describe("Reported state edge cases (ANCHORS)", func() {
 		func(ctx SpecContext) {
 			wecs := newWECs(ctx, ns, "wec1", "wec2")
 			Expect(wdsClient.Create(ctx, deployment(ns, "d"))).To(Succeed())
-			c := clause{gvr: deploymentsGVR, namespace: ns, name: "d", single: true}
+			c := clause{GVR: deploymentsGVR, Namespace: ns, Name: "d", Single: true}
 			b := newBinding(ctx, ns, wecs[:1], c)
 			collided := deploymentStatus(2, 2)
 			collided["collisionCount"] = int64(3)
@@ -124,8 +124,8 @@ var _ = Describe("Reported state edge cases (ANCHORS)", func() {
 	It("counts only the qualified WECs of two Bindings on one object", func(ctx SpecContext) {
 		wecs := newWECs(ctx, ns, "wec1", "wec2")
 		Expect(wdsClient.Create(ctx, deployment(ns, "d"))).To(Succeed())
-		newBinding(ctx, ns+"-asks", wecs[:1], clause{gvr: deploymentsGVR, namespace: ns, name: "d", single: true})
-		newBinding(ctx, ns+"-silent", wecs[1:], clause{gvr: deploymentsGVR, namespace: ns, name: "d"})
+		newBinding(ctx, ns+"-asks", wecs[:1], clause{GVR: deploymentsGVR, Namespace: ns, Name: "d", Single: true})
+		newBinding(ctx, ns+"-silent", wecs[1:], clause{GVR: deploymentsGVR, Namespace: ns, Name: "d"})
 		reportStatus(ctx, wecs[0], wdsName, deploymentWorkload.ref(ns, "d"), full)
 		reportStatus(ctx, wecs[1], wdsName, deploymentWorkload.ref(ns, "d"), half)
 
@@ -149,8 +149,8 @@ var _ = Describe("Reported state edge cases (ANCHORS)", func() {
 		reportStatus(ctx, wecs[0], wdsName, sourceRef{gvr: widgetsGVR, kind: "Widget", namespace: ns, name: "w"}, widgetStatus)
 		reportStatus(ctx, wecs[0], wdsName, sourceRef{gvr: configMapsGVR, kind: "ConfigMap", namespace: ns, name: "cm"}, nil)
 		b := newBinding(ctx, ns, wecs,
-			clause{gvr: widgetsGVR, namespace: ns, name: "w", single: true},
-			clause{gvr: configMapsGVR, namespace: ns, name: "cm", single: true})
+			clause{GVR: widgetsGVR, Namespace: ns, Name: "w", Single: true},
+			clause{GVR: configMapsGVR, Namespace: ns, Name: "cm", Single: true})
 
 		Eventually(statusOf).WithContext(ctx).WithArguments(widgetGVK, ns, "w").Should(Equal(widgetStatus))
 		cmGVK := corev1.SchemeGroupVersion.WithKind("ConfigMap")
@@ -170,7 +170,7 @@ var _ = Describe("Reported state edge cases (ANCHORS)", func() {
 		Expect(wdsClient.Create(ctx, deployment(ns, "d"))).To(Succeed())
 		reportStatus(ctx, wecs[0], wdsName, deploymentWorkload.ref(ns, "d"), full)
 		reportStatus(ctx, wecs[1], "another-wds", deploymentWorkload.ref(ns, "d"), half)
-		newBinding(ctx, ns, wecs, clause{gvr: deploymentsGVR, namespace: ns, name: "d", single: true, multi: true})
+		newBinding(ctx, ns, wecs, clause{GVR: deploymentsGVR, Namespace: ns, Name: "d", Single: true, Multi: true})
 
 		Eventually(statusOf).WithContext(ctx).WithArguments(gvk, ns, "d").Should(Equal(full))
 		Eventually(labelOf).WithContext(ctx).WithArguments(gvk, ns, "d", reportedstate.LabelExecutingCount).Should(Equal("1"))
@@ -191,7 +191,7 @@ var _ = Describe("Reported state edge cases (ANCHORS)", func() {
 			"resource": "deployments", "namespace": ns}, full)
 		writeWorkStatus(ctx, wecs[0], "unknown-resource", wdsName, map[string]any{"group": "example.com", "version": "v1",
 			"resource": "gizmos", "namespace": ns, "name": "g"}, full)
-		newBinding(ctx, ns, wecs, clause{gvr: deploymentsGVR, namespace: ns, name: "d", single: true, multi: true})
+		newBinding(ctx, ns, wecs, clause{GVR: deploymentsGVR, Namespace: ns, Name: "d", Single: true, Multi: true})
 
 		Eventually(statusOf).WithContext(ctx).WithArguments(gvk, ns, "d").Should(Equal(full))
 		Eventually(labelOf).WithContext(ctx).WithArguments(gvk, ns, "d", reportedstate.LabelExecutingCount).Should(Equal("1"))
@@ -208,13 +208,13 @@ var _ = Describe("Reported state edge cases (ANCHORS)", func() {
 	It("clears, after a restart, what it wrote on an object that left its Binding while it was down, "+
 		"and rewrites nothing on the others", func(ctx SpecContext) {
 		wecs := newWECs(ctx, ns, "wec1", "wec2")
-		stays := clause{gvr: deploymentsGVR, namespace: ns, name: "stays", multi: true}
+		stays := clause{GVR: deploymentsGVR, Namespace: ns, Name: "stays", Multi: true}
 		for _, n := range []string{"d", "stays"} {
 			Expect(wdsClient.Create(ctx, deployment(ns, n))).To(Succeed())
 			reportStatus(ctx, wecs[0], wdsName, deploymentWorkload.ref(ns, n), full)
 			reportStatus(ctx, wecs[1], wdsName, deploymentWorkload.ref(ns, n), half)
 		}
-		b := newBinding(ctx, ns, wecs, clause{gvr: deploymentsGVR, namespace: ns, name: "d", multi: true}, stays)
+		b := newBinding(ctx, ns, wecs, clause{GVR: deploymentsGVR, Namespace: ns, Name: "d", Multi: true}, stays)
 		for _, n := range []string{"d", "stays"} {
 			Eventually(labelOf).WithContext(ctx).WithArguments(gvk, ns, n, reportedstate.LabelMultiWECStatus).Should(Equal("true"))
 			Eventually(labelOf).WithContext(ctx).WithArguments(gvk, ns, n, reportedstate.LabelExecutingCount).Should(Equal("2"))
@@ -240,7 +240,7 @@ var _ = Describe("Reported state edge cases (ANCHORS)", func() {
 	It("leaves WDS status as it is while the ITS is unreachable, says so, and resumes when it is back", func(ctx SpecContext) {
 		wecs := newWECs(ctx, ns, "wec1")
 		Expect(wdsClient.Create(ctx, deployment(ns, "d"))).To(Succeed())
-		newBinding(ctx, ns, wecs, clause{gvr: deploymentsGVR, namespace: ns, name: "d", single: true})
+		newBinding(ctx, ns, wecs, clause{GVR: deploymentsGVR, Namespace: ns, Name: "d", Single: true})
 		reportStatus(ctx, wecs[0], wdsName, deploymentWorkload.ref(ns, "d"), half)
 		Eventually(statusOf).WithContext(ctx).WithArguments(gvk, ns, "d").Should(Equal(half))
 
@@ -362,7 +362,7 @@ var _ = Describe("A kubeconfig Secret that changes", func() {
 		wecs := newWECs(ctx, ns, "wec1")
 		gvk := deploymentWorkload.gvk()
 		Expect(wdsClient.Create(ctx, deployment(ns, "d"))).To(Succeed())
-		newBinding(ctx, ns, wecs, clause{gvr: deploymentsGVR, namespace: ns, name: "d", single: true})
+		newBinding(ctx, ns, wecs, clause{GVR: deploymentsGVR, Namespace: ns, Name: "d", Single: true})
 		ref := deploymentWorkload.ref(ns, "d")
 		reportStatus(ctx, wecs[0], wdsName, ref, deploymentStatus(1, 1))
 		Eventually(statusOf).WithContext(ctx).WithArguments(gvk, ns, "d").Should(Equal(deploymentStatus(1, 1)))

@@ -19,6 +19,8 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	controlv1alpha1 "github.com/kubestellar/kubestellar/api/control/v1alpha1"
+
+	"github.com/singleton-operator/singleton-operator/test/framework"
 )
 
 func goList(args ...string) (string, error) {
@@ -68,44 +70,15 @@ func newWECs(ctx context.Context, ns string, names ...string) []string {
 }
 
 // clause is one Binding entry.
-type clause struct {
-	gvr             schema.GroupVersionResource
-	namespace, name string
-	single, multi   bool
-}
+type clause = framework.Clause
 
 // newBinding creates a Binding that sends the clauses to the WECs.
 func newBinding(ctx context.Context, name string, wecs []string, clauses ...clause) *controlv1alpha1.Binding {
 	GinkgoHelper()
 	b := &controlv1alpha1.Binding{ObjectMeta: metav1.ObjectMeta{Name: name}}
-	setBinding(b, wecs, clauses...)
+	framework.SetBinding(b, wecs, clauses...)
 	Expect(wdsClient.Create(ctx, b)).To(Succeed())
 	return b
-}
-
-// setBinding sets a Binding's destinations and clauses.
-func setBinding(b *controlv1alpha1.Binding, wecs []string, clauses ...clause) {
-	b.Spec = controlv1alpha1.BindingSpec{}
-	for _, w := range wecs {
-		b.Spec.Destinations = append(b.Spec.Destinations, controlv1alpha1.Destination{ClusterId: w})
-	}
-	for _, c := range clauses {
-		mod := controlv1alpha1.DownsyncModulation{WantSingletonReportedState: c.single, WantMultiWECReportedState: c.multi}
-		gvr := metav1.GroupVersionResource{Group: c.gvr.Group, Version: c.gvr.Version, Resource: c.gvr.Resource}
-		if c.namespace == "" {
-			b.Spec.Workload.ClusterScope = append(b.Spec.Workload.ClusterScope, controlv1alpha1.ClusterScopeDownsyncClause{
-				ClusterScopeDownsyncObject: controlv1alpha1.ClusterScopeDownsyncObject{GroupVersionResource: gvr, Name: c.name},
-				DownsyncModulation:         mod,
-			})
-			continue
-		}
-		b.Spec.Workload.NamespaceScope = append(b.Spec.Workload.NamespaceScope, controlv1alpha1.NamespaceScopeDownsyncClause{
-			NamespaceScopeDownsyncObject: controlv1alpha1.NamespaceScopeDownsyncObject{
-				GroupVersionResource: gvr, Namespace: c.namespace, Name: c.name,
-			},
-			DownsyncModulation: mod,
-		})
-	}
 }
 
 // updateBinding changes a Binding.
@@ -115,7 +88,7 @@ func updateBinding(ctx context.Context, b *controlv1alpha1.Binding, wecs []strin
 		if err := wdsClient.Get(ctx, client.ObjectKeyFromObject(b), b); err != nil {
 			return err
 		}
-		setBinding(b, wecs, clauses...)
+		framework.SetBinding(b, wecs, clauses...)
 		return wdsClient.Update(ctx, b)
 	}).WithContext(ctx).Should(Succeed())
 }
@@ -228,7 +201,7 @@ func singletonShown(ctx context.Context, w workload, name string, status map[str
 	ns := newNamespace(ctx)
 	wecs := newWECs(ctx, ns, "wec1")
 	Expect(wdsClient.Create(ctx, w.build(ns, name))).To(Succeed())
-	newBinding(ctx, ns, wecs, clause{gvr: w.gvr, namespace: ns, name: name, single: true})
+	newBinding(ctx, ns, wecs, clause{GVR: w.gvr, Namespace: ns, Name: name, Single: true})
 	reportStatus(ctx, wecs[0], wdsName, w.ref(ns, name), status)
 	Eventually(statusOf).WithContext(ctx).WithArguments(w.gvk(), ns, name).Should(Equal(status))
 	return ns, wecs

@@ -14,7 +14,6 @@ RUN go mod download
 
 COPY main.go main.go
 COPY api/ api/
-COPY controllers/ controllers/
 COPY internal/ internal/
 COPY cmd/ cmd/
 

@@ -23,8 +23,8 @@ import (
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 	"sigs.k8s.io/controller-runtime/pkg/webhook"
 
-	"github.com/singleton-operator/singleton-operator/controllers"
-	"github.com/singleton-operator/singleton-operator/controllers/reportedstate"
+	"github.com/singleton-operator/singleton-operator/internal/controller/apps"
+	"github.com/singleton-operator/singleton-operator/internal/controller/kubestellar"
 	"github.com/singleton-operator/singleton-operator/internal/memlimit"
 	"github.com/singleton-operator/singleton-operator/internal/scheme"
 	"github.com/singleton-operator/singleton-operator/internal/servingcert"
@@ -250,13 +250,13 @@ func cacheOptions(namespace string) cache.Options {
 }
 
 func setupReconcilers(mgr ctrl.Manager, o options) error {
-	if err := (&controllers.StatefulSingletonReconciler{
+	if err := (&apps.StatefulSingletonReconciler{
 		Client:   mgr.GetClient(),
 		Recorder: mgr.GetEventRecorder("statefulsingleton-controller"),
 	}).SetupWithManager(mgr); err != nil {
 		return err
 	}
-	return (&reportedstate.Reconciler{
+	return (&kubestellar.Reconciler{
 		Client:          mgr.GetClient(),
 		Recorder:        mgr.GetEventRecorder("reportedstate-controller"),
 		Config:          mgr.GetConfig(),

@@ -22,7 +22,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
-	"github.com/singleton-operator/singleton-operator/controllers"
+	"github.com/singleton-operator/singleton-operator/internal/controller/apps"
 	"github.com/singleton-operator/singleton-operator/test/framework"
 )
 
@@ -63,7 +63,7 @@ func startOperator(cfg *rest.Config, scheme *runtime.Scheme) (stop func()) {
 		Controller:             config.Controller{SkipNameValidation: ptr.To(true)},
 	})
 	Expect(err).NotTo(HaveOccurred())
-	Expect((&controllers.StatefulSingletonReconciler{
+	Expect((&apps.StatefulSingletonReconciler{
 		Client:   mgr.GetClient(),
 		Recorder: mgr.GetEventRecorder("statefulsingleton-controller"),
 	}).SetupWithManager(mgr)).To(Succeed())

@@ -12,7 +12,7 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
-	"github.com/singleton-operator/singleton-operator/controllers/reportedstate"
+	"github.com/singleton-operator/singleton-operator/internal/controller/kubestellar"
 )
 
 // The seed 000 table: with singleton reported state on, the WDS object's status is the WEC's
@@ -38,18 +38,18 @@ var _ = Describe("Singleton reported state (seed 000)", func() {
 		reportStatus(ctx, wecs[0], wdsName, w.ref(ns, "off"), wecStatus)
 
 		Eventually(statusOf).WithContext(ctx).WithArguments(w.gvk(), ns, "on").Should(Equal(wecStatus))
-		Eventually(labelOf).WithContext(ctx).WithArguments(w.gvk(), ns, "on", reportedstate.LabelExecutingCount).
+		Eventually(labelOf).WithContext(ctx).WithArguments(w.gvk(), ns, "on", kubestellar.LabelExecutingCount).
 			Should(Equal("1"))
-		Expect(labelOf(ctx, w.gvk(), ns, "on", reportedstate.LabelSingletonStatus)).To(Equal("true"))
+		Expect(labelOf(ctx, w.gvk(), ns, "on", kubestellar.LabelSingletonStatus)).To(Equal("true"))
 		if w.kind == "Deployment" {
 			// A Deployment's generation follows its annotations: the health annotation would hold
 			// rollout status back, so it is not written there.
 			u, err := getObject(ctx, w.gvk(), ns, "on")
 			Expect(err).NotTo(HaveOccurred())
 			Expect(u.GetGeneration()).To(Equal(int64(1)))
-			Expect(u.GetAnnotations()).NotTo(HaveKey(reportedstate.AnnotationWECStatus))
+			Expect(u.GetAnnotations()).NotTo(HaveKey(kubestellar.AnnotationWECStatus))
 		} else {
-			Eventually(annotationOf).WithContext(ctx).WithArguments(w.gvk(), ns, "on", reportedstate.AnnotationWECStatus).
+			Eventually(annotationOf).WithContext(ctx).WithArguments(w.gvk(), ns, "on", kubestellar.AnnotationWECStatus).
 				Should(Equal(wecs[0] + "=Current"))
 		}
 
@@ -63,9 +63,9 @@ var _ = Describe("Singleton reported state (seed 000)", func() {
 			Should(Equal(offCreated))
 		u, err := getObject(ctx, w.gvk(), ns, "off")
 		Expect(err).NotTo(HaveOccurred())
-		Expect(u.GetLabels()).NotTo(HaveKey(reportedstate.LabelExecutingCount))
-		Expect(u.GetAnnotations()).NotTo(HaveKey(reportedstate.AnnotationWECStatus))
-		Expect(u.GetManagedFields()).NotTo(ContainElement(HaveField("Manager", reportedstate.FieldManager)))
+		Expect(u.GetLabels()).NotTo(HaveKey(kubestellar.LabelExecutingCount))
+		Expect(u.GetAnnotations()).NotTo(HaveKey(kubestellar.AnnotationWECStatus))
+		Expect(u.GetManagedFields()).NotTo(ContainElement(HaveField("Manager", kubestellar.FieldManager)))
 	},
 		Entry("a Deployment", deploymentWorkload),
 		Entry("a StatefulSet", statefulSetWorkload),

@@ -14,7 +14,7 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
-	"github.com/singleton-operator/singleton-operator/controllers/reportedstate"
+	"github.com/singleton-operator/singleton-operator/internal/controller/kubestellar"
 )
 
 // subSecondQuiet is how long a test watches that nothing happens.
@@ -27,11 +27,11 @@ func expectCleared(ctx context.Context, gvk schema.GroupVersionKind, ns, name st
 	Eventually(func(g Gomega) {
 		u, err := getObject(ctx, gvk, ns, name)
 		g.Expect(err).NotTo(HaveOccurred())
-		for _, l := range []string{reportedstate.LabelExecutingCount, reportedstate.LabelSingletonStatus, reportedstate.LabelMultiWECStatus} {
+		for _, l := range []string{kubestellar.LabelExecutingCount, kubestellar.LabelSingletonStatus, kubestellar.LabelMultiWECStatus} {
 			g.Expect(u.GetLabels()).NotTo(HaveKey(l))
 		}
-		g.Expect(u.GetAnnotations()).NotTo(HaveKey(reportedstate.AnnotationWECStatus))
-		g.Expect(u.GetManagedFields()).NotTo(ContainElement(HaveField("Manager", reportedstate.FieldManager)))
+		g.Expect(u.GetAnnotations()).NotTo(HaveKey(kubestellar.AnnotationWECStatus))
+		g.Expect(u.GetManagedFields()).NotTo(ContainElement(HaveField("Manager", kubestellar.FieldManager)))
 		st, _ := u.Object["status"].(map[string]any)
 		g.Expect(st).To(BeEmpty())
 	}).WithContext(ctx).Should(Succeed())
@@ -63,7 +63,7 @@ var _ = Describe("Reported state edge cases (ANCHORS)", func() {
 		b := newBinding(ctx, ns, wecs, clause{GVR: deploymentsGVR, Namespace: ns, Name: "d", Multi: true})
 		reportStatus(ctx, wecs[0], wdsName, deploymentWorkload.ref(ns, "d"), full)
 		reportStatus(ctx, wecs[1], wdsName, deploymentWorkload.ref(ns, "d"), half)
-		Eventually(labelOf).WithContext(ctx).WithArguments(gvk, ns, "d", reportedstate.LabelExecutingCount).Should(Equal("2"))
+		Eventually(labelOf).WithContext(ctx).WithArguments(gvk, ns, "d", kubestellar.LabelExecutingCount).Should(Equal("2"))
 
 		Expect(wdsClient.Delete(ctx, b)).To(Succeed())
 		expectCleared(ctx, gvk, ns, "d")
@@ -82,7 +82,7 @@ var _ = Describe("Reported state edge cases (ANCHORS)", func() {
 		updateBinding(ctx, b, wecs, stays)
 		expectCleared(ctx, gvk, ns, "leaves")
 		Eventually(statusOf).WithContext(ctx).WithArguments(gvk, ns, "stays").Should(Equal(full))
-		Eventually(labelOf).WithContext(ctx).WithArguments(gvk, ns, "stays", reportedstate.LabelExecutingCount).Should(Equal("1"))
+		Eventually(labelOf).WithContext(ctx).WithArguments(gvk, ns, "stays", kubestellar.LabelExecutingCount).Should(Equal("1"))
 	})
 
 	It("follows a WEC removed from the destinations: two WECs summarized, then the one left copied", func(ctx SpecContext) {
@@ -92,10 +92,10 @@ var _ = Describe("Reported state edge cases (ANCHORS)", func() {
 		b := newBinding(ctx, ns, wecs, c)
 		reportStatus(ctx, wecs[0], wdsName, deploymentWorkload.ref(ns, "d"), full)
 		reportStatus(ctx, wecs[1], wdsName, deploymentWorkload.ref(ns, "d"), half)
-		Eventually(labelOf).WithContext(ctx).WithArguments(gvk, ns, "d", reportedstate.LabelExecutingCount).Should(Equal("2"))
+		Eventually(labelOf).WithContext(ctx).WithArguments(gvk, ns, "d", kubestellar.LabelExecutingCount).Should(Equal("2"))
 
 		updateBinding(ctx, b, wecs[:1], c)
-		Eventually(labelOf).WithContext(ctx).WithArguments(gvk, ns, "d", reportedstate.LabelExecutingCount).Should(Equal("1"))
+		Eventually(labelOf).WithContext(ctx).WithArguments(gvk, ns, "d", kubestellar.LabelExecutingCount).Should(Equal("1"))
 		Eventually(statusOf).WithContext(ctx).WithArguments(gvk, ns, "d").Should(Equal(full))
 	})
 
@@ -130,8 +130,8 @@ var _ = Describe("Reported state edge cases (ANCHORS)", func() {
 		reportStatus(ctx, wecs[1], wdsName, deploymentWorkload.ref(ns, "d"), half)
 
 		Eventually(statusOf).WithContext(ctx).WithArguments(gvk, ns, "d").Should(Equal(full))
-		Eventually(labelOf).WithContext(ctx).WithArguments(gvk, ns, "d", reportedstate.LabelExecutingCount).Should(Equal("1"))
-		Consistently(labelOf).WithContext(ctx).WithArguments(gvk, ns, "d", reportedstate.LabelExecutingCount).
+		Eventually(labelOf).WithContext(ctx).WithArguments(gvk, ns, "d", kubestellar.LabelExecutingCount).Should(Equal("1"))
+		Consistently(labelOf).WithContext(ctx).WithArguments(gvk, ns, "d", kubestellar.LabelExecutingCount).
 			WithTimeout(subSecondQuiet).Should(Equal("1"))
 	})
 
@@ -154,7 +154,7 @@ var _ = Describe("Reported state edge cases (ANCHORS)", func() {
 
 		Eventually(statusOf).WithContext(ctx).WithArguments(widgetGVK, ns, "w").Should(Equal(widgetStatus))
 		cmGVK := corev1.SchemeGroupVersion.WithKind("ConfigMap")
-		Eventually(labelOf).WithContext(ctx).WithArguments(cmGVK, ns, "cm", reportedstate.LabelExecutingCount).Should(Equal("1"))
+		Eventually(labelOf).WithContext(ctx).WithArguments(cmGVK, ns, "cm", kubestellar.LabelExecutingCount).Should(Equal("1"))
 
 		updateBinding(ctx, b, wecs)
 		expectCleared(ctx, widgetGVK, ns, "w")
@@ -173,8 +173,8 @@ var _ = Describe("Reported state edge cases (ANCHORS)", func() {
 		newBinding(ctx, ns, wecs, clause{GVR: deploymentsGVR, Namespace: ns, Name: "d", Single: true, Multi: true})
 
 		Eventually(statusOf).WithContext(ctx).WithArguments(gvk, ns, "d").Should(Equal(full))
-		Eventually(labelOf).WithContext(ctx).WithArguments(gvk, ns, "d", reportedstate.LabelExecutingCount).Should(Equal("1"))
-		Consistently(labelOf).WithContext(ctx).WithArguments(gvk, ns, "d", reportedstate.LabelExecutingCount).
+		Eventually(labelOf).WithContext(ctx).WithArguments(gvk, ns, "d", kubestellar.LabelExecutingCount).Should(Equal("1"))
+		Consistently(labelOf).WithContext(ctx).WithArguments(gvk, ns, "d", kubestellar.LabelExecutingCount).
 			WithTimeout(subSecondQuiet).Should(Equal("1"))
 	})
 
@@ -194,7 +194,7 @@ var _ = Describe("Reported state edge cases (ANCHORS)", func() {
 		newBinding(ctx, ns, wecs, clause{GVR: deploymentsGVR, Namespace: ns, Name: "d", Single: true, Multi: true})
 
 		Eventually(statusOf).WithContext(ctx).WithArguments(gvk, ns, "d").Should(Equal(full))
-		Eventually(labelOf).WithContext(ctx).WithArguments(gvk, ns, "d", reportedstate.LabelExecutingCount).Should(Equal("1"))
+		Eventually(labelOf).WithContext(ctx).WithArguments(gvk, ns, "d", kubestellar.LabelExecutingCount).Should(Equal("1"))
 		Eventually(func(g Gomega) []string {
 			rs := &ksReportedState{}
 			g.Expect(wdsClient.Get(ctx, client.ObjectKey{Namespace: opsNS, Name: wdsName}, rs)).To(Succeed())
@@ -216,8 +216,8 @@ var _ = Describe("Reported state edge cases (ANCHORS)", func() {
 		}
 		b := newBinding(ctx, ns, wecs, clause{GVR: deploymentsGVR, Namespace: ns, Name: "d", Multi: true}, stays)
 		for _, n := range []string{"d", "stays"} {
-			Eventually(labelOf).WithContext(ctx).WithArguments(gvk, ns, n, reportedstate.LabelMultiWECStatus).Should(Equal("true"))
-			Eventually(labelOf).WithContext(ctx).WithArguments(gvk, ns, n, reportedstate.LabelExecutingCount).Should(Equal("2"))
+			Eventually(labelOf).WithContext(ctx).WithArguments(gvk, ns, n, kubestellar.LabelMultiWECStatus).Should(Equal("true"))
+			Eventually(labelOf).WithContext(ctx).WithArguments(gvk, ns, n, kubestellar.LabelExecutingCount).Should(Equal("2"))
 		}
 		Eventually(statusOf).WithContext(ctx).WithArguments(gvk, ns, "stays").ShouldNot(BeEmpty())
 		kept, err := getObject(ctx, gvk, ns, "stays")

@@ -7,7 +7,7 @@ import (
 	. "github.com/onsi/gomega"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
-	"github.com/singleton-operator/singleton-operator/controllers/reportedstate"
+	"github.com/singleton-operator/singleton-operator/internal/controller/kubestellar"
 )
 
 // R2: a Deployment on three WECs at different rollout stages. kubectl rollout status and
@@ -25,8 +25,8 @@ var _ = Describe("Multi-WEC reported state", func() {
 		reportStatus(ctx, wecs[0], wdsName, ref, deploymentStatus(2, 2))
 		reportStatus(ctx, wecs[1], wdsName, ref, deploymentStatus(1, 1))
 		reportStatus(ctx, wecs[2], wdsName, ref, deploymentStatus(2, 1))
-		Eventually(labelOf).WithContext(ctx).WithArguments(gvk, ns, "web", reportedstate.LabelExecutingCount).Should(Equal("3"))
-		Expect(labelOf(ctx, gvk, ns, "web", reportedstate.LabelMultiWECStatus)).To(Equal("true"))
+		Eventually(labelOf).WithContext(ctx).WithArguments(gvk, ns, "web", kubestellar.LabelExecutingCount).Should(Equal("3"))
+		Expect(labelOf(ctx, gvk, ns, "web", kubestellar.LabelMultiWECStatus)).To(Equal("true"))
 		Eventually(func(g Gomega) {
 			rs := &ksReportedState{}
 			g.Expect(wdsClient.Get(ctx, client.ObjectKey{Namespace: opsNS, Name: wdsName}, rs)).To(Succeed())

@@ -30,7 +30,7 @@ import (
 	controlv1alpha1 "github.com/kubestellar/kubestellar/api/control/v1alpha1"
 
 	ksv1alpha1 "github.com/singleton-operator/singleton-operator/api/kubestellar/v1alpha1"
-	"github.com/singleton-operator/singleton-operator/controllers/reportedstate"
+	"github.com/singleton-operator/singleton-operator/internal/controller/kubestellar"
 	"github.com/singleton-operator/singleton-operator/internal/scheme"
 	"github.com/singleton-operator/singleton-operator/test/framework"
 )
@@ -117,7 +117,7 @@ func startOperator(cfg *rest.Config) (stop func()) {
 		Controller:             config.Controller{SkipNameValidation: ptr.To(true)},
 	})
 	Expect(err).NotTo(HaveOccurred())
-	Expect((&reportedstate.Reconciler{
+	Expect((&kubestellar.Reconciler{
 		Client:        mgr.GetClient(),
 		Recorder:      mgr.GetEventRecorder("reportedstate-controller"),
 		Config:        mgr.GetConfig(),

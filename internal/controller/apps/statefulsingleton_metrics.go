@@ -1,0 +1,102 @@
+package apps
+
+import (
+	"github.com/prometheus/client_golang/prometheus"
+	"sigs.k8s.io/controller-runtime/pkg/metrics"
+
+	singletonv1 "github.com/singleton-operator/singleton-operator/api/apps/v1"
+)
+
+// Transition results, the values of the result label.
+const (
+	resultCompleted = "completed"
+	resultForced    = "forced"
+)
+
+// The labels of the per-StatefulSingleton gauges.
+var singletonLabels = []string{"namespace", "name"}
+
+// Buckets from 10 ms to about 10 minutes: hand-overs take from a tenth of a second to the
+// longest grace periods users set.
+var transitionBuckets = prometheus.ExponentialBucketsRange(0.01, 600, 16)
+
+var (
+	transitionDuration = prometheus.NewHistogram(prometheus.HistogramOpts{
+		Name:    "statefulsingleton_transition_duration_seconds",
+		Help:    "Time from the start of a transition (a newer pod waits) to the new pod being ready.",
+		Buckets: transitionBuckets,
+	})
+	handoverGap = prometheus.NewHistogram(prometheus.HistogramOpts{
+		Name:    "statefulsingleton_handover_gap_seconds",
+		Help:    "Time from the old application confirmed stopped to the new pod's release.",
+		Buckets: transitionBuckets,
+	})
+	transitionsTotal = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "statefulsingleton_transitions_total",
+		Help: "Completed transitions, by result: completed, or forced (released after maxTransitionTime).",
+	}, []string{"result"})
+	transitionsInProgress = prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "statefulsingleton_transitions_in_progress",
+		Help: "1 while a StatefulSingleton has a transition in progress, else 0.",
+	}, singletonLabels)
+	heldPods = prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "statefulsingleton_held_pods",
+		Help: "Selected pods whose application waits for a release.",
+	}, singletonLabels)
+	unguardedPods = prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "statefulsingleton_unguarded_pods",
+		Help: "Selected pods that escaped the webhook and may run beside the others.",
+	}, singletonLabels)
+	transitionOverdue = prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "statefulsingleton_transition_overdue",
+		Help: "1 while the transition in progress has taken longer than maxTransitionTime, else 0.",
+	}, singletonLabels)
+)
+
+func init() {
+	metrics.Registry.MustRegister(transitionDuration, handoverGap, transitionsTotal, transitionsInProgress,
+		heldPods, unguardedPods, transitionOverdue)
+}
+
+// recordMetrics observes what changed between the status before a decision and the one
+// recorded after it: a release with its gap, a completed transition with its duration, and the
+// gauges of the StatefulSingleton.
+func recordMetrics(ss *singletonv1.StatefulSingleton, before, after *singletonv1.StatefulSingletonStatus,
+	plan *transitionPlan,
+) {
+	if plan.Release != nil && after.CurrentTransition != nil && after.CurrentTransition.HandoverGap != nil {
+		handoverGap.Observe(after.CurrentTransition.HandoverGap.Seconds())
+	}
+	if done := after.LastTransition; done != nil && !sameTransition(before.LastTransition, done) {
+		if done.Duration != nil {
+			transitionDuration.Observe(done.Duration.Seconds())
+		}
+		result := resultCompleted
+		if done.Forced {
+			result = resultForced
+		}
+		transitionsTotal.WithLabelValues(result).Inc()
+	}
+	transitionsInProgress.WithLabelValues(ss.Namespace, ss.Name).Set(boolGauge(after.CurrentTransition != nil))
+	heldPods.WithLabelValues(ss.Namespace, ss.Name).Set(float64(after.HeldPods))
+	unguardedPods.WithLabelValues(ss.Namespace, ss.Name).Set(float64(plan.Unguarded))
+	transitionOverdue.WithLabelValues(ss.Namespace, ss.Name).Set(boolGauge(plan.Overdue))
+}
+
+func boolGauge(b bool) float64 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// forgetMetrics drops the gauges of a deleted StatefulSingleton.
+func forgetMetrics(namespace, name string) {
+	for _, g := range []*prometheus.GaugeVec{transitionsInProgress, heldPods, unguardedPods, transitionOverdue} {
+		g.DeleteLabelValues(namespace, name)
+	}
+}
+
+func sameTransition(a, b *singletonv1.TransitionRecord) bool {
+	return a != nil && b != nil && a.To == b.To && a.CompletionTime.Equal(b.CompletionTime)
+}

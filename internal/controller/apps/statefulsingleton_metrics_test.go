@@ -1,0 +1,78 @@
+package apps
+
+import (
+	"testing"
+	"time"
+
+	. "github.com/onsi/gomega"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
+	dto "github.com/prometheus/client_model/go"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	singletonv1 "github.com/singleton-operator/singleton-operator/api/apps/v1"
+)
+
+// The metrics follow a whole hand-over as decideTransition records it, each observation once.
+func TestRecordMetricsFollowsAHandover(t *testing.T) {
+	g := NewWithT(t)
+	ss := singleton(activePod("old"))
+	ss.Namespace = "metrics-test"
+	completedBefore := testutil.ToFloat64(transitionsTotal.WithLabelValues(resultCompleted))
+	gapsBefore := sampleCount(t, handoverGap)
+	durationsBefore := sampleCount(t, transitionDuration)
+	step := func(pods []podFacts, at time.Time) {
+		before := ss.Status.DeepCopy()
+		plan := decideTransition(ss, pods, at)
+		recordMetrics(ss, before, &plan.Status, &plan)
+		ss.Status = plan.Status
+	}
+	inProgress := func() float64 {
+		return testutil.ToFloat64(transitionsInProgress.WithLabelValues(ss.Namespace, ss.Name))
+	}
+
+	start := t0.Add(time.Minute)
+	step([]podFacts{fact("old", 0, released, readyGate), fact("new", 50), fact("escaped", 5, unguarded)}, start)
+	g.Expect(inProgress()).To(Equal(1.0))
+	g.Expect(testutil.ToFloat64(heldPods.WithLabelValues(ss.Namespace, ss.Name))).To(Equal(1.0))
+	g.Expect(testutil.ToFloat64(unguardedPods.WithLabelValues(ss.Namespace, ss.Name))).To(Equal(1.0))
+	overdue := func() float64 {
+		return testutil.ToFloat64(transitionOverdue.WithLabelValues(ss.Namespace, ss.Name))
+	}
+	g.Expect(overdue()).To(Equal(0.0))
+
+	// The old pod takes longer than maxTransitionTime (300 s) to stop: overdue, until it has.
+	oldStopping := start.Add(301 * time.Second)
+	step([]podFacts{fact("old", 0, released, readyGate, deleting), fact("new", 50)}, oldStopping)
+	g.Expect(overdue()).To(Equal(1.0), "the transition started at %s and is still going", start)
+
+	oldStopped := oldStopping.Add(time.Second)
+	step([]podFacts{fact("old", 0, released, readyGate, deleting, stopped("ContainersTerminated", oldStopped)), fact("new", 50)},
+		oldStopped.Add(100*time.Millisecond))
+	g.Expect(sampleCount(t, handoverGap)).To(Equal(gapsBefore+1), "the release observed its gap")
+	g.Expect(ss.Status.CurrentTransition.HandoverGap).To(Equal(&metav1.Duration{Duration: 100 * time.Millisecond}))
+
+	ready := oldStopped.Add(300 * time.Millisecond)
+	step([]podFacts{fact("new", 50, released, readyGate)}, ready)
+	step([]podFacts{fact("new", 50, released, readyGate)}, ready.Add(time.Second))
+	g.Expect(testutil.ToFloat64(transitionsTotal.WithLabelValues(resultCompleted))).To(Equal(completedBefore+1),
+		"a completed transition is counted once, however often it is seen")
+	g.Expect(sampleCount(t, transitionDuration)).To(Equal(durationsBefore + 1))
+	g.Expect(inProgress()).To(Equal(0.0))
+	g.Expect(overdue()).To(Equal(0.0), "a completed transition is not overdue")
+	g.Expect(testutil.ToFloat64(unguardedPods.WithLabelValues(ss.Namespace, ss.Name))).To(Equal(0.0))
+
+	forgetMetrics(ss.Namespace, ss.Name)
+	g.Expect(testutil.CollectAndCount(heldPods, "statefulsingleton_held_pods")).To(BeZero())
+	g.Expect(ss.Status.Phase).To(Equal(singletonv1.PhaseRunning))
+}
+
+// sampleCount reads how many observations a histogram holds.
+func sampleCount(t *testing.T, h prometheus.Histogram) uint64 {
+	t.Helper()
+	m := &dto.Metric{}
+	if err := h.Write(m); err != nil {
+		t.Fatalf("reading histogram: %v", err)
+	}
+	return m.GetHistogram().GetSampleCount()
+}

@@ -1,0 +1,340 @@
+package apps
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+
+	singletonv1 "github.com/singleton-operator/singleton-operator/api/apps/v1"
+)
+
+// armSettle is how long a pod stays armed before the old pod is asked to stop for it. The
+// kubelet syncs a pod that changed only once its runtime cache is newer than its last sync, and
+// that cache is relisted every second: a release that lands within a second of the new pod's
+// last start waits up to a second more before the gate sees it. Container start times are
+// reported to the second, hence two. The old application runs meanwhile, so this lengthens the
+// transition, not the gap.
+const armSettle = 2 * time.Second
+
+// podRef names a pod and pins the UID the decision was made for, so that an action never
+// lands on a newer pod of the same name (StatefulSets reuse names).
+type podRef struct {
+	Name string
+	UID  types.UID
+}
+
+// stopRequest asks for a pod's deletion with a grace period.
+type stopRequest struct {
+	podRef
+	GracePeriodSeconds int64
+}
+
+// releaseRequest releases a held pod. Forced is true when maxTransitionTime ran out with
+// timeoutAction Release, not because every other pod was confirmed stopped.
+type releaseRequest struct {
+	podRef
+	Forced bool
+}
+
+// transitionPlan is the outcome of a decision: the status to record first, then the actions
+// that make it true.
+type transitionPlan struct {
+	Status singletonv1.StatefulSingletonStatus
+	// Release, when set, releases one held pod.
+	Release *releaseRequest
+	// Stop lists pods whose deletion must be requested so that a newer pod can take over.
+	Stop []stopRequest
+	// RemoveFinalizer lists released pods confirmed stopped, whose objects may now go.
+	RemoveFinalizer []podRef
+	// MarkReady lists released pods whose readiness gate must become True.
+	MarkReady []podRef
+	// Unguarded counts the selected pods that escaped the webhook and may run.
+	Unguarded int
+	// Overdue is true while the transition in progress has taken longer than maxTransitionTime.
+	Overdue bool
+	// HandBack is true when a StatefulSingleton being deleted has nothing left in flight: no
+	// pod held, no transition in progress. Its pods may then be let go, and the object too.
+	HandBack bool
+	// RequeueAfter, when positive, is when the decision must be made again even without an event:
+	// the moment a transition becomes overdue.
+	RequeueAfter time.Duration
+}
+
+// decideTransition decides, from the pods a StatefulSingleton selects, which pod may run its
+// application, what must stop first, and what the status says. It is pure: it reads no clock
+// but now and writes nothing.
+//
+// The rule (S1): a held pod is released only when no other selected pod may run, that is when
+// every released or unguarded pod is confirmed stopped. The newest held pod is the candidate;
+// older pods that may run are asked to stop for it. A pod that escaped the webhook (S3) is
+// never taken for stopped, and holds every candidate until it is.
+func decideTransition(ss *singletonv1.StatefulSingleton, pods []podFacts, now time.Time) transitionPlan {
+	status := *ss.Status.DeepCopy()
+	status.ObservedGeneration = ss.Generation
+	plan := transitionPlan{}
+	// Pods prepared for another StatefulSingleton whose selector overlaps this one's are that
+	// one's to release: they are left out, and reported.
+	foreign := filterPods(pods, func(p podFacts) bool { return p.preparedForAnother(ss.Name) })
+	pods = filterPods(pods, func(p podFacts) bool { return !p.preparedForAnother(ss.Name) })
+
+	running := filterPods(pods, podFacts.mayRun)
+	candidate := newestHeld(pods)
+	if candidate != nil && anyNewer(running, candidate) {
+		// An older revision's pod (say, the replacement an old ReplicaSet makes while a rollout
+		// goes on) waits behind a newer one that runs: it is held, but no transition starts.
+		candidate = nil
+	}
+	vanished := status.ActivePod != "" && findPod(pods, status.ActivePod) == nil
+
+	plan.RemoveFinalizer, plan.MarkReady = podChores(pods)
+	recordStops(&status, pods, candidate, now)
+	if candidate != nil {
+		plan.Release, plan.Stop, plan.RequeueAfter = handOver(ss, &status, running, candidate, vanished, now)
+	}
+	if plan.Release != nil {
+		recordRelease(&status, candidate, plan.Release.Forced, now)
+	}
+	recordCompletion(&status, pods, now)
+
+	plan.Unguarded = len(filterPods(running, func(p podFacts) bool { return !p.Guarded }))
+	plan.Overdue = overdue(ss, &status, now)
+	plan.HandBack = !ss.DeletionTimestamp.IsZero() && plan.Release == nil && status.HeldPods == 0 &&
+		status.CurrentTransition == nil
+	status.HeldPods = int32(len(filterPods(pods, podFacts.held)))
+	if plan.Release != nil {
+		status.HeldPods--
+	}
+	setTransitionConditions(&status, ss, pods, running, foreign, candidate, vanished, plan.Release != nil, now)
+	plan.Status = status
+	return plan
+}
+
+// podChores lists the released pods confirmed stopped, whose finalizer may go, and the
+// released pods still running whose readiness gate is not set yet.
+func podChores(pods []podFacts) (removeFinalizer, markReady []podRef) {
+	for i := range pods {
+		p := &pods[i]
+		if p.HasFinalizer && p.Stopped {
+			removeFinalizer = append(removeFinalizer, p.ref())
+		}
+		if p.Released && p.mayRun() && !p.Deleting && !p.ReadyGate {
+			markReady = append(markReady, p.ref())
+		}
+	}
+	return removeFinalizer, markReady
+}
+
+// handOver decides the next step for a waiting candidate: release it when nothing else may
+// run (or, forced, when the transition is overdue and the user chose Release); otherwise ask
+// the older pods to stop, and say when the transition becomes overdue.
+func handOver(ss *singletonv1.StatefulSingleton, status *singletonv1.StatefulSingletonStatus,
+	running []podFacts, candidate *podFacts, vanished bool, now time.Time,
+) (*releaseRequest, []stopRequest, time.Duration) {
+	switch {
+	case len(running) == 0 && !vanished:
+		return &releaseRequest{podRef: candidate.ref()}, nil, 0
+	case overdue(ss, status, now) && ss.Spec.TimeoutAction == singletonv1.TimeoutActionRelease:
+		return &releaseRequest{podRef: candidate.ref(), Forced: true}, nil, 0
+	case len(replicated(running)) > 0 || candidate.OwnerReplicas > 1:
+		// Stopping a pod for a sibling of the same revision would only make its owner replace
+		// it, and the pods would take turns for ever: hold instead.
+		return nil, nil, untilOverdue(ss, status, now)
+	case !candidate.Armed:
+		// The old application keeps running until the new pod could start at once: the gap is
+		// then the stop and the release, not the new pod's start-up (or its failure to pull).
+		return nil, nil, untilOverdue(ss, status, now)
+	case now.Before(candidate.ArmedAt.Add(armSettle)):
+		return nil, nil, candidate.ArmedAt.Add(armSettle).Sub(now)
+	}
+	return nil, stopsFor(ss, running, candidate), untilOverdue(ss, status, now)
+}
+
+// replicated returns the pods whose owner asks for more than one replica.
+func replicated(pods []podFacts) []podFacts {
+	return filterPods(pods, func(p podFacts) bool { return p.OwnerReplicas > 1 })
+}
+
+// held reports whether the pod's application waits for a release.
+func (p podFacts) held() bool { return p.Guarded && !p.Released && !p.Stopped && !p.Deleting }
+
+func (p podFacts) ref() podRef { return podRef{Name: p.Name, UID: p.UID} }
+
+func filterPods(pods []podFacts, keep func(podFacts) bool) []podFacts {
+	var out []podFacts
+	for i := range pods {
+		if keep(pods[i]) {
+			out = append(out, pods[i])
+		}
+	}
+	return out
+}
+
+// newestHeld returns the newest held pod (by name among equals), or nil.
+func newestHeld(pods []podFacts) *podFacts {
+	var newest *podFacts
+	for i := range pods {
+		p := &pods[i]
+		if !p.held() {
+			continue
+		}
+		if newest == nil || p.newerThan(newest) || (!newest.newerThan(p) && p.Name > newest.Name) {
+			newest = p
+		}
+	}
+	return newest
+}
+
+// anyNewer reports whether one of the pods is newer than p.
+func anyNewer(pods []podFacts, p *podFacts) bool {
+	for i := range pods {
+		if pods[i].newerThan(p) {
+			return true
+		}
+	}
+	return false
+}
+
+// stopsFor asks every pod that may run and is not newer than the candidate to stop, unless its
+// deletion is already under way; a pod of the candidate's revision created in the same second
+// is asked to stop too.
+func stopsFor(ss *singletonv1.StatefulSingleton, running []podFacts, candidate *podFacts) []stopRequest {
+	var stops []stopRequest
+	for i := range running {
+		p := &running[i]
+		if p.Deleting || p.newerThan(candidate) {
+			continue
+		}
+		stops = append(stops, stopRequest{podRef: p.ref(), GracePeriodSeconds: gracePeriodFor(ss, p)})
+	}
+	return stops
+}
+
+// gracePeriodFor is the grace period to delete a pod with: the StatefulSingleton's, or the pod's
+// own when that is longer and respectPodGracePeriod is not false.
+func gracePeriodFor(ss *singletonv1.StatefulSingleton, p *podFacts) int64 {
+	grace := int64(ss.Spec.TerminationGracePeriod)
+	respect := ss.Spec.RespectPodGracePeriod == nil || *ss.Spec.RespectPodGracePeriod
+	if respect && p.GracePeriod > grace {
+		grace = p.GracePeriod
+	}
+	return grace
+}
+
+// recordStops keeps the in-progress transition up to date: it starts one when a pod waits
+// while another may run, and notes when the pod handed over from was confirmed stopped. It
+// clears activePod once that pod is confirmed stopped, before its finalizer goes.
+func recordStops(status *singletonv1.StatefulSingletonStatus, pods []podFacts, candidate *podFacts, now time.Time) {
+	active := findPod(pods, status.ActivePod)
+	if candidate != nil && (status.CurrentTransition == nil || status.CurrentTransition.To != candidate.Name) {
+		status.CurrentTransition = &singletonv1.TransitionRecord{
+			From: status.ActivePod, To: candidate.Name, StartTime: ptrTime(now),
+		}
+		status.TransitionTimestamp = ptrTime(now)
+	}
+	if active == nil || !active.Stopped {
+		return
+	}
+	if t := status.CurrentTransition; t != nil && t.From == active.Name && t.FromStoppedTime == nil {
+		stopped := now
+		if !active.StoppedAt.IsZero() {
+			stopped = active.StoppedAt
+		}
+		t.FromStoppedTime = ptrTime(stopped)
+	}
+	status.ActivePod = ""
+}
+
+// recordRelease records the release of the candidate as the active pod.
+func recordRelease(status *singletonv1.StatefulSingletonStatus, candidate *podFacts, forced bool, now time.Time) {
+	status.ActivePod = candidate.Name
+	t := status.CurrentTransition
+	t.ReleaseTime = ptrTime(now)
+	t.Forced = forced
+	if t.FromStoppedTime != nil {
+		t.HandoverGap = &metav1.Duration{Duration: now.Sub(t.FromStoppedTime.Time)}
+	}
+}
+
+// recordCompletion closes the transition once its pod is released and ready.
+func recordCompletion(status *singletonv1.StatefulSingletonStatus, pods []podFacts, now time.Time) {
+	t := status.CurrentTransition
+	if t == nil || t.ReleaseTime == nil {
+		return
+	}
+	to := findPod(pods, t.To)
+	if to == nil || !to.Released || !to.ReadyGate {
+		return
+	}
+	t.CompletionTime = ptrTime(now)
+	if t.StartTime != nil {
+		t.Duration = &metav1.Duration{Duration: now.Sub(t.StartTime.Time)}
+	}
+	status.LastTransition = t
+	status.CurrentTransition = nil
+}
+
+// overdue reports whether the transition in progress has taken longer than maxTransitionTime.
+func overdue(ss *singletonv1.StatefulSingleton, status *singletonv1.StatefulSingletonStatus, now time.Time) bool {
+	return status.CurrentTransition != nil && untilOverdue(ss, status, now) == 0
+}
+
+// untilOverdue is the time left before the transition in progress is overdue; 0 once it is.
+func untilOverdue(
+	ss *singletonv1.StatefulSingleton, status *singletonv1.StatefulSingletonStatus, now time.Time,
+) time.Duration {
+	t := status.CurrentTransition
+	if t == nil || t.StartTime == nil {
+		return 0
+	}
+	left := t.StartTime.Add(time.Duration(ss.Spec.MaxTransitionTime) * time.Second).Sub(now)
+	return max(left, 0)
+}
+
+func findPod(pods []podFacts, name string) *podFacts {
+	for i := range pods {
+		if pods[i].Name == name && name != "" {
+			return &pods[i]
+		}
+	}
+	return nil
+}
+
+func ptrTime(t time.Time) *metav1.Time {
+	mt := metav1.NewTime(t)
+	return &mt
+}
+
+// workloads lists the distinct workloads that own the pods, sorted; bare pods are left out.
+func workloads(pods []podFacts) []string {
+	var owners []string
+	for i := range pods {
+		owner := pods[i].Owner
+		if owner != "" && !slices.Contains(owners, owner) {
+			owners = append(owners, owner)
+		}
+	}
+	slices.Sort(owners)
+	return owners
+}
+
+func podNames(pods []podFacts) string {
+	names := make([]string, 0, len(pods))
+	for i := range pods {
+		names = append(names, pods[i].Name)
+	}
+	return strings.Join(names, ", ")
+}
+
+// describeWait says, for a person, what the candidate waits for.
+func describeWait(candidate *podFacts, running []podFacts, vanished bool, activePod string) string {
+	if vanished {
+		return fmt.Sprintf("Pod %s waits: the released pod %s disappeared before its stop was confirmed; "+
+			"fence its node (delete the Node or taint it %s) to continue.", candidate.Name, activePod,
+			singletonv1.TaintOutOfService)
+	}
+	return fmt.Sprintf("Pod %s waits for %s to stop.", candidate.Name, podNames(running))
+}

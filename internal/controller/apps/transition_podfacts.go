@@ -1,0 +1,249 @@
+package apps
+
+import (
+	"strings"
+	"time"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
+
+	singletonv1 "github.com/singleton-operator/singleton-operator/api/apps/v1"
+)
+
+// nodeFacts is what a decision needs to know about the node a pod is bound to.
+type nodeFacts struct {
+	// Exists is false when the Node object is gone.
+	Exists bool
+	// OutOfService is true when the node carries the out-of-service taint.
+	OutOfService bool
+}
+
+// podFacts is what a decision needs to know about one selected pod.
+type podFacts struct {
+	Name    string
+	UID     types.UID
+	Created time.Time
+	// Guarded: the webhook prepared the pod, so its application waits for a release.
+	Guarded bool
+	// Instance names the StatefulSingleton the webhook prepared the pod for.
+	Instance string
+	// Released: the pod carries a release for its own UID.
+	Released bool
+	// HasFinalizer: the pod carries the release finalizer.
+	HasFinalizer bool
+	// Deleting: the pod's deletion was requested.
+	Deleting bool
+	// Stopped: the pod's application is confirmed stopped and cannot start again; StopReason says how.
+	Stopped    bool
+	StopReason string
+	// StoppedAt is the latest time one of its containers finished, when known.
+	StoppedAt time.Time
+	// Armed: the pod would start its application the moment it is released (see armed);
+	// ArmedAt is when its last container started, as the kubelet reports it (to the second).
+	Armed   bool
+	ArmedAt time.Time
+	// ReadyGate: the pod's readiness gate condition is True.
+	ReadyGate bool
+	// GracePeriod is the pod's own terminationGracePeriodSeconds.
+	GracePeriod int64
+	// Owner is the kind and name of the pod's controller, empty when it has none.
+	Owner string
+	// Revision ranks the pod's template among its workload's revisions: higher is newer, 0 is
+	// unknown. Only pods of one workload are compared by it.
+	Revision int64
+	// OwnerReplicas is the number of replicas the pod's owner asks for, 0 when unknown.
+	OwnerReplicas int32
+}
+
+// newerThan reports whether the pod comes after the other: a later revision of the workload when both
+// are known, else a later creation. Creation times have a resolution of one second, so two pods
+// of one revision created in the same second are neither newer than the other.
+func (p *podFacts) newerThan(other *podFacts) bool {
+	if p.Revision != other.Revision && p.Revision > 0 && other.Revision > 0 {
+		return p.Revision > other.Revision
+	}
+	return p.Created.After(other.Created)
+}
+
+// preparedForAnother reports whether the webhook prepared the pod for another StatefulSingleton
+// than the one named.
+func (p podFacts) preparedForAnother(name string) bool {
+	return p.Guarded && p.Instance != "" && p.Instance != name
+}
+
+// mayRun reports whether the pod's application may be running now or start later on its own:
+// a released or unguarded pod not confirmed stopped.
+func (p podFacts) mayRun() bool { return (p.Released || !p.Guarded) && !p.Stopped }
+
+// observePod reduces a pod to the facts a decision needs. nodes holds the nodes the pods are
+// bound to; a node missing from it counts as gone.
+func observePod(pod *corev1.Pod, nodes map[string]nodeFacts) podFacts {
+	f := podFacts{
+		Name:         pod.Name,
+		UID:          pod.UID,
+		Created:      pod.CreationTimestamp.Time,
+		Guarded:      pod.Labels[singletonv1.LabelManaged] == "true",
+		Instance:     pod.Labels[singletonv1.LabelInstance],
+		Released:     pod.UID != "" && pod.Annotations[singletonv1.AnnotationRelease] == string(pod.UID),
+		HasFinalizer: controllerutil.ContainsFinalizer(pod, singletonv1.FinalizerRelease),
+		Deleting:     pod.DeletionTimestamp != nil,
+		Armed:        armed(pod),
+		ArmedAt:      lastStart(pod),
+		ReadyGate:    podConditionTrue(pod, singletonv1.ReadinessGate),
+		GracePeriod:  gracePeriodOf(pod),
+		Owner:        ownerOf(pod),
+	}
+	f.StopReason = stopReason(pod, nodes)
+	f.Stopped = f.StopReason != ""
+	f.StoppedAt = lastFinish(pod)
+	return f
+}
+
+// stopReason says why the pod's application is confirmed stopped, or "" when it is not:
+//   - the pod reached a terminal phase, so the kubelet restarts none of its containers;
+//   - its deletion was requested and the kubelet reports every container terminated;
+//   - its node is fenced: deleted, or tainted out-of-service.
+//
+// A pod that merely looks failed (crash-looping, image pull errors) is not stopped: its
+// containers may start again at any moment.
+func stopReason(pod *corev1.Pod, nodes map[string]nodeFacts) string {
+	switch {
+	case pod.Status.Phase == corev1.PodSucceeded || pod.Status.Phase == corev1.PodFailed:
+		return "PodFinished"
+	case pod.DeletionTimestamp != nil && pod.Spec.NodeName == "":
+		return "NeverScheduled"
+	case pod.DeletionTimestamp != nil && allContainersTerminated(pod):
+		return "ContainersTerminated"
+	}
+	if pod.Spec.NodeName == "" {
+		return ""
+	}
+	switch node := nodes[pod.Spec.NodeName]; {
+	case !node.Exists:
+		return "NodeDeleted"
+	case node.OutOfService:
+		return "NodeOutOfService"
+	}
+	return ""
+}
+
+// armed reports whether the pod would start its application the moment it is released: its
+// init containers completed, its sidecars run, and its main containers run (the gate waits in
+// them) or, with a gate sidecar, wait for the sidecar's startup probe, which the release passes.
+// Stopping the old pod before the new one is armed would add the new pod's start-up to the gap.
+func armed(pod *corev1.Pod) bool {
+	if len(pod.Status.InitContainerStatuses) < len(pod.Spec.InitContainers) ||
+		len(pod.Status.ContainerStatuses) < len(pod.Spec.Containers) {
+		return false
+	}
+	sidecars := map[string]bool{}
+	for i := range pod.Spec.InitContainers {
+		c := &pod.Spec.InitContainers[i]
+		sidecars[c.Name] = c.RestartPolicy != nil && *c.RestartPolicy == corev1.ContainerRestartPolicyAlways
+	}
+	for i := range pod.Status.InitContainerStatuses {
+		s := &pod.Status.InitContainerStatuses[i]
+		if sidecars[s.Name] && s.State.Running == nil {
+			return false
+		}
+		if !sidecars[s.Name] && (s.State.Terminated == nil || s.State.Terminated.ExitCode != 0) {
+			return false
+		}
+	}
+	for _, sidecar := range sidecars {
+		if sidecar {
+			return true
+		}
+	}
+	for i := range pod.Status.ContainerStatuses {
+		if pod.Status.ContainerStatuses[i].State.Running == nil {
+			return false
+		}
+	}
+	return true
+}
+
+// allContainersTerminated reports whether the kubelet reports every container of the pod,
+// init and sidecar containers included, as terminated.
+func allContainersTerminated(pod *corev1.Pod) bool {
+	want := len(pod.Spec.InitContainers) + len(pod.Spec.Containers)
+	statuses := append(append([]corev1.ContainerStatus{}, pod.Status.InitContainerStatuses...),
+		pod.Status.ContainerStatuses...)
+	if len(statuses) < want {
+		return false
+	}
+	for i := range statuses {
+		if statuses[i].State.Terminated == nil {
+			return false
+		}
+	}
+	return true
+}
+
+// lastStart is the latest time a container of the pod started, or the zero time.
+func lastStart(pod *corev1.Pod) time.Time {
+	return latestContainerTime(pod, func(s *corev1.ContainerState) *metav1.Time {
+		if s.Running == nil {
+			return nil
+		}
+		return &s.Running.StartedAt
+	})
+}
+
+// lastFinish is the latest time a container of the pod finished, or the zero time.
+func lastFinish(pod *corev1.Pod) time.Time {
+	return latestContainerTime(pod, func(s *corev1.ContainerState) *metav1.Time {
+		if s.Terminated == nil {
+			return nil
+		}
+		return &s.Terminated.FinishedAt
+	})
+}
+
+// latestContainerTime is the latest of the times that pick reads from the states of the pod's
+// init and main containers; nil means none.
+func latestContainerTime(pod *corev1.Pod, pick func(*corev1.ContainerState) *metav1.Time) time.Time {
+	var last time.Time
+	for _, list := range [][]corev1.ContainerStatus{pod.Status.InitContainerStatuses, pod.Status.ContainerStatuses} {
+		for i := range list {
+			if t := pick(&list[i].State); t != nil && t.After(last) {
+				last = t.Time
+			}
+		}
+	}
+	return last
+}
+
+func podConditionTrue(pod *corev1.Pod, condition corev1.PodConditionType) bool {
+	for _, c := range pod.Status.Conditions {
+		if c.Type == condition {
+			return c.Status == corev1.ConditionTrue
+		}
+	}
+	return false
+}
+
+func gracePeriodOf(pod *corev1.Pod) int64 {
+	if pod.Spec.TerminationGracePeriodSeconds != nil {
+		return *pod.Spec.TerminationGracePeriodSeconds
+	}
+	return corev1.DefaultTerminationGracePeriodSeconds
+}
+
+// ownerOf names the workload that owns the pod: the Deployment behind a ReplicaSet that
+// carries the pod's template hash, else the pod's controller; "" when it has none.
+func ownerOf(pod *corev1.Pod) string {
+	ref := metav1.GetControllerOf(pod)
+	if ref == nil {
+		return ""
+	}
+	if hash := pod.Labels[appsv1.DefaultDeploymentUniqueLabelKey]; ref.Kind == "ReplicaSet" && hash != "" {
+		if deployment, ok := strings.CutSuffix(ref.Name, "-"+hash); ok {
+			return "Deployment/" + deployment
+		}
+	}
+	return ref.Kind + "/" + ref.Name
+}

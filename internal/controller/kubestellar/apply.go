@@ -1,0 +1,113 @@
+package kubestellar
+
+import (
+	"context"
+	"encoding/json"
+	"maps"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/types"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+)
+
+// FieldManager is the one field manager the operator writes WDS objects with.
+const FieldManager = "singleton-operator-reportedstate"
+
+// keyStatus is an object's status field, and the name of the status subresource.
+const keyStatus = "status"
+
+// Results of a write, the values of the status writes metric's result label.
+const (
+	writeApplied  = "applied"
+	writeConflict = "conflict"
+	writeError    = "error"
+)
+
+// applier sends a plan's merge patches to the WDS. Each patch carries the resourceVersion the
+// decision was made from, so the API server refuses it (409 Conflict) when the object changed
+// meanwhile, or was deleted and created again: a write never overwrites what the operator has
+// not seen. A patch holds only what differs, which the API server takes faster than a
+// server-side apply of the whole status (docs/benchmarks-reportedstate.md measures both).
+type applier struct {
+	client client.Client
+}
+
+// written is what a plan's writes did: the result of each request and the resourceVersions
+// the successful ones produced, in order.
+type written struct {
+	results  []string
+	versions []string
+}
+
+// conflict tells whether a request was refused because the object changed or went away.
+func (w written) conflict() bool {
+	for _, r := range w.results {
+		if r == writeConflict {
+			return true
+		}
+	}
+	return false
+}
+
+// apply sends the patches of p for obj (read from the cache, left untouched): the status
+// subresource first, then the object, each based on the version the one before produced.
+func (a applier) apply(ctx context.Context, obj *unstructured.Unstructured, p plan) (written, error) {
+	var w written
+	version := obj.GetResourceVersion()
+	for _, req := range []struct {
+		patch  map[string]any
+		status bool
+	}{{p.StatusPatch, true}, {p.MainPatch, false}} {
+		if req.patch == nil {
+			continue
+		}
+		res, next, err := a.send(ctx, obj, version, req.patch, req.status)
+		w.results = append(w.results, res)
+		if err != nil || res != writeApplied {
+			return w, err
+		}
+		version = next
+		w.versions = append(w.versions, next)
+	}
+	return w, nil
+}
+
+// send sends one merge patch with version as its precondition and returns the version the
+// write produced.
+func (a applier) send(ctx context.Context, obj *unstructured.Unstructured, version string, patch map[string]any,
+	status bool,
+) (string, string, error) {
+	body := maps.Clone(patch)
+	meta := map[string]any{"resourceVersion": version}
+	if m, ok := patch["metadata"].(map[string]any); ok {
+		maps.Copy(meta, m)
+	}
+	body["metadata"] = meta
+	raw, err := json.Marshal(body)
+	if err != nil {
+		return writeError, "", err
+	}
+	// The API server answers with the object's metadata only: the operator reads nothing else of
+	// the answer, and a whole object costs both sides a serialization.
+	target := &metav1.PartialObjectMetadata{}
+	target.SetGroupVersionKind(obj.GroupVersionKind())
+	target.SetNamespace(obj.GetNamespace())
+	target.SetName(obj.GetName())
+	p := client.RawPatch(types.MergePatchType, raw)
+	if status {
+		err = a.client.Status().Patch(ctx, target, p, client.FieldOwner(FieldManager))
+	} else {
+		err = a.client.Patch(ctx, target, p, client.FieldOwner(FieldManager))
+	}
+	switch {
+	case err == nil:
+		return writeApplied, target.GetResourceVersion(), nil
+	case apierrors.IsConflict(err) || apierrors.IsNotFound(err):
+		// The object changed since the cache saw it, or was deleted: the watch brings the news.
+		return writeConflict, "", nil
+	default:
+		return writeError, "", err
+	}
+}

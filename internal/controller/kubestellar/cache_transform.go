@@ -1,0 +1,55 @@
+package kubestellar
+
+import (
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+)
+
+// slimWDSObject is the WDS cache's transform. The cache holds every object of each kind the
+// Bindings name, most of them workload objects the operator only reads a little of; it keeps:
+//   - of managedFields, the operator's own entries, trimmed to what ownedBy reads (nothing reads
+//     the others; all of them are most of a workload object's size);
+//   - of annotations, the operator's own (kubectl's last-applied-configuration, say, is a copy of
+//     the whole object);
+//   - of a workload's spec, all but the pod template (spec.template, spec.jobTemplate): the
+//     summaries and kstatus read replicas, strategies and completions, never the pods' spec.
+func slimWDSObject(obj any) (any, error) {
+	o, ok := obj.(metav1.Object)
+	if !ok {
+		return obj, nil
+	}
+	keepOwnManagedFields(o)
+	if ours, has := o.GetAnnotations()[AnnotationWECStatus]; has && len(o.GetAnnotations()) > 1 {
+		o.SetAnnotations(map[string]string{AnnotationWECStatus: ours})
+	} else if !has && len(o.GetAnnotations()) > 0 {
+		o.SetAnnotations(nil)
+	}
+	if u, ok := obj.(*unstructured.Unstructured); ok {
+		if spec, ok := u.Object["spec"].(map[string]any); ok {
+			delete(spec, "template")
+			delete(spec, "jobTemplate")
+		}
+	}
+	return obj, nil
+}
+
+// keepOwnManagedFields drops the managedFields entries of other field managers and trims the
+// operator's own.
+func keepOwnManagedFields(o metav1.Object) {
+	entries := o.GetManagedFields()
+	if len(entries) == 0 {
+		return
+	}
+	kept := entries[:0:0]
+	for i := range entries {
+		if entries[i].Manager != FieldManager {
+			continue
+		}
+		e := entries[i]
+		if e.FieldsV1 != nil {
+			e.FieldsV1 = metav1.NewFieldsV1(string(trimFields(e.FieldsV1.GetRawBytes())))
+		}
+		kept = append(kept, e)
+	}
+	o.SetManagedFields(kept)
+}

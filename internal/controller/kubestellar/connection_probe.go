@@ -1,0 +1,110 @@
+package kubestellar
+
+import (
+	"context"
+	"maps"
+	"time"
+)
+
+// probeLoop asks both clusters whether they answer, every ProbeInterval and at once after a
+// watch error, and publishes the counts when they changed.
+func (c *connection) probeLoop(ctx context.Context) {
+	ticker := time.NewTicker(c.opts.ProbeInterval)
+	defer ticker.Stop()
+	var published connectionState
+	for {
+		c.probe()
+		s := c.snapshot()
+		if s.Singleton != published.Singleton || s.MultiWEC != published.MultiWEC || s.WECs != published.WECs ||
+			len(s.Invalid) != len(published.Invalid) || !maps.Equal(s.Health, published.Health) {
+			c.publish(s, published)
+			published = s
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-ticker.C:
+		case <-c.probeNow:
+		}
+	}
+}
+
+// publish sets the gauges (dropping the WEC health series that went away since before) and tells
+// the ReportedState reconciler.
+func (c *connection) publish(s, before connectionState) {
+	for k := range before.Health {
+		if _, ok := s.Health[k]; !ok {
+			wecObjects.DeleteLabelValues(c.key.Namespace, c.key.Name, k.WEC, k.Status)
+		}
+	}
+	for k, n := range s.Health {
+		wecObjects.WithLabelValues(c.key.Namespace, c.key.Name, k.WEC, k.Status).Set(float64(n))
+	}
+	objectsByMode.WithLabelValues(c.key.Namespace, c.key.Name, modeSingleton).Set(float64(s.Singleton))
+	objectsByMode.WithLabelValues(c.key.Namespace, c.key.Name, modeMultiWEC).Set(float64(s.MultiWEC))
+	wecsReporting.WithLabelValues(c.key.Namespace, c.key.Name).Set(float64(s.WECs))
+	invalidWorkStatuses.WithLabelValues(c.key.Namespace, c.key.Name).Set(float64(len(s.Invalid)))
+	if c.notify != nil {
+		c.notify()
+	}
+}
+
+// probe asks each cluster for its version and records whether it answered. When the ITS comes
+// back, the objects deferred meanwhile are queued again.
+func (c *connection) probe() {
+	_, wdsErr := c.wdsProbe.ServerVersion()
+	_, itsErr := c.itsProbe.ServerVersion()
+	c.mu.Lock()
+	before := c.state
+	c.mu.Unlock()
+	c.update(func(s *connectionState) {
+		s.WDSUp, s.ITSUp, s.Probed = wdsErr == nil, itsErr == nil, true
+	})
+	connected.WithLabelValues(c.key.Namespace, c.key.Name, clusterWDS).Set(gauge(wdsErr == nil))
+	connected.WithLabelValues(c.key.Namespace, c.key.Name, clusterITS).Set(gauge(itsErr == nil))
+	if wdsErr != nil && before.WDSUp {
+		c.log.Info("The WDS does not answer", "error", wdsErr.Error())
+		c.event(c.warn, "WDSUnreachable", "The WDS does not answer: %s", wdsErr.Error())
+	}
+	if itsErr != nil && before.ITSUp {
+		c.log.Info("The ITS does not answer; WDS status is left as it is", "error", itsErr.Error())
+		c.event(c.warn, "ITSUnreachable", "The ITS does not answer, WDS status is left as it is: %s", itsErr.Error())
+	}
+	if wdsErr == nil && itsErr == nil && (!before.WDSUp || !before.ITSUp) {
+		c.log.Info("The WDS and the ITS answer")
+		c.event(c.normal, "Connected", "The WDS and the ITS answer")
+		c.requeueDeferred()
+	}
+}
+
+// deferObject keeps an object to reconcile once both clusters answer again.
+func (c *connection) deferObject(ref objectRef) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.deferred[ref] = struct{}{}
+}
+
+func (c *connection) requeueDeferred() {
+	c.mu.Lock()
+	refs := make([]objectRef, 0, len(c.deferred))
+	for ref := range c.deferred {
+		refs = append(refs, ref)
+	}
+	clear(c.deferred)
+	c.mu.Unlock()
+	c.enqueue(refs...)
+}
+
+// event records an event when the connection has a recorder.
+func (c *connection) event(record func(reason, action, note string, args ...any), reason, note string, args ...any) {
+	if record != nil {
+		record(reason, "Probe", note, args...)
+	}
+}
+
+func gauge(up bool) float64 {
+	if up {
+		return 1
+	}
+	return 0
+}

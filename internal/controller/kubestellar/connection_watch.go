@@ -1,0 +1,230 @@
+package kubestellar
+
+import (
+	"context"
+	"time"
+
+	controlv1alpha1 "github.com/kubestellar/kubestellar/api/control/v1alpha1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/types"
+	toolscache "k8s.io/client-go/tools/cache"
+	"k8s.io/client-go/util/workqueue"
+	"k8s.io/utils/ptr"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller"
+	"sigs.k8s.io/controller-runtime/pkg/event"
+	"sigs.k8s.io/controller-runtime/pkg/source"
+)
+
+// setupIndexes indexes Bindings by the objects they ask reported state for, and WorkStatuses
+// by the object they name.
+func (c *connection) setupIndexes(ctx context.Context) error {
+	err := c.wds.GetFieldIndexer().IndexField(ctx, &controlv1alpha1.Binding{}, indexBindingObjects,
+		func(o client.Object) []string { return bindingIndexKeys(o.(*controlv1alpha1.Binding)) })
+	if err != nil {
+		return err
+	}
+	return c.its.GetFieldIndexer().IndexField(ctx, &WorkStatus{}, indexWorkStatusSource,
+		func(o client.Object) []string {
+			ws := o.(*WorkStatus)
+			if ws.Spec.SourceRef.Resource == "" || ws.Spec.SourceRef.Name == "" {
+				return nil
+			}
+			return []string{ws.ref().String()}
+		})
+}
+
+// setupController builds the work queue of WDS objects and its watches: Bindings and
+// WorkStatuses here, the workload objects of each resource once a Binding names it (watchObjects).
+func (c *connection) setupController() error {
+	var err error
+	c.ctrl, err = controller.NewTypedUnmanaged[objectRef]("reportedstate-"+c.key.Namespace+"-"+c.key.Name,
+		controller.TypedOptions[objectRef]{
+			Reconciler:              objectReconciler{c: c},
+			MaxConcurrentReconciles: c.opts.Workers,
+			Logger:                  c.log,
+			// A first sync of many WorkStatuses may take long; the connection reports it meanwhile.
+			CacheSyncTimeout:   30 * time.Minute,
+			SkipNameValidation: ptr.To(true),
+			NeedLeaderElection: ptr.To(false),
+		})
+	if err != nil {
+		return err
+	}
+	if err := c.ctrl.Watch(source.TypedFunc[objectRef](c.keepQueue)); err != nil {
+		return err
+	}
+	if err := c.ctrl.Watch(source.TypedKind(c.wds.GetCache(), &controlv1alpha1.Binding{}, bindingHandler{})); err != nil {
+		return err
+	}
+	return c.ctrl.Watch(source.TypedKind(c.its.GetCache(), &WorkStatus{}, workStatusHandler{c: c}))
+}
+
+// keepQueue lets the connection add objects itself (sweep, deferred objects, workload watches).
+func (c *connection) keepQueue(_ context.Context, q workqueue.TypedRateLimitingInterface[objectRef]) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.queue = q
+	return nil
+}
+
+type queue = workqueue.TypedRateLimitingInterface[objectRef]
+
+// bindingHandler queues the objects whose reported state a Binding change may change.
+type bindingHandler struct{}
+
+func (bindingHandler) Create(_ context.Context, e event.TypedCreateEvent[*controlv1alpha1.Binding], q queue) {
+	addAll(q, changedEntries(nil, e.Object))
+}
+
+func (bindingHandler) Update(_ context.Context, e event.TypedUpdateEvent[*controlv1alpha1.Binding], q queue) {
+	addAll(q, changedEntries(e.ObjectOld, e.ObjectNew))
+}
+
+func (bindingHandler) Delete(_ context.Context, e event.TypedDeleteEvent[*controlv1alpha1.Binding], q queue) {
+	addAll(q, changedEntries(e.Object, nil))
+}
+
+func (bindingHandler) Generic(context.Context, event.TypedGenericEvent[*controlv1alpha1.Binding], queue) {
+}
+
+func addAll(q queue, refs []objectRef) {
+	for _, r := range refs {
+		q.Add(r)
+	}
+}
+
+// workStatusHandler queues the object a WorkStatus names, checks the WorkStatus, and counts
+// the WorkStatuses of each WEC.
+type workStatusHandler struct{ c *connection }
+
+func (h workStatusHandler) Create(_ context.Context, e event.TypedCreateEvent[*WorkStatus], q queue) {
+	h.c.countWEC(e.Object.Namespace, 1)
+	h.observe(e.Object, q)
+}
+
+func (h workStatusHandler) Update(_ context.Context, e event.TypedUpdateEvent[*WorkStatus], q queue) {
+	if e.ObjectOld.ref() != e.ObjectNew.ref() {
+		q.Add(e.ObjectOld.ref())
+	}
+	h.observe(e.ObjectNew, q)
+}
+
+func (h workStatusHandler) Delete(_ context.Context, e event.TypedDeleteEvent[*WorkStatus], q queue) {
+	h.c.countWEC(e.Object.Namespace, -1)
+	h.c.setInvalid(e.Object, nil)
+	if e.Object.Spec.SourceRef.Resource != "" && e.Object.Spec.SourceRef.Name != "" {
+		q.Add(e.Object.ref())
+	}
+}
+
+func (workStatusHandler) Generic(context.Context, event.TypedGenericEvent[*WorkStatus], queue) {}
+
+func (h workStatusHandler) observe(ws *WorkStatus, q queue) {
+	err := validateWorkStatus(ws, h.c.opts.MaxStatusBytes, h.c.knownResource)
+	h.c.setInvalid(ws, err)
+	if ws.Spec.SourceRef.Resource != "" && ws.Spec.SourceRef.Name != "" {
+		if err == nil && h.c.synced() {
+			// The lag counts changes after the first sync, not the backlog found at start.
+			h.c.markPending(ws.ref(), ws.written)
+		}
+		q.Add(ws.ref())
+	}
+}
+
+// countWEC counts the WorkStatuses of a WEC.
+func (c *connection) countWEC(wec string, delta int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.wecs[wec] += delta
+	if c.wecs[wec] <= 0 {
+		delete(c.wecs, wec)
+	}
+}
+
+// setInvalid records (err != nil) or forgets a malformed WorkStatus, with a warning event the
+// first time.
+func (c *connection) setInvalid(ws *WorkStatus, err error) {
+	key := types.NamespacedName{Namespace: ws.Namespace, Name: ws.Name}
+	c.mu.Lock()
+	before, had := c.invalid[key]
+	if err == nil {
+		delete(c.invalid, key)
+	} else {
+		c.invalid[key] = err.Error()
+	}
+	c.mu.Unlock()
+	if err != nil && (!had || before != err.Error()) {
+		c.log.Info("Skipping a malformed WorkStatus", "workStatus", key, "reason", err.Error())
+		if c.warn != nil {
+			c.warn("InvalidWorkStatus", "Skip", "WorkStatus %s is skipped: %s", key, err.Error())
+		}
+	}
+}
+
+// knownResource tells whether the WDS serves a group/resource.
+func (c *connection) knownResource(gr schema.GroupResource) bool {
+	_, err := c.wds.GetRESTMapper().ResourcesFor(gr.WithVersion(""))
+	return err == nil
+}
+
+// watchObjects starts watching the workload objects of a resource, once: their changes queue
+// them, when a Binding asks for them or the operator wrote them.
+func (c *connection) watchObjects(ctx context.Context, gvr schema.GroupVersionResource, gvk schema.GroupVersionKind,
+) error {
+	c.mu.Lock()
+	done := c.watched[gvr]
+	c.mu.Unlock()
+	if done {
+		return nil
+	}
+	u := &unstructured.Unstructured{}
+	u.SetGroupVersionKind(gvk)
+	inf, err := c.wds.GetCache().GetInformer(ctx, u)
+	if err != nil {
+		return err
+	}
+	gr := gvr.GroupResource()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.watched[gvr] {
+		return nil
+	}
+	c.watched[gvr] = true
+	_, err = inf.AddEventHandler(toolscache.ResourceEventHandlerFuncs{
+		AddFunc:    func(o any) { c.objectChanged(gr, o, false) },
+		UpdateFunc: func(_, o any) { c.objectChanged(gr, o, true) },
+		DeleteFunc: func(o any) {
+			if tomb, ok := o.(toolscache.DeletedFinalStateUnknown); ok {
+				o = tomb.Obj
+			}
+			c.objectChanged(gr, o, false) // its reconcile forgets it
+		},
+	})
+	return err
+}
+
+// objectChanged queues a workload object that some Binding asks for or that the operator
+// labeled, unless the update is the echo of the operator's own write.
+func (c *connection) objectChanged(gr schema.GroupResource, o any, update bool) {
+	obj, ok := o.(client.Object)
+	if !ok {
+		return
+	}
+	ref := objectRef{Group: gr.Group, Resource: gr.Resource, Namespace: obj.GetNamespace(), Name: obj.GetName()}
+	if update && c.isEcho(ref, obj.GetResourceVersion()) {
+		return
+	}
+	if _, labeled := obj.GetLabels()[LabelExecutingCount]; !labeled && !c.asked(ref) {
+		return
+	}
+	c.enqueue(ref)
+}
+
+// asked tells whether some Binding names ref with a flag.
+func (c *connection) asked(ref objectRef) bool {
+	var list controlv1alpha1.BindingList
+	err := c.wds.GetCache().List(context.Background(), &list, client.MatchingFields{indexBindingObjects: ref.String()})
+	return err == nil && len(list.Items) > 0
+}

@@ -1,0 +1,199 @@
+package kubestellar
+
+import (
+	"strconv"
+	"strings"
+
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+
+	"github.com/singleton-operator/singleton-operator/internal/summary"
+)
+
+// Labels and the annotation the operator writes on WDS objects.
+const (
+	// LabelExecutingCount is the number of WECs that report the object (rule R3, seed 001).
+	LabelExecutingCount = "kubestellar.io/executing-count"
+	// LabelSingletonStatus is KubeStellar's marker of singleton reported state.
+	LabelSingletonStatus = "managed-by.kubestellar.io/singletonstatus"
+	// LabelMultiWECStatus is KubeStellar's marker of multi-WEC reported state.
+	LabelMultiWECStatus = "managed-by.kubestellar.io/multiwecstatus"
+	// AnnotationWECStatus lists each reporting WEC's kstatus, sorted by WEC: wec1=Current,wec2=InProgress.
+	AnnotationWECStatus = "kubestellar.statefulsingleton.com/wec-status"
+)
+
+// Modes of an object, the values of the metrics' mode label.
+const (
+	modeNone      = ""
+	modeSingleton = "singleton"
+	modeMultiWEC  = "multiwec"
+)
+
+// facts is what the reconciler gathered about one WDS object.
+type facts struct {
+	Wants wants
+	// Reports are the reports of the qualified WECs that have a valid WorkStatus for the object,
+	// sorted by WEC.
+	Reports []summary.Report
+	// Object is the WDS object, as the cache holds it: read only.
+	Object *unstructured.Unstructured
+	// StatusSubresource tells whether the object's kind has a status subresource.
+	StatusSubresource bool
+	// AnnotationsBumpGeneration tells whether a change of the object's annotations increments
+	// its metadata.generation (Deployments do): the WEC health annotation is not written there,
+	// since it would leave the copied observedGeneration behind and hold kubectl rollout status
+	// and kstatus at InProgress.
+	AnnotationsBumpGeneration bool
+	// Owned is what the operator's field manager owns on the object now.
+	Owned owned
+}
+
+// plan is what to write into one WDS object: what the operator means it to show (Status,
+// Labels and Annotations, complete) and the JSON merge patches that take it there from what the
+// cache holds (nil when nothing is to be written).
+type plan struct {
+	Mode        string
+	Status      map[string]any
+	Labels      map[string]string
+	Annotations map[string]string
+	// Health is each reporting WEC's kstatus.
+	Health []summary.Health
+	// StatusPatch is the merge patch of the status subresource ({"status": {...}}).
+	StatusPatch map[string]any
+	// MainPatch is the merge patch of the object: labels, annotations, and .status for kinds
+	// without a status subresource.
+	MainPatch map[string]any
+}
+
+// Writes counts the requests the plan takes.
+func (p plan) Writes() int {
+	n := 0
+	if p.StatusPatch != nil {
+		n++
+	}
+	if p.MainPatch != nil {
+		n++
+	}
+	return n
+}
+
+// decider holds the summary functions, so that tests can choose them.
+type decider struct {
+	summarize func(*unstructured.Unstructured, []summary.Report) (summary.Result, error)
+	healthOf  func(*unstructured.Unstructured, summary.Report) summary.Health
+}
+
+// decide returns what to write into one WDS object: the dispatch of seed 003 (R1, R2), the
+// executing count (R3), and nothing when nothing changed or what the operator wrote is gone (R4).
+func (d decider) decide(f facts) (plan, error) {
+	var p plan
+	if f.Wants.Any() {
+		if err := d.desired(&p, f); err != nil {
+			return plan{}, err
+		}
+	}
+	d.compare(&p, f)
+	return p, nil
+}
+
+// dispatch chooses the path for an object as seed 003 says, from the flags and the number of
+// qualified WECs that report it.
+func dispatch(w wants, n int) string {
+	if w.Singleton && !w.MultiWEC {
+		return modeSingleton
+	}
+	if n == 1 {
+		return modeSingleton
+	}
+	return modeMultiWEC
+}
+
+// desired fills in what the operator means to own on an object some Binding asks for.
+func (d decider) desired(p *plan, f facts) error {
+	n := len(f.Reports)
+	p.Mode = dispatch(f.Wants, n)
+	p.Labels = map[string]string{LabelExecutingCount: strconv.Itoa(n)}
+	if f.Wants.Singleton {
+		p.Labels[LabelSingletonStatus] = "true"
+	}
+	if f.Wants.MultiWEC {
+		p.Labels[LabelMultiWECStatus] = "true"
+	}
+	switch {
+	case n == 0:
+	case p.Mode == modeSingleton && n == 1:
+		p.Status = f.Reports[0].Status
+		p.Health = []summary.Health{d.healthOf(f.Object, f.Reports[0])}
+	case p.Mode == modeSingleton:
+		for _, r := range f.Reports {
+			p.Health = append(p.Health, d.healthOf(f.Object, r))
+		}
+	default:
+		res, err := d.summarize(f.Object, f.Reports)
+		if err != nil {
+			return err
+		}
+		p.Status, p.Health = res.Status, res.WECs
+	}
+	if len(p.Status) == 0 {
+		p.Status = nil
+	}
+	if p.Status != nil {
+		current, _ := f.Object.Object[keyStatus].(map[string]any)
+		p.Status = keepCollisionCount(p.Status, current)
+	}
+	if len(p.Health) > 0 && !f.AnnotationsBumpGeneration {
+		p.Annotations = map[string]string{AnnotationWECStatus: healthAnnotation(p.Health)}
+	}
+	return nil
+}
+
+// compare fills in the patches from the object as the cache holds it: the differences of the
+// status, labels and annotations, and the removal of what the operator owns and no longer means.
+func (d decider) compare(p *plan, f facts) {
+	current, _ := f.Object.Object[keyStatus].(map[string]any)
+	owned := f.Owned.Status
+	if !f.StatusSubresource {
+		owned = f.Owned.MainStatus
+	}
+	var status any
+	var writeStatus bool
+	if p.Status != nil {
+		patch := mergePatch(current, p.Status)
+		status, writeStatus = patch, patch != nil
+	} else {
+		status, writeStatus = removalPatch(current, owned)
+	}
+	meta := map[string]any{}
+	if l := stringMapPatch(f.Object.GetLabels(), p.Labels, f.Owned.Labels); l != nil {
+		meta["labels"] = l
+	}
+	if a := stringMapPatch(f.Object.GetAnnotations(), p.Annotations, f.Owned.Annotations); a != nil {
+		meta["annotations"] = a
+	}
+	if writeStatus && f.StatusSubresource {
+		p.StatusPatch = map[string]any{keyStatus: status}
+	}
+	if len(meta) > 0 || writeStatus && !f.StatusSubresource {
+		p.MainPatch = map[string]any{}
+		if len(meta) > 0 {
+			p.MainPatch["metadata"] = meta
+		}
+		if writeStatus && !f.StatusSubresource {
+			p.MainPatch[keyStatus] = status
+		}
+	}
+}
+
+// healthAnnotation renders the WECs' health as wec1=Current,wec2=InProgress (health is sorted).
+func healthAnnotation(health []summary.Health) string {
+	var b strings.Builder
+	for i, h := range health {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(h.WEC)
+		b.WriteByte('=')
+		b.WriteString(h.Status)
+	}
+	return b.String()
+}

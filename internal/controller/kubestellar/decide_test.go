@@ -1,0 +1,215 @@
+package kubestellar
+
+import (
+	"errors"
+	"testing"
+
+	. "github.com/onsi/gomega"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+
+	"github.com/singleton-operator/singleton-operator/internal/summary"
+)
+
+// testDecider summarizes by naming the WECs, so that a test can tell a summary from a copy.
+var testDecider = decider{
+	summarize: func(_ *unstructured.Unstructured, reports []summary.Report) (summary.Result, error) {
+		res := summary.Result{Status: map[string]any{"summaryOf": int64(len(reports))}}
+		for _, r := range reports {
+			res.WECs = append(res.WECs, summary.Health{WEC: r.WEC, Status: "InProgress"})
+		}
+		return res, nil
+	},
+	healthOf: func(_ *unstructured.Unstructured, r summary.Report) summary.Health {
+		return summary.Health{WEC: r.WEC, Status: "Current"}
+	},
+}
+
+func report(wec string, ready int64) summary.Report {
+	return summary.Report{WEC: wec, Status: map[string]any{"readyReplicas": ready}}
+}
+
+func object(labels map[string]string, status map[string]any) *unstructured.Unstructured {
+	u := &unstructured.Unstructured{Object: map[string]any{"apiVersion": "apps/v1", "kind": "StatefulSet"}}
+	u.SetNamespace("ns")
+	u.SetName("web")
+	if labels != nil {
+		u.SetLabels(labels)
+	}
+	if status != nil {
+		u.Object["status"] = status
+	}
+	return u
+}
+
+func TestDispatch(t *testing.T) {
+	for _, tc := range []struct {
+		name          string
+		single, multi bool
+		n             int
+		want          string
+	}{
+		{"singleton only, one WEC", true, false, 1, modeSingleton},
+		{"singleton only, two WECs: still the singleton path (cleared)", true, false, 2, modeSingleton},
+		{"singleton only, no WEC", true, false, 0, modeSingleton},
+		{"both, one WEC", true, true, 1, modeSingleton},
+		{"both, three WECs", true, true, 3, modeMultiWEC},
+		{"multi only, one WEC", false, true, 1, modeSingleton},
+		{"multi only, two WECs", false, true, 2, modeMultiWEC},
+		{"multi only, no WEC", false, true, 0, modeMultiWEC},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			g := NewWithT(t)
+			g.Expect(dispatch(wants{Singleton: tc.single, MultiWEC: tc.multi}, tc.n)).To(Equal(tc.want))
+		})
+	}
+}
+
+func TestDecide(t *testing.T) {
+	single := wants{Singleton: true, Qualified: []string{"wec1", "wec2"}}
+	multi := wants{MultiWEC: true, Qualified: []string{"wec1", "wec2"}}
+	ourLabels := map[string]string{LabelExecutingCount: "1", LabelSingletonStatus: "true"}
+	ownAll := owned{Labels: map[string]bool{LabelExecutingCount: true, LabelSingletonStatus: true},
+		Annotations: map[string]bool{AnnotationWECStatus: true}, Status: map[string]bool{"readyReplicas": true}}
+	type obj = map[string]any
+	for _, tc := range []struct {
+		name        string
+		facts       facts
+		wantMode    string
+		status      map[string]any
+		labels      map[string]string
+		annots      map[string]string
+		statusPatch map[string]any
+		mainPatch   map[string]any
+	}{{
+		name:     "R1: one qualified WEC reports: its status, copied, and the count",
+		facts:    facts{Wants: single, Reports: []summary.Report{report("wec1", 2)}, Object: object(nil, nil), StatusSubresource: true},
+		wantMode: modeSingleton, status: obj{"readyReplicas": int64(2)},
+		labels:      ourLabels,
+		annots:      map[string]string{AnnotationWECStatus: "wec1=Current"},
+		statusPatch: obj{"status": obj{"readyReplicas": int64(2)}},
+		mainPatch: obj{"metadata": obj{
+			"labels":      obj{LabelExecutingCount: "1", LabelSingletonStatus: "true"},
+			"annotations": obj{AnnotationWECStatus: "wec1=Current"},
+		}},
+	}, {
+		name: "R4: nothing written when the object already shows it",
+		facts: facts{
+			Wants: single, Reports: []summary.Report{report("wec1", 2)}, StatusSubresource: true, Owned: ownAll,
+			Object: withAnnotation(object(ourLabels, obj{"readyReplicas": int64(2)})),
+		},
+		wantMode: modeSingleton, status: obj{"readyReplicas": int64(2)}, labels: ourLabels,
+		annots: map[string]string{AnnotationWECStatus: "wec1=Current"},
+	}, {
+		name: "only what differs is patched; a field the WEC no longer reports is removed",
+		facts: facts{
+			Wants: single, Reports: []summary.Report{report("wec1", 3)}, StatusSubresource: true, Owned: ownAll,
+			Object: withAnnotation(object(ourLabels, obj{"readyReplicas": int64(2), "replicas": int64(2)})),
+		},
+		wantMode: modeSingleton, status: obj{"readyReplicas": int64(3)}, labels: ourLabels,
+		annots:      map[string]string{AnnotationWECStatus: "wec1=Current"},
+		statusPatch: obj{"status": obj{"readyReplicas": int64(3), "replicas": nil}},
+	}, {
+		name: "R1: singleton only with two WECs reporting: status cleared, count still labeled",
+		facts: facts{
+			Wants: single, Reports: []summary.Report{report("wec1", 2), report("wec2", 1)}, StatusSubresource: true,
+			Owned:  ownAll,
+			Object: withAnnotation(object(ourLabels, obj{"readyReplicas": int64(2), "other": "x"})),
+		},
+		wantMode: modeSingleton,
+		labels:   map[string]string{LabelExecutingCount: "2", LabelSingletonStatus: "true"},
+		annots:   map[string]string{AnnotationWECStatus: "wec1=Current,wec2=Current"},
+		// what the operator wrote is removed, what another writer put there stays
+		statusPatch: obj{"status": obj{"readyReplicas": nil}},
+		mainPatch: obj{"metadata": obj{
+			"labels":      obj{LabelExecutingCount: "2"},
+			"annotations": obj{AnnotationWECStatus: "wec1=Current,wec2=Current"},
+		}},
+	}, {
+		name:     "R2: several qualified WECs with multi-WEC: the summary",
+		facts:    facts{Wants: multi, Reports: []summary.Report{report("wec1", 2), report("wec2", 1)}, Object: object(nil, nil), StatusSubresource: true},
+		wantMode: modeMultiWEC, status: obj{"summaryOf": int64(2)},
+		labels:      map[string]string{LabelExecutingCount: "2", LabelMultiWECStatus: "true"},
+		annots:      map[string]string{AnnotationWECStatus: "wec1=InProgress,wec2=InProgress"},
+		statusPatch: obj{"status": obj{"summaryOf": int64(2)}},
+		mainPatch: obj{"metadata": obj{
+			"labels":      obj{LabelExecutingCount: "2", LabelMultiWECStatus: "true"},
+			"annotations": obj{AnnotationWECStatus: "wec1=InProgress,wec2=InProgress"},
+		}},
+	}, {
+		name:      "R3: no WEC reports yet: count 0, no status, nothing owned so no status write",
+		facts:     facts{Wants: multi, Object: object(nil, nil), StatusSubresource: true},
+		wantMode:  modeMultiWEC,
+		labels:    map[string]string{LabelExecutingCount: "0", LabelMultiWECStatus: "true"},
+		mainPatch: obj{"metadata": obj{"labels": obj{LabelExecutingCount: "0", LabelMultiWECStatus: "true"}}},
+	}, {
+		name: "R4: no Binding asks any more: everything owned is removed",
+		facts: facts{
+			Object: withAnnotation(object(ourLabels, obj{"readyReplicas": int64(2)})),
+			Owned:  ownAll, StatusSubresource: true,
+		},
+		statusPatch: obj{"status": nil}, // all of it was the operator's
+		mainPatch: obj{"metadata": obj{
+			"labels":      obj{LabelExecutingCount: nil, LabelSingletonStatus: nil},
+			"annotations": obj{AnnotationWECStatus: nil},
+		}},
+	}, {
+		name:  "R4: no Binding asks and nothing owned: never touched",
+		facts: facts{Object: object(map[string]string{LabelExecutingCount: "3"}, obj{"x": int64(1)}), StatusSubresource: true},
+	}, {
+		name: "R4: a kind without status subresource: one write of the object, status included",
+		facts: facts{
+			Wants: single, Reports: []summary.Report{report("wec1", 2)},
+			Object: object(ourLabels, nil), Owned: owned{Labels: ownAll.Labels},
+		},
+		wantMode: modeSingleton, status: obj{"readyReplicas": int64(2)}, labels: ourLabels,
+		annots: map[string]string{AnnotationWECStatus: "wec1=Current"},
+		mainPatch: obj{
+			"metadata": obj{"annotations": obj{AnnotationWECStatus: "wec1=Current"}},
+			"status":   obj{"readyReplicas": int64(2)},
+		},
+	}, {
+		name: "R4: a kind without status subresource, cleared: the owned status fields go with the object",
+		facts: facts{
+			Object: object(nil, obj{"phase": "Running", "podIP": "10.0.0.1"}),
+			Owned:  owned{MainStatus: map[string]bool{"phase": true}, Status: map[string]bool{"podIP": true}},
+		},
+		mainPatch: obj{"status": obj{"phase": nil}},
+	}, {
+		name: "a Deployment gets no health annotation (its generation follows annotations)",
+		facts: facts{
+			Wants: single, Reports: []summary.Report{report("wec1", 2)}, Object: object(nil, nil),
+			StatusSubresource: true, AnnotationsBumpGeneration: true,
+		},
+		wantMode: modeSingleton, status: obj{"readyReplicas": int64(2)}, labels: ourLabels,
+		statusPatch: obj{"status": obj{"readyReplicas": int64(2)}},
+		mainPatch:   obj{"metadata": obj{"labels": obj{LabelExecutingCount: "1", LabelSingletonStatus: "true"}}},
+	}} {
+		t.Run(tc.name, func(t *testing.T) {
+			g := NewWithT(t)
+			p, err := testDecider.decide(tc.facts)
+			g.Expect(err).NotTo(HaveOccurred())
+			g.Expect(p.Mode).To(Equal(tc.wantMode))
+			g.Expect(p.Status).To(Equal(tc.status))
+			g.Expect(p.Labels).To(Equal(tc.labels))
+			g.Expect(p.Annotations).To(Equal(tc.annots))
+			g.Expect(p.StatusPatch).To(Equal(tc.statusPatch), "status patch")
+			g.Expect(p.MainPatch).To(Equal(tc.mainPatch), "object patch")
+		})
+	}
+}
+
+func TestDecideSummaryError(t *testing.T) {
+	g := NewWithT(t)
+	d := testDecider
+	d.summarize = func(*unstructured.Unstructured, []summary.Report) (summary.Result, error) {
+		return summary.Result{}, errors.New("boom")
+	}
+	_, err := d.decide(facts{Wants: wants{MultiWEC: true}, Reports: []summary.Report{report("a", 1), report("b", 1)},
+		Object: object(nil, nil)})
+	g.Expect(err).To(MatchError("boom"))
+}
+
+func withAnnotation(u *unstructured.Unstructured) *unstructured.Unstructured {
+	u.SetAnnotations(map[string]string{AnnotationWECStatus: "wec1=Current"})
+	return u
+}

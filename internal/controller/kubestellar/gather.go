@@ -1,0 +1,155 @@
+package kubestellar
+
+import (
+	"context"
+	"slices"
+	"strings"
+
+	controlv1alpha1 "github.com/kubestellar/kubestellar/api/control/v1alpha1"
+	"k8s.io/apimachinery/pkg/api/meta"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/apimachinery/pkg/util/json"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/singleton-operator/singleton-operator/internal/summary"
+)
+
+// gathered is what gather read for one object.
+type gathered struct {
+	facts
+}
+
+// gather reads from the caches what the decision about ref needs. found is false when there
+// is nothing to decide: the object does not exist, or no Binding asks for it and the operator
+// owns nothing on it.
+func (c *connection) gather(ctx context.Context, ref objectRef) (g gathered, found bool, err error) {
+	var bindings controlv1alpha1.BindingList
+	if err := c.wds.GetCache().List(ctx, &bindings, client.MatchingFields{indexBindingObjects: ref.String()}); err != nil {
+		return g, false, err
+	}
+	ptrs := make([]*controlv1alpha1.Binding, len(bindings.Items))
+	for i := range bindings.Items {
+		ptrs[i] = &bindings.Items[i]
+	}
+	g.Wants = wantsOf(ptrs, ref)
+
+	gvr, gvk, err := c.resolve(ref.GroupResource(), g.Wants.Version)
+	if meta.IsNoMatchError(err) {
+		return g, false, nil // the WDS does not serve the resource (any more)
+	}
+	if err != nil {
+		return g, false, err
+	}
+	if err := c.watchObjects(ctx, gvr, gvk); err != nil {
+		return g, false, err
+	}
+	obj := &unstructured.Unstructured{}
+	obj.SetGroupVersionKind(gvk)
+	if err := c.wds.GetCache().Get(ctx, types.NamespacedName{Namespace: ref.Namespace, Name: ref.Name}, obj); err != nil {
+		return g, false, client.IgnoreNotFound(err)
+	}
+	g.Object = obj
+	g.AnnotationsBumpGeneration = annotationsBumpGeneration(gvk.GroupKind())
+	g.Owned = ownedBy(obj.GetManagedFields(), FieldManager)
+	if !g.Wants.Any() && !g.Owned.any() {
+		return g, false, nil
+	}
+	if g.StatusSubresource, err = c.hasStatusSubresource(gvr); err != nil {
+		return g, false, err
+	}
+	if g.Wants.Any() {
+		g.Reports, err = c.reports(ctx, ref, g.Wants.Qualified)
+	}
+	return g, true, err
+}
+
+// reports reads the valid WorkStatuses of ref from the qualified WECs, sorted by WEC.
+func (c *connection) reports(ctx context.Context, ref objectRef, qualified []string) ([]summary.Report, error) {
+	var list WorkStatusList
+	if err := c.its.GetCache().List(ctx, &list, client.MatchingFields{indexWorkStatusSource: ref.String()}); err != nil {
+		return nil, err
+	}
+	reports := make([]summary.Report, 0, len(list.Items))
+	for i := range list.Items {
+		ws := &list.Items[i]
+		if _, ok := slices.BinarySearch(qualified, ws.Namespace); !ok {
+			continue
+		}
+		if validateWorkStatus(ws, c.opts.MaxStatusBytes, nil) != nil {
+			continue
+		}
+		r := summary.Report{WEC: ws.Namespace}
+		if ws.Status != nil && len(ws.Status.Raw) > 0 {
+			if err := json.Unmarshal(ws.Status.Raw, &r.Status); err != nil {
+				continue
+			}
+		}
+		if slices.ContainsFunc(reports, func(o summary.Report) bool { return o.WEC == r.WEC }) {
+			continue // two WorkStatuses of one WEC for one object: the first by name counts
+		}
+		reports = append(reports, r)
+	}
+	slices.SortFunc(reports, func(a, b summary.Report) int { return strings.Compare(a.WEC, b.WEC) })
+	return reports, nil
+}
+
+// resolve finds the version (the Binding's, else the preferred one) and the kind of a resource.
+func (c *connection) resolve(gr schema.GroupResource, version string,
+) (schema.GroupVersionResource, schema.GroupVersionKind, error) {
+	mapper := c.wds.GetRESTMapper()
+	gvr := gr.WithVersion(version)
+	if version == "" {
+		var err error
+		if gvr, err = mapper.ResourceFor(gr.WithVersion("")); err != nil {
+			return gvr, schema.GroupVersionKind{}, err
+		}
+	}
+	gvk, err := mapper.KindFor(gvr)
+	return gvr, gvk, err
+}
+
+// hasStatusSubresource asks discovery (once per group version) whether a resource has a
+// status subresource.
+func (c *connection) hasStatusSubresource(gvr schema.GroupVersionResource) (bool, error) {
+	gv := gvr.GroupVersion()
+	c.mu.Lock()
+	known, ok := c.subresources[gv]
+	c.mu.Unlock()
+	if ok {
+		if has, seen := known[gvr.Resource]; seen {
+			return has, nil
+		}
+	}
+	list, err := c.wdsDiscovery.ServerResourcesForGroupVersion(gv.String())
+	if err != nil {
+		return false, err
+	}
+	known = map[string]bool{}
+	for i := range list.APIResources {
+		name := list.APIResources[i].Name
+		if base, sub, ok := strings.Cut(name, "/"); ok {
+			if sub == keyStatus {
+				known[base] = true
+			}
+		} else if _, seen := known[name]; !seen {
+			known[name] = false
+		}
+	}
+	c.mu.Lock()
+	c.subresources[gv] = known
+	c.mu.Unlock()
+	return known[gvr.Resource], nil
+}
+
+// any tells whether the operator owns anything on the object.
+func (o owned) any() bool {
+	return len(o.Labels) > 0 || len(o.Annotations) > 0 || len(o.Status) > 0 || len(o.MainStatus) > 0
+}
+
+// annotationsBumpGeneration tells whether the API server increments an object's generation when
+// its annotations change: Deployments, for the rollback annotations of extensions/v1beta1.
+func annotationsBumpGeneration(gk schema.GroupKind) bool {
+	return gk == schema.GroupKind{Group: "apps", Kind: "Deployment"}
+}

@@ -1,0 +1,103 @@
+package kubestellar
+
+import (
+	"fmt"
+	"slices"
+
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	ksv1alpha1 "github.com/singleton-operator/singleton-operator/api/kubestellar/v1alpha1"
+)
+
+// maxInvalidListed is how many malformed WorkStatuses the status names.
+const maxInvalidListed = 20
+
+// computeStatus is the status of a ReportedState, from its connection's state; configErr is a
+// kubeconfig that could not be read, which leaves no connection.
+func computeStatus(rs *ksv1alpha1.ReportedState, s connectionState, configErr error) ksv1alpha1.ReportedStateStatus {
+	st := *rs.Status.DeepCopy()
+	gen := rs.Generation
+	set := func(t string, ok bool, reason, msg string) {
+		status := metav1.ConditionFalse
+		if ok {
+			status = metav1.ConditionTrue
+		}
+		meta.SetStatusCondition(&st.Conditions, metav1.Condition{
+			Type: t, Status: status, Reason: reason, Message: msg, ObservedGeneration: gen,
+		})
+	}
+	unknown := func(t, reason, msg string) {
+		meta.SetStatusCondition(&st.Conditions, metav1.Condition{
+			Type: t, Status: metav1.ConditionUnknown, Reason: reason, Message: msg, ObservedGeneration: gen,
+		})
+	}
+	connectedCondition(set, unknown, s, configErr)
+	connected := configErr == nil && s.Err == nil && s.WDSUp && s.ITSUp
+	syncedCondition(set, unknown, s, configErr, connected)
+	ready := connected && s.Synced
+	msg := "Not connected, or not synced: see the other conditions."
+	if ready {
+		msg = fmt.Sprintf("%d objects: %d singleton, %d multi-WEC.", s.Singleton+s.MultiWEC, s.Singleton, s.MultiWEC)
+	}
+	reason := ksv1alpha1.ReasonReady
+	if !ready {
+		reason = ksv1alpha1.ReasonNotConnected
+	}
+	set(ksv1alpha1.ConditionReady, ready, reason, msg)
+
+	st.ObservedGeneration = gen
+	st.Objects = ksv1alpha1.ReportedStateObjects{
+		Singleton: int32(s.Singleton), MultiWEC: int32(s.MultiWEC), Total: int32(s.Singleton + s.MultiWEC),
+	}
+	st.WECs = int32(s.WECs)
+	invalid := slices.Clone(s.Invalid)
+	slices.Sort(invalid)
+	if len(invalid) > maxInvalidListed {
+		invalid = invalid[:maxInvalidListed]
+	}
+	st.InvalidWorkStatuses = invalid
+	return st
+}
+
+type (
+	setFunc     func(t string, ok bool, reason, msg string)
+	unknownFunc func(t, reason, msg string)
+)
+
+// connectedCondition says whether both clusters answer.
+func connectedCondition(set setFunc, unknown unknownFunc, s connectionState, configErr error) {
+	switch {
+	case configErr != nil:
+		set(ksv1alpha1.ConditionConnected, false, ksv1alpha1.ReasonKubeconfigInvalid, configErr.Error())
+	case s.Err != nil:
+		set(ksv1alpha1.ConditionConnected, false, ksv1alpha1.ReasonConnecting,
+			"The connection failed and is restarted: "+s.Err.Error())
+	case !s.Probed:
+		unknown(ksv1alpha1.ConditionConnected, ksv1alpha1.ReasonConnecting, "The WDS and the ITS have not answered yet.")
+	case !s.WDSUp:
+		set(ksv1alpha1.ConditionConnected, false, ksv1alpha1.ReasonWDSUnreachable, "The WDS does not answer.")
+	case !s.ITSUp:
+		set(ksv1alpha1.ConditionConnected, false, ksv1alpha1.ReasonITSUnreachable,
+			"The ITS does not answer; the status of WDS objects is left as it is until it does.")
+	default:
+		set(ksv1alpha1.ConditionConnected, true, ksv1alpha1.ReasonConnected, "The WDS and the ITS answer.")
+	}
+}
+
+// syncedCondition says whether decisions are being made.
+func syncedCondition(set setFunc, unknown unknownFunc, s connectionState, configErr error, connected bool) {
+	switch {
+	case s.Synced && connected:
+		set(ksv1alpha1.ConditionSynced, true, ksv1alpha1.ReasonSynced,
+			"Every cache is synced; reported state is returned.")
+	case s.Synced:
+		set(ksv1alpha1.ConditionSynced, false, ksv1alpha1.ReasonNotConnected,
+			"Decisions wait until both clusters answer again.")
+	case configErr != nil || !s.Probed:
+		unknown(ksv1alpha1.ConditionSynced, ksv1alpha1.ReasonNotConnected, "Not connected yet.")
+	default:
+		set(ksv1alpha1.ConditionSynced, false, ksv1alpha1.ReasonSyncing,
+			"The caches are being filled; nothing is decided yet.")
+	}
+}

@@ -1,0 +1,35 @@
+package kubestellar
+
+import (
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+)
+
+// refusedWrite records a write of ref that the WDS refused as invalid (a WEC status that breaks
+// the WDS's validation, say from a WEC of another Kubernetes version): a warning event on the
+// ReportedState once per object and reason. The object keeps what it showed and is retried with
+// backoff; a later status of the WEC that the WDS accepts ends it.
+func (c *connection) refusedWrite(ref objectRef, err error) {
+	if !apierrors.IsInvalid(err) && !apierrors.IsBadRequest(err) {
+		return
+	}
+	msg := err.Error()
+	c.mu.Lock()
+	before := c.refused[ref]
+	c.refused[ref] = msg
+	c.mu.Unlock()
+	if before == msg {
+		return
+	}
+	c.log.Info("The WDS refused the reported state of an object", "object", ref.String(), "reason", msg)
+	if c.warn != nil {
+		c.warn("StatusRefused", "Write", "The WDS refused the reported state of %s, which keeps what it showed: %s",
+			ref.String(), msg)
+	}
+}
+
+// acceptedWrite forgets a refusal of ref.
+func (c *connection) acceptedWrite(ref objectRef) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	delete(c.refused, ref)
+}

@@ -110,6 +110,12 @@ func addGate(spec *corev1.PodSpec, apps []int, gateImage string) error {
 		wrapCommand(&spec.Containers[i])
 	}
 	spec.InitContainers = initContainers(spec, noCommand, gateImage)
+	nonRoot := runsAsNonRoot(spec, apps)
+	for i := range spec.InitContainers {
+		if c := &spec.InitContainers[i]; c.Name == InstallContainer || c.Name == SidecarContainer {
+			c.SecurityContext.RunAsNonRoot = nonRoot
+		}
+	}
 	return nil
 }
 
@@ -236,26 +242,49 @@ func sidecarContainer(image string) corev1.Container {
 	}
 }
 
+// smallResources are the gate containers' requests and limits. Both CPU and memory have a
+// limit, so that a namespace whose ResourceQuota covers limits.cpu or limits.memory admits the
+// pod; the CPU limit is generous, since the gate's start-up is on the hand-over's path.
 func smallResources() corev1.ResourceRequirements {
 	return corev1.ResourceRequirements{
 		Requests: corev1.ResourceList{
 			corev1.ResourceCPU:    resource.MustParse("10m"),
 			corev1.ResourceMemory: resource.MustParse("16Mi"),
 		},
-		Limits: corev1.ResourceList{corev1.ResourceMemory: resource.MustParse("32Mi")},
+		Limits: corev1.ResourceList{
+			corev1.ResourceCPU:    resource.MustParse("500m"),
+			corev1.ResourceMemory: resource.MustParse("32Mi"),
+		},
 	}
 }
 
 // restrictedSecurityContext passes the restricted Pod Security Standard and OpenShift's
-// restricted-v2 SCC; no runAsUser, so the pod's (or the SCC's arbitrary) UID applies.
+// restricted-v2 SCC; no runAsUser, so the pod's (or the SCC's arbitrary) UID applies. It sets
+// no identity of its own: runAsNonRoot is added by addGate only where the pod asks it of its
+// own containers (runsAsNonRoot), so a pod that runs as root starts as it did before.
 func restrictedSecurityContext() *corev1.SecurityContext {
 	return &corev1.SecurityContext{
 		AllowPrivilegeEscalation: ptr.To(false),
 		Capabilities:             &corev1.Capabilities{Drop: []corev1.Capability{"ALL"}},
 		ReadOnlyRootFilesystem:   ptr.To(true),
-		RunAsNonRoot:             ptr.To(true),
 		SeccompProfile:           &corev1.SeccompProfile{Type: corev1.SeccompProfileTypeRuntimeDefault},
 	}
+}
+
+// runsAsNonRoot is the runAsNonRoot the gate's own containers need: nil (the pod's setting
+// applies) unless the pod leaves it unset and every application container sets it true, as
+// the restricted Pod Security Standard accepts; then true, so that the pod still passes it.
+func runsAsNonRoot(spec *corev1.PodSpec, apps []int) *bool {
+	if spec.SecurityContext != nil && spec.SecurityContext.RunAsNonRoot != nil {
+		return nil
+	}
+	for _, i := range apps {
+		sc := spec.Containers[i].SecurityContext
+		if sc == nil || sc.RunAsNonRoot == nil || !*sc.RunAsNonRoot {
+			return nil
+		}
+	}
+	return ptr.To(true)
 }
 
 func addReadinessGate(spec *corev1.PodSpec) {

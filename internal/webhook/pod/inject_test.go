@@ -7,6 +7,7 @@ import (
 	. "github.com/onsi/gomega"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/utils/ptr"
 
 	singletonv1 "github.com/singleton-operator/singleton-operator/api/apps/v1"
 )
@@ -114,12 +115,100 @@ func TestInjectPodFields(t *testing.T) {
 	g.Expect(install.Command).To(Equal([]string{"/gate", "install", "/singleton/bin"}))
 	sc := install.SecurityContext
 	g.Expect(*sc.AllowPrivilegeEscalation).To(BeFalse())
-	g.Expect(*sc.RunAsNonRoot).To(BeTrue())
+	g.Expect(sc.RunAsNonRoot).To(BeNil(), "the pod's own choice applies")
 	g.Expect(*sc.ReadOnlyRootFilesystem).To(BeTrue())
 	g.Expect(sc.RunAsUser).To(BeNil(), "the pod's or the SCC's UID applies")
 	g.Expect(sc.Capabilities.Drop).To(Equal([]corev1.Capability{"ALL"}))
 	g.Expect(sc.SeccompProfile.Type).To(Equal(corev1.SeccompProfileTypeRuntimeDefault))
 	g.Expect(install.Resources.Limits.Memory().String()).To(Equal("32Mi"))
+	g.Expect(install.Resources.Limits.Cpu().IsZero()).To(BeFalse(), "a quota on limits.cpu admits the pod")
+}
+
+// The gate's containers take the pod's identity: a pod that runs as root starts as before, and
+// a pod that asks runAsNonRoot of each of its containers (as the restricted Pod Security
+// Standard accepts) gets it on the gate's containers too.
+func TestInjectRunAsNonRoot(t *testing.T) {
+	nonRoot := &corev1.SecurityContext{RunAsNonRoot: ptr.To(true)}
+	tests := []struct {
+		name string
+		pod  func() *corev1.Pod
+		want *bool
+	}{
+		{"nothing set: left to the image", func() *corev1.Pod { return newPod(container("app", nil, nil)) }, nil},
+		{"the pod runs as root", func() *corev1.Pod {
+			p := newPod(container("app", []string{"/bin/db"}, nil))
+			p.Spec.SecurityContext = &corev1.PodSecurityContext{RunAsUser: ptr.To[int64](0)}
+			return p
+		}, nil},
+		{"pod-level runAsNonRoot: inherited", func() *corev1.Pod {
+			p := newPod(container("app", nil, nil))
+			p.Spec.SecurityContext = &corev1.PodSecurityContext{RunAsNonRoot: ptr.To(true)}
+			return p
+		}, nil},
+		{"every application container non-root: the gate's too", func() *corev1.Pod {
+			c := container("app", nil, nil)
+			c.SecurityContext = nonRoot
+			return newPod(c)
+		}, ptr.To(true)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			g := NewWithT(t)
+			pod := tt.pod()
+			g.Expect(Inject(pod, testOpts)).To(Succeed())
+			for _, c := range pod.Spec.InitContainers {
+				if c.Name == InstallContainer || c.Name == SidecarContainer {
+					g.Expect(c.SecurityContext.RunAsNonRoot).To(Equal(tt.want), c.Name)
+				}
+			}
+		})
+	}
+}
+
+// Guarded is what the spec holds, never what the labels say.
+func TestHoldsGate(t *testing.T) {
+	prepared := func(c corev1.Container) *corev1.Pod {
+		p := newPod(c)
+		if err := Inject(p, testOpts); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	tests := []struct {
+		name string
+		pod  *corev1.Pod
+		want bool
+	}{
+		{"wrapped command", prepared(container("app", []string{"/bin/db"}, nil)), true},
+		{"held by the sidecar", prepared(container("app", nil, []string{"serve"})), true},
+		{"a copied label, no gate", func() *corev1.Pod {
+			p := newPod(container("app", []string{"/bin/db"}, nil))
+			p.Labels[singletonv1.LabelManaged] = "true"
+			return p
+		}(), false},
+		{"the installer but an unwrapped application", func() *corev1.Pod {
+			p := prepared(container("app", []string{"/bin/db"}, nil))
+			p.Spec.Containers = append(p.Spec.Containers, container("second", []string{"/bin/db"}, nil))
+			return p
+		}(), false},
+		{"no release volume", func() *corev1.Pod {
+			p := prepared(container("app", []string{"/bin/db"}, nil))
+			p.Spec.Volumes = p.Spec.Volumes[:1]
+			return p
+		}(), false},
+		{"a mesh proxy beside a wrapped application", func() *corev1.Pod {
+			p := newPod(container("app", []string{"/bin/db"}, nil), container("istio-proxy", nil, nil))
+			if err := Inject(p, testOpts); err != nil {
+				t.Fatal(err)
+			}
+			return p
+		}(), true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			NewWithT(t).Expect(HoldsGate(tt.pod)).To(Equal(tt.want))
+		})
+	}
 }
 
 func TestInjectPreservesExisting(t *testing.T) {

@@ -28,15 +28,27 @@ const (
 	ReasonAsExpected = "AsExpected"
 	// ReasonUnguardedPods: a selected pod escaped the webhook and may run beside the others.
 	ReasonUnguardedPods = "UnguardedPods"
-	// ReasonActivePodVanished: the released pod disappeared before its stop was confirmed.
+	// ReasonActivePodVanished: a pod that may run (released, or unguarded) disappeared before
+	// its stop was confirmed; its node must be fenced before another pod is released.
 	ReasonActivePodVanished = "ActivePodVanished"
+	// ReasonMoreThanOneMayRun: more than one selected pod may run the application at once (a
+	// forced release, a node un-fenced, a pod that escaped the webhook); the older ones are stopped.
+	ReasonMoreThanOneMayRun = "MoreThanOneMayRun"
+	// ReasonInvalidSelector: the selector does not parse; nothing is released until it is fixed.
+	ReasonInvalidSelector = "InvalidSelector"
+	// ReasonYieldsToOlder: an older StatefulSingleton selects the same pods and decides for them;
+	// this one releases and stops nothing until that one is gone.
+	ReasonYieldsToOlder = "YieldsToOlder"
+	// ReasonApplicationNotRunning: the released pod's containers are not all running (starting,
+	// crash-looping, or waiting for an image).
+	ReasonApplicationNotRunning = "ApplicationNotRunning"
 	// ReasonTransitionOverdue: a transition has taken longer than maxTransitionTime.
 	ReasonTransitionOverdue = "TransitionOverdue"
 	// ReasonMoreThanOneReplica: a selected pod's workload asks for more than one replica.
 	ReasonMoreThanOneReplica = "MoreThanOneReplica"
 	// ReasonMultipleWorkloads: the selector matches pods of more than one workload.
 	ReasonMultipleWorkloads = "MultipleWorkloads"
-	// ReasonOverlappingSelectors: selected pods were prepared for another StatefulSingleton.
+	// ReasonOverlappingSelectors: selected pods are selected by another StatefulSingleton too.
 	ReasonOverlappingSelectors = "OverlappingSelectors"
 )
 
@@ -51,8 +63,9 @@ const (
 	// AnnotationRelease releases a prepared pod: its gate starts the application once this
 	// annotation holds the pod's own UID. A copy on a pod template never releases a new pod.
 	AnnotationRelease = "apps.statefulsingleton.com/release"
-	// FinalizerRelease keeps a released pod's object until the operator has confirmed that its
-	// application stopped, so that a force delete cannot hide a process still running.
+	// FinalizerRelease keeps the object of a pod that may run (released, or unguarded) until the
+	// operator has confirmed that its application stopped, so that a force delete cannot hide a
+	// process still running.
 	FinalizerRelease = "apps.statefulsingleton.com/release"
 	// FinalizerHandBack keeps a StatefulSingleton being deleted until it has handed its workload
 	// back: the transition in progress finished, no pod held, every released pod Ready.

@@ -2,6 +2,7 @@ package v1
 
 import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 )
 
 // TimeoutAction says what happens when a transition takes longer than maxTransitionTime.
@@ -42,13 +43,18 @@ type StatefulSingletonSpec struct {
 	// twice at once. It must match the workload's pods and no others, and must not be empty.
 	// +required
 	// +kubebuilder:validation:XValidation:rule="(has(self.matchLabels) && size(self.matchLabels) > 0) || (has(self.matchExpressions) && size(self.matchExpressions) > 0)",message="selector must not be empty: an empty selector would match every pod in the namespace"
+	// +kubebuilder:validation:XValidation:rule="!has(self.matchExpressions) || self.matchExpressions.all(e, e.operator in ['In', 'NotIn', 'Exists', 'DoesNotExist'])",message="selector: matchExpressions operator must be In, NotIn, Exists or DoesNotExist"
+	// +kubebuilder:validation:XValidation:rule="!has(self.matchExpressions) || self.matchExpressions.all(e, !(e.operator in ['In', 'NotIn']) || (has(e.values) && size(e.values) > 0))",message="selector: matchExpressions with operator In or NotIn need at least one value"
+	// +kubebuilder:validation:XValidation:rule="!has(self.matchExpressions) || self.matchExpressions.all(e, !(e.operator in ['Exists', 'DoesNotExist']) || !has(e.values) || size(e.values) == 0)",message="selector: matchExpressions with operator Exists or DoesNotExist take no values"
 	Selector metav1.LabelSelector `json:"selector"`
 
 	// terminationGracePeriod is the time, in seconds, that an old pod is given to stop its
 	// application once its stop was requested, when the operator itself deletes it.
 	// +optional
+	// At least 1: a deletion with a grace period of 0 lets the API server drop the pod's object
+	// before the kubelet has stopped its containers.
 	// +kubebuilder:default=30
-	// +kubebuilder:validation:Minimum=0
+	// +kubebuilder:validation:Minimum=1
 	// +kubebuilder:validation:Maximum=86400
 	TerminationGracePeriod int32 `json:"terminationGracePeriod,omitempty"`
 
@@ -104,7 +110,9 @@ type TransitionRecord struct {
 	// +optional
 	Duration *metav1.Duration `json:"duration,omitempty"`
 
-	// handoverGap is the time between the old application stopping and the new one being released.
+	// handoverGap is the time from the old pod's stop, as the kubelet reports it (its containers'
+	// finishedAt, to the second), to the new pod's release. The new application starts after the
+	// release; this is not the whole downtime.
 	// +optional
 	HandoverGap *metav1.Duration `json:"handoverGap,omitempty"`
 
@@ -112,6 +120,19 @@ type TransitionRecord struct {
 	// timeoutAction Release, not because the old pod was confirmed stopped.
 	// +optional
 	Forced bool `json:"forced,omitempty"`
+}
+
+// PodReference names one pod for good: by name for people, by UID for decisions.
+type PodReference struct {
+	// name of the pod.
+	Name string `json:"name"`
+
+	// uid of the pod.
+	UID types.UID `json:"uid"`
+
+	// nodeName is the node the pod was bound to when last seen, empty when it was not bound.
+	// +optional
+	NodeName string `json:"nodeName,omitempty"`
 }
 
 // StatefulSingletonStatus is what the operator observed and decided.
@@ -127,6 +148,21 @@ type StatefulSingletonStatus struct {
 	// activePod is the name of the pod released to run the application, if any.
 	// +optional
 	ActivePod string `json:"activePod,omitempty"`
+
+	// activePodUID is the UID of activePod: StatefulSets reuse pod names, UIDs never.
+	// +optional
+	ActivePodUID types.UID `json:"activePodUID,omitempty"`
+
+	// mayRunPods lists every pod that may run the application (released, or never held by the
+	// gate) until its stop is confirmed, by UID and node. A pod listed here that disappears
+	// unconfirmed keeps every other pod held until its node is fenced. The operator records a
+	// pod here before it releases it, so that a restarted operator or a new leader resumes from
+	// what the API holds.
+	// +optional
+	// +listType=map
+	// +listMapKey=uid
+	// +kubebuilder:validation:MaxItems=64
+	MayRunPods []PodReference `json:"mayRunPods,omitempty"`
 
 	// transitionTimestamp is when the current or last transition began.
 	// +optional

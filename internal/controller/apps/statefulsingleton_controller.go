@@ -38,6 +38,9 @@ type StatefulSingletonReconciler struct {
 	Recorder events.EventRecorder
 	// Now returns the current time; nil means time.Now.
 	Now func() time.Time
+
+	// ledger remembers the releases this operator wrote that its cache may not show yet.
+	ledger releaseLedger
 }
 
 // +kubebuilder:rbac:groups=apps.statefulsingleton.com,resources=statefulsingletons,verbs=get;list;watch;patch
@@ -62,19 +65,18 @@ func (r *StatefulSingletonReconciler) Reconcile(ctx context.Context, req ctrl.Re
 	if err := r.ensureHandBackFinalizer(ctx, ss); err != nil {
 		return ctrl.Result{}, err
 	}
-	pods, facts, err := r.gather(ctx, ss)
+	seen, err := r.gather(ctx, ss)
 	if err != nil {
 		return ctrl.Result{}, err
 	}
-
-	plan := decideTransition(ss, facts, r.now())
+	plan := decideTransition(observe(seen))
 
 	// The status records a release before the release takes effect, so that a restarted
 	// operator or a new leader resumes from what the API holds.
 	before := ss.Status.DeepCopy()
 	err = r.patchStatus(ctx, ss, plan.Status)
 	if err == nil {
-		err = r.apply(ctx, ss, pods, plan)
+		err = r.apply(ctx, ss, append(seen.Selected, seen.Recorded...), plan)
 	}
 	if err == nil && plan.HandBack {
 		err = r.handBack(ctx, ss)

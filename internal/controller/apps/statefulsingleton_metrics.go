@@ -47,6 +47,11 @@ var (
 		Name: "statefulsingleton_unguarded_pods",
 		Help: "Selected pods that escaped the webhook and may run beside the others.",
 	}, singletonLabels)
+	podsMayRun = prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "statefulsingleton_pods_may_run",
+		Help: "Pods that may run the application (released, unguarded, or gone before their stop was confirmed); " +
+			"more than 1 breaks the guarantee.",
+	}, singletonLabels)
 	transitionOverdue = prometheus.NewGaugeVec(prometheus.GaugeOpts{
 		Name: "statefulsingleton_transition_overdue",
 		Help: "1 while the transition in progress has taken longer than maxTransitionTime, else 0.",
@@ -55,7 +60,7 @@ var (
 
 func init() {
 	metrics.Registry.MustRegister(transitionDuration, handoverGap, transitionsTotal, transitionsInProgress,
-		heldPods, unguardedPods, transitionOverdue)
+		heldPods, unguardedPods, podsMayRun, transitionOverdue)
 }
 
 // recordMetrics observes what changed between the status before a decision and the one
@@ -80,6 +85,7 @@ func recordMetrics(ss *singletonv1.StatefulSingleton, before, after *singletonv1
 	transitionsInProgress.WithLabelValues(ss.Namespace, ss.Name).Set(boolGauge(after.CurrentTransition != nil))
 	heldPods.WithLabelValues(ss.Namespace, ss.Name).Set(float64(after.HeldPods))
 	unguardedPods.WithLabelValues(ss.Namespace, ss.Name).Set(float64(plan.Unguarded))
+	podsMayRun.WithLabelValues(ss.Namespace, ss.Name).Set(float64(plan.MayRun))
 	transitionOverdue.WithLabelValues(ss.Namespace, ss.Name).Set(boolGauge(plan.Overdue))
 }
 
@@ -92,7 +98,7 @@ func boolGauge(b bool) float64 {
 
 // forgetMetrics drops the gauges of a deleted StatefulSingleton.
 func forgetMetrics(namespace, name string) {
-	for _, g := range []*prometheus.GaugeVec{transitionsInProgress, heldPods, unguardedPods, transitionOverdue} {
+	for _, g := range []*prometheus.GaugeVec{transitionsInProgress, heldPods, unguardedPods, podsMayRun, transitionOverdue} {
 		g.DeleteLabelValues(namespace, name)
 	}
 }

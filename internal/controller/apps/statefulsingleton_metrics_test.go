@@ -23,7 +23,7 @@ func TestRecordMetricsFollowsAHandover(t *testing.T) {
 	durationsBefore := sampleCount(t, transitionDuration)
 	step := func(pods []podFacts, at time.Time) {
 		before := ss.Status.DeepCopy()
-		plan := decideTransition(ss, pods, at)
+		plan := decide(ss, pods, at)
 		recordMetrics(ss, before, &plan.Status, &plan)
 		ss.Status = plan.Status
 	}
@@ -43,11 +43,12 @@ func TestRecordMetricsFollowsAHandover(t *testing.T) {
 
 	// The old pod takes longer than maxTransitionTime (300 s) to stop: overdue, until it has.
 	oldStopping := start.Add(301 * time.Second)
-	step([]podFacts{fact("old", 0, released, readyGate, deleting), fact("new", 50)}, oldStopping)
+	escapedGone := fact("escaped", 5, unguarded, deleting, stopped("PodFinished", start))
+	step([]podFacts{fact("old", 0, released, readyGate, deleting), fact("new", 50), escapedGone}, oldStopping)
 	g.Expect(overdue()).To(Equal(1.0), "the transition started at %s and is still going", start)
 
 	oldStopped := oldStopping.Add(time.Second)
-	step([]podFacts{fact("old", 0, released, readyGate, deleting, stopped("ContainersTerminated", oldStopped)), fact("new", 50)},
+	step([]podFacts{fact("old", 0, released, readyGate, deleting, stopped("PodFinished", oldStopped)), fact("new", 50)},
 		oldStopped.Add(100*time.Millisecond))
 	g.Expect(sampleCount(t, handoverGap)).To(Equal(gapsBefore+1), "the release observed its gap")
 	g.Expect(ss.Status.CurrentTransition.HandoverGap).To(Equal(&metav1.Duration{Duration: 100 * time.Millisecond}))

@@ -14,6 +14,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 
 	singletonv1 "github.com/singleton-operator/singleton-operator/api/apps/v1"
+	podwebhook "github.com/singleton-operator/singleton-operator/internal/webhook/pod"
 )
 
 // Event reasons and actions of the StatefulSingleton reconciler.
@@ -31,29 +32,46 @@ const (
 func (r *StatefulSingletonReconciler) apply(
 	ctx context.Context, ss *singletonv1.StatefulSingleton, pods []corev1.Pod, plan transitionPlan,
 ) error {
-	byName := make(map[string]*corev1.Pod, len(pods))
+	byUID := make(map[types.UID]*corev1.Pod, len(pods))
 	for i := range pods {
-		byName[pods[i].Name] = &pods[i]
+		byUID[pods[i].UID] = &pods[i]
 	}
 	if rel := plan.Release; rel != nil {
-		if err := r.release(ctx, ss, byName[rel.Name], rel.Forced); err != nil {
+		if err := r.release(ctx, ss, byUID[rel.UID], rel.Forced); err != nil {
+			return err
+		}
+	}
+	for _, ref := range plan.Track {
+		if err := r.track(ctx, byUID[ref.UID]); err != nil {
 			return err
 		}
 	}
 	for _, stop := range plan.Stop {
-		if err := r.stop(ctx, ss, byName[stop.Name], stop.GracePeriodSeconds); err != nil {
+		if err := r.stop(ctx, ss, byUID[stop.UID], stop.GracePeriodSeconds); err != nil {
 			return err
 		}
 	}
 	for _, ref := range plan.RemoveFinalizer {
-		if err := r.removeFinalizer(ctx, byName[ref.Name]); err != nil {
+		if err := r.removeFinalizer(ctx, byUID[ref.UID]); err != nil {
 			return err
 		}
 	}
 	for _, ref := range plan.MarkReady {
-		if err := r.markReady(ctx, byName[ref.Name]); err != nil {
+		if err := r.markReady(ctx, byUID[ref.UID]); err != nil {
 			return err
 		}
+	}
+	return nil
+}
+
+// track puts the release finalizer on a pod that may run without having been released (one
+// that predates its StatefulSingleton, or escaped the webhook), so that its object outlives its
+// application however it is deleted.
+func (r *StatefulSingletonReconciler) track(ctx context.Context, pod *corev1.Pod) error {
+	before := pod.DeepCopy()
+	controllerutil.AddFinalizer(pod, singletonv1.FinalizerRelease)
+	if err := r.Patch(ctx, pod, client.MergeFromWithOptions(before, client.MergeFromWithOptimisticLock{})); err != nil {
+		return fmt.Errorf("adding the release finalizer to pod %s: %w", klog.KObj(pod), err)
 	}
 	return nil
 }
@@ -69,6 +87,7 @@ func (r *StatefulSingletonReconciler) release(
 	if err := r.Patch(ctx, pod, client.MergeFromWithOptions(before, client.MergeFromWithOptimisticLock{})); err != nil {
 		return fmt.Errorf("releasing pod %s: %w", klog.KObj(pod), err)
 	}
+	r.ledger.add(pod.UID)
 	reason, note := eventReleased, "Released pod %s: no other selected pod may run."
 	if forced {
 		reason, note = eventForceReleased, "Released pod %s because maxTransitionTime passed; another pod may still run."
@@ -92,21 +111,63 @@ func (r *StatefulSingletonReconciler) stop(
 	return nil
 }
 
-// letOrphansGo removes the release finalizer from the pods a deleted StatefulSingleton had
-// prepared: with no StatefulSingleton, no release will wait for their stop, and their objects
-// must be free to go.
+// letOrphansGo lets the pods prepared for a StatefulSingleton that is gone, or handing its
+// workload back, go: no release will wait for their stop any more, so their finalizers go,
+// and a pod still held is released, since nothing else ever would. A pod that another
+// StatefulSingleton selects or lists as may run is that one's, and is left as it is.
 func (r *StatefulSingletonReconciler) letOrphansGo(ctx context.Context, ss types.NamespacedName) error {
 	pods := &corev1.PodList{}
 	if err := r.List(ctx, pods, client.InNamespace(ss.Namespace),
 		client.MatchingLabels{singletonv1.LabelInstance: ss.Name}); err != nil {
-		return fmt.Errorf("listing the pods of the deleted StatefulSingleton %s: %w", ss, err)
+		return fmt.Errorf("listing the pods of the StatefulSingleton %s: %w", ss, err)
+	}
+	others := &singletonv1.StatefulSingletonList{}
+	if err := r.List(ctx, others, client.InNamespace(ss.Namespace)); err != nil {
+		return fmt.Errorf("listing the StatefulSingletons of %s: %w", ss.Namespace, err)
 	}
 	for i := range pods.Items {
-		if controllerutil.ContainsFinalizer(&pods.Items[i], singletonv1.FinalizerRelease) {
-			if err := r.removeFinalizer(ctx, &pods.Items[i]); err != nil {
-				return err
-			}
+		pod := &pods.Items[i]
+		if claimedByAnother(ss.Name, others.Items, pod) {
+			continue
 		}
+		if err := r.handBackPod(ctx, pod); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// claimedByAnother reports whether a StatefulSingleton other than the one named selects the
+// pod or lists it as may run.
+func claimedByAnother(name string, singletons []singletonv1.StatefulSingleton, pod *corev1.Pod) bool {
+	for i := range singletons {
+		if other := &singletons[i]; other.Name != name && (selects(other, pod.Labels) || lists(other, pod.UID)) {
+			return true
+		}
+	}
+	return false
+}
+
+// handBackPod removes the release finalizer of a pod no StatefulSingleton guards any more and,
+// when its application is still held, releases it, in one patch.
+func (r *StatefulSingletonReconciler) handBackPod(ctx context.Context, pod *corev1.Pod) error {
+	held := podwebhook.HoldsGate(pod) && !hasRelease(pod) && pod.DeletionTimestamp == nil &&
+		pod.Status.Phase != corev1.PodSucceeded && pod.Status.Phase != corev1.PodFailed
+	if !held && !controllerutil.ContainsFinalizer(pod, singletonv1.FinalizerRelease) {
+		return nil
+	}
+	before := pod.DeepCopy()
+	controllerutil.RemoveFinalizer(pod, singletonv1.FinalizerRelease)
+	if held {
+		metav1.SetMetaDataAnnotation(&pod.ObjectMeta, singletonv1.AnnotationRelease, string(pod.UID))
+	}
+	err := r.Patch(ctx, pod, client.MergeFromWithOptions(before, client.MergeFromWithOptimisticLock{}))
+	if client.IgnoreNotFound(err) != nil {
+		return fmt.Errorf("handing back pod %s: %w", klog.KObj(pod), err)
+	}
+	if held && err == nil {
+		r.Recorder.Eventf(pod, nil, corev1.EventTypeNormal, eventHandedBack, actionHandBack,
+			"No StatefulSingleton guards this pod any more: its application is released.")
 	}
 	return nil
 }
@@ -129,8 +190,9 @@ func (r *StatefulSingletonReconciler) markReady(ctx context.Context, pod *corev1
 		Type: singletonv1.ReadinessGate, Status: corev1.ConditionTrue, Reason: "Released",
 		Message: "The operator released this pod to run the application.", LastTransitionTime: metav1.Now(),
 	})
-	// A strategic merge patch carries only this condition, leaving the kubelet's alone.
-	err := r.Status().Patch(ctx, pod, client.StrategicMergeFrom(before))
+	// A strategic merge patch carries only this condition, leaving the kubelet's alone; its
+	// resourceVersion pins it to the pod the decision saw.
+	err := r.Status().Patch(ctx, pod, client.StrategicMergeFrom(before, client.MergeFromWithOptimisticLock{}))
 	if client.IgnoreNotFound(err) != nil {
 		return fmt.Errorf("setting the readiness gate of pod %s: %w", klog.KObj(pod), err)
 	}

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"time"
 
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -13,18 +12,18 @@ import (
 )
 
 // setTransitionConditions sets phase, message and the Ready, Transitioning and Degraded
-// conditions from the facts a decision saw and what it decided.
-func setTransitionConditions(status *singletonv1.StatefulSingletonStatus, ss *singletonv1.StatefulSingleton,
-	pods, running, foreign []podFacts, candidate *podFacts, vanished, releasing bool, now time.Time,
+// conditions from the input of a decision and what it decided.
+func setTransitionConditions(status *singletonv1.StatefulSingletonStatus, in *transitionInput,
+	running []podFacts, candidate *podFacts, releasing bool,
 ) {
-	gen := ss.Generation
 	set := func(condType string, s metav1.ConditionStatus, reason, msg string) {
-		setCondition(&status.Conditions, metav1.Condition{
-			Type: condType, Status: s, Reason: reason, Message: msg, ObservedGeneration: gen,
-		}, metav1.NewTime(now))
+		meta.SetStatusCondition(&status.Conditions, metav1.Condition{
+			Type: condType, Status: s, Reason: reason, Message: msg, ObservedGeneration: in.SS.Generation,
+			LastTransitionTime: metav1.NewTime(in.Now),
+		})
 	}
 
-	degradedReason, degradedMsg := degradation(ss, status, pods, running, foreign, vanished, now)
+	degradedReason, degradedMsg := degradation(status, in, running)
 	if degradedReason == "" {
 		set(singletonv1.ConditionDegraded, metav1.ConditionFalse, singletonv1.ReasonAsExpected, "")
 	} else {
@@ -33,26 +32,17 @@ func setTransitionConditions(status *singletonv1.StatefulSingletonStatus, ss *si
 
 	switch {
 	case candidate != nil && !releasing:
-		status.Message = describeWait(candidate, running, vanished, status.ActivePod)
+		status.Message = describeWait(candidate, running, unfenced(in.Vanished))
 		set(singletonv1.ConditionTransitioning, metav1.ConditionTrue, singletonv1.ReasonWaitingForStop, status.Message)
 	case releasing:
-		status.Message = fmt.Sprintf("Released pod %s.", candidate.Name)
+		status.Message = fmt.Sprintf("Released pod %s.", status.ActivePod)
 		set(singletonv1.ConditionTransitioning, metav1.ConditionTrue, singletonv1.ReasonRunning, status.Message)
 	default:
 		set(singletonv1.ConditionTransitioning, metav1.ConditionFalse, singletonv1.ReasonIdle, "No pod waits.")
 	}
 
-	active := findPod(pods, status.ActivePod)
-	switch {
-	case active != nil && active.Released && active.ReadyGate && !active.Deleting:
-		set(singletonv1.ConditionReady, metav1.ConditionTrue, singletonv1.ReasonRunning,
-			fmt.Sprintf("Pod %s runs the application.", active.Name))
-	case len(pods) == 0:
-		set(singletonv1.ConditionReady, metav1.ConditionFalse, singletonv1.ReasonNoPods, "The selector matches no pod.")
-	default:
-		set(singletonv1.ConditionReady, metav1.ConditionFalse, singletonv1.ReasonNotReleased,
-			"No released pod runs the application yet.")
-	}
+	readyStatus, readyReason, readyMsg := readiness(status, in.Pods)
+	set(singletonv1.ConditionReady, readyStatus, readyReason, readyMsg)
 
 	switch {
 	case degradedReason != "" && degradedReason != singletonv1.ReasonTransitionOverdue:
@@ -62,8 +52,8 @@ func setTransitionConditions(status *singletonv1.StatefulSingletonStatus, ss *si
 		status.Phase = singletonv1.PhaseTransitioning
 	case status.ActivePod != "":
 		status.Phase = singletonv1.PhaseRunning
-		status.Message = fmt.Sprintf("Pod %s runs the application.", status.ActivePod)
-	case len(pods) == 0:
+		status.Message = readyMsg
+	case len(in.Pods) == 0:
 		status.Phase = singletonv1.PhasePending
 		status.Message = "The selector matches no pod."
 	default:
@@ -72,20 +62,49 @@ func setTransitionConditions(status *singletonv1.StatefulSingletonStatus, ss *si
 	}
 }
 
+// readiness says whether the released pod runs the application: released, its readiness gate
+// set, not being deleted, and every container reported running. The status says what is
+// known: a crash-looping application, or one whose containers the gate has not let start yet,
+// is not running.
+func readiness(status *singletonv1.StatefulSingletonStatus, pods []podFacts,
+) (metav1.ConditionStatus, string, string) {
+	active := findUID(pods, status.ActivePodUID)
+	switch {
+	case active != nil && active.Released && active.ReadyGate && !active.Deleting && active.AppRunning:
+		return metav1.ConditionTrue, singletonv1.ReasonRunning, fmt.Sprintf("Pod %s runs the application.", active.Name)
+	case active != nil && active.Released && !active.Deleting:
+		return metav1.ConditionFalse, singletonv1.ReasonApplicationNotRunning, fmt.Sprintf(
+			"Pod %s is released, but its containers are not all running.", active.Name)
+	case len(pods) == 0:
+		return metav1.ConditionFalse, singletonv1.ReasonNoPods, "The selector matches no pod."
+	}
+	return metav1.ConditionFalse, singletonv1.ReasonNotReleased, "No released pod runs the application yet."
+}
+
 // degradation returns the most important reason the guarantee is at risk, and a message for a
 // person; "" when nothing is wrong.
-func degradation(ss *singletonv1.StatefulSingleton, status *singletonv1.StatefulSingletonStatus,
-	pods, running, foreign []podFacts, vanished bool, now time.Time,
+func degradation(status *singletonv1.StatefulSingletonStatus, in *transitionInput, running []podFacts,
 ) (reason, message string) {
+	pods := in.Pods
 	unguarded := filterPods(running, func(p podFacts) bool { return !p.Guarded })
 	switch owners := workloads(pods); {
+	case in.SelectorError != "":
+		return singletonv1.ReasonInvalidSelector, fmt.Sprintf(
+			"The selector is not valid (%s): no pod is released or stopped until it is fixed.", in.SelectorError)
+	case in.Elder != "":
+		return singletonv1.ReasonYieldsToOlder, fmt.Sprintf(
+			"StatefulSingleton %s is older and selects the same pods: it decides for them, and this one releases "+
+				"and stops nothing while it exists. Make the selectors disjoint, or delete one.", in.Elder)
 	case len(unguarded) > 0:
 		return singletonv1.ReasonUnguardedPods, fmt.Sprintf(
-			"Pods %s were not prepared by the webhook and may run beside the others; every other pod is held "+
+			"Pods %s do not hold the gate and may run beside the others; every other pod is held "+
 				"until they are gone.", podNames(unguarded))
-	case vanished:
+	case len(unfenced(in.Vanished)) > 0:
 		return singletonv1.ReasonActivePodVanished, fmt.Sprintf(
-			"The released pod %s disappeared before its stop was confirmed.", status.ActivePod)
+			"Pods that may run disappeared before their stop was confirmed: %s.", vanishedNames(unfenced(in.Vanished)))
+	case len(running) > 1 && len(replicated(running)) == 0:
+		return singletonv1.ReasonMoreThanOneMayRun, fmt.Sprintf(
+			"Pods %s may all run the application; all but the newest are stopped.", podNames(running))
 	case len(replicated(pods)) > 0:
 		return singletonv1.ReasonMoreThanOneReplica, fmt.Sprintf(
 			"The workload of pods %s asks for more than one replica: only one of them can run at a time; "+
@@ -93,34 +112,13 @@ func degradation(ss *singletonv1.StatefulSingleton, status *singletonv1.Stateful
 	case len(owners) > 1:
 		return singletonv1.ReasonMultipleWorkloads, fmt.Sprintf(
 			"The selector matches pods of %d workloads (%s); it should match one.", len(owners), strings.Join(owners, ", "))
-	case len(foreign) > 0:
+	case len(in.Overlapping) > 0:
 		return singletonv1.ReasonOverlappingSelectors, fmt.Sprintf(
-			"Pods %s are selected but were prepared for StatefulSingleton %s, whose selector overlaps this one's; "+
-				"they are left to it. Make the selectors disjoint.", podNames(foreign), strings.Join(instances(foreign), ", "))
-	case overdue(ss, status, now) && len(running) > 0:
+			"StatefulSingletons %s select some of the same pods; this one, the oldest, decides for them. "+
+				"Make the selectors disjoint.", strings.Join(slices.Clone(in.Overlapping), ", "))
+	case overdue(in.SS, status, in.Now) && len(running) > 0:
 		return singletonv1.ReasonTransitionOverdue, fmt.Sprintf(
-			"The transition to %s has taken longer than %ds.", status.CurrentTransition.To, ss.Spec.MaxTransitionTime)
+			"The transition to %s has taken longer than %ds.", status.CurrentTransition.To, in.SS.Spec.MaxTransitionTime)
 	}
 	return "", ""
-}
-
-// setCondition sets a condition, keeping its lastTransitionTime unless its status changes.
-func setCondition(conditions *[]metav1.Condition, c metav1.Condition, now metav1.Time) {
-	c.LastTransitionTime = now
-	if old := meta.FindStatusCondition(*conditions, c.Type); old != nil && old.Status == c.Status {
-		c.LastTransitionTime = old.LastTransitionTime
-	}
-	meta.SetStatusCondition(conditions, c)
-}
-
-// instances lists the StatefulSingletons the pods were prepared for, sorted, once each.
-func instances(pods []podFacts) []string {
-	var names []string
-	for i := range pods {
-		if !slices.Contains(names, pods[i].Instance) {
-			names = append(names, pods[i].Instance)
-		}
-	}
-	slices.Sort(names)
-	return names
 }

@@ -48,76 +48,166 @@ type transitionPlan struct {
 	Release *releaseRequest
 	// Stop lists pods whose deletion must be requested so that a newer pod can take over.
 	Stop []stopRequest
-	// RemoveFinalizer lists released pods confirmed stopped, whose objects may now go.
+	// Track lists pods that may run and carry no release finalizer yet: it keeps their objects
+	// until their stop is confirmed.
+	Track []podRef
+	// RemoveFinalizer lists pods confirmed stopped, whose objects may now go.
 	RemoveFinalizer []podRef
 	// MarkReady lists released pods whose readiness gate must become True.
 	MarkReady []podRef
 	// Unguarded counts the selected pods that escaped the webhook and may run.
 	Unguarded int
+	// MayRun counts the pods that may run the application.
+	MayRun int
 	// Overdue is true while the transition in progress has taken longer than maxTransitionTime.
 	Overdue bool
 	// HandBack is true when a StatefulSingleton being deleted has nothing left in flight: no
-	// pod held, no transition in progress. Its pods may then be let go, and the object too.
+	// release now, no transition in progress. Its pods may then be let go, and the object too.
 	HandBack bool
 	// RequeueAfter, when positive, is when the decision must be made again even without an event:
 	// the moment a transition becomes overdue.
 	RequeueAfter time.Duration
 }
 
-// decideTransition decides, from the pods a StatefulSingleton selects, which pod may run its
-// application, what must stop first, and what the status says. It is pure: it reads no clock
-// but now and writes nothing.
+// decideTransition decides, from the pods a StatefulSingleton selects or lists as may run,
+// which pod may run its application, what must stop first, and what the status says. It is
+// pure: it reads no clock but in.Now and writes nothing.
 //
-// The rule (S1): a held pod is released only when no other selected pod may run, that is when
-// every released or unguarded pod is confirmed stopped. The newest held pod is the candidate;
-// older pods that may run are asked to stop for it. A pod that escaped the webhook (S3) is
-// never taken for stopped, and holds every candidate until it is.
-func decideTransition(ss *singletonv1.StatefulSingleton, pods []podFacts, now time.Time) transitionPlan {
+// The rule (S1, docs/design.md): a held pod is released only when no other pod may run, that
+// is when every released, unguarded or listed pod is confirmed stopped, and no listed pod
+// vanished unconfirmed. The newest held selected pod is the candidate; older pods that may run
+// are asked to stop for it. Of StatefulSingletons that share pods only the oldest decides.
+func decideTransition(in transitionInput) transitionPlan {
+	ss, pods, now := in.SS, in.Pods, in.Now
 	status := *ss.Status.DeepCopy()
 	status.ObservedGeneration = ss.Generation
 	plan := transitionPlan{}
-	// Pods prepared for another StatefulSingleton whose selector overlaps this one's are that
-	// one's to release: they are left out, and reported.
-	foreign := filterPods(pods, func(p podFacts) bool { return p.preparedForAnother(ss.Name) })
-	pods = filterPods(pods, func(p podFacts) bool { return !p.preparedForAnother(ss.Name) })
-
 	running := filterPods(pods, podFacts.mayRun)
-	candidate := newestHeld(pods)
+	plan.MayRun = len(running) + len(unfenced(in.Vanished))
+	plan.Unguarded = len(filterPods(running, func(p podFacts) bool { return !p.Guarded }))
+	status.HeldPods = int32(len(filterPods(pods, podFacts.held)))
+	if in.SelectorError != "" || in.Elder != "" {
+		// Nothing is released, stopped or let go: an invalid selector says nothing about
+		// which pods are the workload's, and an elder decides for the shared pods.
+		setTransitionConditions(&status, &in, running, nil, false)
+		plan.Status = status
+		return plan
+	}
+	candidate := newestHeld(filterPods(pods, func(p podFacts) bool { return p.Selected }))
 	if candidate != nil && anyNewer(running, candidate) {
 		// An older revision's pod (say, the replacement an old ReplicaSet makes while a rollout
 		// goes on) waits behind a newer one that runs: it is held, but no transition starts.
 		candidate = nil
 	}
-	vanished := status.ActivePod != "" && findPod(pods, status.ActivePod) == nil
+	vanished := len(unfenced(in.Vanished)) > 0
 
-	plan.RemoveFinalizer, plan.MarkReady = podChores(pods)
+	plan.Track, plan.RemoveFinalizer, plan.MarkReady = podChores(pods)
 	recordStops(&status, pods, candidate, now)
-	if candidate != nil {
+	plan.Release = reRelease(&status, pods, running, vanished)
+	switch {
+	case candidate != nil && plan.Release == nil:
 		plan.Release, plan.Stop, plan.RequeueAfter = handOver(ss, &status, running, candidate, vanished, now)
+		if plan.Release != nil {
+			recordRelease(&status, candidate, plan.Release.Forced, now)
+		}
+	case len(running) > 1:
+		plan.Stop = stopsForAllButNewest(ss, running)
 	}
 	if plan.Release != nil {
-		recordRelease(&status, candidate, plan.Release.Forced, now)
+		// The release writes the finalizer too, in the same patch.
+		plan.Track = slices.DeleteFunc(plan.Track, func(r podRef) bool { return r.UID == plan.Release.UID })
 	}
+	status.MayRunPods = mayRunRecords(running, in.Vanished, plan.Release, pods)
 	recordCompletion(&status, pods, now)
 
-	plan.Unguarded = len(filterPods(running, func(p podFacts) bool { return !p.Guarded }))
 	plan.Overdue = overdue(ss, &status, now)
-	plan.HandBack = !ss.DeletionTimestamp.IsZero() && plan.Release == nil && status.HeldPods == 0 &&
-		status.CurrentTransition == nil
-	status.HeldPods = int32(len(filterPods(pods, podFacts.held)))
-	if plan.Release != nil {
+	plan.HandBack = !ss.DeletionTimestamp.IsZero() && plan.Release == nil && status.CurrentTransition == nil
+	if plan.Release != nil && candidate != nil && plan.Release.UID == candidate.UID {
 		status.HeldPods--
 	}
-	setTransitionConditions(&status, ss, pods, running, foreign, candidate, vanished, plan.Release != nil, now)
+	setTransitionConditions(&status, &in, running, candidate, plan.Release != nil)
 	plan.Status = status
 	return plan
 }
 
-// podChores lists the released pods confirmed stopped, whose finalizer may go, and the
-// released pods still running whose readiness gate is not set yet.
-func podChores(pods []podFacts) (removeFinalizer, markReady []podRef) {
+// reRelease returns a release of the pod the status records as released when the pod does not
+// carry it yet (the operator stopped, or a write failed, between recording and releasing):
+// the status is what the API holds, and the operator resumes from it (S2). Only while no other
+// pod may run: one that started meanwhile (say, one that escaped the webhook) holds it.
+func reRelease(status *singletonv1.StatefulSingletonStatus, pods, running []podFacts, vanished bool,
+) *releaseRequest {
+	if status.ActivePodUID == "" || vanished {
+		return nil
+	}
+	p := findUID(pods, status.ActivePodUID)
+	if p == nil || p.Released || !p.Guarded || p.Stopped || p.Deleting || !p.Selected ||
+		slices.ContainsFunc(running, func(o podFacts) bool { return o.UID != p.UID }) {
+		return nil
+	}
+	return &releaseRequest{podRef: p.ref()}
+}
+
+// unfenced returns the vanished pods whose node is not fenced: their application may still run.
+func unfenced(vanished []vanishedPod) []vanishedPod {
+	var out []vanishedPod
+	for _, v := range vanished {
+		if !v.Fenced {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// mayRunRecords lists, for the status, every pod that may run: the running pods, the
+// vanished ones not fenced, and the pod released now (recorded before its release is written).
+func mayRunRecords(running []podFacts, vanished []vanishedPod, release *releaseRequest, pods []podFacts,
+) []singletonv1.PodReference {
+	var refs []singletonv1.PodReference
+	for i := range running {
+		refs = append(refs, running[i].reference())
+	}
+	for _, v := range unfenced(vanished) {
+		refs = append(refs, v.Ref)
+	}
+	if release != nil && !slices.ContainsFunc(refs, func(r singletonv1.PodReference) bool { return r.UID == release.UID }) {
+		refs = append(refs, findUID(pods, release.UID).reference())
+	}
+	return refs
+}
+
+// stopsForAllButNewest asks every pod that may run but the newest to stop: two pods that may
+// both run (a forced release, a node un-fenced) are reported, and the older one goes. Pods of a
+// workload with more than one replica are left alone: their owner would only replace them.
+func stopsForAllButNewest(ss *singletonv1.StatefulSingleton, running []podFacts) []stopRequest {
+	if len(replicated(running)) > 0 {
+		return nil
+	}
+	newest := &running[0]
+	for i := range running {
+		if running[i].newerThan(newest) {
+			newest = &running[i]
+		}
+	}
+	var stops []stopRequest
+	for i := range running {
+		p := &running[i]
+		if p.UID == newest.UID || p.Deleting {
+			continue
+		}
+		stops = append(stops, stopRequest{podRef: p.ref(), GracePeriodSeconds: gracePeriodFor(ss, p)})
+	}
+	return stops
+}
+
+// podChores lists the pods that may run and carry no finalizer yet (a finalizer cannot be
+// added once a deletion is requested), the pods confirmed stopped whose finalizer may go, and
+// the released pods still running whose readiness gate is not set yet.
+func podChores(pods []podFacts) (track, removeFinalizer, markReady []podRef) {
 	for i := range pods {
 		p := &pods[i]
+		if p.mayRun() && !p.HasFinalizer && !p.Deleting {
+			track = append(track, p.ref())
+		}
 		if p.HasFinalizer && p.Stopped {
 			removeFinalizer = append(removeFinalizer, p.ref())
 		}
@@ -125,7 +215,7 @@ func podChores(pods []podFacts) (removeFinalizer, markReady []podRef) {
 			markReady = append(markReady, p.ref())
 		}
 	}
-	return removeFinalizer, markReady
+	return track, removeFinalizer, markReady
 }
 
 // handOver decides the next step for a waiting candidate: release it when nothing else may
@@ -162,6 +252,10 @@ func replicated(pods []podFacts) []podFacts {
 func (p podFacts) held() bool { return p.Guarded && !p.Released && !p.Stopped && !p.Deleting }
 
 func (p podFacts) ref() podRef { return podRef{Name: p.Name, UID: p.UID} }
+
+func (p *podFacts) reference() singletonv1.PodReference {
+	return singletonv1.PodReference{Name: p.Name, UID: p.UID, NodeName: p.NodeName}
+}
 
 func filterPods(pods []podFacts, keep func(podFacts) bool) []podFacts {
 	var out []podFacts
@@ -228,7 +322,7 @@ func gracePeriodFor(ss *singletonv1.StatefulSingleton, p *podFacts) int64 {
 // while another may run, and notes when the pod handed over from was confirmed stopped. It
 // clears activePod once that pod is confirmed stopped, before its finalizer goes.
 func recordStops(status *singletonv1.StatefulSingletonStatus, pods []podFacts, candidate *podFacts, now time.Time) {
-	active := findPod(pods, status.ActivePod)
+	active := activeOf(status, pods)
 	if candidate != nil && (status.CurrentTransition == nil || status.CurrentTransition.To != candidate.Name) {
 		status.CurrentTransition = &singletonv1.TransitionRecord{
 			From: status.ActivePod, To: candidate.Name, StartTime: ptrTime(now),
@@ -245,17 +339,31 @@ func recordStops(status *singletonv1.StatefulSingletonStatus, pods []podFacts, c
 		}
 		t.FromStoppedTime = ptrTime(stopped)
 	}
-	status.ActivePod = ""
+	status.ActivePod, status.ActivePodUID = "", ""
+}
+
+// activeOf returns the released pod the status names, by UID: a pod of the same name and
+// another UID (a StatefulSet's next pod) is not it. A status written before UIDs were recorded
+// names the pod only; then the pod of that name counts when it carries a release.
+func activeOf(status *singletonv1.StatefulSingletonStatus, pods []podFacts) *podFacts {
+	if status.ActivePodUID != "" {
+		return findUID(pods, status.ActivePodUID)
+	}
+	if p := findPod(pods, status.ActivePod); p != nil && p.Released {
+		status.ActivePodUID = p.UID
+		return p
+	}
+	return nil
 }
 
 // recordRelease records the release of the candidate as the active pod.
 func recordRelease(status *singletonv1.StatefulSingletonStatus, candidate *podFacts, forced bool, now time.Time) {
-	status.ActivePod = candidate.Name
+	status.ActivePod, status.ActivePodUID = candidate.Name, candidate.UID
 	t := status.CurrentTransition
 	t.ReleaseTime = ptrTime(now)
 	t.Forced = forced
 	if t.FromStoppedTime != nil {
-		t.HandoverGap = &metav1.Duration{Duration: now.Sub(t.FromStoppedTime.Time)}
+		t.HandoverGap = &metav1.Duration{Duration: now.Sub(t.FromStoppedTime.Time).Round(time.Millisecond)}
 	}
 }
 
@@ -271,7 +379,7 @@ func recordCompletion(status *singletonv1.StatefulSingletonStatus, pods []podFac
 	}
 	t.CompletionTime = ptrTime(now)
 	if t.StartTime != nil {
-		t.Duration = &metav1.Duration{Duration: now.Sub(t.StartTime.Time)}
+		t.Duration = &metav1.Duration{Duration: now.Sub(t.StartTime.Time).Round(time.Millisecond)}
 	}
 	status.LastTransition = t
 	status.CurrentTransition = nil
@@ -292,6 +400,15 @@ func untilOverdue(
 	}
 	left := t.StartTime.Add(time.Duration(ss.Spec.MaxTransitionTime) * time.Second).Sub(now)
 	return max(left, 0)
+}
+
+func findUID(pods []podFacts, uid types.UID) *podFacts {
+	for i := range pods {
+		if pods[i].UID == uid && uid != "" {
+			return &pods[i]
+		}
+	}
+	return nil
 }
 
 func findPod(pods []podFacts, name string) *podFacts {
@@ -330,11 +447,23 @@ func podNames(pods []podFacts) string {
 }
 
 // describeWait says, for a person, what the candidate waits for.
-func describeWait(candidate *podFacts, running []podFacts, vanished bool, activePod string) string {
-	if vanished {
-		return fmt.Sprintf("Pod %s waits: the released pod %s disappeared before its stop was confirmed; "+
-			"fence its node (delete the Node or taint it %s) to continue.", candidate.Name, activePod,
+func describeWait(candidate *podFacts, running []podFacts, vanished []vanishedPod) string {
+	if len(vanished) > 0 {
+		return fmt.Sprintf("Pod %s waits: %s disappeared before its stop was confirmed; "+
+			"fence its node (delete the Node or taint it %s) to continue.", candidate.Name, vanishedNames(vanished),
 			singletonv1.TaintOutOfService)
 	}
 	return fmt.Sprintf("Pod %s waits for %s to stop.", candidate.Name, podNames(running))
+}
+
+func vanishedNames(vanished []vanishedPod) string {
+	names := make([]string, 0, len(vanished))
+	for _, v := range vanished {
+		node := v.Ref.NodeName
+		if node == "" {
+			node = "no node known"
+		}
+		names = append(names, fmt.Sprintf("pod %s (uid %s, node %s)", v.Ref.Name, v.Ref.UID, node))
+	}
+	return strings.Join(names, ", ")
 }

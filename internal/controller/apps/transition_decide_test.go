@@ -19,7 +19,7 @@ var t0 = time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)
 func fact(name string, createdAfter int, opts ...func(*podFacts)) podFacts {
 	p := podFacts{
 		Name: name, UID: types.UID(name + "-uid"), Created: t0.Add(time.Duration(createdAfter) * time.Second),
-		Guarded: true, Armed: true, GracePeriod: 30, Owner: "Deployment/db",
+		Selected: true, Guarded: true, Armed: true, AppRunning: true, GracePeriod: 30, Owner: "Deployment/db",
 	}
 	for _, o := range opts {
 		o(&p)
@@ -42,7 +42,7 @@ func grace(s int64) func(*podFacts)         { return func(p *podFacts) { p.Grace
 func owner(o string) func(*podFacts)        { return func(p *podFacts) { p.Owner = o } }
 func revision(r int64) func(*podFacts)      { return func(p *podFacts) { p.Revision = r } }
 func twoReplicas(p *podFacts)               { p.OwnerReplicas = 2 }
-func preparedFor(ss string) func(*podFacts) { return func(p *podFacts) { p.Instance = ss } }
+func notSelected(p *podFacts)              { p.Selected = false }
 
 func singleton(mutate ...func(*singletonv1.StatefulSingleton)) *singletonv1.StatefulSingleton {
 	ss := &singletonv1.StatefulSingleton{
@@ -58,8 +58,28 @@ func singleton(mutate ...func(*singletonv1.StatefulSingleton)) *singletonv1.Stat
 	return ss
 }
 
+// activePod records the pod as released in the status, by name and UID, and as may run.
 func activePod(name string) func(*singletonv1.StatefulSingleton) {
-	return func(ss *singletonv1.StatefulSingleton) { ss.Status.ActivePod = name }
+	return func(ss *singletonv1.StatefulSingleton) {
+		ss.Status.ActivePod, ss.Status.ActivePodUID = name, types.UID(name+"-uid")
+		ss.Status.MayRunPods = append(ss.Status.MayRunPods,
+			singletonv1.PodReference{Name: name, UID: types.UID(name + "-uid"), NodeName: "node-1"})
+	}
+}
+
+// decide runs decideTransition on the pods as gather and observe would give them: a pod the
+// status lists as may run that is not among them has vanished, on a node not fenced.
+func decide(ss *singletonv1.StatefulSingleton, pods []podFacts, now time.Time) transitionPlan {
+	in := transitionInput{SS: ss, Pods: pods, Now: now}
+	for _, ref := range ss.Status.MayRunPods {
+		if findUID(pods, ref.UID) == nil {
+			in.Vanished = append(in.Vanished, vanishedPod{Ref: ref})
+		}
+	}
+	for i := range in.Pods {
+		in.Pods[i].Recorded = lists(ss, in.Pods[i].UID)
+	}
+	return decideTransition(in)
 }
 
 func transitionOldToNew(started time.Time) func(*singletonv1.StatefulSingleton) {
@@ -143,7 +163,7 @@ func TestDecideTransition(t *testing.T) {
 			name: "rollout: the old pod's containers all terminated: release the new one, let the old object go",
 			ss:   singleton(activePod("old"), transitionOldToNew(now.Add(-2*time.Second))),
 			pods: []podFacts{
-				fact("old", 0, released, readyGate, deleting, stopped("ContainersTerminated", now.Add(-time.Second))),
+				fact("old", 0, released, readyGate, deleting, stopped("PodFinished", now.Add(-time.Second))),
 				fact("new", 10),
 			},
 			wantRelease:     &releaseRequest{podRef: ref("new")},
@@ -210,14 +230,6 @@ func TestDecideTransition(t *testing.T) {
 			wantRemoveFinal: []podRef{ref("old")},
 			wantPhase:       singletonv1.PhaseTransitioning,
 			wantActive:      "new",
-		},
-		{
-			name:         "a pod prepared for another StatefulSingleton is left to it, and reported",
-			ss:           singleton(activePod("a")),
-			pods:         []podFacts{fact("a", 0, released, readyGate), fact("theirs", 10, preparedFor("other"))},
-			wantPhase:    singletonv1.PhaseFailed,
-			wantActive:   "a",
-			wantDegraded: singletonv1.ReasonOverlappingSelectors,
 		},
 		{
 			name:         "the released pod vanished unconfirmed: hold",
@@ -292,7 +304,7 @@ func TestDecideTransition(t *testing.T) {
 			name: "RollingUpdate: once the old pod stopped, the new revision is released, not the replacement",
 			ss:   singleton(activePod("old"), transitionOldToNew(now.Add(-time.Second))),
 			pods: []podFacts{
-				fact("old", 0, revision(1), released, readyGate, deleting, stopped("ContainersTerminated", now)),
+				fact("old", 0, revision(1), released, readyGate, deleting, stopped("PodFinished", now)),
 				fact("new", 10, revision(2)),
 				fact("replacement", 11, revision(1)),
 			},
@@ -338,7 +350,7 @@ func TestDecideTransition(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			g := NewWithT(t)
 
-			plan := decideTransition(tt.ss, tt.pods, now)
+			plan := decide(tt.ss, tt.pods, now)
 
 			g.Expect(plan.Release).To(Equal(tt.wantRelease), "release")
 			g.Expect(plan.Stop).To(Equal(tt.wantStop), "stop")
@@ -368,14 +380,14 @@ func TestDecideTransitionRecordsTheHandover(t *testing.T) {
 	ss := singleton(activePod("old"))
 
 	start := t0.Add(time.Minute)
-	plan := decideTransition(ss, []podFacts{fact("old", 0, released, readyGate), fact("new", 50)}, start)
+	plan := decide(ss, []podFacts{fact("old", 0, released, readyGate), fact("new", 50)}, start)
 	g.Expect(plan.Status.CurrentTransition).To(transitionBetween("old", "new"))
 	ss.Status = plan.Status
 
 	oldStopped := start.Add(1500 * time.Millisecond)
 	releaseAt := oldStopped.Add(100 * time.Millisecond)
-	plan = decideTransition(ss, []podFacts{
-		fact("old", 0, released, readyGate, deleting, stopped("ContainersTerminated", oldStopped)),
+	plan = decide(ss, []podFacts{
+		fact("old", 0, released, readyGate, deleting, stopped("PodFinished", oldStopped)),
 		fact("new", 50),
 	}, releaseAt)
 	g.Expect(plan.Release).To(Equal(&releaseRequest{podRef: ref("new")}))
@@ -383,7 +395,7 @@ func TestDecideTransitionRecordsTheHandover(t *testing.T) {
 	ss.Status = plan.Status
 
 	readyAt := releaseAt.Add(200 * time.Millisecond)
-	plan = decideTransition(ss, []podFacts{fact("new", 50, released, readyGate)}, readyAt)
+	plan = decide(ss, []podFacts{fact("new", 50, released, readyGate)}, readyAt)
 	g.Expect(plan.Status.CurrentTransition).To(BeNil())
 	g.Expect(plan.Status.LastTransition).NotTo(BeNil())
 	g.Expect(plan.Status.LastTransition.From).To(Equal("old"))

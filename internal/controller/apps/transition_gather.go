@@ -3,6 +3,7 @@ package apps
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -17,44 +18,91 @@ import (
 // podNodeNameField indexes pods by the node they are bound to.
 const podNodeNameField = "spec.nodeName"
 
-// gather reads, from the caches, the pods a StatefulSingleton selects and the nodes they are
-// bound to, and reduces them to facts.
-func (r *StatefulSingletonReconciler) gather(
-	ctx context.Context, ss *singletonv1.StatefulSingleton,
-) ([]corev1.Pod, []podFacts, error) {
-	selector, err := metav1.LabelSelectorAsSelector(&ss.Spec.Selector)
+// gather reads from the caches everything a decision about the StatefulSingleton rests on:
+// the pods it selects, the pods its status lists as may run (by UID, wherever their labels
+// went), their nodes and owners, and the other StatefulSingletons of the namespace.
+func (r *StatefulSingletonReconciler) gather(ctx context.Context, ss *singletonv1.StatefulSingleton,
+) (observation, error) {
+	o := observation{SS: ss, Releasing: r.ledger.has, Now: r.now()}
+	selected, selectorErr, err := r.selectedPods(ctx, ss)
 	if err != nil {
-		return nil, nil, fmt.Errorf("parsing the selector of %s: %w", klog.KObj(ss), err)
+		return o, err
 	}
-	list := &corev1.PodList{}
-	inScope := []client.ListOption{client.InNamespace(ss.Namespace), client.MatchingLabelsSelector{Selector: selector}}
-	if err := r.List(ctx, list, inScope...); err != nil {
-		return nil, nil, fmt.Errorf("listing pods for %s: %w", klog.KObj(ss), err)
+	o.Selected, o.SelectorError = selected, selectorErr
+	if o.Recorded, err = r.recordedPods(ctx, ss, selected); err != nil {
+		return o, err
 	}
-	nodes, err := r.nodesOf(ctx, list.Items)
-	if err != nil {
-		return nil, nil, err
+	all := append(slices.Clone(o.Selected), o.Recorded...)
+	for i := range all {
+		if hasRelease(&all[i]) {
+			r.ledger.seen(all[i].UID)
+		}
 	}
-	owners, err := r.owners(ctx, list.Items)
-	if err != nil {
-		return nil, nil, err
+	nodeNames := make([]string, 0, len(all)+len(ss.Status.MayRunPods))
+	for i := range all {
+		nodeNames = append(nodeNames, all[i].Spec.NodeName)
 	}
-	facts := make([]podFacts, 0, len(list.Items))
-	for i := range list.Items {
-		f := observePod(&list.Items[i], nodes)
-		owner := owners[list.Items[i].UID]
-		f.Revision, f.OwnerReplicas = owner.Revision, owner.Replicas
-		facts = append(facts, f)
+	for _, ref := range ss.Status.MayRunPods {
+		nodeNames = append(nodeNames, ref.NodeName)
 	}
-	return list.Items, facts, nil
+	if o.Nodes, err = r.nodesOf(ctx, nodeNames); err != nil {
+		return o, err
+	}
+	if o.Owners, err = r.owners(ctx, all); err != nil {
+		return o, err
+	}
+	others := &singletonv1.StatefulSingletonList{}
+	if err := r.List(ctx, others, client.InNamespace(ss.Namespace)); err != nil {
+		return o, fmt.Errorf("listing the StatefulSingletons of %s: %w", ss.Namespace, err)
+	}
+	o.Others = others.Items
+	return o, nil
 }
 
-// nodesOf reads the nodes the pods are bound to; a node that is not found is left out, which
-// observePod takes for deleted.
-func (r *StatefulSingletonReconciler) nodesOf(ctx context.Context, pods []corev1.Pod) (map[string]nodeFacts, error) {
+// selectedPods lists the pods the selector matches; a selector that does not parse selects
+// nothing and is returned as a reason, not an error: it needs the user, not a retry.
+func (r *StatefulSingletonReconciler) selectedPods(ctx context.Context, ss *singletonv1.StatefulSingleton,
+) ([]corev1.Pod, string, error) {
+	selector, err := metav1.LabelSelectorAsSelector(&ss.Spec.Selector)
+	if err != nil {
+		return nil, err.Error(), nil
+	}
+	list := &corev1.PodList{}
+	if err := r.List(ctx, list, client.InNamespace(ss.Namespace), client.MatchingLabelsSelector{Selector: selector}); err != nil {
+		return nil, "", fmt.Errorf("listing pods for %s: %w", klog.KObj(ss), err)
+	}
+	return list.Items, "", nil
+}
+
+// recordedPods reads the pods the status lists as may run that the selector no longer matches;
+// a pod of that name with another UID is another pod, and is left out.
+func (r *StatefulSingletonReconciler) recordedPods(ctx context.Context, ss *singletonv1.StatefulSingleton,
+	selected []corev1.Pod,
+) ([]corev1.Pod, error) {
+	var pods []corev1.Pod
+	for _, ref := range ss.Status.MayRunPods {
+		if slices.ContainsFunc(selected, func(p corev1.Pod) bool { return p.UID == ref.UID }) {
+			continue
+		}
+		pod := &corev1.Pod{}
+		switch err := r.Get(ctx, client.ObjectKey{Namespace: ss.Namespace, Name: ref.Name}, pod); {
+		case apierrors.IsNotFound(err):
+			continue
+		case err != nil:
+			return nil, fmt.Errorf("reading pod %s/%s: %w", ss.Namespace, ref.Name, err)
+		}
+		if pod.UID == ref.UID {
+			pods = append(pods, *pod)
+		}
+	}
+	return pods, nil
+}
+
+// nodesOf reads the nodes named; a node that is not found is left out, which observePod takes
+// for deleted.
+func (r *StatefulSingletonReconciler) nodesOf(ctx context.Context, names []string) (map[string]nodeFacts, error) {
 	nodes := map[string]nodeFacts{}
-	for i := range pods {
-		name := pods[i].Spec.NodeName
+	for _, name := range names {
 		if _, seen := nodes[name]; seen || name == "" {
 			continue
 		}

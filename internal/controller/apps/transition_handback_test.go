@@ -57,7 +57,7 @@ func TestDecideTransitionHandsBackOnlyWhenNothingIsInFlight(t *testing.T) {
 			name: "being deleted, the old pod confirmed stopped: the new one is released first",
 			ss:   singleton(deleted, activePod("old"), transitionOldToNew(now.Add(-10*time.Second))),
 			pods: []podFacts{
-				fact("old", 0, released, readyGate, deleting, stopped("ContainersTerminated", now.Add(-time.Second))),
+				fact("old", 0, released, readyGate, deleting, stopped("PodFinished", now.Add(-time.Second))),
 				fact("new", 10),
 			},
 			wantRelease: true,
@@ -87,7 +87,7 @@ func TestDecideTransitionHandsBackOnlyWhenNothingIsInFlight(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			g := NewWithT(t)
-			plan := decideTransition(tt.ss, tt.pods, now)
+			plan := decide(tt.ss, tt.pods, now)
 			g.Expect(plan.HandBack).To(Equal(tt.wantHandBack))
 			g.Expect(plan.Release != nil).To(Equal(tt.wantRelease))
 		})

@@ -11,6 +11,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 
 	singletonv1 "github.com/singleton-operator/singleton-operator/api/apps/v1"
+	podwebhook "github.com/singleton-operator/singleton-operator/internal/webhook/pod"
 )
 
 // nodeFacts is what a decision needs to know about the node a pod is bound to.
@@ -21,17 +22,26 @@ type nodeFacts struct {
 	OutOfService bool
 }
 
-// podFacts is what a decision needs to know about one selected pod.
+// podFacts is what a decision needs to know about one pod: a pod the StatefulSingleton
+// selects, or one its status lists as a pod that may run.
 type podFacts struct {
-	Name    string
-	UID     types.UID
-	Created time.Time
-	// Guarded: the webhook prepared the pod, so its application waits for a release.
+	Name     string
+	UID      types.UID
+	NodeName string
+	Created  time.Time
+	// Selected: the selector matches the pod now. A pod listed in the status that left the
+	// selector still counts for S1, but is never a candidate.
+	Selected bool
+	// Guarded: the pod's spec holds the gate, so its application waits for a release.
 	Guarded bool
-	// Instance names the StatefulSingleton the webhook prepared the pod for.
+	// Instance names the StatefulSingleton the webhook prepared the pod for (for people only:
+	// which StatefulSingleton decides is settled by age, see transitionInput.Elder).
 	Instance string
-	// Released: the pod carries a release for its own UID.
+	// Released: the pod carries a release for its own UID, or this operator released it and
+	// its cache does not show the release yet.
 	Released bool
+	// Recorded: the status lists the pod among the pods that may run.
+	Recorded bool
 	// HasFinalizer: the pod carries the release finalizer.
 	HasFinalizer bool
 	// Deleting: the pod's deletion was requested.
@@ -45,6 +55,8 @@ type podFacts struct {
 	// ArmedAt is when its last container started, as the kubelet reports it (to the second).
 	Armed   bool
 	ArmedAt time.Time
+	// AppRunning: the kubelet reports every container of the pod running.
+	AppRunning bool
 	// ReadyGate: the pod's readiness gate condition is True.
 	ReadyGate bool
 	// GracePeriod is the pod's own terminationGracePeriodSeconds.
@@ -68,15 +80,9 @@ func (p *podFacts) newerThan(other *podFacts) bool {
 	return p.Created.After(other.Created)
 }
 
-// preparedForAnother reports whether the webhook prepared the pod for another StatefulSingleton
-// than the one named.
-func (p podFacts) preparedForAnother(name string) bool {
-	return p.Guarded && p.Instance != "" && p.Instance != name
-}
-
 // mayRun reports whether the pod's application may be running now or start later on its own:
-// a released or unguarded pod not confirmed stopped.
-func (p podFacts) mayRun() bool { return (p.Released || !p.Guarded) && !p.Stopped }
+// a released, unguarded or recorded pod not confirmed stopped.
+func (p podFacts) mayRun() bool { return (p.Released || !p.Guarded || p.Recorded) && !p.Stopped }
 
 // observePod reduces a pod to the facts a decision needs. nodes holds the nodes the pods are
 // bound to; a node missing from it counts as gone.
@@ -84,14 +90,16 @@ func observePod(pod *corev1.Pod, nodes map[string]nodeFacts) podFacts {
 	f := podFacts{
 		Name:         pod.Name,
 		UID:          pod.UID,
+		NodeName:     pod.Spec.NodeName,
 		Created:      pod.CreationTimestamp.Time,
-		Guarded:      pod.Labels[singletonv1.LabelManaged] == "true",
+		Guarded:      podwebhook.HoldsGate(pod),
 		Instance:     pod.Labels[singletonv1.LabelInstance],
-		Released:     pod.UID != "" && pod.Annotations[singletonv1.AnnotationRelease] == string(pod.UID),
+		Released:     hasRelease(pod),
 		HasFinalizer: controllerutil.ContainsFinalizer(pod, singletonv1.FinalizerRelease),
 		Deleting:     pod.DeletionTimestamp != nil,
 		Armed:        armed(pod),
 		ArmedAt:      lastStart(pod),
+		AppRunning:   allContainersRunning(pod),
 		ReadyGate:    podConditionTrue(pod, singletonv1.ReadinessGate),
 		GracePeriod:  gracePeriodOf(pod),
 		Owner:        ownerOf(pod),
@@ -102,21 +110,30 @@ func observePod(pod *corev1.Pod, nodes map[string]nodeFacts) podFacts {
 	return f
 }
 
+// hasRelease reports whether the pod carries a release for its own UID.
+func hasRelease(pod *corev1.Pod) bool {
+	return pod.UID != "" && pod.Annotations[singletonv1.AnnotationRelease] == string(pod.UID)
+}
+
 // stopReason says why the pod's application is confirmed stopped, or "" when it is not:
-//   - the pod reached a terminal phase, so the kubelet restarts none of its containers;
-//   - its deletion was requested and the kubelet reports every container terminated;
+//   - the pod reached a terminal phase: the kubelet restarts none of its containers. A pod
+//     whose deletion was requested gets it from the kubelet in the very status write that
+//     reports its containers stopped after the kill (kubelets since 1.27), so that write is the
+//     proof of a stop after the deletion;
+//   - its deletion was requested before it was ever bound: the API server binds no pod being
+//     deleted;
 //   - its node is fenced: deleted, or tainted out-of-service.
 //
-// A pod that merely looks failed (crash-looping, image pull errors) is not stopped: its
-// containers may start again at any moment.
+// Containers reported terminated while the phase is not terminal prove nothing, even on a
+// pod being deleted: that report may predate the deletion, and the kubelet restarts a crashed
+// container at once the first time. A pod that merely looks failed (crash-looping, image pull
+// errors) is not stopped either.
 func stopReason(pod *corev1.Pod, nodes map[string]nodeFacts) string {
 	switch {
 	case pod.Status.Phase == corev1.PodSucceeded || pod.Status.Phase == corev1.PodFailed:
 		return "PodFinished"
 	case pod.DeletionTimestamp != nil && pod.Spec.NodeName == "":
 		return "NeverScheduled"
-	case pod.DeletionTimestamp != nil && allContainersTerminated(pod):
-		return "ContainersTerminated"
 	}
 	if pod.Spec.NodeName == "" {
 		return ""
@@ -166,17 +183,14 @@ func armed(pod *corev1.Pod) bool {
 	return true
 }
 
-// allContainersTerminated reports whether the kubelet reports every container of the pod,
-// init and sidecar containers included, as terminated.
-func allContainersTerminated(pod *corev1.Pod) bool {
-	want := len(pod.Spec.InitContainers) + len(pod.Spec.Containers)
-	statuses := append(append([]corev1.ContainerStatus{}, pod.Status.InitContainerStatuses...),
-		pod.Status.ContainerStatuses...)
-	if len(statuses) < want {
+// allContainersRunning reports whether the kubelet reports every main container of the pod
+// running: in sidecar mode the application's containers exist only once the gate let them.
+func allContainersRunning(pod *corev1.Pod) bool {
+	if len(pod.Status.ContainerStatuses) < len(pod.Spec.Containers) {
 		return false
 	}
-	for i := range statuses {
-		if statuses[i].State.Terminated == nil {
+	for i := range pod.Status.ContainerStatuses {
+		if pod.Status.ContainerStatuses[i].State.Running == nil {
 			return false
 		}
 	}

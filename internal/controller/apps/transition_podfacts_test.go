@@ -10,6 +10,7 @@ import (
 	"k8s.io/utils/ptr"
 
 	singletonv1 "github.com/singleton-operator/singleton-operator/api/apps/v1"
+	podwebhook "github.com/singleton-operator/singleton-operator/internal/webhook/pod"
 )
 
 func TestObservePod(t *testing.T) {
@@ -52,15 +53,15 @@ func TestObservePod(t *testing.T) {
 		{"crash-looping, not deleted: may start again", pod(state(crashLooping)), aliveNode, ""},
 		{"container exited, not deleted: restarts", pod(state(terminated)), aliveNode, ""},
 		{"deleted, container still running", pod(deleted), aliveNode, ""},
-		{"deleted, every container terminated", pod(deleted, state(terminated)), aliveNode, "ContainersTerminated"},
+		{"deleted, every container terminated, phase still Running: that report may predate the deletion",
+			pod(deleted, state(terminated)), aliveNode, ""},
+		{"deleted, the kubelet's kill done: terminal phase", pod(deleted, state(terminated), phase(corev1.PodFailed)),
+			aliveNode, "PodFinished"},
 		{"deleted, crash-looping container never reported terminated", pod(deleted, state(crashLooping)), aliveNode, ""},
 		{"evicted", pod(phase(corev1.PodFailed), state(terminated)), aliveNode, "PodFinished"},
 		{"deleted before scheduling", pod(deleted, func(p *corev1.Pod) { p.Spec.NodeName = "" }), aliveNode, "NeverScheduled"},
 		{"node deleted", pod(), map[string]nodeFacts{}, "NodeDeleted"},
 		{"node out of service", pod(deleted), map[string]nodeFacts{"n1": {Exists: true, OutOfService: true}}, "NodeOutOfService"},
-		{"init container status missing", pod(deleted, state(terminated), func(p *corev1.Pod) {
-			p.Spec.InitContainers = []corev1.Container{{Name: "gate-install"}}
-		}), aliveNode, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -70,6 +71,28 @@ func TestObservePod(t *testing.T) {
 			g.Expect(f.Stopped).To(Equal(tt.wantStopped != ""))
 		})
 	}
+}
+
+// Guarded is what the spec holds: a pod carrying the managed label without the gate may run
+// at once, and counts as such.
+func TestObservePodGuardedFromTheSpec(t *testing.T) {
+	g := NewWithT(t)
+	labelled := &corev1.Pod{
+		ObjectMeta: metav1.ObjectMeta{Name: "db-0", UID: "uid-1", Labels: map[string]string{
+			singletonv1.LabelManaged: "true", singletonv1.LabelInstance: "db", "app": "db",
+		}},
+		Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "app", Image: "db", Command: []string{"/db"}}}},
+	}
+	f := observePod(labelled, nil)
+	g.Expect(f.Guarded).To(BeFalse())
+	g.Expect(f.mayRun()).To(BeTrue())
+
+	prepared := labelled.DeepCopy()
+	prepared.Labels = map[string]string{"app": "db"}
+	g.Expect(podwebhook.Inject(prepared, podwebhook.InjectOptions{Singleton: "db", GateImage: "gate"})).To(Succeed())
+	f = observePod(prepared, nil)
+	g.Expect(f.Guarded).To(BeTrue())
+	g.Expect(f.mayRun()).To(BeFalse())
 }
 
 func TestObservePodRelease(t *testing.T) {

@@ -44,6 +44,7 @@ var _ = Describe("An operator restarted in the middle of a transition", func() {
 		Eventually(get).WithContext(ctx).WithArguments(old).Should(beReleased(old))
 		fresh := preparedPod(ns.Name, "new", "node-1")
 		Expect(c.Create(ctx, fresh)).To(Succeed())
+		fresh.Status.InitContainerStatuses = initContainersDone(fresh)
 		fresh.Status.ContainerStatuses = []corev1.ContainerStatus{{
 			Name: "app", Image: "localhost/busybox:1.35",
 			State: corev1.ContainerState{Running: &corev1.ContainerStateRunning{}},
@@ -55,6 +56,7 @@ var _ = Describe("An operator restarted in the middle of a transition", func() {
 		stopFirst()
 		current, err := get(old)
 		Expect(err).NotTo(HaveOccurred())
+		current.Status.Phase = corev1.PodFailed
 		current.Status.ContainerStatuses = []corev1.ContainerStatus{{
 			Name: "app", Image: "localhost/busybox:1.35",
 			State: corev1.ContainerState{Terminated: &corev1.ContainerStateTerminated{FinishedAt: metav1.Now()}},

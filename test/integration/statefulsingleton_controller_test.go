@@ -15,6 +15,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 
 	singletonv1 "github.com/singleton-operator/singleton-operator/api/apps/v1"
+	podwebhook "github.com/singleton-operator/singleton-operator/internal/webhook/pod"
 )
 
 // There is no kubelet here: the tests play its part by writing pod status, and the webhook's
@@ -92,10 +93,15 @@ var _ = Describe("The StatefulSingleton reconciler", func() {
 			Consistently(getPod).WithContext(ctx).WithArguments(second).
 				WithTimeout(time.Second).Should(Not(beReleased(second)))
 
-			By("releasing the second pod on the watch event that reports the first one's container terminated")
+			By("holding it still while the first one's container is reported terminated in a Running pod")
 			setContainerState(ctx, first, corev1.ContainerState{Terminated: &corev1.ContainerStateTerminated{
-				ExitCode: 0, FinishedAt: metav1.Now(),
+				ExitCode: 1, FinishedAt: metav1.Now(),
 			}})
+			Consistently(getPod).WithContext(ctx).WithArguments(second).WithTimeout(time.Second).
+				Should(Not(beReleased(second)), "that report may predate the deletion: the kubelet restarts crashed containers")
+
+			By("releasing the second pod on the watch event of the kubelet's final status of the first one")
+			reportKilled(ctx, first)
 			Eventually(getPod).WithContext(ctx).WithArguments(second).Should(beReleased(second))
 			Eventually(getPod).WithContext(ctx).WithArguments(first).
 				Should(HaveField("Finalizers", Not(ContainElement(singletonv1.FinalizerRelease))))
@@ -144,10 +150,8 @@ var _ = Describe("Deleting a StatefulSingleton", func() {
 				Should(Not(beReleased(second)), "the second pod waits for the first one's stop")
 			Expect(k8s.Get(ctx, client.ObjectKeyFromObject(ss), ss)).To(Succeed(), "the StatefulSingleton waits too")
 
-			By("reporting the first pod's container terminated")
-			setContainerState(ctx, first, corev1.ContainerState{Terminated: &corev1.ContainerStateTerminated{
-				ExitCode: 0, FinishedAt: metav1.Now(),
-			}})
+			By("reporting the first pod killed")
+			reportKilled(ctx, first)
 			Eventually(getPod).WithContext(ctx).WithArguments(second).Should(SatisfyAll(
 				HaveField("Annotations", HaveKeyWithValue(singletonv1.AnnotationRelease, string(second.UID))),
 				HaveField("Status.Conditions", ContainElement(SatisfyAll(
@@ -201,24 +205,46 @@ func unpreparedPod(ns, name, node string) *corev1.Pod {
 		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name, Labels: map[string]string{"app": "db"}},
 		Spec: corev1.PodSpec{
 			NodeName:   node,
-			Containers: []corev1.Container{{Name: "app", Image: "localhost/busybox:1.35"}},
+			Containers: []corev1.Container{{Name: "app", Image: "localhost/busybox:1.35", Command: []string{"/bin/db"}}},
 		},
 	}
 }
 
-// preparedPod is a pod selected by app=db, carrying what the webhook adds for the decision.
+// preparedPod is a pod selected by app=db, prepared as the webhook prepares it.
 func preparedPod(ns, name, node string) *corev1.Pod {
 	pod := unpreparedPod(ns, name, node)
-	pod.Labels[singletonv1.LabelManaged] = "true"
-	pod.Labels[singletonv1.LabelInstance] = "db"
-	pod.Spec.ReadinessGates = []corev1.PodReadinessGate{{ConditionType: singletonv1.ReadinessGate}}
+	Expect(podwebhook.Inject(pod, podwebhook.InjectOptions{Singleton: "db", GateImage: itGateImage})).To(Succeed())
 	return pod
+}
+
+// initContainersDone reports the pod's init containers (the gate's installer) completed, as
+// they are once its main containers run.
+func initContainersDone(pod *corev1.Pod) []corev1.ContainerStatus {
+	statuses := make([]corev1.ContainerStatus, 0, len(pod.Spec.InitContainers))
+	for _, c := range pod.Spec.InitContainers {
+		statuses = append(statuses, corev1.ContainerStatus{Name: c.Name, Image: c.Image,
+			State: corev1.ContainerState{Terminated: &corev1.ContainerStateTerminated{ExitCode: 0}}})
+	}
+	return statuses
+}
+
+// reportKilled writes what a kubelet writes once it has killed a pod whose deletion was
+// requested: its container terminated and, in the same status, a terminal phase.
+func reportKilled(ctx context.Context, pod *corev1.Pod) {
+	Eventually(func(g Gomega) {
+		current := getPodOrFail(ctx, g, pod)
+		current.Status.Phase = corev1.PodFailed
+		current.Status.ContainerStatuses = []corev1.ContainerStatus{{Name: "app", Image: "localhost/busybox:1.35",
+			State: corev1.ContainerState{Terminated: &corev1.ContainerStateTerminated{ExitCode: 0, FinishedAt: metav1.Now()}}}}
+		g.Expect(k8s.Status().Update(ctx, current)).To(Succeed())
+	}).WithContext(ctx).Should(Succeed())
 }
 
 // setContainerState reports the pod's one container in a state, as the kubelet would.
 func setContainerState(ctx context.Context, pod *corev1.Pod, state corev1.ContainerState) {
 	Eventually(func(g Gomega) {
 		current := getPodOrFail(ctx, g, pod)
+		current.Status.InitContainerStatuses = initContainersDone(current)
 		current.Status.ContainerStatuses = []corev1.ContainerStatus{{Name: "app", Image: "localhost/busybox:1.35", State: state}}
 		g.Expect(k8s.Status().Update(ctx, current)).To(Succeed())
 	}).WithContext(ctx).Should(Succeed())

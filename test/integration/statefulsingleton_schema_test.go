@@ -4,6 +4,7 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/utils/ptr"
 
 	singletonv1 "github.com/singleton-operator/singleton-operator/api/apps/v1"
@@ -55,5 +56,26 @@ var _ = Describe("The StatefulSingleton schema", func() {
 			"spec.terminationGracePeriod"),
 		Entry("an unknown timeoutAction", singletonv1.StatefulSingletonSpec{Selector: dbSelector, TimeoutAction: "Ignore"},
 			`spec.timeoutAction: Unsupported value: "Ignore"`),
+		Entry("a selector operator In with no values", singletonv1.StatefulSingletonSpec{Selector: metav1.LabelSelector{
+			MatchExpressions: []metav1.LabelSelectorRequirement{{Key: "app", Operator: metav1.LabelSelectorOpIn}},
+		}}, "operator In or NotIn need at least one value"),
+		Entry("an unknown selector operator", singletonv1.StatefulSingletonSpec{Selector: metav1.LabelSelector{
+			MatchExpressions: []metav1.LabelSelectorRequirement{{Key: "app", Operator: "Matches", Values: []string{"db"}}},
+		}}, "operator must be In, NotIn, Exists or DoesNotExist"),
+		Entry("a selector operator Exists with values", singletonv1.StatefulSingletonSpec{Selector: metav1.LabelSelector{
+			MatchExpressions: []metav1.LabelSelectorRequirement{{Key: "app", Operator: metav1.LabelSelectorOpExists, Values: []string{"db"}}},
+		}}, "operator Exists or DoesNotExist take no values"),
 	)
+
+	It("refuses a terminationGracePeriod of 0: the pod's object could go before its containers stopped", func(ctx SpecContext) {
+		ss := &unstructured.Unstructured{Object: map[string]any{
+			"apiVersion": singletonv1.GroupVersion.String(), "kind": "StatefulSingleton",
+			"metadata": map[string]any{"namespace": ns, "name": "grace-zero"},
+			"spec": map[string]any{
+				"selector":               map[string]any{"matchLabels": map[string]any{"app": "db"}},
+				"terminationGracePeriod": int64(0),
+			},
+		}}
+		Expect(k8s.Create(ctx, ss)).To(MatchError(ContainSubstring("spec.terminationGracePeriod")))
+	})
 })

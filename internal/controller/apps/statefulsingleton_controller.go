@@ -153,7 +153,7 @@ func (r *StatefulSingletonReconciler) SetupWithManager(mgr ctrl.Manager) error {
 }
 
 // singletonsSelecting maps a pod to the StatefulSingletons in its namespace whose selector
-// matches it.
+// matches it, or whose status lists it as may run (a pod relabelled out of the selector).
 func (r *StatefulSingletonReconciler) singletonsSelecting(ctx context.Context, obj client.Object) []reconcile.Request {
 	list := &singletonv1.StatefulSingletonList{}
 	if err := r.List(ctx, list, client.InNamespace(obj.GetNamespace())); err != nil {
@@ -162,7 +162,7 @@ func (r *StatefulSingletonReconciler) singletonsSelecting(ctx context.Context, o
 	}
 	var reqs []reconcile.Request
 	for i := range list.Items {
-		if selects(&list.Items[i], obj.GetLabels()) {
+		if selects(&list.Items[i], obj.GetLabels()) || lists(&list.Items[i], obj.GetUID()) {
 			reqs = append(reqs, reconcile.Request{NamespacedName: types.NamespacedName{
 				Namespace: list.Items[i].Namespace, Name: list.Items[i].Name,
 			}})

@@ -13,7 +13,7 @@ import (
 	singletonv1 "github.com/singleton-operator/singleton-operator/api/apps/v1"
 )
 
-var _ = Describe("A crash-looping released pod (ANCHORS defect 1)", func() {
+var _ = Describe("A crash-looping released pod (docs/design.md, predecessor defect 1)", func() {
 	It("is not taken for stopped: a rollout's new pod starts only once the old one is confirmed stopped", func(ctx SpecContext) {
 		book := startLedger()
 		ns := newRestrictedNamespace(ctx)

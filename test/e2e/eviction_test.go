@@ -26,7 +26,7 @@ var _ = Describe("The eviction API on the released pod of a Deployment", func() 
 		ns := newRestrictedNamespace(ctx)
 		createSingleton(ctx, ns, "db")
 
-		By("leaving a failed (evicted-like) pod of the same selector lying around (ANCHORS defect 2)")
+		By("leaving a failed (evicted-like) pod of the same selector lying around (docs/design.md, predecessor defect 2)")
 		failed := failedPod(ctx, ns, "db")
 
 		// The application takes 2 s to stop after SIGTERM, so that the replacement exists while

@@ -13,7 +13,7 @@ import (
 	singletonv1 "github.com/singleton-operator/singleton-operator/api/apps/v1"
 )
 
-var _ = Describe("Deleting a StatefulSingleton mid-transition (ANCHORS defect 9)", func() {
+var _ = Describe("Deleting a StatefulSingleton mid-transition (docs/design.md, predecessor defect 9)", func() {
 	It("finishes the hand-over first, leaves no pod held, and the workload then rolls out unguarded", func(ctx SpecContext) {
 		// The old application takes 2 s to stop, so the deletion lands while it still runs.
 		run := startSlowStopRun(ctx, func(d *appsv1.Deployment) { d.Spec.Strategy.Type = appsv1.RecreateDeploymentStrategyType })

@@ -19,10 +19,10 @@ const pauseImage = "localhost/pause:1.0"
 // echoArgs prints each of its arguments on a line of its own, between < and >, then sleeps.
 const echoArgs = `for a in "$@"; do echo "<$a>"; done; exec sleep 3600`
 
-// awkwardArgs are arguments the existing operator mangles (ANCHORS defect 7).
+// awkwardArgs are arguments the existing operator mangles (docs/design.md, predecessor defect 7).
 var awkwardArgs = []string{"argv0", "with space", `"double" and 'single' quotes`, "a,b,c", "", `back\slash $HOME`}
 
-var _ = Describe("Any image starts as it would without the operator (S4, ANCHORS defect 7)", func() {
+var _ = Describe("Any image starts as it would without the operator (S4, docs/design.md predecessor defect 7)", func() {
 	It("runs an image with no shell and only an ENTRYPOINT, with and without a command", func(ctx SpecContext) {
 		ns := newRestrictedNamespace(ctx)
 		createSingleton(ctx, ns, "nosh")

@@ -22,7 +22,7 @@ import (
 
 // A kwok process plays a node and the pods on it; killing it is losing the node: its pods keep
 // their last status (Running) and nothing confirms their stop any more.
-var _ = Describe("The released pod's node is lost (ANCHORS defect 5)", Serial, func() {
+var _ = Describe("The released pod's node is lost (docs/design.md, predecessor defect 5)", Serial, func() {
 	It("holds the new pod through a force delete until the node is fenced with the out-of-service taint",
 		func(ctx SpecContext) {
 			lost := podOnLostNode(ctx)

@@ -14,7 +14,7 @@ import (
 	singletonv1 "github.com/singleton-operator/singleton-operator/api/apps/v1"
 )
 
-var _ = Describe("Updates of a managed pod's labels and annotations (ANCHORS defect 6)", func() {
+var _ = Describe("Updates of a managed pod's labels and annotations (docs/design.md, predecessor defect 6)", func() {
 	It("are accepted and change nothing else: the pod stays released, Ready and active", func(ctx SpecContext) {
 		book := startLedger()
 		ns := newRestrictedNamespace(ctx)

@@ -21,7 +21,7 @@ const (
 	podWebhook           = "mpod.statefulsingleton.com"
 )
 
-var _ = Describe("A pod created while the webhook skips its namespace (ANCHORS defect 3)", Serial, func() {
+var _ = Describe("A pod created while the webhook skips its namespace (docs/design.md, predecessor defect 3)", Serial, func() {
 	It("is reported unguarded, and the rollout's prepared pod is held until it is gone, with no overlap", func(ctx SpecContext) {
 		book := startLedger()
 		ns := newRestrictedNamespace(ctx)

@@ -11,7 +11,7 @@ import (
 
 // Labels and the annotation the operator writes on WDS objects.
 const (
-	// LabelExecutingCount is the number of WECs that report the object (rule R3, seed 001).
+	// LabelExecutingCount is the number of WECs that report the object (rule R3, docs/design.md).
 	LabelExecutingCount = "kubestellar.io/executing-count"
 	// LabelSingletonStatus is KubeStellar's marker of singleton reported state.
 	LabelSingletonStatus = "managed-by.kubestellar.io/singletonstatus"
@@ -82,7 +82,7 @@ type decider struct {
 	healthOf  func(*unstructured.Unstructured, summary.Report) summary.Health
 }
 
-// decide returns what to write into one WDS object: the dispatch of seed 003 (R1, R2), the
+// decide returns what to write into one WDS object: the dispatch of R1 and R2 (docs/design.md), the
 // executing count (R3), and nothing when nothing changed or what the operator wrote is gone (R4).
 func (d decider) decide(f facts) (plan, error) {
 	var p plan
@@ -95,7 +95,7 @@ func (d decider) decide(f facts) (plan, error) {
 	return p, nil
 }
 
-// dispatch chooses the path for an object as seed 003 says, from the flags and the number of
+// dispatch chooses the path for an object as R1 and R2 say, from the flags and the number of
 // qualified WECs that report it.
 func dispatch(w wants, n int) string {
 	if w.Singleton && !w.MultiWEC {

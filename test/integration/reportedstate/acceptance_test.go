@@ -15,10 +15,10 @@ import (
 	"github.com/singleton-operator/singleton-operator/internal/controller/kubestellar"
 )
 
-// The seed 000 table: with singleton reported state on, the WDS object's status is the WEC's
+// The table of R1 (docs/design.md): with singleton reported state on, the WDS object's status is the WEC's
 // and kubectl get shows the same columns; off, the WDS object keeps the status it was created
 // with (status: {} for the workload kinds) and carries no label.
-var _ = Describe("Singleton reported state (seed 000)", func() {
+var _ = Describe("Singleton reported state (R1: the table of the WDS object as kubectl shows it)", func() {
 	DescribeTable("returns one WEC's status for", func(ctx SpecContext, w workload) {
 		ns := newNamespace(ctx)
 		wecs := newWECs(ctx, ns, "wec1")

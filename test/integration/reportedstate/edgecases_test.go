@@ -37,7 +37,7 @@ func expectCleared(ctx context.Context, gvk schema.GroupVersionKind, ns, name st
 	}).WithContext(ctx).Should(Succeed())
 }
 
-var _ = Describe("Reported state edge cases (ANCHORS)", func() {
+var _ = Describe("Reported state edge cases", func() {
 	var (
 		ns   string
 		gvk  = deploymentWorkload.gvk()

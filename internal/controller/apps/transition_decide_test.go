@@ -38,11 +38,11 @@ func unguarded(p *podFacts) { p.Guarded = false }
 func stopped(reason string, at time.Time) func(*podFacts) {
 	return func(p *podFacts) { p.Stopped, p.StopReason, p.StoppedAt = true, reason, at }
 }
-func grace(s int64) func(*podFacts)         { return func(p *podFacts) { p.GracePeriod = s } }
-func owner(o string) func(*podFacts)        { return func(p *podFacts) { p.Owner = o } }
-func revision(r int64) func(*podFacts)      { return func(p *podFacts) { p.Revision = r } }
-func twoReplicas(p *podFacts)               { p.OwnerReplicas = 2 }
-func notSelected(p *podFacts)              { p.Selected = false }
+func grace(s int64) func(*podFacts)    { return func(p *podFacts) { p.GracePeriod = s } }
+func owner(o string) func(*podFacts)   { return func(p *podFacts) { p.Owner = o } }
+func revision(r int64) func(*podFacts) { return func(p *podFacts) { p.Revision = r } }
+func twoReplicas(p *podFacts)          { p.OwnerReplicas = 2 }
+func notSelected(p *podFacts)          { p.Selected = false }
 
 func singleton(mutate ...func(*singletonv1.StatefulSingleton)) *singletonv1.StatefulSingleton {
 	ss := &singletonv1.StatefulSingleton{

@@ -49,9 +49,9 @@ func TestDecideTransitionHolds(t *testing.T) {
 			wantDegraded: singletonv1.ReasonYieldsToOlder,
 		},
 		{
-			name: "StatefulSet name reused: the old db-0 vanished unconfirmed, the new db-0 waits",
-			ss:   singleton(activePod("db-0")),
-			pods: []podFacts{fact("db-0", 10, func(p *podFacts) { p.UID = "db-0-second-uid" })},
+			name:         "StatefulSet name reused: the old db-0 vanished unconfirmed, the new db-0 waits",
+			ss:           singleton(activePod("db-0")),
+			pods:         []podFacts{fact("db-0", 10, func(p *podFacts) { p.UID = "db-0-second-uid" })},
 			wantDegraded: singletonv1.ReasonActivePodVanished,
 		},
 		{
@@ -71,9 +71,9 @@ func TestDecideTransitionHolds(t *testing.T) {
 			wantDegraded: singletonv1.ReasonUnguardedPods,
 		},
 		{
-			name: "a release recorded in the status but not yet in the pod cache counts: re-released, nothing else",
-			ss:   singleton(activePod("a")),
-			pods: []podFacts{fact("a", 0), fact("b", 10)},
+			name:        "a release recorded in the status but not yet in the pod cache counts: re-released, nothing else",
+			ss:          singleton(activePod("a")),
+			pods:        []podFacts{fact("a", 0), fact("b", 10)},
 			wantRelease: &releaseRequest{podRef: ref("a")},
 		},
 		{
@@ -86,22 +86,22 @@ func TestDecideTransitionHolds(t *testing.T) {
 			wantTrack: []podRef{ref("a")},
 		},
 		{
-			name: "two pods may run (a forced release): the older one is stopped, and it is reported",
-			ss:   singleton(activePod("new")),
-			pods: []podFacts{fact("old", 0, released, readyGate, deleting), fact("new", 10, released)},
+			name:         "two pods may run (a forced release): the older one is stopped, and it is reported",
+			ss:           singleton(activePod("new")),
+			pods:         []podFacts{fact("old", 0, released, readyGate, deleting), fact("new", 10, released)},
 			wantDegraded: singletonv1.ReasonMoreThanOneMayRun,
 		},
 		{
-			name: "two pods may run, neither deleting: the older one is asked to stop",
-			ss:   singleton(activePod("new")),
-			pods: []podFacts{fact("old", 0, released, readyGate), fact("new", 10, released, readyGate)},
+			name:         "two pods may run, neither deleting: the older one is asked to stop",
+			ss:           singleton(activePod("new")),
+			pods:         []podFacts{fact("old", 0, released, readyGate), fact("new", 10, released, readyGate)},
 			wantStop:     []stopRequest{{podRef: ref("old"), GracePeriodSeconds: 30}},
 			wantDegraded: singletonv1.ReasonMoreThanOneMayRun,
 		},
 		{
-			name: "a released pod relabelled out of the selector still holds the next one",
-			ss:   singleton(activePod("old")),
-			pods: []podFacts{fact("old", 0, released, readyGate, notSelected), fact("new", 10)},
+			name:     "a released pod relabelled out of the selector still holds the next one",
+			ss:       singleton(activePod("old")),
+			pods:     []podFacts{fact("old", 0, released, readyGate, notSelected), fact("new", 10)},
 			wantStop: []stopRequest{{podRef: ref("old"), GracePeriodSeconds: 30}},
 		},
 		{

@@ -28,8 +28,10 @@ fi
 
 operator_pid=""
 cleanup() {
-	# Finish the clean-up even if the terminal or a pipe reading our output is gone, and
-	# through a second Ctrl-C; the children started below inherit the ignored signals.
+	# Finish the clean-up even if the terminal or a pipe reading our output is gone (`make run |
+	# tee log` and Ctrl-C: tee dies first, and every write fails), and through a second Ctrl-C;
+	# the children started below inherit the ignored signals.
+	set +e
 	trap '' INT TERM PIPE
 	trap - EXIT
 	if [[ -n $operator_pid ]] && kill -0 "$operator_pid" 2>/dev/null; then
@@ -64,11 +66,20 @@ trap 'exit 130' INT TERM
 
 echo "==> installing the CRDs" >&2
 in_cluster kubectl apply --server-side --force-conflicts -k config/crd >&2
-in_cluster kubectl wait --for=condition=Established --timeout=60s crd/statefulsingletons.apps.statefulsingleton.com >&2
+# `kubectl wait` fails at once on an object with no conditions yet; retry it for a while.
+wait_for() {
+	local deadline=$((SECONDS + 120))
+	until in_cluster kubectl wait --timeout=10s "$@" >&2 2>/dev/null; do
+		((SECONDS < deadline)) || { in_cluster kubectl wait --timeout=1s "$@" >&2; return 1; }
+		sleep 1
+	done
+}
+wait_for --for=condition=Established crd/statefulsingletons.apps.statefulsingleton.com
 
 echo "==> building and starting the operator" >&2
 go build -o bin/manager .
-manager_flags=(--metrics-bind-address="$metrics_addr" --health-probe-bind-address=127.0.0.1:8081 --zap-devel)
+manager_flags=(--metrics-bind-address="$metrics_addr" --health-probe-bind-address=127.0.0.1:8081
+	--zap-encoder=console --zap-log-level=info)
 if $local_cluster; then
 	# The manager runs in the cluster's network namespace, where the API server reaches its
 	# webhook at 127.0.0.1; the gate it injects comes from the operator's image, imported here.
@@ -92,9 +103,9 @@ echo "==> applying the samples" >&2
 # The StatefulSingleton first, so that the webhook prepares the workload's pod. (The
 # ReportedState sample needs a KubeStellar WDS and ITS; docs/reported-state.md shows how.)
 in_cluster kubectl apply --server-side -f config/samples/apps_v1_statefulsingleton.yaml >&2
-in_cluster kubectl wait --for=jsonpath='{.status.phase}' statefulsingletons --all --timeout=60s >&2
+wait_for --for=jsonpath='{.status.phase}' statefulsingletons --all
 in_cluster kubectl apply --server-side -k config/samples/workload >&2
-in_cluster kubectl wait --for=condition=Available deployments --all --timeout=120s >&2
+wait_for --for=condition=Available deployments --all
 in_cluster kubectl get statefulsingletons,deployments,pods -o wide
 echo "==> the operator runs until Ctrl-C; in another shell: hack/cluster.sh exec -- kubectl get statefulsingletons -w" >&2
 wait "$operator_pid"

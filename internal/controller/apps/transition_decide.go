@@ -88,8 +88,10 @@ func decideTransition(in transitionInput) transitionPlan {
 	status.HeldPods = int32(len(filterPods(pods, podFacts.held)))
 	if in.SelectorError != "" || in.Elder != "" {
 		// Nothing is released, stopped or let go: an invalid selector says nothing about
-		// which pods are the workload's, and an elder decides for the shared pods.
+		// which pods are the workload's, and an elder decides for the shared pods. Being
+		// deleted, such a StatefulSingleton has nothing in flight of its own to finish.
 		setTransitionConditions(&status, &in, running, nil, false)
+		plan.HandBack = !ss.DeletionTimestamp.IsZero()
 		plan.Status = status
 		return plan
 	}

@@ -120,6 +120,16 @@ func TestDecideTransitionHolds(t *testing.T) {
 			pods: []podFacts{fact("stray", 0, notSelected)},
 		},
 		{
+			name: "a StatefulSingleton that yields, being deleted, hands back at once",
+			ss:   singleton(beingDeleted(now.Add(-time.Second))),
+			pods: []podFacts{fact("old", 0, released, readyGate), fact("new", 10)},
+			in: func(in *transitionInput) {
+				in.Elder, in.Overlapping = "a", []string{"a"}
+			},
+			wantDegraded: singletonv1.ReasonYieldsToOlder,
+			wantHandBack: true,
+		},
+		{
 			name:         "a selector that does not parse: nothing released, and said",
 			ss:           singleton(),
 			pods:         []podFacts{fact("a", 0)},

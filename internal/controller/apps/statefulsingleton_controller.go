@@ -36,8 +36,6 @@ const conflictBackoff = 100 * time.Millisecond
 type StatefulSingletonReconciler struct {
 	client.Client
 	Recorder events.EventRecorder
-	// Now returns the current time; nil means time.Now.
-	Now func() time.Time
 
 	// ledger remembers the releases this operator wrote that its cache may not show yet.
 	ledger releaseLedger
@@ -127,13 +125,6 @@ func (r *StatefulSingletonReconciler) warnIfDegraded(
 		return
 	}
 	r.Recorder.Eventf(ss, nil, corev1.EventTypeWarning, now.Reason, "Degrade", "%s", now.Message)
-}
-
-func (r *StatefulSingletonReconciler) now() time.Time {
-	if r.Now != nil {
-		return r.Now()
-	}
-	return time.Now()
 }
 
 // SetupWithManager registers the reconciler: it runs for every change of a StatefulSingleton,

@@ -27,9 +27,7 @@ func (r *StatefulSingletonReconciler) ensureHandBackFinalizer(
 	if !ss.DeletionTimestamp.IsZero() || controllerutil.ContainsFinalizer(ss, singletonv1.FinalizerHandBack) {
 		return nil
 	}
-	before := ss.DeepCopy()
-	controllerutil.AddFinalizer(ss, singletonv1.FinalizerHandBack)
-	if err := r.Patch(ctx, ss, client.MergeFromWithOptions(before, client.MergeFromWithOptimisticLock{})); err != nil {
+	if err := r.patchPinned(ctx, ss, func() { controllerutil.AddFinalizer(ss, singletonv1.FinalizerHandBack) }); err != nil {
 		return fmt.Errorf("adding the hand-back finalizer to %s: %w", klog.KObj(ss), err)
 	}
 	return nil
@@ -45,9 +43,7 @@ func (r *StatefulSingletonReconciler) handBack(ctx context.Context, ss *singleto
 	if err := r.letOrphansGo(ctx, client.ObjectKeyFromObject(ss)); err != nil {
 		return err
 	}
-	before := ss.DeepCopy()
-	controllerutil.RemoveFinalizer(ss, singletonv1.FinalizerHandBack)
-	if err := r.Patch(ctx, ss, client.MergeFromWithOptions(before, client.MergeFromWithOptimisticLock{})); err != nil {
+	if err := r.patchPinned(ctx, ss, func() { controllerutil.RemoveFinalizer(ss, singletonv1.FinalizerHandBack) }); err != nil {
 		return fmt.Errorf("removing the hand-back finalizer of %s: %w", klog.KObj(ss), err)
 	}
 	r.Recorder.Eventf(ss, nil, corev1.EventTypeNormal, eventHandedBack, actionHandBack,

@@ -68,9 +68,7 @@ func (r *StatefulSingletonReconciler) apply(
 // that predates its StatefulSingleton, or escaped the webhook), so that its object outlives its
 // application however it is deleted.
 func (r *StatefulSingletonReconciler) track(ctx context.Context, pod *corev1.Pod) error {
-	before := pod.DeepCopy()
-	controllerutil.AddFinalizer(pod, singletonv1.FinalizerRelease)
-	if err := r.Patch(ctx, pod, client.MergeFromWithOptions(before, client.MergeFromWithOptimisticLock{})); err != nil {
+	if err := r.patchPinned(ctx, pod, func() { controllerutil.AddFinalizer(pod, singletonv1.FinalizerRelease) }); err != nil {
 		return fmt.Errorf("adding the release finalizer to pod %s: %w", klog.KObj(pod), err)
 	}
 	return nil
@@ -81,10 +79,11 @@ func (r *StatefulSingletonReconciler) track(ctx context.Context, pod *corev1.Pod
 func (r *StatefulSingletonReconciler) release(
 	ctx context.Context, ss *singletonv1.StatefulSingleton, pod *corev1.Pod, forced bool,
 ) error {
-	before := pod.DeepCopy()
-	metav1.SetMetaDataAnnotation(&pod.ObjectMeta, singletonv1.AnnotationRelease, string(pod.UID))
-	controllerutil.AddFinalizer(pod, singletonv1.FinalizerRelease)
-	if err := r.Patch(ctx, pod, client.MergeFromWithOptions(before, client.MergeFromWithOptimisticLock{})); err != nil {
+	err := r.patchPinned(ctx, pod, func() {
+		metav1.SetMetaDataAnnotation(&pod.ObjectMeta, singletonv1.AnnotationRelease, string(pod.UID))
+		controllerutil.AddFinalizer(pod, singletonv1.FinalizerRelease)
+	})
+	if err != nil {
 		return fmt.Errorf("releasing pod %s: %w", klog.KObj(pod), err)
 	}
 	r.ledger.add(pod.UID)
@@ -156,12 +155,12 @@ func (r *StatefulSingletonReconciler) handBackPod(ctx context.Context, pod *core
 	if !held && !controllerutil.ContainsFinalizer(pod, singletonv1.FinalizerRelease) {
 		return nil
 	}
-	before := pod.DeepCopy()
-	controllerutil.RemoveFinalizer(pod, singletonv1.FinalizerRelease)
-	if held {
-		metav1.SetMetaDataAnnotation(&pod.ObjectMeta, singletonv1.AnnotationRelease, string(pod.UID))
-	}
-	err := r.Patch(ctx, pod, client.MergeFromWithOptions(before, client.MergeFromWithOptimisticLock{}))
+	err := r.patchPinned(ctx, pod, func() {
+		controllerutil.RemoveFinalizer(pod, singletonv1.FinalizerRelease)
+		if held {
+			metav1.SetMetaDataAnnotation(&pod.ObjectMeta, singletonv1.AnnotationRelease, string(pod.UID))
+		}
+	})
 	if client.IgnoreNotFound(err) != nil {
 		return fmt.Errorf("handing back pod %s: %w", klog.KObj(pod), err)
 	}
@@ -174,9 +173,7 @@ func (r *StatefulSingletonReconciler) handBackPod(ctx context.Context, pod *core
 
 // removeFinalizer lets a pod whose stop is confirmed go.
 func (r *StatefulSingletonReconciler) removeFinalizer(ctx context.Context, pod *corev1.Pod) error {
-	before := pod.DeepCopy()
-	controllerutil.RemoveFinalizer(pod, singletonv1.FinalizerRelease)
-	err := r.Patch(ctx, pod, client.MergeFromWithOptions(before, client.MergeFromWithOptimisticLock{}))
+	err := r.patchPinned(ctx, pod, func() { controllerutil.RemoveFinalizer(pod, singletonv1.FinalizerRelease) })
 	if client.IgnoreNotFound(err) != nil {
 		return fmt.Errorf("removing the finalizer of pod %s: %w", klog.KObj(pod), err)
 	}
@@ -207,4 +204,13 @@ func setPodCondition(pod *corev1.Pod, c corev1.PodCondition) {
 		}
 	}
 	pod.Status.Conditions = append(pod.Status.Conditions, c)
+}
+
+// patchPinned applies mutate to obj and writes the difference as a merge patch that carries the
+// resourceVersion the decision saw: a write on an object that changed since fails with a
+// conflict, and the decision is made again.
+func (r *StatefulSingletonReconciler) patchPinned(ctx context.Context, obj client.Object, mutate func()) error {
+	before := obj.DeepCopyObject().(client.Object)
+	mutate()
+	return r.Patch(ctx, obj, client.MergeFromWithOptions(before, client.MergeFromWithOptimisticLock{}))
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -23,7 +24,7 @@ const podNodeNameField = "spec.nodeName"
 // went), their nodes and owners, and the other StatefulSingletons of the namespace.
 func (r *StatefulSingletonReconciler) gather(ctx context.Context, ss *singletonv1.StatefulSingleton,
 ) (observation, error) {
-	o := observation{SS: ss, Releasing: r.ledger.has, Now: r.now()}
+	o := observation{SS: ss, Releasing: r.ledger.has, Now: time.Now()}
 	selected, selectorErr, err := r.selectedPods(ctx, ss)
 	if err != nil {
 		return o, err

@@ -96,8 +96,18 @@ vet: ## Run go vet on the code.
 	go vet ./...
 
 .PHONY: lint
-lint: golangci-lint ## Run golangci-lint.
+lint: golangci-lint lint-shell ## Run golangci-lint and the shell checks.
 	$(GOLANGCI_LINT) run
+
+# The shell scripts: shellcheck (following sourced files) and shfmt (style from .editorconfig),
+# both Debian packages that hack/install-deps.sh installs.
+SHELL_SCRIPTS = $$(git ls-files '*.sh' .ci/run)
+
+.PHONY: lint-shell
+lint-shell: ## Check the shell scripts with shellcheck and shfmt.
+	hack/install-deps.sh
+	shellcheck -x $(SHELL_SCRIPTS)
+	shfmt -d $(SHELL_SCRIPTS)
 
 .PHONY: lint-fix
 lint-fix: golangci-lint ## Run golangci-lint and apply its fixes.

@@ -1166,7 +1166,10 @@ cmd_down() {
   unmount_all "${CLUSTER_DIR}" "${RUN_DIR}"
   if [[ -e "${NETNS_PATH}" ]]; then
     log "deleting network namespace ${CLUSTER_NETNS}"
-    ip netns delete "${CLUSTER_NETNS}" 2>/dev/null || { umount "${NETNS_PATH}" 2>/dev/null; rm -f "${NETNS_PATH}"; }
+    ip netns delete "${CLUSTER_NETNS}" 2>/dev/null || {
+      umount "${NETNS_PATH}" 2>/dev/null
+      rm -f "${NETNS_PATH}"
+    }
   fi
   # `ip netns add` mounted /run/netns onto itself; undo that when no namespace is left.
   if [[ -d /run/netns && -z "$(ls -A /run/netns 2>/dev/null)" ]]; then

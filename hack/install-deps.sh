@@ -17,25 +17,28 @@
 #   kmod                         modprobe (overlay, br_netfilter) on kernels with modules
 #   prometheus                   promtool, which checks and unit-tests the alerting rules
 #                                (make test-bundle); its server is never started
+#   shfmt and shellcheck         make lint formats and checks the shell scripts with them
 #
 # The packages' own services are never started: the cluster runs its own containerd.
 set -euo pipefail
 
 # package -> a file it provides that we check for
 declare -A want=(
-	[containerd]=/usr/bin/containerd
-	[runc]=/usr/sbin/runc
-	[containernetworking-plugins]=/usr/lib/cni/bridge
-	[busybox-static]=/bin/busybox
-	[iptables]=/usr/sbin/iptables
-	[conntrack]=/usr/sbin/conntrack
-	[openssl]=/usr/bin/openssl
-	[iproute2]=/usr/sbin/ip
-	[util-linux]=/usr/bin/nsenter
-	[mount]=/usr/bin/umount
-	[procps]=/usr/sbin/sysctl
-	[kmod]=/usr/bin/kmod
-	[prometheus]=/usr/bin/promtool
+	["containerd"]=/usr/bin/containerd
+	["runc"]=/usr/sbin/runc
+	["containernetworking-plugins"]=/usr/lib/cni/bridge
+	["busybox-static"]=/bin/busybox
+	["iptables"]=/usr/sbin/iptables
+	["conntrack"]=/usr/sbin/conntrack
+	["openssl"]=/usr/bin/openssl
+	["iproute2"]=/usr/sbin/ip
+	["util-linux"]=/usr/bin/nsenter
+	["mount"]=/usr/bin/umount
+	["procps"]=/usr/sbin/sysctl
+	["kmod"]=/usr/bin/kmod
+	["prometheus"]=/usr/bin/promtool
+	["shellcheck"]=/usr/bin/shellcheck
+	["shfmt"]=/usr/bin/shfmt
 )
 
 installed() {

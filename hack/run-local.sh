@@ -20,7 +20,10 @@ if kubectl version --request-timeout=5s >/dev/null 2>&1; then
 	metrics_addr=127.0.0.1:8443
 else
 	echo "==> no cluster is configured or reachable; starting the local cluster" >&2
-	hack/cluster.sh status >/dev/null 2>&1 || { hack/cluster.sh up; started=true; }
+	hack/cluster.sh status >/dev/null 2>&1 || {
+		hack/cluster.sh up
+		started=true
+	}
 	in_cluster() { hack/cluster.sh exec -- "$@"; }
 	local_cluster=true
 	metrics_addr=:8443
@@ -70,7 +73,10 @@ in_cluster kubectl apply --server-side --force-conflicts -k config/crd >&2
 wait_for() {
 	local deadline=$((SECONDS + 120))
 	until in_cluster kubectl wait --timeout=10s "$@" >&2 2>/dev/null; do
-		((SECONDS < deadline)) || { in_cluster kubectl wait --timeout=1s "$@" >&2; return 1; }
+		((SECONDS < deadline)) || {
+			in_cluster kubectl wait --timeout=1s "$@" >&2
+			return 1
+		}
 		sleep 1
 	done
 }
@@ -95,7 +101,10 @@ fi
 in_cluster bin/manager "${manager_flags[@]}" &
 operator_pid=$!
 until in_cluster busybox wget -q -O /dev/null http://127.0.0.1:8081/readyz 2>/dev/null; do
-	kill -0 "$operator_pid" 2>/dev/null || { echo "the operator exited" >&2; exit 1; }
+	kill -0 "$operator_pid" 2>/dev/null || {
+		echo "the operator exited" >&2
+		exit 1
+	}
 	sleep 0.2
 done
 

@@ -21,7 +21,10 @@ focus=()
 # holds this lock from its first deployment to its last assertion, so they never interleave.
 mkdir -p "$SINGLETON_CACHE"
 exec 8>"$SINGLETON_CACHE/cluster-tests.lock"
-flock -w 3600 8 || { echo "timed out waiting for $SINGLETON_CACHE/cluster-tests.lock" >&2; exit 1; }
+flock -w 3600 8 || {
+	echo "timed out waiting for $SINGLETON_CACHE/cluster-tests.lock" >&2
+	exit 1
+}
 
 started=false
 if ! hack/cluster.sh status >/dev/null 2>&1; then

@@ -64,7 +64,10 @@ cleanup() {
 	fi
 	for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
 	for pid in "${pids[@]}"; do
-		for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
+		for _ in $(seq 50); do
+			kill -0 "$pid" 2>/dev/null || break
+			sleep 0.2
+		done
 		kill -KILL "$pid" 2>/dev/null || true
 		wait "$pid" 2>/dev/null || true
 	done
@@ -79,7 +82,10 @@ trap cleanup EXIT
 
 log "writing the catalog: catalog/ plus bundle/"
 mapfile -t rel < <(OPM="$OPM" hack/catalog.sh preview "$work/catalog")
-((${#rel[@]} == 5)) || { echo "hack/catalog.sh preview printed ${#rel[*]} lines, not 5" >&2; exit 1; }
+((${#rel[@]} == 5)) || {
+	echo "hack/catalog.sh preview printed ${#rel[*]} lines, not 5" >&2
+	exit 1
+}
 prev_csv=${rel[0]} prev_image=${rel[1]} prev_commit=${rel[2]} cur_csv=${rel[3]} cur_image=${rel[4]}
 
 # build_image <source dir> <image> <version> <tarball>: the operator's image, as
@@ -93,7 +99,10 @@ release_dir="$SINGLETON_CACHE/olm-releases/$prev_commit"
 prev_tar="$release_dir/$(tr '/:' '__' <<<"$prev_image").tar"
 if [[ ! -f $prev_tar ]]; then
 	git cat-file -e "$prev_commit^{commit}" 2>/dev/null ||
-		{ echo "commit $prev_commit of $prev_csv is not in this repository" >&2; exit 1; }
+		{
+			echo "commit $prev_commit of $prev_csv is not in this repository" >&2
+			exit 1
+		}
 	rm -rf "$release_dir/src" && mkdir -p "$release_dir/src"
 	git archive "$prev_commit" | tar -x -C "$release_dir/src"
 	build_image "$release_dir/src" "$prev_image" "${prev_csv##*.v}" "$prev_tar.tmp"
@@ -126,7 +135,10 @@ go test -tags olm -c -o "$work/olm.test" ./test/olm
 mkdir -p "$SINGLETON_CACHE"
 exec 8>"$SINGLETON_CACHE/cluster-tests.lock"
 log "waiting for the local cluster's lock"
-flock -w 3600 8 || { echo "timed out waiting for $SINGLETON_CACHE/cluster-tests.lock" >&2; exit 1; }
+flock -w 3600 8 || {
+	echo "timed out waiting for $SINGLETON_CACHE/cluster-tests.lock" >&2
+	exit 1
+}
 
 log "restarting the local cluster"
 cluster_started=true

@@ -28,7 +28,10 @@ cleanup() {
 }
 trap cleanup EXIT
 
-"${CLUSTER}" status >/dev/null || { echo "the cluster is not up (hack/cluster.sh up)" >&2; exit 1; }
+"${CLUSTER}" status >/dev/null || {
+  echo "the cluster is not up (hack/cluster.sh up)" >&2
+  exit 1
+}
 
 "${CLUSTER}" exec -- kubectl apply -f - >/dev/null <<EOF
 apiVersion: v1
@@ -131,7 +134,10 @@ for _ in $(seq 1 40); do
   fi
   sleep 0.5
 done
-((ok)) || { echo "the Service did not answer the pod" >&2; exit 1; }
+((ok)) || {
+  echo "the Service did not answer the pod" >&2
+  exit 1
+}
 echo "from pod echo: ${out}" >&2
 out="$("${CLUSTER}" exec -- wget -qO- -T 5 "http://${ip}/")"
 echo "from the namespace: ${out}" >&2

@@ -120,7 +120,7 @@ lint-config: golangci-lint ## Check .golangci.yml against the golangci-lint sche
 ##@ Test
 
 .PHONY: test
-test: test-unit test-bundle test-integration test-e2e test-olm ## Run every test: unit, bundle, integration, end-to-end, then the OLM install and upgrade.
+test: test-unit test-bundle test-integration test-e2e test-olm test-run ## Run every test: unit, bundle, integration, end-to-end, the OLM install and upgrade, then make run as a newcomer runs it.
 
 .PHONY: test-unit
 test-unit: manifests generate vet ## Run the unit tests (every package outside test/), with coverage in cover.out.
@@ -151,6 +151,12 @@ test-e2e: manifests generate kustomize ## Run the end-to-end tests (hack/test-e2
 .PHONY: test-olm
 test-olm: opm kustomize monitoring-crds ## Install the last release with OLM on the local cluster and upgrade it to bundle/ (hack/test-olm.sh).
 	OPM="$(OPM)" KUSTOMIZE="$(KUSTOMIZE)" MONITORING_CRDS="$(MONITORING_CRDS)" hack/test-olm.sh
+
+# hack/test-run.sh runs `make run` with no cluster configured, waits for the sample to run,
+# presses Ctrl-C and checks that nothing is left (no cluster, no process, no netns).
+.PHONY: test-run
+test-run: ## Run make run as a newcomer would, Ctrl-C it, and check that it leaves nothing behind (hack/test-run.sh).
+	hack/test-run.sh
 
 .PHONY: bench-handover
 bench-handover: manifests generate kustomize ## Measure hand-overs: N rollouts (BENCH_ROLLOUTS, 20) under a StatefulSingleton, Recreate, RollingUpdate.

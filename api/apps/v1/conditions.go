@@ -70,6 +70,10 @@ const (
 	// FinalizerHandBack keeps a StatefulSingleton being deleted until it has handed its workload
 	// back: the transition in progress finished, no pod held, every released pod Ready.
 	FinalizerHandBack = "apps.statefulsingleton.com/hand-back"
+	// AnnotationConfirmedStopped, on a StatefulSingleton, lists (comma-separated) the UIDs of
+	// pods that vanished before their stop was confirmed and that a person confirms stopped,
+	// for a pod whose node cannot be fenced (a healthy node whose kubelet killed it).
+	AnnotationConfirmedStopped = "apps.statefulsingleton.com/confirmed-stopped"
 	// TaintOutOfService is the taint that fences a node whose pods may be treated as stopped.
 	TaintOutOfService = "node.kubernetes.io/out-of-service"
 )

@@ -161,7 +161,7 @@ type StatefulSingletonStatus struct {
 	// +optional
 	// +listType=map
 	// +listMapKey=uid
-	// +kubebuilder:validation:MaxItems=64
+	// +kubebuilder:validation:MaxItems=1000
 	MayRunPods []PodReference `json:"mayRunPods,omitempty"`
 
 	// transitionTimestamp is when the current or last transition began.

@@ -452,8 +452,9 @@ func podNames(pods []podFacts) string {
 func describeWait(candidate *podFacts, running []podFacts, vanished []vanishedPod) string {
 	if len(vanished) > 0 {
 		return fmt.Sprintf("Pod %s waits: %s disappeared before its stop was confirmed; "+
-			"fence its node (delete the Node or taint it %s) to continue.", candidate.Name, vanishedNames(vanished),
-			singletonv1.TaintOutOfService)
+			"fence its node (delete the Node or taint it %s), or, once you know its application stopped, "+
+			"add its UID to the annotation %s of this StatefulSingleton.", candidate.Name, vanishedNames(vanished),
+			singletonv1.TaintOutOfService, singletonv1.AnnotationConfirmedStopped)
 	}
 	return fmt.Sprintf("Pod %s waits for %s to stop.", candidate.Name, podNames(running))
 }

@@ -233,6 +233,11 @@ func TestObserve(t *testing.T) {
 	g.Expect(in.Pods[0].Released).To(BeTrue(), "released by this operator, not yet in the cache")
 	g.Expect(in.Elder).To(Equal("a"))
 	g.Expect(in.Overlapping).To(Equal([]string{"a"}))
+
+	ss.Annotations = map[string]string{singletonv1.AnnotationConfirmedStopped: "other, db-0-uid"}
+	in = observe(observation{SS: ss, Selected: []corev1.Pod{newPod}, Nodes: map[string]nodeFacts{"node-1": {Exists: true}}})
+	g.Expect(in.Vanished).To(ConsistOf(vanishedPod{Ref: ss.Status.MayRunPods[0], Fenced: true}),
+		"a person confirmed the vanished pod stopped")
 }
 
 func elementsOf(refs []podRef) []any {

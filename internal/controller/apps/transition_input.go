@@ -2,6 +2,7 @@ package apps
 
 import (
 	"slices"
+	"strings"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -31,7 +32,7 @@ type transitionInput struct {
 }
 
 // vanishedPod is a pod the status lists as may run whose object is gone: its application may
-// still run on its node until that node is fenced.
+// still run on its node until that node is fenced, or a person confirms it stopped.
 type vanishedPod struct {
 	Ref    singletonv1.PodReference
 	Fenced bool
@@ -80,13 +81,28 @@ func observe(o observation) transitionInput {
 	for i := range o.Recorded {
 		add(&o.Recorded[i], false)
 	}
+	confirmed := confirmedStopped(o.SS)
 	for _, ref := range o.SS.Status.MayRunPods {
 		if !seen[ref.UID] {
-			in.Vanished = append(in.Vanished, vanishedPod{Ref: ref, Fenced: fenced(ref.NodeName, o.Nodes)})
+			in.Vanished = append(in.Vanished, vanishedPod{
+				Ref: ref, Fenced: fenced(ref.NodeName, o.Nodes) || confirmed[ref.UID],
+			})
 		}
 	}
 	in.Overlapping, in.Elder = overlapping(o.SS, o.Others, append(slices.Clone(o.Selected), o.Recorded...))
 	return in
+}
+
+// confirmedStopped reads the UIDs a person confirmed stopped in the StatefulSingleton's
+// annotation; only vanished pods are read from it.
+func confirmedStopped(ss *singletonv1.StatefulSingleton) map[types.UID]bool {
+	uids := map[types.UID]bool{}
+	for uid := range strings.SplitSeq(ss.Annotations[singletonv1.AnnotationConfirmedStopped], ",") {
+		if uid = strings.TrimSpace(uid); uid != "" {
+			uids[types.UID(uid)] = true
+		}
+	}
+	return uids
 }
 
 // fenced reports whether a vanished pod's node is fenced: known, and deleted or out of service.

@@ -4,6 +4,7 @@
 package main
 
 import (
+	"context"
 	"crypto/tls"
 	"errors"
 	"flag"
@@ -94,7 +95,7 @@ func main() {
 	if err := setupReconcilers(mgr, opts); err != nil {
 		exit(err, "Unable to set up the reconcilers")
 	}
-	if err := setupWebhooks(mgr, opts); err != nil {
+	if err := setupWebhooks(ctx, mgr, opts); err != nil {
 		exit(err, "Unable to set up the webhooks")
 	}
 	if err := setupChecks(mgr, opts); err != nil {
@@ -267,12 +268,12 @@ func setupReconcilers(mgr ctrl.Manager, o options) error {
 }
 
 // setupWebhooks registers the pod webhook, unless webhooks are off.
-func setupWebhooks(mgr ctrl.Manager, o options) error {
+func setupWebhooks(ctx context.Context, mgr ctrl.Manager, o options) error {
 	if !o.enableWebhooks {
 		setupLog.Info("Webhooks are off: selected pods are created unprepared and reported as unguarded")
 		return nil
 	}
-	return podwebhook.SetupPodWebhookWithManager(mgr, o.gateImage)
+	return podwebhook.SetupPodWebhookWithManager(ctx, mgr, o.gateImage)
 }
 
 func setupChecks(mgr ctrl.Manager, o options) error {

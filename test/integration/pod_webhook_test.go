@@ -129,10 +129,7 @@ func startWebhookManager(ctx context.Context, api *framework.APIServer) client.R
 		}),
 	})
 	Expect(err).NotTo(HaveOccurred())
-	Expect(podwebhook.SetupPodWebhookWithManager(mgr, itGateImage)).To(Succeed())
-	// Start the StatefulSingleton informer with the manager, not at the first admission.
-	_, err = mgr.GetCache().GetInformer(ctx, &singletonv1.StatefulSingleton{})
-	Expect(err).NotTo(HaveOccurred())
+	Expect(podwebhook.SetupPodWebhookWithManager(ctx, mgr, itGateImage)).To(Succeed())
 
 	runInBackground(ctx, mgr.Start)
 

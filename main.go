@@ -1,6 +1,7 @@
 // Command manager runs singleton-operator: one controller-runtime manager with the
-// StatefulSingleton reconciler, its pod webhook, the KubeStellar reported-state reconciler, and
-// metrics served over HTTPS with authentication and authorization.
+// StatefulSingleton reconciler, its pod webhook and the reconciler of the webhook's guard
+// configuration, the KubeStellar reported-state reconciler, and metrics served over HTTPS with
+// authentication and authorization.
 package main
 
 import (
@@ -9,6 +10,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"net/http"
 	"os"
 	"runtime/debug"
 	"slices"
@@ -26,6 +28,7 @@ import (
 
 	"github.com/singleton-operator/singleton-operator/internal/controller/apps"
 	"github.com/singleton-operator/singleton-operator/internal/controller/kubestellar"
+	"github.com/singleton-operator/singleton-operator/internal/controller/webhookguard"
 	"github.com/singleton-operator/singleton-operator/internal/memlimit"
 	"github.com/singleton-operator/singleton-operator/internal/scheme"
 	"github.com/singleton-operator/singleton-operator/internal/servingcert"
@@ -58,6 +61,7 @@ type options struct {
 	webhookServiceName       string
 	metricsServiceName       string
 	webhookConfigurationName string
+	guardConfigurationName   string
 
 	enableWebhooks bool
 	gateImage      string
@@ -135,7 +139,13 @@ func parseFlags(fs *flag.FlagSet, args []string) options {
 		"Service in front of the metrics endpoint; the metrics serving certificate is for its DNS names.")
 	fs.StringVar(&o.webhookConfigurationName, "webhook-configuration-name",
 		"singleton-operator-mutating-webhook-configuration",
-		"MutatingWebhookConfiguration whose caBundle gets the CA of the webhook certificate the operator makes.")
+		"MutatingWebhookConfiguration of the pod webhook (failurePolicy Ignore): its caBundle gets the CA of the webhook "+
+			"certificate the operator makes, and the guard configuration copies its address and caBundle. The ones OLM "+
+			"makes are found by their label olm.webhook-description-generate-name=mpod.statefulsingleton.com.")
+	fs.StringVar(&o.guardConfigurationName, "guard-webhook-configuration-name", webhookguard.DefaultName,
+		"MutatingWebhookConfiguration the leader keeps with one entry per StatefulSingleton, failurePolicy Fail, "+
+			"so that the pods a StatefulSingleton selects are refused when the webhook cannot prepare them. "+
+			"The manager's ClusterRole may write only this name; empty turns the guard off (fail open).")
 	fs.BoolVar(&o.enableHTTP2, "enable-http2", false,
 		"Serve metrics and webhooks over HTTP/2 as well; off by default because of CVE-2023-44487 and CVE-2023-39325.")
 	fs.BoolVar(&o.leaderElect, "leader-elect", false,
@@ -267,13 +277,26 @@ func setupReconcilers(mgr ctrl.Manager, o options) error {
 	}).SetupWithManager(mgr)
 }
 
-// setupWebhooks registers the pod webhook, unless webhooks are off.
+// setupWebhooks registers the pod webhook and the reconciler of its guard configuration,
+// unless webhooks are off.
 func setupWebhooks(ctx context.Context, mgr ctrl.Manager, o options) error {
 	if !o.enableWebhooks {
 		setupLog.Info("Webhooks are off: selected pods are created unprepared and reported as unguarded")
 		return nil
 	}
-	return podwebhook.SetupPodWebhookWithManager(ctx, mgr, o.gateImage)
+	if err := podwebhook.SetupPodWebhookWithManager(ctx, mgr, o.gateImage); err != nil {
+		return err
+	}
+	if o.guardConfigurationName == "" {
+		setupLog.Info("The guard configuration is off: selected pods are created unprepared when the webhook is down")
+		return nil
+	}
+	return (&webhookguard.Reconciler{
+		Client:   mgr.GetClient(),
+		Recorder: mgr.GetEventRecorder("webhookguard-controller"),
+		Name:     o.guardConfigurationName,
+		MainName: o.webhookConfigurationName,
+	}).SetupWithManager(mgr)
 }
 
 func setupChecks(mgr ctrl.Manager, o options) error {
@@ -283,10 +306,30 @@ func setupChecks(mgr ctrl.Manager, o options) error {
 	if err := mgr.AddReadyzCheck("readyz", healthz.Ping); err != nil {
 		return err
 	}
+	if err := mgr.AddReadyzCheck("informers", cacheSynced(mgr.GetCache())); err != nil {
+		return err
+	}
 	if !o.enableWebhooks {
 		return nil
 	}
 	return mgr.AddReadyzCheck("webhook", mgr.GetWebhookServer().StartedChecker())
+}
+
+// cacheSyncCheckTimeout bounds one readiness check's wait for the caches; below the kubelet's
+// default probe timeout of one second.
+const cacheSyncCheckTimeout = 500 * time.Millisecond
+
+// cacheSynced is ready once every informer of the manager's cache has synced: the webhook
+// Service sends admissions only to replicas whose StatefulSingleton cache is complete.
+func cacheSynced(c cache.Cache) healthz.Checker {
+	return func(req *http.Request) error {
+		ctx, cancel := context.WithTimeout(req.Context(), cacheSyncCheckTimeout)
+		defer cancel()
+		if !c.WaitForCacheSync(ctx) {
+			return errors.New("the informer caches have not synced yet")
+		}
+		return nil
+	}
 }
 
 func exit(err error, msg string) {

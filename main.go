@@ -145,7 +145,7 @@ func parseFlags(fs *flag.FlagSet, args []string) options {
 	fs.StringVar(&o.guardConfigurationName, "guard-webhook-configuration-name", webhookguard.DefaultName,
 		"MutatingWebhookConfiguration the leader keeps with one entry per StatefulSingleton, failurePolicy Fail, "+
 			"so that the pods a StatefulSingleton selects are refused when the webhook cannot prepare them. "+
-			"The manager's ClusterRole may write only this name; empty turns the guard off (fail open).")
+			"The manager's ClusterRole may write only the configuration of the default name.")
 	fs.BoolVar(&o.enableHTTP2, "enable-http2", false,
 		"Serve metrics and webhooks over HTTP/2 as well; off by default because of CVE-2023-44487 and CVE-2023-39325.")
 	fs.BoolVar(&o.leaderElect, "leader-elect", false,
@@ -182,6 +182,9 @@ func (o options) validate() error {
 	if o.enableWebhooks && o.gateImage == "" {
 		return errors.New("the gate image is empty: set --gate-image or the environment variable RELATED_IMAGE_GATE " +
 			"(or turn the webhooks off with --enable-webhooks=false)")
+	}
+	if o.enableWebhooks && o.guardConfigurationName == "" {
+		return errors.New("the guard webhook configuration has no name: set --guard-webhook-configuration-name")
 	}
 	return nil
 }
@@ -286,10 +289,6 @@ func setupWebhooks(ctx context.Context, mgr ctrl.Manager, o options) error {
 	}
 	if err := podwebhook.SetupPodWebhookWithManager(ctx, mgr, o.gateImage); err != nil {
 		return err
-	}
-	if o.guardConfigurationName == "" {
-		setupLog.Info("The guard configuration is off: selected pods are created unprepared when the webhook is down")
-		return nil
 	}
 	return (&webhookguard.Reconciler{
 		Client:   mgr.GetClient(),

@@ -25,3 +25,15 @@ func TestGateImageFlag(t *testing.T) {
 		g.Expect(o.validate()).To(Succeed())
 	})
 }
+
+func TestGuardConfigurationFlag(t *testing.T) {
+	g := NewWithT(t)
+	t.Setenv("RELATED_IMAGE_GATE", "localhost/singleton-operator:v1")
+	o := parseFlags(flag.NewFlagSet("manager", flag.ContinueOnError), nil)
+	g.Expect(o.guardConfigurationName).To(Equal("singleton-operator-guard"), "the name the ClusterRole may write")
+	o = parseFlags(flag.NewFlagSet("manager", flag.ContinueOnError), []string{"--guard-webhook-configuration-name="})
+	g.Expect(o.validate()).To(MatchError(ContainSubstring("--guard-webhook-configuration-name")))
+	o = parseFlags(flag.NewFlagSet("manager", flag.ContinueOnError),
+		[]string{"--guard-webhook-configuration-name=", "--enable-webhooks=false"})
+	g.Expect(o.validate()).To(Succeed())
+}

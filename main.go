@@ -320,7 +320,7 @@ const cacheSyncCheckTimeout = 500 * time.Millisecond
 
 // cacheSynced is ready once every informer of the manager's cache has synced: the webhook
 // Service sends admissions only to replicas whose StatefulSingleton cache is complete.
-func cacheSynced(c cache.Cache) healthz.Checker {
+func cacheSynced(c cache.Informers) healthz.Checker {
 	return func(req *http.Request) error {
 		ctx, cancel := context.WithTimeout(req.Context(), cacheSyncCheckTimeout)
 		defer cancel()

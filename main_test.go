@@ -2,9 +2,12 @@ package main
 
 import (
 	"flag"
+	"net/http/httptest"
 	"testing"
 
 	. "github.com/onsi/gomega"
+	"k8s.io/utils/ptr"
+	"sigs.k8s.io/controller-runtime/pkg/cache/informertest"
 )
 
 func TestGateImageFlag(t *testing.T) {
@@ -36,4 +39,12 @@ func TestGuardConfigurationFlag(t *testing.T) {
 	o = parseFlags(flag.NewFlagSet("manager", flag.ContinueOnError),
 		[]string{"--guard-webhook-configuration-name=", "--enable-webhooks=false"})
 	g.Expect(o.validate()).To(Succeed())
+}
+
+func TestCacheSyncedCheck(t *testing.T) {
+	g := NewWithT(t)
+	req := httptest.NewRequest("GET", "/readyz/informers", nil)
+	g.Expect(cacheSynced(&informertest.FakeInformers{Synced: ptr.To(false)})(req)).
+		To(MatchError(ContainSubstring("not synced")))
+	g.Expect(cacheSynced(&informertest.FakeInformers{Synced: ptr.To(true)})(req)).To(Succeed())
 }

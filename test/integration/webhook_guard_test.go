@@ -333,8 +333,8 @@ func guardEntries(ctx context.Context, api *framework.APIServer) (map[string]adm
 		return nil, err
 	}
 	entries := make(map[string]admissionregistrationv1.MutatingWebhook, len(cfg.Webhooks))
-	for _, w := range cfg.Webhooks {
-		entries[w.Name] = w
+	for i := range cfg.Webhooks {
+		entries[cfg.Webhooks[i].Name] = cfg.Webhooks[i]
 	}
 	return entries, nil
 }

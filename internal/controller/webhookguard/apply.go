@@ -31,7 +31,8 @@ func (r *Reconciler) apply(ctx context.Context, current *admissionregistrationv1
 		}
 		log.Info("Deleting the guard configuration: there is no main one to copy the webhook's address from",
 			"reason", res.NoMain)
-		if err := r.Delete(ctx, current, client.Preconditions{UID: &current.UID}); client.IgnoreNotFound(err) != nil {
+		err := client.IgnoreNotFound(r.Delete(ctx, current, client.Preconditions{UID: &current.UID}))
+		if err != nil {
 			return fmt.Errorf("deleting MutatingWebhookConfiguration %s: %w", r.Name, err)
 		}
 		return nil

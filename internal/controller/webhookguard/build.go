@@ -171,7 +171,8 @@ func newer(a, b *admissionregistrationv1.MutatingWebhookConfiguration) bool {
 
 // guardClientConfig is the main webhook's clientConfig, caBundle included, with the guard
 // path in place of the main one.
-func guardClientConfig(main admissionregistrationv1.WebhookClientConfig) (admissionregistrationv1.WebhookClientConfig, error) {
+func guardClientConfig(main admissionregistrationv1.WebhookClientConfig,
+) (admissionregistrationv1.WebhookClientConfig, error) {
 	cc := *main.DeepCopy()
 	switch {
 	case cc.Service != nil:

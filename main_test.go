@@ -2,6 +2,7 @@ package main
 
 import (
 	"flag"
+	"net/http"
 	"net/http/httptest"
 	"testing"
 
@@ -43,7 +44,7 @@ func TestGuardConfigurationFlag(t *testing.T) {
 
 func TestCacheSyncedCheck(t *testing.T) {
 	g := NewWithT(t)
-	req := httptest.NewRequest("GET", "/readyz/informers", nil)
+	req := httptest.NewRequest(http.MethodGet, "/readyz/informers", http.NoBody)
 	g.Expect(cacheSynced(&informertest.FakeInformers{Synced: ptr.To(false)})(req)).
 		To(MatchError(ContainSubstring("not synced")))
 	g.Expect(cacheSynced(&informertest.FakeInformers{Synced: ptr.To(true)})(req)).To(Succeed())

@@ -1,13 +1,16 @@
 // Command manager runs singleton-operator: one controller-runtime manager with the
-// StatefulSingleton reconciler, its pod webhook, the KubeStellar reported-state reconciler, and
-// metrics served over HTTPS with authentication and authorization.
+// StatefulSingleton reconciler, its pod webhook and the reconciler of the webhook's guard
+// configuration, the KubeStellar reported-state reconciler, and metrics served over HTTPS with
+// authentication and authorization.
 package main
 
 import (
+	"context"
 	"crypto/tls"
 	"errors"
 	"flag"
 	"fmt"
+	"net/http"
 	"os"
 	"runtime/debug"
 	"slices"
@@ -25,6 +28,7 @@ import (
 
 	"github.com/singleton-operator/singleton-operator/internal/controller/apps"
 	"github.com/singleton-operator/singleton-operator/internal/controller/kubestellar"
+	"github.com/singleton-operator/singleton-operator/internal/controller/webhookguard"
 	"github.com/singleton-operator/singleton-operator/internal/memlimit"
 	"github.com/singleton-operator/singleton-operator/internal/scheme"
 	"github.com/singleton-operator/singleton-operator/internal/servingcert"
@@ -57,6 +61,7 @@ type options struct {
 	webhookServiceName       string
 	metricsServiceName       string
 	webhookConfigurationName string
+	guardConfigurationName   string
 
 	enableWebhooks bool
 	gateImage      string
@@ -94,7 +99,7 @@ func main() {
 	if err := setupReconcilers(mgr, opts); err != nil {
 		exit(err, "Unable to set up the reconcilers")
 	}
-	if err := setupWebhooks(mgr, opts); err != nil {
+	if err := setupWebhooks(ctx, mgr, opts); err != nil {
 		exit(err, "Unable to set up the webhooks")
 	}
 	if err := setupChecks(mgr, opts); err != nil {
@@ -134,7 +139,13 @@ func parseFlags(fs *flag.FlagSet, args []string) options {
 		"Service in front of the metrics endpoint; the metrics serving certificate is for its DNS names.")
 	fs.StringVar(&o.webhookConfigurationName, "webhook-configuration-name",
 		"singleton-operator-mutating-webhook-configuration",
-		"MutatingWebhookConfiguration whose caBundle gets the CA of the webhook certificate the operator makes.")
+		"MutatingWebhookConfiguration of the pod webhook (failurePolicy Ignore): its caBundle gets the CA of the webhook "+
+			"certificate the operator makes, and the guard configuration copies its address and caBundle. The ones OLM "+
+			"makes are found by their label olm.webhook-description-generate-name=mpod.statefulsingleton.com.")
+	fs.StringVar(&o.guardConfigurationName, "guard-webhook-configuration-name", webhookguard.DefaultName,
+		"MutatingWebhookConfiguration the leader keeps with one entry per StatefulSingleton, failurePolicy Fail, "+
+			"so that the pods a StatefulSingleton selects are refused when the webhook cannot prepare them. "+
+			"The manager's ClusterRole may write only the configuration of the default name.")
 	fs.BoolVar(&o.enableHTTP2, "enable-http2", false,
 		"Serve metrics and webhooks over HTTP/2 as well; off by default because of CVE-2023-44487 and CVE-2023-39325.")
 	fs.BoolVar(&o.leaderElect, "leader-elect", false,
@@ -171,6 +182,9 @@ func (o options) validate() error {
 	if o.enableWebhooks && o.gateImage == "" {
 		return errors.New("the gate image is empty: set --gate-image or the environment variable RELATED_IMAGE_GATE " +
 			"(or turn the webhooks off with --enable-webhooks=false)")
+	}
+	if o.enableWebhooks && o.guardConfigurationName == "" {
+		return errors.New("the guard webhook configuration has no name: set --guard-webhook-configuration-name")
 	}
 	return nil
 }
@@ -266,13 +280,22 @@ func setupReconcilers(mgr ctrl.Manager, o options) error {
 	}).SetupWithManager(mgr)
 }
 
-// setupWebhooks registers the pod webhook, unless webhooks are off.
-func setupWebhooks(mgr ctrl.Manager, o options) error {
+// setupWebhooks registers the pod webhook and the reconciler of its guard configuration,
+// unless webhooks are off.
+func setupWebhooks(ctx context.Context, mgr ctrl.Manager, o options) error {
 	if !o.enableWebhooks {
 		setupLog.Info("Webhooks are off: selected pods are created unprepared and reported as unguarded")
 		return nil
 	}
-	return podwebhook.SetupPodWebhookWithManager(mgr, o.gateImage)
+	if err := podwebhook.SetupPodWebhookWithManager(ctx, mgr, o.gateImage); err != nil {
+		return err
+	}
+	return (&webhookguard.Reconciler{
+		Client:   mgr.GetClient(),
+		Recorder: mgr.GetEventRecorder("webhookguard-controller"),
+		Name:     o.guardConfigurationName,
+		MainName: o.webhookConfigurationName,
+	}).SetupWithManager(mgr)
 }
 
 func setupChecks(mgr ctrl.Manager, o options) error {
@@ -282,10 +305,30 @@ func setupChecks(mgr ctrl.Manager, o options) error {
 	if err := mgr.AddReadyzCheck("readyz", healthz.Ping); err != nil {
 		return err
 	}
+	if err := mgr.AddReadyzCheck("informers", cacheSynced(mgr.GetCache())); err != nil {
+		return err
+	}
 	if !o.enableWebhooks {
 		return nil
 	}
 	return mgr.AddReadyzCheck("webhook", mgr.GetWebhookServer().StartedChecker())
+}
+
+// cacheSyncCheckTimeout bounds one readiness check's wait for the caches; below the kubelet's
+// default probe timeout of one second.
+const cacheSyncCheckTimeout = 500 * time.Millisecond
+
+// cacheSynced is ready once every informer of the manager's cache has synced: the webhook
+// Service sends admissions only to replicas whose StatefulSingleton cache is complete.
+func cacheSynced(c cache.Informers) healthz.Checker {
+	return func(req *http.Request) error {
+		ctx, cancel := context.WithTimeout(req.Context(), cacheSyncCheckTimeout)
+		defer cancel()
+		if !c.WaitForCacheSync(ctx) {
+			return errors.New("the informer caches have not synced yet")
+		}
+		return nil
+	}
 }
 
 func exit(err error, msg string) {

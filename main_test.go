@@ -2,9 +2,13 @@ package main
 
 import (
 	"flag"
+	"net/http"
+	"net/http/httptest"
 	"testing"
 
 	. "github.com/onsi/gomega"
+	"k8s.io/utils/ptr"
+	"sigs.k8s.io/controller-runtime/pkg/cache/informertest"
 )
 
 func TestGateImageFlag(t *testing.T) {
@@ -24,4 +28,24 @@ func TestGateImageFlag(t *testing.T) {
 		o = parseFlags(flag.NewFlagSet("manager", flag.ContinueOnError), []string{"--enable-webhooks=false"})
 		g.Expect(o.validate()).To(Succeed())
 	})
+}
+
+func TestGuardConfigurationFlag(t *testing.T) {
+	g := NewWithT(t)
+	t.Setenv("RELATED_IMAGE_GATE", "localhost/singleton-operator:v1")
+	o := parseFlags(flag.NewFlagSet("manager", flag.ContinueOnError), nil)
+	g.Expect(o.guardConfigurationName).To(Equal("singleton-operator-guard"), "the name the ClusterRole may write")
+	o = parseFlags(flag.NewFlagSet("manager", flag.ContinueOnError), []string{"--guard-webhook-configuration-name="})
+	g.Expect(o.validate()).To(MatchError(ContainSubstring("--guard-webhook-configuration-name")))
+	o = parseFlags(flag.NewFlagSet("manager", flag.ContinueOnError),
+		[]string{"--guard-webhook-configuration-name=", "--enable-webhooks=false"})
+	g.Expect(o.validate()).To(Succeed())
+}
+
+func TestCacheSyncedCheck(t *testing.T) {
+	g := NewWithT(t)
+	req := httptest.NewRequest(http.MethodGet, "/readyz/informers", http.NoBody)
+	g.Expect(cacheSynced(&informertest.FakeInformers{Synced: ptr.To(false)})(req)).
+		To(MatchError(ContainSubstring("not synced")))
+	g.Expect(cacheSynced(&informertest.FakeInformers{Synced: ptr.To(true)})(req)).To(Succeed())
 }

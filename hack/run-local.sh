@@ -43,7 +43,10 @@ cleanup() {
 		wait "$operator_pid" 2>/dev/null || true
 	fi
 	if $local_cluster && ! $started; then
-		in_cluster kubectl delete mutatingwebhookconfiguration "$local_webhook" --ignore-not-found >&2 || true
+		# The guard configuration goes with it (ownerReference); delete it too, so that the
+		# selected pods are not refused while the garbage collector catches up.
+		in_cluster kubectl delete mutatingwebhookconfiguration "$local_webhook" singleton-operator-guard \
+			--ignore-not-found >&2 || true
 	fi
 	if $started; then
 		hack/cluster.sh down
@@ -92,7 +95,9 @@ if $local_cluster; then
 	image=$(hack/operator-image.sh)
 	hack/cluster.sh load-image "$SINGLETON_CACHE/images/operator.tar"
 	install_local_webhook
-	manager_flags+=(--webhook-cert-dir="$webhook_certs" --gate-image="$image")
+	# The guard configuration (singleton-operator-guard) copies this configuration's URL and
+	# caBundle, and is owned by it: deleting it at exit removes the guard too.
+	manager_flags+=(--webhook-cert-dir="$webhook_certs" --gate-image="$image" --webhook-configuration-name="$local_webhook")
 else
 	# A cluster elsewhere cannot call a manager on this machine: no pod webhook, so selected
 	# pods are reported as unguarded (S3). `make deploy` runs the operator with its webhook.

@@ -17,7 +17,6 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	singletonv1 "github.com/singleton-operator/singleton-operator/api/apps/v1"
-	podwebhook "github.com/singleton-operator/singleton-operator/internal/webhook/pod"
 )
 
 var _ = Describe("The eviction API on the released pod of a Deployment", func() {
@@ -107,17 +106,17 @@ trap 'sleep 2; %s; exit 0' TERM
 while true; do sleep 3600 & wait $!; done`, report(ledgerURL, "$HOSTNAME", "start"), report(ledgerURL, "$HOSTNAME", "stop"))
 }
 
-// failedPod creates a bare pod app=<app> named <app>-failed that the webhook leaves unprepared
-// (its only container is listed as ungated) and that exits 1 with restartPolicy Never, waits
-// for its phase Failed, as an evicted pod is left, and returns its UID.
+// failedPod creates a bare pod named <app>-failed that exits 1 with restartPolicy Never, waits
+// for its phase Failed, as an evicted pod is left, then labels it app=<app>, and returns its
+// UID. It is created with another label, so that no StatefulSingleton selects it at CREATE and
+// the webhook leaves it unprepared (a selected pod it cannot prepare would be refused).
 func failedPod(ctx context.Context, ns, app string) types.UID {
 	GinkgoHelper()
 	pod := &corev1.Pod{
 		ObjectMeta: metav1.ObjectMeta{
-			Namespace:   ns,
-			Name:        app + "-failed",
-			Labels:      map[string]string{"app": app},
-			Annotations: map[string]string{podwebhook.AnnotationUngatedContainers: "app"},
+			Namespace: ns,
+			Name:      app + "-failed",
+			Labels:    map[string]string{"app": app + "-not-yet"},
 		},
 		Spec: corev1.PodSpec{
 			RestartPolicy:                 corev1.RestartPolicyNever,
@@ -131,6 +130,9 @@ func failedPod(ctx context.Context, ns, app string) types.UID {
 		g.Expect(pod.Status.Phase).To(Equal(corev1.PodFailed))
 	}).WithContext(ctx).Should(Succeed(), "the pod %s fails", pod.Name)
 	Expect(pod.Labels).NotTo(HaveKey(singletonv1.LabelManaged))
+	patch := client.MergeFrom(pod.DeepCopy())
+	pod.Labels["app"] = app
+	Expect(k8s.Patch(ctx, pod, patch)).To(Succeed())
 	return pod.UID
 }
 

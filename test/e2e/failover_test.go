@@ -20,8 +20,8 @@ const leaderLease = "singleton-operator.statefulsingleton.com"
 
 var _ = Describe("Two operator replicas with leader election", Serial, func() {
 	It("resume a transition from the API alone when the leader is killed in the middle of it (S2)", func(ctx SpecContext) {
+		// Two replicas is what config/manager deploys; make sure both are available.
 		scaleOperator(ctx, 2)
-		DeferCleanup(func(ctx SpecContext) { scaleOperator(ctx, 1) })
 
 		// The old application takes 2 s to stop: the leader dies while it stops.
 		run := startSlowStopRun(ctx)

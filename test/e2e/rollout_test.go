@@ -8,6 +8,7 @@ import (
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
+	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -15,6 +16,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	singletonv1 "github.com/singleton-operator/singleton-operator/api/apps/v1"
+	"github.com/singleton-operator/singleton-operator/internal/controller/webhookguard"
 	podwebhook "github.com/singleton-operator/singleton-operator/internal/webhook/pod"
 )
 
@@ -90,7 +92,9 @@ func rolloutWithoutOverlap(ctx context.Context, strategy appsv1.DeploymentStrate
 }
 
 // createSingleton creates a StatefulSingleton selecting app=<name>, and waits until the
-// operator has reconciled it, so that its webhook, which reads the same cache, knows it.
+// operator has reconciled it and its guard entry exists: from then on the pods it selects are
+// prepared, or refused, by whichever replica the API server calls, however far behind that
+// replica's cache is.
 func createSingleton(ctx context.Context, ns, name string) *singletonv1.StatefulSingleton {
 	GinkgoHelper()
 	ss := &singletonv1.StatefulSingleton{
@@ -105,7 +109,18 @@ func createSingleton(ctx context.Context, ns, name string) *singletonv1.Stateful
 		g.Expect(k8s.Get(ctx, client.ObjectKeyFromObject(ss), got)).To(Succeed())
 		g.Expect(got.Status.ObservedGeneration).To(Equal(got.Generation))
 	}).WithContext(ctx).Should(Succeed())
+	waitForGuardEntry(ctx, ss)
 	return ss
+}
+
+// waitForGuardEntry waits until the guard configuration holds the StatefulSingleton's entry.
+func waitForGuardEntry(ctx context.Context, ss *singletonv1.StatefulSingleton) {
+	GinkgoHelper()
+	Eventually(func(g Gomega) {
+		cfg := &admissionregistrationv1.MutatingWebhookConfiguration{}
+		g.Expect(k8s.Get(ctx, client.ObjectKey{Name: webhookguard.DefaultName}, cfg)).To(Succeed())
+		g.Expect(cfg.Webhooks).To(ContainElement(HaveField("Name", webhookguard.EntryName(ss.UID))))
+	}).WithContext(ctx).Should(Succeed(), "the guard entry of %s", ss.Name)
 }
 
 // waitForOnlyPodReady waits until app=<app> selects exactly one pod, whose UID is not notUID

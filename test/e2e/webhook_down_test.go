@@ -7,28 +7,50 @@ import (
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
-	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/client-go/util/retry"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	singletonv1 "github.com/singleton-operator/singleton-operator/api/apps/v1"
+	"github.com/singleton-operator/singleton-operator/internal/controller/webhookguard"
 )
 
-const (
-	webhookConfiguration = "singleton-operator-mutating-webhook-configuration"
-	podWebhook           = "mpod.statefulsingleton.com"
-)
-
-var _ = Describe("A pod created while the webhook skips its namespace (docs/design.md, predecessor defect 3)", Serial, func() {
-	It("is reported unguarded, and the rollout's prepared pod is held until it is gone, with no overlap", func(ctx SpecContext) {
-		book := startLedger()
+var _ = Describe("No replica of the operator serving the webhook", Serial, func() {
+	It("refuses the pods a StatefulSingleton selects, admits every other, and prepares them once it serves again", func(ctx SpecContext) {
 		ns := newRestrictedNamespace(ctx)
 		ss := createSingleton(ctx, ns, "db")
 
-		By("making the webhook skip the test namespace, as if it were down for it")
-		restore := skipWebhookFor(ctx, ns)
+		By("scaling the operator to zero: the API server cannot reach the webhook")
+		DeferCleanup(func(ctx SpecContext) { scaleOperator(ctx, 2) })
+		scaleOperator(ctx, 0)
+
+		By("refusing, through the guard entry, a pod the StatefulSingleton selects")
+		// Eventually: a replica that is still stopping may answer the first calls.
+		Eventually(func() error {
+			_, err := dryRunPod(ctx, ns, map[string]string{"app": "db"})
+			return err
+		}).WithContext(ctx).Should(MatchError(ContainSubstring(webhookguard.EntryName(ss.UID))))
+
+		By("admitting, unprepared, a pod nobody selects in the same namespace, and the same labels in another one")
+		prepared, err := dryRunPod(ctx, ns, map[string]string{"app": "web"})
+		Expect(err).NotTo(HaveOccurred())
+		Expect(prepared).To(BeFalse())
+		prepared, err = dryRunPod(ctx, newRestrictedNamespace(ctx), map[string]string{"app": "db"})
+		Expect(err).NotTo(HaveOccurred())
+		Expect(prepared).To(BeFalse())
+
+		By("starting the operator again (its own pods never go through its webhook): the pod is prepared")
+		scaleOperator(ctx, 2)
+		Eventually(dryRunPod).WithContext(ctx).WithArguments(ns, map[string]string{"app": "db"}).Should(BeTrue())
+	})
+})
+
+var _ = Describe("A pod created before its StatefulSingleton (docs/design.md, predecessor defect 3)", Serial, func() {
+	It("is reported unguarded, and the rollout's prepared pod is held until it is gone, with no overlap", func(ctx SpecContext) {
+		book := startLedger()
+		ns := newRestrictedNamespace(ctx)
+
+		By("creating the Deployment before the StatefulSingleton: its pod escapes the webhook")
 		d := deployment(ns, "db", restrictedContainer("app", "sh", "-c", reportingScript(book.URL)))
 		Expect(k8s.Create(ctx, d)).To(Succeed())
 		var first corev1.Pod
@@ -41,6 +63,7 @@ var _ = Describe("A pod created while the webhook skips its namespace (docs/desi
 		Expect(first.Labels).NotTo(HaveKey(singletonv1.LabelManaged), "the pod escaped the webhook")
 		Eventually(book.Runs).WithContext(ctx).Should(ConsistOf(HaveField("Pod", first.Name)),
 			"the unguarded application started at once")
+		ss := createSingleton(ctx, ns, "db")
 
 		By("waiting for the StatefulSingleton to report the pod as unguarded")
 		Eventually(degradedCondition).WithContext(ctx).WithArguments(ss).Should(SatisfyAll(
@@ -50,8 +73,7 @@ var _ = Describe("A pod created while the webhook skips its namespace (docs/desi
 			HaveField("Message", ContainSubstring(first.Name)),
 		), "Degraded=UnguardedPods naming %s", first.Name)
 
-		By("restoring the webhook and rolling out: the new pod is prepared and held until the unguarded one is gone")
-		restore(ctx)
+		By("rolling out: the new pod is prepared and held until the unguarded one is gone")
 		restartRollout(ctx, d)
 		released := waitForReleaseAfterStop(ctx, ns, "db", first.UID)
 		second := waitForOnlyPodReady(ctx, ns, "db", first.UID)
@@ -69,66 +91,11 @@ var _ = Describe("A pod created while the webhook skips its namespace (docs/desi
 	})
 })
 
-// skipWebhookFor changes the pod webhook's namespaceSelector so that it skips the namespace
-// ns, waits until a dry-run pod created there comes back unprepared, and returns a function
-// that restores the selector and waits until a dry-run pod comes back prepared. The
-// restoration also runs at the spec's cleanup; it is idempotent.
-func skipWebhookFor(ctx context.Context, ns string) func(context.Context) {
-	GinkgoHelper()
-	var original *metav1.LabelSelector
-	updateSelector(ctx, func(w *admissionregistrationv1.MutatingWebhook) {
-		original = w.NamespaceSelector.DeepCopy()
-		skip := w.NamespaceSelector.DeepCopy()
-		if skip == nil {
-			skip = &metav1.LabelSelector{}
-		}
-		skip.MatchExpressions = append(skip.MatchExpressions, metav1.LabelSelectorRequirement{
-			Key: corev1.LabelMetadataName, Operator: metav1.LabelSelectorOpNotIn, Values: []string{ns},
-		})
-		w.NamespaceSelector = skip
-	})
-	restored := false
-	restore := func(ctx context.Context) {
-		GinkgoHelper()
-		if restored {
-			return
-		}
-		updateSelector(ctx, func(w *admissionregistrationv1.MutatingWebhook) { w.NamespaceSelector = original })
-		restored = true
-		Eventually(dryRunPrepared).WithContext(ctx).WithArguments(ns).Should(BeTrue(),
-			"the API server calls the webhook for %s again", ns)
-	}
-	DeferCleanup(restore)
-	Eventually(dryRunPrepared).WithContext(ctx).WithArguments(ns).Should(BeFalse(),
-		"the API server skips the webhook for %s", ns)
-	return restore
-}
-
-// updateSelector applies change to the pod webhook of the operator's configuration.
-func updateSelector(ctx context.Context, change func(*admissionregistrationv1.MutatingWebhook)) {
-	GinkgoHelper()
-	Expect(retry.RetryOnConflict(retry.DefaultRetry, func() error {
-		cfg := &admissionregistrationv1.MutatingWebhookConfiguration{}
-		if err := k8s.Get(ctx, client.ObjectKey{Name: webhookConfiguration}, cfg); err != nil {
-			return err
-		}
-		found := false
-		for i := range cfg.Webhooks {
-			if cfg.Webhooks[i].Name == podWebhook {
-				change(&cfg.Webhooks[i])
-				found = true
-			}
-		}
-		Expect(found).To(BeTrue(), "%s has the webhook %s", webhookConfiguration, podWebhook)
-		return k8s.Update(ctx, cfg)
-	})).To(Succeed())
-}
-
-// dryRunPrepared creates a pod app=db in ns with dryRun and reports whether the webhook
-// prepared it.
-func dryRunPrepared(ctx context.Context, ns string) (bool, error) {
+// dryRunPod creates a pod with these labels in ns with dryRun, so that it goes through
+// admission and nothing runs, and reports whether the webhook prepared it.
+func dryRunPod(ctx context.Context, ns string, podLabels map[string]string) (bool, error) {
 	pod := &corev1.Pod{
-		ObjectMeta: metav1.ObjectMeta{Namespace: ns, GenerateName: "probe-", Labels: map[string]string{"app": "db"}},
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns, GenerateName: "probe-", Labels: podLabels},
 		Spec:       corev1.PodSpec{Containers: []corev1.Container{restrictedContainer("app", "true")}},
 	}
 	if err := k8s.Create(ctx, pod, client.DryRunAll); err != nil {

@@ -129,21 +129,25 @@ func startWebhookManager(ctx context.Context, api *framework.APIServer) client.R
 		}),
 	})
 	Expect(err).NotTo(HaveOccurred())
-	Expect(podwebhook.SetupPodWebhookWithManager(mgr, itGateImage)).To(Succeed())
-	// Start the StatefulSingleton informer with the manager, not at the first admission.
-	_, err = mgr.GetCache().GetInformer(ctx, &singletonv1.StatefulSingleton{})
-	Expect(err).NotTo(HaveOccurred())
+	Expect(podwebhook.SetupPodWebhookWithManager(ctx, mgr, itGateImage)).To(Succeed())
 
 	runInBackground(ctx, mgr.Start)
-
-	addr := net.JoinHostPort(wio.LocalServingHost, fmt.Sprint(wio.LocalServingPort))
-	Eventually(func() error {
-		conn, err := tls.DialWithDialer(&net.Dialer{Timeout: time.Second}, "tcp", addr,
-			&tls.Config{InsecureSkipVerify: true}) //nolint:gosec // only checks that the server listens
-		if err != nil {
-			return err
-		}
-		return conn.Close()
-	}).WithContext(ctx).Should(Succeed())
+	Eventually(webhookServes).WithContext(ctx).WithArguments(api).Should(Succeed())
 	return mgr.GetClient()
+}
+
+// webhookServes dials the webhook server that the API server's webhook configurations
+// (installed by envtest) call, and fails when nothing accepts a TLS connection there.
+func webhookServes(ctx context.Context, api *framework.APIServer) error {
+	wio := &api.Env.WebhookInstallOptions
+	addr := net.JoinHostPort(wio.LocalServingHost, fmt.Sprint(wio.LocalServingPort))
+	dialer := &tls.Dialer{
+		NetDialer: &net.Dialer{Timeout: time.Second},
+		Config:    &tls.Config{InsecureSkipVerify: true}, //nolint:gosec // only checks that the server listens
+	}
+	conn, err := dialer.DialContext(ctx, "tcp", addr)
+	if err != nil {
+		return err
+	}
+	return conn.Close()
 }

@@ -35,6 +35,9 @@ const (
 	// olmCAKey): <deployment>-service-cert.
 	webhookCertSecret = operatorDeployment + "-service-cert"
 	olmCAKey          = "olmCAKey"
+	// guardConfiguration is the webhook configuration the operator keeps for the pods a
+	// StatefulSingleton selects (internal/controller/webhookguard).
+	guardConfiguration = "singleton-operator-guard"
 )
 
 // The steps depend on each other: install, use, upgrade, use again, uninstall.
@@ -97,8 +100,9 @@ var _ = Describe("The operator installed by OLM from the catalog", Ordered, func
 				Selector: metav1.LabelSelector{MatchLabels: map[string]string{"app": appName}},
 			},
 		})).To(Succeed())
-		// The webhook fails open (failurePolicy Ignore): a pod admitted before it answers would run
-		// unguarded. Wait until it prepares a pod, as a user would check after an install.
+		// Until the guard configuration holds the StatefulSingleton's entry, the webhook fails
+		// open (failurePolicy Ignore): a pod admitted before it answers would run unguarded. Wait
+		// until it prepares a pod, as a user would check after an install.
 		Eventually(dryRunPrepared).WithContext(ctx).Should(BeTrue(), "the webhook prepares a pod the StatefulSingleton selects")
 		Expect(k8s.Create(ctx, appDeployment())).To(Succeed())
 
@@ -126,8 +130,9 @@ var _ = Describe("The operator installed by OLM from the catalog", Ordered, func
 
 		// OLM v0.42.0 reuses the previous CSV's webhook certificate without adopting its Secret:
 		// the garbage collector deletes it with the previous CSV, OLM issues a new CA and
-		// restarts the operator once more. Until the new pod serves what the webhook
-		// configuration trusts, the webhook fails open (docs/install.md). Wait for that, and say
+		// restarts the operator once more. Until the new pods serve what the webhook
+		// configuration trusts, the pods a StatefulSingleton selects are refused by the guard
+		// configuration, others admitted unprepared (docs/install.md). Wait for that, and say
 		// how long it took.
 		By("waiting for the upgraded CSV's own certificate, and its pod serving it")
 		waitForOLMCertificate(ctx, currentCSV)
@@ -193,6 +198,10 @@ var _ = Describe("The operator installed by OLM from the catalog", Ordered, func
 		Eventually(func() error {
 			return k8s.Get(ctx, client.ObjectKey{Namespace: operatorNamespace, Name: metricsService}, &corev1.Service{})
 		}).WithContext(ctx).Should(Satisfy(apierrors.IsNotFound), "the metrics Service goes with the CSV")
+		Eventually(func() error {
+			return k8s.Get(ctx, client.ObjectKey{Name: guardConfiguration}, &admissionregistrationv1.MutatingWebhookConfiguration{})
+		}).WithContext(ctx).Should(Satisfy(apierrors.IsNotFound),
+			"the guard configuration goes with the webhook configuration OLM made, which owns it")
 
 		// OLM v0.42.0 leaves the ClusterRoles the bundle ships (metrics reader; admin, editor and
 		// viewer of each API): those of the first install carry olm.owner only, not the owner's
@@ -263,7 +272,10 @@ func waitForOperatorPod(ctx context.Context, image string) {
 		pods := &corev1.PodList{}
 		g.Expect(k8s.List(ctx, pods, client.InNamespace(operatorNamespace),
 			client.MatchingLabels(d.Spec.Selector.MatchLabels))).To(Succeed())
-		g.Expect(pods.Items).To(ConsistOf(And(
+		// As many pods as the release's Deployment asks for (one before 0.2.0, two since), each
+		// of the release's image and Ready: no pod of the release before is left.
+		g.Expect(pods.Items).To(HaveLen(int(ptr.Deref(d.Spec.Replicas, 1))))
+		g.Expect(pods.Items).To(HaveEach(And(
 			HaveField("Spec.Containers", ContainElement(HaveField("Image", image))),
 			HaveField("Status.Conditions", ContainElement(And(
 				HaveField("Type", corev1.PodReady), HaveField("Status", corev1.ConditionTrue)))),

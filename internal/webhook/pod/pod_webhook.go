@@ -6,9 +6,11 @@ import (
 	"fmt"
 
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/klog/v2"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	logf "sigs.k8s.io/controller-runtime/pkg/log"
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
@@ -16,45 +18,95 @@ import (
 	singletonv1 "github.com/singleton-operator/singleton-operator/api/apps/v1"
 )
 
-// The webhook configuration (config/webhook/manifests.yaml). failurePolicy Ignore: a pod no
-// StatefulSingleton selects never waits for the webhook, and a selected pod that escapes it
-// is held by the controller (S3); docs/webhook.md says why. The objectSelector keeps the
-// operator's own pods out, so the operator never depends on itself to start.
+// The main webhook configuration (config/webhook/manifests.yaml, and the CSV's
+// webhookdefinitions): every pod CREATE outside the operator's own pods, failurePolicy Ignore,
+// so that a pod no StatefulSingleton selects never waits for the operator. The pods a
+// StatefulSingleton selects are also sent to GuardPath by the guard configuration that the
+// operator keeps (internal/controller/webhookguard), with failurePolicy Fail; docs/webhook.md
+// says why. The objectSelector keeps the operator's own pods out (OperatorPodsExclusion), so
+// the operator never depends on itself to start.
 // +kubebuilder:webhook:path=/mutate--v1-pod,mutating=true,failurePolicy=ignore,sideEffects=None,groups="",resources=pods,verbs=create,versions=v1,name=mpod.statefulsingleton.com,admissionReviewVersions=v1,reinvocationPolicy=IfNeeded,timeoutSeconds=5,patch=`{"objectSelector":{"matchExpressions":[{"key":"app.kubernetes.io/name","operator":"NotIn","values":["singleton-operator"]}]}}`
 
+const (
+	// WebhookName is the name of the pod webhook in the main configuration.
+	WebhookName = "mpod.statefulsingleton.com"
+	// MainPath serves the main configuration's webhook: it never refuses a pod it cannot
+	// decide about.
+	MainPath = "/mutate--v1-pod"
+	// GuardPath serves the guard configuration's entries, which send only the pods a
+	// StatefulSingleton selects: it refuses a pod it cannot decide about.
+	GuardPath = "/mutate--v1-pod-guard"
+	// operatorName is the app.kubernetes.io/name of the operator's own pods.
+	operatorName = "singleton-operator"
+)
+
+// OperatorPodsExclusion is the objectSelector requirement that keeps the operator's own pods
+// out of every webhook of the operator (the marker above spells out the same one), so that a
+// down operator never blocks its own start.
+func OperatorPodsExclusion() metav1.LabelSelectorRequirement {
+	return metav1.LabelSelectorRequirement{
+		Key: "app.kubernetes.io/name", Operator: metav1.LabelSelectorOpNotIn, Values: []string{operatorName},
+	}
+}
+
 // Defaulter prepares, at CREATE, the pods that a StatefulSingleton of their namespace
-// selects.
+// selects. One Defaulter serves each path: the main one (Guard false) and the guard one
+// (Guard true).
 type Defaulter struct {
 	// Reader lists StatefulSingletons; the manager's cached client.
 	Reader client.Reader
+	// APIReader lists StatefulSingletons from the API server, past the cache; the guard path
+	// asks it when the cache cannot say that a StatefulSingleton selects the pod.
+	APIReader client.Reader
 	// GateImage is the operator's image, which holds the gate.
 	GateImage string
+	// Guard says that this Defaulter serves GuardPath: a StatefulSingleton's guard entry sent
+	// the pod, so a pod it cannot decide about is refused rather than let through unprepared.
+	Guard bool
 }
 
-// SetupPodWebhookWithManager registers the defaulter on the manager's webhook server at
-// /mutate--v1-pod.
-func SetupPodWebhookWithManager(mgr ctrl.Manager, gateImage string) error {
+// SetupPodWebhookWithManager registers the defaulters on the manager's webhook server, at
+// MainPath and GuardPath, and starts the StatefulSingleton informer they read with the cache,
+// so that the cache's sync (the readiness check) covers it on every replica.
+func SetupPodWebhookWithManager(ctx context.Context, mgr ctrl.Manager, gateImage string) error {
 	if gateImage == "" {
 		return errors.New("the gate image is empty: set --gate-image or RELATED_IMAGE_GATE")
 	}
-	return ctrl.NewWebhookManagedBy(mgr, &corev1.Pod{}).
+	if _, err := mgr.GetCache().GetInformer(ctx, &singletonv1.StatefulSingleton{},
+		cache.BlockUntilSynced(false)); err != nil {
+		return fmt.Errorf("starting the StatefulSingleton informer: %w", err)
+	}
+	if err := ctrl.NewWebhookManagedBy(mgr, &corev1.Pod{}).
 		WithDefaulter(&Defaulter{Reader: mgr.GetClient(), GateImage: gateImage}).
+		Complete(); err != nil {
+		return err
+	}
+	return ctrl.NewWebhookManagedBy(mgr, &corev1.Pod{}).
+		WithDefaulter(&Defaulter{
+			Reader: mgr.GetClient(), APIReader: mgr.GetAPIReader(), GateImage: gateImage, Guard: true,
+		}).
+		WithDefaulterCustomPath(GuardPath).
 		Complete()
 }
 
 var _ admission.Defaulter[*corev1.Pod] = &Defaulter{}
 
 // Default prepares the pod when a StatefulSingleton selects it, and leaves it unchanged
-// otherwise. It never rejects a pod: when it cannot decide, the pod goes on unprepared, and
-// the controller treats it as unguarded (S3).
+// otherwise. A selected pod it cannot prepare is refused, on either path. When it cannot tell
+// whether a StatefulSingleton selects the pod, the main path lets the pod through unprepared
+// (the controller treats it as unguarded, S3) and the guard path refuses it.
 func (d *Defaulter) Default(ctx context.Context, pod *corev1.Pod) error {
-	log := logf.FromContext(ctx)
+	log := logf.FromContext(ctx).WithValues("guard", d.Guard)
 	if IsPrepared(pod) {
 		return nil
 	}
 	namespace := podNamespace(ctx, pod)
 	ss, err := d.selecting(ctx, namespace, pod.Labels)
 	if err != nil {
+		if d.Guard {
+			log.Error(err, "Cannot tell whether a StatefulSingleton selects the pod; refusing it", "namespace", namespace)
+			return undecided(err)
+		}
 		log.Error(err, "Cannot list StatefulSingletons; the pod is left unprepared", "namespace", namespace)
 		return nil
 	}
@@ -62,11 +114,20 @@ func (d *Defaulter) Default(ctx context.Context, pod *corev1.Pod) error {
 		return nil
 	}
 	if err := Inject(pod, InjectOptions{Singleton: ss.Name, GateImage: d.GateImage}); err != nil {
-		log.Error(err, "Cannot prepare the pod; it is left unprepared", "statefulSingleton", ss.Name)
-		return nil
+		log.Error(err, "Cannot prepare the pod; refusing it", "statefulSingleton", klog.KObj(ss))
+		return fmt.Errorf("StatefulSingleton %s selects this pod, and singleton-operator cannot prepare it: %w",
+			klog.KObj(ss), err)
 	}
-	log.V(1).Info("Prepared the pod", "statefulSingleton", ss.Name)
+	log.V(1).Info("Prepared the pod", "statefulSingleton", klog.KObj(ss))
 	return nil
+}
+
+// undecided is the refusal of a pod the guard path cannot decide about: 503, since the same
+// request succeeds once the operator reads StatefulSingletons again.
+func undecided(err error) error {
+	return apierrors.NewServiceUnavailable(fmt.Sprintf(
+		"singleton-operator cannot tell whether a StatefulSingleton selects this pod (%v); "+
+			"a StatefulSingleton's webhook entry matched it, so it is refused rather than created unguarded", err))
 }
 
 // podNamespace is the pod's namespace; pods created by controllers often carry it only in
@@ -82,47 +143,30 @@ func podNamespace(ctx context.Context, pod *corev1.Pod) string {
 }
 
 // selecting returns the StatefulSingleton of the namespace that selects a pod with these
-// labels, or nil.
+// labels, or nil. The guard path does not trust a cache that finds none, or fails: the guard
+// entry that sent the pod says a StatefulSingleton selects it, and this replica's cache may lag
+// behind the one that wrote the entry. It asks the API server then.
 func (d *Defaulter) selecting(ctx context.Context, namespace string, podLabels map[string]string,
 ) (*singletonv1.StatefulSingleton, error) {
+	ss, err := listSelecting(ctx, d.Reader, namespace, podLabels)
+	if !d.Guard || (err == nil && ss != nil) {
+		return ss, err
+	}
+	if d.APIReader == nil {
+		return nil, errors.New("the guard path has no API reader")
+	}
+	if err != nil {
+		logf.FromContext(ctx).V(1).Info("The cache cannot list StatefulSingletons; asking the API server",
+			"namespace", namespace, "reason", err.Error())
+	}
+	return listSelecting(ctx, d.APIReader, namespace, podLabels)
+}
+
+func listSelecting(ctx context.Context, reader client.Reader, namespace string, podLabels map[string]string,
+) (*singletonv1.StatefulSingleton, error) {
 	list := &singletonv1.StatefulSingletonList{}
-	if err := d.Reader.List(ctx, list, client.InNamespace(namespace)); err != nil {
+	if err := reader.List(ctx, list, client.InNamespace(namespace)); err != nil {
 		return nil, fmt.Errorf("listing StatefulSingletons in %q: %w", namespace, err)
 	}
 	return Selecting(list.Items, podLabels), nil
-}
-
-// Selecting returns, of the StatefulSingletons given, the one that selects a pod with these
-// labels: an empty or invalid selector selects nothing; of several, the oldest wins, the
-// name breaking ties. Nil when none selects the pod.
-func Selecting(items []singletonv1.StatefulSingleton, podLabels map[string]string) *singletonv1.StatefulSingleton {
-	var best *singletonv1.StatefulSingleton
-	for i := range items {
-		ss := &items[i]
-		if !ss.DeletionTimestamp.IsZero() || !selects(&ss.Spec.Selector, podLabels) {
-			continue
-		}
-		if best == nil || older(ss, best) {
-			best = ss
-		}
-	}
-	return best
-}
-
-func selects(selector *metav1.LabelSelector, podLabels map[string]string) bool {
-	if len(selector.MatchLabels) == 0 && len(selector.MatchExpressions) == 0 {
-		return false
-	}
-	s, err := metav1.LabelSelectorAsSelector(selector)
-	if err != nil {
-		return false
-	}
-	return s.Matches(labels.Set(podLabels))
-}
-
-func older(a, b *singletonv1.StatefulSingleton) bool {
-	if !a.CreationTimestamp.Equal(&b.CreationTimestamp) {
-		return a.CreationTimestamp.Before(&b.CreationTimestamp)
-	}
-	return a.Name < b.Name
 }

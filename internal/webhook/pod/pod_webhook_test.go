@@ -24,6 +24,8 @@ func TestSelecting(t *testing.T) {
 	invalid := metav1.LabelSelector{MatchExpressions: []metav1.LabelSelectorRequirement{{Key: "app", Operator: "Bad"}}}
 	deleting := singleton("deleting", t0.Add(-time.Hour), app)
 	deleting.DeletionTimestamp = &metav1.Time{Time: t0}
+	deletingLater := singleton("deleting-later", t0, app)
+	deletingLater.DeletionTimestamp = &metav1.Time{Time: t0}
 
 	tests := []struct {
 		name  string
@@ -39,7 +41,11 @@ func TestSelecting(t *testing.T) {
 			singleton("b", t0, app), singleton("a", t0.Add(time.Second), app)}, "b"},
 		{"the name breaks ties", []singletonv1.StatefulSingleton{
 			singleton("b", t0, app), singleton("a", t0, app)}, "a"},
-		{"one being deleted selects nothing", []singletonv1.StatefulSingleton{deleting, singleton("db", t0, app)}, "db"},
+		{"a live one wins over an older one being deleted", []singletonv1.StatefulSingleton{
+			deleting, singleton("db", t0, app)}, "db"},
+		{"one being deleted selects when no live one does", []singletonv1.StatefulSingleton{
+			singleton("web", t0, other), deleting}, "deleting"},
+		{"the oldest of several being deleted", []singletonv1.StatefulSingleton{deletingLater, deleting}, "deleting"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -70,21 +70,18 @@ type connection struct {
 	wdsDiscovery       discovery.DiscoveryInterface
 	wdsMetadata        metadata.Interface
 	ctrl               controller.TypedController[objectRef]
-	cancel             context.CancelFunc
-	done               chan struct{}
-	probeNow           chan struct{}
+	// book is what the connection keeps about each WDS object; it has a lock of its own.
+	book     *objectBook
+	cancel   context.CancelFunc
+	done     chan struct{}
+	probeNow chan struct{}
 
 	mu           sync.Mutex
 	state        connectionState
 	queue        workqueue.TypedRateLimitingInterface[objectRef]
 	deferred     map[objectRef]struct{}
-	pending      map[objectRef]time.Time
-	echoes       echoes
-	health       wecHealth
-	modes        map[objectRef]string
 	wecs         map[string]int
 	invalid      map[types.NamespacedName]string
-	refused      map[objectRef]string
 	watched      map[schema.GroupVersionResource]bool
 	subresources map[schema.GroupVersion]map[string]bool
 }
@@ -112,10 +109,9 @@ func newConnection(key types.NamespacedName, wdsName string, wdsCfg, itsCfg *res
 	c := &connection{
 		key: key, wdsName: wdsName, opts: opts, log: log,
 		done: make(chan struct{}), probeNow: make(chan struct{}, 1),
-		deferred: map[objectRef]struct{}{}, pending: map[objectRef]time.Time{}, echoes: echoes{},
-		health: newWECHealth(),
-		modes:  map[objectRef]string{}, wecs: map[string]int{},
-		invalid: map[types.NamespacedName]string{}, refused: map[objectRef]string{},
+		book:     newObjectBook(),
+		deferred: map[objectRef]struct{}{}, wecs: map[string]int{},
+		invalid:      map[types.NamespacedName]string{},
 		watched:      map[schema.GroupVersionResource]bool{},
 		subresources: map[schema.GroupVersion]map[string]bool{},
 	}
@@ -324,25 +320,18 @@ func (c *connection) update(change func(*connectionState)) {
 
 // snapshot returns the state, with the counts.
 func (c *connection) snapshot() connectionState {
+	objects := c.book.counts()
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	s := c.state
-	for _, m := range c.modes {
-		switch m {
-		case modeSingleton:
-			s.Singleton++
-		case modeMultiWEC:
-			s.MultiWEC++
-		}
-	}
 	for _, n := range c.wecs {
 		if n > 0 {
 			s.WECs++
 		}
 	}
+	s.Singleton, s.MultiWEC, s.Health = objects.Singleton, objects.MultiWEC, objects.Health
 	for name := range c.invalid {
 		s.Invalid = append(s.Invalid, name.String())
 	}
-	s.Health = c.health.snapshot()
 	return s
 }

@@ -127,7 +127,7 @@ func (h workStatusHandler) observe(ws *WorkStatus, q queue) {
 	if ws.Spec.SourceRef.Resource != "" && ws.Spec.SourceRef.Name != "" {
 		if err == nil && h.c.synced() {
 			// The lag counts changes after the first sync, not the backlog found at start.
-			h.c.markPending(ws.ref(), ws.written)
+			h.c.book.markPending(ws.ref(), ws.written)
 		}
 		q.Add(ws.ref())
 	}
@@ -213,7 +213,7 @@ func (c *connection) objectChanged(gr schema.GroupResource, o any, update bool) 
 		return
 	}
 	ref := objectRef{Group: gr.Group, Resource: gr.Resource, Namespace: obj.GetNamespace(), Name: obj.GetName()}
-	if update && c.isEcho(ref, obj.GetResourceVersion()) {
+	if update && c.book.isEcho(ref, obj.GetResourceVersion()) {
 		return
 	}
 	if _, labeled := obj.GetLabels()[LabelExecutingCount]; !labeled && !c.asked(ref) {

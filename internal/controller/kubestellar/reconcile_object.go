@@ -24,7 +24,11 @@ func (r objectReconciler) Reconcile(ctx context.Context, ref objectRef) (ctrl.Re
 	}
 	// Taken before gathering: a WorkStatus change seen later queues the object again.
 	pending := c.book.takePending(ref)
-	g, found, err := c.gather(ctx, ref)
+	t, found, err := c.ensureWatch(ctx, ref)
+	var g gathered
+	if err == nil && found {
+		g, found, err = c.gather(ctx, ref, t)
+	}
 	if err != nil || !found {
 		c.book.forget(ref)
 		if err != nil {

@@ -4,9 +4,8 @@ import (
 	"context"
 	"time"
 
-	"k8s.io/klog/v2"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	ctrl "sigs.k8s.io/controller-runtime"
-	"sigs.k8s.io/controller-runtime/pkg/log"
 
 	"github.com/singleton-operator/singleton-operator/internal/summary"
 )
@@ -14,7 +13,24 @@ import (
 // objectReconciler reconciles one WDS object of a connection: gather, decide, apply.
 type objectReconciler struct{ c *connection }
 
-// Reconcile decides and writes the reported state of one WDS object.
+// visit is one reconcile of a WDS object, as far as it came; settle reads it.
+type visit struct {
+	ref objectRef
+	// pending is the report taken from the book before gathering.
+	pending pendingReport
+	// object is what gather read; nil when there was nothing to decide or gathering failed.
+	object *unstructured.Unstructured
+	// wecs is the number of WECs that report the object.
+	wecs int
+	// plan is what decide returned; nil until it did.
+	plan *plan
+	// written is what apply's writes did.
+	written written
+}
+
+// Reconcile decides and writes the reported state of one WDS object: gather -> decide -> apply.
+// The book is read once before (the object's pending report) and told once after (settle) how
+// the reconcile ended; apply records the decision and the echoes of its own writes.
 func (r objectReconciler) Reconcile(ctx context.Context, ref objectRef) (ctrl.Result, error) {
 	c := r.c
 	if !c.bothUp() {
@@ -23,60 +39,49 @@ func (r objectReconciler) Reconcile(ctx context.Context, ref objectRef) (ctrl.Re
 		return ctrl.Result{}, nil
 	}
 	// Taken before gathering: a WorkStatus change seen later queues the object again.
-	pending := c.book.takePending(ref)
+	v := visit{ref: ref, pending: c.book.takePending(ref)}
 	t, found, err := c.ensureWatch(ctx, ref)
-	var g gathered
-	if err == nil && found {
-		g, found, err = c.gather(ctx, ref, t)
-	}
 	if err != nil || !found {
-		c.book.forget(ref)
-		if err != nil {
-			c.book.restorePending(ref, pending)
-		}
-		return ctrl.Result{}, err
+		return c.settle(ctx, v, err)
 	}
-	version := g.Object.GetResourceVersion()
-	c.book.decidedFrom(ref, version)
+	g, found, err := c.gather(ctx, ref, t)
+	if err != nil || !found {
+		return c.settle(ctx, v, err)
+	}
+	v.object, v.wecs = g.Object, len(g.Reports)
 	p, err := defaultDecider.decide(g.facts)
 	if err != nil {
-		return ctrl.Result{}, err
+		return c.settle(ctx, v, err)
 	}
-	c.book.decided(ref, version, p.Mode, p.Health)
+	v.plan = &p
+	v.written, err = c.apply(ctx, ref, g.Object, p)
+	return c.settle(ctx, v, err)
+}
+
+// defaultDecider uses the summary package.
+var defaultDecider = decider{summarize: summary.Summarize, healthOf: summary.HealthOf}
+
+// apply records in the book the decision p about ref, made from obj (the counts read its mode
+// and WECs' health, the echoes its version), then sends p's patches, if any. While they are
+// under way the book holds the watch events of ref; ref is queued again when one of them was
+// not the echo of these writes (see echoes).
+func (c *connection) apply(ctx context.Context, ref objectRef, obj *unstructured.Unstructured, p plan,
+) (written, error) {
+	c.book.decided(ref, obj.GetResourceVersion(), p.Mode, p.Health)
 	if p.Writes() == 0 {
-		return ctrl.Result{}, nil
+		return written{}, nil
 	}
-	logger := log.FromContext(ctx).WithValues("object", klog.KObj(g.Object), "kind", g.Object.GetKind())
 	c.book.writing(ref)
-	w, err := applier{client: c.wds.GetClient()}.apply(ctx, g.Object, p)
+	w, err := applier{client: c.wds.GetClient()}.apply(ctx, obj, p)
 	if c.book.wrote(ref, w.versions) {
 		c.enqueue(ref) // changed by another writer meanwhile
 	}
 	for _, res := range w.results {
 		statusWrites.WithLabelValues(res).Inc()
 	}
-	if err != nil || w.conflict() {
-		c.book.restorePending(ref, pending)
-		if err == nil {
-			// The object changed since the cache saw it: its event queues it again; the retry
-			// is for safety.
-			logger.V(1).Info("Object changed meanwhile; deciding again")
-			return ctrl.Result{RequeueAfter: conflictRetry}, nil
-		}
-		c.refusedWrite(ref, err)
-		return ctrl.Result{}, err
-	}
-	c.book.accept(ref)
-	if pending.ok {
-		propagationLag.WithLabelValues(c.key.Namespace, c.key.Name).Observe(c.opts.Now().Sub(pending.at).Seconds())
-	}
-	logger.V(1).Info("Wrote reported state", "mode", p.Mode, "wecs", len(g.Reports))
-	return ctrl.Result{}, nil
+	return w, err
 }
 
 // conflictRetry is when an object whose write was refused as stale is decided again, at the
 // latest: normally the watch event of the change that made it stale comes first.
 const conflictRetry = time.Second
-
-// defaultDecider uses the summary package.
-var defaultDecider = decider{summarize: summary.Summarize, healthOf: summary.HealthOf}

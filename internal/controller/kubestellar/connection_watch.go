@@ -6,7 +6,6 @@ import (
 
 	controlv1alpha1 "github.com/kubestellar/kubestellar/api/control/v1alpha1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
-	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/util/workqueue"
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -61,9 +60,7 @@ func (c *connection) setupController() error {
 
 // keepQueue lets the connection add objects itself (sweep, deferred objects, workload watches).
 func (c *connection) keepQueue(_ context.Context, q workqueue.TypedRateLimitingInterface[objectRef]) error {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.queue = q
+	c.setQueue(q)
 	return nil
 }
 
@@ -128,36 +125,6 @@ func (h workStatusHandler) observe(ws *WorkStatus, q queue) {
 			h.c.book.markPending(ws.ref(), ws.written)
 		}
 		q.Add(ws.ref())
-	}
-}
-
-// countWEC counts the WorkStatuses of a WEC.
-func (c *connection) countWEC(wec string, delta int) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.wecs[wec] += delta
-	if c.wecs[wec] <= 0 {
-		delete(c.wecs, wec)
-	}
-}
-
-// setInvalid records (err != nil) or forgets a malformed WorkStatus, with a warning event the
-// first time.
-func (c *connection) setInvalid(ws *WorkStatus, err error) {
-	key := types.NamespacedName{Namespace: ws.Namespace, Name: ws.Name}
-	c.mu.Lock()
-	before, had := c.invalid[key]
-	if err == nil {
-		delete(c.invalid, key)
-	} else {
-		c.invalid[key] = err.Error()
-	}
-	c.mu.Unlock()
-	if err != nil && (!had || before != err.Error()) {
-		c.log.Info("Skipping a malformed WorkStatus", "workStatus", key, "reason", err.Error())
-		if c.warn != nil {
-			c.warn("InvalidWorkStatus", "Skip", "WorkStatus %s is skipped: %s", key, err.Error())
-		}
 	}
 }
 

@@ -61,9 +61,9 @@ func (c *connection) resolve(gr schema.GroupResource, version string,
 // them, when a Binding asks for them or the operator wrote them.
 func (c *connection) watchObjects(ctx context.Context, gvr schema.GroupVersionResource, gvk schema.GroupVersionKind,
 ) error {
-	c.mu.Lock()
-	done := c.watched[gvr]
-	c.mu.Unlock()
+	c.lock()
+	done := c.lockedState.watched[gvr]
+	c.unlock()
 	if done {
 		return nil
 	}
@@ -74,12 +74,12 @@ func (c *connection) watchObjects(ctx context.Context, gvr schema.GroupVersionRe
 		return err
 	}
 	gr := gvr.GroupResource()
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.watched[gvr] {
+	c.lock()
+	defer c.unlock()
+	if c.lockedState.watched[gvr] {
 		return nil
 	}
-	c.watched[gvr] = true
+	c.lockedState.watched[gvr] = true
 	_, err = inf.AddEventHandler(toolscache.ResourceEventHandlerFuncs{
 		AddFunc:    func(o any) { c.objectChanged(gr, o, false) },
 		UpdateFunc: func(_, o any) { c.objectChanged(gr, o, true) },

@@ -74,39 +74,6 @@ func (c *connection) reports(ctx context.Context, ref objectRef, qualified []str
 	return reports, nil
 }
 
-// hasStatusSubresource asks discovery (once per group version) whether a resource has a
-// status subresource.
-func (c *connection) hasStatusSubresource(gvr schema.GroupVersionResource) (bool, error) {
-	gv := gvr.GroupVersion()
-	c.mu.Lock()
-	known, ok := c.subresources[gv]
-	c.mu.Unlock()
-	if ok {
-		if has, seen := known[gvr.Resource]; seen {
-			return has, nil
-		}
-	}
-	list, err := c.wdsDiscovery.ServerResourcesForGroupVersion(gv.String())
-	if err != nil {
-		return false, err
-	}
-	known = map[string]bool{}
-	for i := range list.APIResources {
-		name := list.APIResources[i].Name
-		if base, sub, ok := strings.Cut(name, "/"); ok {
-			if sub == keyStatus {
-				known[base] = true
-			}
-		} else if _, seen := known[name]; !seen {
-			known[name] = false
-		}
-	}
-	c.mu.Lock()
-	c.subresources[gv] = known
-	c.mu.Unlock()
-	return known[gvr.Resource], nil
-}
-
 // any tells whether the operator owns anything on the object.
 func (o owned) any() bool {
 	return len(o.Labels) > 0 || len(o.Annotations) > 0 || len(o.Status) > 0 || len(o.MainStatus) > 0

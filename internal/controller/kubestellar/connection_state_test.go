@@ -74,8 +74,8 @@ func TestDiscoveryMemo(t *testing.T) {
 	g.Expect(seen).To(BeFalse())
 	m.remember(apps, known)
 	for resource, want := range map[string]bool{"deployments": true, "controllerrevisions": false} {
-		has, seen := m.lookup(apps.WithResource(resource))
-		g.Expect(seen).To(BeTrue(), resource)
+		has, known := m.lookup(apps.WithResource(resource))
+		g.Expect(known).To(BeTrue(), resource)
 		g.Expect(has).To(Equal(want), resource)
 	}
 	_, seen = m.lookup(apps.WithResource("statefulsets"))

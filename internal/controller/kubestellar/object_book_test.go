@@ -47,7 +47,7 @@ func restore(ref objectRef) bookStep {
 
 func decided(ref objectRef, version, mode string, wecs ...string) bookStep {
 	return func(_ Gomega, r *bookRun) {
-		var health []summary.Health
+		health := make([]summary.Health, 0, len(wecs))
 		for _, w := range wecs {
 			health = append(health, summary.Health{WEC: w, Status: "Current"})
 		}

@@ -48,7 +48,10 @@ func (t workStatusTally) reporting() int {
 
 // invalidNames names the malformed WorkStatuses, in no order.
 func (t workStatusTally) invalidNames() []string {
-	var names []string
+	if len(t.invalid) == 0 {
+		return nil
+	}
+	names := make([]string, 0, len(t.invalid))
 	for name := range t.invalid {
 		names = append(names, name.String())
 	}

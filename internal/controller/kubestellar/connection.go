@@ -97,7 +97,9 @@ type connectionLockedState struct {
 }
 
 // lock takes the connection's lock, which guards lockedState. It is held only to read or change
-// lockedState: never across a request to a cluster, a callback, or the book's lock.
+// lockedState: never across a request to a cluster, a callback, or the book's lock. (watchObjects
+// adds an informer's event handler under it, so that a resource is watched once; adding one
+// calls no handler at once.)
 func (c *connection) lock() { c.lockedStateLock.Lock() }
 
 // unlock releases the connection's lock.

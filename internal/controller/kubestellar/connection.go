@@ -8,20 +8,12 @@ import (
 
 	"github.com/go-logr/logr"
 	controlv1alpha1 "github.com/kubestellar/kubestellar/api/control/v1alpha1"
-	"k8s.io/apimachinery/pkg/labels"
-	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
-	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
 	"k8s.io/client-go/discovery"
-	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/metadata"
 	"k8s.io/client-go/rest"
 	toolscache "k8s.io/client-go/tools/cache"
-	"k8s.io/client-go/util/workqueue"
-	"k8s.io/utils/ptr"
-	"sigs.k8s.io/controller-runtime/pkg/cache"
-	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/cluster"
 	"sigs.k8s.io/controller-runtime/pkg/controller"
 )
@@ -52,8 +44,13 @@ type connectionOptions struct {
 	Now func() time.Time
 }
 
-// connection is one ReportedState's link to its WDS and ITS: their caches, a work queue of WDS
-// objects, and what it observed. It runs until its context is canceled.
+// connection is one ReportedState's link to its WDS and ITS: their clients and caches, a work
+// queue of WDS objects, and what it observed. It runs until its context is canceled.
+//
+// Its fields are of three kinds. The identity, options, callbacks, clients and controller are
+// set before the goroutines that read them start, and never change after. lockedState is what
+// changes while it runs, by concern, under lockedStateLock (lock, unlock). book is what it keeps
+// about each WDS object, under a lock of its own. The two locks are never held together.
 type connection struct {
 	key     types.NamespacedName
 	wdsName string
@@ -64,46 +61,49 @@ type connection struct {
 	// warn records a warning event on the ReportedState, and normal a normal one.
 	warn, normal func(reason, action, note string, args ...any)
 
+	// The clients of the clusters: the configurations, probes, discovery and metadata clients
+	// are built by newConnection, the clusters (clients and caches) by run once both answer.
 	wdsCfg, itsCfg     *rest.Config
 	wds, its           cluster.Cluster
 	wdsProbe, itsProbe discovery.ServerVersionInterface
 	wdsDiscovery       discovery.DiscoveryInterface
 	wdsMetadata        metadata.Interface
-	ctrl               controller.TypedController[objectRef]
-	cancel             context.CancelFunc
-	done               chan struct{}
-	probeNow           chan struct{}
 
-	mu           sync.Mutex
-	state        connectionState
-	queue        workqueue.TypedRateLimitingInterface[objectRef]
-	deferred     map[objectRef]struct{}
-	pending      map[objectRef]time.Time
-	echoes       echoes
-	health       wecHealth
-	modes        map[objectRef]string
-	wecs         map[string]int
-	invalid      map[types.NamespacedName]string
-	refused      map[objectRef]string
-	watched      map[schema.GroupVersionResource]bool
-	subresources map[schema.GroupVersion]map[string]bool
+	ctrl     controller.TypedController[objectRef]
+	cancel   context.CancelFunc
+	done     chan struct{}
+	probeNow chan struct{}
+
+	// book is what the connection keeps about each WDS object; it has a lock of its own.
+	book *objectBook
+
+	// lockedStateLock guards lockedState; take it only through lock and unlock.
+	lockedStateLock sync.Mutex
+	// lockedState is the part of the connection that changes while it runs.
+	lockedState connectionLockedState
 }
 
-// connectionState is what a ReportedState's status shows of its connection.
-type connectionState struct {
-	WDSUp, ITSUp bool
-	// Probed: both clusters were asked at least once.
-	Probed bool
-	Synced bool
-	// Err is a failure that stopped the connection.
-	Err       error
-	Singleton int
-	MultiWEC  int
-	WECs      int
-	Invalid   []string
-	// Health counts the objects by WEC and kstatus.
-	Health map[wecStatus]int
+// connectionLockedState is what changes while a connection runs, apart from its book, by
+// concern; the connection's lock guards all of it.
+type connectionLockedState struct {
+	// link is what the connection observed of the clusters, and its work queue.
+	link linkState
+	// workStatuses counts the WorkStatuses of each WEC and keeps the malformed ones.
+	workStatuses workStatusTally
+	// watched are the resources whose workload objects are watched (ensureWatch).
+	watched map[schema.GroupVersionResource]bool
+	// discovery remembers which resources have a status subresource.
+	discovery discoveryMemo
 }
+
+// lock takes the connection's lock, which guards lockedState. It is held only to read or change
+// lockedState: never across a request to a cluster, a callback, or the book's lock. (watchObjects
+// adds an informer's event handler under it, so that a resource is watched once; adding one
+// calls no handler at once.)
+func (c *connection) lock() { c.lockedStateLock.Lock() }
+
+// unlock releases the connection's lock.
+func (c *connection) unlock() { c.lockedStateLock.Unlock() }
 
 // newConnection builds the clusters of a connection; start runs it.
 func newConnection(key types.NamespacedName, wdsName string, wdsCfg, itsCfg *rest.Config, opts connectionOptions,
@@ -112,12 +112,13 @@ func newConnection(key types.NamespacedName, wdsName string, wdsCfg, itsCfg *res
 	c := &connection{
 		key: key, wdsName: wdsName, opts: opts, log: log,
 		done: make(chan struct{}), probeNow: make(chan struct{}, 1),
-		deferred: map[objectRef]struct{}{}, pending: map[objectRef]time.Time{}, echoes: echoes{},
-		health: newWECHealth(),
-		modes:  map[objectRef]string{}, wecs: map[string]int{},
-		invalid: map[types.NamespacedName]string{}, refused: map[objectRef]string{},
-		watched:      map[schema.GroupVersionResource]bool{},
-		subresources: map[schema.GroupVersion]map[string]bool{},
+		book: newObjectBook(),
+		lockedState: connectionLockedState{
+			link:         linkState{deferred: map[objectRef]struct{}{}},
+			workStatuses: newWorkStatusTally(),
+			watched:      map[schema.GroupVersionResource]bool{},
+			discovery:    discoveryMemo{},
+		},
 	}
 	c.wdsCfg, c.itsCfg = wdsCfg, itsCfg
 	var err error
@@ -142,46 +143,6 @@ func probeClient(cfg *rest.Config, timeout time.Duration) (discovery.ServerVersi
 	return discovery.NewDiscoveryClientForConfig(cfg)
 }
 
-// watchErrors makes a cache's watch errors trigger a probe at once.
-func (c *connection) watchErrors(_ context.Context, _ *toolscache.Reflector, err error) {
-	c.log.V(1).Info("Watch failed", "error", err.Error())
-	select {
-	case c.probeNow <- struct{}{}:
-	default:
-	}
-}
-
-func (c *connection) newWDS(cfg *rest.Config) (cluster.Cluster, error) {
-	s := runtime.NewScheme()
-	utilruntime.Must(clientgoscheme.AddToScheme(s))
-	utilruntime.Must(controlv1alpha1.AddToScheme(s))
-	return cluster.New(cfg, func(o *cluster.Options) {
-		o.Scheme = s
-		o.Cache = cache.Options{
-			DefaultUnsafeDisableDeepCopy: ptr.To(true),
-			DefaultWatchErrorHandler:     c.watchErrors,
-			DefaultTransform:             slimWDSObject,
-		}
-		o.Client = client.Options{Cache: &client.CacheOptions{Unstructured: true}}
-	})
-}
-
-func (c *connection) newITS(cfg *rest.Config) (cluster.Cluster, error) {
-	s := runtime.NewScheme()
-	addWorkStatusToScheme(s)
-	selector := labels.SelectorFromSet(labels.Set{labelOriginWDS: c.wdsName})
-	return cluster.New(cfg, func(o *cluster.Options) {
-		o.Scheme = s
-		o.Cache = cache.Options{
-			DefaultUnsafeDisableDeepCopy: ptr.To(true),
-			DefaultWatchErrorHandler:     c.watchErrors,
-			ByObject: map[client.Object]cache.ByObject{
-				&WorkStatus{}: {Label: selector, Transform: stampWorkStatus(c.opts.Now)},
-			},
-		}
-	})
-}
-
 // start runs the connection in the background until stop.
 func (c *connection) start(ctx context.Context) {
 	ctx, c.cancel = context.WithCancel(ctx)
@@ -190,7 +151,7 @@ func (c *connection) start(ctx context.Context) {
 		defer close(c.done)
 		if err := c.run(ctx); err != nil && !errors.Is(err, context.Canceled) {
 			c.log.Error(err, "Connection stopped")
-			c.update(func(s *connectionState) { s.Err = err })
+			c.update(func(h *linkHealth) { h.Err = err })
 		}
 	}()
 }
@@ -227,7 +188,7 @@ func (c *connection) run(ctx context.Context) error {
 	if err := c.waitSynced(ctx); err != nil {
 		return err
 	}
-	c.update(func(s *connectionState) { s.Synced = true })
+	c.update(func(h *linkHealth) { h.Synced = true })
 	c.log.Info("Caches synced; reconciling objects")
 	if err := c.sweep(ctx); err != nil {
 		c.log.Error(err, "Listing the objects the operator labeled failed")
@@ -276,73 +237,4 @@ func (c *connection) waitSynced(ctx context.Context) error {
 		}
 	}
 	return nil
-}
-
-// bothUp tells whether the WDS and the ITS answered the last probe.
-func (c *connection) bothUp() bool {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.state.WDSUp && c.state.ITSUp
-}
-
-// synced tells whether the first sync is done.
-func (c *connection) synced() bool {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.state.Synced
-}
-
-func (c *connection) getQueue() workqueue.TypedRateLimitingInterface[objectRef] {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.queue
-}
-
-// enqueue adds objects to the work queue.
-func (c *connection) enqueue(refs ...objectRef) {
-	q := c.getQueue()
-	if q == nil {
-		return
-	}
-	for _, r := range refs {
-		q.Add(r)
-	}
-}
-
-// update changes the state and tells the ReportedState reconciler when it differs.
-func (c *connection) update(change func(*connectionState)) {
-	c.mu.Lock()
-	before := c.state
-	change(&c.state)
-	changed := before.WDSUp != c.state.WDSUp || before.ITSUp != c.state.ITSUp || before.Synced != c.state.Synced ||
-		before.Probed != c.state.Probed || (before.Err == nil) != (c.state.Err == nil)
-	c.mu.Unlock()
-	if changed && c.notify != nil {
-		c.notify()
-	}
-}
-
-// snapshot returns the state, with the counts.
-func (c *connection) snapshot() connectionState {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	s := c.state
-	for _, m := range c.modes {
-		switch m {
-		case modeSingleton:
-			s.Singleton++
-		case modeMultiWEC:
-			s.MultiWEC++
-		}
-	}
-	for _, n := range c.wecs {
-		if n > 0 {
-			s.WECs++
-		}
-	}
-	for name := range c.invalid {
-		s.Invalid = append(s.Invalid, name.String())
-	}
-	s.Health = c.health.snapshot()
-	return s
 }

@@ -54,11 +54,9 @@ func (c *connection) publish(s, before connectionState) {
 func (c *connection) probe() {
 	_, wdsErr := c.wdsProbe.ServerVersion()
 	_, itsErr := c.itsProbe.ServerVersion()
-	c.mu.Lock()
-	before := c.state
-	c.mu.Unlock()
-	c.update(func(s *connectionState) {
-		s.WDSUp, s.ITSUp, s.Probed = wdsErr == nil, itsErr == nil, true
+	before := c.health()
+	c.update(func(h *linkHealth) {
+		h.WDSUp, h.ITSUp, h.Probed = wdsErr == nil, itsErr == nil, true
 	})
 	connected.WithLabelValues(c.key.Namespace, c.key.Name, clusterWDS).Set(gauge(wdsErr == nil))
 	connected.WithLabelValues(c.key.Namespace, c.key.Name, clusterITS).Set(gauge(itsErr == nil))
@@ -75,24 +73,6 @@ func (c *connection) probe() {
 		c.event(c.normal, "Connected", "The WDS and the ITS answer")
 		c.requeueDeferred()
 	}
-}
-
-// deferObject keeps an object to reconcile once both clusters answer again.
-func (c *connection) deferObject(ref objectRef) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.deferred[ref] = struct{}{}
-}
-
-func (c *connection) requeueDeferred() {
-	c.mu.Lock()
-	refs := make([]objectRef, 0, len(c.deferred))
-	for ref := range c.deferred {
-		refs = append(refs, ref)
-	}
-	clear(c.deferred)
-	c.mu.Unlock()
-	c.enqueue(refs...)
 }
 
 // event records an event when the connection has a recorder.

@@ -5,10 +5,7 @@ import (
 	"time"
 
 	controlv1alpha1 "github.com/kubestellar/kubestellar/api/control/v1alpha1"
-	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
-	"k8s.io/apimachinery/pkg/types"
-	toolscache "k8s.io/client-go/tools/cache"
 	"k8s.io/client-go/util/workqueue"
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -63,9 +60,7 @@ func (c *connection) setupController() error {
 
 // keepQueue lets the connection add objects itself (sweep, deferred objects, workload watches).
 func (c *connection) keepQueue(_ context.Context, q workqueue.TypedRateLimitingInterface[objectRef]) error {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.queue = q
+	c.setQueue(q)
 	return nil
 }
 
@@ -127,39 +122,9 @@ func (h workStatusHandler) observe(ws *WorkStatus, q queue) {
 	if ws.Spec.SourceRef.Resource != "" && ws.Spec.SourceRef.Name != "" {
 		if err == nil && h.c.synced() {
 			// The lag counts changes after the first sync, not the backlog found at start.
-			h.c.markPending(ws.ref(), ws.written)
+			h.c.book.markPending(ws.ref(), ws.written)
 		}
 		q.Add(ws.ref())
-	}
-}
-
-// countWEC counts the WorkStatuses of a WEC.
-func (c *connection) countWEC(wec string, delta int) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.wecs[wec] += delta
-	if c.wecs[wec] <= 0 {
-		delete(c.wecs, wec)
-	}
-}
-
-// setInvalid records (err != nil) or forgets a malformed WorkStatus, with a warning event the
-// first time.
-func (c *connection) setInvalid(ws *WorkStatus, err error) {
-	key := types.NamespacedName{Namespace: ws.Namespace, Name: ws.Name}
-	c.mu.Lock()
-	before, had := c.invalid[key]
-	if err == nil {
-		delete(c.invalid, key)
-	} else {
-		c.invalid[key] = err.Error()
-	}
-	c.mu.Unlock()
-	if err != nil && (!had || before != err.Error()) {
-		c.log.Info("Skipping a malformed WorkStatus", "workStatus", key, "reason", err.Error())
-		if c.warn != nil {
-			c.warn("InvalidWorkStatus", "Skip", "WorkStatus %s is skipped: %s", key, err.Error())
-		}
 	}
 }
 
@@ -167,64 +132,4 @@ func (c *connection) setInvalid(ws *WorkStatus, err error) {
 func (c *connection) knownResource(gr schema.GroupResource) bool {
 	_, err := c.wds.GetRESTMapper().ResourcesFor(gr.WithVersion(""))
 	return err == nil
-}
-
-// watchObjects starts watching the workload objects of a resource, once: their changes queue
-// them, when a Binding asks for them or the operator wrote them.
-func (c *connection) watchObjects(ctx context.Context, gvr schema.GroupVersionResource, gvk schema.GroupVersionKind,
-) error {
-	c.mu.Lock()
-	done := c.watched[gvr]
-	c.mu.Unlock()
-	if done {
-		return nil
-	}
-	u := &unstructured.Unstructured{}
-	u.SetGroupVersionKind(gvk)
-	inf, err := c.wds.GetCache().GetInformer(ctx, u)
-	if err != nil {
-		return err
-	}
-	gr := gvr.GroupResource()
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.watched[gvr] {
-		return nil
-	}
-	c.watched[gvr] = true
-	_, err = inf.AddEventHandler(toolscache.ResourceEventHandlerFuncs{
-		AddFunc:    func(o any) { c.objectChanged(gr, o, false) },
-		UpdateFunc: func(_, o any) { c.objectChanged(gr, o, true) },
-		DeleteFunc: func(o any) {
-			if tomb, ok := o.(toolscache.DeletedFinalStateUnknown); ok {
-				o = tomb.Obj
-			}
-			c.objectChanged(gr, o, false) // its reconcile forgets it
-		},
-	})
-	return err
-}
-
-// objectChanged queues a workload object that some Binding asks for or that the operator
-// labeled, unless the update is the echo of the operator's own write.
-func (c *connection) objectChanged(gr schema.GroupResource, o any, update bool) {
-	obj, ok := o.(client.Object)
-	if !ok {
-		return
-	}
-	ref := objectRef{Group: gr.Group, Resource: gr.Resource, Namespace: obj.GetNamespace(), Name: obj.GetName()}
-	if update && c.isEcho(ref, obj.GetResourceVersion()) {
-		return
-	}
-	if _, labeled := obj.GetLabels()[LabelExecutingCount]; !labeled && !c.asked(ref) {
-		return
-	}
-	c.enqueue(ref)
-}
-
-// asked tells whether some Binding names ref with a flag.
-func (c *connection) asked(ref objectRef) bool {
-	var list controlv1alpha1.BindingList
-	err := c.wds.GetCache().List(context.Background(), &list, client.MatchingFields{indexBindingObjects: ref.String()})
-	return err == nil && len(list.Items) > 0
 }

@@ -6,8 +6,19 @@
 // A ReportedState custom resource names one WDS and its ITS. The ReportedState reconciler keeps
 // one connection per ReportedState: caches of the WDS (Bindings, and the workload objects of each
 // resource the Bindings name) and of the ITS (WorkStatus objects of this WDS), and a work queue of
-// workload objects. Each object is reconciled as gather (from the caches) -> decide (decide.go, a
-// pure function) -> apply (server-side apply with one field manager).
+// workload objects. Each object is reconciled (reconcile_object.go) as ensureWatch (find its kind
+// and watch that kind's objects), then gather (read the caches), decide (decide.go, a pure
+// function) and apply (JSON merge patches with one field manager, apply.go); settle ends it.
+//
+// A connection's state has three parts. What is set before it starts (options, callbacks,
+// clients, caches) never changes after. What changes while it runs is under the connection's
+// lock, in named parts (connectionLockedState): the link (the clusters' health, the work queue,
+// the objects deferred while one does not answer), the WorkStatus tally (per WEC, and the
+// malformed ones), the watched resources and the discovery memo. What it keeps about each
+// object from one reconcile to the next is in its objectBook, under a lock of its own: the
+// mode and WECs' health of the last decision, the pending WorkStatus change, the echoes of its
+// writes and the refusal already reported. The reconcile reads the book before gathering and
+// tells it how it ended in settle; apply records the decision and its writes' echoes.
 //
 // The WorkStatus type here is a read model of KubeStellar's, not an API of ours: the package is
 // not an API version (+kubebuilder:skip), so controller-gen makes no CRD of it.

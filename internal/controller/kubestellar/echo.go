@@ -11,7 +11,7 @@ import "slices"
 // a reconcile writes are held (writing) and judged by the versions its writes produced (wrote).
 // A reconcile that decided from an older version than the last write (the cache had not caught
 // up) forgets what it expected (decidedFrom): the echo then queues the object, and the next
-// reconcile decides from what was written. The connection guards echoes with its mutex.
+// reconcile decides from what was written. The objectBook holds echoes, under its lock.
 type echoes map[objectRef]*echo
 
 // echo is what is known of one object's writes.

@@ -5,8 +5,6 @@ import (
 	"slices"
 	"strings"
 
-	controlv1alpha1 "github.com/kubestellar/kubestellar/api/control/v1alpha1"
-	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
@@ -21,42 +19,23 @@ type gathered struct {
 	facts
 }
 
-// gather reads from the caches what the decision about ref needs. found is false when there
-// is nothing to decide: the object does not exist, or no Binding asks for it and the operator
-// owns nothing on it.
-func (c *connection) gather(ctx context.Context, ref objectRef) (g gathered, found bool, err error) {
-	var bindings controlv1alpha1.BindingList
-	if err := c.wds.GetCache().List(ctx, &bindings, client.MatchingFields{indexBindingObjects: ref.String()}); err != nil {
-		return g, false, err
-	}
-	ptrs := make([]*controlv1alpha1.Binding, len(bindings.Items))
-	for i := range bindings.Items {
-		ptrs[i] = &bindings.Items[i]
-	}
-	g.Wants = wantsOf(ptrs, ref)
-
-	gvr, gvk, err := c.resolve(ref.GroupResource(), g.Wants.Version)
-	if meta.IsNoMatchError(err) {
-		return g, false, nil // the WDS does not serve the resource (any more)
-	}
-	if err != nil {
-		return g, false, err
-	}
-	if err := c.watchObjects(ctx, gvr, gvk); err != nil {
-		return g, false, err
-	}
+// gather reads from the caches what the decision about ref needs, once ensureWatch found its
+// kind t and watches it. found is false when there is nothing to decide: the object does not
+// exist, or no Binding asks for it and the operator owns nothing on it.
+func (c *connection) gather(ctx context.Context, ref objectRef, t target) (g gathered, found bool, err error) {
+	g.Wants = t.wants
 	obj := &unstructured.Unstructured{}
-	obj.SetGroupVersionKind(gvk)
+	obj.SetGroupVersionKind(t.gvk)
 	if err := c.wds.GetCache().Get(ctx, types.NamespacedName{Namespace: ref.Namespace, Name: ref.Name}, obj); err != nil {
 		return g, false, client.IgnoreNotFound(err)
 	}
 	g.Object = obj
-	g.AnnotationsBumpGeneration = annotationsBumpGeneration(gvk.GroupKind())
+	g.AnnotationsBumpGeneration = annotationsBumpGeneration(t.gvk.GroupKind())
 	g.Owned = ownedBy(obj.GetManagedFields(), FieldManager)
 	if !g.Wants.Any() && !g.Owned.any() {
 		return g, false, nil
 	}
-	if g.StatusSubresource, err = c.hasStatusSubresource(gvr); err != nil {
+	if g.StatusSubresource, err = c.hasStatusSubresource(t.gvr); err != nil {
 		return g, false, err
 	}
 	if g.Wants.Any() {
@@ -93,54 +72,6 @@ func (c *connection) reports(ctx context.Context, ref objectRef, qualified []str
 	}
 	slices.SortFunc(reports, func(a, b summary.Report) int { return strings.Compare(a.WEC, b.WEC) })
 	return reports, nil
-}
-
-// resolve finds the version (the Binding's, else the preferred one) and the kind of a resource.
-func (c *connection) resolve(gr schema.GroupResource, version string,
-) (schema.GroupVersionResource, schema.GroupVersionKind, error) {
-	mapper := c.wds.GetRESTMapper()
-	gvr := gr.WithVersion(version)
-	if version == "" {
-		var err error
-		if gvr, err = mapper.ResourceFor(gr.WithVersion("")); err != nil {
-			return gvr, schema.GroupVersionKind{}, err
-		}
-	}
-	gvk, err := mapper.KindFor(gvr)
-	return gvr, gvk, err
-}
-
-// hasStatusSubresource asks discovery (once per group version) whether a resource has a
-// status subresource.
-func (c *connection) hasStatusSubresource(gvr schema.GroupVersionResource) (bool, error) {
-	gv := gvr.GroupVersion()
-	c.mu.Lock()
-	known, ok := c.subresources[gv]
-	c.mu.Unlock()
-	if ok {
-		if has, seen := known[gvr.Resource]; seen {
-			return has, nil
-		}
-	}
-	list, err := c.wdsDiscovery.ServerResourcesForGroupVersion(gv.String())
-	if err != nil {
-		return false, err
-	}
-	known = map[string]bool{}
-	for i := range list.APIResources {
-		name := list.APIResources[i].Name
-		if base, sub, ok := strings.Cut(name, "/"); ok {
-			if sub == keyStatus {
-				known[base] = true
-			}
-		} else if _, seen := known[name]; !seen {
-			known[name] = false
-		}
-	}
-	c.mu.Lock()
-	c.subresources[gv] = known
-	c.mu.Unlock()
-	return known[gvr.Resource], nil
 }
 
 // any tells whether the operator owns anything on the object.

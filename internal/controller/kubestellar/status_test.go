@@ -24,13 +24,13 @@ func TestComputeStatus(t *testing.T) {
 			conds{metav1.ConditionUnknown, metav1.ConditionUnknown, metav1.ConditionFalse}, ksv1alpha1.ReasonConnecting},
 		{"kubeconfig unreadable", connectionState{}, errors.New("no key"),
 			conds{metav1.ConditionFalse, metav1.ConditionUnknown, metav1.ConditionFalse}, ksv1alpha1.ReasonKubeconfigInvalid},
-		{"connected, syncing", connectionState{Probed: true, WDSUp: true, ITSUp: true}, nil,
+		{"connected, syncing", connectionState{linkHealth: linkHealth{Probed: true, WDSUp: true, ITSUp: true}}, nil,
 			conds{metav1.ConditionTrue, metav1.ConditionFalse, metav1.ConditionFalse}, ksv1alpha1.ReasonConnected},
-		{"ready", connectionState{Probed: true, WDSUp: true, ITSUp: true, Synced: true, Singleton: 2, MultiWEC: 1}, nil,
+		{"ready", connectionState{linkHealth: linkHealth{Probed: true, WDSUp: true, ITSUp: true, Synced: true}, Singleton: 2, MultiWEC: 1}, nil,
 			conds{metav1.ConditionTrue, metav1.ConditionTrue, metav1.ConditionTrue}, ksv1alpha1.ReasonConnected},
-		{"ITS lost after the sync", connectionState{Probed: true, WDSUp: true, Synced: true}, nil,
+		{"ITS lost after the sync", connectionState{linkHealth: linkHealth{Probed: true, WDSUp: true, Synced: true}}, nil,
 			conds{metav1.ConditionFalse, metav1.ConditionFalse, metav1.ConditionFalse}, ksv1alpha1.ReasonITSUnreachable},
-		{"WDS unreachable", connectionState{Probed: true, ITSUp: true}, nil,
+		{"WDS unreachable", connectionState{linkHealth: linkHealth{Probed: true, ITSUp: true}}, nil,
 			conds{metav1.ConditionFalse, metav1.ConditionFalse, metav1.ConditionFalse}, ksv1alpha1.ReasonWDSUnreachable},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -12,7 +12,7 @@ type wecStatus struct {
 
 // wecHealth counts, per WEC and kstatus, the objects the WECs report, from each object's last
 // decision: what the metric reportedstate_wec_objects shows. Counts change incrementally, so a
-// decision costs as much as its object has WECs. The connection guards it with its mutex.
+// decision costs as much as its object has WECs. The objectBook holds it, under its lock.
 type wecHealth struct {
 	objects map[objectRef][]wecStatus
 	counts  map[wecStatus]int

@@ -13,11 +13,7 @@ func (c *connection) refusedWrite(ref objectRef, err error) {
 		return
 	}
 	msg := err.Error()
-	c.mu.Lock()
-	before := c.refused[ref]
-	c.refused[ref] = msg
-	c.mu.Unlock()
-	if before == msg {
+	if !c.book.refuse(ref, msg) {
 		return
 	}
 	c.log.Info("The WDS refused the reported state of an object", "object", ref.String(), "reason", msg)
@@ -25,11 +21,4 @@ func (c *connection) refusedWrite(ref objectRef, err error) {
 		c.warn("StatusRefused", "Write", "The WDS refused the reported state of %s, which keeps what it showed: %s",
 			ref.String(), msg)
 	}
-}
-
-// acceptedWrite forgets a refusal of ref.
-func (c *connection) acceptedWrite(ref objectRef) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	delete(c.refused, ref)
 }

@@ -1,0 +1,57 @@
+package kubestellar
+
+import (
+	"context"
+
+	controlv1alpha1 "github.com/kubestellar/kubestellar/api/control/v1alpha1"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/runtime"
+	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
+	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
+	"k8s.io/client-go/rest"
+	toolscache "k8s.io/client-go/tools/cache"
+	"k8s.io/utils/ptr"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/cluster"
+)
+
+// watchErrors makes a cache's watch errors trigger a probe at once.
+func (c *connection) watchErrors(_ context.Context, _ *toolscache.Reflector, err error) {
+	c.log.V(1).Info("Watch failed", "error", err.Error())
+	select {
+	case c.probeNow <- struct{}{}:
+	default:
+	}
+}
+
+func (c *connection) newWDS(cfg *rest.Config) (cluster.Cluster, error) {
+	s := runtime.NewScheme()
+	utilruntime.Must(clientgoscheme.AddToScheme(s))
+	utilruntime.Must(controlv1alpha1.AddToScheme(s))
+	return cluster.New(cfg, func(o *cluster.Options) {
+		o.Scheme = s
+		o.Cache = cache.Options{
+			DefaultUnsafeDisableDeepCopy: ptr.To(true),
+			DefaultWatchErrorHandler:     c.watchErrors,
+			DefaultTransform:             slimWDSObject,
+		}
+		o.Client = client.Options{Cache: &client.CacheOptions{Unstructured: true}}
+	})
+}
+
+func (c *connection) newITS(cfg *rest.Config) (cluster.Cluster, error) {
+	s := runtime.NewScheme()
+	addWorkStatusToScheme(s)
+	selector := labels.SelectorFromSet(labels.Set{labelOriginWDS: c.wdsName})
+	return cluster.New(cfg, func(o *cluster.Options) {
+		o.Scheme = s
+		o.Cache = cache.Options{
+			DefaultUnsafeDisableDeepCopy: ptr.To(true),
+			DefaultWatchErrorHandler:     c.watchErrors,
+			ByObject: map[client.Object]cache.ByObject{
+				&WorkStatus{}: {Label: selector, Transform: stampWorkStatus(c.opts.Now)},
+			},
+		}
+	})
+}

@@ -1,0 +1,118 @@
+package kubestellar
+
+import (
+	"context"
+
+	controlv1alpha1 "github.com/kubestellar/kubestellar/api/control/v1alpha1"
+	"k8s.io/apimachinery/pkg/api/meta"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	toolscache "k8s.io/client-go/tools/cache"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+)
+
+// target is the kind of a WDS object, as ensureWatch found it: what the Bindings that name the
+// object ask for (their version chooses the kind), and the resource and kind it is read at.
+type target struct {
+	wants wants
+	gvr   schema.GroupVersionResource
+	gvk   schema.GroupVersionKind
+}
+
+// ensureWatch finds the kind of ref (the version its Bindings name, else the preferred one) and
+// makes sure the objects of that kind are watched, so that gather reads them from a cache that
+// follows them. found is false when the WDS does not serve the resource (any more).
+func (c *connection) ensureWatch(ctx context.Context, ref objectRef) (t target, found bool, err error) {
+	var bindings controlv1alpha1.BindingList
+	if err := c.wds.GetCache().List(ctx, &bindings, client.MatchingFields{indexBindingObjects: ref.String()}); err != nil {
+		return t, false, err
+	}
+	ptrs := make([]*controlv1alpha1.Binding, len(bindings.Items))
+	for i := range bindings.Items {
+		ptrs[i] = &bindings.Items[i]
+	}
+	t.wants = wantsOf(ptrs, ref)
+	t.gvr, t.gvk, err = c.resolve(ref.GroupResource(), t.wants.Version)
+	if meta.IsNoMatchError(err) {
+		return t, false, nil
+	}
+	if err != nil {
+		return t, false, err
+	}
+	return t, true, c.watchObjects(ctx, t.gvr, t.gvk)
+}
+
+// resolve finds the version (the Binding's, else the preferred one) and the kind of a resource.
+func (c *connection) resolve(gr schema.GroupResource, version string,
+) (schema.GroupVersionResource, schema.GroupVersionKind, error) {
+	mapper := c.wds.GetRESTMapper()
+	gvr := gr.WithVersion(version)
+	if version == "" {
+		var err error
+		if gvr, err = mapper.ResourceFor(gr.WithVersion("")); err != nil {
+			return gvr, schema.GroupVersionKind{}, err
+		}
+	}
+	gvk, err := mapper.KindFor(gvr)
+	return gvr, gvk, err
+}
+
+// watchObjects starts watching the workload objects of a resource, once: their changes queue
+// them, when a Binding asks for them or the operator wrote them.
+func (c *connection) watchObjects(ctx context.Context, gvr schema.GroupVersionResource, gvk schema.GroupVersionKind,
+) error {
+	c.lock()
+	done := c.lockedState.watched[gvr]
+	c.unlock()
+	if done {
+		return nil
+	}
+	u := &unstructured.Unstructured{}
+	u.SetGroupVersionKind(gvk)
+	inf, err := c.wds.GetCache().GetInformer(ctx, u)
+	if err != nil {
+		return err
+	}
+	gr := gvr.GroupResource()
+	c.lock()
+	defer c.unlock()
+	if c.lockedState.watched[gvr] {
+		return nil
+	}
+	c.lockedState.watched[gvr] = true
+	_, err = inf.AddEventHandler(toolscache.ResourceEventHandlerFuncs{
+		AddFunc:    func(o any) { c.objectChanged(gr, o, false) },
+		UpdateFunc: func(_, o any) { c.objectChanged(gr, o, true) },
+		DeleteFunc: func(o any) {
+			if tomb, ok := o.(toolscache.DeletedFinalStateUnknown); ok {
+				o = tomb.Obj
+			}
+			c.objectChanged(gr, o, false) // its reconcile forgets it
+		},
+	})
+	return err
+}
+
+// objectChanged queues a workload object that some Binding asks for or that the operator
+// labeled, unless the update is the echo of the operator's own write.
+func (c *connection) objectChanged(gr schema.GroupResource, o any, update bool) {
+	obj, ok := o.(client.Object)
+	if !ok {
+		return
+	}
+	ref := objectRef{Group: gr.Group, Resource: gr.Resource, Namespace: obj.GetNamespace(), Name: obj.GetName()}
+	if update && c.book.isEcho(ref, obj.GetResourceVersion()) {
+		return
+	}
+	if _, labeled := obj.GetLabels()[LabelExecutingCount]; !labeled && !c.asked(ref) {
+		return
+	}
+	c.enqueue(ref)
+}
+
+// asked tells whether some Binding names ref with a flag.
+func (c *connection) asked(ref objectRef) bool {
+	var list controlv1alpha1.BindingList
+	err := c.wds.GetCache().List(context.Background(), &list, client.MatchingFields{indexBindingObjects: ref.String()})
+	return err == nil && len(list.Items) > 0
+}

@@ -1,0 +1,166 @@
+package kubestellar
+
+import (
+	"sync"
+	"time"
+
+	"github.com/singleton-operator/singleton-operator/internal/summary"
+)
+
+// objectBook is what a connection keeps about each WDS object from one reconcile of it to the
+// next: the mode and the WECs' health of its last decision (the counts of the status and the
+// metrics), the earliest WorkStatus change not yet returned into it (the propagation lag), the
+// echoes of the operator's writes still to come (see echoes), and the refusal of its last write
+// already reported (one event per object and reason).
+//
+// The object reconcilers and the watch handlers share it; its lock is its own, taken only inside
+// its methods and never while calling out.
+type objectBook struct {
+	mu      sync.Mutex
+	modes   map[objectRef]string
+	health  wecHealth
+	pending map[objectRef]time.Time
+	echoes  echoes
+	refused map[objectRef]string
+}
+
+// newObjectBook returns an empty book.
+func newObjectBook() *objectBook {
+	return &objectBook{
+		modes: map[objectRef]string{}, health: newWECHealth(), pending: map[objectRef]time.Time{},
+		echoes: echoes{}, refused: map[objectRef]string{},
+	}
+}
+
+// pendingReport is the earliest WorkStatus change of an object not yet returned into it, as a
+// reconcile took it from the book (ok: there was one).
+type pendingReport struct {
+	at time.Time
+	ok bool
+}
+
+// markPending records that a WorkStatus of ref written at t waits to be returned; the earliest
+// such time counts.
+func (b *objectBook) markPending(ref objectRef, t time.Time) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if old, ok := b.pending[ref]; !ok || t.Before(old) {
+		b.pending[ref] = t
+	}
+}
+
+// takePending returns and forgets the pending report of ref.
+func (b *objectBook) takePending(ref objectRef) pendingReport {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	t, ok := b.pending[ref]
+	delete(b.pending, ref)
+	return pendingReport{at: t, ok: ok}
+}
+
+// restorePending puts back a pending report a reconcile took and did not return, unless a
+// WorkStatus change noted meanwhile is earlier.
+func (b *objectBook) restorePending(ref objectRef, p pendingReport) {
+	if p.ok {
+		b.markPending(ref, p.at)
+	}
+}
+
+// decidedFrom records the version of ref a reconcile decided from (see echoes).
+func (b *objectBook) decidedFrom(ref objectRef, version string) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.echoes.decidedFrom(ref, version)
+}
+
+// decided records a decision about ref made from version: the version for the echoes, the mode
+// and the WECs' health for the counts. modeNone forgets the object, as forget does.
+func (b *objectBook) decided(ref objectRef, version, mode string, health []summary.Health) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.echoes.decidedFrom(ref, version)
+	b.health.set(ref, health)
+	if mode == modeNone {
+		b.forgetLocked(ref)
+		return
+	}
+	b.modes[ref] = mode
+}
+
+// forget drops what is known of an object there is nothing to decide about (gone, or no longer
+// asked for), but a pending report.
+func (b *objectBook) forget(ref objectRef) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.health.set(ref, nil)
+	b.forgetLocked(ref)
+}
+
+func (b *objectBook) forgetLocked(ref objectRef) {
+	delete(b.modes, ref)
+	delete(b.refused, ref)
+	b.echoes.forget(ref)
+}
+
+// writing records that a reconcile is about to write ref (see echoes).
+func (b *objectBook) writing(ref objectRef) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.echoes.writing(ref)
+}
+
+// wrote records the versions the writes of a reconcile of ref produced, and tells whether ref
+// is to be queued again (see echoes).
+func (b *objectBook) wrote(ref objectRef, versions []string) (requeue bool) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.echoes.wrote(ref, versions)
+}
+
+// isEcho tells whether an update of ref to version is the echo of the operator's write.
+func (b *objectBook) isEcho(ref objectRef, version string) bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.echoes.isEcho(ref, version)
+}
+
+// refuse records that the WDS refused a write of ref with msg, and tells whether msg is news:
+// not the refusal already recorded for ref.
+func (b *objectBook) refuse(ref objectRef, msg string) (news bool) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	before := b.refused[ref]
+	b.refused[ref] = msg
+	return before != msg
+}
+
+// accept forgets the refusal of ref: the WDS took a write.
+func (b *objectBook) accept(ref objectRef) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	delete(b.refused, ref)
+}
+
+// bookCounts are the book's counts, as the status and the metrics show them.
+type bookCounts struct {
+	Singleton, MultiWEC int
+	// Health counts the objects by WEC and kstatus.
+	Health map[wecStatus]int
+}
+
+// counts counts the objects by mode, and by WEC and kstatus.
+func (b *objectBook) counts() bookCounts {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	var n bookCounts
+	for _, m := range b.modes {
+		switch m {
+		case modeSingleton:
+			n.Singleton++
+		case modeMultiWEC:
+			n.MultiWEC++
+		}
+	}
+	n.Health = b.health.snapshot()
+	return n
+}

@@ -1,0 +1,53 @@
+package kubestellar
+
+import (
+	"context"
+
+	"k8s.io/klog/v2"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/log"
+)
+
+// settle ends a reconcile, whichever step it stopped at: it tells the book what came of it
+// and returns what the work queue is to do with the object. With nothing to decide the object
+// is forgotten; a reconcile that failed before writing puts its pending report back.
+func (c *connection) settle(ctx context.Context, v visit, err error) (ctrl.Result, error) {
+	switch {
+	case v.object == nil: // nothing to decide, or gathering failed
+		c.book.forget(v.ref)
+		if err != nil {
+			c.book.restorePending(v.ref, v.pending)
+		}
+		return ctrl.Result{}, err
+	case v.plan == nil: // deciding failed
+		c.book.decidedFrom(v.ref, v.object.GetResourceVersion())
+		return ctrl.Result{}, err
+	case v.plan.Writes() == 0:
+		return ctrl.Result{}, nil
+	}
+	return c.settleWrite(ctx, v, err)
+}
+
+// settleWrite ends a reconcile that wrote: a write refused as stale is decided again, one the
+// WDS refused is reported (refusedWrite) and retried with backoff, both keeping the pending
+// report; a write that landed ends a refusal and observes the propagation lag.
+func (c *connection) settleWrite(ctx context.Context, v visit, err error) (ctrl.Result, error) {
+	logger := log.FromContext(ctx).WithValues("object", klog.KObj(v.object), "kind", v.object.GetKind())
+	if err != nil || v.written.conflict() {
+		c.book.restorePending(v.ref, v.pending)
+		if err == nil {
+			// The object changed since the cache saw it: its event queues it again; the retry
+			// is for safety.
+			logger.V(1).Info("Object changed meanwhile; deciding again")
+			return ctrl.Result{RequeueAfter: conflictRetry}, nil
+		}
+		c.refusedWrite(v.ref, err)
+		return ctrl.Result{}, err
+	}
+	c.book.accept(v.ref)
+	if v.pending.ok {
+		propagationLag.WithLabelValues(c.key.Namespace, c.key.Name).Observe(c.opts.Now().Sub(v.pending.at).Seconds())
+	}
+	logger.V(1).Info("Wrote reported state", "mode", v.plan.Mode, "wecs", v.wecs)
+	return ctrl.Result{}, nil
+}

@@ -33,7 +33,7 @@ var _ = Describe("The eviction API on the released pod of a Deployment", func() 
 		app := restrictedContainer("app", "sh", "-c", slowStopScript(book.URL))
 		d := deployment(ns, "db", app)
 		Expect(k8s.Create(ctx, d)).To(Succeed())
-		first := waitForOnlyRunningPodReady(ctx, ns, "db", "")
+		first := waitForOnlyRunningPodReady(ctx, ns, "")
 		Eventually(book.Runs).WithContext(ctx).Should(ConsistOf(HaveField("Pod", first.Name)),
 			"the application started once")
 
@@ -44,7 +44,7 @@ var _ = Describe("The eviction API on the released pod of a Deployment", func() 
 
 		By("waiting for the replacement's release, checking at each look that the evicted pod is confirmed stopped by then")
 		replacement := waitForReleaseAfterStop(ctx, ns, "db", first.UID, failed)
-		second := waitForOnlyRunningPodReady(ctx, ns, "db", first.Name)
+		second := waitForOnlyRunningPodReady(ctx, ns, first.Name)
 		Expect(second.Name).To(Equal(replacement))
 
 		By("checking the failed pod was left as it was")
@@ -136,13 +136,14 @@ func failedPod(ctx context.Context, ns, app string) types.UID {
 	return pod.UID
 }
 
-// waitForOnlyRunningPodReady is waitForOnlyPodReady that ignores pods in a terminal phase.
-func waitForOnlyRunningPodReady(ctx context.Context, ns, app, notName string) corev1.Pod {
+// waitForOnlyRunningPodReady waits until app=db selects exactly one pod not in a terminal phase,
+// not named notName, and it is Ready, and returns it.
+func waitForOnlyRunningPodReady(ctx context.Context, ns, notName string) corev1.Pod {
 	GinkgoHelper()
 	var pod corev1.Pod
 	Eventually(func(g Gomega) {
 		pods := &corev1.PodList{}
-		g.Expect(k8s.List(ctx, pods, client.InNamespace(ns), client.MatchingLabels{"app": app})).To(Succeed())
+		g.Expect(k8s.List(ctx, pods, client.InNamespace(ns), client.MatchingLabels{"app": "db"})).To(Succeed())
 		var live []corev1.Pod
 		for i := range pods.Items {
 			if phase := pods.Items[i].Status.Phase; phase != corev1.PodFailed && phase != corev1.PodSucceeded {
@@ -154,7 +155,7 @@ func waitForOnlyRunningPodReady(ctx context.Context, ns, app, notName string) co
 		g.Expect(pod.Name).NotTo(Equal(notName))
 		g.Expect(pod.Status.Conditions).To(ContainElement(SatisfyAll(
 			HaveField("Type", corev1.PodReady), HaveField("Status", corev1.ConditionTrue))))
-	}).WithContext(ctx).Should(Succeed(), "one Ready pod app=%s other than %q", app, notName)
+	}).WithContext(ctx).Should(Succeed(), "one Ready pod app=db other than %q", notName)
 	return pod
 }
 

@@ -41,7 +41,7 @@ var _ = Describe("Two operator replicas with leader election", Serial, func() {
 		Eventually(func(g Gomega) {
 			g.Expect(leaderPod(ctx).Name).NotTo(Equal(killed.Name))
 		}).WithContext(ctx).Should(Succeed())
-		second := waitForOnlyRunningPodReady(ctx, ns, "db", first.Name)
+		second := waitForOnlyRunningPodReady(ctx, ns, first.Name)
 		Eventually(singletonStatus).WithContext(ctx).WithArguments(ss).Should(SatisfyAll(
 			HaveField("ActivePod", second.Name),
 			HaveField("LastTransition.From", first.Name),

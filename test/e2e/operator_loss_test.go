@@ -42,7 +42,7 @@ var _ = Describe("The operator lost during hand-overs", Serial, func() {
 		}
 		wg.Wait()
 
-		second := waitForOnlyRunningPodReady(ctx, run.ns, "db", run.first.Name)
+		second := waitForOnlyRunningPodReady(ctx, run.ns, run.first.Name)
 		expectRunsInTurn(ctx, run.book, run.first.Name, second.Name)
 		expectAllGuarded(created)
 	})
@@ -50,7 +50,8 @@ var _ = Describe("The operator lost during hand-overs", Serial, func() {
 	It("force-deletes the leader during each of five rollouts: no overlap, no unguarded pod, no storm", func(ctx SpecContext) {
 		run := startSlowStopRun(ctx)
 		created := watchCreatedPods(ctx, run.ns)
-		names := []string{run.first.Name}
+		names := make([]string, 0, 6)
+		names = append(names, run.first.Name)
 		current := run.first
 		for i := range 5 {
 			By(fmt.Sprintf("rollout %d: restarting it, then force-deleting the leader", i+1))
@@ -59,7 +60,7 @@ var _ = Describe("The operator lost during hand-overs", Serial, func() {
 			time.Sleep(300*time.Millisecond + rand.N(1200*time.Millisecond)) //nolint:gosec // not for security
 			leader := leaderPod(ctx)
 			Expect(k8s.Delete(ctx, &corev1.Pod{ObjectMeta: leader.ObjectMeta}, client.GracePeriodSeconds(0))).To(Succeed())
-			next := waitForOnlyRunningPodReady(ctx, run.ns, "db", current.Name)
+			next := waitForOnlyRunningPodReady(ctx, run.ns, current.Name)
 			Eventually(func() error { return k8s.Get(ctx, client.ObjectKeyFromObject(&current), &corev1.Pod{}) }).
 				WithContext(ctx).Should(MatchError(ContainSubstring("not found")), "the old pod is gone")
 			names = append(names, next.Name)
@@ -86,9 +87,10 @@ func (c *createdPods) pods() []corev1.Pod {
 }
 
 func (c *createdPods) names() []string {
-	var names []string
-	for _, p := range c.pods() {
-		names = append(names, p.Name)
+	pods := c.pods()
+	names := make([]string, 0, len(pods))
+	for i := range pods {
+		names = append(names, pods[i].Name)
 	}
 	return names
 }
@@ -117,7 +119,8 @@ func watchCreatedPods(ctx context.Context, ns string) *createdPods {
 // expectAllGuarded checks that every pod created held the gate in its spec (S3).
 func expectAllGuarded(c *createdPods) {
 	GinkgoHelper()
-	for _, pod := range c.pods() {
-		Expect(podwebhook.HoldsGate(&pod)).To(BeTrue(), "pod %s was created without the gate", pod.Name)
+	pods := c.pods()
+	for i := range pods {
+		Expect(podwebhook.HoldsGate(&pods[i])).To(BeTrue(), "pod %s was created without the gate", pods[i].Name)
 	}
 }

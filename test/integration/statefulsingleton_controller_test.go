@@ -221,7 +221,8 @@ func preparedPod(ns, name, node string) *corev1.Pod {
 // they are once its main containers run.
 func initContainersDone(pod *corev1.Pod) []corev1.ContainerStatus {
 	statuses := make([]corev1.ContainerStatus, 0, len(pod.Spec.InitContainers))
-	for _, c := range pod.Spec.InitContainers {
+	for i := range pod.Spec.InitContainers {
+		c := &pod.Spec.InitContainers[i]
 		statuses = append(statuses, corev1.ContainerStatus{Name: c.Name, Image: c.Image,
 			State: corev1.ContainerState{Terminated: &corev1.ContainerStateTerminated{ExitCode: 0}}})
 	}

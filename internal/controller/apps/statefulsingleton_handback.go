@@ -27,7 +27,8 @@ func (r *StatefulSingletonReconciler) ensureHandBackFinalizer(
 	if !ss.DeletionTimestamp.IsZero() || controllerutil.ContainsFinalizer(ss, singletonv1.FinalizerHandBack) {
 		return nil
 	}
-	if err := r.patchPinned(ctx, ss, func() { controllerutil.AddFinalizer(ss, singletonv1.FinalizerHandBack) }); err != nil {
+	addFinalizer := func() { controllerutil.AddFinalizer(ss, singletonv1.FinalizerHandBack) }
+	if err := r.patchPinned(ctx, ss, addFinalizer); err != nil {
 		return fmt.Errorf("adding the hand-back finalizer to %s: %w", klog.KObj(ss), err)
 	}
 	return nil
@@ -43,7 +44,8 @@ func (r *StatefulSingletonReconciler) handBack(ctx context.Context, ss *singleto
 	if err := r.letOrphansGo(ctx, client.ObjectKeyFromObject(ss)); err != nil {
 		return err
 	}
-	if err := r.patchPinned(ctx, ss, func() { controllerutil.RemoveFinalizer(ss, singletonv1.FinalizerHandBack) }); err != nil {
+	removeFinalizer := func() { controllerutil.RemoveFinalizer(ss, singletonv1.FinalizerHandBack) }
+	if err := r.patchPinned(ctx, ss, removeFinalizer); err != nil {
 		return fmt.Errorf("removing the hand-back finalizer of %s: %w", klog.KObj(ss), err)
 	}
 	r.Recorder.Eventf(ss, nil, corev1.EventTypeNormal, eventHandedBack, actionHandBack,

@@ -98,7 +98,8 @@ func boolGauge(b bool) float64 {
 
 // forgetMetrics drops the gauges of a deleted StatefulSingleton.
 func forgetMetrics(namespace, name string) {
-	for _, g := range []*prometheus.GaugeVec{transitionsInProgress, heldPods, unguardedPods, podsMayRun, transitionOverdue} {
+	gauges := []*prometheus.GaugeVec{transitionsInProgress, heldPods, unguardedPods, podsMayRun, transitionOverdue}
+	for _, g := range gauges {
 		g.DeleteLabelValues(namespace, name)
 	}
 }

@@ -68,7 +68,8 @@ func (r *StatefulSingletonReconciler) apply(
 // that predates its StatefulSingleton, or escaped the webhook), so that its object outlives its
 // application however it is deleted.
 func (r *StatefulSingletonReconciler) track(ctx context.Context, pod *corev1.Pod) error {
-	if err := r.patchPinned(ctx, pod, func() { controllerutil.AddFinalizer(pod, singletonv1.FinalizerRelease) }); err != nil {
+	addFinalizer := func() { controllerutil.AddFinalizer(pod, singletonv1.FinalizerRelease) }
+	if err := r.patchPinned(ctx, pod, addFinalizer); err != nil {
 		return fmt.Errorf("adding the release finalizer to pod %s: %w", klog.KObj(pod), err)
 	}
 	return nil

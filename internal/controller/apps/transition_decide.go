@@ -171,7 +171,8 @@ func mayRunRecords(running []podFacts, vanished []vanishedPod, release *releaseR
 	for _, v := range unfenced(vanished) {
 		refs = append(refs, v.Ref)
 	}
-	if release != nil && !slices.ContainsFunc(refs, func(r singletonv1.PodReference) bool { return r.UID == release.UID }) {
+	listed := func(r singletonv1.PodReference) bool { return release != nil && r.UID == release.UID }
+	if release != nil && !slices.ContainsFunc(refs, listed) {
 		refs = append(refs, findUID(pods, release.UID).reference())
 	}
 	return refs

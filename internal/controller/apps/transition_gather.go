@@ -69,7 +69,8 @@ func (r *StatefulSingletonReconciler) selectedPods(ctx context.Context, ss *sing
 		return nil, err.Error(), nil
 	}
 	list := &corev1.PodList{}
-	if err := r.List(ctx, list, client.InNamespace(ss.Namespace), client.MatchingLabelsSelector{Selector: selector}); err != nil {
+	inScope := []client.ListOption{client.InNamespace(ss.Namespace), client.MatchingLabelsSelector{Selector: selector}}
+	if err := r.List(ctx, list, inScope...); err != nil {
 		return nil, "", fmt.Errorf("listing pods for %s: %w", klog.KObj(ss), err)
 	}
 	return list.Items, "", nil

@@ -77,17 +77,17 @@ func TestObservePod(t *testing.T) {
 // at once, and counts as such.
 func TestObservePodGuardedFromTheSpec(t *testing.T) {
 	g := NewWithT(t)
-	labelled := &corev1.Pod{
+	labeled := &corev1.Pod{
 		ObjectMeta: metav1.ObjectMeta{Name: "db-0", UID: "uid-1", Labels: map[string]string{
 			singletonv1.LabelManaged: "true", singletonv1.LabelInstance: "db", "app": "db",
 		}},
 		Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "app", Image: "db", Command: []string{"/db"}}}},
 	}
-	f := observePod(labelled, nil)
+	f := observePod(labeled, nil)
 	g.Expect(f.Guarded).To(BeFalse())
 	g.Expect(f.mayRun()).To(BeTrue())
 
-	prepared := labelled.DeepCopy()
+	prepared := labeled.DeepCopy()
 	prepared.Labels = map[string]string{"app": "db"}
 	g.Expect(podwebhook.Inject(prepared, podwebhook.InjectOptions{Singleton: "db", GateImage: "gate"})).To(Succeed())
 	f = observePod(prepared, nil)

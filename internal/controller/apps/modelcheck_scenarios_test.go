@@ -1,0 +1,435 @@
+package apps
+
+// The scenarios of the model checker: each one seeds a small world near a situation (built by
+// running the model itself, so that every object is as the real actors would leave it) and
+// enables the events that matter there. expectViolation marks the scenarios on which the code
+// as it is breaks a property: the test passes when the explorer finds that violation (and logs
+// its trace), and fails when it finds none. Set it to "" when the fix lands: the scenario must
+// then pass.
+//
+//	go test ./internal/controller/apps/ -run TestModelCheck -v
+//	go test ./internal/controller/apps/ -run 'TestModelCheck/hole_2' -v -modelcheck.depth=12
+//	make test-modelcheck
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+)
+
+// scenario is a seeded world and the events enabled in it.
+type scenario struct {
+	name string
+	// setup builds the initial world.
+	setup func(b *seeder)
+	// singletons lists the StatefulSingleton names that may exist; the first is the one setup
+	// usually creates.
+	singletons []string
+	enable     kindSet
+	// budget bounds how many times an event kind may happen; kinds not listed are unbounded.
+	budget     map[evKind]int
+	lagPods    bool
+	lagSS      bool
+	lagNodes   bool
+	failClosed bool
+	checks     checkSet
+	// depth is the breadth-first bound of the default run.
+	depth int
+	// expectViolation is the property the code as it is violates here ("S1", "S2", "S3"), or
+	// "" when every property must hold.
+	expectViolation string
+}
+
+var scenarios = []scenario{
+	// Known holes.
+	{
+		name: "hole 1: rename a StatefulSingleton (create b, delete a), then roll out",
+		setup: func(b *seeder) {
+			b.nodes("n1", "n2").singleton("a").deployment().settle()
+		},
+		singletons:      []string{"a", "b"},
+		enable:          operatorKinds | kubeletKinds | deployKinds | kinds(evCreateSS, evDeleteSS, evRolloutRestart),
+		budget:          map[evKind]int{evCreateSS: 1, evDeleteSS: 1, evRolloutRestart: 1},
+		checks:          checkS1,
+		depth:           9,
+		expectViolation: "S1",
+	},
+	{
+		name: "hole 2: StatefulSet db-0 stuck Terminating on a lost node, its finalizer stripped",
+		setup: func(b *seeder) {
+			b.nodes("n1", "n2").singleton("a").statefulSet().settle().do(evNodeLost, "n1", 0)
+		},
+		enable: operatorKinds | kubeletKinds | stsKinds | kinds(evForceDelete, evStripFinalizer),
+		budget: map[evKind]int{evForceDelete: 1, evStripFinalizer: 1},
+		checks: checkS1,
+		depth:  9,
+		// The new db-0 passes the "vanished" guard: the status names the old one by name only.
+		expectViolation: "S1",
+	},
+	{
+		name: "hole 2 on a live node: the finalizer stripped before the kubelet acts on a force delete",
+		setup: func(b *seeder) {
+			b.nodes("n1", "n2").singleton("a").statefulSet().settle()
+		},
+		enable:          operatorKinds | kubeletKinds | stsKinds | kinds(evForceDelete, evStripFinalizer),
+		budget:          map[evKind]int{evForceDelete: 1, evStripFinalizer: 1},
+		checks:          checkS1,
+		depth:           9,
+		expectViolation: "S1",
+	},
+	{
+		name: "hole 6: a release recorded in the status that the pod cache has not shown yet",
+		setup: func(b *seeder) {
+			// The first pod is held and not released yet; a rollout has begun.
+			b.nodes("n1", "n2").singleton("a").deployment()
+			b.do(evRSCreate, "", 1).do(evStart, "db-r1-2", 0).do(evRolloutRestart, "", 0)
+		},
+		enable:          operatorKinds | kubeletKinds | deployKinds | syncKinds,
+		lagPods:         true,
+		lagSS:           true,
+		checks:          checkS1,
+		depth:           9,
+		expectViolation: "S1",
+	},
+
+	// Other holes the explorer finds.
+	{
+		name: "an adopted unguarded pod force-deleted before its containers stopped",
+		setup: func(b *seeder) {
+			// The Deployment's pod predates the StatefulSingleton: it runs unguarded; a rollout
+			// brings a held pod.
+			b.nodes("n1", "n2").deployment().settle().singleton("a").settle()
+			b.do(evRolloutRestart, "", 0).do(evRSCreate, "", 2)
+		},
+		enable:          operatorKinds | kubeletKinds | deployKinds | kinds(evForceDelete),
+		budget:          map[evKind]int{evForceDelete: 1},
+		checks:          checkS1,
+		depth:           8,
+		expectViolation: "S1",
+	},
+	{
+		name: "a Terminated status reported before the deletion, while the kubelet restarts the container",
+		setup: func(b *seeder) {
+			b.nodes("n1", "n2").singleton("a").deployment().settle()
+			b.do(evRolloutRestart, "", 0).do(evRSCreate, "", 2)
+		},
+		enable:          operatorKinds | kubeletKinds | deployKinds | kinds(evCrash, evRestartContainer),
+		budget:          map[evKind]int{evCrash: 1, evRestartContainer: 1},
+		checks:          checkS1,
+		depth:           10,
+		expectViolation: "S1",
+	},
+	{
+		name: "a running pod labelled managed=true without the gate (S3)",
+		setup: func(b *seeder) {
+			b.nodes("n1", "n2").deployment().settle().singleton("a").settle()
+		},
+		enable:          operatorKinds | kubeletKinds | deployKinds | kinds(evLabelManaged, evRolloutRestart),
+		budget:          map[evKind]int{evLabelManaged: 1, evRolloutRestart: 1},
+		checks:          checkS1 | checkS3,
+		depth:           8,
+		expectViolation: "S3",
+	},
+	{
+		name: "a running pod labelled managed=true without the gate is counted as held (S1)",
+		setup: func(b *seeder) {
+			b.nodes("n1", "n2").deployment().settle().singleton("a").settle()
+		},
+		enable:          operatorKinds | kubeletKinds | deployKinds | kinds(evLabelManaged, evRolloutRestart),
+		budget:          map[evKind]int{evLabelManaged: 1, evRolloutRestart: 1},
+		checks:          checkS1,
+		depth:           8,
+		expectViolation: "S1",
+	},
+	{
+		name: "webhook down during a rollout, failurePolicy Ignore (S3)",
+		setup: func(b *seeder) {
+			b.nodes("n1", "n2").singleton("a").deployment().settle()
+		},
+		enable: operatorKinds | kubeletKinds | deployKinds | kinds(evWebhookDown, evWebhookUp, evRolloutRestart),
+		budget: map[evKind]int{evWebhookDown: 1, evWebhookUp: 1, evRolloutRestart: 1},
+		checks: checkS3,
+		depth:  8,
+		// By design of failurePolicy Ignore; the fail-closed scenario below must pass.
+		expectViolation: "S3",
+	},
+	{
+		name: "webhook down during a rollout, fail-closed for selected pods",
+		setup: func(b *seeder) {
+			b.nodes("n1", "n2").singleton("a").deployment().settle()
+		},
+		enable:     operatorKinds | kubeletKinds | deployKinds | kinds(evWebhookDown, evWebhookUp, evRolloutRestart),
+		budget:     map[evKind]int{evWebhookDown: 1, evWebhookUp: 1, evRolloutRestart: 1},
+		failClosed: true,
+		checks:     checkAll,
+		depth:      12,
+	},
+	{
+		name: "fail-closed webhook deciding from a cache that has not seen a new StatefulSingleton (S3)",
+		setup: func(b *seeder) {
+			// The Deployment runs before any StatefulSingleton exists.
+			b.nodes("n1", "n2").deployment().settle()
+		},
+		enable:          operatorKinds | kubeletKinds | deployKinds | syncKinds | kinds(evCreateSS, evRolloutRestart),
+		budget:          map[evKind]int{evCreateSS: 1, evRolloutRestart: 1},
+		lagSS:           true,
+		failClosed:      true,
+		checks:          checkS3,
+		depth:           8,
+		expectViolation: "S3",
+	},
+	{
+		name: "the released pod vanished on a lost node, then the node is fenced as asked: the new pod waits for ever (S2)",
+		setup: func(b *seeder) {
+			b.nodes("n1", "n2").singleton("a").deployment().settle()
+		},
+		enable: operatorKinds | kubeletKinds | deployKinds |
+			kinds(evNodeLost, evForceDelete, evStripFinalizer, evDeleteNode, evTaint),
+		budget: map[evKind]int{evNodeLost: 1, evForceDelete: 1, evStripFinalizer: 1, evDeleteNode: 1, evTaint: 1},
+		checks: checkS2,
+		depth:  10,
+		// ActivePodVanished asks to fence the node, but once the object is gone the decision
+		// cannot see the node any more.
+		expectViolation: "S2",
+	},
+	{
+		name: "the StatefulSingleton deleted mid-rollout: the old ReplicaSet's replacement is not prepared",
+		setup: func(b *seeder) {
+			b.nodes("n1", "n2").singleton("a").deployment().settle()
+		},
+		enable: operatorKinds | kubeletKinds | deployKinds | kinds(evRolloutRestart, evDeleteSS),
+		budget: map[evKind]int{evRolloutRestart: 1, evDeleteSS: 1},
+		checks: checkAll,
+		depth:  12,
+		// The transition in flight finishes under the rule, but the webhook prepares no pod for a
+		// StatefulSingleton being deleted: the old ReplicaSet's replacement of the pod the
+		// operator stopped runs at once, beside the pod just released.
+		expectViolation: "S1",
+	},
+
+	// What must hold.
+	{
+		name: "a pod relabelled out of the selector: its replacement waits (the vanished guard)",
+		setup: func(b *seeder) {
+			b.nodes("n1", "n2").singleton("a").deployment().settle()
+		},
+		enable: operatorKinds | kubeletKinds | deployKinds | kinds(evRelabelOut),
+		budget: map[evKind]int{evRelabelOut: 1},
+		checks: checkAll,
+		depth:  10,
+	},
+	{
+		name: "Deployment rollouts",
+		setup: func(b *seeder) {
+			b.nodes("n1", "n2").singleton("a").deployment().settle()
+		},
+		enable: operatorKinds | kubeletKinds | deployKinds | kinds(evRolloutRestart, evDeletePod),
+		budget: map[evKind]int{evRolloutRestart: 2, evDeletePod: 1},
+		checks: checkAll,
+		depth:  12,
+	},
+	{
+		name: "StatefulSet rollouts",
+		setup: func(b *seeder) {
+			b.nodes("n1", "n2").singleton("a").statefulSet().settle()
+		},
+		enable: operatorKinds | kubeletKinds | stsKinds | kinds(evSTSRolloutRestart, evDeletePod),
+		budget: map[evKind]int{evSTSRolloutRestart: 2, evDeletePod: 1},
+		checks: checkAll,
+		depth:  14,
+	},
+	{
+		name: "node loss during a rollout, fenced by the out-of-service taint or the node's deletion",
+		setup: func(b *seeder) {
+			b.nodes("n1", "n2").singleton("a").deployment().settle()
+		},
+		enable: operatorKinds | kubeletKinds | deployKinds |
+			kinds(evRolloutRestart, evNodeLost, evForceDelete, evTaint, evDeleteNode, evPodGC),
+		budget: map[evKind]int{evRolloutRestart: 1, evNodeLost: 1, evForceDelete: 1, evTaint: 1, evDeleteNode: 1},
+		checks: checkAll,
+		depth:  11,
+	},
+	{
+		name: "operator restarts, a crash mid-reconcile and a deposed leader's late write during a rollout",
+		setup: func(b *seeder) {
+			b.nodes("n1", "n2").singleton("a").deployment().settle()
+		},
+		enable: operatorKinds | kubeletKinds | deployKinds |
+			kinds(evRolloutRestart, evRestart, evCrashMid, evDepose, evLateWrite),
+		budget: map[evKind]int{evRolloutRestart: 1, evRestart: 1, evCrashMid: 1, evDepose: 1},
+		checks: checkAll,
+		depth:  11,
+	},
+}
+
+func TestModelCheck(t *testing.T) {
+	seed := *mcSeed
+	if seed == 0 {
+		seed = uint64(time.Now().UnixNano())
+	}
+	var states, transitions int
+	start := time.Now()
+	for i := range scenarios {
+		sc := &scenarios[i]
+		t.Run(sc.name, func(t *testing.T) {
+			s, tr := runScenario(t, sc, seed)
+			states += s
+			transitions += tr
+		})
+	}
+	t.Logf("model check: %d scenarios, %d states, %d transitions in %v; random walks seed %d",
+		len(scenarios), states, transitions, time.Since(start).Round(time.Millisecond), seed)
+}
+
+// runScenario explores one scenario breadth-first, then walks it at random, and checks the
+// outcome against its expectation. It returns the states and transitions explored.
+func runScenario(t *testing.T, sc *scenario, seed uint64) (states, transitions int) {
+	initial := sc.initial()
+	depth := sc.depth
+	if *mcDepth > 0 {
+		depth = *mcDepth
+	}
+	res := explore(initial, sc.checks, depth, *mcMaxStates)
+	bound := ""
+	switch {
+	case res.exhausted:
+		bound = " (every reachable state)"
+	case res.truncated:
+		bound = fmt.Sprintf(" (stopped at %d states)", *mcMaxStates)
+	}
+	t.Logf("breadth-first: %d states, %d transitions, depth %d%s, %v", res.states, res.transitions, res.depth,
+		bound, res.elapsed.Round(time.Millisecond))
+	found, path, how := res.violation, res.path, "shortest trace"
+	if found == nil && *mcWalks > 0 {
+		walks := randomWalks(initial, sc.checks, seed, *mcWalks, *mcWalkDepth)
+		t.Logf("random walks: %d walks of up to %d events (%d events), seed %d, %v", walks.walks, *mcWalkDepth,
+			walks.steps, seed, walks.elapsed.Round(time.Millisecond))
+		found, path, how = walks.violation, walks.path, fmt.Sprintf("random walk, seed %d", seed)
+	}
+	states, transitions = res.states, res.transitions
+	switch {
+	case found == nil && sc.expectViolation == "":
+	case found == nil:
+		t.Errorf("expected a violation of %s, found none: if a fix landed, set expectViolation to \"\"",
+			sc.expectViolation)
+	case found.property == sc.expectViolation:
+		t.Logf("found the expected violation (%s, %d events):\n%s\n%s", how, len(path), found, replay(initial, path))
+	default:
+		t.Errorf("violation (%s, %d events):\n%s\n%s", how, len(path), found, replay(initial, path))
+	}
+	return states, transitions
+}
+
+// initial builds the scenario's initial world.
+func (sc *scenario) initial() *world {
+	names := sc.singletons
+	if len(names) == 0 {
+		names = []string{mcDefaultSS}
+	}
+	b := newBuilder(names)
+	sc.setup(b)
+	w := b.w
+	w.cfg = &worldConfig{
+		enabled: sc.enable, lagPods: sc.lagPods, lagSingletons: sc.lagSS, lagNodes: sc.lagNodes,
+		failClosed: sc.failClosed, singletons: names, nodeNames: w.cfg.nodeNames,
+	}
+	for k := range w.budget {
+		w.budget[k] = -1
+	}
+	for k, n := range sc.budget {
+		w.budget[k] = int8(n)
+	}
+	w.freshCaches()
+	return w
+}
+
+// seeder seeds a world by running the model's own events, so that every object is as the
+// actors would leave it.
+type seeder struct {
+	w   *world
+	env *env
+}
+
+func newBuilder(singletons []string) *seeder {
+	w := &world{
+		cfg:       &worldConfig{enabled: ^kindSet(0), singletons: singletons},
+		webhookUp: true,
+		op:        mOperator{up: true},
+	}
+	for k := range w.budget {
+		w.budget[k] = -1
+	}
+	return &seeder{w: w, env: newEnv()}
+}
+
+func (b *seeder) nodes(names ...string) *seeder {
+	for _, name := range names {
+		b.w.cfg.nodeNames = append(b.w.cfg.nodeNames, name)
+		b.w.nodes = append(b.w.nodes, mNode{name: name, exists: true, up: true})
+		b.w.touchNode(&b.w.nodes[len(b.w.nodes)-1])
+	}
+	b.w.catchUpCaches()
+	return b
+}
+
+func (b *seeder) singleton(name string) *seeder { return b.do(evCreateSS, name, 0) }
+
+func (b *seeder) deployment() *seeder {
+	b.w.deploy = mDeployment{exists: true, rs: []mReplicaSet{{rev: 1, replicas: 1}}}
+	return b
+}
+
+func (b *seeder) statefulSet() *seeder {
+	b.w.sts = mStatefulSet{exists: true, updateRev: 1}
+	return b
+}
+
+// do applies one event, which must be enabled.
+func (b *seeder) do(k evKind, target string, n int) *seeder {
+	for _, e := range b.w.successors(b.env) {
+		if e.kind == k && e.target == target && e.n == n {
+			b.w = b.w.clone()
+			b.w.apply(b.env, e, false)
+			return b
+		}
+	}
+	panic(fmt.Sprintf("setup: event %v is not enabled in:\n%s", mcEvent{kind: k, target: target, n: n}, b.w.describe()))
+}
+
+// settle applies the events that move a healthy world forward, the first that changes
+// something each time, until none does.
+func (b *seeder) settle() *seeder {
+	for range 200 {
+		h := b.w.hash()
+		progressed := false
+		for _, e := range b.w.successors(b.env) {
+			if !progressKinds.has(e.kind) {
+				continue
+			}
+			c := b.w.clone()
+			c.apply(b.env, e, false)
+			if c.hash() != h {
+				b.w, progressed = c, true
+				break
+			}
+		}
+		if !progressed {
+			return b
+		}
+	}
+	panic("setup: the world does not settle:\n" + b.w.describe())
+}
+
+// TestModelCheckSetup checks that the seeds are what the scenarios say: a settled Deployment
+// has one released pod whose application runs, and a StatefulSingleton that says so.
+func TestModelCheckSetup(t *testing.T) {
+	b := newBuilder([]string{mcDefaultSS})
+	w := b.nodes("n1", "n2").singleton(mcDefaultSS).deployment().settle().w
+	if len(w.pods) != 1 || len(w.appsRunning()) != 1 || w.pods[0].release != w.pods[0].uid || !w.pods[0].ready {
+		t.Fatalf("a settled Deployment should run one released, ready pod:\n%s", w.describe())
+	}
+	if s := describeStatus(w.ss(mcDefaultSS).status); !strings.Contains(s, "phase=Running") {
+		t.Fatalf("the StatefulSingleton should say Running, says %s", s)
+	}
+}

@@ -28,13 +28,15 @@ type env struct {
 	memo     map[string]reconcileDecision
 	key      []byte
 	describe bool
+	// s2Checked counts the states where S2's premise held, so that a run shows it was tested.
+	s2Checked int
 }
 
 // maxMemo bounds the memo; it is emptied when full.
 const maxMemo = 200_000
 
-func newEnv() *env {
-	return &env{op: productionOperator, memo: map[string]reconcileDecision{}}
+func newEnv(op operatorAdapter) *env {
+	return &env{op: op, memo: map[string]reconcileDecision{}}
 }
 
 // decide returns the decision of one reconcile of the StatefulSingleton named, from the
@@ -90,6 +92,7 @@ type exploreResult struct {
 	depth               int  // the deepest level explored
 	exhausted           bool // no new state below depth: every reachable state was seen
 	truncated           bool // stopped at maxStates
+	s2Checked           int  // states where S2's premise held
 	violation           *violation
 	path                []uint16 // to the violation
 	elapsed             time.Duration
@@ -97,10 +100,10 @@ type exploreResult struct {
 
 // explore searches breadth-first from the initial world, up to maxDepth events, and stops at
 // the first state that violates a property of checks.
-func explore(initial *world, checks checkSet, maxDepth, maxStates int) exploreResult {
+func explore(op operatorAdapter, initial *world, checks checkSet, maxDepth, maxStates int) (res exploreResult) {
 	start := time.Now()
-	env := newEnv()
-	res := exploreResult{}
+	env := newEnv(op)
+	defer func() { res.s2Checked = env.s2Checked }()
 	nodes := []stateNode{{parent: -1}}
 	seen := map[[16]byte]struct{}{initial.hash(): {}}
 	if v := initial.check(env, checks); v != nil {
@@ -170,9 +173,9 @@ type walkResult struct {
 
 // randomWalks takes n walks of up to length events from the initial world, each event chosen
 // at random among those enabled, and stops at the first violation.
-func randomWalks(initial *world, checks checkSet, seed uint64, n, length int) walkResult {
+func randomWalks(op operatorAdapter, initial *world, checks checkSet, seed uint64, n, length int) walkResult {
 	start := time.Now()
-	env := newEnv()
+	env := newEnv(op)
 	res := walkResult{}
 	for walk := range n {
 		rng := rand.New(rand.NewPCG(seed, uint64(walk)))
@@ -203,8 +206,8 @@ func randomWalks(initial *world, checks checkSet, seed uint64, n, length int) wa
 
 // replay takes the events of a path again from the initial world and describes each, then the
 // state reached.
-func replay(initial *world, path []uint16) string {
-	env := newEnv()
+func replay(op operatorAdapter, initial *world, path []uint16) string {
+	env := newEnv(op)
 	env.describe = true
 	var b strings.Builder
 	w := initial

@@ -184,6 +184,7 @@ func (w *world) checkS2(env *env) *violation {
 	if held == nil {
 		return nil
 	}
+	env.s2Checked++
 	var why []string
 	for _, name := range w.reconcileTargets() {
 		c := w.clone()

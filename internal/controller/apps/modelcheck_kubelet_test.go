@@ -110,6 +110,13 @@ func (w *world) applyKubelet(e mcEvent) string {
 	}
 	switch e.kind {
 	case evStart:
+		if w.node(p.node).oos {
+			// Kubelet admission rejects a pod that does not tolerate a NoExecute taint.
+			p.phase = phaseFailed
+			w.touchPod(p)
+			return "kubelet " + p.node + " rejects " + p.String() +
+				": it does not tolerate the out-of-service taint (phase Failed)"
+		}
 		w.putRuntime(mRuntime{uid: p.uid, pod: p.name, node: p.node, gated: p.gated, instance: p.instance,
 			ctr: ctrRunning})
 		rt = w.runtime(p.uid)
@@ -206,7 +213,7 @@ func (w *world) nodeEvents(out []mcEvent, k evKind) []mcEvent {
 		case evTaint:
 			ok = n.exists && !n.oos && !n.up
 		case evUntaint:
-			ok = n.oos
+			ok = n.oos && w.podsMovedOff(n.name)
 		case evDeleteNode:
 			ok = n.exists && !n.up
 		}
@@ -217,19 +224,37 @@ func (w *world) nodeEvents(out []mcEvent, k evKind) []mcEvent {
 	return out
 }
 
-// podGCCan reports whether the pod garbage collector force-deletes the pod: it is bound to a
-// node that is gone, or is terminating on an out-of-service node.
+// podsMovedOff reports whether every pod bound to the node is being deleted or finished: the
+// documented procedure removes the out-of-service taint only then.
+func (w *world) podsMovedOff(node string) bool {
+	for i := range w.pods {
+		if p := &w.pods[i]; p.node == node && !p.deleting && !p.phase.terminal() {
+			return false
+		}
+	}
+	return true
+}
+
+// podGCCan reports whether the control plane removes the pod from a fenced node: the taint
+// manager evicts a pod from an out-of-service node; the pod garbage collector force-deletes a
+// pod bound to a node that is gone (after a quarantine) or terminating on an out-of-service
+// node.
 func (w *world) podGCCan(p *mPod) bool {
 	if p.node == "" || p.deleting && p.graceDone && p.phase.terminal() {
 		return false
 	}
 	n := w.node(p.node)
-	return !n.exists || n.oos && p.deleting
+	return !n.exists || n.oos
 }
 
 func (w *world) applyNode(e mcEvent) string {
 	if e.kind == evPodGC {
 		p := w.pod(e.target)
+		if n := w.node(p.node); n.exists && n.oos && !p.deleting {
+			s := "taint manager evicts " + p.String() + " from the out-of-service node " + n.name
+			w.deletePod(p, defaultGrace)
+			return s
+		}
 		if !p.phase.terminal() {
 			p.phase = phaseFailed
 			w.touchPod(p)
@@ -262,7 +287,7 @@ func (w *world) applyNode(e mcEvent) string {
 	case evUntaint:
 		n.oos = false
 		w.touchNode(n)
-		return "admin removes the out-of-service taint of " + n.name
+		return "admin removes the out-of-service taint of " + n.name + " (its pods were moved off)"
 	case evDeleteNode:
 		n.exists = false
 		w.touchNode(n)

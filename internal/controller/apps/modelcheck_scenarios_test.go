@@ -13,6 +13,7 @@ package apps
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -39,6 +40,8 @@ type scenario struct {
 	// expectViolation is the property the code as it is violates here ("S1", "S2", "S3"), or
 	// "" when every property must hold.
 	expectViolation string
+	// op replaces the production code (nil: productionOperator).
+	op operatorAdapter
 }
 
 var scenarios = []scenario{
@@ -208,7 +211,45 @@ var scenarios = []scenario{
 		expectViolation: "S1",
 	},
 
+	{
+		name: "a node deleted as fenced registers again before the pod GC's quarantine ends",
+		setup: func(b *seeder) {
+			b.nodes("n1", "n2").singleton("a").deployment().settle()
+		},
+		enable: operatorKinds | kubeletKinds | deployKinds |
+			kinds(evRolloutRestart, evNodeLost, evDeleteNode, evNodeRecover, evPodGC),
+		budget: map[evKind]int{evRolloutRestart: 1, evNodeLost: 1, evDeleteNode: 1, evNodeRecover: 1},
+		checks: checkS1 | checkS3,
+		depth:  9,
+		// NodeDeleted is taken for a stop for good: the finalizer goes, the old pod object stays
+		// (the pod GC deletes orphans only after 40 s), and a kubelet that registers again
+		// restarts it.
+		expectViolation: "S1",
+	},
+
 	// What must hold.
+	{
+		name: "caches lagging behind the API during rollouts, from a steady state",
+		setup: func(b *seeder) {
+			b.nodes("n1", "n2").singleton("a").deployment().settle()
+		},
+		enable:  operatorKinds | kubeletKinds | deployKinds | syncKinds | kinds(evRolloutRestart),
+		budget:  map[evKind]int{evRolloutRestart: 2},
+		lagPods: true, lagSS: true, lagNodes: true,
+		checks: checkAll,
+		depth:  14,
+	},
+	{
+		name: "a node fenced by the out-of-service taint comes back (taint removed once its pods moved off)",
+		setup: func(b *seeder) {
+			b.nodes("n1", "n2").singleton("a").deployment().settle()
+		},
+		enable: operatorKinds | kubeletKinds | deployKinds |
+			kinds(evRolloutRestart, evNodeLost, evTaint, evUntaint, evNodeRecover, evPodGC),
+		budget: map[evKind]int{evRolloutRestart: 1, evNodeLost: 1, evTaint: 1, evUntaint: 1, evNodeRecover: 1},
+		checks: checkAll,
+		depth:  11,
+	},
 	{
 		name: "a pod relabelled out of the selector: its replacement waits (the vanished guard)",
 		setup: func(b *seeder) {
@@ -248,7 +289,7 @@ var scenarios = []scenario{
 			kinds(evRolloutRestart, evNodeLost, evForceDelete, evTaint, evDeleteNode, evPodGC),
 		budget: map[evKind]int{evRolloutRestart: 1, evNodeLost: 1, evForceDelete: 1, evTaint: 1, evDeleteNode: 1},
 		checks: checkAll,
-		depth:  11,
+		depth:  10,
 	},
 	{
 		name: "operator restarts, a crash mid-reconcile and a deposed leader's late write during a rollout",
@@ -290,7 +331,11 @@ func runScenario(t *testing.T, sc *scenario, seed uint64) (states, transitions i
 	if *mcDepth > 0 {
 		depth = *mcDepth
 	}
-	res := explore(initial, sc.checks, depth, *mcMaxStates)
+	op := productionOperator
+	if sc.op != nil {
+		op = sc.op
+	}
+	res := explore(op, initial, sc.checks, depth, *mcMaxStates)
 	bound := ""
 	switch {
 	case res.exhausted:
@@ -298,11 +343,11 @@ func runScenario(t *testing.T, sc *scenario, seed uint64) (states, transitions i
 	case res.truncated:
 		bound = fmt.Sprintf(" (stopped at %d states)", *mcMaxStates)
 	}
-	t.Logf("breadth-first: %d states, %d transitions, depth %d%s, %v", res.states, res.transitions, res.depth,
-		bound, res.elapsed.Round(time.Millisecond))
+	t.Logf("breadth-first: %d states, %d transitions, depth %d%s, %v; S2's premise held in %d states",
+		res.states, res.transitions, res.depth, bound, res.elapsed.Round(time.Millisecond), res.s2Checked)
 	found, path, how := res.violation, res.path, "shortest trace"
 	if found == nil && *mcWalks > 0 {
-		walks := randomWalks(initial, sc.checks, seed, *mcWalks, *mcWalkDepth)
+		walks := randomWalks(op, initial, sc.checks, seed, *mcWalks, *mcWalkDepth)
 		t.Logf("random walks: %d walks of up to %d events (%d events), seed %d, %v", walks.walks, *mcWalkDepth,
 			walks.steps, seed, walks.elapsed.Round(time.Millisecond))
 		found, path, how = walks.violation, walks.path, fmt.Sprintf("random walk, seed %d", seed)
@@ -314,9 +359,9 @@ func runScenario(t *testing.T, sc *scenario, seed uint64) (states, transitions i
 		t.Errorf("expected a violation of %s, found none: if a fix landed, set expectViolation to \"\"",
 			sc.expectViolation)
 	case found.property == sc.expectViolation:
-		t.Logf("found the expected violation (%s, %d events):\n%s\n%s", how, len(path), found, replay(initial, path))
+		t.Logf("found the expected violation (%s, %d events):\n%s\n%s", how, len(path), found, replay(op, initial, path))
 	default:
-		t.Errorf("violation (%s, %d events):\n%s\n%s", how, len(path), found, replay(initial, path))
+		t.Errorf("violation (%s, %d events):\n%s\n%s", how, len(path), found, replay(op, initial, path))
 	}
 	return states, transitions
 }
@@ -360,7 +405,7 @@ func newBuilder(singletons []string) *seeder {
 	for k := range w.budget {
 		w.budget[k] = -1
 	}
-	return &seeder{w: w, env: newEnv()}
+	return &seeder{w: w, env: newEnv(productionOperator)}
 }
 
 func (b *seeder) nodes(names ...string) *seeder {
@@ -432,4 +477,40 @@ func TestModelCheckSetup(t *testing.T) {
 	if s := describeStatus(w.ss(mcDefaultSS).status); !strings.Contains(s, "phase=Running") {
 		t.Fatalf("the StatefulSingleton should say Running, says %s", s)
 	}
+}
+
+// recklessOperator releases every held pod it sees, on top of what the real decision does: the
+// explorer must catch it. It shows that a must-pass scenario passes because the code is right,
+// not because the model cannot reach the bad states.
+type recklessOperator struct{ operatorAdapter }
+
+func (r recklessOperator) decide(v cacheView, name string, describe bool) reconcileDecision {
+	dec := r.operatorAdapter.decide(v, name, describe)
+	for _, p := range v.pods {
+		if p.gated && p.instance == name && p.release != p.uid && !p.deleting {
+			dec.writes = append(slices.Clone(dec.writes), apiWrite{op: opPodRelease, name: p.name, rv: p.rv,
+				releaseUID: p.uid})
+			if describe {
+				dec.summary += "; and, recklessly, release " + p.String()
+			}
+			break
+		}
+	}
+	return dec
+}
+
+func TestModelCheckCatchesARecklessOperator(t *testing.T) {
+	sc := scenario{
+		name: "Deployment rollouts, reckless",
+		setup: func(b *seeder) {
+			b.nodes("n1", "n2").singleton("a").deployment().settle()
+		},
+		enable:          operatorKinds | kubeletKinds | deployKinds | kinds(evRolloutRestart),
+		budget:          map[evKind]int{evRolloutRestart: 1},
+		checks:          checkAll,
+		depth:           8,
+		expectViolation: "S1",
+		op:              recklessOperator{productionOperator},
+	}
+	runScenario(t, &sc, 1)
 }

@@ -165,9 +165,9 @@ type mRuntime struct {
 	// the webhook prepared it for.
 	gated    bool
 	instance string
-	ctr  ctrState
-	app  bool // the application process runs
-	ran  bool // the application ran at some point
+	ctr      ctrState
+	app      bool // the application process runs
+	ran      bool // the application ran at some point
 	// overlap: the application started, under a StatefulSingleton's guarantee, while another
 	// one ran (S1).
 	overlap bool

@@ -20,18 +20,21 @@ type watchEvent[T keyed] struct {
 }
 
 // watchCache is an informer's store: the objects it holds (sorted by name), and the events the
-// API has sent that it has not applied yet, in order.
+// API has sent that it has not applied yet, in order. Its slices are shared between the states
+// that hold the same cache: they are never changed in place (deliver copies, and appends find
+// no spare capacity).
 type watchCache[T keyed] struct {
 	objs  []T
 	queue []watchEvent[T]
 }
 
 func (c watchCache[T]) clone() watchCache[T] {
-	return watchCache[T]{objs: slices.Clone(c.objs), queue: slices.Clone(c.queue)}
+	return watchCache[T]{objs: slices.Clip(c.objs), queue: slices.Clip(c.queue)}
 }
 
 // deliver applies the first n events of the queue.
 func (c *watchCache[T]) deliver(n int) {
+	c.objs = slices.Clone(c.objs)
 	for _, ev := range c.queue[:n] {
 		name := ev.obj.key()
 		i, found := slices.BinarySearchFunc(c.objs, name, func(o T, k string) int { return cmpString(o.key(), k) })

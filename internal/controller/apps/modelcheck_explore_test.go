@@ -15,10 +15,11 @@ import (
 
 var (
 	mcDepth     = flag.Int("modelcheck.depth", 0, "breadth-first depth bound of every scenario; 0: each scenario's own")
+	mcDeeper    = flag.Int("modelcheck.deeper", 0, "events added to each scenario's own breadth-first depth bound")
 	mcMaxStates = flag.Int("modelcheck.maxstates", 400_000, "stop a breadth-first search after this many states")
 	mcWalks     = flag.Int("modelcheck.walks", 30, "random walks per scenario after the breadth-first search")
 	mcWalkDepth = flag.Int("modelcheck.walkdepth", 40, "length of each random walk")
-	mcSeed      = flag.Uint64("modelcheck.seed", 0, "seed of the random walks; 0: from the clock (printed)")
+	mcSeed      = flag.Uint64("modelcheck.seed", 1, "seed of the random walks (printed); 0: from the clock")
 )
 
 // env is what a run shares between states: the operator adapter, and a memo of its decisions
@@ -30,10 +31,12 @@ type env struct {
 	describe bool
 	// s2Checked counts the states where S2's premise held, so that a run shows it was tested.
 	s2Checked int
+	// decisions and memoHits count the reconciles decided and those found in the memo.
+	decisions, memoHits int
 }
 
 // maxMemo bounds the memo; it is emptied when full.
-const maxMemo = 200_000
+const maxMemo = 50_000
 
 func newEnv(op operatorAdapter) *env {
 	return &env{op: op, memo: map[string]reconcileDecision{}}
@@ -61,8 +64,10 @@ func (env *env) decide(w *world, name string) reconcileDecision {
 	e.int(w.sts.updateRev)
 	env.key = e.buf
 	if d, ok := env.memo[string(e.buf)]; ok {
+		env.memoHits++
 		return d
 	}
+	env.decisions++
 	d := env.op.decide(cacheView{pods: w.op.pods.objs, sss: w.op.sss.objs, nodes: w.op.nodes.objs,
 		owner: w.ownerOf, memory: w.op.memory}, name, env.describe)
 	if len(env.memo) >= maxMemo {
@@ -93,6 +98,7 @@ type exploreResult struct {
 	exhausted           bool // no new state below depth: every reachable state was seen
 	truncated           bool // stopped at maxStates
 	s2Checked           int  // states where S2's premise held
+	decisions, memoHits int  // reconciles decided by the production code, and answered by the memo
 	violation           *violation
 	path                []uint16 // to the violation
 	elapsed             time.Duration
@@ -103,7 +109,7 @@ type exploreResult struct {
 func explore(op operatorAdapter, initial *world, checks checkSet, maxDepth, maxStates int) (res exploreResult) {
 	start := time.Now()
 	env := newEnv(op)
-	defer func() { res.s2Checked = env.s2Checked }()
+	defer func() { res.s2Checked, res.decisions, res.memoHits = env.s2Checked, env.decisions, env.memoHits }()
 	nodes := []stateNode{{parent: -1}}
 	seen := map[[16]byte]struct{}{initial.hash(): {}}
 	if v := initial.check(env, checks); v != nil {

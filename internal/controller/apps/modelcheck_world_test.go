@@ -441,11 +441,13 @@ func (w *world) catchUpCaches() {
 	if !w.op.up {
 		return
 	}
+	// The world is not changed after this step (the next one changes a clone), so the caches
+	// may share the API's slices.
 	if !w.cfg.lagPods {
-		w.op.pods = watchCache[mPod]{objs: slices.Clone(w.pods)}
+		w.op.pods = watchCache[mPod]{objs: slices.Clip(w.pods)}
 	}
 	if !w.cfg.lagSingletons {
-		w.op.sss = watchCache[mSS]{objs: slices.Clone(w.sss)}
+		w.op.sss = watchCache[mSS]{objs: slices.Clip(w.sss)}
 	}
 	if !w.cfg.lagNodes {
 		w.op.nodes = watchCache[mNode]{objs: apiNodes(w.nodes)}
@@ -571,6 +573,8 @@ func (w *world) hashWith(e *encoder) [16]byte {
 }
 
 func (w *world) collectRVs(rvs []int) []int {
+	// Only the resourceVersions encoded count (see encodeOperator); those of a cache that
+	// does not lag are the API's.
 	for i := range w.pods {
 		rvs = append(rvs, w.pods[i].rv)
 	}
@@ -733,9 +737,17 @@ func (w *world) encode(e *encoder) {
 
 func (w *world) encodeOperator(e *encoder) {
 	e.bool(w.op.up)
-	encodeCache(e, &w.op.pods, e.pod)
-	encodeCache(e, &w.op.sss, e.ss)
-	encodeCache(e, &w.op.nodes, e.node)
+	// A cache that does not lag holds what the API holds while the operator is up: encoding
+	// it again would add nothing.
+	if !w.op.up || w.cfg.lagPods {
+		encodeCache(e, &w.op.pods, e.pod)
+	}
+	if !w.op.up || w.cfg.lagSingletons {
+		encodeCache(e, &w.op.sss, e.ss)
+	}
+	if !w.op.up || w.cfg.lagNodes {
+		encodeCache(e, &w.op.nodes, e.node)
+	}
 	e.int(len(w.op.pending))
 	for i := range w.op.pending {
 		e.write(&w.op.pending[i])

@@ -233,7 +233,7 @@ func (w *world) writeSS(wr *apiWrite) (writeResult, int) {
 }
 
 // describeWrites joins the lines of execute for a trace.
-func describeWrites(lines []string, aborted bool, limit int, total int) string {
+func describeWrites(lines []string, aborted bool, limit, total int) string {
 	switch {
 	case total == 0:
 		return "writes nothing"

@@ -191,8 +191,8 @@ func (w *world) reconcileTargets() []string {
 			out = append(out, name)
 			continue
 		}
-		for _, p := range w.op.pods.objs {
-			if p.instance == name && p.finalizer {
+		for i := range w.op.pods.objs {
+			if p := &w.op.pods.objs[i]; p.instance == name && p.finalizer {
 				out = append(out, name)
 				break
 			}

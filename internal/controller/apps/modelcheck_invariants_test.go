@@ -96,7 +96,7 @@ func (w *world) checkS3() *violation {
 		switch {
 		case p.managed:
 			return &violation{property: "S3", message: fmt.Sprintf(
-				"%s is labelled managed=true, so the operator takes it as guarded, but its spec has no gate and "+
+				"%s is labeled managed=true, so the operator takes it as guarded, but its spec has no gate and "+
 					"its application runs", p)}
 		case p.selectedAtCreation && w.selectedNow(p):
 			return &violation{property: "S3", message: fmt.Sprintf(

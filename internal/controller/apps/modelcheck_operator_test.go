@@ -161,7 +161,7 @@ func applyWrites(pods []corev1.Pod, plan *transitionPlan) []apiWrite {
 	return writes
 }
 
-// letOrphansGoWrites removes the release finalizer of the cached pods labelled for the
+// letOrphansGoWrites removes the release finalizer of the cached pods labeled for the
 // StatefulSingleton.
 func letOrphansGoWrites(pods []mPod, name string) []apiWrite {
 	var writes []apiWrite
@@ -346,9 +346,9 @@ func podStatus(p *mPod, spec *corev1.PodSpec, at time.Time) corev1.PodStatus {
 		Phase: [...]corev1.PodPhase{corev1.PodPending, corev1.PodRunning, corev1.PodSucceeded, corev1.PodFailed}[p.phase],
 	}
 	if p.ctr != ctrNone {
-		for _, c := range spec.InitContainers {
+		for i := range spec.InitContainers {
 			status.InitContainerStatuses = append(status.InitContainerStatuses, corev1.ContainerStatus{
-				Name: c.Name, State: corev1.ContainerState{Terminated: &corev1.ContainerStateTerminated{
+				Name: spec.InitContainers[i].Name, State: corev1.ContainerState{Terminated: &corev1.ContainerStateTerminated{
 					ExitCode: 0, FinishedAt: metav1.NewTime(at)}},
 			})
 		}

@@ -573,8 +573,8 @@ func (w *world) hashWith(e *encoder) [16]byte {
 }
 
 func (w *world) collectRVs(rvs []int) []int {
-	// Only the resourceVersions encoded count (see encodeOperator); those of a cache that
-	// does not lag are the API's.
+	// A cache that does not lag (and is not encoded, see encodeOperator) holds the API's
+	// resourceVersions: collecting them adds none.
 	for i := range w.pods {
 		rvs = append(rvs, w.pods[i].rv)
 	}
@@ -584,8 +584,8 @@ func (w *world) collectRVs(rvs []int) []int {
 	for i := range w.nodes {
 		rvs = append(rvs, w.nodes[i].rv)
 	}
-	for _, p := range w.op.pods.objs {
-		rvs = append(rvs, p.rv)
+	for i := range w.op.pods.objs {
+		rvs = append(rvs, w.op.pods.objs[i].rv)
 	}
 	for _, ev := range w.op.pods.queue {
 		rvs = append(rvs, ev.obj.rv)

@@ -25,9 +25,10 @@ func (w *world) rsActive(rev int) []*mPod {
 }
 
 // podReady reports whether the pod's Ready condition is True: its container runs, as
-// reported, and the operator's readiness gate is True.
+// reported, and, for a pod the webhook prepared (whose spec holds the readiness gate), the
+// operator's readiness condition is True.
 func podReady(p *mPod) bool {
-	return p.ready && p.ctr == ctrRunning && p.phase == phaseRunning && !p.deleting
+	return (p.ready || !p.gated) && p.ctr == ctrRunning && p.phase == phaseRunning && !p.deleting
 }
 
 func (w *world) workloadEvents(out []mcEvent, k evKind) []mcEvent {

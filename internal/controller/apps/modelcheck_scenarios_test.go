@@ -281,6 +281,16 @@ var scenarios = []scenario{
 		depth:  10,
 	},
 	{
+		name: "the selector edited away and back during a rollout",
+		setup: func(b *seeder) {
+			b.nodes("n1", "n2").singleton().deployment().settle()
+		},
+		enable: operatorKinds | kubeletKinds | deployKinds | kinds(evEditSelector, evRolloutRestart),
+		budget: map[evKind]int{evEditSelector: 2, evRolloutRestart: 1},
+		checks: checkAll,
+		depth:  11,
+	},
+	{
 		name: "Deployment rollouts",
 		setup: func(b *seeder) {
 			b.nodes("n1", "n2").singleton().deployment().settle()

@@ -119,10 +119,15 @@ func explore(op operatorAdapter, initial *world, checks checkSet, maxDepth, maxS
 	}
 	level, ids := []*world{initial}, []int32{0}
 	var scratch encoder
-	for depth := 1; depth <= maxDepth && len(level) > 0; depth++ {
+	for depth := 1; depth <= maxDepth && len(level) > 0 && !res.truncated; depth++ {
 		var next []*world
 		var nextIDs []int32
 		for i, w := range level {
+			if len(nodes) >= maxStates {
+				// The level is not explored to its end: the depth reached is the one before.
+				res.truncated = true
+				break
+			}
 			for j, e := range w.successors(env) {
 				c := w.clone()
 				c.apply(env, e, false)
@@ -145,14 +150,12 @@ func explore(op operatorAdapter, initial *world, checks checkSet, maxDepth, maxS
 			}
 			level[i] = nil
 		}
-		res.depth = depth
-		level, ids = next, nextIDs
-		if len(nodes) >= maxStates {
-			res.truncated = true
-			break
+		if !res.truncated {
+			res.depth = depth
 		}
+		level, ids = next, nextIDs
 	}
-	res.exhausted = len(level) == 0
+	res.exhausted = len(level) == 0 && !res.truncated
 	res.states = len(nodes)
 	res.elapsed = time.Since(start)
 	return res

@@ -31,10 +31,10 @@ type scenario struct {
 	singletons []string
 	enable     kindSet
 	// budget bounds how many times an event kind may happen; kinds not listed are unbounded.
-	budget     map[evKind]int
-	lagPods    bool
-	lagSS      bool
-	lagNodes   bool
+	budget map[evKind]int
+	// The operator's caches that lag behind the API (worldConfig).
+	lagPods, lagSS, lagNodes bool
+	// failClosed: the webhook's admission refuses selected pods while it is down.
 	failClosed bool
 	checks     checkSet
 	// depth is the breadth-first bound of the default run.
@@ -395,8 +395,8 @@ func runScenario(t *testing.T, sc *scenario, seed uint64) (states, transitions i
 	switch {
 	case found == nil && sc.expectViolation == "":
 	case found == nil:
-		t.Errorf("expected a violation of %s, found none: if a fix landed, set expectViolation to \"\"",
-			sc.expectViolation)
+		t.Errorf("expected a violation of %s within %d events, found none: if a fix landed, set expectViolation "+
+			"to \"\"", sc.expectViolation, depth)
 	case found.property == sc.expectViolation:
 		t.Logf("found the expected violation (%s, %d events):\n%s\n%s", how, len(path), found, replay(op, initial, path))
 	default:
@@ -411,7 +411,7 @@ func (sc *scenario) initial() *world {
 	if len(names) == 0 {
 		names = []string{mcDefaultSS}
 	}
-	b := newBuilder(names)
+	b := newSeeder(names)
 	sc.setup(b)
 	w := b.w
 	w.cfg = &worldConfig{
@@ -435,7 +435,7 @@ type seeder struct {
 	env *env
 }
 
-func newBuilder(singletons []string) *seeder {
+func newSeeder(singletons []string) *seeder {
 	w := &world{
 		cfg:       &worldConfig{enabled: ^kindSet(0), singletons: singletons},
 		webhookUp: true,
@@ -509,7 +509,7 @@ func (b *seeder) settle() *seeder {
 // TestModelCheckSetup checks that the seeds are what the scenarios say: a settled Deployment
 // has one released pod whose application runs, and a StatefulSingleton that says so.
 func TestModelCheckSetup(t *testing.T) {
-	b := newBuilder([]string{mcDefaultSS})
+	b := newSeeder([]string{mcDefaultSS})
 	w := b.nodes("n1", "n2").singleton().deployment().settle().w
 	if len(w.pods) != 1 || len(w.appsRunning()) != 1 || w.pods[0].release != w.pods[0].uid || !w.pods[0].ready {
 		t.Fatalf("a settled Deployment should run one released, ready pod:\n%s", w.describe())

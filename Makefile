@@ -126,6 +126,18 @@ test: test-unit test-bundle test-integration test-e2e test-olm test-run ## Run e
 test-unit: manifests generate vet ## Run the unit tests (every package outside test/), with coverage in cover.out.
 	go test $(TEST_UNIT_FLAGS) $(UNIT_PACKAGES) -coverprofile cover.out
 
+# The model checker of the StatefulSingleton reconciler (internal/controller/apps/modelcheck_*_test.go)
+# runs in test-unit with small bounds; test-modelcheck explores deeper (-modelcheck.deeper events
+# past each scenario's bound, at most -modelcheck.maxstates states each) and walks longer, from a
+# seed taken from the clock and printed (-modelcheck.seed=N replays it). About 3 KB per state
+# explored at GOGC=100; no -race, the model checker runs on one goroutine.
+MODELCHECK_FLAGS ?= -modelcheck.deeper=3 -modelcheck.maxstates=1500000 -modelcheck.walks=5000 \
+	-modelcheck.walkdepth=80 -modelcheck.seed=$(shell date +%s)
+
+.PHONY: test-modelcheck
+test-modelcheck: ## Run the model checker of the StatefulSingleton reconciler deeper and longer than test-unit (MODELCHECK_FLAGS).
+	GOGC=100 go test ./internal/controller/apps/ -run '^TestModelCheck' -count=1 -v -timeout 60m -args $(MODELCHECK_FLAGS)
+
 # The bundle tests regenerate the bundle in a copy of the repository with the tools of LOCALBIN,
 # run promtool (Debian package prometheus, hack/install-deps.sh) on the alerting rules, and run
 # the custom scorecard tests that need no kubelet against a real kube-apiserver.

@@ -63,6 +63,11 @@ const (
 	// AnnotationRelease releases a prepared pod: its gate starts the application once this
 	// annotation holds the pod's own UID. A copy on a pod template never releases a new pod.
 	AnnotationRelease = "apps.statefulsingleton.com/release"
+	// AnnotationStopConfirmed records, on a pod being deleted, that the operator confirmed its
+	// application stopped (holding the pod's own UID), written with the removal of the release
+	// finalizer: a kubelet never starts the containers of a pod being deleted, so the
+	// confirmation holds even after the fence that gave it is lifted.
+	AnnotationStopConfirmed = "apps.statefulsingleton.com/stop-confirmed"
 	// FinalizerRelease keeps the object of a pod that may run (released, or unguarded) until the
 	// operator has confirmed that its application stopped, so that a force delete cannot hide a
 	// process still running.

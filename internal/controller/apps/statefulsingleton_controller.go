@@ -56,7 +56,7 @@ func (r *StatefulSingletonReconciler) Reconcile(ctx context.Context, req ctrl.Re
 	ss := &singletonv1.StatefulSingleton{}
 	if err := r.Get(ctx, req.NamespacedName, ss); apierrors.IsNotFound(err) {
 		forgetMetrics(req.Namespace, req.Name)
-		return ctrl.Result{}, r.letOrphansGo(ctx, req.NamespacedName)
+		return ctrl.Result{}, r.letOrphansGo(ctx, req.NamespacedName, true)
 	} else if err != nil {
 		return ctrl.Result{}, err
 	}

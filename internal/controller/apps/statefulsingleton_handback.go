@@ -41,7 +41,7 @@ func (r *StatefulSingletonReconciler) handBack(ctx context.Context, ss *singleto
 	if !controllerutil.ContainsFinalizer(ss, singletonv1.FinalizerHandBack) {
 		return nil
 	}
-	if err := r.letOrphansGo(ctx, client.ObjectKeyFromObject(ss)); err != nil {
+	if err := r.letOrphansGo(ctx, client.ObjectKeyFromObject(ss), false); err != nil {
 		return err
 	}
 	removeFinalizer := func() { controllerutil.RemoveFinalizer(ss, singletonv1.FinalizerHandBack) }

@@ -112,10 +112,12 @@ func (r *StatefulSingletonReconciler) stop(
 }
 
 // letOrphansGo lets the pods prepared for a StatefulSingleton that is gone, or handing its
-// workload back, go: no release will wait for their stop any more, so their finalizers go,
-// and a pod still held is released, since nothing else ever would. A pod that another
-// StatefulSingleton selects or lists as may run is that one's, and is left as it is.
-func (r *StatefulSingletonReconciler) letOrphansGo(ctx context.Context, ss types.NamespacedName) error {
+// workload back, go: no release will wait for their stop any more, so their finalizers go. Once
+// the StatefulSingleton is gone (released true), a pod still held is released too, since
+// nothing else ever would; while it exists, its guarantee holds and no pod is released here. A
+// pod that another StatefulSingleton selects or lists as may run is that one's, and is left as
+// it is.
+func (r *StatefulSingletonReconciler) letOrphansGo(ctx context.Context, ss types.NamespacedName, release bool) error {
 	pods := &corev1.PodList{}
 	if err := r.List(ctx, pods, client.InNamespace(ss.Namespace),
 		client.MatchingLabels{singletonv1.LabelInstance: ss.Name}); err != nil {
@@ -130,7 +132,7 @@ func (r *StatefulSingletonReconciler) letOrphansGo(ctx context.Context, ss types
 		if claimedByAnother(ss.Name, others.Items, pod) {
 			continue
 		}
-		if err := r.handBackPod(ctx, pod); err != nil {
+		if err := r.handBackPod(ctx, pod, release); err != nil {
 			return err
 		}
 	}
@@ -149,9 +151,9 @@ func claimedByAnother(name string, singletons []singletonv1.StatefulSingleton, p
 }
 
 // handBackPod removes the release finalizer of a pod no StatefulSingleton guards any more and,
-// when its application is still held, releases it, in one patch.
-func (r *StatefulSingletonReconciler) handBackPod(ctx context.Context, pod *corev1.Pod) error {
-	held := podwebhook.HoldsGate(pod) && !hasRelease(pod) && pod.DeletionTimestamp == nil &&
+// when release is true and its application is still held, releases it, in one patch.
+func (r *StatefulSingletonReconciler) handBackPod(ctx context.Context, pod *corev1.Pod, release bool) error {
+	held := release && podwebhook.HoldsGate(pod) && !hasRelease(pod) && pod.DeletionTimestamp == nil &&
 		pod.Status.Phase != corev1.PodSucceeded && pod.Status.Phase != corev1.PodFailed
 	if !held && !controllerutil.ContainsFinalizer(pod, singletonv1.FinalizerRelease) {
 		return nil
@@ -172,9 +174,16 @@ func (r *StatefulSingletonReconciler) handBackPod(ctx context.Context, pod *core
 	return nil
 }
 
-// removeFinalizer lets a pod whose stop is confirmed go.
+// removeFinalizer lets a pod whose stop is confirmed go. A pod being deleted keeps the
+// confirmation (AnnotationStopConfirmed), written in the same patch: the fence that gave it may
+// be lifted while the object still waits for its kubelet.
 func (r *StatefulSingletonReconciler) removeFinalizer(ctx context.Context, pod *corev1.Pod) error {
-	err := r.patchPinned(ctx, pod, func() { controllerutil.RemoveFinalizer(pod, singletonv1.FinalizerRelease) })
+	err := r.patchPinned(ctx, pod, func() {
+		controllerutil.RemoveFinalizer(pod, singletonv1.FinalizerRelease)
+		if pod.DeletionTimestamp != nil {
+			metav1.SetMetaDataAnnotation(&pod.ObjectMeta, singletonv1.AnnotationStopConfirmed, string(pod.UID))
+		}
+	})
 	if client.IgnoreNotFound(err) != nil {
 		return fmt.Errorf("removing the finalizer of pod %s: %w", klog.KObj(pod), err)
 	}

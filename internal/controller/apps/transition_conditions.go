@@ -60,6 +60,11 @@ func setTransitionConditions(status *singletonv1.StatefulSingletonStatus, in *tr
 		status.Phase = singletonv1.PhasePending
 		status.Message = "No pod is released."
 	}
+	if !in.SS.DeletionTimestamp.IsZero() && candidate == nil && status.HeldPods > 0 {
+		status.Message = fmt.Sprintf("Being deleted: the workload is handed back once no pod is held (%d held). "+
+			"A rollout's old-revision replacement goes when the rollout ends; a second replica needs replicas: 1.",
+			status.HeldPods)
+	}
 }
 
 // readiness says whether the released pod runs the application: released, its readiness gate

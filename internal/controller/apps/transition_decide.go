@@ -62,7 +62,8 @@ type transitionPlan struct {
 	// Overdue is true while the transition in progress has taken longer than maxTransitionTime.
 	Overdue bool
 	// HandBack is true when a StatefulSingleton being deleted has nothing left in flight: no
-	// release now, no transition in progress. Its pods may then be let go, and the object too.
+	// release now, no transition in progress, no pod held. Its pods may then be let go, and the
+	// object too.
 	HandBack bool
 	// RequeueAfter, when positive, is when the decision must be made again even without an event:
 	// the moment a transition becomes overdue.
@@ -123,10 +124,14 @@ func decideTransition(in transitionInput) transitionPlan {
 	recordCompletion(&status, pods, now)
 
 	plan.Overdue = overdue(ss, &status, now)
-	plan.HandBack = !ss.DeletionTimestamp.IsZero() && plan.Release == nil && status.CurrentTransition == nil
 	if plan.Release != nil && candidate != nil && plan.Release.UID == candidate.UID {
 		status.HeldPods--
 	}
+	// A pod still held waits for its release, or for its workload to remove it (an old
+	// revision's replacement goes once the rollout ends): handing back before would leave it
+	// gated for ever, or release it beside the one that runs.
+	plan.HandBack = !ss.DeletionTimestamp.IsZero() && plan.Release == nil && status.CurrentTransition == nil &&
+		status.HeldPods == 0
 	setTransitionConditions(&status, &in, running, candidate, plan.Release != nil)
 	plan.Status = status
 	return plan

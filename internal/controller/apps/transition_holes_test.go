@@ -137,12 +137,17 @@ func TestDecideTransitionHolds(t *testing.T) {
 			wantDegraded: singletonv1.ReasonInvalidSelector,
 		},
 		{
-			name: "hand-back does not wait for a held pod that is not the candidate",
+			name: "hand-back waits for a held pod that is not the candidate (its workload removes it)",
 			ss:   singleton(activePod("new"), beingDeleted(now.Add(-time.Second))),
 			pods: []podFacts{
 				fact("new", 10, revision(2), released, readyGate),
 				fact("replacement", 11, revision(1)),
 			},
+		},
+		{
+			name:         "hand-back once no pod is held",
+			ss:           singleton(activePod("new"), beingDeleted(now.Add(-time.Second))),
+			pods:         []podFacts{fact("new", 10, revision(2), released, readyGate)},
 			wantHandBack: true,
 		},
 	}

@@ -122,7 +122,12 @@ func hasRelease(pod *corev1.Pod) bool {
 //     proof of a stop after the deletion;
 //   - its deletion was requested before it was ever bound: the API server binds no pod being
 //     deleted;
-//   - its node is fenced: deleted, or tainted out-of-service.
+//   - its deletion was requested and its node is fenced: deleted, or tainted out-of-service. A
+//     pod not being deleted on a fenced node is not stopped: should the node come back (a
+//     Node registering again, a taint lifted), its kubelet would start it again;
+//   - its deletion was requested and the operator confirmed its stop before (the annotation
+//     apps.statefulsingleton.com/stop-confirmed holding its UID): a kubelet never starts the
+//     containers of a pod being deleted.
 //
 // Containers reported terminated while the phase is not terminal prove nothing, even on a
 // pod being deleted: that report may predate the deletion, and the kubelet restarts a crashed
@@ -132,11 +137,12 @@ func stopReason(pod *corev1.Pod, nodes map[string]nodeFacts) string {
 	switch {
 	case pod.Status.Phase == corev1.PodSucceeded || pod.Status.Phase == corev1.PodFailed:
 		return "PodFinished"
-	case pod.DeletionTimestamp != nil && pod.Spec.NodeName == "":
-		return "NeverScheduled"
-	}
-	if pod.Spec.NodeName == "" {
+	case pod.DeletionTimestamp == nil:
 		return ""
+	case pod.Spec.NodeName == "":
+		return "NeverScheduled"
+	case pod.UID != "" && pod.Annotations[singletonv1.AnnotationStopConfirmed] == string(pod.UID):
+		return "StopConfirmed"
 	}
 	switch node := nodes[pod.Spec.NodeName]; {
 	case !node.Exists:

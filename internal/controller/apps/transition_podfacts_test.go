@@ -60,7 +60,15 @@ func TestObservePod(t *testing.T) {
 		{"deleted, crash-looping container never reported terminated", pod(deleted, state(crashLooping)), aliveNode, ""},
 		{"evicted", pod(phase(corev1.PodFailed), state(terminated)), aliveNode, "PodFinished"},
 		{"deleted before scheduling", pod(deleted, func(p *corev1.Pod) { p.Spec.NodeName = "" }), aliveNode, "NeverScheduled"},
-		{"node deleted", pod(), map[string]nodeFacts{}, "NodeDeleted"},
+		{"node deleted, pod not deleted: a node that registers again starts it again", pod(), map[string]nodeFacts{}, ""},
+		{"node deleted, pod deleted", pod(deleted), map[string]nodeFacts{}, "NodeDeleted"},
+		{"node out of service, pod not deleted", pod(), map[string]nodeFacts{"n1": {Exists: true, OutOfService: true}}, ""},
+		{"deleted, its stop confirmed earlier by the operator, the fence lifted since", pod(deleted, func(p *corev1.Pod) {
+			p.Annotations = map[string]string{singletonv1.AnnotationStopConfirmed: "uid-1"}
+		}), aliveNode, "StopConfirmed"},
+		{"a stop confirmation copied from another pod", pod(deleted, func(p *corev1.Pod) {
+			p.Annotations = map[string]string{singletonv1.AnnotationStopConfirmed: "uid-0"}
+		}), aliveNode, ""},
 		{"node out of service", pod(deleted), map[string]nodeFacts{"n1": {Exists: true, OutOfService: true}}, "NodeOutOfService"},
 	}
 	for _, tt := range tests {

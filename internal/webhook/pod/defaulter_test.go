@@ -111,10 +111,21 @@ func TestDefaultLeavesAPreparedPodAlone(t *testing.T) {
 	g := NewWithT(t)
 	d := &Defaulter{Reader: stubReader{err: errors.New("not asked")}, Guard: true}
 	pod := newPod(container("app", []string{"/app"}, nil))
-	pod.Labels[singletonv1.LabelManaged] = "true"
+	g.Expect(Inject(pod, testOpts)).To(Succeed())
 	sent := pod.DeepCopy()
 	g.Expect(d.Default(context.Background(), pod)).To(Succeed())
 	g.Expect(pod).To(Equal(sent))
+}
+
+// A label copied onto a pod prepares nothing: the pod is not taken for prepared, and the
+// webhook prepares it (here it cannot tell which StatefulSingleton selects it, and refuses it).
+func TestDefaultDoesNotTrustACopiedLabel(t *testing.T) {
+	g := NewWithT(t)
+	d := &Defaulter{Reader: stubReader{err: errors.New("cache down")}, Guard: true}
+	pod := newPod(container("app", []string{"/app"}, nil))
+	pod.Labels[singletonv1.LabelManaged] = "true"
+	g.Expect(IsPrepared(pod)).To(BeFalse())
+	g.Expect(d.Default(context.Background(), pod)).NotTo(Succeed())
 }
 
 // TestOperatorPodsExclusionIsTheMainConfigurations checks that the exclusion the guard entries

@@ -124,9 +124,11 @@ func hasGate(spec *corev1.PodSpec) bool {
 	return slices.ContainsFunc(spec.InitContainers, func(c corev1.Container) bool { return c.Name == InstallContainer })
 }
 
-// IsPrepared reports whether the webhook already prepared the pod.
+// IsPrepared reports whether the webhook already prepared the pod: its spec holds the gate and
+// it carries the labels. A label copied onto a pod (say, from a prepared pod into a template)
+// prepares nothing: such a pod is prepared again.
 func IsPrepared(pod *corev1.Pod) bool {
-	return pod.Labels[singletonv1.LabelManaged] == "true"
+	return pod.Labels[singletonv1.LabelManaged] == "true" && HoldsGate(pod)
 }
 
 // appContainers returns the indexes of the containers that run the pod's application.

@@ -1,0 +1,563 @@
+package apps
+
+// The adapter between the model and the production code: the only file of the model checker
+// that calls it. It translates the world's objects into Kubernetes objects, runs the real
+// gather (observePod, the owners' and nodes' facts) and decideTransition on what the
+// operator's caches hold, and turns the plan into the writes the real Reconcile sends, in its
+// order, with its preconditions and its error handling. It also runs the real webhook's choice
+// (pod.Selecting) and preparation (pod.Inject) of a new pod.
+//
+// Port this file when the decision API changes; the world, the explorer and the invariants do
+// not depend on it beyond operatorAdapter.
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	apiequality "k8s.io/apimachinery/pkg/api/equality"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/utils/ptr"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	singletonv1 "github.com/singleton-operator/singleton-operator/api/apps/v1"
+	podwebhook "github.com/singleton-operator/singleton-operator/internal/webhook/pod"
+)
+
+// operatorAdapter is what the world needs from the production code.
+type operatorAdapter interface {
+	// decide runs one reconcile of the StatefulSingleton named, from what the operator's
+	// caches hold, and returns the writes it sends, in order; with describe, a summary too.
+	decide(v cacheView, name string, describe bool) reconcileDecision
+	// admit runs the webhook on a new pod: it prepares it, or not, and says what it did. sss is
+	// what the webhook's cache holds.
+	admit(sss []mSS, p *mPod) string
+}
+
+// cacheView is what one reconcile reads: the operator's caches, the owners of the pods, and
+// what the operator keeps in memory.
+type cacheView struct {
+	pods   []mPod
+	sss    []mSS
+	nodes  []mNode
+	owner  func(*mPod) ownerInfo
+	memory string
+}
+
+// reconcileDecision is the outcome of one reconcile: the writes to send, in order, a summary of
+// what it saw and decided (for traces), and the memory it keeps for the next one: memory, or
+// memoryReleased when the write at releaseWrite (-1: none) succeeds.
+type reconcileDecision struct {
+	writes         []apiWrite
+	summary        string
+	memory         string
+	releaseWrite   int
+	memoryReleased string
+}
+
+// productionOperator drives the code of this repository.
+var productionOperator operatorAdapter = realOperator{}
+
+type realOperator struct{}
+
+const (
+	mcNamespace = "default"
+	mcGateImage = "registry.example/singleton-operator:gate"
+	// stsRevisionPrefix names StatefulSet revision N "db-vN"; a ReplicaSet's pod-template-hash
+	// is "rN".
+	stsRevisionPrefix = mcWorkload + "-v"
+)
+
+// The model's clock: objects are created one second apart from mcEpoch; every decision is made
+// at mcNow, long after, so that no settle time is pending and no transition is overdue.
+var (
+	mcEpoch = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	mcNow   = mcEpoch.Add(time.Hour)
+)
+
+func (realOperator) decide(v cacheView, name string, describe bool) reconcileDecision {
+	var cached *mSS
+	for i := range v.sss {
+		if v.sss[i].name == name {
+			cached = &v.sss[i]
+		}
+	}
+	reader := newCacheReader(v)
+	if cached == nil {
+		// Reconcile: the StatefulSingleton is not found: letOrphansGo, releasing held pods.
+		writes := letOrphansGoWrites(reader, name, true)
+		return reconcileDecision{writes: writes, memory: v.memory, releaseWrite: -1,
+			summary: fmt.Sprintf("%s is not in the cache: its pods are let go (%d writes)", name, len(writes))}
+	}
+	ss := toSingleton(cached)
+	var writes []apiWrite
+	// ensureHandBackFinalizer.
+	if !cached.deleting && !cached.finalizer {
+		writes = append(writes, apiWrite{op: opSSAddFinalizer, name: name, rv: cached.rv, chainRV: true})
+		ss.Finalizers = append(ss.Finalizers, singletonv1.FinalizerHandBack)
+	}
+	r := &StatefulSingletonReconciler{Client: reader}
+	for _, uid := range strings.Split(v.memory, ",") {
+		if uid != "" {
+			r.ledger.add(types.UID(uid))
+		}
+	}
+	seen, err := r.gather(context.Background(), ss)
+	if err != nil {
+		panic(fmt.Sprintf("gather from the model's cache: %v", err))
+	}
+	seen.Now = mcNow
+	in := observe(seen)
+	plan := decideTransition(in)
+
+	// patchStatus, then apply, then handBack, as Reconcile does them.
+	if !apiequality.Semantic.DeepEqual(ss.Status, plan.Status) {
+		status := plan.Status
+		key, err := json.Marshal(&status)
+		if err != nil {
+			panic(err)
+		}
+		writes = append(writes, apiWrite{op: opSSStatus, name: name, rv: cached.rv, chainRV: true,
+			status: ssStatus{id: internStatus(string(key)), val: &status}})
+	}
+	dec := reconcileDecision{memory: ledgerMemory(&r.ledger, ""), releaseWrite: -1}
+	if plan.Release != nil {
+		dec.releaseWrite = len(writes)
+		dec.memoryReleased = ledgerMemory(&r.ledger, plan.Release.UID)
+	}
+	writes = append(writes, applyWrites(append(seen.Selected, seen.Recorded...), &plan)...)
+	if plan.HandBack && slices.Contains(ss.Finalizers, singletonv1.FinalizerHandBack) {
+		writes = append(writes, letOrphansGoWrites(reader, name, false)...)
+		writes = append(writes, apiWrite{op: opSSRemoveFinalizer, name: name, rv: cached.rv, chainRV: true})
+	}
+	dec.writes = writes
+	if describe {
+		dec.summary = summarize(ss, in.Pods, &plan)
+	}
+	return dec
+}
+
+// ledgerMemory is the ledger as the model keeps it between reconciles: its UIDs, sorted, and
+// the one released now when set.
+func ledgerMemory(l *releaseLedger, released types.UID) string {
+	uids := make([]string, 0, len(l.uids)+1)
+	for uid := range l.uids {
+		uids = append(uids, string(uid))
+	}
+	if released != "" && !l.has(released) {
+		uids = append(uids, string(released))
+	}
+	slices.Sort(uids)
+	return strings.Join(uids, ",")
+}
+
+// applyWrites are the pod writes of apply: the release, the finalizers added, the stops, the
+// finalizers removed, the readiness gates, each pinned to the pod the decision saw.
+func applyWrites(pods []corev1.Pod, plan *transitionPlan) []apiWrite {
+	byUID := make(map[types.UID]*corev1.Pod, len(pods))
+	for i := range pods {
+		byUID[pods[i].UID] = &pods[i]
+	}
+	var writes []apiWrite
+	if rel := plan.Release; rel != nil {
+		p := byUID[rel.UID]
+		writes = append(writes, apiWrite{op: opPodRelease, name: p.Name, rv: rvOf(p), releaseUID: modelUID(p.UID)})
+	}
+	for _, ref := range plan.Track {
+		p := byUID[ref.UID]
+		writes = append(writes, apiWrite{op: opPodTrack, name: p.Name, rv: rvOf(p)})
+	}
+	for _, stop := range plan.Stop {
+		p := byUID[stop.UID]
+		writes = append(writes, apiWrite{op: opPodDelete, name: p.Name, uid: modelUID(p.UID),
+			grace: stop.GracePeriodSeconds, ignoreNotFound: true, ignoreConflict: true})
+	}
+	for _, ref := range plan.RemoveFinalizer {
+		p := byUID[ref.UID]
+		writes = append(writes, apiWrite{op: opPodRemoveFinalizer, name: p.Name, rv: rvOf(p), ignoreNotFound: true})
+	}
+	for _, ref := range plan.MarkReady {
+		p := byUID[ref.UID]
+		writes = append(writes, apiWrite{op: opPodReady, name: p.Name, rv: rvOf(p), ignoreNotFound: true})
+	}
+	return writes
+}
+
+// letOrphansGoWrites are the writes of letOrphansGo: every cached pod labelled for the
+// StatefulSingleton that no other one selects or lists loses its release finalizer and, when
+// release is set and it is still held, is released.
+func letOrphansGoWrites(reader *cacheReader, name string, release bool) []apiWrite {
+	var writes []apiWrite
+	for i := range reader.pods {
+		pod := &reader.pods[i]
+		if pod.Labels[singletonv1.LabelInstance] != name || claimedByAnother(name, reader.singletons, pod) {
+			continue
+		}
+		held := release && podwebhook.HoldsGate(pod) && !hasRelease(pod) && pod.DeletionTimestamp == nil &&
+			pod.Status.Phase != corev1.PodSucceeded && pod.Status.Phase != corev1.PodFailed
+		if !held && !slices.Contains(pod.Finalizers, singletonv1.FinalizerRelease) {
+			continue
+		}
+		wr := apiWrite{op: opPodHandBack, name: pod.Name, rv: rvOf(pod), ignoreNotFound: true}
+		if held {
+			wr.releaseUID = modelUID(pod.UID)
+		}
+		writes = append(writes, wr)
+	}
+	return writes
+}
+
+func rvOf(p *corev1.Pod) int {
+	rv, err := strconv.Atoi(p.ResourceVersion)
+	if err != nil {
+		panic(err)
+	}
+	return rv
+}
+
+func modelUID(uid types.UID) int {
+	n, err := strconv.Atoi(strings.TrimPrefix(string(uid), "u"))
+	if err != nil {
+		panic(err)
+	}
+	return n
+}
+
+// summarize says what a reconcile saw and decided, for a trace.
+func summarize(ss *singletonv1.StatefulSingleton, facts []podFacts, plan *transitionPlan) string {
+	var b strings.Builder
+	b.WriteString("saw {")
+	for i := range facts {
+		if i > 0 {
+			b.WriteString("; ")
+		}
+		b.WriteString(describeFacts(&facts[i], ss.Name))
+	}
+	fmt.Fprintf(&b, "} activePod=%q; decided:", ss.Status.ActivePod)
+	n := b.Len()
+	if rel := plan.Release; rel != nil {
+		fmt.Fprintf(&b, " release %s/%s", rel.Name, rel.UID)
+	}
+	for _, s := range plan.Stop {
+		fmt.Fprintf(&b, " stop %s/%s", s.Name, s.UID)
+	}
+	for _, r := range plan.RemoveFinalizer {
+		fmt.Fprintf(&b, " drop-finalizer %s/%s", r.Name, r.UID)
+	}
+	for _, r := range plan.Track {
+		fmt.Fprintf(&b, " track %s/%s", r.Name, r.UID)
+	}
+	for _, r := range plan.MarkReady {
+		fmt.Fprintf(&b, " mark-ready %s", r.Name)
+	}
+	if plan.HandBack {
+		b.WriteString(" hand-back")
+	}
+	if b.Len() == n {
+		b.WriteString(" nothing")
+	}
+	st := &plan.Status
+	fmt.Fprintf(&b, "; status phase=%s activePod=%q held=%d message=%q", st.Phase, st.ActivePod, st.HeldPods,
+		st.Message)
+	return b.String()
+}
+
+func describeFacts(f *podFacts, ssName string) string {
+	var flags []string
+	switch {
+	case !f.Guarded:
+		flags = append(flags, "UNGUARDED")
+	case f.Instance != "" && f.Instance != ssName:
+		flags = append(flags, "prepared-for="+f.Instance)
+	}
+	add := func(cond bool, flag string) {
+		if cond {
+			flags = append(flags, flag)
+		}
+	}
+	add(f.Released, "released")
+	add(f.Recorded, "recorded")
+	add(!f.Selected, "NOT-SELECTED")
+	add(f.Guarded && !f.Released && !f.Stopped && !f.Deleting, "held")
+	add(f.HasFinalizer, "finalizer")
+	add(f.Deleting, "deleting")
+	add(f.Stopped, "stopped:"+f.StopReason)
+	add(f.Armed, "armed")
+	add(f.ReadyGate, "ready")
+	add(f.Revision > 0, "rev"+strconv.FormatInt(f.Revision, 10))
+	return fmt.Sprintf("%s/%s %s", f.Name, f.UID, strings.Join(flags, ","))
+}
+
+func (realOperator) admit(sss []mSS, p *mPod) string {
+	items := make([]singletonv1.StatefulSingleton, 0, len(sss))
+	for i := range sss {
+		items = append(items, *toSingleton(&sss[i]))
+	}
+	pod := toPod(p)
+	pod.Spec = *mcPlainSpec.DeepCopy()
+	chosen := podwebhook.Selecting(items, pod.Labels)
+	if chosen == nil {
+		return "no StatefulSingleton in the webhook's cache selects it: not prepared"
+	}
+	if err := podwebhook.Inject(&pod, podwebhook.InjectOptions{Singleton: chosen.Name, GateImage: mcGateImage}); err != nil {
+		return "not prepared: " + err.Error()
+	}
+	p.managed = podwebhook.IsPrepared(&pod)
+	p.instance = pod.Labels[singletonv1.LabelInstance]
+	p.gated = slices.ContainsFunc(pod.Spec.InitContainers,
+		func(c corev1.Container) bool { return c.Name == podwebhook.InstallContainer })
+	return "prepared for " + chosen.Name
+}
+
+// mcPlainSpec is the workload's pod spec: one container with a command.
+var mcPlainSpec = corev1.PodSpec{
+	Containers:                    []corev1.Container{{Name: "db", Image: "db:1", Command: []string{"/db", "--serve"}}},
+	TerminationGracePeriodSeconds: ptr.To[int64](defaultGrace),
+}
+
+// mcGatedSpec is the same spec as the webhook prepares it.
+var mcGatedSpec = sync.OnceValue(func() corev1.PodSpec {
+	pod := &corev1.Pod{Spec: *mcPlainSpec.DeepCopy()}
+	if err := podwebhook.Inject(pod, podwebhook.InjectOptions{Singleton: mcDefaultSS, GateImage: mcGateImage}); err != nil {
+		panic(err)
+	}
+	return pod.Spec
+})
+
+// toPod translates a pod of the world into the object the API would return.
+func toPod(p *mPod) corev1.Pod {
+	created := mcEpoch.Add(time.Duration(p.seq) * time.Second)
+	pod := corev1.Pod{
+		ObjectMeta: metav1.ObjectMeta{
+			Namespace: mcNamespace, Name: p.name, UID: types.UID(podUID(p.uid)),
+			ResourceVersion:   strconv.Itoa(p.rv),
+			CreationTimestamp: metav1.NewTime(created),
+			Labels:            map[string]string{},
+		},
+		Spec: mcPlainSpec,
+	}
+	if p.gated {
+		pod.Spec = mcGatedSpec()
+	}
+	pod.Spec.NodeName = p.node
+	if p.app {
+		pod.Labels["app"] = mcWorkload
+	}
+	if p.managed {
+		pod.Labels[singletonv1.LabelManaged] = "true"
+	}
+	if p.instance != "" {
+		pod.Labels[singletonv1.LabelInstance] = p.instance
+	}
+	switch p.owner {
+	case ownerReplicaSet:
+		hash := "r" + strconv.Itoa(p.rev)
+		pod.Labels[appsv1.DefaultDeploymentUniqueLabelKey] = hash
+		pod.OwnerReferences = []metav1.OwnerReference{{APIVersion: "apps/v1", Kind: "ReplicaSet",
+			Name: mcWorkload + "-" + hash, Controller: ptr.To(true)}}
+	case ownerStatefulSet:
+		pod.Labels[appsv1.ControllerRevisionHashLabelKey] = stsRevisionPrefix + strconv.Itoa(p.rev)
+		pod.OwnerReferences = []metav1.OwnerReference{{APIVersion: "apps/v1", Kind: "StatefulSet",
+			Name: mcWorkload, Controller: ptr.To(true)}}
+	}
+	if p.release != 0 || p.stopConfirmed != 0 {
+		pod.Annotations = map[string]string{}
+	}
+	if p.release != 0 {
+		pod.Annotations[singletonv1.AnnotationRelease] = podUID(p.release)
+	}
+	if p.stopConfirmed != 0 {
+		pod.Annotations[singletonv1.AnnotationStopConfirmed] = podUID(p.stopConfirmed)
+	}
+	if p.finalizer {
+		pod.Finalizers = []string{singletonv1.FinalizerRelease}
+	}
+	if p.deleting {
+		pod.DeletionTimestamp = &metav1.Time{Time: mcNow.Add(-time.Minute)}
+		pod.DeletionGracePeriodSeconds = ptr.To[int64](defaultGrace)
+		if p.graceDone {
+			pod.DeletionGracePeriodSeconds = ptr.To[int64](0)
+		}
+	}
+	pod.Status = podStatus(p, &pod.Spec, created)
+	return pod
+}
+
+// podStatus is the status the kubelet last reported: init containers done and the container's
+// state once started, the phase, and the operator's readiness condition.
+func podStatus(p *mPod, spec *corev1.PodSpec, at time.Time) corev1.PodStatus {
+	status := corev1.PodStatus{
+		Phase: [...]corev1.PodPhase{corev1.PodPending, corev1.PodRunning, corev1.PodSucceeded, corev1.PodFailed}[p.phase],
+	}
+	if p.ctr != ctrNone {
+		for i := range spec.InitContainers {
+			status.InitContainerStatuses = append(status.InitContainerStatuses, corev1.ContainerStatus{
+				Name: spec.InitContainers[i].Name, State: corev1.ContainerState{Terminated: &corev1.ContainerStateTerminated{
+					ExitCode: 0, FinishedAt: metav1.NewTime(at)}},
+			})
+		}
+		s := corev1.ContainerStatus{Name: spec.Containers[0].Name, RestartCount: int32(p.restarts)}
+		if p.ctr == ctrRunning {
+			s.State.Running = &corev1.ContainerStateRunning{StartedAt: metav1.NewTime(at)}
+		} else {
+			s.State.Terminated = &corev1.ContainerStateTerminated{ExitCode: 143, FinishedAt: metav1.NewTime(at)}
+		}
+		status.ContainerStatuses = []corev1.ContainerStatus{s}
+	}
+	if p.ready {
+		status.Conditions = []corev1.PodCondition{{Type: singletonv1.ReadinessGate, Status: corev1.ConditionTrue}}
+	}
+	return status
+}
+
+// toSingleton translates a StatefulSingleton of the world into the API object.
+func toSingleton(s *mSS) *singletonv1.StatefulSingleton {
+	app := mcWorkload
+	if !s.selects {
+		app = "none"
+	}
+	ss := &singletonv1.StatefulSingleton{
+		ObjectMeta: metav1.ObjectMeta{
+			Namespace: mcNamespace, Name: s.name, UID: types.UID("ss" + strconv.Itoa(s.uid)),
+			ResourceVersion: strconv.Itoa(s.rv), Generation: 1,
+			CreationTimestamp: metav1.NewTime(mcEpoch.Add(time.Duration(s.seq) * time.Second)),
+		},
+		Spec: singletonv1.StatefulSingletonSpec{
+			Selector:               metav1.LabelSelector{MatchLabels: map[string]string{"app": app}},
+			TerminationGracePeriod: defaultGrace, MaxTransitionTime: 300,
+			RespectPodGracePeriod: ptr.To(true), TimeoutAction: singletonv1.TimeoutActionHold,
+		},
+	}
+	if s.deleting {
+		ss.DeletionTimestamp = &metav1.Time{Time: mcNow.Add(-time.Minute)}
+	}
+	if s.finalizer {
+		ss.Finalizers = []string{singletonv1.FinalizerHandBack}
+	}
+	if st, ok := s.status.val.(*singletonv1.StatefulSingletonStatus); ok {
+		ss.Status = *st
+	}
+	return ss
+}
+
+// cacheReader serves gather's reads from the operator's caches in the model: pods by label
+// selector, nodes, ReplicaSets and the StatefulSet by name. Any other call panics.
+type cacheReader struct {
+	client.Client
+	pods       []corev1.Pod
+	singletons []singletonv1.StatefulSingleton
+	nodes      []mNode
+	rs         map[string]*appsv1.ReplicaSet
+	sts        *appsv1.StatefulSet
+}
+
+func newCacheReader(v cacheView) *cacheReader {
+	r := &cacheReader{nodes: v.nodes, rs: map[string]*appsv1.ReplicaSet{}}
+	for i := range v.sss {
+		r.singletons = append(r.singletons, *toSingleton(&v.sss[i]))
+	}
+	for i := range v.pods {
+		p := &v.pods[i]
+		r.pods = append(r.pods, toPod(p))
+		switch o := v.owner(p); {
+		case !o.found:
+		case o.kind == ownerReplicaSet:
+			name := mcWorkload + "-r" + strconv.Itoa(o.rev)
+			r.rs[name] = &appsv1.ReplicaSet{
+				ObjectMeta: metav1.ObjectMeta{Namespace: mcNamespace, Name: name,
+					Annotations: map[string]string{deploymentRevisionAnnotation: strconv.Itoa(o.rev)}},
+				Spec: appsv1.ReplicaSetSpec{Replicas: ptr.To(int32(o.replicas))},
+			}
+		case o.kind == ownerStatefulSet:
+			r.sts = &appsv1.StatefulSet{
+				ObjectMeta: metav1.ObjectMeta{Namespace: mcNamespace, Name: mcWorkload},
+				Spec:       appsv1.StatefulSetSpec{Replicas: ptr.To(int32(o.replicas))},
+				Status:     appsv1.StatefulSetStatus{UpdateRevision: stsRevisionPrefix + strconv.Itoa(o.rev)},
+			}
+		}
+	}
+	return r
+}
+
+func (r *cacheReader) Get(_ context.Context, key client.ObjectKey, obj client.Object, _ ...client.GetOption) error {
+	switch o := obj.(type) {
+	case *corev1.Pod:
+		for i := range r.pods {
+			if r.pods[i].Name == key.Name && r.pods[i].Namespace == key.Namespace {
+				*o = r.pods[i]
+				return nil
+			}
+		}
+		return apierrors.NewNotFound(schema.GroupResource{Resource: "pods"}, key.Name)
+	case *corev1.Node:
+		for _, n := range r.nodes {
+			if n.name == key.Name {
+				*o = corev1.Node{ObjectMeta: metav1.ObjectMeta{Name: n.name}}
+				if n.oos {
+					o.Spec.Taints = []corev1.Taint{{Key: singletonv1.TaintOutOfService, Value: "nodeshutdown",
+						Effect: corev1.TaintEffectNoExecute}}
+				}
+				return nil
+			}
+		}
+		return apierrors.NewNotFound(schema.GroupResource{Resource: "nodes"}, key.Name)
+	case *appsv1.ReplicaSet:
+		if rs, ok := r.rs[key.Name]; ok {
+			*o = *rs
+			return nil
+		}
+		return apierrors.NewNotFound(schema.GroupResource{Group: "apps", Resource: "replicasets"}, key.Name)
+	case *appsv1.StatefulSet:
+		if r.sts != nil && r.sts.Name == key.Name {
+			*o = *r.sts
+			return nil
+		}
+		return apierrors.NewNotFound(schema.GroupResource{Group: "apps", Resource: "statefulsets"}, key.Name)
+	}
+	panic(fmt.Sprintf("the model's cache reader cannot get a %T", obj))
+}
+
+func (r *cacheReader) List(_ context.Context, list client.ObjectList, opts ...client.ListOption) error {
+	if ssList, ok := list.(*singletonv1.StatefulSingletonList); ok {
+		ssList.Items = slices.Clone(r.singletons)
+		return nil
+	}
+	podList, ok := list.(*corev1.PodList)
+	if !ok {
+		panic(fmt.Sprintf("the model's cache reader cannot list %T", list))
+	}
+	lo := &client.ListOptions{}
+	lo.ApplyOptions(opts)
+	podList.Items = nil
+	for i := range r.pods {
+		p := &r.pods[i]
+		if lo.Namespace != "" && p.Namespace != lo.Namespace {
+			continue
+		}
+		if lo.LabelSelector != nil && !lo.LabelSelector.Matches(labels.Set(p.Labels)) {
+			continue
+		}
+		podList.Items = append(podList.Items, *p)
+	}
+	return nil
+}
+
+// describeStatus says what a StatefulSingleton's status holds, for the final state of a trace.
+func describeStatus(s ssStatus) string {
+	st, ok := s.val.(*singletonv1.StatefulSingletonStatus)
+	if !ok || st == nil {
+		return "status empty"
+	}
+	return fmt.Sprintf("status phase=%s activePod=%q held=%d", st.Phase, st.ActivePod, st.HeldPods)
+}

@@ -1,0 +1,564 @@
+package apps
+
+// The scenarios of the model checker: each one seeds a small world near a situation (built by
+// running the model itself, so that every object is as the real actors would leave it) and
+// enables the events that matter there. expectViolation marks the scenarios on which the code
+// as it is breaks a property: the test passes when the explorer finds that violation (and logs
+// its trace), and fails when it finds none. Set it to "" when the fix lands: the scenario must
+// then pass.
+//
+//	go test ./internal/controller/apps/ -run TestModelCheck -v
+//	go test ./internal/controller/apps/ -run 'TestModelCheck/hole_2' -v -modelcheck.depth=12
+//	make test-modelcheck
+
+import (
+	"fmt"
+	"os"
+	"runtime/debug"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+)
+
+// scenario is a seeded world and the events enabled in it.
+type scenario struct {
+	name string
+	// setup builds the initial world.
+	setup func(b *seeder)
+	// singletons lists the StatefulSingleton names that may exist; the first is the one setup
+	// usually creates.
+	singletons []string
+	enable     kindSet
+	// budget bounds how many times an event kind may happen; kinds not listed are unbounded.
+	budget map[evKind]int
+	// The operator's caches that lag behind the API (worldConfig).
+	lagPods, lagSS, lagNodes bool
+	// failClosed: the webhook's admission refuses selected pods while it is down.
+	failClosed bool
+	checks     checkSet
+	// depth is the breadth-first bound of the default run.
+	depth int
+	// expectViolation is the property the code as it is violates here ("S1", "S2", "S3"), or
+	// "" when every property must hold.
+	expectViolation string
+	// op replaces the production code (nil: productionOperator).
+	op operatorAdapter
+}
+
+var scenarios = []scenario{
+	// Known holes.
+	{
+		name: "hole 1: rename a StatefulSingleton (create b, delete a), then roll out",
+		setup: func(b *seeder) {
+			b.nodes("n1", "n2").singleton().deployment().settle()
+		},
+		singletons:      []string{"a", "b"},
+		enable:          operatorKinds | kubeletKinds | deployKinds | kinds(evCreateSS, evDeleteSS, evRolloutRestart),
+		budget:          map[evKind]int{evCreateSS: 1, evDeleteSS: 1, evRolloutRestart: 1},
+		checks:          checkS1,
+		depth:           9,
+		expectViolation: "", // found on the code before docs/design.md S1 as it stands; must hold now
+	},
+	{
+		name: "hole 2: StatefulSet db-0 stuck Terminating on a lost node, its finalizer stripped",
+		setup: func(b *seeder) {
+			b.nodes("n1", "n2").singleton().statefulSet().settle().do(evNodeLost, "n1", 0)
+		},
+		enable: operatorKinds | kubeletKinds | stsKinds | kinds(evForceDelete, evStripFinalizer),
+		budget: map[evKind]int{evForceDelete: 1, evStripFinalizer: 1},
+		checks: checkS1,
+		depth:  9,
+		// The new db-0 passes the "vanished" guard: the status names the old one by name only.
+		expectViolation: "", // found on the code before docs/design.md S1 as it stands; must hold now
+	},
+	{
+		name: "hole 2 on a live node: the finalizer stripped before the kubelet acts on a force delete",
+		setup: func(b *seeder) {
+			b.nodes("n1", "n2").singleton().statefulSet().settle()
+		},
+		enable:          operatorKinds | kubeletKinds | stsKinds | kinds(evForceDelete, evStripFinalizer),
+		budget:          map[evKind]int{evForceDelete: 1, evStripFinalizer: 1},
+		checks:          checkS1,
+		depth:           9,
+		expectViolation: "", // found on the code before docs/design.md S1 as it stands; must hold now
+	},
+	{
+		name: "hole 6: a release recorded in the status that the pod cache has not shown yet",
+		setup: func(b *seeder) {
+			// The first pod is held and not released yet; a rollout has begun.
+			b.nodes("n1", "n2").singleton().deployment()
+			b.do(evRSCreate, "", 1).do(evStart, "db-r1-2", 0).do(evRolloutRestart, "", 0)
+		},
+		enable:          operatorKinds | kubeletKinds | deployKinds | syncKinds,
+		lagPods:         true,
+		lagSS:           true,
+		checks:          checkS1,
+		depth:           9,
+		expectViolation: "", // found on the code before docs/design.md S1 as it stands; must hold now
+	},
+
+	// Other holes the explorer finds.
+	{
+		name: "an adopted unguarded pod force-deleted before its containers stopped",
+		setup: func(b *seeder) {
+			// The Deployment's pod predates the StatefulSingleton: it runs unguarded; a rollout
+			// brings a held pod.
+			b.nodes("n1", "n2").deployment().settle().singleton().settle()
+			b.do(evRolloutRestart, "", 0).do(evRSCreate, "", 2)
+		},
+		enable:          operatorKinds | kubeletKinds | deployKinds | kinds(evForceDelete),
+		budget:          map[evKind]int{evForceDelete: 1},
+		checks:          checkS1,
+		depth:           8,
+		expectViolation: "", // found on the code before docs/design.md S1 as it stands; must hold now
+	},
+	{
+		name: "a Terminated status reported before the deletion, while the kubelet restarts the container",
+		setup: func(b *seeder) {
+			b.nodes("n1", "n2").singleton().deployment().settle()
+			b.do(evRolloutRestart, "", 0).do(evRSCreate, "", 2)
+		},
+		enable:          operatorKinds | kubeletKinds | deployKinds | kinds(evCrash, evRestartContainer),
+		budget:          map[evKind]int{evCrash: 1, evRestartContainer: 1},
+		checks:          checkS1,
+		depth:           10,
+		expectViolation: "", // found on the code before docs/design.md S1 as it stands; must hold now
+	},
+	{
+		name: "a running pod labeled managed=true without the gate (S3)",
+		setup: func(b *seeder) {
+			b.nodes("n1", "n2").deployment().settle().singleton().settle()
+		},
+		enable:          operatorKinds | kubeletKinds | deployKinds | kinds(evLabelManaged, evRolloutRestart),
+		budget:          map[evKind]int{evLabelManaged: 1, evRolloutRestart: 1},
+		checks:          checkS1 | checkS3,
+		depth:           8,
+		expectViolation: "", // found on the code before docs/design.md S1 as it stands; must hold now
+	},
+	{
+		name: "a running pod labeled managed=true without the gate is counted as held (S1)",
+		setup: func(b *seeder) {
+			b.nodes("n1", "n2").deployment().settle().singleton().settle()
+		},
+		enable:          operatorKinds | kubeletKinds | deployKinds | kinds(evLabelManaged, evRolloutRestart),
+		budget:          map[evKind]int{evLabelManaged: 1, evRolloutRestart: 1},
+		checks:          checkS1,
+		depth:           8,
+		expectViolation: "", // found on the code before docs/design.md S1 as it stands; must hold now
+	},
+	{
+		name: "webhook down during a rollout, failurePolicy Ignore (S3)",
+		setup: func(b *seeder) {
+			b.nodes("n1", "n2").singleton().deployment().settle()
+		},
+		enable: operatorKinds | kubeletKinds | deployKinds | kinds(evWebhookDown, evWebhookUp, evRolloutRestart),
+		budget: map[evKind]int{evWebhookDown: 1, evWebhookUp: 1, evRolloutRestart: 1},
+		checks: checkS3,
+		depth:  8,
+		// By design of failurePolicy Ignore; the fail-closed scenario below must pass.
+		expectViolation: "S3",
+	},
+	{
+		name: "webhook down during a rollout, fail-closed for selected pods",
+		setup: func(b *seeder) {
+			b.nodes("n1", "n2").singleton().deployment().settle()
+		},
+		enable:     operatorKinds | kubeletKinds | deployKinds | kinds(evWebhookDown, evWebhookUp, evRolloutRestart),
+		budget:     map[evKind]int{evWebhookDown: 1, evWebhookUp: 1, evRolloutRestart: 1},
+		failClosed: true,
+		checks:     checkAll,
+		depth:      12,
+	},
+	{
+		name: "fail-closed webhook deciding from a cache that has not seen a new StatefulSingleton (S3)",
+		setup: func(b *seeder) {
+			// The Deployment runs before any StatefulSingleton exists.
+			b.nodes("n1", "n2").deployment().settle()
+		},
+		enable:     operatorKinds | kubeletKinds | deployKinds | syncKinds | kinds(evCreateSS, evRolloutRestart),
+		budget:     map[evKind]int{evCreateSS: 1, evRolloutRestart: 1},
+		lagSS:      true,
+		failClosed: true,
+		checks:     checkS3,
+		depth:      8,
+		// A limit, documented (docs/webhook.md): a pod created in the moment between a
+		// StatefulSingleton's creation and its guard entry goes through the main entry, whose
+		// failurePolicy is Ignore; the operator then treats it as unguarded, as a pod that
+		// predates the StatefulSingleton. Create the StatefulSingleton before the workload.
+		expectViolation: "S3",
+	},
+	{
+		name: "the released pod vanished on a lost node, then the node is fenced as asked: the new pod waits for ever (S2)",
+		setup: func(b *seeder) {
+			b.nodes("n1", "n2").singleton().deployment().settle()
+		},
+		enable: operatorKinds | kubeletKinds | deployKinds |
+			kinds(evNodeLost, evForceDelete, evStripFinalizer, evDeleteNode, evTaint),
+		budget: map[evKind]int{evNodeLost: 1, evForceDelete: 1, evStripFinalizer: 1, evDeleteNode: 1, evTaint: 1},
+		checks: checkS2,
+		depth:  10,
+		// A limit, documented (docs/design.md S1): an administrator removes the finalizer of a
+		// pod whose stop the kubelet reported but the operator had not read yet; the object is
+		// gone, its node healthy, and the operator holds, asking for a fence or for the
+		// confirmed-stopped annotation (a person's action the model does not play).
+		expectViolation: "S2",
+	},
+	{
+		name: "the StatefulSingleton deleted mid-rollout: the old ReplicaSet's replacement is not prepared",
+		setup: func(b *seeder) {
+			b.nodes("n1", "n2").singleton().deployment().settle()
+		},
+		enable: operatorKinds | kubeletKinds | deployKinds | kinds(evRolloutRestart, evDeleteSS),
+		budget: map[evKind]int{evRolloutRestart: 1, evDeleteSS: 1},
+		checks: checkAll,
+		depth:  12,
+		// The transition in flight finishes under the rule, but the webhook prepares no pod for a
+		// StatefulSingleton being deleted: the old ReplicaSet's replacement of the pod the
+		// operator stopped runs at once, beside the pod just released.
+		expectViolation: "", // found on the code before docs/design.md S1 as it stands; must hold now
+	},
+
+	{
+		name: "the selector edited away mid-rollout: the old ReplicaSet's replacement is not prepared",
+		setup: func(b *seeder) {
+			b.nodes("n1", "n2").singleton().deployment().settle()
+		},
+		enable: operatorKinds | kubeletKinds | deployKinds | kinds(evEditSelector, evRolloutRestart),
+		budget: map[evKind]int{evEditSelector: 2, evRolloutRestart: 1},
+		checks: checkAll,
+		depth:  12,
+		// A limit, documented (docs/design.md S1): a selector edited so that it matches no pod
+		// ends the guarantee for the workload's new pods at once; the pod just released is still
+		// the StatefulSingleton's, and the old ReplicaSet's replacement, selected by nothing, is
+		// not prepared.
+		expectViolation: "S1",
+	},
+	{
+		name: "a node deleted as fenced registers again before the pod GC's quarantine ends",
+		setup: func(b *seeder) {
+			b.nodes("n1", "n2").singleton().deployment().settle()
+		},
+		enable: operatorKinds | kubeletKinds | deployKinds |
+			kinds(evRolloutRestart, evNodeLost, evDeleteNode, evNodeRecover, evPodGC),
+		budget: map[evKind]int{evRolloutRestart: 1, evNodeLost: 1, evDeleteNode: 1, evNodeRecover: 1},
+		checks: checkS1 | checkS3,
+		depth:  9,
+		// NodeDeleted is taken for a stop for good: the finalizer goes, the old pod object stays
+		// (the pod GC deletes orphans only after 40 s), and a kubelet that registers again
+		// restarts it.
+		expectViolation: "", // found on the code before docs/design.md S1 as it stands; must hold now
+	},
+
+	{
+		name: "a second rollout during a hand-over, caches lagging behind the API",
+		setup: func(b *seeder) {
+			// A rollout under way: the new pod is armed, the old one was asked to stop and the
+			// kubelet reports it stopped.
+			b.nodes("n1", "n2").singleton().deployment().settle()
+			b.do(evRolloutRestart, "", 0).do(evRSCreate, "", 2).do(evStart, "db-r2-3", 0).
+				do(evReport, "db-r2-3", 0).do(evReconcile, "a", 0).do(evKill, "db-r1-2", 0).do(evReport, "db-r1-2", 0)
+		},
+		enable:  operatorKinds | kubeletKinds | deployKinds | syncKinds | kinds(evRolloutRestart),
+		budget:  map[evKind]int{evRolloutRestart: 1},
+		lagPods: true, lagSS: true,
+		checks: checkS1,
+		depth:  10,
+		// Hole 6 again: the long run's random walks found it from a steady state (35 events).
+		expectViolation: "", // found on the code before docs/design.md S1 as it stands; must hold now
+	},
+
+	// What must hold.
+	{
+		name: "caches lagging behind the API during a rollout, from a steady state",
+		setup: func(b *seeder) {
+			b.nodes("n1", "n2").singleton().deployment().settle()
+		},
+		enable:  operatorKinds | kubeletKinds | deployKinds | syncKinds | kinds(evRolloutRestart),
+		budget:  map[evKind]int{evRolloutRestart: 1},
+		lagPods: true, lagSS: true, lagNodes: true,
+		checks: checkAll,
+		depth:  14,
+	},
+	{
+		name: "a node fenced by the out-of-service taint comes back (taint removed once its pods moved off)",
+		setup: func(b *seeder) {
+			b.nodes("n1", "n2").singleton().deployment().settle()
+		},
+		enable: operatorKinds | kubeletKinds | deployKinds |
+			kinds(evRolloutRestart, evNodeLost, evTaint, evUntaint, evNodeRecover, evPodGC),
+		budget: map[evKind]int{evRolloutRestart: 1, evNodeLost: 1, evTaint: 1, evUntaint: 1, evNodeRecover: 1},
+		checks: checkAll,
+		depth:  11,
+	},
+	{
+		name: "a pod relabeled out of the selector: its replacement waits (the vanished guard)",
+		setup: func(b *seeder) {
+			b.nodes("n1", "n2").singleton().deployment().settle()
+		},
+		enable: operatorKinds | kubeletKinds | deployKinds | kinds(evRelabelOut),
+		budget: map[evKind]int{evRelabelOut: 1},
+		checks: checkAll,
+		depth:  10,
+	},
+	{
+		name: "Deployment rollouts",
+		setup: func(b *seeder) {
+			b.nodes("n1", "n2").singleton().deployment().settle()
+		},
+		enable: operatorKinds | kubeletKinds | deployKinds | kinds(evRolloutRestart, evDeletePod),
+		budget: map[evKind]int{evRolloutRestart: 2, evDeletePod: 1},
+		checks: checkAll,
+		depth:  11,
+	},
+	{
+		name: "StatefulSet rollouts",
+		setup: func(b *seeder) {
+			b.nodes("n1", "n2").singleton().statefulSet().settle()
+		},
+		enable: operatorKinds | kubeletKinds | stsKinds | kinds(evSTSRolloutRestart, evDeletePod),
+		budget: map[evKind]int{evSTSRolloutRestart: 2, evDeletePod: 1},
+		checks: checkAll,
+		depth:  14,
+	},
+	{
+		name: "node loss during a rollout, fenced by the out-of-service taint or the node's deletion",
+		setup: func(b *seeder) {
+			b.nodes("n1", "n2").singleton().deployment().settle()
+		},
+		enable: operatorKinds | kubeletKinds | deployKinds |
+			kinds(evRolloutRestart, evNodeLost, evForceDelete, evTaint, evDeleteNode, evPodGC),
+		budget: map[evKind]int{evRolloutRestart: 1, evNodeLost: 1, evForceDelete: 1, evTaint: 1, evDeleteNode: 1},
+		checks: checkAll,
+		depth:  9,
+	},
+	{
+		name: "operator restarts, a crash mid-reconcile and a deposed leader's late write during a rollout",
+		setup: func(b *seeder) {
+			b.nodes("n1", "n2").singleton().deployment().settle()
+		},
+		enable: operatorKinds | kubeletKinds | deployKinds |
+			kinds(evRolloutRestart, evRestart, evCrashMid, evDepose, evLateWrite),
+		budget: map[evKind]int{evRolloutRestart: 1, evRestart: 1, evCrashMid: 1, evDepose: 1},
+		checks: checkAll,
+		depth:  11,
+	},
+}
+
+func TestModelCheck(t *testing.T) {
+	// The explorer allocates many short-lived states on a small heap: collect less often,
+	// unless GOGC says otherwise (long runs set it to bound their memory).
+	if os.Getenv("GOGC") == "" {
+		defer debug.SetGCPercent(debug.SetGCPercent(200))
+	}
+	seed := *mcSeed
+	if seed == 0 {
+		seed = uint64(time.Now().UnixNano())
+	}
+	var states, transitions int
+	start := time.Now()
+	for i := range scenarios {
+		sc := &scenarios[i]
+		t.Run(sc.name, func(t *testing.T) {
+			s, tr := runScenario(t, sc, seed)
+			states += s
+			transitions += tr
+		})
+	}
+	t.Logf("model check: %d scenarios, %d states, %d transitions in %v; random walks seed %d",
+		len(scenarios), states, transitions, time.Since(start).Round(time.Millisecond), seed)
+}
+
+// runScenario explores one scenario breadth-first, then walks it at random, and checks the
+// outcome against its expectation. It returns the states and transitions explored.
+func runScenario(t *testing.T, sc *scenario, seed uint64) (states, transitions int) {
+	initial := sc.initial()
+	depth := sc.depth + *mcDeeper
+	if *mcDepth > 0 {
+		depth = *mcDepth
+	}
+	op := productionOperator
+	if sc.op != nil {
+		op = sc.op
+	}
+	res := explore(op, initial, sc.checks, depth, *mcMaxStates)
+	bound := ""
+	switch {
+	case res.exhausted:
+		bound = " (every reachable state)"
+	case res.truncated:
+		bound = fmt.Sprintf(" (stopped at %d states)", *mcMaxStates)
+	}
+	t.Logf("breadth-first: %d states, %d transitions, depth %d%s, %v; %d decisions (%d more from the memo); "+
+		"S2's premise held in %d states", res.states, res.transitions, res.depth, bound,
+		res.elapsed.Round(time.Millisecond), res.decisions, res.memoHits, res.s2Checked)
+	found, path, how := res.violation, res.path, "shortest trace"
+	if found == nil && *mcWalks > 0 {
+		walks := randomWalks(op, initial, sc.checks, seed, *mcWalks, *mcWalkDepth)
+		t.Logf("random walks: %d walks of up to %d events (%d events), seed %d, %v", walks.walks, *mcWalkDepth,
+			walks.steps, seed, walks.elapsed.Round(time.Millisecond))
+		found, path, how = walks.violation, walks.path, fmt.Sprintf("random walk, seed %d", seed)
+	}
+	states, transitions = res.states, res.transitions
+	switch {
+	case found == nil && sc.expectViolation == "":
+	case found == nil:
+		t.Errorf("expected a violation of %s within %d events, found none: if a fix landed, set expectViolation "+
+			"to \"\"", sc.expectViolation, depth)
+	case found.property == sc.expectViolation:
+		t.Logf("found the expected violation (%s, %d events):\n%s\n%s", how, len(path), found, replay(op, initial, path))
+	default:
+		t.Errorf("violation (%s, %d events):\n%s\n%s", how, len(path), found, replay(op, initial, path))
+	}
+	return states, transitions
+}
+
+// initial builds the scenario's initial world.
+func (sc *scenario) initial() *world {
+	names := sc.singletons
+	if len(names) == 0 {
+		names = []string{mcDefaultSS}
+	}
+	b := newSeeder(names)
+	sc.setup(b)
+	w := b.w
+	w.cfg = &worldConfig{
+		enabled: sc.enable, lagPods: sc.lagPods, lagSingletons: sc.lagSS, lagNodes: sc.lagNodes,
+		failClosed: sc.failClosed, singletons: names, nodeNames: w.cfg.nodeNames,
+	}
+	for k := range w.budget {
+		w.budget[k] = -1
+	}
+	for k, n := range sc.budget {
+		w.budget[k] = int8(n)
+	}
+	w.freshCaches()
+	return w
+}
+
+// seeder seeds a world by running the model's own events, so that every object is as the
+// actors would leave it.
+type seeder struct {
+	w   *world
+	env *env
+}
+
+func newSeeder(singletons []string) *seeder {
+	w := &world{
+		cfg:       &worldConfig{enabled: ^kindSet(0), singletons: singletons},
+		webhookUp: true,
+		op:        mOperator{up: true},
+	}
+	for k := range w.budget {
+		w.budget[k] = -1
+	}
+	return &seeder{w: w, env: newEnv(productionOperator)}
+}
+
+func (b *seeder) nodes(names ...string) *seeder {
+	for _, name := range names {
+		b.w.cfg.nodeNames = append(b.w.cfg.nodeNames, name)
+		b.w.nodes = append(b.w.nodes, mNode{name: name, exists: true, up: true})
+		b.w.touchNode(&b.w.nodes[len(b.w.nodes)-1])
+	}
+	b.w.catchUpCaches()
+	return b
+}
+
+// singleton creates StatefulSingleton a, selecting the workload.
+func (b *seeder) singleton() *seeder { return b.do(evCreateSS, mcDefaultSS, 0) }
+
+func (b *seeder) deployment() *seeder {
+	b.w.deploy = mDeployment{exists: true, rs: []mReplicaSet{{rev: 1, replicas: 1}}}
+	return b
+}
+
+func (b *seeder) statefulSet() *seeder {
+	b.w.sts = mStatefulSet{exists: true, updateRev: 1}
+	return b
+}
+
+// do applies one event, which must be enabled.
+func (b *seeder) do(k evKind, target string, n int) *seeder {
+	for _, e := range b.w.successors(b.env) {
+		if e.kind == k && e.target == target && e.n == n {
+			b.w = b.w.clone()
+			b.w.apply(b.env, e, false)
+			return b
+		}
+	}
+	panic(fmt.Sprintf("setup: event %v is not enabled in:\n%s", mcEvent{kind: k, target: target, n: n}, b.w.describe()))
+}
+
+// settle applies the events that move a healthy world forward, the first that changes
+// something each time, until none does.
+func (b *seeder) settle() *seeder {
+	for range 200 {
+		h := b.w.hash()
+		progressed := false
+		for _, e := range b.w.successors(b.env) {
+			if !progressKinds.has(e.kind) {
+				continue
+			}
+			c := b.w.clone()
+			c.apply(b.env, e, false)
+			if c.hash() != h {
+				b.w, progressed = c, true
+				break
+			}
+		}
+		if !progressed {
+			return b
+		}
+	}
+	panic("setup: the world does not settle:\n" + b.w.describe())
+}
+
+// TestModelCheckSetup checks that the seeds are what the scenarios say: a settled Deployment
+// has one released pod whose application runs, and a StatefulSingleton that says so.
+func TestModelCheckSetup(t *testing.T) {
+	b := newSeeder([]string{mcDefaultSS})
+	w := b.nodes("n1", "n2").singleton().deployment().settle().w
+	if len(w.pods) != 1 || len(w.appsRunning()) != 1 || w.pods[0].release != w.pods[0].uid || !w.pods[0].ready {
+		t.Fatalf("a settled Deployment should run one released, ready pod:\n%s", w.describe())
+	}
+	if s := describeStatus(w.ss(mcDefaultSS).status); !strings.Contains(s, "phase=Running") {
+		t.Fatalf("the StatefulSingleton should say Running, says %s", s)
+	}
+}
+
+// recklessOperator releases every held pod it sees, on top of what the real decision does: the
+// explorer must catch it. It shows that a must-pass scenario passes because the code is right,
+// not because the model cannot reach the bad states.
+type recklessOperator struct{ operatorAdapter }
+
+func (r recklessOperator) decide(v cacheView, name string, describe bool) reconcileDecision {
+	dec := r.operatorAdapter.decide(v, name, describe)
+	for i := range v.pods {
+		if p := &v.pods[i]; p.gated && p.instance == name && p.release != p.uid && !p.deleting {
+			dec.writes = append(slices.Clone(dec.writes), apiWrite{op: opPodRelease, name: p.name, rv: p.rv,
+				releaseUID: p.uid})
+			if describe {
+				dec.summary += "; and, recklessly, release " + p.String()
+			}
+			break
+		}
+	}
+	return dec
+}
+
+func TestModelCheckCatchesARecklessOperator(t *testing.T) {
+	sc := scenario{
+		name: "Deployment rollouts, reckless",
+		setup: func(b *seeder) {
+			b.nodes("n1", "n2").singleton().deployment().settle()
+		},
+		enable:          operatorKinds | kubeletKinds | deployKinds | kinds(evRolloutRestart),
+		budget:          map[evKind]int{evRolloutRestart: 1},
+		checks:          checkAll,
+		depth:           8,
+		expectViolation: "S1",
+		op:              recklessOperator{productionOperator},
+	}
+	runScenario(t, &sc, 1)
+}

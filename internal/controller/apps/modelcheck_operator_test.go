@@ -194,7 +194,7 @@ func applyWrites(pods []corev1.Pod, plan *transitionPlan) []apiWrite {
 	return writes
 }
 
-// letOrphansGoWrites are the writes of letOrphansGo: every cached pod labelled for the
+// letOrphansGoWrites are the writes of letOrphansGo: every cached pod labeled for the
 // StatefulSingleton that no other one selects or lists loses its release finalizer and, when
 // release is set and it is still held, is released.
 func letOrphansGoWrites(reader *cacheReader, name string, release bool) []apiWrite {

@@ -96,26 +96,10 @@ func decideTransition(in transitionInput) transitionPlan {
 		plan.Status = status
 		return plan
 	}
-	candidate := newestHeld(filterPods(pods, func(p podFacts) bool { return p.Selected }))
-	if candidate != nil && anyNewer(running, candidate) {
-		// An older revision's pod (say, the replacement an old ReplicaSet makes while a rollout
-		// goes on) waits behind a newer one that runs: it is held, but no transition starts.
-		candidate = nil
-	}
-	vanished := len(unfenced(in.Vanished)) > 0
-
+	candidate := candidateOf(pods, running)
 	plan.Track, plan.RemoveFinalizer, plan.MarkReady = podChores(pods)
 	recordStops(&status, pods, candidate, now)
-	plan.Release = reRelease(&status, pods, running, vanished)
-	switch {
-	case candidate != nil && plan.Release == nil:
-		plan.Release, plan.Stop, plan.RequeueAfter = handOver(ss, &status, running, candidate, vanished, now)
-		if plan.Release != nil {
-			recordRelease(&status, candidate, plan.Release.Forced, now)
-		}
-	case len(running) > 1:
-		plan.Stop = stopsForAllButNewest(ss, running)
-	}
+	plan.Release, plan.Stop, plan.RequeueAfter = nextStep(&in, &status, running, candidate)
 	if plan.Release != nil {
 		// The release writes the finalizer too, in the same patch.
 		plan.Track = slices.DeleteFunc(plan.Track, func(r podRef) bool { return r.UID == plan.Release.UID })
@@ -135,6 +119,40 @@ func decideTransition(in transitionInput) transitionPlan {
 	setTransitionConditions(&status, &in, running, candidate, plan.Release != nil)
 	plan.Status = status
 	return plan
+}
+
+// candidateOf returns the newest held pod the selector matches, unless a newer pod may run: an
+// older revision's pod (say, the replacement an old ReplicaSet makes while a rollout goes on)
+// waits behind a newer one that runs; it is held, but no transition starts.
+func candidateOf(pods, running []podFacts) *podFacts {
+	candidate := newestHeld(filterPods(pods, func(p podFacts) bool { return p.Selected }))
+	if candidate != nil && anyNewer(running, candidate) {
+		return nil
+	}
+	return candidate
+}
+
+// nextStep decides what to write to the pods: the release the status recorded and the pod does
+// not carry yet; else the candidate's hand-over (recorded in the status when it releases);
+// else, when more than one pod may run, the stop of all but the newest.
+func nextStep(in *transitionInput, status *singletonv1.StatefulSingletonStatus, running []podFacts,
+	candidate *podFacts,
+) (*releaseRequest, []stopRequest, time.Duration) {
+	vanished := len(unfenced(in.Vanished)) > 0
+	if release := reRelease(status, in.Pods, running, vanished); release != nil {
+		return release, nil, 0
+	}
+	switch {
+	case candidate != nil:
+		release, stops, requeue := handOver(in.SS, status, running, candidate, vanished, in.Now)
+		if release != nil {
+			recordRelease(status, candidate, release.Forced, in.Now)
+		}
+		return release, stops, requeue
+	case len(running) > 1:
+		return nil, stopsForAllButNewest(in.SS, running), 0
+	}
+	return nil, nil, 0
 }
 
 // reRelease returns a release of the pod the status records as released when the pod does not

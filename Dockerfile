@@ -12,7 +12,6 @@ COPY go.mod go.mod
 COPY go.sum go.sum
 RUN go mod download
 
-COPY main.go main.go
 COPY api/ api/
 COPY internal/ internal/
 COPY cmd/ cmd/
@@ -21,7 +20,7 @@ COPY cmd/ cmd/
 # being built, so `docker buildx build --platform=...` makes each one natively or by
 # cross-compiling.
 RUN CGO_ENABLED=0 GOOS=${TARGETOS:-linux} GOARCH=${TARGETARCH} \
-    go build -trimpath -ldflags="-s -w -X main.version=${VERSION}" -o manager . && \
+    go build -trimpath -ldflags="-s -w -X main.version=${VERSION}" -o manager ./cmd && \
     CGO_ENABLED=0 GOOS=${TARGETOS:-linux} GOARCH=${TARGETARCH} \
     go build -trimpath -ldflags="-s -w" -o gate ./cmd/gate
 

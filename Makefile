@@ -57,7 +57,7 @@ SHELL = /usr/bin/env bash -o pipefail
 KUBE_BIN_DIR ?= $(shell hack/build-kube.sh --print-dir 2>/dev/null)
 KUBECTL ?= $(if $(wildcard $(KUBE_BIN_DIR)/kubectl),$(KUBE_BIN_DIR)/kubectl,kubectl)
 
-# The version main.go prints (-version) and logs at start.
+# The version cmd/main.go prints (-version) and logs at start.
 GO_LDFLAGS ?= -X main.version=v$(VERSION)
 
 # Packages of the unit tests: every package except the ones under test/.
@@ -189,7 +189,7 @@ bench-reportedstate: ## Measure the reported-state reconciler: sync, lag at risi
 
 .PHONY: build
 build: manifests generate vet ## Build the manager binary into bin/manager.
-	go build -ldflags="$(GO_LDFLAGS)" -o bin/manager .
+	go build -ldflags="$(GO_LDFLAGS)" -o bin/manager ./cmd
 
 .PHONY: run
 run: manifests generate ## Run the operator on this machine against the configured cluster, or the local one (hack/run-local.sh).
@@ -199,7 +199,7 @@ run: manifests generate ## Run the operator on this machine against the configur
 # static manager and gate binaries, which the local cluster imports.
 .PHONY: image
 image: manifests generate ## Build static bin/manager and bin/gate and the image tarball IMAGE_TAR tagged IMG, without a container engine.
-	CGO_ENABLED=0 GOOS=linux go build -trimpath -ldflags="-s -w $(GO_LDFLAGS)" -o bin/manager .
+	CGO_ENABLED=0 GOOS=linux go build -trimpath -ldflags="-s -w $(GO_LDFLAGS)" -o bin/manager ./cmd
 	CGO_ENABLED=0 GOOS=linux go build -trimpath -ldflags="-s -w" -o bin/gate ./cmd/gate
 	go run ./hack/imagetool build --tag $(IMG) --out $(IMAGE_TAR) \
 		--add bin/manager:/manager --add bin/gate:/gate --entrypoint /manager --user 65532:65532

@@ -11,7 +11,7 @@ source hack/env.sh
 
 repo=${IMAGE_REPO:-localhost/singleton-operator}
 mkdir -p bin "$SINGLETON_CACHE/images"
-CGO_ENABLED=0 go build -trimpath -ldflags "-s -w -X main.version=${VERSION:-dev}" -o bin/manager .
+CGO_ENABLED=0 go build -trimpath -ldflags "-s -w -X main.version=${VERSION:-dev}" -o bin/manager ./cmd
 CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o bin/gate ./cmd/gate
 tag=${IMAGE_TAG:-$(cat bin/manager bin/gate | sha256sum | cut -c1-12)}
 go run ./hack/imagetool build --tag "$repo:$tag" --out "${IMAGE_OUT:-$SINGLETON_CACHE/images/operator.tar}" \

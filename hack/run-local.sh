@@ -86,7 +86,7 @@ wait_for() {
 wait_for --for=condition=Established crd/statefulsingletons.apps.statefulsingleton.com
 
 echo "==> building and starting the operator" >&2
-go build -o bin/manager .
+go build -o bin/manager ./cmd
 manager_flags=(--metrics-bind-address="$metrics_addr" --health-probe-bind-address=127.0.0.1:8081
 	--zap-encoder=console --zap-log-level=info)
 if $local_cluster; then

@@ -27,7 +27,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/webhook"
 
 	"github.com/singleton-operator/singleton-operator/cmd/scorecard-tests/checks"
-	podwebhook "github.com/singleton-operator/singleton-operator/internal/webhook/pod"
+	podwebhook "github.com/singleton-operator/singleton-operator/internal/webhook/core/v1"
 	"github.com/singleton-operator/singleton-operator/test/framework"
 )
 

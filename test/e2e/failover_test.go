@@ -15,7 +15,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 )
 
-// leaderLease is the Lease the operator's replicas elect their leader with (main.go).
+// leaderLease is the Lease the operator's replicas elect their leader with (cmd/main.go).
 const leaderLease = "singleton-operator.statefulsingleton.com"
 
 var _ = Describe("Two operator replicas with leader election", Serial, func() {

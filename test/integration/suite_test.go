@@ -53,7 +53,7 @@ var _ = BeforeSuite(func(_ SpecContext) {
 }, NodeTimeout(2*time.Minute))
 
 // startOperator runs the operator's reconcilers in a manager of their own against an API
-// server, as main.go does, and returns what stops it. Several may run in one test process.
+// server, as cmd/main.go does, and returns what stops it. Several may run in one test process.
 func startOperator(cfg *rest.Config, scheme *runtime.Scheme) (stop func()) {
 	GinkgoHelper()
 	mgr, err := ctrl.NewManager(cfg, ctrl.Options{

@@ -28,7 +28,7 @@ import (
 
 	singletonv1 "github.com/singleton-operator/singleton-operator/api/apps/v1"
 	"github.com/singleton-operator/singleton-operator/internal/controller/webhookguard"
-	podwebhook "github.com/singleton-operator/singleton-operator/internal/webhook/pod"
+	podwebhook "github.com/singleton-operator/singleton-operator/internal/webhook/core/v1"
 	"github.com/singleton-operator/singleton-operator/test/framework"
 )
 
@@ -252,7 +252,7 @@ func operatorUser(ctx context.Context, api *framework.APIServer) *rest.Config {
 	return user.Config()
 }
 
-// startGuardedOperator runs, as main.go sets them up, the pod webhook and the guard
+// startGuardedOperator runs, as cmd/main.go sets them up, the pod webhook and the guard
 // reconciler in a manager of their own, with the given credentials, waits until the webhook
 // serves, and returns what stops the manager.
 func startGuardedOperator(ctx context.Context, api *framework.APIServer, cfg *rest.Config) (stop func()) {

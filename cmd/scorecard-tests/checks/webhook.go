@@ -10,7 +10,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	singletonv1 "github.com/singleton-operator/singleton-operator/api/apps/v1"
-	podwebhook "github.com/singleton-operator/singleton-operator/internal/webhook/pod"
+	podwebhook "github.com/singleton-operator/singleton-operator/internal/webhook/core/v1"
 )
 
 // WebhookGatesSelectedPods checks that the pod webhook prepares (gates) a pod that a

@@ -14,7 +14,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 
 	singletonv1 "github.com/singleton-operator/singleton-operator/api/apps/v1"
-	podwebhook "github.com/singleton-operator/singleton-operator/internal/webhook/pod"
+	podwebhook "github.com/singleton-operator/singleton-operator/internal/webhook/core/v1"
 )
 
 // Event reasons and actions of the StatefulSingleton reconciler.

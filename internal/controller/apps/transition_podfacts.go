@@ -11,7 +11,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 
 	singletonv1 "github.com/singleton-operator/singleton-operator/api/apps/v1"
-	podwebhook "github.com/singleton-operator/singleton-operator/internal/webhook/pod"
+	podwebhook "github.com/singleton-operator/singleton-operator/internal/webhook/core/v1"
 )
 
 // nodeFacts is what a decision needs to know about the node a pod is bound to.

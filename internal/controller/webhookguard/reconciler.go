@@ -15,7 +15,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	singletonv1 "github.com/singleton-operator/singleton-operator/api/apps/v1"
-	podwebhook "github.com/singleton-operator/singleton-operator/internal/webhook/pod"
+	podwebhook "github.com/singleton-operator/singleton-operator/internal/webhook/core/v1"
 )
 
 // DefaultName is the guard configuration's name unless --guard-webhook-configuration-name

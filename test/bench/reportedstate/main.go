@@ -4,7 +4,7 @@
 // It starts a WDS and an ITS (two real kube-apiservers, each with its etcd), creates N
 // Deployments with their Bindings in the WDS and N x W WorkStatus objects in the ITS, measures
 // how fast the WDS accepts status writes from a trivial client (the physical limit), then runs
-// the operator (main.go, built and started as a process of its own) and measures: the time to
+// the operator (cmd/main.go, built and started as a process of its own) and measures: the time to
 // the first full sync, the WDS writes per unchanged WorkStatus update, the propagation lag
 // (WorkStatus status patch sent -> the driver's own WDS watch shows the value) under a steady
 // stream of updates at rising rates and then as fast as the driver can write, the WDS writes per

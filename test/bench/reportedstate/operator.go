@@ -25,7 +25,7 @@ var reportedStateGVR = schema.GroupVersionResource{
 	Group: "kubestellar.statefulsingleton.com", Version: ksVersion, Resource: "reportedstates",
 }
 
-// operator is the operator's manager (main.go, built as it ships) running as a process of its
+// operator is the operator's manager (cmd/main.go, built as it ships) running as a process of its
 // own against the WDS, so that its CPU time and memory are its own.
 type operator struct {
 	cmd        *exec.Cmd
@@ -35,10 +35,10 @@ type operator struct {
 	exited     chan error
 }
 
-// buildOperator builds main.go into dir.
+// buildOperator builds cmd/main.go into dir.
 func buildOperator(ctx context.Context, dir string) (string, error) {
 	bin := filepath.Join(dir, "manager")
-	cmd := exec.CommandContext(ctx, "go", "build", "-o", bin, ".")
+	cmd := exec.CommandContext(ctx, "go", "build", "-o", bin, "./cmd")
 	cmd.Dir = framework.RepoRoot()
 	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
 	if err := cmd.Run(); err != nil {

@@ -60,7 +60,7 @@ func run(ctx context.Context, cfg config, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	logf("building the operator (main.go)")
+	logf("building the operator (cmd/main.go)")
 	bin, err := buildOperator(ctx, dir)
 	if err != nil {
 		return err

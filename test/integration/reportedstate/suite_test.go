@@ -1,6 +1,6 @@
 // Package reportedstate tests the KubeStellar reported-state reconciler against two real API
 // servers, a WDS (KubeStellar's Binding CRDs) and an ITS (a WorkStatus CRD), with the operator
-// running in a manager as main.go runs it. The WDS is also the cluster the operator runs in;
+// running in a manager as cmd/main.go runs it. The WDS is also the cluster the operator runs in;
 // the ReportedState reaches both through kubeconfig Secrets, the ITS through a TCP relay that a
 // test can cut to take the ITS away.
 package reportedstate
@@ -106,7 +106,7 @@ var _ = BeforeSuite(func(ctx SpecContext) {
 		Should(Equal(metav1.ConditionTrue))
 }, NodeTimeout(3*time.Minute))
 
-// startOperator runs the reconcilers in a manager against the WDS, as main.go does, and
+// startOperator runs the reconcilers in a manager against the WDS, as cmd/main.go does, and
 // returns what stops it.
 func startOperator(cfg *rest.Config) (stop func()) {
 	GinkgoHelper()

@@ -1,4 +1,4 @@
-package pod
+package v1
 
 import (
 	"errors"

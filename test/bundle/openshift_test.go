@@ -2,6 +2,7 @@ package bundle
 
 import (
 	"fmt"
+	"regexp"
 	"sort"
 	"strings"
 	"testing"
@@ -9,6 +10,7 @@ import (
 	. "github.com/onsi/gomega"
 	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 )
 
 const (
@@ -116,4 +118,99 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// targetLabels are the labels Prometheus sets from the scrape target. OpenShift's user-workload
+// monitoring forces honorLabels off, so a series' own label of one of these names is renamed
+// exported_<name>, and namespace is set to the operator's.
+var targetLabels = []string{"namespace", "pod", "service", "job", "instance", "container", "endpoint"}
+
+var (
+	// perObjectMetric matches the metrics that carry an object's namespace label of their own.
+	perObjectMetric = regexp.MustCompile(`\b(statefulsingleton|reportedstate)_[a-z_]+`)
+	groupingClause  = regexp.MustCompile(`\b(by|without)\s*\(([^)]*)\)`)
+	// objectNamespace is the scheme of config/prometheus/alerts.yaml: object_namespace from
+	// namespace, then from exported_namespace when there is one.
+	objectNamespaceFromNamespace = `"object_namespace", "$1", "namespace", "(.*)"`
+	objectNamespaceFromExported  = `"object_namespace", "$1", "exported_namespace", "(.+)"`
+)
+
+// uwmLabelProblems says why an alert would read differently under user-workload monitoring.
+func uwmLabelProblems(expr string, annotations map[string]string) []string {
+	if !perObjectMetric.MatchString(expr) {
+		return nil
+	}
+	var problems []string
+	for _, m := range groupingClause.FindAllStringSubmatch(expr, -1) {
+		for _, l := range strings.Split(m[2], ",") {
+			l = strings.TrimSpace(l)
+			for _, t := range targetLabels {
+				if l == t || l == "exported_"+t {
+					problems = append(problems, fmt.Sprintf("groups %s (%s) by %s, which user-workload monitoring rewrites", m[1], m[2], l))
+				}
+			}
+		}
+	}
+	grouped := false
+	for _, m := range groupingClause.FindAllStringSubmatch(expr, -1) {
+		if m[1] == "by" && strings.Contains(m[2], "object_namespace") {
+			grouped = true
+		}
+	}
+	if !grouped {
+		problems = append(problems, "does not group by object_namespace")
+	}
+	if strings.Count(expr, objectNamespaceFromNamespace) != len(perObjectMetric.FindAllString(expr, -1)) ||
+		strings.Count(expr, objectNamespaceFromExported) != len(perObjectMetric.FindAllString(expr, -1)) {
+		problems = append(problems, "does not set object_namespace from namespace and exported_namespace for every per-object metric")
+	}
+	for k, v := range annotations {
+		for _, t := range targetLabels {
+			if strings.Contains(v, "$labels."+t+" ") || strings.Contains(v, "$labels."+t+"}") ||
+				strings.Contains(v, "$labels.exported_"+t) {
+				problems = append(problems, fmt.Sprintf("annotation %s prints $labels.%s", k, t))
+			}
+		}
+	}
+	return problems
+}
+
+func TestUWMLabelProblemsFindsRewrittenGrouping(t *testing.T) {
+	g := NewWithT(t)
+	g.Expect(uwmLabelProblems(`max by (namespace, name) (statefulsingleton_held_pods) > 0`,
+		map[string]string{"summary": "{{ $labels.namespace }}/{{ $labels.name }}"})).To(HaveLen(4))
+	g.Expect(uwmLabelProblems(`max by (object_namespace, name) (label_replace(statefulsingleton_held_pods, "object_namespace", "$1", "namespace", "(.*)")) > 0`,
+		nil)).To(ConsistOf(ContainSubstring("every per-object metric")))
+	g.Expect(uwmLabelProblems(`max by (object_namespace, name) (label_replace(label_replace(statefulsingleton_held_pods, `+
+		objectNamespaceFromNamespace+`), `+objectNamespaceFromExported+`)) > 0`,
+		map[string]string{"summary": "{{ $labels.object_namespace }}/{{ $labels.name }}"})).To(BeEmpty())
+	// The manager's own series have no namespace of their own: grouping by it is fine.
+	g.Expect(uwmLabelProblems(`sum by (namespace, controller) (rate(controller_runtime_reconcile_total[5m]))`, nil)).To(BeEmpty())
+}
+
+// TestAlertsReadTheSameUnderUWM: no alert over per-object series groups by, or prints, a label
+// that OpenShift's user-workload monitoring rewrites (config/prometheus/tests runs them in
+// both label shapes).
+func TestAlertsReadTheSameUnderUWM(t *testing.T) {
+	b := loadBundle(t)
+	rules := objectsOfKind(b, "PrometheusRule")
+	NewWithT(t).Expect(rules).NotTo(BeEmpty())
+	for _, pr := range rules {
+		groups, _, _ := unstructured.NestedSlice(pr.Object, "spec", "groups")
+		for _, gr := range groups {
+			rs, _, _ := unstructured.NestedSlice(gr.(map[string]any), "rules")
+			for _, r := range rs {
+				rule := r.(map[string]any)
+				name, _ := rule["alert"].(string)
+				if name == "" {
+					name, _ = rule["record"].(string)
+				}
+				expr, _ := rule["expr"].(string)
+				annotations, _, _ := unstructured.NestedStringMap(rule, "annotations")
+				t.Run(name, func(t *testing.T) {
+					NewWithT(t).Expect(uwmLabelProblems(expr, annotations)).To(BeEmpty())
+				})
+			}
+		}
+	}
 }

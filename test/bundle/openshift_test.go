@@ -214,3 +214,77 @@ func TestAlertsReadTheSameUnderUWM(t *testing.T) {
 		}
 	}
 }
+
+// TestConsoleMetadata: what the OpenShift console shows of the operator. The uninstall message
+// says to delete the StatefulSingletons before the operator, and why; the description and the
+// keywords cover KubeStellar's reported state; the arch and os labels put the operator in the
+// console's filters.
+func TestConsoleMetadata(t *testing.T) {
+	csv := loadBundle(t).CSV
+
+	t.Run("uninstall message", func(t *testing.T) {
+		g := NewWithT(t)
+		msg := csv.Annotations["operator.openshift.io/uninstall-message"]
+		g.Expect(msg).NotTo(BeEmpty(), "operator.openshift.io/uninstall-message")
+		g.Expect(msg).To(ContainSubstring("StatefulSingleton"))
+		g.Expect(msg).To(ContainSubstring("finalizer"), "the message says why the order matters")
+		first, then := strings.Index(msg, "delete every StatefulSingleton"), strings.Index(msg, "uninstall the operator")
+		g.Expect(first).To(BeNumerically(">=", 0))
+		g.Expect(then).To(BeNumerically(">", first), "StatefulSingletons first, then the operator")
+	})
+	t.Run("operand delete", func(t *testing.T) {
+		// Deleting a StatefulSingleton loses nothing (its workload is handed back and keeps
+		// running) and is the first step of an uninstall, so the console's "Delete all operand
+		// instances" stays offered; the uninstall message asks to wait for them (docs/bundle.md).
+		NewWithT(t).Expect(csv.Annotations).NotTo(HaveKeyWithValue("console.openshift.io/disable-operand-delete", "true"))
+	})
+	t.Run("KubeStellar in the description and keywords", func(t *testing.T) {
+		g := NewWithT(t)
+		for _, w := range []string{"KubeStellar", "ReportedState", "WDS", "WEC", "ITS"} {
+			g.Expect(csv.Spec.Description).To(ContainSubstring(w))
+		}
+		g.Expect(csv.Spec.Keywords).To(ContainElements("kubestellar", "multi-cluster", "reported state", "ReportedState"))
+	})
+	t.Run("arch and os labels", func(t *testing.T) {
+		g := NewWithT(t)
+		for _, l := range []string{"operatorframework.io/arch.amd64", "operatorframework.io/arch.arm64", "operatorframework.io/os.linux"} {
+			g.Expect(csv.Labels).To(HaveKeyWithValue(l, "supported"))
+		}
+	})
+}
+
+// byDigest reports whether an image reference is pinned by digest.
+func byDigest(image string) bool {
+	return regexp.MustCompile(`@sha256:[0-9a-f]{64}$`).MatchString(image)
+}
+
+// TestDisconnectedNeedsDigests: features.operators.openshift.io/disconnected "true" promises
+// that mirroring relatedImages is enough, which holds only if every image the operator runs or
+// injects is named by digest (a mirror maps digests, not tags).
+func TestDisconnectedNeedsDigests(t *testing.T) {
+	g := NewWithT(t)
+	csv := loadBundle(t).CSV
+	g.Expect(byDigest("r/x@sha256:" + strings.Repeat("a", 64))).To(BeTrue())
+	g.Expect(byDigest("r/x:v1")).To(BeFalse())
+	if csv.Annotations["features.operators.openshift.io/disconnected"] != "true" {
+		return
+	}
+	images := []string{csv.Annotations["containerImage"]}
+	for _, ri := range csv.Spec.RelatedImages {
+		images = append(images, ri.Image)
+	}
+	for _, d := range deploymentSpecs(csv) {
+		pod := d.Spec.Template.Spec
+		for _, c := range append(append([]corev1.Container{}, pod.InitContainers...), pod.Containers...) {
+			images = append(images, c.Image)
+			for _, e := range c.Env {
+				if strings.HasPrefix(e.Name, "RELATED_IMAGE_") {
+					images = append(images, e.Value)
+				}
+			}
+		}
+	}
+	for _, img := range images {
+		g.Expect(byDigest(img)).To(BeTrue(), "disconnected is claimed but %q is not pinned by digest", img)
+	}
+}

@@ -36,8 +36,11 @@ CATALOG_IMG ?= $(IMAGE_TAG_BASE)-catalog:v$(VERSION)
 # The image tarball `make image` writes (no container engine needed).
 IMAGE_TAR ?= bin/singleton-operator-image.tar
 
-# Flags of `operator-sdk generate bundle`.
-BUNDLE_GEN_FLAGS ?= -q --overwrite --version $(VERSION) $(BUNDLE_METADATA_OPTS)
+# Flags of `operator-sdk generate bundle`. The metrics scraper's ServiceAccount and its
+# ClusterRole become the CSV's clusterPermissions, so that OLM binds them in the install
+# namespace (a bundled ClusterRoleBinding would name a fixed namespace).
+BUNDLE_GEN_FLAGS ?= -q --overwrite --version $(VERSION) $(BUNDLE_METADATA_OPTS) \
+	--extra-service-accounts singleton-operator-metrics-scraper
 # USE_IMAGE_DIGESTS=true pins the images of the CSV by digest (needs a registry).
 USE_IMAGE_DIGESTS ?= false
 ifeq ($(USE_IMAGE_DIGESTS), true)

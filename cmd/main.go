@@ -31,6 +31,7 @@ import (
 	"github.com/singleton-operator/singleton-operator/internal/controller/webhookguard"
 	"github.com/singleton-operator/singleton-operator/internal/memlimit"
 	"github.com/singleton-operator/singleton-operator/internal/scheme"
+	"github.com/singleton-operator/singleton-operator/internal/scrapetoken"
 	"github.com/singleton-operator/singleton-operator/internal/servingcert"
 	podwebhook "github.com/singleton-operator/singleton-operator/internal/webhook/core/v1"
 )
@@ -58,6 +59,8 @@ type options struct {
 
 	webhookCertSecret        string
 	metricsCertSecret        string
+	metricsTokenSecret       string
+	metricsScraperAccount    string
 	webhookServiceName       string
 	metricsServiceName       string
 	webhookConfigurationName string
@@ -96,6 +99,9 @@ func main() {
 	if err := certs.Setup(ctx, mgr); err != nil {
 		exit(err, "Unable to set up the serving certificates")
 	}
+	if err := setupScrapeToken(mgr, opts); err != nil {
+		exit(err, "Unable to set up the metrics scrape token")
+	}
 	if err := setupReconcilers(mgr, opts); err != nil {
 		exit(err, "Unable to set up the reconcilers")
 	}
@@ -130,6 +136,11 @@ func parseFlags(fs *flag.FlagSet, args []string) options {
 	fs.StringVar(&o.webhookCertSecret, "webhook-cert-secret", "singleton-operator-webhook-server-cert",
 		"Secret of the operator's namespace (env POD_NAMESPACE) that keeps the webhook CA and serving certificate, "+
 			"when the webhook certificate directory holds no tls.crt and tls.key.")
+	fs.StringVar(&o.metricsTokenSecret, "metrics-token-secret", "singleton-operator-metrics-scraper-token",
+		"Secret of the operator's namespace (env POD_NAMESPACE) the manager keeps as a service-account-token "+
+			"Secret of --metrics-scraper-service-account, for the ServiceMonitor's bearer token; empty turns it off.")
+	fs.StringVar(&o.metricsScraperAccount, "metrics-scraper-service-account", "singleton-operator-metrics-scraper",
+		"ServiceAccount of the operator's namespace, bound to the metrics reader role, that Prometheus scrapes as.")
 	fs.StringVar(&o.metricsCertSecret, "metrics-cert-secret", "singleton-operator-metrics-server-cert",
 		"Secret of the operator's namespace (env POD_NAMESPACE) that keeps the metrics CA and serving certificate, "+
 			"when the metrics certificate directory holds no tls.crt and tls.key.")
@@ -261,6 +272,23 @@ func cacheOptions(namespace string) cache.Options {
 	return cache.Options{ByObject: map[client.Object]cache.ByObject{
 		&corev1.Secret{}: {Namespaces: map[string]cache.Config{namespace: {}}},
 	}}
+}
+
+// setupScrapeToken keeps the token Secret the ServiceMonitor scrapes with, when the manager
+// runs in a cluster (POD_NAMESPACE) with secure metrics.
+func setupScrapeToken(mgr ctrl.Manager, o options) error {
+	ns := os.Getenv("POD_NAMESPACE")
+	if ns == "" || o.metricsTokenSecret == "" || o.metricsAddr == "0" || !o.secureMetrics {
+		return nil
+	}
+	return mgr.Add(&scrapetoken.Keeper{
+		Reader:             mgr.GetAPIReader(),
+		Writer:             mgr.GetClient(),
+		Namespace:          ns,
+		SecretName:         o.metricsTokenSecret,
+		ServiceAccountName: o.metricsScraperAccount,
+		Interval:           5 * time.Minute,
+	})
 }
 
 func setupReconcilers(mgr ctrl.Manager, o options) error {

@@ -19,12 +19,15 @@ type serviceMonitor struct {
 	Spec struct {
 		Selector  metav1.LabelSelector `json:"selector"`
 		Endpoints []struct {
-			Port            string `json:"port"`
-			Scheme          string `json:"scheme"`
-			Path            string `json:"path"`
-			HonorLabels     bool   `json:"honorLabels"`
-			BearerTokenFile string `json:"bearerTokenFile"`
-			TLSConfig       *struct {
+			Port          string `json:"port"`
+			Scheme        string `json:"scheme"`
+			Path          string `json:"path"`
+			HonorLabels   bool   `json:"honorLabels"`
+			Authorization *struct {
+				Type        string                    `json:"type"`
+				Credentials *corev1.SecretKeySelector `json:"credentials"`
+			} `json:"authorization"`
+			TLSConfig *struct {
 				InsecureSkipVerify bool   `json:"insecureSkipVerify"`
 				ServerName         string `json:"serverName"`
 				CA                 struct {
@@ -87,7 +90,12 @@ func TestMetricsLabelChain(t *testing.T) {
 	g.Expect(ep.Scheme).To(Equal("https"))
 	g.Expect(ep.Path).To(Equal("/metrics"))
 	g.Expect(ep.HonorLabels).To(BeTrue(), "the per-object namespace label must survive the scrape")
-	g.Expect(ep.BearerTokenFile).NotTo(BeEmpty())
+	// The token is the metrics scraper's, from the Secret the manager keeps (no file).
+	g.Expect(ep.Authorization).NotTo(BeNil())
+	g.Expect(ep.Authorization.Type).To(Equal("Bearer"))
+	g.Expect(ep.Authorization.Credentials).NotTo(BeNil())
+	g.Expect(ep.Authorization.Credentials.Name).To(Equal(scrapeTokenSecret))
+	g.Expect(ep.Authorization.Credentials.Key).To(Equal(corev1.ServiceAccountTokenKey))
 	g.Expect(ep.TLSConfig).NotTo(BeNil())
 	g.Expect(ep.TLSConfig.InsecureSkipVerify).To(BeFalse())
 	g.Expect(ep.TLSConfig.CA.Secret).NotTo(BeNil())

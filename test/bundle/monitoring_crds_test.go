@@ -39,14 +39,31 @@ func TestMonitoringObjectsFitTheirCRDs(t *testing.T) {
 		g.Expect(objs).To(HaveLen(1), kind)
 		obj := objs[0].DeepCopy()
 		obj.SetNamespace(ns.Name)
-		g.Expect(c.Create(ctx, obj)).To(Succeed(), "creating the bundle's %s", kind)
+		// Strict: a field the CRD does not know (a misspelled authorization, say) is refused
+		// rather than silently pruned.
+		g.Expect(c.Create(ctx, obj, client.FieldValidation(metav1.FieldValidationStrict))).To(Succeed(),
+			"creating the bundle's %s", kind)
 	}
+	// The scrape's credentials survive as written: the token and the CA from Secrets.
+	sm := objectsOfKind(b, "ServiceMonitor")[0].DeepCopy()
+	g.Expect(c.Get(ctx, client.ObjectKey{Namespace: ns.Name, Name: sm.GetName()}, sm)).To(Succeed())
+	endpoints, _, _ := unstructured.NestedSlice(sm.Object, "spec", "endpoints")
+	g.Expect(endpoints).To(HaveLen(1))
+	ep, _ := endpoints[0].(map[string]any)
+	field := func(path ...string) string {
+		v, _, _ := unstructured.NestedString(ep, path...)
+		return v
+	}
+	g.Expect(field("authorization", "type")).To(Equal("Bearer"))
+	g.Expect(field("authorization", "credentials", "name")).To(Equal(scrapeTokenSecret))
+	g.Expect(field("authorization", "credentials", "key")).To(Equal("token"))
+	g.Expect(field("tlsConfig", "ca", "secret", "name")).To(Equal("singleton-operator-metrics-server-cert"))
 
 	// The schema is enforced: the same ServiceMonitor with a wrongly typed field is refused.
 	bad := objectsOfKind(b, "ServiceMonitor")[0].DeepCopy()
 	bad.SetNamespace(ns.Name)
 	bad.SetName("wrongly-typed")
-	endpoints, _, _ := unstructured.NestedSlice(bad.Object, "spec", "endpoints")
+	endpoints, _, _ = unstructured.NestedSlice(bad.Object, "spec", "endpoints")
 	endpoint, ok := endpoints[0].(map[string]any)
 	g.Expect(ok).To(BeTrue())
 	g.Expect(unstructured.SetNestedField(endpoint, "yes", "tlsConfig", "insecureSkipVerify")).To(Succeed())

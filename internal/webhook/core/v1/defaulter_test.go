@@ -132,7 +132,7 @@ func TestDefaultDoesNotTrustACopiedLabel(t *testing.T) {
 // use is the one the marker writes into the main configuration (make manifests).
 func TestOperatorPodsExclusionIsTheMainConfigurations(t *testing.T) {
 	g := NewWithT(t)
-	raw, err := os.ReadFile(filepath.Join("..", "..", "..", "config", "webhook", "manifests.yaml"))
+	raw, err := os.ReadFile(filepath.Join("..", "..", "..", "..", "config", "webhook", "manifests.yaml"))
 	g.Expect(err).NotTo(HaveOccurred())
 	cfg := &admissionregistrationv1.MutatingWebhookConfiguration{}
 	g.Expect(yaml.Unmarshal(raw, cfg)).To(Succeed())

@@ -72,13 +72,14 @@ var _ = Describe("Deleting the released pod of a Deployment (kubectl delete pod)
 
 // waitForReleaseAfterStop waits until one pod app=<app>, other than old and the ignored ones,
 // carries its release, and returns its name. At each look it fails at once if a pod is released
-// while the pod old still exists with a container the kubelet does not report terminated.
+// while the pod old (wherever its labels went) still exists with a container the kubelet does
+// not report terminated.
 func waitForReleaseAfterStop(ctx context.Context, ns, app string, old types.UID, ignore ...types.UID) string {
 	GinkgoHelper()
 	var name string
 	Eventually(func(g Gomega) {
 		pods := &corev1.PodList{}
-		g.Expect(k8s.List(ctx, pods, client.InNamespace(ns), client.MatchingLabels{"app": app})).To(Succeed())
+		g.Expect(k8s.List(ctx, pods, client.InNamespace(ns))).To(Succeed())
 		var oldPod *corev1.Pod
 		var released []string
 		for i := range pods.Items {
@@ -86,7 +87,8 @@ func waitForReleaseAfterStop(ctx context.Context, ns, app string, old types.UID,
 			switch {
 			case p.UID == old:
 				oldPod = p
-			case !slices.Contains(ignore, p.UID) && p.Annotations[singletonv1.AnnotationRelease] == string(p.UID):
+			case p.Labels["app"] == app && !slices.Contains(ignore, p.UID) &&
+				p.Annotations[singletonv1.AnnotationRelease] == string(p.UID):
 				released = append(released, p.Name)
 			}
 		}

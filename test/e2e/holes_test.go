@@ -4,7 +4,6 @@ package e2e
 
 import (
 	"context"
-	"time"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
@@ -85,7 +84,7 @@ var _ = Describe("A released pod relabelled out of the selector", func() {
 		Expect(k8s.Patch(ctx, pod, patch)).To(Succeed())
 
 		By("releasing the replacement only once the relabelled pod's application stopped")
-		released := waitForReleaseAfterStopOf(ctx, run.ns, "db", run.first)
+		released := waitForReleaseAfterStop(ctx, run.ns, "db", run.first.UID)
 		second := waitForOnlyPodReady(ctx, run.ns, "db", run.first.UID)
 		Expect(second.Name).To(Equal(released))
 		expectRunsInTurn(ctx, run.book, run.first.Name, second.Name)
@@ -139,29 +138,4 @@ func newBaselineNamespace(ctx context.Context) string {
 	Expect(k8s.Create(ctx, ns)).To(Succeed())
 	DeferCleanup(func(ctx SpecContext) { Expect(client.IgnoreNotFound(k8s.Delete(ctx, ns))).To(Succeed()) })
 	return ns.Name
-}
-
-// waitForReleaseAfterStopOf is waitForReleaseAfterStop for an old pod that no longer carries
-// the label app=<app>: it reads that pod by name.
-func waitForReleaseAfterStopOf(ctx context.Context, ns, app string, old corev1.Pod) string {
-	GinkgoHelper()
-	var name string
-	Eventually(func(g Gomega) {
-		pods := &corev1.PodList{}
-		g.Expect(k8s.List(ctx, pods, client.InNamespace(ns), client.MatchingLabels{"app": app})).To(Succeed())
-		var released []string
-		for i := range pods.Items {
-			if p := &pods.Items[i]; p.UID != old.UID && p.Annotations[singletonv1.AnnotationRelease] == string(p.UID) {
-				released = append(released, p.Name)
-			}
-		}
-		current := &corev1.Pod{}
-		err := k8s.Get(ctx, client.ObjectKeyFromObject(&old), current)
-		if len(released) > 0 && err == nil && current.UID == old.UID && !containersTerminated(current) {
-			StopTrying("a pod was released while " + old.Name + " still runs a container").Now()
-		}
-		g.Expect(released).To(HaveLen(1))
-		name = released[0]
-	}).WithContext(ctx).WithTimeout(2 * time.Minute).Should(Succeed())
-	return name
 }

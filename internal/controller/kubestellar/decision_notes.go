@@ -1,0 +1,37 @@
+package kubestellar
+
+import (
+	"strings"
+)
+
+// tellDecision tells the user what a decision about ref found wrong, once per object and cause:
+// a singleton request on other than one qualified WEC (a warning event, and the RequestsValid
+// condition of the ReportedState) and WECs left out of the summary for the shape of their status
+// (a warning event; their health shows Unknown). A cause that ends is forgotten, so that it is
+// told again if it comes back.
+func (c *connection) tellDecision(ref objectRef, p plan) {
+	news, changed := c.book.note(ref, causeSingletonWrongWECCount, p.Misconfigured)
+	if news {
+		c.log.Info("Singleton reported state requested on other than one qualified WEC", "object", ref.String(),
+			"reason", p.Misconfigured)
+		if c.warn != nil {
+			c.warn(causeSingletonWrongWECCount, "Dispatch", "Nothing is returned into %s: %s", ref.String(),
+				p.Misconfigured)
+		}
+	}
+	if changed && c.notify != nil {
+		c.notify()
+	}
+	malformed := make([]string, 0, len(p.Malformed))
+	for _, h := range p.Malformed {
+		malformed = append(malformed, h.Message)
+	}
+	if news, _ := c.book.note(ref, causeMalformedReport, strings.Join(malformed, "; ")); news {
+		c.log.Info("WECs left out of the summary: their status cannot be read", "object", ref.String(),
+			"reason", strings.Join(malformed, "; "))
+		if c.warn != nil {
+			c.warn(causeMalformedReport, "Summarize", "Left out of the summary of %s: %s", ref.String(),
+				strings.Join(malformed, "; "))
+		}
+	}
+}

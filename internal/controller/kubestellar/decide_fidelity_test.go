@@ -172,3 +172,24 @@ func TestDecideMalformedWEC(t *testing.T) {
 type errString string
 
 func (e errString) Error() string { return string(e) }
+
+// TestDecideMalformedWECRealSummary: with the real summary, a Deployment status whose condition
+// status is a boolean and whose counts are strings is left out; the other WEC's status is shown.
+func TestDecideMalformedWECRealSummary(t *testing.T) {
+	g := NewWithT(t)
+	o := &unstructured.Unstructured{Object: map[string]any{"apiVersion": "apps/v1", "kind": "Deployment",
+		"metadata": map[string]any{"namespace": "ns", "name": "d", "generation": int64(1)},
+		"spec":     map[string]any{"replicas": int64(1)}}}
+	good := summary.Report{WEC: "good", Status: map[string]any{"observedGeneration": int64(1), "replicas": int64(1),
+		"updatedReplicas": int64(1), "readyReplicas": int64(1), "availableReplicas": int64(1),
+		"conditions": []any{map[string]any{"type": "Available", "status": "True"}}}}
+	bad := summary.Report{WEC: "odd", Status: map[string]any{"observedGeneration": int64(1), "replicas": "1",
+		"conditions": []any{map[string]any{"type": "Available", "status": true}}}}
+	p, err := defaultDecider.decide(facts{Wants: wants{MultiWEC: true, Qualified: []string{"good", "odd"}},
+		Reports: []summary.Report{good, bad}, Object: o, StatusSubresource: true, AnnotationsBumpGeneration: true})
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect(p.Status).To(HaveKeyWithValue("readyReplicas", int64(1)))
+	g.Expect(p.Malformed).To(ConsistOf(HaveField("WEC", "odd")))
+	g.Expect(p.Health).To(ConsistOf(HaveField("WEC", "good"), And(HaveField("WEC", "odd"), HaveField("Status", "Unknown"))))
+	g.Expect(p.StatusPatch).NotTo(BeNil())
+}

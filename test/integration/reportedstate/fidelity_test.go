@@ -73,6 +73,32 @@ var _ = Describe("Reported state follows the qualified WEC set", func() {
 				To(Equal("3"))
 		})
 
+	It("leaves a WEC whose status has an unexpected shape out of the summary, names it, and keeps the rest moving",
+		func(ctx SpecContext) {
+			wecs := newWECs(ctx, ns, "wec1", "odd")
+			Expect(wdsClient.Create(ctx, deployment(ns, "d"))).To(Succeed())
+			odd := deploymentStatus(1, 1)
+			odd["replicas"] = "1"
+			odd["conditions"] = []any{map[string]any{"type": "Available", "status": true}}
+			reportStatus(ctx, wecs[1], wdsName, deploymentWorkload.ref(ns, "d"), odd)
+			reportStatus(ctx, wecs[0], wdsName, deploymentWorkload.ref(ns, "d"), half)
+			newBinding(ctx, ns, wecs, clause{GVR: deploymentsGVR, Namespace: ns, Name: "d", Single: true, Multi: true})
+
+			Eventually(statusOf).WithContext(ctx).WithArguments(gvk, ns, "d").Should(And(
+				HaveKeyWithValue("readyReplicas", int64(1)), HaveKeyWithValue("replicas", int64(2))),
+				"the summary of wec1 alone (half-way)")
+			Expect(labelOf(ctx, gvk, ns, "d", kubestellar.LabelExecutingCount)).To(Equal("2"))
+			Eventually(eventNotes).WithContext(ctx).WithArguments("MalformedReport").
+				Should(ContainElement(And(ContainSubstring(ns+"/d"), ContainSubstring(wecs[1]))))
+			Eventually(func() float64 {
+				return gaugeValue("reportedstate_wec_objects", map[string]string{"wec": wecs[1], "status": "Unknown"})
+			}).WithContext(ctx).Should(Equal(1.0))
+
+			By("the good WEC moving on: the summary follows")
+			reportStatus(ctx, wecs[0], wdsName, deploymentWorkload.ref(ns, "d"), full)
+			Eventually(statusOf).WithContext(ctx).WithArguments(gvk, ns, "d").Should(Equal(full))
+		})
+
 	It("never returns status into a Namespace", func(ctx SpecContext) {
 		wecs := newWECs(ctx, ns, "wec1")
 		nsGVR := schema.GroupVersionResource{Version: "v1", Resource: "namespaces"}

@@ -33,7 +33,7 @@ const (
 	ReasonNotConnected = "NotConnected"
 	// ReasonReady: connected and synced.
 	ReasonReady = "Ready"
-	// ReasonRequestsValid: every object's reported-state request can be honoured.
+	// ReasonRequestsValid: every object's reported-state request can be honored.
 	ReasonRequestsValid = "RequestsValid"
 	// ReasonSingletonWrongWECCount: singleton reported state is requested on an object whose
 	// qualified WEC set does not have exactly one WEC.

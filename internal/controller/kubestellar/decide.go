@@ -70,7 +70,7 @@ type plan struct {
 	Annotations map[string]string
 	// Health is each reporting WEC's kstatus.
 	Health []summary.Health
-	// Misconfigured says why the request cannot be honoured (singleton reported state on a
+	// Misconfigured says why the request cannot be honored (singleton reported state on a
 	// qualified WEC set of other than one WEC); empty when it can.
 	Misconfigured string
 	// Malformed are the WECs left out of the summary for the shape of their status, with why.

@@ -71,7 +71,7 @@ const maxMisconfiguredListed = 3
 func requestsValidCondition(set setFunc, misconfigured []string) {
 	if len(misconfigured) == 0 {
 		set(ksv1alpha1.ConditionRequestsValid, true, ksv1alpha1.ReasonRequestsValid,
-			"Every reported-state request can be honoured.")
+			"Every reported-state request can be honored.")
 		return
 	}
 	examples := misconfigured[:min(len(misconfigured), maxMisconfiguredListed)]

@@ -152,7 +152,7 @@ func gadgetCRD(status bool) *unstructured.Unstructured {
 		"metadata": map[string]any{"name": "gadgets.fidelity.test.io"},
 		"spec": map[string]any{
 			"group": "fidelity.test.io", "scope": "Namespaced",
-			"names": map[string]any{"kind": "Gadget", "listKind": "GadgetList", "plural": "gadgets", "singular": "gadget"},
+			"names":    map[string]any{"kind": "Gadget", "listKind": "GadgetList", "plural": "gadgets", "singular": "gadget"},
 			"versions": []any{gadgetVersion(status)},
 		},
 	}}
@@ -193,8 +193,8 @@ func setGadgetStatusSubresource(ctx SpecContext, status bool) {
 		if err != nil {
 			return false, err
 		}
-		for _, r := range list.APIResources {
-			if r.Name == "gadgets/status" {
+		for i := range list.APIResources {
+			if list.APIResources[i].Name == "gadgets/status" {
 				return true, nil
 			}
 		}

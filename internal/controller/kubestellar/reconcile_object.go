@@ -67,7 +67,7 @@ var defaultDecider = decider{summarize: summary.Summarize, healthOf: summary.Hea
 // not the echo of these writes (see echoes).
 func (c *connection) apply(ctx context.Context, ref objectRef, obj *unstructured.Unstructured, p plan,
 ) (written, error) {
-	c.tellDecision(ref, p) // before decided, which forgets the notes of an object no longer asked for
+	c.tellDecision(ref, obj, p) // before decided, which forgets the notes of an object no longer asked for
 	c.book.decided(ref, obj.GetResourceVersion(), p.Mode, p.Health)
 	if p.Writes() == 0 {
 		return written{}, nil

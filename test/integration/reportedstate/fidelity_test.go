@@ -31,26 +31,39 @@ var _ = Describe("Reported state follows the qualified WEC set", func() {
 		func(ctx SpecContext) {
 			wecs := newWECs(ctx, ns, "wec1", "wec2")
 			Expect(wdsClient.Create(ctx, deployment(ns, "d"))).To(Succeed())
+			Expect(wdsClient.Create(ctx, deployment(ns, "e"))).To(Succeed())
 			c := clause{GVR: deploymentsGVR, Namespace: ns, Name: "d", Single: true}
 			b := newBinding(ctx, ns, wecs, c)
+			ce := clause{GVR: deploymentsGVR, Namespace: ns, Name: "e", Single: true}
+			be := newBinding(ctx, ns+"-e", wecs, ce)
+			DeferCleanup(func(ctx SpecContext) {
+				// A misconfigured object left behind would hold RequestsValid False for the others.
+				Expect(client.IgnoreNotFound(wdsClient.Delete(ctx, b))).To(Succeed())
+				Expect(client.IgnoreNotFound(wdsClient.Delete(ctx, be))).To(Succeed())
+			})
 
 			By("one of the two WECs reporting: nothing copied, the count is 2")
 			reportStatus(ctx, wecs[0], wdsName, deploymentWorkload.ref(ns, "d"), full)
 			Eventually(labelOf).WithContext(ctx).WithArguments(gvk, ns, "d", kubestellar.LabelExecutingCount).Should(Equal("2"))
 			Eventually(reasonOf).WithContext(ctx).WithArguments(opsNS, wdsName, ksv1alpha1.ConditionRequestsValid).
 				Should(Equal("False/" + ksv1alpha1.ReasonSingletonWrongWECCount))
-			Eventually(eventNotes).WithContext(ctx).WithArguments("SingletonWrongWECCount").
-				Should(ContainElement(ContainSubstring(ns + "/d")))
+			Eventually(eventNotes).WithContext(ctx).WithArguments("SingletonWrongWECCount").Should(ContainElements(
+				ContainSubstring(ns+"/d"), ContainSubstring(ns+"/e")), "one event per object, not one series for all")
 			Consistently(statusOf).WithContext(ctx).WithArguments(gvk, ns, "d").WithTimeout(subSecondQuiet).Should(BeEmpty())
 
 			By("both reporting: still nothing")
 			reportStatus(ctx, wecs[1], wdsName, deploymentWorkload.ref(ns, "d"), half)
 			Consistently(statusOf).WithContext(ctx).WithArguments(gvk, ns, "d").WithTimeout(subSecondQuiet).Should(BeEmpty())
 
-			By("the Binding narrowed to wec2: its status copied, the condition cleared")
+			By("the Binding narrowed to wec2: its status copied; the condition stays while e is misconfigured")
 			updateBinding(ctx, b, wecs[1:], c)
 			Eventually(statusOf).WithContext(ctx).WithArguments(gvk, ns, "d").Should(Equal(half))
 			Eventually(labelOf).WithContext(ctx).WithArguments(gvk, ns, "d", kubestellar.LabelExecutingCount).Should(Equal("1"))
+			Consistently(reasonOf).WithContext(ctx).WithArguments(opsNS, wdsName, ksv1alpha1.ConditionRequestsValid).
+				WithTimeout(subSecondQuiet).Should(Equal("False/" + ksv1alpha1.ReasonSingletonWrongWECCount))
+
+			By("e's Binding narrowed too: the condition cleared")
+			updateBinding(ctx, be, wecs[1:], ce)
 			Eventually(reasonOf).WithContext(ctx).WithArguments(opsNS, wdsName, ksv1alpha1.ConditionRequestsValid).
 				Should(Equal("True/" + ksv1alpha1.ReasonRequestsValid))
 

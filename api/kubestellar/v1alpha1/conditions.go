@@ -8,6 +8,9 @@ const (
 	ConditionSynced = "Synced"
 	// ConditionReady is True when the ReportedState is Connected and Synced.
 	ConditionReady = "Ready"
+	// ConditionRequestsValid is False while some object asks singleton reported state (and not
+	// multi-WEC) on a qualified WEC set of other than one WEC: nothing is returned into it.
+	ConditionRequestsValid = "RequestsValid"
 )
 
 // Condition reasons, in CamelCase as the API conventions ask.
@@ -30,4 +33,9 @@ const (
 	ReasonNotConnected = "NotConnected"
 	// ReasonReady: connected and synced.
 	ReasonReady = "Ready"
+	// ReasonRequestsValid: every object's reported-state request can be honored.
+	ReasonRequestsValid = "RequestsValid"
+	// ReasonSingletonWrongWECCount: singleton reported state is requested on an object whose
+	// qualified WEC set does not have exactly one WEC.
+	ReasonSingletonWrongWECCount = "SingletonWrongWECCount"
 )

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"maps"
+	"slices"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -22,6 +23,7 @@ const keyStatus = "status"
 const (
 	writeApplied  = "applied"
 	writeConflict = "conflict"
+	writeNotFound = "notfound"
 	writeError    = "error"
 )
 
@@ -39,17 +41,17 @@ type applier struct {
 type written struct {
 	results  []string
 	versions []string
+	// dropped tells that a write of the object carrying .status changed nothing: the API server
+	// dropped the status, so the kind has a status subresource now.
+	dropped bool
 }
 
-// conflict tells whether a request was refused because the object changed or went away.
-func (w written) conflict() bool {
-	for _, r := range w.results {
-		if r == writeConflict {
-			return true
-		}
-	}
-	return false
-}
+// conflict tells whether a request was refused because the object changed meanwhile.
+func (w written) conflict() bool { return slices.Contains(w.results, writeConflict) }
+
+// gone tells whether a request found nothing (404): the object is gone, or its kind lost its
+// status subresource.
+func (w written) gone() bool { return slices.Contains(w.results, writeNotFound) }
 
 // apply sends the patches of p for obj (read from the cache, left untouched): the status
 // subresource first, then the object, each based on the version the one before produced.
@@ -67,6 +69,9 @@ func (a applier) apply(ctx context.Context, obj *unstructured.Unstructured, p pl
 		w.results = append(w.results, res)
 		if err != nil || res != writeApplied {
 			return w, err
+		}
+		if _, withStatus := req.patch[keyStatus]; withStatus && !req.status && next == version {
+			w.dropped = true
 		}
 		version = next
 		w.versions = append(w.versions, next)
@@ -104,9 +109,12 @@ func (a applier) send(ctx context.Context, obj *unstructured.Unstructured, versi
 	switch {
 	case err == nil:
 		return writeApplied, target.GetResourceVersion(), nil
-	case apierrors.IsConflict(err) || apierrors.IsNotFound(err):
-		// The object changed since the cache saw it, or was deleted: the watch brings the news.
+	case apierrors.IsConflict(err):
+		// The object changed since the cache saw it: the watch brings the news.
 		return writeConflict, "", nil
+	case apierrors.IsNotFound(err):
+		// The object was deleted, or its kind has no status subresource (any more).
+		return writeNotFound, "", nil
 	default:
 		return writeError, "", err
 	}

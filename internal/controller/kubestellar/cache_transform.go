@@ -19,11 +19,7 @@ func slimWDSObject(obj any) (any, error) {
 		return obj, nil
 	}
 	keepOwnManagedFields(o)
-	if ours, has := o.GetAnnotations()[AnnotationWECStatus]; has && len(o.GetAnnotations()) > 1 {
-		o.SetAnnotations(map[string]string{AnnotationWECStatus: ours})
-	} else if !has && len(o.GetAnnotations()) > 0 {
-		o.SetAnnotations(nil)
-	}
+	keepOwnAnnotations(o)
 	if u, ok := obj.(*unstructured.Unstructured); ok {
 		if spec, ok := u.Object["spec"].(map[string]any); ok {
 			delete(spec, "template")
@@ -31,6 +27,29 @@ func slimWDSObject(obj any) (any, error) {
 		}
 	}
 	return obj, nil
+}
+
+// ownAnnotations are the annotations the operator writes, the only ones the cache keeps.
+var ownAnnotations = []string{AnnotationWECStatus, AnnotationReportingWECs}
+
+// keepOwnAnnotations drops the annotations of others.
+func keepOwnAnnotations(o metav1.Object) {
+	all := o.GetAnnotations()
+	if len(all) == 0 {
+		return
+	}
+	var ours map[string]string
+	for _, k := range ownAnnotations {
+		if v, has := all[k]; has {
+			if ours == nil {
+				ours = map[string]string{}
+			}
+			ours[k] = v
+		}
+	}
+	if len(ours) != len(all) {
+		o.SetAnnotations(ours)
+	}
 }
 
 // keepOwnManagedFields drops the managedFields entries of other field managers and trims the

@@ -26,6 +26,7 @@ func TestSlimWDSObject(t *testing.T) {
 	})
 	u.SetAnnotations(map[string]string{
 		"kubectl.kubernetes.io/last-applied-configuration": "{...}", AnnotationWECStatus: "wec1=Current",
+		AnnotationReportingWECs: "1",
 	})
 	u.SetLabels(map[string]string{"app": "web"})
 	out, err := slimWDSObject(u)
@@ -34,7 +35,8 @@ func TestSlimWDSObject(t *testing.T) {
 	g.Expect(slim.GetManagedFields()).To(ConsistOf(HaveField("Manager", FieldManager)))
 	g.Expect(slim.GetManagedFields()[0].FieldsV1.GetRawString()).To(MatchJSON(`{"f:status":{"f:conditions":{},"f:replicas":{}}}`),
 		"the operator's entry keeps the top-level status fields, not what lies under them")
-	g.Expect(slim.GetAnnotations()).To(Equal(map[string]string{AnnotationWECStatus: "wec1=Current"}))
+	g.Expect(slim.GetAnnotations()).To(Equal(map[string]string{AnnotationWECStatus: "wec1=Current",
+		AnnotationReportingWECs: "1"}))
 	g.Expect(slim.GetLabels()).To(Equal(map[string]string{"app": "web"}))
 	g.Expect(slim.Object["spec"]).To(Equal(map[string]any{
 		"replicas": int64(3), "strategy": map[string]any{"type": "Recreate"},

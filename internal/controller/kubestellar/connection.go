@@ -8,6 +8,7 @@ import (
 
 	"github.com/go-logr/logr"
 	controlv1alpha1 "github.com/kubestellar/kubestellar/api/control/v1alpha1"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/discovery"
@@ -60,6 +61,10 @@ type connection struct {
 	notify func()
 	// warn records a warning event on the ReportedState, and normal a normal one.
 	warn, normal func(reason, action, note string, args ...any)
+	// warnAbout records a warning event on the ReportedState about a WDS object, its related
+	// object: events of one reason about different objects are then not folded into one series
+	// (whose note would be the first object's only).
+	warnAbout func(related runtime.Object, reason, action, note string, args ...any)
 
 	// The clients of the clusters: the configurations, probes, discovery and metadata clients
 	// are built by newConnection, the clusters (clients and caches) by run once both answer.

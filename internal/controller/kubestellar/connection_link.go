@@ -36,6 +36,8 @@ type connectionState struct {
 	MultiWEC  int
 	WECs      int
 	Invalid   []string
+	// Misconfigured are the objects asking singleton reported state on other than one WEC.
+	Misconfigured []string
 	// Health counts the objects by WEC and kstatus.
 	Health map[wecStatus]int
 }
@@ -79,6 +81,7 @@ func (c *connection) snapshot() connectionState {
 	defer c.unlock()
 	s := connectionState{linkHealth: c.lockedState.link.health}
 	s.Singleton, s.MultiWEC, s.Health = objects.Singleton, objects.MultiWEC, objects.Health
+	s.Misconfigured = objects.Misconfigured
 	s.WECs, s.Invalid = c.lockedState.workStatuses.reporting(), c.lockedState.workStatuses.invalidNames()
 	return s
 }

@@ -1,6 +1,9 @@
 package kubestellar
 
 import (
+	"errors"
+	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -11,7 +14,8 @@ import (
 
 // Labels and the annotation the operator writes on WDS objects.
 const (
-	// LabelExecutingCount is the number of WECs that report the object (rule R3, docs/design.md).
+	// LabelExecutingCount is the size of the object's qualified WEC set, present only while
+	// singleton reported state is requested (rule R3, docs/design.md).
 	LabelExecutingCount = "kubestellar.io/executing-count"
 	// LabelSingletonStatus is KubeStellar's marker of singleton reported state.
 	LabelSingletonStatus = "managed-by.kubestellar.io/singletonstatus"
@@ -19,7 +23,13 @@ const (
 	LabelMultiWECStatus = "managed-by.kubestellar.io/multiwecstatus"
 	// AnnotationWECStatus lists each reporting WEC's kstatus, sorted by WEC: wec1=Current,wec2=InProgress.
 	AnnotationWECStatus = "kubestellar.statefulsingleton.com/wec-status"
+	// AnnotationReportingWECs is the number of qualified WECs that report the object, beside the
+	// executing count (which counts the qualified WECs, reporting or not).
+	AnnotationReportingWECs = "kubestellar.statefulsingleton.com/reporting-wecs"
 )
+
+// statusUnknown is kstatus's Unknown, the health of a WEC whose status cannot be read.
+const statusUnknown = "Unknown"
 
 // Modes of an object, the values of the metrics' mode label.
 const (
@@ -45,6 +55,9 @@ type facts struct {
 	AnnotationsBumpGeneration bool
 	// Owned is what the operator's field manager owns on the object now.
 	Owned owned
+	// Excepted tells that the object's kind is one KubeStellar never returns status into
+	// (Namespaces, CustomResourceDefinitions): nothing is written, what the operator owns goes.
+	Excepted bool
 }
 
 // plan is what to write into one WDS object: what the operator means it to show (Status,
@@ -57,6 +70,11 @@ type plan struct {
 	Annotations map[string]string
 	// Health is each reporting WEC's kstatus.
 	Health []summary.Health
+	// Misconfigured says why the request cannot be honored (singleton reported state on a
+	// qualified WEC set of other than one WEC); empty when it can.
+	Misconfigured string
+	// Malformed are the WECs left out of the summary for the shape of their status, with why.
+	Malformed []summary.Health
 	// StatusPatch is the merge patch of the status subresource ({"status": {...}}).
 	StatusPatch map[string]any
 	// MainPatch is the merge patch of the object: labels, annotations, and .status for kinds
@@ -86,7 +104,7 @@ type decider struct {
 // executing count (R3), and nothing when nothing changed or what the operator wrote is gone (R4).
 func (d decider) decide(f facts) (plan, error) {
 	var p plan
-	if f.Wants.Any() {
+	if f.Wants.Any() && !f.Excepted {
 		if err := d.desired(&p, f); err != nil {
 			return plan{}, err
 		}
@@ -95,44 +113,49 @@ func (d decider) decide(f facts) (plan, error) {
 	return p, nil
 }
 
-// dispatch chooses the path for an object as R1 and R2 say, from the flags and the number of
-// qualified WECs that report it.
-func dispatch(w wants, n int) string {
-	if w.Singleton && !w.MultiWEC {
+// dispatch chooses the path for an object as KubeStellar's API says, from the flags and the size
+// of its qualified WEC set (not the number of WECs that report): one qualified WEC, its status
+// is copied (modeSingleton); multi-WEC requested and another number, the summary (modeMultiWEC);
+// singleton requested alone on another number, nothing is returned (modeSingleton, misconfigured).
+func dispatch(w wants) string {
+	switch {
+	case !w.Any():
+		return modeNone
+	case len(w.Qualified) == 1 || !w.MultiWEC:
 		return modeSingleton
+	default:
+		return modeMultiWEC
 	}
-	if n == 1 {
-		return modeSingleton
-	}
-	return modeMultiWEC
 }
 
 // desired fills in what the operator means to own on an object some Binding asks for.
 func (d decider) desired(p *plan, f facts) error {
-	n := len(f.Reports)
-	p.Mode = dispatch(f.Wants, n)
-	p.Labels = map[string]string{LabelExecutingCount: strconv.Itoa(n)}
+	n := len(f.Wants.Qualified)
+	p.Mode = dispatch(f.Wants)
+	p.Labels = map[string]string{}
 	if f.Wants.Singleton {
+		p.Labels[LabelExecutingCount] = strconv.Itoa(n)
 		p.Labels[LabelSingletonStatus] = "true"
 	}
 	if f.Wants.MultiWEC {
 		p.Labels[LabelMultiWECStatus] = "true"
 	}
 	switch {
-	case n == 0:
-	case p.Mode == modeSingleton && n == 1:
-		p.Status = f.Reports[0].Status
-		p.Health = []summary.Health{d.healthOf(f.Object, f.Reports[0])}
-	case p.Mode == modeSingleton:
+	case n == 1:
+		if len(f.Reports) == 1 {
+			p.Status = f.Reports[0].Status
+			p.Health = []summary.Health{d.healthOf(f.Object, f.Reports[0])}
+		}
+	case f.Wants.MultiWEC:
+		if err := d.combine(p, f); err != nil {
+			return err
+		}
+	default:
+		p.Misconfigured = fmt.Sprintf("singleton reported state is requested on %d qualified WECs, not 1: "+
+			"nothing is returned", n)
 		for _, r := range f.Reports {
 			p.Health = append(p.Health, d.healthOf(f.Object, r))
 		}
-	default:
-		res, err := d.summarize(f.Object, f.Reports)
-		if err != nil {
-			return err
-		}
-		p.Status, p.Health = res.Status, res.WECs
 	}
 	if len(p.Status) == 0 {
 		p.Status = nil
@@ -141,9 +164,39 @@ func (d decider) desired(p *plan, f facts) error {
 		current, _ := f.Object.Object[keyStatus].(map[string]any)
 		p.Status = keepCollisionCount(p.Status, current)
 	}
-	if len(p.Health) > 0 && !f.AnnotationsBumpGeneration {
-		p.Annotations = map[string]string{AnnotationWECStatus: healthAnnotation(p.Health)}
+	if !f.AnnotationsBumpGeneration {
+		p.Annotations = map[string]string{AnnotationReportingWECs: strconv.Itoa(len(f.Reports))}
+		if len(p.Health) > 0 {
+			p.Annotations[AnnotationWECStatus] = healthAnnotation(p.Health)
+		}
 	}
+	return nil
+}
+
+// combine summarizes the reports into p. A WEC whose status the summary cannot read (a
+// *summary.ReportError) is left out, named in p.Malformed and in the health as Unknown, and the
+// others are summarized: one WEC's bad status does not hold the others back.
+func (d decider) combine(p *plan, f facts) error {
+	reports := f.Reports
+	for len(reports) > 0 {
+		res, err := d.summarize(f.Object, reports)
+		var re *summary.ReportError
+		if errors.As(err, &re) {
+			i := slices.IndexFunc(reports, func(r summary.Report) bool { return r.WEC == re.WEC })
+			if i >= 0 {
+				p.Malformed = append(p.Malformed, summary.Health{WEC: re.WEC, Status: statusUnknown, Message: re.Error()})
+				reports = slices.Delete(slices.Clone(reports), i, i+1)
+				continue
+			}
+		}
+		if err != nil {
+			return err
+		}
+		p.Status, p.Health = res.Status, res.WECs
+		break
+	}
+	p.Health = append(slices.Clone(p.Health), p.Malformed...)
+	slices.SortFunc(p.Health, func(a, b summary.Health) int { return strings.Compare(a.WEC, b.WEC) })
 	return nil
 }
 

@@ -48,28 +48,31 @@ func TestDispatch(t *testing.T) {
 		n             int
 		want          string
 	}{
-		{"singleton only, one WEC", true, false, 1, modeSingleton},
-		{"singleton only, two WECs: still the singleton path (cleared)", true, false, 2, modeSingleton},
-		{"singleton only, no WEC", true, false, 0, modeSingleton},
-		{"both, one WEC", true, true, 1, modeSingleton},
-		{"both, three WECs", true, true, 3, modeMultiWEC},
-		{"multi only, one WEC", false, true, 1, modeSingleton},
-		{"multi only, two WECs", false, true, 2, modeMultiWEC},
-		{"multi only, no WEC", false, true, 0, modeMultiWEC},
+		{"singleton only, one qualified WEC", true, false, 1, modeSingleton},
+		{"singleton only, two qualified WECs: the singleton path, nothing returned", true, false, 2, modeSingleton},
+		{"singleton only, no qualified WEC", true, false, 0, modeSingleton},
+		{"both, one qualified WEC", true, true, 1, modeSingleton},
+		{"both, three qualified WECs", true, true, 3, modeMultiWEC},
+		{"multi only, one qualified WEC", false, true, 1, modeSingleton},
+		{"multi only, two qualified WECs", false, true, 2, modeMultiWEC},
+		{"multi only, no qualified WEC", false, true, 0, modeMultiWEC},
+		{"neither", false, false, 2, modeNone},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			g := NewWithT(t)
-			g.Expect(dispatch(wants{Singleton: tc.single, MultiWEC: tc.multi}, tc.n)).To(Equal(tc.want))
+			w := wants{Singleton: tc.single, MultiWEC: tc.multi, Qualified: make([]string, tc.n)}
+			g.Expect(dispatch(w)).To(Equal(tc.want))
 		})
 	}
 }
 
 func TestDecide(t *testing.T) {
-	single := wants{Singleton: true, Qualified: []string{"wec1", "wec2"}}
+	single := wants{Singleton: true, Qualified: []string{"wec1"}}
+	singleOnTwo := wants{Singleton: true, Qualified: []string{"wec1", "wec2"}}
 	multi := wants{MultiWEC: true, Qualified: []string{"wec1", "wec2"}}
 	ourLabels := map[string]string{LabelExecutingCount: "1", LabelSingletonStatus: "true"}
 	ownAll := owned{Labels: map[string]bool{LabelExecutingCount: true, LabelSingletonStatus: true},
-		Annotations: map[string]bool{AnnotationWECStatus: true}, Status: map[string]bool{"readyReplicas": true}}
+		Annotations: map[string]bool{AnnotationWECStatus: true, AnnotationReportingWECs: true}, Status: map[string]bool{"readyReplicas": true}}
 	type obj = map[string]any
 	for _, tc := range []struct {
 		name        string
@@ -85,11 +88,11 @@ func TestDecide(t *testing.T) {
 		facts:    facts{Wants: single, Reports: []summary.Report{report("wec1", 2)}, Object: object(nil, nil), StatusSubresource: true},
 		wantMode: modeSingleton, status: obj{"readyReplicas": int64(2)},
 		labels:      ourLabels,
-		annots:      map[string]string{AnnotationWECStatus: "wec1=Current"},
+		annots:      map[string]string{AnnotationWECStatus: "wec1=Current", AnnotationReportingWECs: "1"},
 		statusPatch: obj{"status": obj{"readyReplicas": int64(2)}},
 		mainPatch: obj{"metadata": obj{
 			"labels":      obj{LabelExecutingCount: "1", LabelSingletonStatus: "true"},
-			"annotations": obj{AnnotationWECStatus: "wec1=Current"},
+			"annotations": obj{AnnotationWECStatus: "wec1=Current", AnnotationReportingWECs: "1"},
 		}},
 	}, {
 		name: "R4: nothing written when the object already shows it",
@@ -98,7 +101,7 @@ func TestDecide(t *testing.T) {
 			Object: withAnnotation(object(ourLabels, obj{"readyReplicas": int64(2)})),
 		},
 		wantMode: modeSingleton, status: obj{"readyReplicas": int64(2)}, labels: ourLabels,
-		annots: map[string]string{AnnotationWECStatus: "wec1=Current"},
+		annots: map[string]string{AnnotationWECStatus: "wec1=Current", AnnotationReportingWECs: "1"},
 	}, {
 		name: "only what differs is patched; a field the WEC no longer reports is removed",
 		facts: facts{
@@ -106,41 +109,45 @@ func TestDecide(t *testing.T) {
 			Object: withAnnotation(object(ourLabels, obj{"readyReplicas": int64(2), "replicas": int64(2)})),
 		},
 		wantMode: modeSingleton, status: obj{"readyReplicas": int64(3)}, labels: ourLabels,
-		annots:      map[string]string{AnnotationWECStatus: "wec1=Current"},
+		annots:      map[string]string{AnnotationWECStatus: "wec1=Current", AnnotationReportingWECs: "1"},
 		statusPatch: obj{"status": obj{"readyReplicas": int64(3), "replicas": nil}},
 	}, {
-		name: "R1: singleton only with two WECs reporting: status cleared, count still labeled",
+		name: "R1: singleton only with two qualified WECs reporting: status cleared, count still labeled",
 		facts: facts{
-			Wants: single, Reports: []summary.Report{report("wec1", 2), report("wec2", 1)}, StatusSubresource: true,
+			Wants: singleOnTwo, Reports: []summary.Report{report("wec1", 2), report("wec2", 1)}, StatusSubresource: true,
 			Owned:  ownAll,
 			Object: withAnnotation(object(ourLabels, obj{"readyReplicas": int64(2), "other": "x"})),
 		},
 		wantMode: modeSingleton,
 		labels:   map[string]string{LabelExecutingCount: "2", LabelSingletonStatus: "true"},
-		annots:   map[string]string{AnnotationWECStatus: "wec1=Current,wec2=Current"},
+		annots:   map[string]string{AnnotationWECStatus: "wec1=Current,wec2=Current", AnnotationReportingWECs: "2"},
 		// what the operator wrote is removed, what another writer put there stays
 		statusPatch: obj{"status": obj{"readyReplicas": nil}},
 		mainPatch: obj{"metadata": obj{
 			"labels":      obj{LabelExecutingCount: "2"},
-			"annotations": obj{AnnotationWECStatus: "wec1=Current,wec2=Current"},
+			"annotations": obj{AnnotationWECStatus: "wec1=Current,wec2=Current", AnnotationReportingWECs: "2"},
 		}},
 	}, {
 		name:     "R2: several qualified WECs with multi-WEC: the summary",
 		facts:    facts{Wants: multi, Reports: []summary.Report{report("wec1", 2), report("wec2", 1)}, Object: object(nil, nil), StatusSubresource: true},
 		wantMode: modeMultiWEC, status: obj{"summaryOf": int64(2)},
-		labels:      map[string]string{LabelExecutingCount: "2", LabelMultiWECStatus: "true"},
-		annots:      map[string]string{AnnotationWECStatus: "wec1=InProgress,wec2=InProgress"},
+		labels:      map[string]string{LabelMultiWECStatus: "true"},
+		annots:      map[string]string{AnnotationWECStatus: "wec1=InProgress,wec2=InProgress", AnnotationReportingWECs: "2"},
 		statusPatch: obj{"status": obj{"summaryOf": int64(2)}},
 		mainPatch: obj{"metadata": obj{
-			"labels":      obj{LabelExecutingCount: "2", LabelMultiWECStatus: "true"},
-			"annotations": obj{AnnotationWECStatus: "wec1=InProgress,wec2=InProgress"},
+			"labels":      obj{LabelMultiWECStatus: "true"},
+			"annotations": obj{AnnotationWECStatus: "wec1=InProgress,wec2=InProgress", AnnotationReportingWECs: "2"},
 		}},
 	}, {
-		name:      "R3: no WEC reports yet: count 0, no status, nothing owned so no status write",
-		facts:     facts{Wants: multi, Object: object(nil, nil), StatusSubresource: true},
-		wantMode:  modeMultiWEC,
-		labels:    map[string]string{LabelExecutingCount: "0", LabelMultiWECStatus: "true"},
-		mainPatch: obj{"metadata": obj{"labels": obj{LabelExecutingCount: "0", LabelMultiWECStatus: "true"}}},
+		name:     "R3: no WEC reports yet: count 2 (the qualified WECs), no status, nothing owned so no status write",
+		facts:    facts{Wants: wants{Singleton: true, MultiWEC: true, Qualified: multi.Qualified}, Object: object(nil, nil), StatusSubresource: true},
+		wantMode: modeMultiWEC,
+		labels:   map[string]string{LabelExecutingCount: "2", LabelSingletonStatus: "true", LabelMultiWECStatus: "true"},
+		annots:   map[string]string{AnnotationReportingWECs: "0"},
+		mainPatch: obj{"metadata": obj{
+			"labels":      obj{LabelExecutingCount: "2", LabelSingletonStatus: "true", LabelMultiWECStatus: "true"},
+			"annotations": obj{AnnotationReportingWECs: "0"},
+		}},
 	}, {
 		name: "R4: no Binding asks any more: everything owned is removed",
 		facts: facts{
@@ -150,7 +157,7 @@ func TestDecide(t *testing.T) {
 		statusPatch: obj{"status": nil}, // all of it was the operator's
 		mainPatch: obj{"metadata": obj{
 			"labels":      obj{LabelExecutingCount: nil, LabelSingletonStatus: nil},
-			"annotations": obj{AnnotationWECStatus: nil},
+			"annotations": obj{AnnotationWECStatus: nil, AnnotationReportingWECs: nil},
 		}},
 	}, {
 		name:  "R4: no Binding asks and nothing owned: never touched",
@@ -162,9 +169,9 @@ func TestDecide(t *testing.T) {
 			Object: object(ourLabels, nil), Owned: owned{Labels: ownAll.Labels},
 		},
 		wantMode: modeSingleton, status: obj{"readyReplicas": int64(2)}, labels: ourLabels,
-		annots: map[string]string{AnnotationWECStatus: "wec1=Current"},
+		annots: map[string]string{AnnotationWECStatus: "wec1=Current", AnnotationReportingWECs: "1"},
 		mainPatch: obj{
-			"metadata": obj{"annotations": obj{AnnotationWECStatus: "wec1=Current"}},
+			"metadata": obj{"annotations": obj{AnnotationWECStatus: "wec1=Current", AnnotationReportingWECs: "1"}},
 			"status":   obj{"readyReplicas": int64(2)},
 		},
 	}, {
@@ -210,6 +217,6 @@ func TestDecideSummaryError(t *testing.T) {
 }
 
 func withAnnotation(u *unstructured.Unstructured) *unstructured.Unstructured {
-	u.SetAnnotations(map[string]string{AnnotationWECStatus: "wec1=Current"})
+	u.SetAnnotations(map[string]string{AnnotationWECStatus: "wec1=Current", AnnotationReportingWECs: "1"})
 	return u
 }

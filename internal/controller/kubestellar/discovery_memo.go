@@ -22,6 +22,23 @@ func (m discoveryMemo) remember(gv schema.GroupVersion, known map[string]bool) {
 	m[gv] = known
 }
 
+// forgetGroup forgets what is known of every version of a group, so that discovery is asked
+// again: after a write found no status subresource, or found one where none was known.
+func (m discoveryMemo) forgetGroup(group string) {
+	for gv := range m {
+		if gv.Group == group {
+			delete(m, gv)
+		}
+	}
+}
+
+// forgetDiscovery forgets what the memo knows of a group (see forgetGroup).
+func (c *connection) forgetDiscovery(group string) {
+	c.lock()
+	defer c.unlock()
+	c.lockedState.discovery.forgetGroup(group)
+}
+
 // statusSubresources tells, for each resource discovery listed, whether it has a status
 // subresource.
 func statusSubresources(list *metav1.APIResourceList) map[string]bool {

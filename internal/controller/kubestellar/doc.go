@@ -1,7 +1,10 @@
 // Package kubestellar is the KubeStellar reported-state reconciler (rules R1-R5 of the design):
 // for every workload object in a WDS that a Binding asks reported state for, it returns what the
 // WECs report (WorkStatus objects in the ITS) into the object: its .status, the label
-// kubestellar.io/executing-count and each WEC's health.
+// kubestellar.io/executing-count, how many WECs report and each WEC's health. As KubeStellar's API
+// says, the size of the object's qualified WEC set (the destinations of the Bindings asking for
+// it) chooses between copying one WEC's status and the multi-WEC summary, and is the executing
+// count; a singleton request on other than one WEC returns nothing and is reported.
 //
 // A ReportedState custom resource names one WDS and its ITS. The ReportedState reconciler keeps
 // one connection per ReportedState: caches of the WDS (Bindings, and the workload objects of each

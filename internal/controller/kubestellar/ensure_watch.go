@@ -104,10 +104,21 @@ func (c *connection) objectChanged(gr schema.GroupResource, o any, update bool) 
 	if update && c.book.isEcho(ref, obj.GetResourceVersion()) {
 		return
 	}
-	if _, labeled := obj.GetLabels()[LabelExecutingCount]; !labeled && !c.asked(ref) {
+	if !markedByOperator(obj.GetLabels()) && !c.asked(ref) {
 		return
 	}
 	c.enqueue(ref)
+}
+
+// markedByOperator tells whether labels carry one of sweepLabels: the operator (or KubeStellar)
+// may have written the object's status. A multi-WEC object carries no executing count.
+func markedByOperator(labels map[string]string) bool {
+	for _, l := range sweepLabels {
+		if _, has := labels[l]; has {
+			return true
+		}
+	}
+	return false
 }
 
 // asked tells whether some Binding names ref with a flag.

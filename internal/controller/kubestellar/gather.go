@@ -31,6 +31,7 @@ func (c *connection) gather(ctx context.Context, ref objectRef, t target) (g gat
 	}
 	g.Object = obj
 	g.AnnotationsBumpGeneration = annotationsBumpGeneration(t.gvk.GroupKind())
+	g.Excepted = exceptedKind(ref.Group, ref.Resource)
 	g.Owned = ownedBy(obj.GetManagedFields(), FieldManager)
 	if !g.Wants.Any() && !g.Owned.any() {
 		return g, false, nil
@@ -38,7 +39,7 @@ func (c *connection) gather(ctx context.Context, ref objectRef, t target) (g gat
 	if g.StatusSubresource, err = c.hasStatusSubresource(t.gvr); err != nil {
 		return g, false, err
 	}
-	if g.Wants.Any() {
+	if g.Wants.Any() && !g.Excepted {
 		g.Reports, err = c.reports(ctx, ref, g.Wants.Qualified)
 	}
 	return g, true, err
@@ -83,4 +84,12 @@ func (o owned) any() bool {
 // its annotations change: Deployments, for the rollback annotations of extensions/v1beta1.
 func annotationsBumpGeneration(gk schema.GroupKind) bool {
 	return gk == schema.GroupKind{Group: "apps", Kind: "Deployment"}
+}
+
+// exceptedKind tells whether KubeStellar never returns status into objects of a resource:
+// Namespaces and CustomResourceDefinitions (its WEC2WDSExceptions): their status in the WDS is
+// the WDS's own.
+func exceptedKind(group, resource string) bool {
+	return group == "" && resource == "namespaces" ||
+		group == "apiextensions.k8s.io" && resource == "customresourcedefinitions"
 }

@@ -1,6 +1,7 @@
 package kubestellar
 
 import (
+	"slices"
 	"sync"
 	"time"
 
@@ -22,13 +23,26 @@ type objectBook struct {
 	pending map[objectRef]time.Time
 	echoes  echoes
 	refused map[objectRef]string
+	// notes are the causes already told of each object (an event once per object and cause).
+	notes map[objectRef]map[string]string
+	// gones counts each object's writes in a row that found nothing (404), for their backoff.
+	gones map[objectRef]int
 }
+
+// Causes the book notes about an object, the reasons of their events.
+const (
+	// causeSingletonWrongWECCount: singleton reported state requested on other than one WEC.
+	causeSingletonWrongWECCount = "SingletonWrongWECCount"
+	// causeMalformedReport: a WEC's status the summary cannot read, left out of it.
+	causeMalformedReport = "MalformedReport"
+)
 
 // newObjectBook returns an empty book.
 func newObjectBook() *objectBook {
 	return &objectBook{
 		modes: map[objectRef]string{}, health: newWECHealth(), pending: map[objectRef]time.Time{},
-		echoes: echoes{}, refused: map[objectRef]string{},
+		echoes: echoes{}, refused: map[objectRef]string{}, notes: map[objectRef]map[string]string{},
+		gones: map[objectRef]int{},
 	}
 }
 
@@ -88,18 +102,53 @@ func (b *objectBook) decided(ref objectRef, version, mode string, health []summa
 }
 
 // forget drops what is known of an object there is nothing to decide about (gone, or no longer
-// asked for), but a pending report.
-func (b *objectBook) forget(ref objectRef) {
+// asked for), but a pending report, and tells whether it was counted as misconfigured.
+func (b *objectBook) forget(ref objectRef) (wasMisconfigured bool) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	_, wasMisconfigured = b.notes[ref][causeSingletonWrongWECCount]
 	b.health.set(ref, nil)
 	b.forgetLocked(ref)
+	return wasMisconfigured
 }
 
 func (b *objectBook) forgetLocked(ref objectRef) {
 	delete(b.modes, ref)
 	delete(b.refused, ref)
+	delete(b.notes, ref)
+	delete(b.gones, ref)
 	b.echoes.forget(ref)
+}
+
+// gone records that a write of ref found nothing (404) and returns how many in a row did.
+func (b *objectBook) gone(ref objectRef) int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.gones[ref]++
+	return b.gones[ref]
+}
+
+// note records the message of a cause about ref ("" ends it) and tells whether it is news (a
+// message not told before for ref and cause: an event is due) and whether it changed at all.
+func (b *objectBook) note(ref objectRef, cause, msg string) (news, changed bool) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	before := b.notes[ref][cause]
+	if before == msg {
+		return false, false
+	}
+	if msg == "" {
+		delete(b.notes[ref], cause)
+		if len(b.notes[ref]) == 0 {
+			delete(b.notes, ref)
+		}
+		return false, true
+	}
+	if b.notes[ref] == nil {
+		b.notes[ref] = map[string]string{}
+	}
+	b.notes[ref][cause] = msg
+	return true, true
 }
 
 // writing records that a reconcile is about to write ref (see echoes).
@@ -134,11 +183,12 @@ func (b *objectBook) refuse(ref objectRef, msg string) (news bool) {
 	return before != msg
 }
 
-// accept forgets the refusal of ref: the WDS took a write.
+// accept forgets the refusal and the 404s of ref: the WDS took a write.
 func (b *objectBook) accept(ref objectRef) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	delete(b.refused, ref)
+	delete(b.gones, ref)
 }
 
 // bookCounts are the book's counts, as the status and the metrics show them.
@@ -146,6 +196,9 @@ type bookCounts struct {
 	Singleton, MultiWEC int
 	// Health counts the objects by WEC and kstatus.
 	Health map[wecStatus]int
+	// Misconfigured are the objects asking singleton reported state on other than one WEC,
+	// sorted.
+	Misconfigured []string
 }
 
 // counts counts the objects by mode, and by WEC and kstatus.
@@ -162,5 +215,11 @@ func (b *objectBook) counts() bookCounts {
 		}
 	}
 	n.Health = b.health.snapshot()
+	for ref, causes := range b.notes {
+		if _, ok := causes[causeSingletonWrongWECCount]; ok {
+			n.Misconfigured = append(n.Misconfigured, ref.String())
+		}
+	}
+	slices.Sort(n.Misconfigured)
 	return n
 }

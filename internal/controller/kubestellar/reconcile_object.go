@@ -67,6 +67,7 @@ var defaultDecider = decider{summarize: summary.Summarize, healthOf: summary.Hea
 // not the echo of these writes (see echoes).
 func (c *connection) apply(ctx context.Context, ref objectRef, obj *unstructured.Unstructured, p plan,
 ) (written, error) {
+	c.tellDecision(ref, obj, p) // before decided, which forgets the notes of an object no longer asked for
 	c.book.decided(ref, obj.GetResourceVersion(), p.Mode, p.Health)
 	if p.Writes() == 0 {
 		return written{}, nil
@@ -85,3 +86,16 @@ func (c *connection) apply(ctx context.Context, ref objectRef, obj *unstructured
 // conflictRetry is when an object whose write was refused as stale is decided again, at the
 // latest: normally the watch event of the change that made it stale comes first.
 const conflictRetry = time.Second
+
+// goneRetryMax bounds the backoff of an object whose writes find nothing (404).
+const goneRetryMax = time.Minute
+
+// goneRetry is when an object whose n-th write in a row found nothing (404) is decided again:
+// conflictRetry, doubling, at most goneRetryMax. Normally the deletion's watch event comes first.
+func goneRetry(n int) time.Duration {
+	d := conflictRetry
+	for i := 1; i < n && d < goneRetryMax; i++ {
+		d *= 2
+	}
+	return min(d, goneRetryMax)
+}

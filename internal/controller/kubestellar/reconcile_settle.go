@@ -14,7 +14,9 @@ import (
 func (c *connection) settle(ctx context.Context, v visit, err error) (ctrl.Result, error) {
 	switch {
 	case v.object == nil: // nothing to decide, or gathering failed
-		c.book.forget(v.ref)
+		if c.book.forget(v.ref) && c.notify != nil {
+			c.notify() // the RequestsValid condition counted it
+		}
 		if err != nil {
 			c.book.restorePending(v.ref, v.pending)
 		}
@@ -44,10 +46,28 @@ func (c *connection) settleWrite(ctx context.Context, v visit, err error) (ctrl.
 		c.refusedWrite(v.ref, err)
 		return ctrl.Result{}, err
 	}
+	if v.written.gone() || v.written.dropped {
+		return c.settleGone(ctx, v), nil
+	}
 	c.book.accept(v.ref)
 	if v.pending.ok {
 		propagationLag.WithLabelValues(c.key.Namespace, c.key.Name).Observe(c.opts.Now().Sub(v.pending.at).Seconds())
 	}
 	logger.V(1).Info("Wrote reported state", "mode", v.plan.Mode, "wecs", v.wecs)
 	return ctrl.Result{}, nil
+}
+
+// settleGone ends a reconcile whose write found nothing (404: the object is gone, or its kind
+// lost its status subresource) or whose status the API server dropped (its kind gained one):
+// discovery is asked again for the kind's group and the object is decided again, with a backoff
+// that grows with each such write in a row, up to goneRetryMax.
+func (c *connection) settleGone(ctx context.Context, v visit) ctrl.Result {
+	c.book.restorePending(v.ref, v.pending)
+	c.forgetDiscovery(v.ref.Group)
+	n := c.book.gone(v.ref)
+	after := goneRetry(n)
+	log.FromContext(ctx).V(1).Info("A write found no object or no status subresource; asking discovery again",
+		"object", klog.KObj(v.object), "kind", v.object.GetKind(), "dropped", v.written.dropped, "inARow", n,
+		"retryAfter", after)
+	return ctrl.Result{RequeueAfter: after}
 }

@@ -8,6 +8,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/events"
@@ -193,6 +194,9 @@ func (r *Reconciler) connect(rs *ksv1alpha1.ReportedState, key types.NamespacedN
 	conn.notify = func() { r.notify(key) }
 	conn.warn = func(reason, action, note string, args ...any) {
 		r.Recorder.Eventf(ref, nil, corev1.EventTypeWarning, reason, action, note, args...)
+	}
+	conn.warnAbout = func(related runtime.Object, reason, action, note string, args ...any) {
+		r.Recorder.Eventf(ref, related, corev1.EventTypeWarning, reason, action, note, args...)
 	}
 	conn.normal = func(reason, action, note string, args ...any) {
 		r.Recorder.Eventf(ref, nil, corev1.EventTypeNormal, reason, action, note, args...)

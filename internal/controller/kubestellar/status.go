@@ -3,6 +3,7 @@ package kubestellar
 import (
 	"fmt"
 	"slices"
+	"strings"
 
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -45,6 +46,7 @@ func computeStatus(rs *ksv1alpha1.ReportedState, s connectionState, configErr er
 		reason = ksv1alpha1.ReasonNotConnected
 	}
 	set(ksv1alpha1.ConditionReady, ready, reason, msg)
+	requestsValidCondition(set, s.Misconfigured)
 
 	st.ObservedGeneration = gen
 	st.Objects = ksv1alpha1.ReportedStateObjects{
@@ -58,6 +60,24 @@ func computeStatus(rs *ksv1alpha1.ReportedState, s connectionState, configErr er
 	}
 	st.InvalidWorkStatuses = invalid
 	return st
+}
+
+// maxMisconfiguredListed is how many misconfigured objects the RequestsValid condition names,
+// as KubeStellar's BindingPolicy error names a few.
+const maxMisconfiguredListed = 3
+
+// requestsValidCondition says whether some object asks singleton reported state on a qualified
+// WEC set of other than one WEC, and names a few.
+func requestsValidCondition(set setFunc, misconfigured []string) {
+	if len(misconfigured) == 0 {
+		set(ksv1alpha1.ConditionRequestsValid, true, ksv1alpha1.ReasonRequestsValid,
+			"Every reported-state request can be honored.")
+		return
+	}
+	examples := misconfigured[:min(len(misconfigured), maxMisconfiguredListed)]
+	set(ksv1alpha1.ConditionRequestsValid, false, ksv1alpha1.ReasonSingletonWrongWECCount, fmt.Sprintf(
+		"%d objects ask singleton reported state on other than one qualified WEC, so nothing is returned "+
+			"into them; for example: %s", len(misconfigured), strings.Join(examples, ", ")))
 }
 
 type (

@@ -9,10 +9,12 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"regexp"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
+	appsv1 "k8s.io/api/apps/v1"
 	authenticationv1 "k8s.io/api/authentication/v1"
 	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
@@ -58,7 +60,7 @@ func scrapeMetrics(ctx context.Context) {
 	}, metav1.CreateOptions{})
 	Expect(err).NotTo(HaveOccurred())
 
-	Eventually(func(g Gomega) {
+	get := func(g Gomega, url string) string {
 		req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, http.NoBody)
 		g.Expect(err).NotTo(HaveOccurred())
 		req.Header.Set("Authorization", "Bearer "+tr.Status.Token)
@@ -68,8 +70,51 @@ func scrapeMetrics(ctx context.Context) {
 		body, err := io.ReadAll(resp.Body)
 		g.Expect(err).NotTo(HaveOccurred())
 		g.Expect(resp.StatusCode).To(Equal(http.StatusOK))
-		g.Expect(string(body)).To(ContainSubstring(`controller_runtime_reconcile_total{controller="statefulsingleton"`))
-		g.Expect(string(body)).To(MatchRegexp(`(?m)^statefulsingleton_transitions_total\{result="completed"\} [1-9]`),
-			"the upgraded operator counts the hand-over it did")
+		return string(body)
+	}
+	Eventually(func(g Gomega) {
+		g.Expect(get(g, url)).To(ContainSubstring(`certwatcher_read_certificate_total`), "through the Service")
+		// Every replica serves metrics; only the leader reconciles, so the hand-over is counted
+		// by one of them: each is scraped by its own address, as Prometheus does.
+		var leaders int
+		pods := operatorPods(ctx, g)
+		for i := range pods {
+			port := containerPort(g, &pods[i], svc.Spec.Ports[0].TargetPort.String())
+			body := get(g, fmt.Sprintf("https://%s:%d/metrics", pods[i].Status.PodIP, port))
+			if regexp.MustCompile(`(?m)^statefulsingleton_transitions_total\{result="completed"\} [1-9]`).MatchString(body) {
+				leaders++
+			}
+		}
+		g.Expect(leaders).To(BeNumerically(">=", 1), "the upgraded operator counts the hand-over it did")
 	}).WithContext(ctx).Should(Succeed())
+}
+
+// containerPort finds the port a Service's targetPort names (a number or a port's name) in a pod.
+func containerPort(g Gomega, pod *corev1.Pod, target string) int32 {
+	for i := range pod.Spec.Containers {
+		for _, p := range pod.Spec.Containers[i].Ports {
+			if p.Name == target || fmt.Sprint(p.ContainerPort) == target {
+				return p.ContainerPort
+			}
+		}
+	}
+	g.Expect(target).To(BeEmpty(), "pod %s has no port %s", pod.Name, target)
+	return 0
+}
+
+// operatorPods lists the running pods of the operator's Deployment.
+func operatorPods(ctx context.Context, g Gomega) []corev1.Pod {
+	d := &appsv1.Deployment{}
+	g.Expect(k8s.Get(ctx, client.ObjectKey{Namespace: operatorNamespace, Name: operatorDeployment}, d)).To(Succeed())
+	pods := &corev1.PodList{}
+	g.Expect(k8s.List(ctx, pods, client.InNamespace(operatorNamespace),
+		client.MatchingLabels(d.Spec.Selector.MatchLabels))).To(Succeed())
+	var running []corev1.Pod
+	for i := range pods.Items {
+		if pods.Items[i].Status.PodIP != "" && pods.Items[i].DeletionTimestamp == nil {
+			running = append(running, pods.Items[i])
+		}
+	}
+	g.Expect(running).NotTo(BeEmpty())
+	return running
 }

@@ -15,19 +15,22 @@ import (
 )
 
 var _ = Describe("The operator in the local cluster", func() {
-	It("runs as a real pod from the locally built image", func(ctx SpecContext) {
-		pods := &corev1.PodList{}
-		Expect(k8s.List(ctx, pods, client.InNamespace(operatorNamespace),
-			client.MatchingLabels{"control-plane": "controller-manager"})).To(Succeed())
-		Expect(pods.Items).NotTo(BeEmpty())
-
-		pod := pods.Items[0]
-		Expect(pod.Spec.Containers[0].Image).To(Equal(operatorImage))
-		Expect(pod.Status.ContainerStatuses).To(ContainElement(SatisfyAll(
-			HaveField("Name", "manager"),
-			HaveField("Ready", true),
-			HaveField("State.Running", Not(BeNil())),
-		)), "the manager container runs and passes its readiness probe")
+	It("runs as real pods from the locally built image", func(ctx SpecContext) {
+		// Other specs kill replicas; the Deployment replaces them, and this waits for that.
+		Eventually(func(g Gomega) {
+			pods := &corev1.PodList{}
+			g.Expect(k8s.List(ctx, pods, client.InNamespace(operatorNamespace),
+				client.MatchingLabels{"control-plane": "controller-manager"})).To(Succeed())
+			g.Expect(pods.Items).NotTo(BeEmpty())
+			for i := range pods.Items {
+				g.Expect(pods.Items[i].Spec.Containers[0].Image).To(Equal(operatorImage))
+				g.Expect(pods.Items[i].Status.ContainerStatuses).To(ContainElement(SatisfyAll(
+					HaveField("Name", "manager"),
+					HaveField("Ready", true),
+					HaveField("State.Running", Not(BeNil())),
+				)), "the manager container of %s runs and passes its readiness probe", pods.Items[i].Name)
+			}
+		}).WithContext(ctx).Should(Succeed())
 	})
 
 	It("reports a pod made before its StatefulSingleton, so unprepared, and leaves it running (S3)", func(ctx SpecContext) {

@@ -19,6 +19,7 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 	"sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
@@ -144,7 +145,9 @@ func (r *StatefulSingletonReconciler) SetupWithManager(mgr ctrl.Manager) error {
 }
 
 // singletonsSelecting maps a pod to the StatefulSingletons in its namespace whose selector
-// matches it, or whose status lists it as may run (a pod relabelled out of the selector).
+// matches it, or whose status lists it as may run (a pod relabeled out of the selector). A pod
+// that carries the release finalizer and that no StatefulSingleton claims maps to the one it was
+// prepared for, which is gone: its reconcile lets the pod go, whenever the pod cache catches up.
 func (r *StatefulSingletonReconciler) singletonsSelecting(ctx context.Context, obj client.Object) []reconcile.Request {
 	list := &singletonv1.StatefulSingletonList{}
 	if err := r.List(ctx, list, client.InNamespace(obj.GetNamespace())); err != nil {
@@ -158,6 +161,12 @@ func (r *StatefulSingletonReconciler) singletonsSelecting(ctx context.Context, o
 				Namespace: list.Items[i].Namespace, Name: list.Items[i].Name,
 			}})
 		}
+	}
+	instance := obj.GetLabels()[singletonv1.LabelInstance]
+	if len(reqs) == 0 && instance != "" && controllerutil.ContainsFinalizer(obj, singletonv1.FinalizerRelease) {
+		reqs = append(reqs, reconcile.Request{NamespacedName: types.NamespacedName{
+			Namespace: obj.GetNamespace(), Name: instance,
+		}})
 	}
 	return reqs
 }

@@ -116,6 +116,11 @@ func decideTransition(in transitionInput) transitionPlan {
 	// gated for ever, or release it beside the one that runs.
 	plan.HandBack = !ss.DeletionTimestamp.IsZero() && plan.Release == nil && status.CurrentTransition == nil &&
 		status.HeldPods == 0
+	if plan.HandBack {
+		// The hand-back lets every pod go: a finalizer added now, on a view of the pods older
+		// than the one the hand-back reads, would stay for ever.
+		plan.Track = nil
+	}
 	setTransitionConditions(&status, &in, running, candidate, plan.Release != nil)
 	plan.Status = status
 	return plan

@@ -150,6 +150,13 @@ func TestDecideTransitionHolds(t *testing.T) {
 			pods:         []podFacts{fact("new", 10, revision(2), released, readyGate)},
 			wantHandBack: true,
 		},
+		{
+			name: "hand-back adds no finalizer: it would outlive the StatefulSingleton",
+			ss:   singleton(activePod("new"), beingDeleted(now.Add(-time.Second))),
+			pods: []podFacts{fact("new", 10, revision(2), readyGate,
+				func(p *podFacts) { p.Released = true })},
+			wantHandBack: true,
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

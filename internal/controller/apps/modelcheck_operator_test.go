@@ -204,8 +204,7 @@ func letOrphansGoWrites(reader *cacheReader, name string, release bool) []apiWri
 		if pod.Labels[singletonv1.LabelInstance] != name || claimedByAnother(name, reader.singletons, pod) {
 			continue
 		}
-		held := release && podwebhook.HoldsGate(pod) && !hasRelease(pod) && pod.DeletionTimestamp == nil &&
-			pod.Status.Phase != corev1.PodSucceeded && pod.Status.Phase != corev1.PodFailed
+		held := release && stillHeld(pod)
 		if !held && !slices.Contains(pod.Finalizers, singletonv1.FinalizerRelease) {
 			continue
 		}

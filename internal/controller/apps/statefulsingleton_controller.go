@@ -26,6 +26,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	singletonv1 "github.com/singleton-operator/singleton-operator/api/apps/v1"
+	podwebhook "github.com/singleton-operator/singleton-operator/internal/webhook/core/v1"
 )
 
 // conflictBackoff is how long to wait before deciding again after a write hit a stale cache.
@@ -156,7 +157,7 @@ func (r *StatefulSingletonReconciler) singletonsSelecting(ctx context.Context, o
 	}
 	var reqs []reconcile.Request
 	for i := range list.Items {
-		if selects(&list.Items[i], obj.GetLabels()) || lists(&list.Items[i], obj.GetUID()) {
+		if podwebhook.Selects(&list.Items[i], obj.GetLabels()) || lists(&list.Items[i], obj.GetUID()) {
 			reqs = append(reqs, reconcile.Request{NamespacedName: types.NamespacedName{
 				Namespace: list.Items[i].Namespace, Name: list.Items[i].Name,
 			}})

@@ -143,7 +143,7 @@ func (r *StatefulSingletonReconciler) letOrphansGo(ctx context.Context, ss types
 // pod or lists it as may run.
 func claimedByAnother(name string, singletons []singletonv1.StatefulSingleton, pod *corev1.Pod) bool {
 	for i := range singletons {
-		if other := &singletons[i]; other.Name != name && (selects(other, pod.Labels) || lists(other, pod.UID)) {
+		if other := &singletons[i]; other.Name != name && (podwebhook.Selects(other, pod.Labels) || lists(other, pod.UID)) {
 			return true
 		}
 	}
@@ -153,8 +153,7 @@ func claimedByAnother(name string, singletons []singletonv1.StatefulSingleton, p
 // handBackPod removes the release finalizer of a pod no StatefulSingleton guards any more and,
 // when release is true and its application is still held, releases it, in one patch.
 func (r *StatefulSingletonReconciler) handBackPod(ctx context.Context, pod *corev1.Pod, release bool) error {
-	held := release && podwebhook.HoldsGate(pod) && !hasRelease(pod) && pod.DeletionTimestamp == nil &&
-		pod.Status.Phase != corev1.PodSucceeded && pod.Status.Phase != corev1.PodFailed
+	held := release && stillHeld(pod)
 	if !held && !controllerutil.ContainsFinalizer(pod, singletonv1.FinalizerRelease) {
 		return nil
 	}
@@ -214,6 +213,13 @@ func setPodCondition(pod *corev1.Pod, c corev1.PodCondition) {
 		}
 	}
 	pod.Status.Conditions = append(pod.Status.Conditions, c)
+}
+
+// stillHeld reports whether the pod's application still waits in the gate for a release: the
+// gate is in its spec, no release for its UID, not being deleted, not finished.
+func stillHeld(pod *corev1.Pod) bool {
+	return podwebhook.HoldsGate(pod) && !hasRelease(pod) && pod.DeletionTimestamp == nil &&
+		pod.Status.Phase != corev1.PodSucceeded && pod.Status.Phase != corev1.PodFailed
 }
 
 // patchPinned applies mutate to obj and writes the difference as a merge patch that carries the

@@ -9,7 +9,6 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/klog/v2"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -128,14 +127,4 @@ func outOfService(node *corev1.Node) bool {
 		}
 	}
 	return false
-}
-
-// selects reports whether the StatefulSingleton's selector matches a set of pod labels. A
-// selector that does not parse, or is empty, matches nothing.
-func selects(ss *singletonv1.StatefulSingleton, podLabels map[string]string) bool {
-	selector, err := metav1.LabelSelectorAsSelector(&ss.Spec.Selector)
-	if err != nil || selector.Empty() {
-		return false
-	}
-	return selector.Matches(labels.Set(podLabels))
 }

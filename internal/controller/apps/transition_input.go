@@ -6,11 +6,11 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/types"
 
 	singletonv1 "github.com/singleton-operator/singleton-operator/api/apps/v1"
+	podwebhook "github.com/singleton-operator/singleton-operator/internal/webhook/core/v1"
 )
 
 // transitionInput is everything one decision rests on, read from the caches by gather and
@@ -128,7 +128,7 @@ func overlapping(ss *singletonv1.StatefulSingleton, others []singletonv1.Statefu
 			continue
 		}
 		names = append(names, other.Name)
-		if olderThan(other, ss) && (oldest == nil || olderThan(other, oldest)) {
+		if podwebhook.Older(other, ss) && (oldest == nil || podwebhook.Older(other, oldest)) {
 			oldest = other
 		}
 	}
@@ -142,10 +142,7 @@ func overlapping(ss *singletonv1.StatefulSingleton, others []singletonv1.Statefu
 // sharesPods reports whether the StatefulSingleton selects one of the pods, or lists one as
 // may run.
 func sharesPods(ss *singletonv1.StatefulSingleton, pods []corev1.Pod) bool {
-	selector, err := metav1.LabelSelectorAsSelector(&ss.Spec.Selector)
-	if err != nil || selector.Empty() {
-		selector = labels.Nothing()
-	}
+	selector := podwebhook.Selector(ss)
 	for i := range pods {
 		if selector.Matches(labels.Set(pods[i].Labels)) || lists(ss, pods[i].UID) {
 			return true
@@ -157,12 +154,4 @@ func sharesPods(ss *singletonv1.StatefulSingleton, pods []corev1.Pod) bool {
 // lists reports whether the StatefulSingleton's status lists the pod as may run.
 func lists(ss *singletonv1.StatefulSingleton, uid types.UID) bool {
 	return slices.ContainsFunc(ss.Status.MayRunPods, func(r singletonv1.PodReference) bool { return r.UID == uid })
-}
-
-// olderThan orders StatefulSingletons by creation, the name breaking ties, as the webhook does.
-func olderThan(a, b *singletonv1.StatefulSingleton) bool {
-	if !a.CreationTimestamp.Equal(&b.CreationTimestamp) {
-		return a.CreationTimestamp.Before(&b.CreationTimestamp)
-	}
-	return a.Name < b.Name
 }

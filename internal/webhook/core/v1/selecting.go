@@ -15,7 +15,7 @@ func Selecting(items []singletonv1.StatefulSingleton, podLabels map[string]strin
 	var best *singletonv1.StatefulSingleton
 	for i := range items {
 		ss := &items[i]
-		if !selects(&ss.Spec.Selector, podLabels) {
+		if !Selects(ss, podLabels) {
 			continue
 		}
 		if best == nil || preferred(ss, best) {
@@ -25,22 +25,32 @@ func Selecting(items []singletonv1.StatefulSingleton, podLabels map[string]strin
 	return best
 }
 
-func selects(selector *metav1.LabelSelector, podLabels map[string]string) bool {
-	if len(selector.MatchLabels) == 0 && len(selector.MatchExpressions) == 0 {
-		return false
-	}
-	s, err := metav1.LabelSelectorAsSelector(selector)
-	if err != nil {
-		return false
-	}
-	return s.Matches(labels.Set(podLabels))
+// Selects reports whether the StatefulSingleton's selector matches a pod with these labels.
+func Selects(ss *singletonv1.StatefulSingleton, podLabels map[string]string) bool {
+	return Selector(ss).Matches(labels.Set(podLabels))
 }
 
-// preferred reports whether a wins over b: live before deleting, then older, then by name.
+// Selector is the StatefulSingleton's selector; an empty one, or one that does not parse,
+// selects nothing (an empty selector would otherwise select every pod of the namespace).
+func Selector(ss *singletonv1.StatefulSingleton) labels.Selector {
+	s, err := metav1.LabelSelectorAsSelector(&ss.Spec.Selector)
+	if err != nil || s.Empty() {
+		return labels.Nothing()
+	}
+	return s
+}
+
+// preferred reports whether a wins over b: live before deleting, then the older.
 func preferred(a, b *singletonv1.StatefulSingleton) bool {
 	if aLive, bLive := a.DeletionTimestamp.IsZero(), b.DeletionTimestamp.IsZero(); aLive != bLive {
 		return aLive
 	}
+	return Older(a, b)
+}
+
+// Older orders StatefulSingletons by creation, the name breaking ties: of StatefulSingletons
+// that select the same pod, the webhook prepares it for the oldest, and the oldest decides.
+func Older(a, b *singletonv1.StatefulSingleton) bool {
 	if !a.CreationTimestamp.Equal(&b.CreationTimestamp) {
 		return a.CreationTimestamp.Before(&b.CreationTimestamp)
 	}

@@ -270,10 +270,11 @@ func (s *Server) open(pod types.UID, container string) *session {
 	return sess
 }
 
+// close ends a session's stream. Its ID stays known, bound to its pod, until the pod is
+// forgotten: reports name it after the stream ended.
 func (s *Server) close(sess *session) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	delete(s.sessions, sess.id)
 	delete(s.byPod[sess.pod], sess.id)
 	if len(s.byPod[sess.pod]) == 0 {
 		delete(s.byPod, sess.pod)
@@ -281,9 +282,9 @@ func (s *Server) close(sess *session) {
 	sessionsOpen.Dec()
 }
 
-// sessionOf reports whether a request naming a session may go on: a session of this replica
-// must be the pod's; an unknown one (from before a restart, or another leader) is taken on the
-// token's word, which names the pod.
+// sessionOf reports whether a request naming a session may go on: a session this replica
+// opened must be the pod's; an unknown one (from before a restart, or another leader) is taken
+// on the token's word, which names the pod: the report is recorded for that pod only.
 func (s *Server) sessionOf(id string, pod types.UID) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -358,6 +359,19 @@ func writeJSON(w http.ResponseWriter, v any) {
 	_ = json.NewEncoder(w).Encode(v)
 }
 
+// forget drops the sessions and the release of a pod whose object is gone.
+func (s *Server) forget(uid types.UID) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.podKeys, uid)
+	delete(s.released, uid)
+	for id, sess := range s.sessions {
+		if sess.pod == uid {
+			delete(s.sessions, id)
+		}
+	}
+}
+
 // sweep forgets, every sweepInterval, the pods whose objects are gone from the cache.
 func (s *Server) sweep(ctx context.Context) {
 	ticker := time.NewTicker(sweepInterval)
@@ -379,10 +393,7 @@ func (s *Server) sweep(ctx context.Context) {
 			err := s.Pods.Get(ctx, key, pod)
 			if (err == nil && pod.UID != uid) || apierrors.IsNotFound(err) {
 				s.Ledger.Forget(uid)
-				s.mu.Lock()
-				delete(s.podKeys, uid)
-				delete(s.released, uid)
-				s.mu.Unlock()
+				s.forget(uid)
 			}
 		}
 	}

@@ -211,7 +211,7 @@ func hasContainer(pod *corev1.Pod, name string) bool {
 }
 
 // handleSession opens a session: EventSession at once, EventRelease once the pod's release is
-// recorded; then the session ends.
+// recorded; then it stays open until the gate or this replica goes.
 func (s *Server) handleSession(w http.ResponseWriter, r *http.Request) {
 	s.init()
 	var hello gatewire.Hello
@@ -246,10 +246,15 @@ func (s *Server) handleSession(w http.ResponseWriter, r *http.Request) {
 		"start", hello.Start)
 	select {
 	case <-sess.release:
-		_ = enc.Encode(gatewire.Event{Type: gatewire.EventRelease})
-		_ = rc.Flush()
+		if enc.Encode(gatewire.Event{Type: gatewire.EventRelease}) != nil || rc.Flush() != nil {
+			return
+		}
 	case <-r.Context().Done():
+		return
 	}
+	// The session stays open while the gate runs its application: its reports name it, and a
+	// gate whose session ended opens another. It ends when the gate goes, or this replica.
+	<-r.Context().Done()
 }
 
 func (s *Server) open(pod types.UID, container string) *session {

@@ -25,6 +25,13 @@ const (
 	ReasonITSUnreachable = "ITSUnreachable"
 	// ReasonKubeconfigInvalid: the kubeconfig Secret is missing, lacks the key, or does not parse.
 	ReasonKubeconfigInvalid = "KubeconfigInvalid"
+	// ReasonKubeconfigRefused: the kubeconfig would make the operator run a program or read a
+	// file (exec, auth-provider, tokenFile, certificate or key paths); it is not loaded.
+	ReasonKubeconfigRefused = "KubeconfigRefused"
+	// ReasonNamespaceNotServed: the ReportedState is outside the operator's namespace. A
+	// ReportedState acts with the operator's credentials, so only those who may write in the
+	// operator's namespace can point it at a cluster.
+	ReasonNamespaceNotServed = "NamespaceNotServed"
 	// ReasonSyncing: caches are being filled; no decision is made yet.
 	ReasonSyncing = "Syncing"
 	// ReasonSynced: every cache is synced.

@@ -89,7 +89,7 @@ type (
 func connectedCondition(set setFunc, unknown unknownFunc, s connectionState, configErr error) {
 	switch {
 	case configErr != nil:
-		set(ksv1alpha1.ConditionConnected, false, ksv1alpha1.ReasonKubeconfigInvalid, configErr.Error())
+		set(ksv1alpha1.ConditionConnected, false, configReason(configErr), configErr.Error())
 	case s.Err != nil:
 		set(ksv1alpha1.ConditionConnected, false, ksv1alpha1.ReasonConnecting,
 			"The connection failed and is restarted: "+s.Err.Error())

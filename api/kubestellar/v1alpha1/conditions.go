@@ -34,6 +34,9 @@ const (
 	ReasonNamespaceNotServed = "NamespaceNotServed"
 	// ReasonSyncing: caches are being filled; no decision is made yet.
 	ReasonSyncing = "Syncing"
+	// ReasonCannotWatch: Bindings ask for objects of resources the WDS credentials cannot list
+	// or watch (or whose first list does not complete); the other objects are served.
+	ReasonCannotWatch = "CannotWatch"
 	// ReasonSynced: every cache is synced.
 	ReasonSynced = "Synced"
 	// ReasonNotConnected: not connected, so not synced either.

@@ -11,6 +11,9 @@
 #   iptables                     kube-proxy (iptables mode) and the kubelet's chains
 #   conntrack                    kube-proxy clears stale UDP conntrack entries
 #   openssl                      the cluster's certificates
+#   gettext-base                 envsubst, which fills the cluster's configuration templates
+#   jq                           reads the JSON of `go mod download -json` (hack/tools.sh,
+#                                hack/build-olm.sh, hack/build-kube.sh)
 #   iproute2                     the network namespace and its veth pair (ip)
 #   util-linux, mount            nsenter, setsid, mountpoint; umount
 #   procps                       sysctl
@@ -31,6 +34,8 @@ declare -A want=(
 	["iptables"]=/usr/sbin/iptables
 	["conntrack"]=/usr/sbin/conntrack
 	["openssl"]=/usr/bin/openssl
+	["gettext-base"]=/usr/bin/envsubst
+	["jq"]=/usr/bin/jq
 	["iproute2"]=/usr/sbin/ip
 	["util-linux"]=/usr/bin/nsenter
 	["mount"]=/usr/bin/umount

@@ -26,7 +26,9 @@
 set -euo pipefail
 
 HACK_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-# shellcheck source=hack/env.sh disable=SC1091
+# shellcheck source=hack/lib.sh
+source "${HACK_DIR}/lib.sh"
+# shellcheck source=hack/env.sh
 source "${HACK_DIR}/env.sh"
 
 # Make the bin dir absolute: the builds run in other directories.
@@ -40,13 +42,10 @@ case "${1:-}" in
     ;;
   "") ;;
   -h | --help)
-    sed -n '2,/^set -euo/{/^#/s/^# \{0,1\}//p}' "${BASH_SOURCE[0]}"
+    print_help
     exit 0
     ;;
-  *)
-    echo "usage: $0 [--print-dir]" >&2
-    exit 2
-    ;;
+  *) usage_error "[--print-dir]" ;;
 esac
 
 SRC_DIR="${SINGLETON_CACHE}/src"
@@ -54,18 +53,6 @@ SRC_DIR="${SINGLETON_CACHE}/src"
 KUBE_BINARIES=(kube-apiserver kube-controller-manager kube-scheduler kubelet kube-proxy kubectl)
 ALL_BINARIES=("${KUBE_BINARIES[@]}" etcd kwok)
 TOTAL=${#ALL_BINARIES[@]}
-
-START_SECONDS=${SECONDS}
-
-log() {
-  local elapsed=$((SECONDS - START_SECONDS))
-  printf '[%02d:%02d] %s\n' $((elapsed / 60)) $((elapsed % 60)) "$*" >&2
-}
-
-die() {
-  log "ERROR: $*"
-  exit 1
-}
 
 # index_of NAME: the 1-based position of NAME in ALL_BINARIES, for progress messages.
 index_of() {

@@ -1,17 +1,18 @@
 # shellcheck shell=bash
 # What the scripts in hack/ share: logging, failing, and the usage text their header comment
-# holds. Source it; it defines functions and sets nothing but LOG_NAME's default.
+# holds. Source it before any `cd`; it defines functions, LOG_NAME's default and SCRIPT_PATH.
 #
-#   log MSG...          "[NAME mm:ss] MSG" on stderr; NAME is $LOG_NAME (default: the script's
-#                       name without .sh), mm:ss the time since the script started
-#   die MSG...          log "ERROR: MSG" and exit 1
-#   print_help              print the script's header comment (from the line after #! to the line
-#                       before `set -euo pipefail`), without the leading "# "
-#   usage_error [MSG]   print "usage: SCRIPT MSG" (or, without MSG, the header) on stderr and
-#                       exit 2
+#   log MSG...              "[NAME mm:ss] MSG" on stderr; NAME is $LOG_NAME (default: the
+#                           script's name without .sh), mm:ss the time since it started
+#   die MSG...              log "ERROR: MSG" and exit 1
+#   print_help              print the script's header comment (from the line after #! to the
+#                           line before `set -euo pipefail`), without the leading "# "
+#   usage_error [MSG]       print "usage: SCRIPT MSG" (without MSG: the header) on stderr, exit 2
 #   want_args N MSG ARG...  usage_error MSG unless there are exactly N ARGs
 
 LOG_NAME="${LOG_NAME:-$(basename "$0" .sh)}"
+# The running script, absolute, so that print_help finds it after a `cd`.
+SCRIPT_PATH="$(realpath "$0")"
 
 log() {
 	printf '[%s %02d:%02d] %s\n' "${LOG_NAME}" $((SECONDS / 60)) $((SECONDS % 60)) "$*" >&2
@@ -23,7 +24,7 @@ die() {
 }
 
 print_help() {
-	sed -n '2,/^set -euo/{/^#/s/^# \{0,1\}//p}' "$0"
+	sed -n '2,/^set -euo/{/^#/s/^# \{0,1\}//p}' "${SCRIPT_PATH}"
 }
 
 usage_error() {

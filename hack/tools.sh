@@ -13,13 +13,12 @@
 set -euo pipefail
 
 HACK_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-# shellcheck source=hack/env.sh disable=SC1091
+# shellcheck source=hack/lib.sh
+source "${HACK_DIR}/lib.sh"
+# shellcheck source=hack/env.sh
 source "${HACK_DIR}/env.sh"
 
-usage() {
-	echo "usage: $0 {operator-sdk|opm} <version> <output>" >&2
-	exit 2
-}
+usage() { usage_error "{operator-sdk|opm} <version> <output>"; }
 
 # json_field <name> prints the string value of the first "<name>" key in the indented JSON
 # that `go mod download -json` prints on stdin.
@@ -36,10 +35,7 @@ fetch_copy() {
 		local info src
 		info="$(go mod download -json "${module}@${version}")"
 		src="$(json_field Dir <<<"${info}")"
-		if [[ -z "${src}" || ! -d "${src}" ]]; then
-			echo "tools: go mod download ${module}@${version} gave no directory" >&2
-			exit 1
-		fi
+		[[ -n "${src}" && -d "${src}" ]] || die "go mod download ${module}@${version} gave no directory"
 		rm -rf "${dir}"
 		mkdir -p "$(dirname "${dir}")"
 		cp -R "${src}" "${dir}"
@@ -61,14 +57,14 @@ build_in_copy() {
 	local module=$1 version=$2 output=$3 pkg=$4 tags=$5 ldflags=$6 dir start
 	[[ "${output}" == /* ]] || output="${PWD}/${output}"
 	dir="$(fetch_copy "${module}" "${version}")"
-	echo "tools: building ${module}/${pkg#./}@${version} in ${dir}" >&2
+	log "building ${module}/${pkg#./}@${version} in ${dir}"
 	start=${SECONDS}
 	# GOFLAGS=-mod=mod: the copy has no vendor/ to use; GOWORK=off: never pick up a go.work
 	# from a parent directory.
 	(cd "${dir}" && GOWORK=off GOFLAGS=-mod=mod CGO_ENABLED="${CGO_ENABLED:-0}" \
 		go build -trimpath -tags "${tags}" -ldflags "${ldflags}" -o "${output}.tmp" "${pkg}")
 	mv "${output}.tmp" "${output}"
-	echo "tools: built ${output} in $((SECONDS - start))s" >&2
+	log "built ${output} in $((SECONDS - start))s"
 }
 
 [[ $# -eq 3 ]] || usage

@@ -48,6 +48,7 @@ case "${1:-}" in
   *) usage_error "[--print-dir]" ;;
 esac
 
+need_commands jq
 SRC_DIR="${SINGLETON_CACHE}/src"
 
 KUBE_BINARIES=(kube-apiserver kube-controller-manager kube-scheduler kubelet kube-proxy kubectl)
@@ -110,7 +111,7 @@ GO_BUILD_FLAGS=(-mod=mod -trimpath -buildvcs=false)
 module_dir() {
   local json dir
   json="$(go_env go mod download -json "$1@$2")" || die "go mod download $1@$2 failed: ${json}"
-  dir="$(sed -n 's/^[[:space:]]*"Dir": "\(.*\)",\{0,1\}$/\1/p' <<<"${json}")"
+  dir="$(jq -r '.Dir // empty' <<<"${json}")"
   [[ -n "${dir}" && -d "${dir}" ]] || die "no source dir for $1@$2: ${json}"
   echo "${dir}"
 }
@@ -120,19 +121,19 @@ module_dir() {
 module_info() {
   local json info
   json="$(go_env go mod download -json "$1@$2")" || return 0
-  info="$(sed -n 's/^[[:space:]]*"Info": "\(.*\)",\{0,1\}$/\1/p' <<<"${json}")"
+  info="$(jq -r '.Info // empty' <<<"${json}")"
   [[ -f "${info}" ]] && cat "${info}"
   return 0
 }
 
 # module_time MODULE VERSION: the commit time of the tag (RFC 3339), or nothing.
 module_time() {
-  module_info "$1" "$2" | sed -n 's/.*"Time": *"\([^"]*\)".*/\1/p'
+  module_info "$1" "$2" | jq -r '.Time // empty'
 }
 
 # module_commit MODULE VERSION: the git commit of the tag if the proxy recorded it, or nothing.
 module_commit() {
-  module_info "$1" "$2" | sed -n 's/.*"Hash": *"\([0-9a-f]\{40\}\)".*/\1/p'
+  module_info "$1" "$2" | jq -r '.Origin.Hash // empty'
 }
 
 # copy_module MODULE VERSION DEST: copy MODULE@VERSION out of the module cache to DEST (writable),

@@ -44,23 +44,18 @@ case "${1:-}" in
 *) usage_error "[--print-dir]" ;;
 esac
 
-# json_field <name> prints the string value of the first "<name>" key of the indented JSON that
-# `go mod download -json` prints on stdin.
-json_field() {
-	sed -n "s/^[[:space:]]*\"$1\": \"\\(.*\\)\",\\{0,1\\}\$/\\1/p" | head -n 1
-}
-
 src="${OLM_DIR}/src"
 if [[ ! -f "${src}/.complete" ]]; then
+	need_commands jq
 	info="$(go mod download -json "${OLM_MODULE}@${OLM_VERSION}")"
-	dir="$(json_field Dir <<<"${info}")"
+	dir="$(jq -r '.Dir // empty' <<<"${info}")"
 	[[ -n "${dir}" && -d "${dir}" ]] || die "go mod download ${OLM_MODULE}@${OLM_VERSION} gave no directory"
 	rm -rf "${src}"
 	mkdir -p "${OLM_DIR}"
 	cp -R "${dir}" "${src}"
 	chmod -R u+w "${src}"
 	# The commit of the tag as the proxy recorded it, for the version ldflags.
-	json_field Hash <<<"${info}" >"${src}/.commit"
+	jq -r '.Origin.Hash // empty' <<<"${info}" >"${src}/.commit"
 	touch "${src}/.complete"
 fi
 

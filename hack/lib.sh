@@ -9,10 +9,12 @@
 #                           line before `set -euo pipefail`), without the leading "# "
 #   usage_error [MSG]       print "usage: SCRIPT MSG" (without MSG: the header) on stderr, exit 2
 #   want_args N MSG ARG...  usage_error MSG unless there are exactly N ARGs
+#   need_commands CMD...    run hack/install-deps.sh when one of the commands is missing
 
 LOG_NAME="${LOG_NAME:-$(basename "$0" .sh)}"
 # The running script, absolute, so that print_help finds it after a `cd`.
 SCRIPT_PATH="$(realpath "$0")"
+LIB_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 
 log() {
 	printf '[%s %02d:%02d] %s\n' "${LOG_NAME}" $((SECONDS / 60)) $((SECONDS % 60)) "$*" >&2
@@ -40,4 +42,14 @@ want_args() {
 	local n="$1" msg="$2"
 	shift 2
 	(($# == n)) || usage_error "${msg}"
+}
+
+need_commands() {
+	local c
+	for c in "$@"; do
+		if ! command -v "${c}" >/dev/null 2>&1; then
+			"${LIB_DIR}/install-deps.sh"
+			return
+		fi
+	done
 }

@@ -20,12 +20,6 @@ source "${HACK_DIR}/env.sh"
 
 usage() { usage_error "{operator-sdk|opm} <version> <output>"; }
 
-# json_field <name> prints the string value of the first "<name>" key in the indented JSON
-# that `go mod download -json` prints on stdin.
-json_field() {
-	sed -n "s/^[[:space:]]*\"$1\": \"\\(.*\\)\",\\{0,1\\}\$/\\1/p" | head -n 1
-}
-
 # fetch_copy <module> <version> prints the directory of a writable copy of module@version.
 fetch_copy() {
 	local module=$1 version=$2 name dir src
@@ -34,14 +28,14 @@ fetch_copy() {
 	if [[ ! -f "${dir}/.complete" ]]; then
 		local info src
 		info="$(go mod download -json "${module}@${version}")"
-		src="$(json_field Dir <<<"${info}")"
+		src="$(jq -r '.Dir // empty' <<<"${info}")"
 		[[ -n "${src}" && -d "${src}" ]] || die "go mod download ${module}@${version} gave no directory"
 		rm -rf "${dir}"
 		mkdir -p "$(dirname "${dir}")"
 		cp -R "${src}" "${dir}"
 		chmod -R u+w "${dir}"
 		# The commit of the tag, as the proxy recorded it, for the version ldflags.
-		json_field Hash <<<"${info}" >"${dir}/.commit"
+		jq -r '.Origin.Hash // empty' <<<"${info}" >"${dir}/.commit"
 		touch "${dir}/.complete"
 	fi
 	echo "${dir}"
@@ -67,6 +61,7 @@ build_in_copy() {
 	log "built ${output} in $((SECONDS - start))s"
 }
 
+need_commands jq
 [[ $# -eq 3 ]] || usage
 tool=$1 version=$2 output=$3
 

@@ -70,6 +70,19 @@ is_running() {
   pid_of "$1" >/dev/null
 }
 
+# close_inherited_fds: close every descriptor of this (sub)shell but stdin, stdout and stderr.
+close_inherited_fds() {
+  local f fd fds=()
+  for f in /proc/"${BASHPID}"/fd/*; do
+    fds+=("${f##*/}")
+  done
+  for fd in "${fds[@]}"; do
+    if ((fd > 2)); then
+      exec {fd}>&-
+    fi
+  done
+}
+
 # start_daemon NAME CMD...: start CMD in the namespace, in its own session, logging to
 # $LOG_DIR/NAME.log (the previous log is kept as NAME.log.1), and record its PID.
 start_daemon() {
@@ -84,9 +97,15 @@ start_daemon() {
     echo
   } >"${logf}"
   # setsid: a Ctrl-C on the terminal of `up` must not reach the daemons. In a script, a
-  # background job is not a process group leader, so setsid and nsenter both exec: $! is the
-  # daemon itself.
-  setsid nsenter --net="${NETNS_PATH}" -- "$@" >>"${logf}" 2>&1 </dev/null 9>&- &
+  # background job is not a process group leader, so the subshell, setsid and nsenter all
+  # exec: $! is the daemon itself. The daemons outlive this script, so they keep none of its
+  # descriptors: not the lock of `up` (fd 9), nor a lock its caller holds (such as
+  # cluster-tests.lock, which `flock FILE hack/cluster.sh up` would otherwise leave held by
+  # the daemons until `down`), nor a pipe.
+  (
+    close_inherited_fds
+    exec setsid nsenter --net="${NETNS_PATH}" -- "$@" >>"${logf}" 2>&1 </dev/null
+  ) &
   pid=$!
   started="$(start_time "${pid}")" || die "${name} exited at once; its log ${logf}:$(tail -n 30 "${logf}" | sed 's/^/\n    /')"
   echo "${pid} ${started}" >"${PID_DIR}/${name}.pid"

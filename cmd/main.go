@@ -10,12 +10,14 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"os"
-	"runtime/debug"
 	"slices"
 	"time"
 
+	"github.com/KimMachineGun/automemlimit/memlimit"
+	"github.com/go-logr/logr"
 	corev1 "k8s.io/api/core/v1"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
@@ -29,7 +31,6 @@ import (
 	"github.com/singleton-operator/singleton-operator/internal/controller/apps"
 	"github.com/singleton-operator/singleton-operator/internal/controller/kubestellar"
 	"github.com/singleton-operator/singleton-operator/internal/controller/webhookguard"
-	"github.com/singleton-operator/singleton-operator/internal/memlimit"
 	"github.com/singleton-operator/singleton-operator/internal/scheme"
 	"github.com/singleton-operator/singleton-operator/internal/scrapetoken"
 	"github.com/singleton-operator/singleton-operator/internal/servingcert"
@@ -200,17 +201,27 @@ func (o options) validate() error {
 	return nil
 }
 
-// setMemoryLimit gives the Go runtime a soft memory limit below the container's
-// (internal/memlimit).
+// memoryLimitRatio is the share of the container's memory limit given to the Go runtime as
+// its soft limit: the rest is for what the runtime does not count (the binary, thread stacks
+// outside the heap, the kernel's page cache of files).
+const memoryLimitRatio = 0.9
+
+// setMemoryLimit gives the Go runtime a soft memory limit of memoryLimitRatio of the
+// container's cgroup memory limit (github.com/KimMachineGun/automemlimit), so that the garbage
+// collector works harder as the heap nears the limit instead of the kernel killing the process.
+// A GOMEMLIMIT in the environment wins (AUTOMEMLIMIT=off, or another ratio, is also read), and
+// a cgroup with no limit leaves the runtime as it is. A limit that cannot be read is logged
+// and the manager runs without one.
 func setMemoryLimit() {
-	limit, why, err := memlimit.Decide(os.Getenv)
+	log := setupLog.WithName("memlimit")
+	_, err := memlimit.Set(
+		memlimit.WithRatio(memoryLimitRatio),
+		memlimit.WithProvider(memlimit.FromCgroup),
+		memlimit.WithLogger(slog.New(logr.ToSlogHandler(log))),
+	)
 	if err != nil {
-		exit(err, "Invalid memory limit")
+		log.Info("Running without a Go memory limit", "reason", err.Error())
 	}
-	if limit > 0 {
-		debug.SetMemoryLimit(limit)
-	}
-	setupLog.Info("Go memory limit", "bytes", limit, "why", why)
 }
 
 // servingCertOptions tell which certificates the manager makes for itself (internal/servingcert).

@@ -9,6 +9,9 @@ const (
 	// ConditionReady is True when the ReportedState is Connected and Synced.
 	ConditionReady = "Ready"
 	// ConditionRequestsValid is False while some object asks singleton reported state (and not
+	// ConditionSoleWriter is True while no other controller writes the reported state of the
+	// objects; False when KubeStellar's own status controller still does.
+	ConditionSoleWriter = "SoleWriter"
 	// multi-WEC) on a qualified WEC set of other than one WEC: nothing is returned into it.
 	ConditionRequestsValid = "RequestsValid"
 )
@@ -37,6 +40,11 @@ const (
 	// ReasonCannotWatch: Bindings ask for objects of resources the WDS credentials cannot list
 	// or watch (or whose first list does not complete); the other objects are served.
 	ReasonCannotWatch = "CannotWatch"
+	// ReasonSoleWriter: no other controller writes the reported state of the objects.
+	ReasonSoleWriter = "SoleWriter"
+	// ReasonKubeStellarStatusControllerActive: KubeStellar's status controller wrote the
+	// reported state of objects after this operator did.
+	ReasonKubeStellarStatusControllerActive = "KubeStellarStatusControllerActive"
 	// ReasonSynced: every cache is synced.
 	ReasonSynced = "Synced"
 	// ReasonNotConnected: not connected, so not synced either.

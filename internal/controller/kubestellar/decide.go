@@ -53,8 +53,12 @@ type facts struct {
 	// since it would leave the copied observedGeneration behind and hold kubectl rollout status
 	// and kstatus at InProgress.
 	AnnotationsBumpGeneration bool
-	// Owned is what the operator's field manager owns on the object now.
+	// Owned is what the operator's field manager owns on the object now, and what KubeStellar's
+	// status controller owns there, adopted (see KubeStellarStatusManager).
 	Owned owned
+	// SecondWriter tells that KubeStellar's status controller changed the object after this
+	// operator last did: it still runs.
+	SecondWriter bool
 	// Excepted tells that the object's kind is one KubeStellar never returns status into
 	// (Namespaces, CustomResourceDefinitions): nothing is written, what the operator owns goes.
 	Excepted bool
@@ -75,6 +79,9 @@ type plan struct {
 	Misconfigured string
 	// Malformed are the WECs left out of the summary for the shape of their status, with why.
 	Malformed []summary.Health
+	// SecondWriter tells that another controller writes the reported state of an object some
+	// Binding asks for (see facts.SecondWriter).
+	SecondWriter bool
 	// StatusPatch is the merge patch of the status subresource ({"status": {...}}).
 	StatusPatch map[string]any
 	// MainPatch is the merge patch of the object: labels, annotations, and .status for kinds
@@ -102,6 +109,7 @@ func decide(f facts) (plan, error) {
 		if err := desired(&p, f); err != nil {
 			return plan{}, err
 		}
+		p.SecondWriter = f.SecondWriter
 	}
 	compare(&p, f)
 	return p, nil

@@ -27,7 +27,8 @@ func (c *connection) gather(ctx context.Context, ref objectRef, t target) (g fac
 	g.Object = obj
 	g.AnnotationsBumpGeneration = annotationsBumpGeneration(t.gvk.GroupKind())
 	g.Excepted = exceptedKind(ref.Group, ref.Resource)
-	g.Owned = ownedBy(obj.GetManagedFields(), FieldManager)
+	g.Owned = ownedOrAdopted(obj.GetManagedFields())
+	g.SecondWriter = writtenAfterOperator(obj.GetManagedFields())
 	if !g.Wants.Any() && !g.Owned.any() {
 		return g, false, nil
 	}

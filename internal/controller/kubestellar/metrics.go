@@ -65,4 +65,5 @@ func forgetMetrics(namespace, name string) {
 	wecObjects.DeletePartialMatch(prometheus.Labels{"namespace": namespace, "name": name})
 	propagationLag.DeleteLabelValues(namespace, name)
 	invalidWorkStatuses.DeleteLabelValues(namespace, name)
+	secondWriterObjects.DeleteLabelValues(namespace, name)
 }

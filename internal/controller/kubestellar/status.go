@@ -49,6 +49,7 @@ func computeStatus(rs *ksv1alpha1.ReportedState, s connectionState, configErr er
 	}
 	set(ksv1alpha1.ConditionReady, ready, reason, msg)
 	requestsValidCondition(set, s.Misconfigured)
+	soleWriterCondition(set, s.SecondWriters)
 
 	st.ObservedGeneration = gen
 	st.Objects = ksv1alpha1.ReportedStateObjects{
@@ -80,6 +81,21 @@ func requestsValidCondition(set setFunc, misconfigured []string) {
 	set(ksv1alpha1.ConditionRequestsValid, false, ksv1alpha1.ReasonSingletonWrongWECCount, fmt.Sprintf(
 		"%d objects ask singleton reported state on other than one qualified WEC, so nothing is returned "+
 			"into them; for example: %s", len(misconfigured), strings.Join(examples, ", ")))
+}
+
+// soleWriterCondition says whether KubeStellar's status controller writes reported state too,
+// and names a few of the objects.
+func soleWriterCondition(set setFunc, objects []string) {
+	if len(objects) == 0 {
+		set(ksv1alpha1.ConditionSoleWriter, true, ksv1alpha1.ReasonSoleWriter,
+			"No other controller writes the reported state of the objects.")
+		return
+	}
+	examples := objects[:min(len(objects), maxMisconfiguredListed)]
+	set(ksv1alpha1.ConditionSoleWriter, false, ksv1alpha1.ReasonKubeStellarStatusControllerActive, fmt.Sprintf(
+		"KubeStellar's status controller (field manager %s) wrote the reported state of %d objects after this "+
+			"operator did; run KubeStellar's controller-manager with --controllers=binding. For example: %s",
+		KubeStellarStatusManager, len(objects), strings.Join(examples, ", ")))
 }
 
 type (

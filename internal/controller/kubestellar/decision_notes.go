@@ -10,8 +10,8 @@ import (
 // a singleton request on other than one qualified WEC (a warning event, and the RequestsValid
 // condition of the ReportedState), WECs left out of the summary for the shape of their status
 // (a warning event; their health shows Unknown), and KubeStellar's status controller writing
-// after this operator (a warning event, the SoleWriter condition, a metric). A cause that ends is forgotten, so that it is
-// told again if it comes back.
+// after this operator (a warning event, the SoleWriter condition, a metric). A cause that ends
+// is forgotten, so that it is told again if it comes back.
 func (c *connection) tellDecision(ref objectRef, obj runtime.Object, p plan) {
 	news, changed := c.book.note(ref, causeSingletonWrongWECCount, p.Misconfigured)
 	if news {

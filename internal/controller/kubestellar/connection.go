@@ -81,6 +81,9 @@ type connection struct {
 
 	// book is what the connection keeps about each WDS object; it has a lock of its own.
 	book *objectBook
+	// combined keeps KubeStellar's CombinedStatus objects (combined_*.go); nil when the WDS
+	// serves none. Set before the goroutines that read it start.
+	combined *combinedPart
 
 	// lockedStateLock guards lockedState; take it only through lock and unlock.
 	lockedStateLock sync.Mutex
@@ -186,10 +189,16 @@ func (c *connection) run(ctx context.Context) error {
 	if err := c.setupController(); err != nil {
 		return err
 	}
-	errs := make(chan error, 3)
+	if err := c.setupCombined(ctx); err != nil {
+		return err
+	}
+	errs := make(chan error, 4)
 	go func() { errs <- c.wds.Start(ctx) }()
 	go func() { errs <- c.its.Start(ctx) }()
 	go func() { errs <- c.ctrl.Start(ctx) }()
+	if c.combined != nil {
+		go func() { errs <- c.combined.ctrl.Start(ctx) }()
+	}
 	if err := c.waitSynced(ctx); err != nil {
 		return err
 	}

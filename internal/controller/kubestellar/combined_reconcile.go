@@ -51,9 +51,14 @@ func (r combinedReconciler) Reconcile(ctx context.Context, item combinedItem) (c
 		return ctrl.Result{}, err
 	}
 	p := decideCombined(f)
-	wrote, err := c.applyCombined(ctx, f, p)
-	if err != nil {
+	wrote, stale, err := c.applyCombined(ctx, f, p)
+	if err != nil || stale {
 		c.combined.restorePending(item.Object, pendingAt, pending)
+		if err == nil {
+			// A CombinedStatus changed since the cache saw it (often the cache catching up
+			// with a write of ours): its event queues the object again; the retry is for safety.
+			return ctrl.Result{RequeueAfter: conflictRetry}, nil
+		}
 		return ctrl.Result{}, err
 	}
 	if wrote && pending {
@@ -179,8 +184,9 @@ func (c *connection) combinedReports(items []WorkStatus, dests []controlv1alpha1
 
 // applyCombined writes the plan: creates and updates pinned to the version read (a conflict
 // is decided again: the change's watch event queues it), deletes pinned to the UID read.
-// wrote tells whether a CombinedStatus was created or updated.
-func (c *connection) applyCombined(ctx context.Context, f combinedFacts, p combinedPlan) (wrote bool, err error) {
+// wrote tells whether a CombinedStatus was created or updated, stale whether a write was
+// refused because the CombinedStatus had changed meanwhile.
+func (c *connection) applyCombined(ctx context.Context, f combinedFacts, p combinedPlan) (wrote, stale bool, err error) {
 	logger := log.FromContext(ctx)
 	cl := c.wds.GetClient()
 	old := map[string]*controlv1alpha1.CombinedStatus{}
@@ -200,7 +206,7 @@ func (c *connection) applyCombined(ctx context.Context, f combinedFacts, p combi
 		case apierrors.IsConflict(werr), apierrors.IsAlreadyExists(werr), apierrors.IsNotFound(werr) && cs.ResourceVersion != "":
 			combinedWrites.WithLabelValues(combinedConflict).Inc()
 			logger.V(1).Info("CombinedStatus changed meanwhile; deciding again", "combinedStatus", klog.KObj(cs))
-			err = errors.Join(err, werr)
+			stale = true
 			continue
 		case werr != nil:
 			combinedWrites.WithLabelValues(combinedError).Inc()
@@ -218,7 +224,7 @@ func (c *connection) applyCombined(ctx context.Context, f combinedFacts, p combi
 		case apierrors.IsNotFound(derr):
 		case apierrors.IsConflict(derr):
 			combinedWrites.WithLabelValues(combinedConflict).Inc()
-			err = errors.Join(err, derr)
+			stale = true
 		case derr != nil:
 			combinedWrites.WithLabelValues(combinedError).Inc()
 			err = errors.Join(err, derr)
@@ -227,7 +233,7 @@ func (c *connection) applyCombined(ctx context.Context, f combinedFacts, p combi
 			logger.V(1).Info("Deleted CombinedStatus", "combinedStatus", klog.KObj(cs))
 		}
 	}
-	return wrote, err
+	return wrote, stale, err
 }
 
 // tellEvaluationErrors records a warning event for each result of cs that has evaluation

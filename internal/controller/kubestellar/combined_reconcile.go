@@ -44,6 +44,13 @@ func (r combinedReconciler) Reconcile(ctx context.Context, item combinedItem) (c
 	if item.Collector != "" {
 		return ctrl.Result{}, c.checkCollector(ctx, item.Collector)
 	}
+	if item.Binding != "" {
+		stale, err := c.checkBinding(ctx, item.Binding)
+		if stale {
+			return ctrl.Result{RequeueAfter: conflictRetry}, nil
+		}
+		return ctrl.Result{}, err
+	}
 	pendingAt, pending := c.combined.takePending(item.Object)
 	f, err := c.gatherCombined(ctx, item.Object)
 	if err != nil {

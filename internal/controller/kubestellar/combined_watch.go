@@ -28,11 +28,13 @@ const (
 	indexCombinedFor = "combinedstatus.object"
 )
 
-// combinedItem is the key of the combined-status work queue: a workload object whose
-// CombinedStatus objects to compute, or a StatusCollector to check.
+// combinedItem is the key of the combined-status work queue, one of: a workload object whose
+// CombinedStatus objects to compute, a StatusCollector to check, a Binding whose
+// StatusCollectorsAvailable condition to keep.
 type combinedItem struct {
 	Object    objectRef
 	Collector string
+	Binding   string
 }
 
 type combinedQueue = workqueue.TypedRateLimitingInterface[combinedItem]
@@ -145,6 +147,20 @@ func (c *connection) setupCombined(ctx context.Context) error {
 	return nil
 }
 
+// runCombined runs the combined-status part until ctx ends. Its failure (say, credentials that
+// may not read StatusCollectors, so that its caches never sync) stops only this part, and is
+// reported: reported state goes on.
+func (c *connection) runCombined(ctx context.Context) {
+	err := c.combined.ctrl.Start(ctx)
+	if err == nil || ctx.Err() != nil {
+		return
+	}
+	c.log.Error(err, "Keeping CombinedStatus objects stopped")
+	if c.warn != nil {
+		c.warn("CombinedStatusStopped", "Watch", "Keeping KubeStellar CombinedStatus objects stopped: %v", err)
+	}
+}
+
 // combinedSubject reads the workload object a CombinedStatus's labels name.
 func combinedSubject(labels map[string]string) (objectRef, bool) {
 	ref := objectRef{Group: labels[labelCSGroup], Resource: labels[labelCSResource],
@@ -235,10 +251,12 @@ func entryCollectors(b *controlv1alpha1.Binding, ref objectRef) (names []string,
 type combinedBindingHandler struct{}
 
 func (combinedBindingHandler) Create(_ context.Context, e event.TypedCreateEvent[*controlv1alpha1.Binding], q combinedQueue) {
+	q.Add(combinedItem{Binding: e.Object.Name})
 	addObjects(q, collectedRefs(e.Object))
 }
 
 func (combinedBindingHandler) Update(_ context.Context, e event.TypedUpdateEvent[*controlv1alpha1.Binding], q combinedQueue) {
+	q.Add(combinedItem{Binding: e.ObjectNew.Name})
 	addObjects(q, collectedRefs(e.ObjectOld))
 	addObjects(q, collectedRefs(e.ObjectNew))
 }
@@ -307,6 +325,7 @@ func (c *connection) collectorChanged(ctx context.Context, name string, q combin
 		return
 	}
 	for i := range list.Items {
+		q.Add(combinedItem{Binding: list.Items[i].Name})
 		addObjects(q, collectedRefs(&list.Items[i]))
 	}
 }

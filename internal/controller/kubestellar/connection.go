@@ -192,12 +192,12 @@ func (c *connection) run(ctx context.Context) error {
 	if err := c.setupCombined(ctx); err != nil {
 		return err
 	}
-	errs := make(chan error, 4)
+	errs := make(chan error, 3)
 	go func() { errs <- c.wds.Start(ctx) }()
 	go func() { errs <- c.its.Start(ctx) }()
 	go func() { errs <- c.ctrl.Start(ctx) }()
 	if c.combined != nil {
-		go func() { errs <- c.combined.ctrl.Start(ctx) }()
+		go c.runCombined(ctx)
 	}
 	if err := c.waitSynced(ctx); err != nil {
 		return err

@@ -8,6 +8,7 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/metrics"
 )
@@ -61,6 +62,8 @@ var _ = Describe("Combined status", func() {
 		}))
 		Expect(cs.OwnerReferences).To(ConsistOf(HaveField("UID", dep.GetUID())))
 		Expect(cs.Results[0].ColumnNames).To(Equal([]string{"available", "wecs", "replicas"}))
+		Eventually(collectorsAvailable).WithContext(ctx).WithArguments(binding.Name).
+			Should(Equal("True: All StatusCollector(s) are available"))
 
 		By("a WEC's change reaches the CombinedStatus at once, not after KubeStellar's 5 s")
 		start := time.Now()
@@ -114,11 +117,13 @@ var _ = Describe("Combined status", func() {
 			g.Expect(rendered(cs)).To(HaveLen(1))
 			g.Expect(rendered(cs)).To(HaveKey(byAvailable))
 		}).WithContext(ctx).Should(Succeed())
+		Eventually(collectorsAvailable).WithContext(ctx).WithArguments(binding.Name).
+			Should(Equal("False: Missing StatusCollector(s) [" + lagging + "]"))
 		Expect(wdsClient.Delete(ctx, policy)).To(Succeed())
 		Eventually(func() error { return wdsClient.Get(ctx, key, cs) }).WithContext(ctx).Should(MatchError(ContainSubstring("not found")))
 	})
 
-	It("deletes the CombinedStatus of an object that is gone", func(ctx SpecContext) {
+	It("follows WorkStatuses that come and go, and deletes the CombinedStatus of an object that is gone", func(ctx SpecContext) {
 		ns := newNamespace(ctx)
 		wecs := newWECs(ctx, ns, "wec1")
 		Expect(wdsClient.Create(ctx, deployment(ns, "web"))).To(Succeed())
@@ -136,6 +141,24 @@ var _ = Describe("Combined status", func() {
 			g.Expect(wdsClient.Get(ctx, key, cs)).To(Succeed())
 			g.Expect(rendered(cs)).To(Equal(map[string][]string{count: {"Number:0"}}), "no WEC reported yet")
 		}).WithContext(ctx).Should(Succeed())
+		ref := deploymentWorkload.ref(ns, "web")
+		reportStatus(ctx, wecs[0], wdsName, ref, deploymentStatus(2, 2))
+		Eventually(func(g Gomega) {
+			g.Expect(wdsClient.Get(ctx, key, cs)).To(Succeed())
+			g.Expect(rendered(cs)).To(Equal(map[string][]string{count: {"Number:1"}}))
+		}).WithContext(ctx).Should(Succeed())
+		By("a WorkStatus deleted leaves its WEC out")
+		ws := &unstructured.Unstructured{}
+		ws.SetAPIVersion("control.kubestellar.io/v1alpha1")
+		ws.SetKind("WorkStatus")
+		ws.SetNamespace(wecs[0])
+		ws.SetName("deployment-" + ns + "-web")
+		Expect(itsClient.Delete(ctx, ws)).To(Succeed())
+		Eventually(func(g Gomega) {
+			g.Expect(wdsClient.Get(ctx, key, cs)).To(Succeed())
+			g.Expect(rendered(cs)).To(Equal(map[string][]string{count: {"Number:0"}}))
+		}).WithContext(ctx).Should(Succeed())
+		By("the object deleted, its CombinedStatus goes")
 		Expect(wdsClient.Delete(ctx, dep)).To(Succeed())
 		Eventually(func() error { return wdsClient.Get(ctx, key, cs) }).WithContext(ctx).Should(MatchError(ContainSubstring("not found")))
 	})
@@ -215,4 +238,18 @@ func histogramCountWith(name string, labels map[string]string) uint64 {
 		}
 	}
 	return n
+}
+
+// collectorsAvailable is a Binding's StatusCollectorsAvailable condition, as "status: message".
+func collectorsAvailable(ctx context.Context, name string) (string, error) {
+	b := &controlv1alpha1.Binding{}
+	if err := wdsClient.Get(ctx, client.ObjectKey{Name: name}, b); err != nil {
+		return "", err
+	}
+	for _, c := range b.Status.Conditions {
+		if c.Type == controlv1alpha1.TypeStatusCollectorsAvailable {
+			return string(c.Status) + ": " + c.Message, nil
+		}
+	}
+	return "", nil
 }

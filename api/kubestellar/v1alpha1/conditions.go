@@ -25,8 +25,18 @@ const (
 	ReasonITSUnreachable = "ITSUnreachable"
 	// ReasonKubeconfigInvalid: the kubeconfig Secret is missing, lacks the key, or does not parse.
 	ReasonKubeconfigInvalid = "KubeconfigInvalid"
+	// ReasonKubeconfigRefused: the kubeconfig would make the operator run a program or read a
+	// file (exec, auth-provider, tokenFile, certificate or key paths); it is not loaded.
+	ReasonKubeconfigRefused = "KubeconfigRefused"
+	// ReasonNamespaceNotServed: the ReportedState is outside the operator's namespace. A
+	// ReportedState acts with the operator's credentials, so only those who may write in the
+	// operator's namespace can point it at a cluster.
+	ReasonNamespaceNotServed = "NamespaceNotServed"
 	// ReasonSyncing: caches are being filled; no decision is made yet.
 	ReasonSyncing = "Syncing"
+	// ReasonCannotWatch: Bindings ask for objects of resources the WDS credentials cannot list
+	// or watch (or whose first list does not complete); the other objects are served.
+	ReasonCannotWatch = "CannotWatch"
 	// ReasonSynced: every cache is synced.
 	ReasonSynced = "Synced"
 	// ReasonNotConnected: not connected, so not synced either.

@@ -100,6 +100,8 @@ type connectionLockedState struct {
 	workStatuses workStatusTally
 	// watched are the resources whose workload objects are watched (ensureWatch).
 	watched map[schema.GroupVersionResource]bool
+	// unwatchable are the resources a Binding asks for whose objects cannot be watched.
+	unwatchable unwatchable
 	// discovery remembers which resources have a status subresource.
 	discovery discoveryMemo
 }
@@ -125,6 +127,7 @@ func newConnection(key types.NamespacedName, wdsName string, wdsCfg, itsCfg *res
 			link:         linkState{deferred: map[objectRef]struct{}{}},
 			workStatuses: newWorkStatusTally(),
 			watched:      map[schema.GroupVersionResource]bool{},
+			unwatchable:  unwatchable{},
 			discovery:    discoveryMemo{},
 		},
 	}

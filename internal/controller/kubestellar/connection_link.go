@@ -1,6 +1,7 @@
 package kubestellar
 
 import (
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/util/workqueue"
 )
 
@@ -40,6 +41,10 @@ type connectionState struct {
 	Misconfigured []string
 	// Health counts the objects by WEC and kstatus.
 	Health map[wecStatus]int
+	// Unwatchable names the resources a Binding asks for that the WDS credentials cannot
+	// list or watch, and Why says why for the first of them.
+	Unwatchable []string
+	Why         string
 }
 
 // health returns the link's health.
@@ -83,6 +88,9 @@ func (c *connection) snapshot() connectionState {
 	s.Singleton, s.MultiWEC, s.Health = objects.Singleton, objects.MultiWEC, objects.Health
 	s.Misconfigured = objects.Misconfigured
 	s.WECs, s.Invalid = c.lockedState.workStatuses.reporting(), c.lockedState.workStatuses.invalidNames()
+	if s.Unwatchable = c.lockedState.unwatchable.names(); len(s.Unwatchable) > 0 {
+		s.Why = c.lockedState.unwatchable[schema.ParseGroupResource(s.Unwatchable[0])].err.Error()
+	}
 	return s
 }
 

@@ -2,6 +2,7 @@ package kubestellar
 
 import (
 	"context"
+	"errors"
 
 	"k8s.io/klog/v2"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -19,6 +20,11 @@ func (c *connection) settle(ctx context.Context, v visit, err error) (ctrl.Resul
 		}
 		if err != nil {
 			c.book.restorePending(v.ref, v.pending)
+		}
+		if errors.Is(err, errCannotWatch) {
+			// Said once, in the Synced condition; tried again at a steady pace, not with a
+			// backoff that would leave the object for a quarter of an hour once allowed.
+			return ctrl.Result{RequeueAfter: cannotWatchRetry}, nil
 		}
 		return ctrl.Result{}, err
 	case v.plan == nil: // deciding failed

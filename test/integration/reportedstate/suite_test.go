@@ -124,6 +124,8 @@ func startOperator(cfg *rest.Config) (stop func()) {
 		Recorder:      mgr.GetEventRecorder("reportedstate-controller"),
 		Config:        mgr.GetConfig(),
 		ProbeInterval: 500 * time.Millisecond,
+		// As deployed: the operator serves ReportedStates of its own namespace only.
+		SecretNamespace: opsNS,
 	}).SetupWithManager(mgr)).To(Succeed())
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)

@@ -115,6 +115,10 @@ func (c *connection) setupCombined(ctx context.Context) error {
 				c.collectorChanged(ctx, e.Object.Name, q)
 			},
 			UpdateFunc: func(ctx context.Context, e event.TypedUpdateEvent[*controlv1alpha1.StatusCollector], q combinedQueue) {
+				if e.ObjectOld.Generation == e.ObjectNew.Generation {
+					q.Add(combinedItem{Collector: e.ObjectNew.Name}) // its status changed, not its spec
+					return
+				}
 				c.collectorChanged(ctx, e.ObjectNew.Name, q)
 			},
 			DeleteFunc: func(ctx context.Context, e event.TypedDeleteEvent[*controlv1alpha1.StatusCollector], q combinedQueue) {
@@ -257,6 +261,9 @@ func (combinedBindingHandler) Create(_ context.Context, e event.TypedCreateEvent
 
 func (combinedBindingHandler) Update(_ context.Context, e event.TypedUpdateEvent[*controlv1alpha1.Binding], q combinedQueue) {
 	q.Add(combinedItem{Binding: e.ObjectNew.Name})
+	if e.ObjectOld.Generation == e.ObjectNew.Generation {
+		return // its status changed (the condition kept here, say): no result does
+	}
 	addObjects(q, collectedRefs(e.ObjectOld))
 	addObjects(q, collectedRefs(e.ObjectNew))
 }

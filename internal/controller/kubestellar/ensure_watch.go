@@ -118,6 +118,7 @@ func (c *connection) objectChanged(gr schema.GroupResource, o any, update bool) 
 		return
 	}
 	ref := objectRef{Group: gr.Group, Resource: gr.Resource, Namespace: obj.GetNamespace(), Name: obj.GetName()}
+	c.combinedObjectChanged(ref) // its collectors' expressions may read it
 	if update && c.book.isEcho(ref, obj.GetResourceVersion()) {
 		return
 	}

@@ -57,7 +57,8 @@ func (c *connection) settleWrite(ctx context.Context, v visit, err error) (ctrl.
 	}
 	c.book.accept(v.ref)
 	if v.pending.ok {
-		propagationLag.WithLabelValues(c.key.Namespace, c.key.Name).Observe(c.opts.Now().Sub(v.pending.at).Seconds())
+		lag := c.opts.Now().Sub(v.pending.at)
+		propagationLag.WithLabelValues(c.key.Namespace, c.key.Name, lagPathObject).Observe(lag.Seconds())
 	}
 	logger.V(1).Info("Wrote reported state", "mode", v.plan.Mode, "wecs", v.wecs)
 	return ctrl.Result{}, nil

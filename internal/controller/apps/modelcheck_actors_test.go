@@ -192,6 +192,7 @@ func (w *world) createPod(env *env, p mPod) string {
 			cached = w.sss
 		}
 		admission = env.op.admit(cached, &p)
+		p.supervised = p.gated && w.cfg.fast
 	}
 	p.node = w.pickNode()
 	w.putPod(p)

@@ -67,6 +67,7 @@ const (
 	opPodReady                          // strategic merge patch of the pod's readiness condition
 	opPodTrack                          // merge patch: the release finalizer on a pod that may run
 	opPodHandBack                       // merge patch: the release finalizer goes, and the release when releaseUID is set
+	opConsume                           // not an API write: the channel ledger consumes a pod's exit reports
 )
 
 // apiWrite is one request the operator sends: a write to one object, by name, with its
@@ -86,6 +87,9 @@ type apiWrite struct {
 	// releaseUID is the value of the release annotation a release writes.
 	releaseUID int
 	status     ssStatus
+	// start is, for opConsume (uid), the latest start of the pod's container in the ledger's
+	// snapshot the decision read.
+	start uint8
 	// What the operator does when the write fails so: go on with the next write (true), or
 	// give up the rest of the reconcile.
 	ignoreNotFound, ignoreConflict bool
@@ -124,6 +128,8 @@ func (wr *apiWrite) String() string {
 		return "set readiness gate of " + wr.name
 	case opPodTrack:
 		return "add release finalizer to " + wr.name
+	case opConsume:
+		return fmt.Sprintf("consume the exit reports of %s (start %d) in the ledger", podUID(wr.uid), wr.start)
 	case opPodHandBack:
 		if wr.releaseUID != 0 {
 			return fmt.Sprintf("hand back %s (finalizer removed, annotation %s)", wr.name, podUID(wr.releaseUID))
@@ -175,6 +181,9 @@ func (w *world) execute(writes []apiWrite, limit int, describe bool,
 func (w *world) write(wr *apiWrite) (writeResult, int) {
 	if wr.op <= opSSRemoveFinalizer {
 		return w.writeSS(wr)
+	}
+	if wr.op == opConsume {
+		return w.consume(wr), 0
 	}
 	p := w.pod(wr.name)
 	if p == nil {

@@ -48,7 +48,7 @@ func (w *world) kubeletCan(k evKind, p *mPod) bool {
 	case evStart:
 		return rt == nil && !p.deleting && !p.phase.terminal()
 	case evGateOpen:
-		return rt != nil && rt.ctr == ctrRunning && !rt.app && p.gated && p.release == p.uid
+		return rt != nil && rt.ctr == ctrRunning && !rt.app && p.gated && p.release == p.uid && gateMayStart(rt)
 	case evReport:
 		ctr, phase, restarts := w.projectStatus(p, rt)
 		return ctr != p.ctr || phase != p.phase || restarts != p.restarts ||
@@ -117,9 +117,10 @@ func (w *world) applyKubelet(e mcEvent) string {
 			return "kubelet " + p.node + " rejects " + p.String() +
 				": it does not tolerate the out-of-service taint (phase Failed)"
 		}
-		w.putRuntime(mRuntime{uid: p.uid, pod: p.name, node: p.node, gated: p.gated, instance: p.instance,
-			ctr: ctrRunning})
+		w.putRuntime(mRuntime{uid: p.uid, pod: p.name, node: p.node, gated: p.gated, supervised: p.supervised,
+			instance: p.instance, ctr: ctrRunning})
 		rt = w.runtime(p.uid)
+		w.gateStarts(rt)
 		if !p.gated || p.release == p.uid {
 			w.startApp(rt, p)
 		}
@@ -129,14 +130,20 @@ func (w *world) applyKubelet(e mcEvent) string {
 		return "the gate of " + p.String() + " sees the release: its application starts"
 	case evCrash:
 		rt.ctr, rt.app, rt.overlap = ctrTerminated, false, false
-		return "the application of " + podUID(rt.uid) + " (" + rt.pod + ") crashes: container exited"
+		return "the application of " + podUID(rt.uid) + " (" + rt.pod + ") crashes" + w.gateAppExited(rt) +
+			": container exited"
 	case evRestartContainer:
 		rt.ctr = ctrRunning
 		rt.restarts = min(rt.restarts+1, maxRestarts)
-		if !p.gated || p.release == p.uid {
+		w.gateStarts(rt)
+		if (!p.gated || p.release == p.uid) && gateMayStart(rt) {
 			w.startApp(rt, p)
 		}
-		return "kubelet " + rt.node + " restarts the container of " + p.String() + appState(p.gated, rt.app)
+		s := "kubelet " + rt.node + " restarts the container of " + p.String() + appState(p.gated, rt.app)
+		if rt.gate.awaitVerdict {
+			s += "; its gate found the exit-reported marker: it waits for a verdict"
+		}
+		return s
 	case evReport:
 		return w.report(p, rt)
 	case evKill:
@@ -152,13 +159,22 @@ func (w *world) applyKubelet(e mcEvent) string {
 		}
 		s := "kubelet " + p.node + " acts on the deletion of " + p.String() + ": container stopped"
 		if was {
-			s += " (its application stops)"
+			s += " (its application stops" + w.gateAppExited(rt) + ")"
+		} else {
+			gateDies(rt)
 		}
 		return s
 	case evKillOrphan:
+		was := rt.app
 		rt.ctr, rt.app, rt.overlap = ctrTerminated, false, false
+		s := ""
+		if was {
+			s = w.gateAppExited(rt)
+		} else {
+			gateDies(rt)
+		}
 		return "kubelet " + rt.node + " stops the container of " + podUID(rt.uid) + " (" + rt.pod +
-			"), whose object is gone"
+			"), whose object is gone" + s
 	}
 	return "?"
 }

@@ -53,6 +53,8 @@ type cacheView struct {
 	nodes  []mNode
 	owner  func(*mPod) ownerInfo
 	memory string
+	// ledger is the gate channel's ledger, as the decision's snapshot reads it.
+	ledger []ledgerEntry
 }
 
 // reconcileDecision is the outcome of one reconcile: the writes to send, in order, a summary of
@@ -69,7 +71,9 @@ type reconcileDecision struct {
 // productionOperator drives the code of this repository.
 var productionOperator operatorAdapter = realOperator{}
 
-type realOperator struct{}
+// realOperator drives the code of this repository; broken removes one of the fast path's
+// safety pieces from what it decides or writes (brokenNoDeletion, brokenNoConsume).
+type realOperator struct{ broken brokenPiece }
 
 const (
 	mcNamespace = "default"
@@ -86,7 +90,7 @@ var (
 	mcNow   = mcEpoch.Add(time.Hour)
 )
 
-func (realOperator) decide(v cacheView, name string, describe bool) reconcileDecision {
+func (op realOperator) decide(v cacheView, name string, describe bool) reconcileDecision {
 	var cached *mSS
 	for i := range v.sss {
 		if v.sss[i].name == name {
@@ -119,6 +123,7 @@ func (realOperator) decide(v cacheView, name string, describe bool) reconcileDec
 	}
 	seen.Now = mcNow
 	in := observe(seen)
+	gateProofs(&in, seen, v, op.broken)
 	plan := decideTransition(in)
 
 	// patchStatus, then apply, then handBack, as Reconcile does them.
@@ -136,7 +141,8 @@ func (realOperator) decide(v cacheView, name string, describe bool) reconcileDec
 		dec.releaseWrite = len(writes)
 		dec.memoryReleased = ledgerMemory(&r.ledger, plan.Release.UID)
 	}
-	writes = append(writes, applyWrites(append(seen.Selected, seen.Recorded...), &plan)...)
+	writes = append(writes, applyWrites(append(seen.Selected, seen.Recorded...), &plan, in.Pods, v.ledger,
+		op.broken)...)
 	if plan.HandBack && slices.Contains(ss.Finalizers, singletonv1.FinalizerHandBack) {
 		writes = append(writes, letOrphansGoWrites(reader, name, false)...)
 		writes = append(writes, apiWrite{op: opSSRemoveFinalizer, name: name, rv: cached.rv, chainRV: true})
@@ -164,12 +170,26 @@ func ledgerMemory(l *releaseLedger, released types.UID) string {
 
 // applyWrites are the pod writes of apply: the release, the finalizers added, the stops, the
 // finalizers removed, the readiness gates, each pinned to the pod the decision saw.
-func applyWrites(pods []corev1.Pod, plan *transitionPlan) []apiWrite {
+func applyWrites(pods []corev1.Pod, plan *transitionPlan, facts []podFacts, ledger []ledgerEntry,
+	broken brokenPiece,
+) []apiWrite {
 	byUID := make(map[types.UID]*corev1.Pod, len(pods))
 	for i := range pods {
 		byUID[pods[i].UID] = &pods[i]
 	}
 	var writes []apiWrite
+	if broken != brokenNoConsume && (plan.Release != nil || len(plan.RemoveFinalizer) > 0) {
+		for i := range facts {
+			if f := &facts[i]; f.StopReason == stopReasonGate {
+				uid := modelUID(f.UID)
+				wr := apiWrite{op: opConsume, name: f.Name, uid: uid}
+				if l := findLedger(ledger, uid); l != nil {
+					wr.start = l.latest
+				}
+				writes = append(writes, wr)
+			}
+		}
+	}
 	if rel := plan.Release; rel != nil {
 		p := byUID[rel.UID]
 		writes = append(writes, apiWrite{op: opPodRelease, name: p.Name, rv: rvOf(p), releaseUID: modelUID(p.UID)})
@@ -192,6 +212,35 @@ func applyWrites(pods []corev1.Pod, plan *transitionPlan) []apiWrite {
 		writes = append(writes, apiWrite{op: opPodReady, name: p.Name, rv: rvOf(p), ignoreNotFound: true})
 	}
 	return writes
+}
+
+// stopReasonGate is the stop reason of the gate's proof (S6).
+const stopReasonGate = "GateReportedExit"
+
+func findLedger(ledger []ledgerEntry, uid int) *ledgerEntry {
+	for i := range ledger {
+		if ledger[i].uid == uid {
+			return &ledger[i]
+		}
+	}
+	return nil
+}
+
+// gateProofs counts a pod as stopped on its gate's word (S6): its deletion requested and the
+// exit of its latest start reported. STAND-IN until the decision learns the proof itself.
+func gateProofs(in *transitionInput, _ observation, v cacheView, broken brokenPiece) {
+	for i := range in.Pods {
+		f := &in.Pods[i]
+		if f.Stopped || !f.Deleting && broken != brokenNoDeletion {
+			continue
+		}
+		uid := modelUID(f.UID)
+		supervised := slices.ContainsFunc(v.pods, func(p mPod) bool { return p.uid == uid && p.supervised && p.gated })
+		l := findLedger(v.ledger, uid)
+		if supervised && l != nil && l.latest > 0 && l.exited == l.latest {
+			f.Stopped, f.StopReason = true, stopReasonGate
+		}
+	}
 }
 
 // letOrphansGoWrites are the writes of letOrphansGo: every cached pod labeled for the

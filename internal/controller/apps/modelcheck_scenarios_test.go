@@ -44,6 +44,9 @@ type scenario struct {
 	expectViolation string
 	// op replaces the production code (nil: productionOperator).
 	op operatorAdapter
+	// broken removes a safety piece of the fast path from the world (the gate, the server); the
+	// operator's pieces are removed with op: realOperator{broken: ...}.
+	broken brokenPiece
 }
 
 var scenarios = []scenario{
@@ -345,6 +348,174 @@ var scenarios = []scenario{
 	},
 }
 
+// fastScenarios are the scenarios of the fast hand-over (docs/design.md S6): pods wrapped with
+// the supervising gate, whose exit reports reach the operator over the channel
+// (modelcheck_gate_test.go).
+var fastScenarios = []scenario{
+	{
+		name: "fast path: Deployment rollouts, reports late, lost and duplicated",
+		setup: func(b *seeder) {
+			b.nodes("n1", "n2").fast().singleton().deployment().settle()
+		},
+		enable: operatorKinds | kubeletKinds | deployKinds | channelKinds |
+			kinds(evRolloutRestart, evLoseMsg, evDupMsg),
+		budget: map[evKind]int{evRolloutRestart: 1, evLoseMsg: 1, evDupMsg: 1},
+		checks: checkAll,
+		depth:  12,
+	},
+	{
+		name: "fast path: the old application crashes and restarts during the hand-over (marker, start request)",
+		setup: func(b *seeder) {
+			b.nodes("n1", "n2").fast().singleton().deployment().settle()
+			b.do(evRolloutRestart, "", 0).do(evRSCreate, "", 2).do(evStart, "db-r2-3", 0).do(evReport, "db-r2-3", 0)
+		},
+		enable: operatorKinds | kubeletKinds | deployKinds | channelKinds |
+			kinds(evCrash, evRestartContainer, evDupMsg),
+		budget: map[evKind]int{evCrash: 2, evRestartContainer: 2, evDupMsg: 1},
+		checks: checkS1 | checkS3,
+		depth:  12,
+	},
+	{
+		name: "fast path: a decision's ledger snapshot, then a start registered before the release (Consume)",
+		setup: func(b *seeder) {
+			b.nodes("n1", "n2").fast().singleton().deployment().settle()
+			b.do(evRolloutRestart, "", 0).do(evRSCreate, "", 2).do(evStart, "db-r2-3", 0).do(evReport, "db-r2-3", 0)
+		},
+		enable: kinds(evReconcileBegin, evReconcileEnd) | kubeletKinds | deployKinds | channelKinds |
+			kinds(evCrash, evRestartContainer),
+		budget: map[evKind]int{evCrash: 1, evRestartContainer: 1},
+		checks: checkS1,
+		depth:  13,
+	},
+	{
+		name: "fast path: the operator restarts, crashes mid-reconcile, is deposed, with gates connected",
+		setup: func(b *seeder) {
+			b.nodes("n1", "n2").fast().singleton().deployment().settle()
+			b.do(evRolloutRestart, "", 0)
+		},
+		enable: operatorKinds | kubeletKinds | deployKinds | channelKinds |
+			kinds(evCrash, evRestartContainer, evRestart, evCrashMid, evDepose, evLateWrite),
+		budget: map[evKind]int{evCrash: 1, evRestartContainer: 1, evRestart: 1, evCrashMid: 1, evDepose: 1},
+		checks: checkS1 | checkS3,
+		depth:  12,
+	},
+	{
+		name: "fast path: an impostor, a container killed whole, caches lagging",
+		setup: func(b *seeder) {
+			b.nodes("n1", "n2").fast().singleton().deployment().settle()
+		},
+		enable: operatorKinds | kubeletKinds | deployKinds | channelKinds | syncKinds |
+			kinds(evRolloutRestart, evImpostor, evOOMKill, evRestartContainer),
+		budget:  map[evKind]int{evRolloutRestart: 1, evImpostor: 1, evOOMKill: 1, evRestartContainer: 1},
+		lagPods: true,
+		checks:  checkS1 | checkS3,
+		depth:   12,
+	},
+}
+
+// The same seeds as the broken scenarios below, whole: each must hold.
+var fastSeededScenarios = []scenario{
+	{
+		name: "fast path: a start request checked before the deletion, committed during the decision (Consume)",
+		setup: func(b *seeder) {
+			b.nodes("n1", "n2").fast().singleton().deployment().settle().handOverArmed().startChecked()
+		},
+		enable: kinds(evReconcileBegin, evReconcileEnd) | kubeletKinds | channelKinds,
+		checks: checkS1,
+		depth:  12,
+	},
+	{
+		name: "fast path: the exit of an earlier start reported late, to a restarted operator",
+		setup: func(b *seeder) {
+			b.nodes("n1", "n2").fast().singleton().deployment().settle().restartedLate().handOverArmed()
+		},
+		enable: operatorKinds | kubeletKinds | channelKinds | kinds(evRestart, evDupMsg),
+		budget: map[evKind]int{evRestart: 1, evDupMsg: 1},
+		checks: checkS1,
+		depth:  11,
+	},
+	{
+		name: "fast path: the old application's exit reported before its deletion, the operator restarting",
+		setup: func(b *seeder) {
+			b.nodes("n1", "n2").fast().singleton().deployment().settle().handOverArmed()
+			b.do(evCrash, "db-r1-2", 2).do(evDeliver, "u2", 1)
+		},
+		enable: operatorKinds | kubeletKinds | channelKinds | kinds(evRestartContainer, evRestart),
+		budget: map[evKind]int{evRestartContainer: 1, evRestart: 1},
+		checks: checkS1,
+		depth:  12,
+	},
+}
+
+// brokenScenarios remove one safety piece of the fast path each: the checker must find the
+// overlap it guards against. They show that the fast scenarios pass because the pieces hold,
+// not because the model cannot reach the bad states.
+var brokenScenarios = []scenario{
+	{
+		name: "broken fast path: reports taken for a proof without the deletion requested",
+		setup: func(b *seeder) {
+			// The old application crashed during a rollout, its exit reported and in the ledger.
+			b.nodes("n1", "n2").fast().singleton().deployment().settle().handOverArmed()
+			b.do(evCrash, "db-r1-2", 2).do(evDeliver, "u2", 1)
+		},
+		enable:          operatorKinds | kubeletKinds | channelKinds | kinds(evRestartContainer, evRestart),
+		budget:          map[evKind]int{evRestartContainer: 1, evRestart: 1},
+		checks:          checkS1,
+		depth:           10,
+		op:              realOperator{broken: brokenNoDeletion},
+		expectViolation: "S1",
+	},
+	{
+		name: "broken fast path: a restarted container starts without registering (the marker ignored)",
+		setup: func(b *seeder) {
+			b.nodes("n1", "n2").fast().singleton().deployment().settle()
+			b.do(evRolloutRestart, "", 0).do(evRSCreate, "", 2).do(evStart, "db-r2-3", 0).do(evReport, "db-r2-3", 0)
+		},
+		enable:          operatorKinds | kubeletKinds | channelKinds | kinds(evCrash, evRestartContainer),
+		budget:          map[evKind]int{evCrash: 1, evRestartContainer: 1},
+		checks:          checkS1,
+		depth:           10,
+		broken:          brokenNoMarker,
+		expectViolation: "S1",
+	},
+	{
+		name: "broken fast path: the release does not consume the reports",
+		setup: func(b *seeder) {
+			b.nodes("n1", "n2").fast().singleton().deployment().settle().handOverArmed().startChecked()
+		},
+		enable:          kinds(evReconcileBegin, evReconcileEnd) | kubeletKinds | channelKinds,
+		checks:          checkS1,
+		depth:           10,
+		op:              realOperator{broken: brokenNoConsume},
+		expectViolation: "S1",
+	},
+	{
+		name: "broken fast path: the server takes an impostor's report",
+		setup: func(b *seeder) {
+			b.nodes("n1", "n2").fast().singleton().deployment().settle()
+			b.do(evRolloutRestart, "", 0).do(evRSCreate, "", 2).do(evStart, "db-r2-3", 0).do(evReport, "db-r2-3", 0)
+		},
+		enable:          operatorKinds | kubeletKinds | channelKinds | kinds(evImpostor),
+		budget:          map[evKind]int{evImpostor: 1},
+		checks:          checkS1,
+		depth:           8,
+		broken:          brokenTrustsImpostor,
+		expectViolation: "S1",
+	},
+	{
+		name: "broken fast path: a restarted operator takes reports sent on an earlier one's sessions",
+		setup: func(b *seeder) {
+			b.nodes("n1", "n2").fast().singleton().deployment().settle().restartedLate().handOverArmed()
+		},
+		enable:          operatorKinds | kubeletKinds | channelKinds | kinds(evRestart),
+		budget:          map[evKind]int{evRestart: 1},
+		checks:          checkS1,
+		depth:           8,
+		broken:          brokenOldSessions,
+		expectViolation: "S1",
+	},
+}
+
 func TestModelCheck(t *testing.T) {
 	// The explorer allocates many short-lived states on a small heap: collect less often,
 	// unless GOGC says otherwise (long runs set it to bound their memory).
@@ -357,8 +528,9 @@ func TestModelCheck(t *testing.T) {
 	}
 	var states, transitions int
 	start := time.Now()
-	for i := range scenarios {
-		sc := &scenarios[i]
+	all := slices.Concat(scenarios, fastScenarios, fastSeededScenarios, brokenScenarios)
+	for i := range all {
+		sc := &all[i]
 		t.Run(sc.name, func(t *testing.T) {
 			s, tr := runScenario(t, sc, seed)
 			states += s
@@ -366,7 +538,7 @@ func TestModelCheck(t *testing.T) {
 		})
 	}
 	t.Logf("model check: %d scenarios, %d states, %d transitions in %v; random walks seed %d",
-		len(scenarios), states, transitions, time.Since(start).Round(time.Millisecond), seed)
+		len(all), states, transitions, time.Since(start).Round(time.Millisecond), seed)
 }
 
 // runScenario explores one scenario breadth-first, then walks it at random, and checks the
@@ -424,7 +596,7 @@ func (sc *scenario) initial() *world {
 	w := b.w
 	w.cfg = &worldConfig{
 		enabled: sc.enable, lagPods: sc.lagPods, lagSingletons: sc.lagSS, lagNodes: sc.lagNodes,
-		failClosed: sc.failClosed, singletons: names, nodeNames: w.cfg.nodeNames,
+		failClosed: sc.failClosed, singletons: names, nodeNames: w.cfg.nodeNames, fast: w.cfg.fast, broken: sc.broken,
 	}
 	for k := range w.budget {
 		w.budget[k] = -1
@@ -463,6 +635,36 @@ func (b *seeder) nodes(names ...string) *seeder {
 	}
 	b.w.catchUpCaches()
 	return b
+}
+
+// fast turns the fast hand-over on: the webhook wraps the pods it prepares from now on with the
+// supervising gate (docs/design.md S6).
+func (b *seeder) fast() *seeder {
+	b.w.cfg.fast = true
+	return b
+}
+
+// handOverArmed starts a rollout of the settled Deployment: the new pod db-r2-3 is armed and
+// held, the old one, db-r1-2 (u2), runs.
+func (b *seeder) handOverArmed() *seeder {
+	return b.do(evRolloutRestart, "", 0).do(evRSCreate, "", 2).do(evStart, "db-r2-3", 0).do(evReport, "db-r2-3", 0)
+}
+
+// restartedLate makes the settled Deployment's application (db-r1-2, u2, fast path) crash, its
+// exit report of start 1 staying in flight, and start again: its gate registers start 2 and
+// its application runs.
+func (b *seeder) restartedLate() *seeder {
+	return b.do(evCrash, "db-r1-2", 2).do(evRestartContainer, "db-r1-2", 2).do(evGateHello, "db-r1-2", 2).
+		do(evGateRegister, "db-r1-2", 2).do(evDeliver, "u2", 2).do(evServerCommit, "u2", 1).
+		do(evDeliver, "u2", 2).do(evGateOpen, "db-r1-2", 0)
+}
+
+// startChecked makes the old application (db-r1-2, u2) crash, its exit reported, and its
+// container restart: the server checked its start request against its cache (the pod is not
+// being deleted) and has not committed it to the ledger yet.
+func (b *seeder) startChecked() *seeder {
+	return b.do(evCrash, "db-r1-2", 2).do(evDeliver, "u2", 1).do(evRestartContainer, "db-r1-2", 2).
+		do(evGateHello, "db-r1-2", 2).do(evGateRegister, "db-r1-2", 2).do(evDeliver, "u2", 1)
 }
 
 // singleton creates StatefulSingleton a, selecting the workload.

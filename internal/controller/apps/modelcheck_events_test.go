@@ -17,15 +17,15 @@ type evKind uint8
 // The kinds of events, in the order successors lists them.
 const (
 	// The operator.
-	evReconcile   evKind = iota // one reconcile of one StatefulSingleton, atomic
-	evReconcileBegin            // a reconcile decides (caches, ledger snapshot); its writes go later
-	evReconcileEnd              // the begun reconcile sends its writes
-	evCrashMid                  // a reconcile that sends only its first writes, then the process dies
-	evRestart                   // the operator (re)starts: fresh caches, nothing in memory
-	evDepose                    // the leader is deposed with a write in flight; a new leader starts
-	evLateWrite                 // the deposed leader's write lands
-	evSyncPods                  // the pod cache catches up with the API
-	evSyncPodsOne               // the pod cache applies one more watch event
+	evReconcile      evKind = iota // one reconcile of one StatefulSingleton, atomic
+	evReconcileBegin               // a reconcile decides (caches, ledger snapshot); its writes go later
+	evReconcileEnd                 // the begun reconcile sends its writes
+	evCrashMid                     // a reconcile that sends only its first writes, then the process dies
+	evRestart                      // the operator (re)starts: fresh caches, nothing in memory
+	evDepose                       // the leader is deposed with a write in flight; a new leader starts
+	evLateWrite                    // the deposed leader's write lands
+	evSyncPods                     // the pod cache catches up with the API
+	evSyncPodsOne                  // the pod cache applies one more watch event
 	evSyncSingletons
 	evSyncSingletonsOne
 	evSyncNodes

@@ -172,8 +172,8 @@ type mRuntime struct {
 	supervised bool
 	instance   string
 	ctr        ctrState
-	app      bool // the application process runs
-	ran      bool // the application ran at some point
+	app        bool // the application process runs
+	ran        bool // the application ran at some point
 	// overlap: the application started, under a StatefulSingleton's guarantee, while another
 	// one ran (S1).
 	overlap bool

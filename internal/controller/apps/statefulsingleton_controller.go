@@ -26,6 +26,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	singletonv1 "github.com/singleton-operator/singleton-operator/api/apps/v1"
+	"github.com/singleton-operator/singleton-operator/internal/gatechannel"
 	podwebhook "github.com/singleton-operator/singleton-operator/internal/webhook/core/v1"
 )
 
@@ -38,6 +39,10 @@ const conflictBackoff = 100 * time.Millisecond
 type StatefulSingletonReconciler struct {
 	client.Client
 	Recorder events.EventRecorder
+
+	// Gate is what the gates reported over the channel (docs/design.md, S6), shared with the
+	// channel server; nil when the channel is off, and then no stop is proven by a gate.
+	Gate *gatechannel.Ledger
 
 	// ledger remembers the releases this operator wrote that its cache may not show yet.
 	ledger releaseLedger
@@ -70,6 +75,12 @@ func (r *StatefulSingletonReconciler) Reconcile(ctx context.Context, req ctrl.Re
 		return ctrl.Result{}, err
 	}
 	plan := decideTransition(observe(seen))
+	if err := r.consumeGateProofs(ctx, ss, plan.Consume); err != nil {
+		// A container of a pod proven stopped registered a start since the snapshot: the plan
+		// rests on a stale proof, and nothing of it is written.
+		ctrl.LoggerFrom(ctx).V(1).Info("A gate proof went stale; deciding again", "reason", err.Error())
+		return ctrl.Result{RequeueAfter: conflictBackoff}, nil
+	}
 
 	// The status records a release before the release takes effect, so that a restarted
 	// operator or a new leader resumes from what the API holds.

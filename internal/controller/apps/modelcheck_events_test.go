@@ -303,6 +303,9 @@ func (w *world) applyOperator(env *env, e mcEvent, describe bool) string {
 		return w.reconcile(env, e.target, -1, describe)
 	case evReconcileBegin:
 		dec := env.decide(w, e.target)
+		for i := range w.op.ledger {
+			w.op.ledger[i].fresh = false
+		}
 		w.op.begun = &begunReconcile{name: e.target, writes: dec.writes, memory: dec.memory,
 			releaseWrite: dec.releaseWrite, memoryReleased: dec.memoryReleased}
 		if !describe {
@@ -311,9 +314,13 @@ func (w *world) applyOperator(env *env, e mcEvent, describe bool) string {
 		return "operator begins a reconcile of " + e.target + ": " + dec.summary + " (its writes follow)"
 	case evReconcileEnd:
 		b := w.op.begun
-		w.op.begun = nil
-		return w.send(reconcileDecision{writes: b.writes, memory: b.memory, releaseWrite: b.releaseWrite,
+		s := w.send(reconcileDecision{writes: b.writes, memory: b.memory, releaseWrite: b.releaseWrite,
 			memoryReleased: b.memoryReleased}, -1, describe, "operator sends the writes of its reconcile of "+b.name+": ")
+		w.op.begun = nil
+		for i := range w.op.ledger {
+			w.op.ledger[i].fresh = false
+		}
+		return s
 	case evCrashMid:
 		s := w.reconcile(env, e.target, e.n, describe)
 		w.op = mOperator{pending: w.op.pending}

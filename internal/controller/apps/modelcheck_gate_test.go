@@ -16,7 +16,9 @@ package apps
 // latest start whose exit was reported, and whether a release consumed the pod's reports, after
 // which it refuses every start. It checks a start request against its pod cache (refused for a
 // pod being deleted) and commits it to the ledger in a separate step, as the real handler
-// reads the cache outside the ledger's lock.
+// reads the cache outside the ledger's lock. The ledger is the real one (gatechannel.Ledger),
+// which the adapter (modelcheck_operator_test.go) rebuilds from the world's canonical entries
+// for each call: ledgerOpened, ledgerExited, ledgerStarted, consume.
 
 import (
 	"fmt"
@@ -61,6 +63,9 @@ type gateMsg struct {
 	// forged: sent by an impostor, with no valid token of the pod.
 	forged  bool
 	allowed bool // a verdict's answer
+	// deleting: for a start request the server checked, whether its cache showed the pod
+	// being deleted then.
+	deleting bool
 }
 
 func (m *gateMsg) String() string {
@@ -82,15 +87,18 @@ func (m *gateMsg) String() string {
 	return s
 }
 
-// ledgerEntry is what the channel server's ledger holds about one pod's application container.
+// ledgerEntry is what the channel server's ledger (gatechannel.Ledger) holds about one pod and
+// its application container, in a canonical form the world can copy and hash; the adapter
+// (modelcheck_operator_test.go) rebuilds the real ledger from it for every call.
 type ledgerEntry struct {
 	uid int
-	// latest is the latest start the ledger knows of (a start registered, a report);
-	// exited the latest start whose exit was reported. The reports prove the application
-	// stopped only while exited == latest: a start registered since invalidates them.
-	latest, exited uint8
-	// consumed: a release rested on this pod's reports; no start of it is allowed any more.
+	// latest is the container's latest registered start; exited: its exit was reported.
+	latest uint8
+	exited bool
+	// consumed: a decision rested on this pod's reports; no start of it is allowed any more.
 	consumed bool
+	// fresh: a start was registered since the snapshot of the reconcile begun and not ended.
+	fresh bool
 }
 
 // brokenPiece names a safety piece of the fast path that a scenario removes, to show the
@@ -98,10 +106,9 @@ type ledgerEntry struct {
 type brokenPiece uint8
 
 const (
-	brokenNone brokenPiece = iota
 	// brokenNoDeletion: the decision takes the reports for a proof without the pod's deletion
 	// requested (the adapter's decision, modelcheck_operator_test.go).
-	brokenNoDeletion
+	brokenNoDeletion brokenPiece = 1 << iota
 	// brokenNoMarker: a restarted container starts its application without registering the
 	// start, though an earlier start reported its exit.
 	brokenNoMarker
@@ -111,7 +118,12 @@ const (
 	brokenTrustsImpostor
 	// brokenOldSessions: the server takes reports sent on a session an earlier operator opened.
 	brokenOldSessions
+	// brokenHelloNoStart: a session's Hello does not register the start it names (only start
+	// requests and reports do), leaving Consume as the only guard of a start racing a decision.
+	brokenHelloNoStart
 )
+
+func (b brokenPiece) has(piece brokenPiece) bool { return b&piece != 0 }
 
 // begunReconcile is a reconcile decided from the caches and the ledger, whose writes are not
 // sent yet (the real one writes the status and the pods over some milliseconds, while the
@@ -139,13 +151,15 @@ func (e *encoder) msg(m *gateMsg) {
 	e.bool(m.session)
 	e.bool(m.forged)
 	e.bool(m.allowed)
+	e.bool(m.deleting)
 }
 
 func (e *encoder) ledgerEntry(l *ledgerEntry) {
 	e.int(l.uid)
 	e.int(int(l.latest))
-	e.int(int(l.exited))
+	e.bool(l.exited)
 	e.bool(l.consumed)
+	e.bool(l.fresh)
 }
 
 // supervisedRuntime reports whether the runtime's container runs the supervising gate: its pod
@@ -163,7 +177,7 @@ func (w *world) gateStarts(rt *mRuntime) {
 	g := &rt.gate
 	g.starts = min(g.starts+1, maxStarts)
 	g.session, g.refused = false, false
-	g.awaitVerdict = g.marker && w.cfg.broken != brokenNoMarker
+	g.awaitVerdict = g.marker && !w.cfg.broken.has(brokenNoMarker)
 }
 
 // gateMayStart reports whether the gate lets the application start once released.
@@ -271,18 +285,6 @@ func (w *world) serverPod(uid int) *mPod {
 
 func (w *world) serverKnowsPod(uid int) bool { return w.serverPod(uid) != nil }
 
-// ledgerFor returns the ledger's entry of the pod, adding one when add is set.
-func (w *world) ledgerFor(uid int, add bool) *ledgerEntry {
-	i, found := slices.BinarySearchFunc(w.op.ledger, uid, func(l ledgerEntry, u int) int { return l.uid - u })
-	if !found {
-		if !add {
-			return nil
-		}
-		w.op.ledger = slices.Insert(w.op.ledger, i, ledgerEntry{uid: uid})
-	}
-	return &w.op.ledger[i]
-}
-
 // forgetChannel is what an operator restart does to the channel: the ledger and the requests
 // it was handling are gone, and no session the gates hold, or that a request in flight names,
 // is known to the new process.
@@ -322,10 +324,13 @@ func (w *world) applyGate(e mcEvent) string {
 	g := &rt.gate
 	switch e.kind {
 	case evGateHello:
-		// The Hello names the start, but registers nothing: the model's server counts a start
-		// only from a start request (or a report), the weaker of the two ways to build it.
 		g.session = true
-		return fmt.Sprintf("the gate of %s (%s) opens a session: Hello start %d", podUID(rt.uid), rt.pod, g.starts)
+		s := fmt.Sprintf("the gate of %s (%s) opens a session: Hello start %d", podUID(rt.uid), rt.pod, g.starts)
+		if w.cfg.broken.has(brokenHelloNoStart) {
+			return s
+		}
+		w.ledgerOpened(rt.uid, g.starts)
+		return s
 	case evGateRegister:
 		w.net = append(w.net, gateMsg{kind: msgStart, uid: rt.uid, start: g.starts, session: true})
 		return fmt.Sprintf("the gate of %s (%s) found the marker: it asks to start (start %d)", podUID(rt.uid), rt.pod,
@@ -365,19 +370,17 @@ func (w *world) deliver(m gateMsg) string {
 		if why := w.refuse(&m); why != "" {
 			return s + "refused (" + why + ")"
 		}
-		l := w.ledgerFor(m.uid, true)
-		l.latest, l.exited = max(l.latest, m.start), max(l.exited, m.start)
-		return s + fmt.Sprintf("the ledger notes it (latest start %d, exited %d)", l.latest, l.exited)
+		return s + "the ledger says " + w.ledgerExited(m.uid, m.start)
 	case msgStart:
 		if why := w.refuse(&m); why != "" {
 			return s + "refused (" + why + "); the gate will ask again"
 		}
-		if p := w.serverPod(m.uid); p.deleting {
-			w.net = append(w.net, gateMsg{kind: msgVerdict, uid: m.uid, start: m.start})
-			return s + "its pod is being deleted: not allowed"
-		}
+		m.deleting = w.serverPod(m.uid).deleting
 		w.op.registering = append(w.op.registering, m)
-		return s + "its pod is not being deleted (the server's cache): on to the ledger"
+		if m.deleting {
+			return s + "the server's cache shows its pod being deleted; on to the ledger"
+		}
+		return s + "the server's cache shows its pod not being deleted; on to the ledger"
 	}
 	return s + "?"
 }
@@ -385,9 +388,9 @@ func (w *world) deliver(m gateMsg) string {
 // refuse says why the server turns a gate's request away, or "".
 func (w *world) refuse(m *gateMsg) string {
 	switch {
-	case m.forged && w.cfg.broken != brokenTrustsImpostor:
+	case m.forged && !w.cfg.broken.has(brokenTrustsImpostor):
 		return "the TokenReview fails"
-	case !m.session && w.cfg.broken != brokenOldSessions:
+	case !m.session && !w.cfg.broken.has(brokenOldSessions):
 		return "unknown session"
 	case !w.serverKnowsPod(m.uid):
 		return "no such pod in the server's cache"
@@ -398,27 +401,13 @@ func (w *world) refuse(m *gateMsg) string {
 // commitStart registers a start in the ledger, under its lock: refused once a release consumed
 // the pod's reports.
 func (w *world) commitStart(m gateMsg) string {
-	l := w.ledgerFor(m.uid, true)
 	v := gateMsg{kind: msgVerdict, uid: m.uid, start: m.start}
-	s := "the server commits the start request of " + podUID(m.uid) + " start " + strconv.Itoa(int(m.start)) + ": "
-	if l.consumed {
-		w.net = append(w.net, v)
-		return s + "a release consumed its reports: not allowed"
-	}
-	l.latest = max(l.latest, m.start)
-	v.allowed = true
+	var why string
+	v.allowed, why = w.ledgerStarted(m.uid, m.start, m.deleting)
 	w.net = append(w.net, v)
-	return s + "allowed, the ledger's latest start is " + strconv.Itoa(int(l.latest))
-}
-
-// consume is the write that consumes a pod's reports before a release rests on them: it fails
-// when a start was registered since the decision's snapshot (latest then) or the reports no
-// longer prove the stop (the ledger was lost).
-func (w *world) consume(wr *apiWrite) writeResult {
-	l := w.ledgerFor(wr.uid, false)
-	if l == nil || l.latest != wr.start || l.exited != l.latest {
-		return writeConflict
+	s := "the ledger answers the start request of " + podUID(m.uid) + " start " + strconv.Itoa(int(m.start)) + ": "
+	if !v.allowed {
+		return s + "not allowed (" + why + ")"
 	}
-	l.consumed = true
-	return writeOK
+	return s + "allowed"
 }

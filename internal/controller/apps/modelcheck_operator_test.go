@@ -2,10 +2,12 @@ package apps
 
 // The adapter between the model and the production code: the only file of the model checker
 // that calls it. It translates the world's objects into Kubernetes objects, runs the real
-// gather (observePod, the owners' and nodes' facts) and decideTransition on what the
-// operator's caches hold, and turns the plan into the writes the real Reconcile sends, in its
-// order, with its preconditions and its error handling. It also runs the real webhook's choice
-// (pod.Selecting) and preparation (pod.Inject) of a new pod.
+// gather (observePod, the owners' and nodes' facts, the gate ledger's snapshot) and
+// decideTransition on what the operator's caches hold, and turns the plan into the writes the
+// real Reconcile sends, in its order (the gate proofs consumed first), with its preconditions
+// and its error handling. It also runs the real webhook's choice (pod.Selecting) and
+// preparation (pod.Inject) of a new pod, and the real gate ledger (gatechannel.Ledger) for the
+// channel server of modelcheck_gate_test.go.
 //
 // Port this file when the decision API changes; the world, the explorer and the invariants do
 // not depend on it beyond operatorAdapter.
@@ -14,6 +16,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -32,6 +35,8 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	singletonv1 "github.com/singleton-operator/singleton-operator/api/apps/v1"
+	"github.com/singleton-operator/singleton-operator/internal/gatechannel"
+	"github.com/singleton-operator/singleton-operator/internal/gatewire"
 	podwebhook "github.com/singleton-operator/singleton-operator/internal/webhook/core/v1"
 )
 
@@ -111,7 +116,8 @@ func (op realOperator) decide(v cacheView, name string, describe bool) reconcile
 		writes = append(writes, apiWrite{op: opSSAddFinalizer, name: name, rv: cached.rv, chainRV: true})
 		ss.Finalizers = append(ss.Finalizers, singletonv1.FinalizerHandBack)
 	}
-	r := &StatefulSingletonReconciler{Client: reader}
+	gate, _ := buildLedger(v.ledger, false)
+	r := &StatefulSingletonReconciler{Client: reader, Gate: gate}
 	for _, uid := range strings.Split(v.memory, ",") {
 		if uid != "" {
 			r.ledger.add(types.UID(uid))
@@ -123,10 +129,17 @@ func (op realOperator) decide(v cacheView, name string, describe bool) reconcile
 	}
 	seen.Now = mcNow
 	in := observe(seen)
-	gateProofs(&in, seen, v, op.broken)
+	if op.broken.has(brokenNoDeletion) {
+		proveWithoutDeletion(&in, &seen)
+	}
 	plan := decideTransition(in)
 
-	// patchStatus, then apply, then handBack, as Reconcile does them.
+	// consumeGateProofs, then patchStatus, then apply, then handBack, as Reconcile does them.
+	if !op.broken.has(brokenNoConsume) {
+		for _, proof := range plan.Consume {
+			writes = append(writes, apiWrite{op: opConsume, name: proof.Name, uid: modelUID(proof.UID)})
+		}
+	}
 	if !apiequality.Semantic.DeepEqual(ss.Status, plan.Status) {
 		status := plan.Status
 		key, err := json.Marshal(&status)
@@ -141,8 +154,7 @@ func (op realOperator) decide(v cacheView, name string, describe bool) reconcile
 		dec.releaseWrite = len(writes)
 		dec.memoryReleased = ledgerMemory(&r.ledger, plan.Release.UID)
 	}
-	writes = append(writes, applyWrites(append(seen.Selected, seen.Recorded...), &plan, in.Pods, v.ledger,
-		op.broken)...)
+	writes = append(writes, applyWrites(append(seen.Selected, seen.Recorded...), &plan)...)
 	if plan.HandBack && slices.Contains(ss.Finalizers, singletonv1.FinalizerHandBack) {
 		writes = append(writes, letOrphansGoWrites(reader, name, false)...)
 		writes = append(writes, apiWrite{op: opSSRemoveFinalizer, name: name, rv: cached.rv, chainRV: true})
@@ -152,6 +164,168 @@ func (op realOperator) decide(v cacheView, name string, describe bool) reconcile
 		dec.summary = summarize(ss, in.Pods, &plan)
 	}
 	return dec
+}
+
+// proveWithoutDeletion is the decision with a safety piece removed (brokenNoDeletion): a pod
+// whose supervised containers all reported their exit counts as stopped whether or not its
+// deletion was requested.
+func proveWithoutDeletion(in *transitionInput, seen *observation) {
+	for i := range in.Pods {
+		f := &in.Pods[i]
+		if f.Stopped || f.Deleting {
+			continue
+		}
+		pod := findPodObject(seen, f.UID)
+		containers, supervised := podwebhook.SupervisedContainers(pod)
+		if _, ok := seen.GateLedger.AllExited(f.UID, containers); supervised && ok {
+			f.Stopped, f.StopReason, f.GateProofVersion = true, StopReasonGateReportedExit, seen.GateLedger.Version
+		}
+	}
+}
+
+func findPodObject(seen *observation, uid types.UID) *corev1.Pod {
+	for _, list := range [][]corev1.Pod{seen.Selected, seen.Recorded} {
+		for i := range list {
+			if list[i].UID == uid {
+				return &list[i]
+			}
+		}
+	}
+	return nil
+}
+
+// mcAppContainer is the name of the workload's one application container.
+const mcAppContainer = "db"
+
+// buildLedger rebuilds the real gate ledger from the world's canonical entries, and returns the
+// version of the snapshot a reconcile begun and not ended read: with ordered, the starts
+// registered since that snapshot (fresh) are registered after it.
+func buildLedger(entries []ledgerEntry, ordered bool) (*gatechannel.Ledger, uint64) {
+	l := gatechannel.NewLedger()
+	restore := func(e *ledgerEntry) {
+		uid := types.UID(podUID(e.uid))
+		switch {
+		case e.latest > 0 && e.exited:
+			l.Exited(uid, mcAppContainer, int(e.latest), 0, mcNow)
+		case e.latest > 0:
+			l.Opened(uid, mcAppContainer, int(e.latest))
+		}
+		if e.consumed {
+			if err := l.Consume(uid, math.MaxUint64); err != nil {
+				panic(err)
+			}
+		}
+	}
+	for i := range entries {
+		if !ordered || !entries[i].fresh {
+			restore(&entries[i])
+		}
+	}
+	version := l.Snapshot().Version
+	for i := range entries {
+		if ordered && entries[i].fresh {
+			restore(&entries[i])
+		}
+	}
+	return l, version
+}
+
+// readLedger reads the real ledger back into canonical entries: those of the UIDs given that it
+// holds anything about. A start registered beyond before's is fresh while a reconcile is begun.
+func readLedger(l *gatechannel.Ledger, uids []int, before []ledgerEntry, begun bool) []ledgerEntry {
+	names := make([]types.UID, 0, len(uids))
+	for _, uid := range uids {
+		names = append(names, types.UID(podUID(uid)))
+	}
+	snap := l.Snapshot(names...)
+	var out []ledgerEntry
+	for _, uid := range uids {
+		rec, ok := snap.Pods[types.UID(podUID(uid))]
+		if !ok {
+			continue
+		}
+		e := ledgerEntry{uid: uid, consumed: rec.Consumed}
+		if c, ok := rec.Containers[mcAppContainer]; ok {
+			e.latest, e.exited = uint8(c.Start), c.Exited
+		}
+		if e.latest == 0 && !e.consumed {
+			continue
+		}
+		if old := findLedger(before, uid); old != nil {
+			e.fresh = old.fresh || begun && e.latest > old.latest
+		} else {
+			e.fresh = begun && e.latest > 0
+		}
+		out = append(out, e)
+	}
+	return out
+}
+
+func findLedger(ledger []ledgerEntry, uid int) *ledgerEntry {
+	for i := range ledger {
+		if ledger[i].uid == uid {
+			return &ledger[i]
+		}
+	}
+	return nil
+}
+
+// ledgerUIDs lists, sorted, the UIDs the ledger may hold something about: its entries', and
+// every pod's and runtime's.
+func (w *world) ledgerUIDs() []int {
+	var uids []int
+	for i := range w.op.ledger {
+		uids = append(uids, w.op.ledger[i].uid)
+	}
+	for i := range w.pods {
+		uids = append(uids, w.pods[i].uid)
+	}
+	for i := range w.rts {
+		uids = append(uids, w.rts[i].uid)
+	}
+	slices.Sort(uids)
+	return slices.Compact(uids)
+}
+
+// ledgerUpdate runs one call of the channel server on the real ledger, rebuilt from the world's.
+func (w *world) ledgerUpdate(call func(*gatechannel.Ledger)) {
+	l, _ := buildLedger(w.op.ledger, false)
+	call(l)
+	w.op.ledger = readLedger(l, w.ledgerUIDs(), w.op.ledger, w.op.begun != nil)
+}
+
+// ledgerOpened is the server's Hello of a gate: the session's start is registered.
+func (w *world) ledgerOpened(uid int, start uint8) {
+	w.ledgerUpdate(func(l *gatechannel.Ledger) { l.Opened(types.UID(podUID(uid)), mcAppContainer, int(start)) })
+}
+
+// ledgerExited is the server's exit report; it returns the ledger's answer.
+func (w *world) ledgerExited(uid int, start uint8) (result string) {
+	w.ledgerUpdate(func(l *gatechannel.Ledger) {
+		result = l.Exited(types.UID(podUID(uid)), mcAppContainer, int(start), 0, mcNow)
+	})
+	return result
+}
+
+// ledgerStarted is the server's start request, with the deletion its cache showed when it
+// checked the request.
+func (w *world) ledgerStarted(uid int, start uint8, deleting bool) (allowed bool, why string) {
+	w.ledgerUpdate(func(l *gatechannel.Ledger) {
+		allowed, why = l.Started(types.UID(podUID(uid)), mcAppContainer, int(start), deleting)
+	})
+	return allowed, why
+}
+
+// consume is consumeGateProofs' call for one proof: the real Consume, at the version of the
+// snapshot the decision read (for a reconcile begun and not ended, the starts registered since
+// come after it). A stale proof fails the reconcile, as a conflict does.
+func (w *world) consume(wr *apiWrite) writeResult {
+	l, version := buildLedger(w.op.ledger, true)
+	if err := l.Consume(types.UID(podUID(wr.uid)), version); err != nil {
+		return writeConflict
+	}
+	w.op.ledger = readLedger(l, w.ledgerUIDs(), w.op.ledger, w.op.begun != nil)
+	return writeOK
 }
 
 // ledgerMemory is the ledger as the model keeps it between reconciles: its UIDs, sorted, and
@@ -170,26 +344,12 @@ func ledgerMemory(l *releaseLedger, released types.UID) string {
 
 // applyWrites are the pod writes of apply: the release, the finalizers added, the stops, the
 // finalizers removed, the readiness gates, each pinned to the pod the decision saw.
-func applyWrites(pods []corev1.Pod, plan *transitionPlan, facts []podFacts, ledger []ledgerEntry,
-	broken brokenPiece,
-) []apiWrite {
+func applyWrites(pods []corev1.Pod, plan *transitionPlan) []apiWrite {
 	byUID := make(map[types.UID]*corev1.Pod, len(pods))
 	for i := range pods {
 		byUID[pods[i].UID] = &pods[i]
 	}
 	var writes []apiWrite
-	if broken != brokenNoConsume && (plan.Release != nil || len(plan.RemoveFinalizer) > 0) {
-		for i := range facts {
-			if f := &facts[i]; f.StopReason == stopReasonGate {
-				uid := modelUID(f.UID)
-				wr := apiWrite{op: opConsume, name: f.Name, uid: uid}
-				if l := findLedger(ledger, uid); l != nil {
-					wr.start = l.latest
-				}
-				writes = append(writes, wr)
-			}
-		}
-	}
 	if rel := plan.Release; rel != nil {
 		p := byUID[rel.UID]
 		writes = append(writes, apiWrite{op: opPodRelease, name: p.Name, rv: rvOf(p), releaseUID: modelUID(p.UID)})
@@ -212,35 +372,6 @@ func applyWrites(pods []corev1.Pod, plan *transitionPlan, facts []podFacts, ledg
 		writes = append(writes, apiWrite{op: opPodReady, name: p.Name, rv: rvOf(p), ignoreNotFound: true})
 	}
 	return writes
-}
-
-// stopReasonGate is the stop reason of the gate's proof (S6).
-const stopReasonGate = "GateReportedExit"
-
-func findLedger(ledger []ledgerEntry, uid int) *ledgerEntry {
-	for i := range ledger {
-		if ledger[i].uid == uid {
-			return &ledger[i]
-		}
-	}
-	return nil
-}
-
-// gateProofs counts a pod as stopped on its gate's word (S6): its deletion requested and the
-// exit of its latest start reported. STAND-IN until the decision learns the proof itself.
-func gateProofs(in *transitionInput, _ observation, v cacheView, broken brokenPiece) {
-	for i := range in.Pods {
-		f := &in.Pods[i]
-		if f.Stopped || !f.Deleting && broken != brokenNoDeletion {
-			continue
-		}
-		uid := modelUID(f.UID)
-		supervised := slices.ContainsFunc(v.pods, func(p mPod) bool { return p.uid == uid && p.supervised && p.gated })
-		l := findLedger(v.ledger, uid)
-		if supervised && l != nil && l.latest > 0 && l.exited == l.latest {
-			f.Stopped, f.StopReason = true, stopReasonGate
-		}
-	}
 }
 
 // letOrphansGoWrites are the writes of letOrphansGo: every cached pod labeled for the
@@ -383,6 +514,21 @@ var mcGatedSpec = sync.OnceValue(func() corev1.PodSpec {
 	return pod.Spec
 })
 
+// mcSupervisedSpec is the gated spec with the application container wrapped for the fast
+// hand-over: `gate exec --supervise --container db ... -- /db --serve`.
+var mcSupervisedSpec = sync.OnceValue(func() corev1.PodSpec {
+	gated := mcGatedSpec()
+	spec := *gated.DeepCopy()
+	c := &spec.Containers[0]
+	if c.Command[1] != "exec" || c.Command[2] != "--" {
+		panic(fmt.Sprintf("unexpected gate command %q", c.Command))
+	}
+	c.Command = slices.Concat(c.Command[:2], []string{gatewire.FlagSupervise, gatewire.FlagContainer, c.Name,
+		gatewire.FlagOperator, "https://10.96.0.10:9443", gatewire.FlagServerName, "singleton-operator.svc",
+		gatewire.FlagCASHA256, "00"}, c.Command[2:])
+	return spec
+})
+
 // toPod translates a pod of the world into the object the API would return.
 func toPod(p *mPod) corev1.Pod {
 	created := mcEpoch.Add(time.Duration(p.seq) * time.Second)
@@ -395,7 +541,10 @@ func toPod(p *mPod) corev1.Pod {
 		},
 		Spec: mcPlainSpec,
 	}
-	if p.gated {
+	switch {
+	case p.gated && p.supervised:
+		pod.Spec = mcSupervisedSpec()
+	case p.gated:
 		pod.Spec = mcGatedSpec()
 	}
 	pod.Spec.NodeName = p.node

@@ -87,12 +87,11 @@ type apiWrite struct {
 	// releaseUID is the value of the release annotation a release writes.
 	releaseUID int
 	status     ssStatus
-	// start is, for opConsume (uid), the latest start of the pod's container in the ledger's
-	// snapshot the decision read.
-	start uint8
 	// What the operator does when the write fails so: go on with the next write (true), or
 	// give up the rest of the reconcile.
 	ignoreNotFound, ignoreConflict bool
+	// stopsCandidate: a delete of the pod the same decision hands over to (its transition's To).
+	stopsCandidate bool
 }
 
 // writeResult is what the API server answered.
@@ -129,7 +128,7 @@ func (wr *apiWrite) String() string {
 	case opPodTrack:
 		return "add release finalizer to " + wr.name
 	case opConsume:
-		return fmt.Sprintf("consume the exit reports of %s (start %d) in the ledger", podUID(wr.uid), wr.start)
+		return fmt.Sprintf("consume the gate proof of %s/%s in the ledger", wr.name, podUID(wr.uid))
 	case opPodHandBack:
 		if wr.releaseUID != 0 {
 			return fmt.Sprintf("hand back %s (finalizer removed, annotation %s)", wr.name, podUID(wr.releaseUID))
@@ -204,6 +203,9 @@ func (w *world) write(wr *apiWrite) (writeResult, int) {
 		}
 		if p.deleting && (p.graceDone || wr.grace > 0) {
 			return writeNoop, p.rv
+		}
+		if wr.stopsCandidate && w.stoppedCandidate == "" {
+			w.stoppedCandidate = p.String()
 		}
 		w.deletePod(p, wr.grace)
 		return writeOK, 0

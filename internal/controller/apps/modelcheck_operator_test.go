@@ -360,8 +360,10 @@ func applyWrites(pods []corev1.Pod, plan *transitionPlan) []apiWrite {
 	}
 	for _, stop := range plan.Stop {
 		p := byUID[stop.UID]
+		t := plan.Status.CurrentTransition
 		writes = append(writes, apiWrite{op: opPodDelete, name: p.Name, uid: modelUID(p.UID),
-			grace: stop.GracePeriodSeconds, ignoreNotFound: true, ignoreConflict: true})
+			grace: stop.GracePeriodSeconds, ignoreNotFound: true, ignoreConflict: true,
+			stopsCandidate: t != nil && t.To == p.Name})
 	}
 	for _, ref := range plan.RemoveFinalizer {
 		p := byUID[ref.UID]

@@ -246,6 +246,8 @@ type world struct {
 	// bookkeeping: the nodes of the released or unguarded pods whose object went while their
 	// application was not visibly stopped (ActivePodVanished asks to fence them), sorted.
 	unconfirmedGone []string
+	// bookkeeping: the pod the operator asked to stop though it was the one it handed over to.
+	stoppedCandidate string
 }
 
 // worldConfig is what does not change along a run: the scenario's choices.
@@ -721,7 +723,7 @@ func (e *encoder) write(wr *apiWrite) {
 	e.int(wr.status.id)
 	e.bool(wr.ignoreNotFound)
 	e.bool(wr.ignoreConflict)
-	e.int(int(wr.start))
+	e.bool(wr.stopsCandidate)
 }
 
 func (w *world) encode(e *encoder) {
@@ -772,6 +774,7 @@ func (w *world) encode(e *encoder) {
 	for _, n := range w.unconfirmedGone {
 		e.str(n)
 	}
+	e.str(w.stoppedCandidate)
 }
 
 func (w *world) encodeOperator(e *encoder) {

@@ -361,7 +361,7 @@ var fastScenarios = []scenario{
 			kinds(evRolloutRestart, evLoseMsg, evDupMsg),
 		budget: map[evKind]int{evRolloutRestart: 1, evLoseMsg: 1, evDupMsg: 1},
 		checks: checkAll,
-		depth:  13,
+		depth:  12,
 	},
 	{
 		name: "fast path: the old application crashes and restarts during the hand-over (marker, start request)",
@@ -373,7 +373,7 @@ var fastScenarios = []scenario{
 			kinds(evCrash, evRestartContainer, evDupMsg),
 		budget: map[evKind]int{evCrash: 2, evRestartContainer: 2, evDupMsg: 1},
 		checks: checkS1 | checkS3,
-		depth:  8,
+		depth:  7,
 	},
 	{
 		name: "fast path: a decision's ledger snapshot, then a start registered before the release (Consume)",
@@ -396,7 +396,7 @@ var fastScenarios = []scenario{
 			kinds(evRestart, evCrashMid, evDepose, evLateWrite),
 		budget: map[evKind]int{evRestart: 1, evCrashMid: 1, evDepose: 1},
 		checks: checkS1 | checkS3,
-		depth:  7,
+		depth:  6,
 	},
 	{
 		name: "fast path: an impostor, a container killed whole, caches lagging",
@@ -423,7 +423,7 @@ var fastRestartScenario = scenario{
 	enable: operatorKinds | kubeletKinds | deployKinds | channelKinds | kinds(evRestart, evCrashMid),
 	budget: map[evKind]int{evRestart: 1, evCrashMid: 1},
 	checks: checkAll,
-	depth:  9,
+	depth:  8,
 	// Found by this model: the restarted operator asked the recorded candidate itself to stop
 	// (stopsFor counted it among the pods that may run, not newer than itself).
 	expectViolation: "", // found on the code before stopsFor skipped the candidate; must hold now
@@ -448,7 +448,7 @@ var fastSeededScenarios = []scenario{
 		enable: kinds(evReconcileBegin, evReconcileEnd) | kubeletKinds | channelKinds,
 		broken: brokenHelloNoStart,
 		checks: checkS1,
-		depth:  12,
+		depth:  11,
 	},
 	{
 		name: "fast path: the exit of an earlier start reported late, to a restarted operator",
@@ -458,7 +458,7 @@ var fastSeededScenarios = []scenario{
 		enable: operatorKinds | kubeletKinds | channelKinds | kinds(evRestart, evDupMsg),
 		budget: map[evKind]int{evRestart: 1, evDupMsg: 1},
 		checks: checkS1,
-		depth:  11,
+		depth:  10,
 	},
 	{
 		name: "fast path: the old application's exit reported before its deletion, the operator restarting",
@@ -469,7 +469,7 @@ var fastSeededScenarios = []scenario{
 		enable: operatorKinds | kubeletKinds | channelKinds | kinds(evRestartContainer, evRestart),
 		budget: map[evKind]int{evRestartContainer: 1, evRestart: 1},
 		checks: checkS1,
-		depth:  12,
+		depth:  11,
 	},
 }
 

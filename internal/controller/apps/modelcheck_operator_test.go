@@ -273,7 +273,7 @@ func findLedger(ledger []ledgerEntry, uid int) *ledgerEntry {
 // ledgerUIDs lists, sorted, the UIDs the ledger may hold something about: its entries', and
 // every pod's and runtime's.
 func (w *world) ledgerUIDs() []int {
-	var uids []int
+	uids := make([]int, 0, len(w.op.ledger)+len(w.pods)+len(w.rts))
 	for i := range w.op.ledger {
 		uids = append(uids, w.op.ledger[i].uid)
 	}

@@ -691,8 +691,8 @@ func (b *seeder) restartedLate() *seeder {
 // startChecked makes the old application (db-r1-2, u2) crash, its exit reported, and its
 // container restart: the server checked its start request against its cache (the pod is not
 // being deleted) and has not committed it to the ledger yet.
-func (b *seeder) startChecked() *seeder {
-	return b.do(evCrash, "db-r1-2", 2).do(evDeliver, "u2", 1).do(evRestartContainer, "db-r1-2", 2).
+func (b *seeder) startChecked() {
+	b.do(evCrash, "db-r1-2", 2).do(evDeliver, "u2", 1).do(evRestartContainer, "db-r1-2", 2).
 		do(evGateHello, "db-r1-2", 2).do(evGateRegister, "db-r1-2", 2).do(evDeliver, "u2", 1)
 }
 

@@ -19,8 +19,11 @@ func runExec(args []string) int {
 		fmt.Fprintf(os.Stderr, "gate: %v\n%s", err, usage)
 		return exitUsage
 	}
+	if opts.supervise {
+		return runSupervised(opts, argv)
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
-	err = waitForRelease(ctx, opts)
+	err = waitForRelease(ctx, opts, nil)
 	stop()
 	switch {
 	case errors.Is(err, context.Canceled):
@@ -59,7 +62,7 @@ func runAwait(args []string) int {
 		ctx, cancel = context.WithTimeout(ctx, opts.maxWait)
 		defer cancel()
 	}
-	if err := waitForRelease(ctx, opts); err != nil {
+	if err := waitForRelease(ctx, opts, nil); err != nil {
 		if !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded) {
 			fmt.Fprintf(os.Stderr, "gate: %v\n", err)
 		}

@@ -3,14 +3,16 @@
 // The operator's webhook injects it; see docs/gate.md for the whole design. Subcommands:
 //
 //	gate install DIR             copy this binary to DIR/gate (an init container, operator image)
-//	gate exec [FLAGS] -- ARGV... wait for the release, then exec ARGV in place of the gate
+//	gate exec [FLAGS] -- ARGV... wait for the release, then exec ARGV in place of the gate; with
+//	                             --supervise, run it as a child instead, reap, and report its exit
 //	gate await [FLAGS]           wait for the release, exit 0 (a startupProbe); exit 1 after --max-wait
 //	gate idle                    block until SIGTERM or SIGINT, then exit 0 (a native sidecar's process)
 //	gate noop                    exit 0 at once (an init container that makes the kubelet pull an image)
 //
 // The release signal is a downward API volume (default /singleton/podinfo) holding two files:
 // "uid" (metadata.uid) and "release" (metadata.annotations['apps.statefulsingleton.com/release']).
-// The pod is released when "release" holds exactly the pod's UID.
+// The pod is released when "release" holds exactly the pod's UID. A supervising gate with the
+// channel flags (internal/gatewire) may also get the release pushed by the operator.
 package main
 
 import (
@@ -29,7 +31,9 @@ const (
 
 const usage = `usage:
   gate install DIR
-  gate exec [--podinfo DIR] [--watch inotify|poll] [--interval DURATION] -- COMMAND [ARG...]
+  gate exec [--podinfo DIR] [--watch inotify|poll] [--interval DURATION]
+            [--supervise [--container NAME --operator https://IP:PORT --server-name NAME --ca-sha256 HEX
+            [--state-dir DIR] [--token-dir DIR]]] -- COMMAND [ARG...]
   gate await [--podinfo DIR] [--watch inotify|poll] [--interval DURATION] [--max-wait DURATION]
   gate idle
   gate noop

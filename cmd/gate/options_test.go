@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/hex"
 	"testing"
 	"time"
 
@@ -90,4 +91,66 @@ func TestParseOptionsAwait(t *testing.T) {
 			g.Expect(argv).To(BeEmpty())
 		})
 	}
+}
+
+func TestParseOptionsSupervise(t *testing.T) {
+	const ca = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
+	// sup is --supervise, the channel's flags, extra (a later flag wins), and the command.
+	sup := func(extra ...string) []string {
+		args := make([]string, 0, 11+len(extra))
+		args = append(args, "--supervise", "--container", "db", "--operator", "https://10.96.0.7:9443",
+			"--server-name", "op.ns.svc", "--ca-sha256", ca)
+		return append(append(args, extra...), "--", "app")
+	}
+	cases := []struct {
+		name    string
+		args    []string
+		want    options
+		wantErr string
+	}{
+		{
+			name: "supervision alone",
+			args: []string{"--supervise", "--", "app"},
+			want: options{podinfoDir: defaultPodinfoDir, watch: watchInotify, interval: defaultInterval, supervise: true},
+		},
+		{
+			name: "supervision and the channel, default directories",
+			args: sup(),
+			want: options{podinfoDir: defaultPodinfoDir, watch: watchInotify, interval: defaultInterval, supervise: true,
+				channel: channelOptions{container: "db", operator: "https://10.96.0.7:9443", serverName: "op.ns.svc",
+					caSHA256: mustHex(t, ca), stateDir: "/singleton/state", tokenDir: "/singleton/token"}},
+		},
+		{name: "the channel without supervision", args: sup()[1:], wantErr: "need --supervise"},
+		{name: "the channel half given", args: []string{"--supervise", "--container", "db", "--", "app"}, wantErr: "go together"},
+		{name: "http", args: sup("--operator", "http://10.96.0.7"), wantErr: "https://HOST:PORT"},
+		{name: "a path", args: sup("--operator", "https://h:1/x"), wantErr: "https://HOST:PORT"},
+		{name: "a short hash", args: sup("--ca-sha256", "abcd"), wantErr: "64 hex digits"},
+		{name: "a container name that is a path", args: sup("--container", "../x"), wantErr: "not a container name"},
+		{name: "await does not supervise", args: []string{"--supervise"}, wantErr: "not defined"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			g := NewWithT(t)
+			name, withArgv := "exec", true
+			if c.name == "await does not supervise" {
+				name, withArgv = "await", false
+			}
+			got, _, err := parseOptions(name, c.args, withArgv)
+			if c.wantErr != "" {
+				g.Expect(err).To(MatchError(ContainSubstring(c.wantErr)))
+				return
+			}
+			g.Expect(err).NotTo(HaveOccurred())
+			g.Expect(got).To(Equal(c.want))
+		})
+	}
+}
+
+func mustHex(t *testing.T, s string) []byte {
+	t.Helper()
+	b, err := hex.DecodeString(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }

@@ -14,8 +14,9 @@ const safetyRecheck = time.Second
 // waitForRelease returns nil once the pod is released, ctx's error when ctx ends first, and
 // any error reading the downward API volume (the gate fails closed). It reads the files
 // before it waits, so a released pod (a restarted container) starts at once, and a pod whose
-// release was revoked waits again.
-func waitForRelease(ctx context.Context, opts options) error {
+// release was revoked waits again. A receive from pushed (the release pushed over the channel,
+// docs/gate.md; nil without one) also releases.
+func waitForRelease(ctx context.Context, opts options, pushed <-chan struct{}) error {
 	// First without a watch: a released pod (a restarted container) starts at once, and a
 	// missing volume fails before anything else.
 	if ok, err := readRelease(opts.podinfoDir); err != nil || ok {
@@ -47,6 +48,8 @@ func waitForRelease(ctx context.Context, opts options) error {
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
+		case <-pushed:
+			return nil
 		case <-events:
 		case <-ticker.C:
 		}

@@ -20,7 +20,7 @@ func TestWaitForRelease(t *testing.T) {
 				g := NewWithT(t)
 				opts.podinfoDir = t.TempDir()
 				writeVolume(t, opts.podinfoDir, "1", map[string]string{uidFile: uid, releaseFile: uid})
-				g.Expect(waitForRelease(context.Background(), opts)).To(Succeed())
+				g.Expect(waitForRelease(context.Background(), opts, nil)).To(Succeed())
 			})
 
 			t.Run("released while waiting", func(t *testing.T) {
@@ -28,11 +28,23 @@ func TestWaitForRelease(t *testing.T) {
 				opts.podinfoDir = t.TempDir()
 				writeVolume(t, opts.podinfoDir, "1", map[string]string{uidFile: uid, releaseFile: ""})
 				done := make(chan error, 1)
-				go func() { done <- waitForRelease(context.Background(), opts) }()
+				go func() { done <- waitForRelease(context.Background(), opts, nil) }()
 				g.Consistently(done, 200*time.Millisecond).ShouldNot(Receive())
 				writeVolume(t, opts.podinfoDir, "2", map[string]string{uidFile: uid, releaseFile: "other"})
 				g.Consistently(done, 200*time.Millisecond).ShouldNot(Receive(), "another pod's UID")
 				writeVolume(t, opts.podinfoDir, "3", map[string]string{uidFile: uid, releaseFile: uid})
+				g.Eventually(done, time.Second).Should(Receive(BeNil()))
+			})
+
+			t.Run("released by a push while the file says held", func(t *testing.T) {
+				g := NewWithT(t)
+				opts.podinfoDir = t.TempDir()
+				writeVolume(t, opts.podinfoDir, "1", map[string]string{uidFile: uid, releaseFile: ""})
+				pushed := make(chan struct{})
+				done := make(chan error, 1)
+				go func() { done <- waitForRelease(context.Background(), opts, pushed) }()
+				g.Consistently(done, 100*time.Millisecond).ShouldNot(Receive())
+				close(pushed)
 				g.Eventually(done, time.Second).Should(Receive(BeNil()))
 			})
 
@@ -42,13 +54,13 @@ func TestWaitForRelease(t *testing.T) {
 				writeVolume(t, opts.podinfoDir, "1", map[string]string{uidFile: uid, releaseFile: ""})
 				ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
 				defer cancel()
-				g.Expect(waitForRelease(ctx, opts)).To(MatchError(context.DeadlineExceeded))
+				g.Expect(waitForRelease(ctx, opts, nil)).To(MatchError(context.DeadlineExceeded))
 			})
 
 			t.Run("no volume: fails closed", func(t *testing.T) {
 				g := NewWithT(t)
 				opts.podinfoDir = filepath.Join(t.TempDir(), "absent")
-				g.Expect(waitForRelease(context.Background(), opts)).To(MatchError(errNoPodinfo))
+				g.Expect(waitForRelease(context.Background(), opts, nil)).To(MatchError(errNoPodinfo))
 			})
 		})
 	}

@@ -116,6 +116,9 @@ func (r *StatefulSingletonReconciler) release(
 		return fmt.Errorf("releasing pod %s: %w", klog.KObj(pod), err)
 	}
 	r.ledger.add(pod.UID)
+	if r.Releases != nil {
+		r.Releases.Released(pod.UID)
+	}
 	reason, note := eventReleased, "Released pod %s: no other selected pod may run."
 	if forced {
 		reason, note = eventForceReleased, "Released pod %s because maxTransitionTime passed; another pod may still run."
@@ -193,6 +196,9 @@ func (r *StatefulSingletonReconciler) handBackPod(ctx context.Context, pod *core
 	})
 	if client.IgnoreNotFound(err) != nil {
 		return fmt.Errorf("handing back pod %s: %w", klog.KObj(pod), err)
+	}
+	if held && err == nil && r.Releases != nil {
+		r.Releases.Released(pod.UID)
 	}
 	if held && err == nil {
 		r.Recorder.Eventf(pod, nil, corev1.EventTypeNormal, eventHandedBack, actionHandBack,

@@ -34,6 +34,9 @@ func HoldsGate(pod *corev1.Pod) bool {
 	return true
 }
 
+// gateExec is the gate's subcommand that runs the application.
+const gateExec = "exec"
+
 // wrapped reports whether the container's command is the gate's exec, with or without the
 // supervise flags.
 func wrapped(c *corev1.Container) bool {
@@ -45,7 +48,7 @@ func wrapped(c *corev1.Container) bool {
 // whether the command is the gate's exec at all. Only the flags the webhook writes are known
 // (gatewire.Flag*): a command with any other word before "--" is not taken for the gate's.
 func gateExecFlags(c *corev1.Container) (map[string]string, bool) {
-	if len(c.Command) < 3 || c.Command[0] != BinGatePath || c.Command[1] != "exec" {
+	if len(c.Command) < 3 || c.Command[0] != BinGatePath || c.Command[1] != gateExec {
 		return nil, false
 	}
 	flags := map[string]string{}

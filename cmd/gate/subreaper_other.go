@@ -1,0 +1,7 @@
+//go:build !linux
+
+package main
+
+import "errors"
+
+func becomeSubreaper() error { return errors.New("a child subreaper needs Linux") }

@@ -52,11 +52,12 @@ const (
 	evKillOrphan
 	// The fast hand-over's channel (modelcheck_gate_test.go).
 	evGateHello    // a supervising gate opens a session
-	evGateRegister // a gate that found the exit-reported marker asks to start
+	evGateRegister // a gate sends its request again (a start request, an exit report)
 	evDeliver      // a message of the channel arrives
 	evLoseMsg      // a message of the channel is lost
 	evDupMsg       // a message of the channel is sent twice
 	evServerCommit // the server commits a start request it checked to its ledger
+	evGateExit     // a gate that reported its application's exit exits: its container stops
 	evOOMKill      // a container is killed whole, its gate with it: no marker, no report
 	evImpostor     // someone without the pod's token sends an exit report for it
 	// Nodes.
@@ -85,7 +86,8 @@ var evKindNames = [numEvKinds]string{
 	"rs-create", "rs-delete", "deployment-progress", "rollout-restart", "sts-create", "sts-delete",
 	"sts-rollout-restart", "schedule",
 	"kubelet-start", "gate-open", "crash", "restart-container", "kubelet-report", "kubelet-kill", "kill-orphan",
-	"gate-hello", "gate-register", "deliver", "lose-message", "duplicate-message", "server-commit", "oom-kill",
+	"gate-hello", "gate-send", "deliver", "lose-message", "duplicate-message", "server-commit", "gate-exit",
+	"oom-kill",
 	"impostor",
 	"node-lost", "node-recover", "taint-out-of-service", "untaint", "delete-node", "pod-gc",
 	"force-delete", "delete-pod", "strip-finalizer", "create-singleton", "delete-singleton", "edit-selector",
@@ -116,7 +118,7 @@ var (
 	syncKinds     = kinds(evSyncPods, evSyncPodsOne, evSyncSingletons, evSyncSingletonsOne, evSyncNodes,
 		evSyncNodesOne)
 	// channelKinds move the fast path's channel: sessions, start requests, deliveries.
-	channelKinds = kinds(evGateHello, evGateRegister, evDeliver, evServerCommit)
+	channelKinds = kinds(evGateHello, evGateRegister, evDeliver, evServerCommit, evGateExit)
 	// progressKinds are the events that move a healthy world forward: the builder applies them
 	// until nothing changes.
 	progressKinds = operatorKinds | kubeletKinds | deployKinds | stsKinds | syncKinds | channelKinds
@@ -159,7 +161,8 @@ func (w *world) appendEnabled(out []mcEvent, env *env, k evKind) []mcEvent {
 	case evReconcile, evReconcileBegin, evReconcileEnd, evCrashMid, evRestart, evDepose, evLateWrite, evSyncPods,
 		evSyncPodsOne, evSyncSingletons, evSyncSingletonsOne, evSyncNodes, evSyncNodesOne, evWebhookDown, evWebhookUp:
 		return w.operatorEvents(out, env, k)
-	case evGateHello, evGateRegister, evDeliver, evLoseMsg, evDupMsg, evServerCommit, evOOMKill, evImpostor:
+	case evGateHello, evGateRegister, evDeliver, evLoseMsg, evDupMsg, evServerCommit, evGateExit, evOOMKill,
+		evImpostor:
 		return w.gateEvents(out, k)
 	case evRSCreate, evRSDelete, evDeployProgress, evRolloutRestart, evSTSCreate, evSTSDelete,
 		evSTSRolloutRestart, evSchedule:
@@ -184,7 +187,8 @@ func (w *world) apply(env *env, e mcEvent, describe bool) string {
 	case evReconcile, evReconcileBegin, evReconcileEnd, evCrashMid, evRestart, evDepose, evLateWrite, evSyncPods,
 		evSyncPodsOne, evSyncSingletons, evSyncSingletonsOne, evSyncNodes, evSyncNodesOne, evWebhookDown, evWebhookUp:
 		desc = w.applyOperator(env, e, describe)
-	case evGateHello, evGateRegister, evDeliver, evLoseMsg, evDupMsg, evServerCommit, evOOMKill, evImpostor:
+	case evGateHello, evGateRegister, evDeliver, evLoseMsg, evDupMsg, evServerCommit, evGateExit, evOOMKill,
+		evImpostor:
 		desc = w.applyGate(e)
 	case evRSCreate, evRSDelete, evDeployProgress, evRolloutRestart, evSTSCreate, evSTSDelete,
 		evSTSRolloutRestart, evSchedule:
@@ -197,6 +201,7 @@ func (w *world) apply(env *env, e mcEvent, describe bool) string {
 		desc = w.applyAdmin(e)
 	}
 	w.gcRuntimes()
+	w.dropAbandoned()
 	w.catchUpCaches()
 	return desc
 }

@@ -6,19 +6,22 @@ package apps
 //
 // A supervising gate counts its starts and keeps the exit-reported marker in the pod's
 // StateDir, which outlives the container's restarts. It opens a session (a Hello naming its
-// start) with the operator that runs now. When its application exits (a crash, or the kubelet's
-// kill on a deletion), it writes the marker, then sends an exit report on its session, and the
-// container exits. A start that finds the marker sends a start request and starts the
-// application only on a verdict that allows it. Messages are delivered in any order (late),
-// lost or duplicated; an impostor without the pod's token sends reports too. The server
-// authenticates every request (the session must be one it opened: an operator that restarts
-// knows none of the old ones) and keeps the ledger: per pod, the latest start it knows and the
-// latest start whose exit was reported, and whether a release consumed the pod's reports, after
-// which it refuses every start. It checks a start request against its pod cache (refused for a
-// pod being deleted) and commits it to the ledger in a separate step, as the real handler
-// reads the cache outside the ledger's lock. The ledger is the real one (gatechannel.Ledger),
-// which the adapter (modelcheck_operator_test.go) rebuilds from the world's canonical entries
-// for each call: ledgerOpened, ledgerExited, ledgerStarted, consume.
+// start, which registers it) with the operator that runs now. When its application exits (a
+// crash, or the kubelet's kill on a deletion), it writes the marker, then reports the exit on
+// its session while its container still runs, and exits later (answered, or after two seconds).
+// A start that finds the marker sends a start request and starts the application only on a
+// verdict that allows it. Messages are delivered in any order (late), lost or duplicated, but a
+// request reaches the server only while the gate that sent it still waits for the answer (it
+// dies with its connection); an impostor without the pod's token sends reports too. The server
+// refuses what the TokenReview refuses, takes a request naming a session it does not know (an
+// earlier process's) on the token's word, as the real one does, and keeps the ledger: per pod,
+// the latest registered start and whether its exit was reported, and whether a decision
+// consumed the pod's reports, after which it refuses every start. It checks a start request
+// against its pod cache (refused for a pod being deleted) and commits it to the ledger in a
+// separate step, as the real handler reads the cache outside the ledger's lock. The operator
+// loses its ledger and sessions when it restarts. The ledger is the real one
+// (gatechannel.Ledger), which the adapter (modelcheck_operator_test.go) rebuilds from the
+// world's canonical entries for each call: ledgerOpened, ledgerExited, ledgerStarted, consume.
 
 import (
 	"fmt"
@@ -41,6 +44,9 @@ type gateState struct {
 	// application may start; refused: the verdict refused it, the gate holds for good.
 	awaitVerdict bool
 	refused      bool
+	// reporting: the application exited; the gate, still running, reports the exit (for at
+	// most two seconds) and then exits with the application's status.
+	reporting bool
 }
 
 // msgKind is the kind of a message of the channel.
@@ -116,8 +122,10 @@ const (
 	brokenNoConsume
 	// brokenTrustsImpostor: the server takes reports without checking the token.
 	brokenTrustsImpostor
-	// brokenOldSessions: the server takes reports sent on a session an earlier operator opened.
-	brokenOldSessions
+	// brokenLateDelivery: a request reaches the server after its gate stopped waiting for the
+	// answer (a proxy that retries it late): the server takes a request naming a session it does
+	// not know on the token's word, which is safe only while the gate that sent it still runs.
+	brokenLateDelivery
 	// brokenHelloNoStart: a session's Hello does not register the start it names (only start
 	// requests and reports do), leaving Consume as the only guard of a start racing a decision.
 	brokenHelloNoStart
@@ -142,6 +150,7 @@ func (e *encoder) gate(g *gateState) {
 	e.bool(g.session)
 	e.bool(g.awaitVerdict)
 	e.bool(g.refused)
+	e.bool(g.reporting)
 }
 
 func (e *encoder) msg(m *gateMsg) {
@@ -180,37 +189,61 @@ func (w *world) gateStarts(rt *mRuntime) {
 	g.awaitVerdict = g.marker && !w.cfg.broken.has(brokenNoMarker)
 }
 
-// gateMayStart reports whether the gate lets the application start once released.
-func gateMayStart(rt *mRuntime) bool { return !rt.gate.awaitVerdict && !rt.gate.refused }
+// gateMayStart reports whether the gate lets the application start once released: not while
+// it waits for a verdict, nor after a refusal, nor once its application exited.
+func gateMayStart(rt *mRuntime) bool {
+	return !rt.gate.awaitVerdict && !rt.gate.refused && !rt.gate.reporting
+}
 
 // gateAppExited is what the gate does when the application's process tree is gone (it
-// exited, or the kubelet's kill stopped it): the marker, then the report on its session; then
-// the gate exits with the application's status.
-func (w *world) gateAppExited(rt *mRuntime) string {
+// exited, or the kubelet's kill stopped it): the marker, then the report on its session (or on
+// the next one it opens), while the container still runs; the gate exits later (evGateExit). It
+// reports whether the container still runs.
+func (w *world) gateAppExited(rt *mRuntime) (string, bool) {
 	if !w.supervisedRuntime(rt) {
-		return ""
+		return "", false
 	}
 	g := &rt.gate
-	g.marker = true
+	g.marker, g.reporting = true, true
 	s := "; its gate writes the exit-reported marker"
 	if g.session {
 		w.net = append(w.net, gateMsg{kind: msgExit, uid: rt.uid, start: g.starts, session: true})
 		s += " and reports the exit of start " + strconv.Itoa(int(g.starts))
 	} else {
-		s += ", has no session: no report"
+		s += " and opens a session to report the exit"
 	}
-	g.session = false
-	return s
+	return s, true
 }
 
 // gateDies is what becomes of the gate when its container stops without the application
 // exiting under it (the gate held, or the container was killed whole).
-func gateDies(rt *mRuntime) { rt.gate.session = false }
+func gateDies(rt *mRuntime) { rt.gate.session, rt.gate.reporting, rt.gate.awaitVerdict = false, false, false }
+
+// awaits reports whether the gate that sent a request still waits for its answer: only then
+// can the request reach the server (the request dies with its connection).
+func (w *world) awaits(m *gateMsg) bool {
+	if m.forged || m.kind == msgVerdict || w.cfg.broken.has(brokenLateDelivery) {
+		return true
+	}
+	rt := w.runtime(m.uid)
+	if rt == nil || rt.ctr != ctrRunning || rt.gate.starts != m.start {
+		return false
+	}
+	return m.kind == msgExit && rt.gate.reporting || m.kind == msgStart && rt.gate.awaitVerdict
+}
+
+// dropAbandoned drops the requests whose gates stopped waiting for them.
+func (w *world) dropAbandoned() {
+	if !slices.ContainsFunc(w.net, func(m gateMsg) bool { return !w.awaits(&m) }) {
+		return
+	}
+	w.net = slices.DeleteFunc(slices.Clone(w.net), func(m gateMsg) bool { return !w.awaits(&m) })
+}
 
 // gateEvents lists the enabled events of the channel of kind k.
 func (w *world) gateEvents(out []mcEvent, k evKind) []mcEvent {
 	switch k {
-	case evGateHello, evGateRegister, evOOMKill, evImpostor:
+	case evGateHello, evGateRegister, evGateExit, evOOMKill, evImpostor:
 		for i := range w.rts {
 			rt := &w.rts[i]
 			if w.gateCan(k, rt) {
@@ -219,7 +252,7 @@ func (w *world) gateEvents(out []mcEvent, k evKind) []mcEvent {
 		}
 	case evDeliver:
 		for i := range w.net {
-			if w.net[i].kind == msgVerdict || w.op.up {
+			if w.net[i].kind == msgVerdict || w.op.up && w.awaits(&w.net[i]) {
 				out = append(out, mcEvent{kind: k, target: podUID(w.net[i].uid), n: i + 1})
 			}
 		}
@@ -249,8 +282,12 @@ func (w *world) gateCan(k evKind, rt *mRuntime) bool {
 		// tries again later.
 		return rt.ctr == ctrRunning && !g.session && w.op.up && w.serverKnowsPod(rt.uid)
 	case evGateRegister:
-		// One request at a time; a lost one (or its lost verdict) is sent again.
-		return rt.ctr == ctrRunning && g.awaitVerdict && g.session && !w.registrationPending(rt.uid, g.starts)
+		// One request at a time; a lost one (or its lost verdict) is sent again. So is a lost
+		// exit report, or one the gate had no session for.
+		return rt.ctr == ctrRunning && (g.awaitVerdict || g.reporting) && g.session &&
+			!w.requestPending(rt.uid, g.starts)
+	case evGateExit:
+		return g.reporting
 	case evOOMKill:
 		return rt.ctr == ctrRunning
 	case evImpostor:
@@ -259,12 +296,12 @@ func (w *world) gateCan(k evKind, rt *mRuntime) bool {
 	return false
 }
 
-// registrationPending reports whether a start request of the container, or its verdict, is on
-// its way.
-func (w *world) registrationPending(uid int, start uint8) bool {
+// requestPending reports whether a request of the container's start, or a verdict, is on its
+// way.
+func (w *world) requestPending(uid int, start uint8) bool {
 	for _, list := range [][]gateMsg{w.net, w.op.registering} {
 		for _, m := range list {
-			if m.uid == uid && m.start == start && (m.kind == msgStart || m.kind == msgVerdict) {
+			if m.uid == uid && m.start == start && !m.forged {
 				return true
 			}
 		}
@@ -332,9 +369,18 @@ func (w *world) applyGate(e mcEvent) string {
 		w.ledgerOpened(rt.uid, g.starts)
 		return s
 	case evGateRegister:
+		if g.reporting {
+			w.net = append(w.net, gateMsg{kind: msgExit, uid: rt.uid, start: g.starts, session: true})
+			return fmt.Sprintf("the gate of %s (%s) reports the exit of start %d", podUID(rt.uid), rt.pod, g.starts)
+		}
 		w.net = append(w.net, gateMsg{kind: msgStart, uid: rt.uid, start: g.starts, session: true})
 		return fmt.Sprintf("the gate of %s (%s) found the marker: it asks to start (start %d)", podUID(rt.uid), rt.pod,
 			g.starts)
+	case evGateExit:
+		rt.ctr = ctrTerminated
+		gateDies(rt)
+		return fmt.Sprintf("the gate of %s (%s) exits (answered, or two seconds passed): container exited",
+			podUID(rt.uid), rt.pod)
 	case evOOMKill:
 		was := rt.app
 		rt.ctr, rt.app, rt.overlap = ctrTerminated, false, false
@@ -390,8 +436,6 @@ func (w *world) refuse(m *gateMsg) string {
 	switch {
 	case m.forged && !w.cfg.broken.has(brokenTrustsImpostor):
 		return "the TokenReview fails"
-	case !m.session && !w.cfg.broken.has(brokenOldSessions):
-		return "unknown session"
 	case !w.serverKnowsPod(m.uid):
 		return "no such pod in the server's cache"
 	}

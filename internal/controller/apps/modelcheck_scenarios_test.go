@@ -451,7 +451,7 @@ var fastSeededScenarios = []scenario{
 		depth:  11,
 	},
 	{
-		name: "fast path: the exit of an earlier start reported late, to a restarted operator",
+		name: "fast path: an exit report unanswered when its gate exits, the container restarted, the operator restarting",
 		setup: func(b *seeder) {
 			b.nodes("n1", "n2").fast().singleton().deployment().settle().restartedLate().handOverArmed()
 		},
@@ -464,7 +464,7 @@ var fastSeededScenarios = []scenario{
 		name: "fast path: the old application's exit reported before its deletion, the operator restarting",
 		setup: func(b *seeder) {
 			b.nodes("n1", "n2").fast().singleton().deployment().settle().handOverArmed()
-			b.do(evCrash, "db-r1-2", 2).do(evDeliver, "u2", 1)
+			b.do(evCrash, "db-r1-2", 2).deliver(msgExit, 2)
 		},
 		enable: operatorKinds | kubeletKinds | channelKinds | kinds(evRestartContainer, evRestart),
 		budget: map[evKind]int{evRestartContainer: 1, evRestart: 1},
@@ -482,7 +482,7 @@ var brokenScenarios = []scenario{
 		setup: func(b *seeder) {
 			// The old application crashed during a rollout, its exit reported and in the ledger.
 			b.nodes("n1", "n2").fast().singleton().deployment().settle().handOverArmed()
-			b.do(evCrash, "db-r1-2", 2).do(evDeliver, "u2", 1)
+			b.do(evCrash, "db-r1-2", 2).deliver(msgExit, 2)
 		},
 		enable:          operatorKinds | kubeletKinds | channelKinds | kinds(evRestartContainer, evRestart),
 		budget:          map[evKind]int{evRestartContainer: 1, evRestart: 1},
@@ -530,7 +530,7 @@ var brokenScenarios = []scenario{
 		expectViolation: "S1",
 	},
 	{
-		name: "broken fast path: a restarted operator takes reports sent on an earlier one's sessions",
+		name: "broken fast path: an exit report delivered after its gate gave up, to a restarted operator",
 		setup: func(b *seeder) {
 			b.nodes("n1", "n2").fast().singleton().deployment().settle().restartedLate().handOverArmed()
 		},
@@ -538,7 +538,7 @@ var brokenScenarios = []scenario{
 		budget:          map[evKind]int{evRestart: 1},
 		checks:          checkS1,
 		depth:           8,
-		broken:          brokenOldSessions,
+		broken:          brokenLateDelivery,
 		expectViolation: "S1",
 	},
 }
@@ -679,21 +679,33 @@ func (b *seeder) handOverArmed() *seeder {
 	return b.do(evRolloutRestart, "", 0).do(evRSCreate, "", 2).do(evStart, "db-r2-3", 0).do(evReport, "db-r2-3", 0)
 }
 
-// restartedLate makes the settled Deployment's application (db-r1-2, u2, fast path) crash, its
-// exit report of start 1 staying in flight, and start again: its gate registers start 2 and
-// its application runs.
+// restartedLate makes the settled Deployment's application (db-r1-2, u2, fast path) crash: its
+// gate reports the exit of start 1 and exits before the report is answered (with
+// brokenLateDelivery, the report stays on its way). The container starts again: its gate
+// registers start 2 and its application runs.
 func (b *seeder) restartedLate() *seeder {
-	return b.do(evCrash, "db-r1-2", 2).do(evRestartContainer, "db-r1-2", 2).do(evGateHello, "db-r1-2", 2).
-		do(evGateRegister, "db-r1-2", 2).do(evDeliver, "u2", 2).do(evServerCommit, "u2", 1).
-		do(evDeliver, "u2", 2).do(evGateOpen, "db-r1-2", 0)
+	return b.do(evCrash, "db-r1-2", 2).do(evGateExit, "db-r1-2", 2).do(evRestartContainer, "db-r1-2", 2).
+		do(evGateHello, "db-r1-2", 2).do(evGateRegister, "db-r1-2", 2).deliver(msgStart, 2).
+		do(evServerCommit, "u2", 1).deliver(msgVerdict, 2).do(evGateOpen, "db-r1-2", 0)
 }
 
 // startChecked makes the old application (db-r1-2, u2) crash, its exit reported, and its
 // container restart: the server checked its start request against its cache (the pod is not
 // being deleted) and has not committed it to the ledger yet.
 func (b *seeder) startChecked() {
-	b.do(evCrash, "db-r1-2", 2).do(evDeliver, "u2", 1).do(evRestartContainer, "db-r1-2", 2).
-		do(evGateHello, "db-r1-2", 2).do(evGateRegister, "db-r1-2", 2).do(evDeliver, "u2", 1)
+	b.do(evCrash, "db-r1-2", 2).deliver(msgExit, 2).do(evGateExit, "db-r1-2", 2).
+		do(evRestartContainer, "db-r1-2", 2).do(evGateHello, "db-r1-2", 2).do(evGateRegister, "db-r1-2", 2).
+		deliver(msgStart, 2)
+}
+
+// deliver delivers the first message of that kind about the pod of that UID.
+func (b *seeder) deliver(kind msgKind, uid int) *seeder {
+	for i, m := range b.w.net {
+		if m.kind == kind && m.uid == uid {
+			return b.do(evDeliver, podUID(uid), i+1)
+		}
+	}
+	panic(fmt.Sprintf("setup: no message of kind %d about %s in flight", kind, podUID(uid)))
 }
 
 // singleton creates StatefulSingleton a, selecting the workload.

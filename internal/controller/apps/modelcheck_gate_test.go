@@ -217,7 +217,9 @@ func (w *world) gateAppExited(rt *mRuntime) (string, bool) {
 
 // gateDies is what becomes of the gate when its container stops without the application
 // exiting under it (the gate held, or the container was killed whole).
-func gateDies(rt *mRuntime) { rt.gate.session, rt.gate.reporting, rt.gate.awaitVerdict = false, false, false }
+func gateDies(rt *mRuntime) {
+	rt.gate.session, rt.gate.reporting, rt.gate.awaitVerdict = false, false, false
+}
 
 // awaits reports whether the gate that sent a request still waits for its answer: only then
 // can the request reach the server (the request dies with its connection).

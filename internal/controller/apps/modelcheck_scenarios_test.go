@@ -464,7 +464,7 @@ var fastSeededScenarios = []scenario{
 		name: "fast path: the old application's exit reported before its deletion, the operator restarting",
 		setup: func(b *seeder) {
 			b.nodes("n1", "n2").fast().singleton().deployment().settle().handOverArmed()
-			b.do(evCrash, "db-r1-2", 2).deliver(msgExit, 2)
+			b.do(evCrash, "db-r1-2", 2).deliverOld(msgExit)
 		},
 		enable: operatorKinds | kubeletKinds | channelKinds | kinds(evRestartContainer, evRestart),
 		budget: map[evKind]int{evRestartContainer: 1, evRestart: 1},
@@ -482,7 +482,7 @@ var brokenScenarios = []scenario{
 		setup: func(b *seeder) {
 			// The old application crashed during a rollout, its exit reported and in the ledger.
 			b.nodes("n1", "n2").fast().singleton().deployment().settle().handOverArmed()
-			b.do(evCrash, "db-r1-2", 2).deliver(msgExit, 2)
+			b.do(evCrash, "db-r1-2", 2).deliverOld(msgExit)
 		},
 		enable:          operatorKinds | kubeletKinds | channelKinds | kinds(evRestartContainer, evRestart),
 		budget:          map[evKind]int{evRestartContainer: 1, evRestart: 1},
@@ -685,27 +685,30 @@ func (b *seeder) handOverArmed() *seeder {
 // registers start 2 and its application runs.
 func (b *seeder) restartedLate() *seeder {
 	return b.do(evCrash, "db-r1-2", 2).do(evGateExit, "db-r1-2", 2).do(evRestartContainer, "db-r1-2", 2).
-		do(evGateHello, "db-r1-2", 2).do(evGateRegister, "db-r1-2", 2).deliver(msgStart, 2).
-		do(evServerCommit, "u2", 1).deliver(msgVerdict, 2).do(evGateOpen, "db-r1-2", 0)
+		do(evGateHello, "db-r1-2", 2).do(evGateRegister, "db-r1-2", 2).deliverOld(msgStart).
+		do(evServerCommit, "u2", 1).deliverOld(msgVerdict).do(evGateOpen, "db-r1-2", 0)
 }
 
 // startChecked makes the old application (db-r1-2, u2) crash, its exit reported, and its
 // container restart: the server checked its start request against its cache (the pod is not
 // being deleted) and has not committed it to the ledger yet.
 func (b *seeder) startChecked() {
-	b.do(evCrash, "db-r1-2", 2).deliver(msgExit, 2).do(evGateExit, "db-r1-2", 2).
+	b.do(evCrash, "db-r1-2", 2).deliverOld(msgExit).do(evGateExit, "db-r1-2", 2).
 		do(evRestartContainer, "db-r1-2", 2).do(evGateHello, "db-r1-2", 2).do(evGateRegister, "db-r1-2", 2).
-		deliver(msgStart, 2)
+		deliverOld(msgStart)
 }
 
-// deliver delivers the first message of that kind about the pod of that UID.
-func (b *seeder) deliver(kind msgKind, uid int) *seeder {
+// mcOldUID is the UID of the settled Deployment's pod db-r1-2.
+const mcOldUID = 2
+
+// deliverOld delivers the first message of that kind about the old pod, db-r1-2.
+func (b *seeder) deliverOld(kind msgKind) *seeder {
 	for i, m := range b.w.net {
-		if m.kind == kind && m.uid == uid {
-			return b.do(evDeliver, podUID(uid), i+1)
+		if m.kind == kind && m.uid == mcOldUID {
+			return b.do(evDeliver, podUID(mcOldUID), i+1)
 		}
 	}
-	panic(fmt.Sprintf("setup: no message of kind %d about %s in flight", kind, podUID(uid)))
+	panic(fmt.Sprintf("setup: no message of kind %d about %s in flight", kind, podUID(mcOldUID)))
 }
 
 // singleton creates StatefulSingleton a, selecting the workload.

@@ -361,7 +361,7 @@ var fastScenarios = []scenario{
 			kinds(evRolloutRestart, evLoseMsg, evDupMsg),
 		budget: map[evKind]int{evRolloutRestart: 1, evLoseMsg: 1, evDupMsg: 1},
 		checks: checkAll,
-		depth:  12,
+		depth:  11,
 	},
 	{
 		name: "fast path: the old application crashes and restarts during the hand-over (marker, start request)",
@@ -385,7 +385,7 @@ var fastScenarios = []scenario{
 			kinds(evCrash, evRestartContainer),
 		budget: map[evKind]int{evCrash: 1, evRestartContainer: 1},
 		checks: checkS1,
-		depth:  8,
+		depth:  7,
 	},
 	{
 		name: "fast path: the operator restarts, crashes mid-reconcile, is deposed, with gates connected",
@@ -408,7 +408,7 @@ var fastScenarios = []scenario{
 		budget:  map[evKind]int{evRolloutRestart: 1, evImpostor: 1, evOOMKill: 1, evRestartContainer: 1},
 		lagPods: true,
 		checks:  checkS1 | checkS3,
-		depth:   8,
+		depth:   7,
 	},
 }
 
@@ -423,7 +423,7 @@ var fastRestartScenario = scenario{
 	enable: operatorKinds | kubeletKinds | deployKinds | channelKinds | kinds(evRestart, evCrashMid),
 	budget: map[evKind]int{evRestart: 1, evCrashMid: 1},
 	checks: checkAll,
-	depth:  8,
+	depth:  7,
 	// Found by this model: the restarted operator asked the recorded candidate itself to stop
 	// (stopsFor counted it among the pods that may run, not newer than itself).
 	expectViolation: "", // found on the code before stopsFor skipped the candidate; must hold now
@@ -438,7 +438,7 @@ var fastSeededScenarios = []scenario{
 		},
 		enable: kinds(evReconcileBegin, evReconcileEnd) | kubeletKinds | channelKinds,
 		checks: checkS1,
-		depth:  12,
+		depth:  10,
 	},
 	{
 		name: "fast path, a Hello that registers no start: Consume alone guards a start racing the decision",
@@ -448,7 +448,7 @@ var fastSeededScenarios = []scenario{
 		enable: kinds(evReconcileBegin, evReconcileEnd) | kubeletKinds | channelKinds,
 		broken: brokenHelloNoStart,
 		checks: checkS1,
-		depth:  11,
+		depth:  10,
 	},
 	{
 		name: "fast path: an exit report unanswered when its gate exits, the container restarted, the operator restarting",
@@ -458,7 +458,7 @@ var fastSeededScenarios = []scenario{
 		enable: operatorKinds | kubeletKinds | channelKinds | kinds(evRestart, evDupMsg),
 		budget: map[evKind]int{evRestart: 1, evDupMsg: 1},
 		checks: checkS1,
-		depth:  10,
+		depth:  9,
 	},
 	{
 		name: "fast path: the old application's exit reported before its deletion, the operator restarting",
@@ -469,7 +469,7 @@ var fastSeededScenarios = []scenario{
 		enable: operatorKinds | kubeletKinds | channelKinds | kinds(evRestartContainer, evRestart),
 		budget: map[evKind]int{evRestartContainer: 1, evRestart: 1},
 		checks: checkS1,
-		depth:  11,
+		depth:  9,
 	},
 }
 

@@ -36,7 +36,6 @@ import (
 
 	singletonv1 "github.com/singleton-operator/singleton-operator/api/apps/v1"
 	"github.com/singleton-operator/singleton-operator/internal/gatechannel"
-	"github.com/singleton-operator/singleton-operator/internal/gatewire"
 	podwebhook "github.com/singleton-operator/singleton-operator/internal/webhook/core/v1"
 )
 
@@ -46,8 +45,9 @@ type operatorAdapter interface {
 	// caches hold, and returns the writes it sends, in order; with describe, a summary too.
 	decide(v cacheView, name string, describe bool) reconcileDecision
 	// admit runs the webhook on a new pod: it prepares it, or not, and says what it did. sss is
-	// what the webhook's cache holds.
-	admit(sss []mSS, p *mPod) string
+	// what the webhook's cache holds; fast: the webhook has the channel to give a supervising
+	// gate (the fast hand-over).
+	admit(sss []mSS, p *mPod, fast bool) string
 }
 
 // cacheView is what one reconcile reads: the operator's caches, the owners of the pods, and
@@ -480,7 +480,7 @@ func describeFacts(f *podFacts, ssName string) string {
 	return fmt.Sprintf("%s/%s %s", f.Name, f.UID, strings.Join(flags, ","))
 }
 
-func (realOperator) admit(sss []mSS, p *mPod) string {
+func (realOperator) admit(sss []mSS, p *mPod, fast bool) string {
 	items := make([]singletonv1.StatefulSingleton, 0, len(sss))
 	for i := range sss {
 		items = append(items, *toSingleton(&sss[i]))
@@ -491,10 +491,15 @@ func (realOperator) admit(sss []mSS, p *mPod) string {
 	if chosen == nil {
 		return "no StatefulSingleton in the webhook's cache selects it: not prepared"
 	}
-	if err := podwebhook.Inject(&pod, podwebhook.InjectOptions{Singleton: chosen.Name, GateImage: mcGateImage}); err != nil {
+	opts := podwebhook.InjectOptions{Singleton: chosen.Name, GateImage: mcGateImage}
+	if fast {
+		opts.Supervision = mcSupervision
+	}
+	if err := podwebhook.Inject(&pod, opts); err != nil {
 		return "not prepared: " + err.Error()
 	}
 	p.managed = podwebhook.IsPrepared(&pod)
+	_, p.supervised = podwebhook.SupervisedContainers(&pod)
 	p.instance = pod.Labels[singletonv1.LabelInstance]
 	p.gated = slices.ContainsFunc(pod.Spec.InitContainers,
 		func(c corev1.Container) bool { return c.Name == podwebhook.InstallContainer })
@@ -516,19 +521,22 @@ var mcGatedSpec = sync.OnceValue(func() corev1.PodSpec {
 	return pod.Spec
 })
 
-// mcSupervisedSpec is the gated spec with the application container wrapped for the fast
-// hand-over: `gate exec --supervise --container db ... -- /db --serve`.
+// mcSupervision is where the webhook tells a supervising gate the channel is.
+var mcSupervision = &podwebhook.Supervision{Operator: "https://10.96.0.10:9443",
+	ServerName: "singleton-operator-gate.default.svc", CASHA256: strings.Repeat("0", 64)}
+
+// mcSupervisedSpec is the same spec as the webhook prepares it for the fast hand-over: the gate
+// supervises the application and reports to the operator.
 var mcSupervisedSpec = sync.OnceValue(func() corev1.PodSpec {
-	gated := mcGatedSpec()
-	spec := *gated.DeepCopy()
-	c := &spec.Containers[0]
-	if c.Command[1] != "exec" || c.Command[2] != "--" {
-		panic(fmt.Sprintf("unexpected gate command %q", c.Command))
+	pod := &corev1.Pod{Spec: *mcPlainSpec.DeepCopy()}
+	if err := podwebhook.Inject(pod, podwebhook.InjectOptions{Singleton: mcDefaultSS, GateImage: mcGateImage,
+		Supervision: mcSupervision}); err != nil {
+		panic(err)
 	}
-	c.Command = slices.Concat(c.Command[:2], []string{gatewire.FlagSupervise, gatewire.FlagContainer, c.Name,
-		gatewire.FlagOperator, "https://10.96.0.10:9443", gatewire.FlagServerName, "singleton-operator.svc",
-		gatewire.FlagCASHA256, "00"}, c.Command[2:])
-	return spec
+	if _, ok := podwebhook.SupervisedContainers(pod); !ok {
+		panic("the webhook did not wrap the application for supervision")
+	}
+	return pod.Spec
 })
 
 // toPod translates a pod of the world into the object the API would return.

@@ -37,8 +37,10 @@ type scenario struct {
 	// failClosed: the webhook's admission refuses selected pods while it is down.
 	failClosed bool
 	checks     checkSet
-	// depth is the breadth-first bound of the default run.
-	depth int
+	// depth is the breadth-first bound of the default run; deepExtra is added to it, on top of
+	// -modelcheck.deeper, when that flag asks for a deeper run (make test-modelcheck): the
+	// scenarios of the fast path are cheap per state but need long traces.
+	depth, deepExtra int
 	// expectViolation is the property the code as it is violates here ("S1", "S2", "S3"), or
 	// "" when every property must hold.
 	expectViolation string
@@ -359,9 +361,10 @@ var fastScenarios = []scenario{
 		},
 		enable: operatorKinds | kubeletKinds | deployKinds | channelKinds |
 			kinds(evRolloutRestart, evLoseMsg, evDupMsg),
-		budget: map[evKind]int{evRolloutRestart: 1, evLoseMsg: 1, evDupMsg: 1},
-		checks: checkAll,
-		depth:  11,
+		budget:    map[evKind]int{evRolloutRestart: 1, evLoseMsg: 1, evDupMsg: 1},
+		checks:    checkAll,
+		depth:     11,
+		deepExtra: 3,
 	},
 	{
 		name: "fast path: the old application crashes and restarts during the hand-over (marker, start request)",
@@ -371,9 +374,10 @@ var fastScenarios = []scenario{
 		},
 		enable: operatorKinds | kubeletKinds | deployKinds | channelKinds |
 			kinds(evCrash, evRestartContainer, evDupMsg),
-		budget: map[evKind]int{evCrash: 2, evRestartContainer: 2, evDupMsg: 1},
-		checks: checkS1 | checkS3,
-		depth:  7,
+		budget:    map[evKind]int{evCrash: 2, evRestartContainer: 2, evDupMsg: 1},
+		checks:    checkS1 | checkS3,
+		depth:     7,
+		deepExtra: 3,
 	},
 	{
 		name: "fast path: a decision's ledger snapshot, then a start registered before the release (Consume)",
@@ -383,9 +387,10 @@ var fastScenarios = []scenario{
 		},
 		enable: kinds(evReconcileBegin, evReconcileEnd) | kubeletKinds | deployKinds | channelKinds |
 			kinds(evCrash, evRestartContainer),
-		budget: map[evKind]int{evCrash: 1, evRestartContainer: 1},
-		checks: checkS1,
-		depth:  7,
+		budget:    map[evKind]int{evCrash: 1, evRestartContainer: 1},
+		checks:    checkS1,
+		depth:     7,
+		deepExtra: 3,
 	},
 	{
 		name: "fast path: the operator restarts, crashes mid-reconcile, is deposed, with gates connected",
@@ -394,9 +399,10 @@ var fastScenarios = []scenario{
 		},
 		enable: operatorKinds | kubeletKinds | deployKinds | channelKinds |
 			kinds(evRestart, evCrashMid, evDepose, evLateWrite),
-		budget: map[evKind]int{evRestart: 1, evCrashMid: 1, evDepose: 1},
-		checks: checkS1 | checkS3,
-		depth:  6,
+		budget:    map[evKind]int{evRestart: 1, evCrashMid: 1, evDepose: 1},
+		checks:    checkS1 | checkS3,
+		depth:     6,
+		deepExtra: 3,
 	},
 	{
 		name: "fast path: an impostor, a container killed whole, caches lagging",
@@ -405,10 +411,11 @@ var fastScenarios = []scenario{
 		},
 		enable: operatorKinds | kubeletKinds | deployKinds | channelKinds | syncKinds |
 			kinds(evRolloutRestart, evImpostor, evOOMKill, evRestartContainer),
-		budget:  map[evKind]int{evRolloutRestart: 1, evImpostor: 1, evOOMKill: 1, evRestartContainer: 1},
-		lagPods: true,
-		checks:  checkS1 | checkS3,
-		depth:   7,
+		budget:    map[evKind]int{evRolloutRestart: 1, evImpostor: 1, evOOMKill: 1, evRestartContainer: 1},
+		lagPods:   true,
+		checks:    checkS1 | checkS3,
+		depth:     7,
+		deepExtra: 3,
 	},
 }
 
@@ -420,10 +427,11 @@ var fastRestartScenario = scenario{
 	setup: func(b *seeder) {
 		b.nodes("n1", "n2").fast().singleton().deployment().settle().handOverArmed()
 	},
-	enable: operatorKinds | kubeletKinds | deployKinds | channelKinds | kinds(evRestart, evCrashMid),
-	budget: map[evKind]int{evRestart: 1, evCrashMid: 1},
-	checks: checkAll,
-	depth:  7,
+	enable:    operatorKinds | kubeletKinds | deployKinds | channelKinds | kinds(evRestart, evCrashMid),
+	budget:    map[evKind]int{evRestart: 1, evCrashMid: 1},
+	checks:    checkAll,
+	depth:     7,
+	deepExtra: 3,
 	// Found by this model: the restarted operator asked the recorded candidate itself to stop
 	// (stopsFor counted it among the pods that may run, not newer than itself).
 	expectViolation: "", // found on the code before stopsFor skipped the candidate; must hold now
@@ -436,29 +444,32 @@ var fastSeededScenarios = []scenario{
 		setup: func(b *seeder) {
 			b.nodes("n1", "n2").fast().singleton().deployment().settle().handOverArmed().startChecked()
 		},
-		enable: kinds(evReconcileBegin, evReconcileEnd) | kubeletKinds | channelKinds,
-		checks: checkS1,
-		depth:  10,
+		enable:    kinds(evReconcileBegin, evReconcileEnd) | kubeletKinds | channelKinds,
+		checks:    checkS1,
+		depth:     10,
+		deepExtra: 3,
 	},
 	{
 		name: "fast path, a Hello that registers no start: Consume alone guards a start racing the decision",
 		setup: func(b *seeder) {
 			b.nodes("n1", "n2").fast().singleton().deployment().settle().handOverArmed().startChecked()
 		},
-		enable: kinds(evReconcileBegin, evReconcileEnd) | kubeletKinds | channelKinds,
-		broken: brokenHelloNoStart,
-		checks: checkS1,
-		depth:  10,
+		enable:    kinds(evReconcileBegin, evReconcileEnd) | kubeletKinds | channelKinds,
+		broken:    brokenHelloNoStart,
+		checks:    checkS1,
+		depth:     10,
+		deepExtra: 3,
 	},
 	{
 		name: "fast path: an exit report unanswered when its gate exits, the container restarted, the operator restarting",
 		setup: func(b *seeder) {
 			b.nodes("n1", "n2").fast().singleton().deployment().settle().restartedLate().handOverArmed()
 		},
-		enable: operatorKinds | kubeletKinds | channelKinds | kinds(evRestart, evDupMsg),
-		budget: map[evKind]int{evRestart: 1, evDupMsg: 1},
-		checks: checkS1,
-		depth:  9,
+		enable:    operatorKinds | kubeletKinds | channelKinds | kinds(evRestart, evDupMsg),
+		budget:    map[evKind]int{evRestart: 1, evDupMsg: 1},
+		checks:    checkS1,
+		depth:     9,
+		deepExtra: 3,
 	},
 	{
 		name: "fast path: the old application's exit reported before its deletion, the operator restarting",
@@ -466,10 +477,11 @@ var fastSeededScenarios = []scenario{
 			b.nodes("n1", "n2").fast().singleton().deployment().settle().handOverArmed()
 			b.do(evCrash, "db-r1-2", 2).deliverOld(msgExit)
 		},
-		enable: operatorKinds | kubeletKinds | channelKinds | kinds(evRestartContainer, evRestart),
-		budget: map[evKind]int{evRestartContainer: 1, evRestart: 1},
-		checks: checkS1,
-		depth:  9,
+		enable:    operatorKinds | kubeletKinds | channelKinds | kinds(evRestartContainer, evRestart),
+		budget:    map[evKind]int{evRestartContainer: 1, evRestart: 1},
+		checks:    checkS1,
+		depth:     9,
+		deepExtra: 3,
 	},
 }
 
@@ -574,6 +586,9 @@ func TestModelCheck(t *testing.T) {
 func runScenario(t *testing.T, sc *scenario, seed uint64) (states, transitions int) {
 	initial := sc.initial()
 	depth := sc.depth + *mcDeeper
+	if *mcDeeper > 0 {
+		depth += sc.deepExtra
+	}
 	if *mcDepth > 0 {
 		depth = *mcDepth
 	}

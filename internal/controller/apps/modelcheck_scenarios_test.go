@@ -842,3 +842,30 @@ func TestModelCheckFastPathReleases(t *testing.T) {
 		t.Fatalf("the release should have consumed db-r1-2's reports: ledger %+v", w.op.ledger)
 	}
 }
+
+// TestModelCheckConsumeFailsOnAStartSince checks that the race the split reconcile explores is
+// reached: a start of the old pod registers (its Hello) between the decision that rests on its
+// gate's report and the writes, and the real Consume voids the plan: nothing is written.
+func TestModelCheckConsumeFailsOnAStartSince(t *testing.T) {
+	b := newSeeder([]string{mcDefaultSS})
+	b.nodes("n1", "n2").fast().singleton().deployment().settle().handOverArmed()
+	// The old pod asked to stop; its application crashes before its kubelet acts on that, and
+	// its gate's report reaches the ledger.
+	b.do(evReconcile, mcDefaultSS, 0).do(evCrash, "db-r1-2", mcOldUID).deliverOld(msgExit)
+	b.do(evReconcileBegin, mcDefaultSS, 0)
+	if w := b.w; !strings.Contains(b.env.decideDescribed(w, mcDefaultSS).summary, "release db-r2-3") {
+		t.Fatalf("the decision should release db-r2-3 on the gate's report:\n%s", w.describe())
+	}
+	// The kubelet restarts the container before it acts on the deletion; the new start's Hello
+	// registers it.
+	b.do(evGateExit, "db-r1-2", mcOldUID).do(evRestartContainer, "db-r1-2", mcOldUID).
+		do(evGateHello, "db-r1-2", mcOldUID)
+	b.do(evReconcileEnd, mcDefaultSS, 0)
+	w := b.w
+	if next := w.pod("db-r2-3"); next.release != 0 {
+		t.Fatalf("a start registered since the snapshot should void the release:\n%s", w.describe())
+	}
+	if l := findLedger(w.op.ledger, mcOldUID); l == nil || l.consumed || l.latest != 2 {
+		t.Fatalf("the ledger should hold start 2 of db-r1-2, not consumed: %+v", w.op.ledger)
+	}
+}

@@ -10,6 +10,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 
 	singletonv1 "github.com/singleton-operator/singleton-operator/api/apps/v1"
+	"github.com/singleton-operator/singleton-operator/internal/gatewire"
 	podwebhook "github.com/singleton-operator/singleton-operator/internal/webhook/core/v1"
 )
 
@@ -37,7 +38,8 @@ var _ = Describe("Any image starts as it would without the operator (S4, docs/de
 		pod := waitForOnlyPodReady(ctx, ns, "nosh", "")
 		Expect(pod.Labels).To(HaveKeyWithValue(singletonv1.LabelManaged, "true"))
 		Expect(pod.Spec.Containers[0].Command).To(BeEmpty(), "held by the native sidecar, its image's ENTRYPOINT kept")
-		Expect(pod.Spec.Containers[1].Command[:3]).To(Equal([]string{podwebhook.BinGatePath, "exec", "--"}))
+		Expect(pod.Spec.Containers[1].Command[:3]).To(Equal([]string{podwebhook.BinGatePath, "exec", gatewire.FlagSupervise}),
+			"the fast hand-over is on by default")
 		Expect(pod.Status.ContainerStatuses).To(HaveEach(HaveField("State.Running", Not(BeNil()))))
 	})
 

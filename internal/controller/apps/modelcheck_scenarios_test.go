@@ -367,6 +367,17 @@ var fastScenarios = []scenario{
 		deepExtra: 3,
 	},
 	{
+		name: "fast path: StatefulSet rollouts (db-0 again, another UID), reports late and duplicated",
+		setup: func(b *seeder) {
+			b.nodes("n1", "n2").fast().singleton().statefulSet().settle()
+		},
+		enable:    operatorKinds | kubeletKinds | stsKinds | channelKinds | kinds(evSTSRolloutRestart, evDupMsg),
+		budget:    map[evKind]int{evSTSRolloutRestart: 2, evDupMsg: 1},
+		checks:    checkAll,
+		depth:     18,
+		deepExtra: 3,
+	},
+	{
 		name: "fast path: the old application crashes and restarts during the hand-over (marker, start request)",
 		setup: func(b *seeder) {
 			b.nodes("n1", "n2").fast().singleton().deployment().settle()

@@ -58,6 +58,7 @@ const (
 	evDupMsg       // a message of the channel is sent twice
 	evServerCommit // the server commits a start request it checked to its ledger
 	evGateExit     // a gate that reported its application's exit exits: its container stops
+	evServerSweep  // the server forgets what it holds about a pod its cache no longer shows
 	evOOMKill      // a container is killed whole, its gate with it: no marker, no report
 	evImpostor     // someone without the pod's token sends an exit report for it
 	// Nodes.
@@ -87,7 +88,7 @@ var evKindNames = [numEvKinds]string{
 	"sts-rollout-restart", "schedule",
 	"kubelet-start", "gate-open", "crash", "restart-container", "kubelet-report", "kubelet-kill", "kill-orphan",
 	"gate-hello", "gate-send", "deliver", "lose-message", "duplicate-message", "server-commit", "gate-exit",
-	"oom-kill",
+	"server-sweep", "oom-kill",
 	"impostor",
 	"node-lost", "node-recover", "taint-out-of-service", "untaint", "delete-node", "pod-gc",
 	"force-delete", "delete-pod", "strip-finalizer", "create-singleton", "delete-singleton", "edit-selector",
@@ -118,7 +119,7 @@ var (
 	syncKinds     = kinds(evSyncPods, evSyncPodsOne, evSyncSingletons, evSyncSingletonsOne, evSyncNodes,
 		evSyncNodesOne)
 	// channelKinds move the fast path's channel: sessions, start requests, deliveries.
-	channelKinds = kinds(evGateHello, evGateRegister, evDeliver, evServerCommit, evGateExit)
+	channelKinds = kinds(evGateHello, evGateRegister, evDeliver, evServerCommit, evGateExit, evServerSweep)
 	// progressKinds are the events that move a healthy world forward: the builder applies them
 	// until nothing changes.
 	progressKinds = operatorKinds | kubeletKinds | deployKinds | stsKinds | syncKinds | channelKinds
@@ -161,8 +162,8 @@ func (w *world) appendEnabled(out []mcEvent, env *env, k evKind) []mcEvent {
 	case evReconcile, evReconcileBegin, evReconcileEnd, evCrashMid, evRestart, evDepose, evLateWrite, evSyncPods,
 		evSyncPodsOne, evSyncSingletons, evSyncSingletonsOne, evSyncNodes, evSyncNodesOne, evWebhookDown, evWebhookUp:
 		return w.operatorEvents(out, env, k)
-	case evGateHello, evGateRegister, evDeliver, evLoseMsg, evDupMsg, evServerCommit, evGateExit, evOOMKill,
-		evImpostor:
+	case evGateHello, evGateRegister, evDeliver, evLoseMsg, evDupMsg, evServerCommit, evGateExit, evServerSweep,
+		evOOMKill, evImpostor:
 		return w.gateEvents(out, k)
 	case evRSCreate, evRSDelete, evDeployProgress, evRolloutRestart, evSTSCreate, evSTSDelete,
 		evSTSRolloutRestart, evSchedule:
@@ -187,8 +188,8 @@ func (w *world) apply(env *env, e mcEvent, describe bool) string {
 	case evReconcile, evReconcileBegin, evReconcileEnd, evCrashMid, evRestart, evDepose, evLateWrite, evSyncPods,
 		evSyncPodsOne, evSyncSingletons, evSyncSingletonsOne, evSyncNodes, evSyncNodesOne, evWebhookDown, evWebhookUp:
 		desc = w.applyOperator(env, e, describe)
-	case evGateHello, evGateRegister, evDeliver, evLoseMsg, evDupMsg, evServerCommit, evGateExit, evOOMKill,
-		evImpostor:
+	case evGateHello, evGateRegister, evDeliver, evLoseMsg, evDupMsg, evServerCommit, evGateExit, evServerSweep,
+		evOOMKill, evImpostor:
 		desc = w.applyGate(e)
 	case evRSCreate, evRSDelete, evDeployProgress, evRolloutRestart, evSTSCreate, evSTSDelete,
 		evSTSRolloutRestart, evSchedule:

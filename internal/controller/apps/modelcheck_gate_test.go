@@ -268,8 +268,21 @@ func (w *world) gateEvents(out []mcEvent, k evKind) []mcEvent {
 				out = append(out, mcEvent{kind: k, target: podUID(w.op.registering[i].uid), n: i + 1})
 			}
 		}
+	case evServerSweep:
+		if w.op.up {
+			for i := range w.op.ledger {
+				if uid := w.op.ledger[i].uid; !w.serverCacheHas(uid) {
+					out = append(out, mcEvent{kind: k, target: podUID(uid), n: uid})
+				}
+			}
+		}
 	}
 	return out
+}
+
+// serverCacheHas reports whether the server's cache (the operator's pod cache) holds the pod.
+func (w *world) serverCacheHas(uid int) bool {
+	return slices.ContainsFunc(w.op.pods.objs, func(p mPod) bool { return p.uid == uid })
 }
 
 // gateCan reports whether the gate of a runtime can take a step of kind k.
@@ -354,6 +367,9 @@ func (w *world) applyGate(e mcEvent) string {
 		m := w.net[e.n-1]
 		w.net = append(w.net, m)
 		return "the channel duplicates the " + m.String()
+	case evServerSweep:
+		w.ledgerForget(e.n)
+		return "the server's sweep forgets " + podUID(e.n) + ", whose object its cache no longer shows"
 	case evServerCommit:
 		m := w.op.registering[e.n-1]
 		w.op.registering = slices.Delete(w.op.registering, e.n-1, e.n)

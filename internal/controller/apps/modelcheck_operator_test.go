@@ -299,6 +299,11 @@ func (w *world) ledgerOpened(uid int, start uint8) {
 	w.ledgerUpdate(func(l *gatechannel.Ledger) { l.Opened(types.UID(podUID(uid)), mcAppContainer, int(start)) })
 }
 
+// ledgerForget is the server's sweep of a pod whose object is gone.
+func (w *world) ledgerForget(uid int) {
+	w.ledgerUpdate(func(l *gatechannel.Ledger) { l.Forget(types.UID(podUID(uid))) })
+}
+
 // ledgerExited is the server's exit report; it returns the ledger's answer.
 func (w *world) ledgerExited(uid int, start uint8) (result string) {
 	w.ledgerUpdate(func(l *gatechannel.Ledger) {

@@ -4,6 +4,7 @@ package e2e
 
 import (
 	"context"
+	"strings"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
@@ -70,11 +71,24 @@ var _ = Describe("Any image starts as it would without the operator (S4, docs/de
 		for _, container := range []string{"wrapped", "args-only"} {
 			Eventually(podLogs).WithContext(ctx).WithArguments(plain, container).Should(Equal(want),
 				"without the operator, %s prints its arguments", container)
-			Eventually(podLogs).WithContext(ctx).WithArguments(prepared, container).Should(Equal(want),
+			Eventually(appLogs).WithContext(ctx).WithArguments(prepared, container).Should(Equal(want),
 				"with the operator, %s prints the same", container)
 		}
 	})
 })
+
+// appLogs is podLogs without the lines of the supervising gate, which writes what becomes of
+// its channel to the operator (lines beginning "gate: ") to the container's stderr.
+func appLogs(ctx context.Context, pod corev1.Pod, container string) (string, error) {
+	logs, err := podLogs(ctx, pod, container)
+	var out strings.Builder
+	for line := range strings.SplitAfterSeq(logs, "\n") {
+		if !strings.HasPrefix(line, "gate: ") {
+			out.WriteString(line)
+		}
+	}
+	return out.String(), err
+}
 
 // podLogs returns what a container of a pod has written so far.
 func podLogs(ctx context.Context, pod corev1.Pod, container string) (string, error) {

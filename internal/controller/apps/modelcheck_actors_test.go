@@ -191,7 +191,7 @@ func (w *world) createPod(env *env, p mPod) string {
 		if !w.op.up {
 			cached = w.sss
 		}
-		admission = env.op.admit(cached, &p)
+		admission = env.op.admit(cached, &p, w.cfg.fast)
 	}
 	p.node = w.pickNode()
 	w.putPod(p)

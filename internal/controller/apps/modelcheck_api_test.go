@@ -67,6 +67,7 @@ const (
 	opPodReady                          // strategic merge patch of the pod's readiness condition
 	opPodTrack                          // merge patch: the release finalizer on a pod that may run
 	opPodHandBack                       // merge patch: the release finalizer goes, and the release when releaseUID is set
+	opConsume                           // not an API write: the channel ledger consumes a pod's exit reports
 )
 
 // apiWrite is one request the operator sends: a write to one object, by name, with its
@@ -89,6 +90,8 @@ type apiWrite struct {
 	// What the operator does when the write fails so: go on with the next write (true), or
 	// give up the rest of the reconcile.
 	ignoreNotFound, ignoreConflict bool
+	// stopsCandidate: a delete of the pod the same decision hands over to (its transition's To).
+	stopsCandidate bool
 }
 
 // writeResult is what the API server answered.
@@ -124,6 +127,8 @@ func (wr *apiWrite) String() string {
 		return "set readiness gate of " + wr.name
 	case opPodTrack:
 		return "add release finalizer to " + wr.name
+	case opConsume:
+		return fmt.Sprintf("consume the gate proof of %s/%s in the ledger", wr.name, podUID(wr.uid))
 	case opPodHandBack:
 		if wr.releaseUID != 0 {
 			return fmt.Sprintf("hand back %s (finalizer removed, annotation %s)", wr.name, podUID(wr.releaseUID))
@@ -176,6 +181,9 @@ func (w *world) write(wr *apiWrite) (writeResult, int) {
 	if wr.op <= opSSRemoveFinalizer {
 		return w.writeSS(wr)
 	}
+	if wr.op == opConsume {
+		return w.consume(wr), 0
+	}
 	p := w.pod(wr.name)
 	if p == nil {
 		return writeNotFound, 0
@@ -195,6 +203,9 @@ func (w *world) write(wr *apiWrite) (writeResult, int) {
 		}
 		if p.deleting && (p.graceDone || wr.grace > 0) {
 			return writeNoop, p.rv
+		}
+		if wr.stopsCandidate && w.stoppedCandidate == "" {
+			w.stoppedCandidate = p.String()
 		}
 		w.deletePod(p, wr.grace)
 		return writeOK, 0

@@ -17,13 +17,15 @@ type evKind uint8
 // The kinds of events, in the order successors lists them.
 const (
 	// The operator.
-	evReconcile   evKind = iota // one reconcile of one StatefulSingleton, atomic
-	evCrashMid                  // a reconcile that sends only its first writes, then the process dies
-	evRestart                   // the operator (re)starts: fresh caches, nothing in memory
-	evDepose                    // the leader is deposed with a write in flight; a new leader starts
-	evLateWrite                 // the deposed leader's write lands
-	evSyncPods                  // the pod cache catches up with the API
-	evSyncPodsOne               // the pod cache applies one more watch event
+	evReconcile      evKind = iota // one reconcile of one StatefulSingleton, atomic
+	evReconcileBegin               // a reconcile decides (caches, ledger snapshot); its writes go later
+	evReconcileEnd                 // the begun reconcile sends its writes
+	evCrashMid                     // a reconcile that sends only its first writes, then the process dies
+	evRestart                      // the operator (re)starts: fresh caches, nothing in memory
+	evDepose                       // the leader is deposed with a write in flight; a new leader starts
+	evLateWrite                    // the deposed leader's write lands
+	evSyncPods                     // the pod cache catches up with the API
+	evSyncPodsOne                  // the pod cache applies one more watch event
 	evSyncSingletons
 	evSyncSingletonsOne
 	evSyncNodes
@@ -48,6 +50,17 @@ const (
 	evReport
 	evKill
 	evKillOrphan
+	// The fast hand-over's channel (modelcheck_gate_test.go).
+	evGateHello    // a supervising gate opens a session
+	evGateRegister // a gate sends its request again (a start request, an exit report)
+	evDeliver      // a message of the channel arrives
+	evLoseMsg      // a message of the channel is lost
+	evDupMsg       // a message of the channel is sent twice
+	evServerCommit // the server commits a start request it checked to its ledger
+	evGateExit     // a gate that reported its application's exit exits: its container stops
+	evServerSweep  // the server forgets what it holds about a pod its cache no longer shows
+	evOOMKill      // a container is killed whole, its gate with it: no marker, no report
+	evImpostor     // someone without the pod's token sends an exit report for it
 	// Nodes.
 	evNodeLost
 	evNodeRecover
@@ -68,12 +81,15 @@ const (
 )
 
 var evKindNames = [numEvKinds]string{
-	"reconcile", "crash-mid-reconcile", "operator-restart", "depose-leader", "late-write",
+	"reconcile", "reconcile-begin", "reconcile-end", "crash-mid-reconcile", "operator-restart", "depose-leader", "late-write",
 	"sync-pods", "sync-pods-one", "sync-singletons", "sync-singletons-one", "sync-nodes", "sync-nodes-one",
 	"webhook-down", "webhook-up",
 	"rs-create", "rs-delete", "deployment-progress", "rollout-restart", "sts-create", "sts-delete",
 	"sts-rollout-restart", "schedule",
 	"kubelet-start", "gate-open", "crash", "restart-container", "kubelet-report", "kubelet-kill", "kill-orphan",
+	"gate-hello", "gate-send", "deliver", "lose-message", "duplicate-message", "server-commit", "gate-exit",
+	"server-sweep", "oom-kill",
+	"impostor",
 	"node-lost", "node-recover", "taint-out-of-service", "untaint", "delete-node", "pod-gc",
 	"force-delete", "delete-pod", "strip-finalizer", "create-singleton", "delete-singleton", "edit-selector",
 	"relabel-out", "label-managed",
@@ -102,9 +118,11 @@ var (
 	stsKinds      = kinds(evSTSCreate, evSTSDelete, evSchedule)
 	syncKinds     = kinds(evSyncPods, evSyncPodsOne, evSyncSingletons, evSyncSingletonsOne, evSyncNodes,
 		evSyncNodesOne)
+	// channelKinds move the fast path's channel: sessions, start requests, deliveries.
+	channelKinds = kinds(evGateHello, evGateRegister, evDeliver, evServerCommit, evGateExit, evServerSweep)
 	// progressKinds are the events that move a healthy world forward: the builder applies them
 	// until nothing changes.
-	progressKinds = operatorKinds | kubeletKinds | deployKinds | stsKinds | syncKinds
+	progressKinds = operatorKinds | kubeletKinds | deployKinds | stsKinds | syncKinds | channelKinds
 )
 
 // mcEvent is one event: its kind, and the object it acts on (a pod, node or StatefulSingleton
@@ -141,9 +159,12 @@ func (w *world) successors(env *env) []mcEvent {
 // appendEnabled appends the events of kind k enabled in the world.
 func (w *world) appendEnabled(out []mcEvent, env *env, k evKind) []mcEvent {
 	switch k {
-	case evReconcile, evCrashMid, evRestart, evDepose, evLateWrite, evSyncPods, evSyncPodsOne,
-		evSyncSingletons, evSyncSingletonsOne, evSyncNodes, evSyncNodesOne, evWebhookDown, evWebhookUp:
+	case evReconcile, evReconcileBegin, evReconcileEnd, evCrashMid, evRestart, evDepose, evLateWrite, evSyncPods,
+		evSyncPodsOne, evSyncSingletons, evSyncSingletonsOne, evSyncNodes, evSyncNodesOne, evWebhookDown, evWebhookUp:
 		return w.operatorEvents(out, env, k)
+	case evGateHello, evGateRegister, evDeliver, evLoseMsg, evDupMsg, evServerCommit, evGateExit, evServerSweep,
+		evOOMKill, evImpostor:
+		return w.gateEvents(out, k)
 	case evRSCreate, evRSDelete, evDeployProgress, evRolloutRestart, evSTSCreate, evSTSDelete,
 		evSTSRolloutRestart, evSchedule:
 		return w.workloadEvents(out, k)
@@ -164,9 +185,12 @@ func (w *world) apply(env *env, e mcEvent, describe bool) string {
 	}
 	var desc string
 	switch e.kind {
-	case evReconcile, evCrashMid, evRestart, evDepose, evLateWrite, evSyncPods, evSyncPodsOne,
-		evSyncSingletons, evSyncSingletonsOne, evSyncNodes, evSyncNodesOne, evWebhookDown, evWebhookUp:
+	case evReconcile, evReconcileBegin, evReconcileEnd, evCrashMid, evRestart, evDepose, evLateWrite, evSyncPods,
+		evSyncPodsOne, evSyncSingletons, evSyncSingletonsOne, evSyncNodes, evSyncNodesOne, evWebhookDown, evWebhookUp:
 		desc = w.applyOperator(env, e, describe)
+	case evGateHello, evGateRegister, evDeliver, evLoseMsg, evDupMsg, evServerCommit, evGateExit, evServerSweep,
+		evOOMKill, evImpostor:
+		desc = w.applyGate(e)
 	case evRSCreate, evRSDelete, evDeployProgress, evRolloutRestart, evSTSCreate, evSTSDelete,
 		evSTSRolloutRestart, evSchedule:
 		desc = w.applyWorkload(env, e)
@@ -178,6 +202,7 @@ func (w *world) apply(env *env, e mcEvent, describe bool) string {
 		desc = w.applyAdmin(e)
 	}
 	w.gcRuntimes()
+	w.dropAbandoned()
 	w.catchUpCaches()
 	return desc
 }
@@ -215,9 +240,16 @@ func (w *world) operatorEvents(out []mcEvent, env *env, k evKind) []mcEvent {
 		return out
 	}
 	switch k {
-	case evReconcile:
-		for _, name := range w.reconcileTargets() {
-			out = append(out, mcEvent{kind: k, target: name})
+	case evReconcile, evReconcileBegin:
+		// One reconcile at a time: the begun one ends first.
+		if w.op.begun == nil {
+			for _, name := range w.reconcileTargets() {
+				out = append(out, mcEvent{kind: k, target: name})
+			}
+		}
+	case evReconcileEnd:
+		if w.op.begun != nil {
+			out = append(out, mcEvent{kind: k, target: w.op.begun.name})
 		}
 	case evCrashMid:
 		for _, name := range w.reconcileTargets() {
@@ -275,14 +307,36 @@ func (w *world) applyOperator(env *env, e mcEvent, describe bool) string {
 	switch e.kind {
 	case evReconcile:
 		return w.reconcile(env, e.target, -1, describe)
+	case evReconcileBegin:
+		dec := env.decide(w, e.target)
+		for i := range w.op.ledger {
+			w.op.ledger[i].fresh = false
+		}
+		w.op.begun = &begunReconcile{name: e.target, writes: dec.writes, memory: dec.memory,
+			releaseWrite: dec.releaseWrite, memoryReleased: dec.memoryReleased}
+		if !describe {
+			return ""
+		}
+		return "operator begins a reconcile of " + e.target + ": " + dec.summary + " (its writes follow)"
+	case evReconcileEnd:
+		b := w.op.begun
+		s := w.send(reconcileDecision{writes: b.writes, memory: b.memory, releaseWrite: b.releaseWrite,
+			memoryReleased: b.memoryReleased}, -1, describe, "operator sends the writes of its reconcile of "+b.name+": ")
+		w.op.begun = nil
+		for i := range w.op.ledger {
+			w.op.ledger[i].fresh = false
+		}
+		return s
 	case evCrashMid:
 		s := w.reconcile(env, e.target, e.n, describe)
 		w.op = mOperator{pending: w.op.pending}
+		w.forgetChannel()
 		return s + "; the operator dies before the rest"
 	case evRestart:
 		w.op = mOperator{up: true, pending: w.op.pending}
+		w.forgetChannel()
 		w.freshCaches()
-		return "operator restarts: caches listed afresh, nothing in memory"
+		return "operator restarts: caches listed afresh, nothing in memory (no ledger, no session)"
 	case evDepose:
 		dec := env.decide(w, e.target)
 		lines, aborted, _ := w.execute(dec.writes, e.n-1, describe)
@@ -293,6 +347,7 @@ func (w *world) applyOperator(env *env, e mcEvent, describe bool) string {
 				dec.writes[e.n-1].String() + "\" in flight, and a new leader starts with fresh caches"
 		}
 		w.op = mOperator{up: true, pending: w.op.pending}
+		w.forgetChannel()
 		w.freshCaches()
 		return s
 	case evLateWrite:
@@ -341,6 +396,12 @@ func describeCachedPod(ev watchEvent[mPod]) string {
 // its writes (at most limit of them; limit < 0: all).
 func (w *world) reconcile(env *env, name string, limit int, describe bool) string {
 	dec := env.decide(w, name)
+	return w.send(dec, limit, describe, "operator reconciles "+name+": "+dec.summary+" => ")
+}
+
+// send sends the writes of a decision (at most limit of them; limit < 0: all) and keeps its
+// memory.
+func (w *world) send(dec reconcileDecision, limit int, describe bool, prefix string) string {
 	lines, aborted, results := w.execute(dec.writes, limit, describe)
 	w.op.memory = dec.memory
 	if i := dec.releaseWrite; i >= 0 && i < len(results) && results[i] == writeOK {
@@ -350,8 +411,7 @@ func (w *world) reconcile(env *env, name string, limit int, describe bool) strin
 	if !describe {
 		return ""
 	}
-	return "operator reconciles " + name + ": " + dec.summary + " => " +
-		describeWrites(lines, aborted, limit, len(dec.writes))
+	return prefix + describeWrites(lines, aborted, limit, len(dec.writes))
 }
 
 // describePodObject says, in a few words, what a pod object holds.

@@ -56,6 +56,10 @@ func (env *env) decide(w *world, name string) reconcileDecision {
 		}
 	}
 	encodeCache(&e, &watchCache[mNode]{objs: w.op.nodes.objs}, e.node)
+	e.int(len(w.op.ledger))
+	for i := range w.op.ledger {
+		e.ledgerEntry(&w.op.ledger[i])
+	}
 	e.bool(w.deploy.exists)
 	for _, rs := range w.deploy.rs {
 		e.int(rs.replicas)
@@ -69,7 +73,7 @@ func (env *env) decide(w *world, name string) reconcileDecision {
 	}
 	env.decisions++
 	d := env.op.decide(cacheView{pods: w.op.pods.objs, sss: w.op.sss.objs, nodes: w.op.nodes.objs,
-		owner: w.ownerOf, memory: w.op.memory}, name, env.describe)
+		owner: w.ownerOf, memory: w.op.memory, ledger: w.op.ledger}, name, env.describe)
 	if len(env.memo) >= maxMemo {
 		clear(env.memo)
 	}

@@ -13,6 +13,8 @@ package apps
 //     of every pod whose object went before its stop showed fenced, as the operator asks) and
 //     one held pod waits while every other selected pod, and every pod the operator released
 //     or tracks, is truly and visibly stopped, one reconcile releases it.
+//     And the hand-over never undoes itself: the operator never asks the pod it hands over to
+//     to stop.
 //   - S3: no selected pod runs its application without the gate in its spec.
 
 import (
@@ -51,6 +53,10 @@ func (w *world) check(env *env, checks checkSet) *violation {
 		}
 	}
 	if checks&checkS2 != 0 {
+		if w.stoppedCandidate != "" {
+			return &violation{property: "S2", message: "the operator asked " + w.stoppedCandidate +
+				", the pod it hands over to, to stop: the hand-over undoes itself"}
+		}
 		return w.checkS2(env)
 	}
 	return nil

@@ -48,11 +48,11 @@ func (w *world) kubeletCan(k evKind, p *mPod) bool {
 	case evStart:
 		return rt == nil && !p.deleting && !p.phase.terminal()
 	case evGateOpen:
-		return rt != nil && rt.ctr == ctrRunning && !rt.app && p.gated && p.release == p.uid
+		return rt != nil && rt.ctr == ctrRunning && !rt.app && p.gated && p.release == p.uid && gateMayStart(rt)
 	case evReport:
 		ctr, phase, restarts := w.projectStatus(p, rt)
 		return ctr != p.ctr || phase != p.phase || restarts != p.restarts ||
-			rt != nil && rt.killed && p.deleting && !p.graceDone
+			rt != nil && rt.killed && rt.ctr != ctrRunning && p.deleting && !p.graceDone
 	case evKill:
 		return p.deleting && (rt == nil || !rt.killed)
 	}
@@ -85,6 +85,8 @@ func (w *world) projectStatus(p *mPod, rt *mRuntime) (ctrState, podPhase, uint8)
 	switch {
 	case p.phase.terminal():
 		phase = p.phase // a terminal phase is for ever
+	case rt.killed && rt.ctr == ctrRunning:
+		// the gate still reports the exit of the application it supervised
 	case rt.killed && rt.ran:
 		phase = phaseFailed
 	case rt.killed:
@@ -117,9 +119,10 @@ func (w *world) applyKubelet(e mcEvent) string {
 			return "kubelet " + p.node + " rejects " + p.String() +
 				": it does not tolerate the out-of-service taint (phase Failed)"
 		}
-		w.putRuntime(mRuntime{uid: p.uid, pod: p.name, node: p.node, gated: p.gated, instance: p.instance,
-			ctr: ctrRunning})
+		w.putRuntime(mRuntime{uid: p.uid, pod: p.name, node: p.node, gated: p.gated, supervised: p.supervised,
+			instance: p.instance, ctr: ctrRunning})
 		rt = w.runtime(p.uid)
+		w.gateStarts(rt)
 		if !p.gated || p.release == p.uid {
 			w.startApp(rt, p)
 		}
@@ -128,15 +131,25 @@ func (w *world) applyKubelet(e mcEvent) string {
 		w.startApp(rt, p)
 		return "the gate of " + p.String() + " sees the release: its application starts"
 	case evCrash:
-		rt.ctr, rt.app, rt.overlap = ctrTerminated, false, false
+		rt.app, rt.overlap = false, false
+		s, lingers := w.gateAppExited(rt)
+		if lingers {
+			return "the application of " + podUID(rt.uid) + " (" + rt.pod + ") crashes" + s
+		}
+		rt.ctr = ctrTerminated
 		return "the application of " + podUID(rt.uid) + " (" + rt.pod + ") crashes: container exited"
 	case evRestartContainer:
 		rt.ctr = ctrRunning
 		rt.restarts = min(rt.restarts+1, maxRestarts)
-		if !p.gated || p.release == p.uid {
+		w.gateStarts(rt)
+		if (!p.gated || p.release == p.uid) && gateMayStart(rt) {
 			w.startApp(rt, p)
 		}
-		return "kubelet " + rt.node + " restarts the container of " + p.String() + appState(p.gated, rt.app)
+		s := "kubelet " + rt.node + " restarts the container of " + p.String() + appState(p.gated, rt.app)
+		if rt.gate.awaitVerdict {
+			s += "; its gate found the exit-reported marker: it waits for a verdict"
+		}
+		return s
 	case evReport:
 		return w.report(p, rt)
 	case evKill:
@@ -147,16 +160,24 @@ func (w *world) applyKubelet(e mcEvent) string {
 		}
 		was := rt.app
 		rt.killed, rt.app, rt.overlap = true, false, false
-		if rt.ctr == ctrRunning {
-			rt.ctr = ctrTerminated
-		}
-		s := "kubelet " + p.node + " acts on the deletion of " + p.String() + ": container stopped"
+		lingers := false
+		s := "kubelet " + p.node + " acts on the deletion of " + p.String()
 		if was {
-			s += " (its application stops)"
+			var g string
+			g, lingers = w.gateAppExited(rt)
+			s += ": its application stops" + g
+		} else {
+			gateDies(rt)
+		}
+		if rt.ctr == ctrRunning && !lingers {
+			rt.ctr = ctrTerminated
+			s += "; container stopped"
 		}
 		return s
 	case evKillOrphan:
+		// The kubelet kills the whole container: a gate that reports is stopped too.
 		rt.ctr, rt.app, rt.overlap = ctrTerminated, false, false
+		gateDies(rt)
 		return "kubelet " + rt.node + " stops the container of " + podUID(rt.uid) + " (" + rt.pod +
 			"), whose object is gone"
 	}
@@ -179,7 +200,7 @@ func (w *world) report(p *mPod, rt *mRuntime) string {
 	p.ctr, p.phase, p.restarts = w.projectStatus(p, rt)
 	w.touchPod(p)
 	s := "kubelet " + p.node + " reports " + p.String() + ": phase=" + p.phase.String() + " ctr=" + p.ctr.String()
-	if rt != nil && rt.killed && p.deleting {
+	if rt != nil && rt.killed && rt.ctr != ctrRunning && p.deleting {
 		if !p.graceDone {
 			p.graceDone = true
 			w.touchPod(p)

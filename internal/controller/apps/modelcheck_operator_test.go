@@ -2,10 +2,12 @@ package apps
 
 // The adapter between the model and the production code: the only file of the model checker
 // that calls it. It translates the world's objects into Kubernetes objects, runs the real
-// gather (observePod, the owners' and nodes' facts) and decideTransition on what the
-// operator's caches hold, and turns the plan into the writes the real Reconcile sends, in its
-// order, with its preconditions and its error handling. It also runs the real webhook's choice
-// (pod.Selecting) and preparation (pod.Inject) of a new pod.
+// gather (observePod, the owners' and nodes' facts, the gate ledger's snapshot) and
+// decideTransition on what the operator's caches hold, and turns the plan into the writes the
+// real Reconcile sends, in its order (the gate proofs consumed first), with its preconditions
+// and its error handling. It also runs the real webhook's choice (pod.Selecting) and
+// preparation (pod.Inject) of a new pod, and the real gate ledger (gatechannel.Ledger) for the
+// channel server of modelcheck_gate_test.go.
 //
 // Port this file when the decision API changes; the world, the explorer and the invariants do
 // not depend on it beyond operatorAdapter.
@@ -14,6 +16,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -32,6 +35,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	singletonv1 "github.com/singleton-operator/singleton-operator/api/apps/v1"
+	"github.com/singleton-operator/singleton-operator/internal/gatechannel"
 	podwebhook "github.com/singleton-operator/singleton-operator/internal/webhook/core/v1"
 )
 
@@ -41,8 +45,9 @@ type operatorAdapter interface {
 	// caches hold, and returns the writes it sends, in order; with describe, a summary too.
 	decide(v cacheView, name string, describe bool) reconcileDecision
 	// admit runs the webhook on a new pod: it prepares it, or not, and says what it did. sss is
-	// what the webhook's cache holds.
-	admit(sss []mSS, p *mPod) string
+	// what the webhook's cache holds; fast: the webhook has the channel to give a supervising
+	// gate (the fast hand-over).
+	admit(sss []mSS, p *mPod, fast bool) string
 }
 
 // cacheView is what one reconcile reads: the operator's caches, the owners of the pods, and
@@ -53,6 +58,8 @@ type cacheView struct {
 	nodes  []mNode
 	owner  func(*mPod) ownerInfo
 	memory string
+	// ledger is the gate channel's ledger, as the decision's snapshot reads it.
+	ledger []ledgerEntry
 }
 
 // reconcileDecision is the outcome of one reconcile: the writes to send, in order, a summary of
@@ -69,7 +76,9 @@ type reconcileDecision struct {
 // productionOperator drives the code of this repository.
 var productionOperator operatorAdapter = realOperator{}
 
-type realOperator struct{}
+// realOperator drives the code of this repository; broken removes one of the fast path's
+// safety pieces from what it decides or writes (brokenNoDeletion, brokenNoConsume).
+type realOperator struct{ broken brokenPiece }
 
 const (
 	mcNamespace = "default"
@@ -86,7 +95,7 @@ var (
 	mcNow   = mcEpoch.Add(time.Hour)
 )
 
-func (realOperator) decide(v cacheView, name string, describe bool) reconcileDecision {
+func (op realOperator) decide(v cacheView, name string, describe bool) reconcileDecision {
 	var cached *mSS
 	for i := range v.sss {
 		if v.sss[i].name == name {
@@ -107,7 +116,8 @@ func (realOperator) decide(v cacheView, name string, describe bool) reconcileDec
 		writes = append(writes, apiWrite{op: opSSAddFinalizer, name: name, rv: cached.rv, chainRV: true})
 		ss.Finalizers = append(ss.Finalizers, singletonv1.FinalizerHandBack)
 	}
-	r := &StatefulSingletonReconciler{Client: reader}
+	gate, _ := buildLedger(v.ledger, false)
+	r := &StatefulSingletonReconciler{Client: reader, Gate: gate}
 	for _, uid := range strings.Split(v.memory, ",") {
 		if uid != "" {
 			r.ledger.add(types.UID(uid))
@@ -119,9 +129,17 @@ func (realOperator) decide(v cacheView, name string, describe bool) reconcileDec
 	}
 	seen.Now = mcNow
 	in := observe(seen)
+	if op.broken.has(brokenNoDeletion) {
+		proveWithoutDeletion(&in, &seen)
+	}
 	plan := decideTransition(in)
 
-	// patchStatus, then apply, then handBack, as Reconcile does them.
+	// consumeGateProofs, then patchStatus, then apply, then handBack, as Reconcile does them.
+	if !op.broken.has(brokenNoConsume) {
+		for _, proof := range plan.Consume {
+			writes = append(writes, apiWrite{op: opConsume, name: proof.Name, uid: modelUID(proof.UID)})
+		}
+	}
 	if !apiequality.Semantic.DeepEqual(ss.Status, plan.Status) {
 		status := plan.Status
 		key, err := json.Marshal(&status)
@@ -146,6 +164,173 @@ func (realOperator) decide(v cacheView, name string, describe bool) reconcileDec
 		dec.summary = summarize(ss, in.Pods, &plan)
 	}
 	return dec
+}
+
+// proveWithoutDeletion is the decision with a safety piece removed (brokenNoDeletion): a pod
+// whose supervised containers all reported their exit counts as stopped whether or not its
+// deletion was requested.
+func proveWithoutDeletion(in *transitionInput, seen *observation) {
+	for i := range in.Pods {
+		f := &in.Pods[i]
+		if f.Stopped || f.Deleting {
+			continue
+		}
+		pod := findPodObject(seen, f.UID)
+		containers, supervised := podwebhook.SupervisedContainers(pod)
+		if _, ok := seen.GateLedger.AllExited(f.UID, containers); supervised && ok {
+			f.Stopped, f.StopReason, f.GateProofVersion = true, StopReasonGateReportedExit, seen.GateLedger.Version
+		}
+	}
+}
+
+func findPodObject(seen *observation, uid types.UID) *corev1.Pod {
+	for _, list := range [][]corev1.Pod{seen.Selected, seen.Recorded} {
+		for i := range list {
+			if list[i].UID == uid {
+				return &list[i]
+			}
+		}
+	}
+	return nil
+}
+
+// mcAppContainer is the name of the workload's one application container.
+const mcAppContainer = "db"
+
+// buildLedger rebuilds the real gate ledger from the world's canonical entries, and returns the
+// version of the snapshot a reconcile begun and not ended read: with ordered, the starts
+// registered since that snapshot (fresh) are registered after it.
+func buildLedger(entries []ledgerEntry, ordered bool) (*gatechannel.Ledger, uint64) {
+	l := gatechannel.NewLedger()
+	restore := func(e *ledgerEntry) {
+		uid := types.UID(podUID(e.uid))
+		switch {
+		case e.latest > 0 && e.exited:
+			l.Exited(uid, mcAppContainer, int(e.latest), 0, mcNow)
+		case e.latest > 0:
+			l.Opened(uid, mcAppContainer, int(e.latest))
+		}
+		if e.consumed {
+			if err := l.Consume(uid, math.MaxUint64); err != nil {
+				panic(err)
+			}
+		}
+	}
+	for i := range entries {
+		if !ordered || !entries[i].fresh {
+			restore(&entries[i])
+		}
+	}
+	version := l.Snapshot().Version
+	for i := range entries {
+		if ordered && entries[i].fresh {
+			restore(&entries[i])
+		}
+	}
+	return l, version
+}
+
+// readLedger reads the real ledger back into canonical entries: those of the UIDs given that it
+// holds anything about. A start registered beyond before's is fresh while a reconcile is begun.
+func readLedger(l *gatechannel.Ledger, uids []int, before []ledgerEntry, begun bool) []ledgerEntry {
+	names := make([]types.UID, 0, len(uids))
+	for _, uid := range uids {
+		names = append(names, types.UID(podUID(uid)))
+	}
+	snap := l.Snapshot(names...)
+	var out []ledgerEntry
+	for _, uid := range uids {
+		rec, ok := snap.Pods[types.UID(podUID(uid))]
+		if !ok {
+			continue
+		}
+		e := ledgerEntry{uid: uid, consumed: rec.Consumed}
+		if c, ok := rec.Containers[mcAppContainer]; ok {
+			e.latest, e.exited = uint8(c.Start), c.Exited
+		}
+		if e.latest == 0 && !e.consumed {
+			continue
+		}
+		if old := findLedger(before, uid); old != nil {
+			e.fresh = old.fresh || begun && e.latest > old.latest
+		} else {
+			e.fresh = begun && e.latest > 0
+		}
+		out = append(out, e)
+	}
+	return out
+}
+
+func findLedger(ledger []ledgerEntry, uid int) *ledgerEntry {
+	for i := range ledger {
+		if ledger[i].uid == uid {
+			return &ledger[i]
+		}
+	}
+	return nil
+}
+
+// ledgerUIDs lists, sorted, the UIDs the ledger may hold something about: its entries', and
+// every pod's and runtime's.
+func (w *world) ledgerUIDs() []int {
+	uids := make([]int, 0, len(w.op.ledger)+len(w.pods)+len(w.rts))
+	for i := range w.op.ledger {
+		uids = append(uids, w.op.ledger[i].uid)
+	}
+	for i := range w.pods {
+		uids = append(uids, w.pods[i].uid)
+	}
+	for i := range w.rts {
+		uids = append(uids, w.rts[i].uid)
+	}
+	slices.Sort(uids)
+	return slices.Compact(uids)
+}
+
+// ledgerUpdate runs one call of the channel server on the real ledger, rebuilt from the world's.
+func (w *world) ledgerUpdate(call func(*gatechannel.Ledger)) {
+	l, _ := buildLedger(w.op.ledger, false)
+	call(l)
+	w.op.ledger = readLedger(l, w.ledgerUIDs(), w.op.ledger, w.op.begun != nil)
+}
+
+// ledgerOpened is the server's Hello of a gate: the session's start is registered.
+func (w *world) ledgerOpened(uid int, start uint8) {
+	w.ledgerUpdate(func(l *gatechannel.Ledger) { l.Opened(types.UID(podUID(uid)), mcAppContainer, int(start)) })
+}
+
+// ledgerForget is the server's sweep of a pod whose object is gone.
+func (w *world) ledgerForget(uid int) {
+	w.ledgerUpdate(func(l *gatechannel.Ledger) { l.Forget(types.UID(podUID(uid))) })
+}
+
+// ledgerExited is the server's exit report; it returns the ledger's answer.
+func (w *world) ledgerExited(uid int, start uint8) (result string) {
+	w.ledgerUpdate(func(l *gatechannel.Ledger) {
+		result = l.Exited(types.UID(podUID(uid)), mcAppContainer, int(start), 0, mcNow)
+	})
+	return result
+}
+
+// ledgerStarted is the server's start request, with the deletion its cache showed when it
+// checked the request.
+func (w *world) ledgerStarted(uid int, start uint8, deleting bool) (allowed bool, why string) {
+	w.ledgerUpdate(func(l *gatechannel.Ledger) {
+		allowed, why = l.Started(types.UID(podUID(uid)), mcAppContainer, int(start), deleting)
+	})
+	return allowed, why
+}
+
+// consume is consumeGateProofs' call for one proof: the real Consume, at the version of the
+// snapshot the decision read (for a reconcile begun and not ended, the starts registered since
+// come after it). A stale proof fails the reconcile, as a conflict does.
+func (w *world) consume(wr *apiWrite) writeResult {
+	l, version := buildLedger(w.op.ledger, true)
+	if err := l.Consume(types.UID(podUID(wr.uid)), version); err != nil {
+		return writeConflict
+	}
+	w.op.ledger = readLedger(l, w.ledgerUIDs(), w.op.ledger, w.op.begun != nil)
+	return writeOK
 }
 
 // ledgerMemory is the ledger as the model keeps it between reconciles: its UIDs, sorted, and
@@ -180,8 +365,10 @@ func applyWrites(pods []corev1.Pod, plan *transitionPlan) []apiWrite {
 	}
 	for _, stop := range plan.Stop {
 		p := byUID[stop.UID]
+		t := plan.Status.CurrentTransition
 		writes = append(writes, apiWrite{op: opPodDelete, name: p.Name, uid: modelUID(p.UID),
-			grace: stop.GracePeriodSeconds, ignoreNotFound: true, ignoreConflict: true})
+			grace: stop.GracePeriodSeconds, ignoreNotFound: true, ignoreConflict: true,
+			stopsCandidate: t != nil && t.To == p.Name})
 	}
 	for _, ref := range plan.RemoveFinalizer {
 		p := byUID[ref.UID]
@@ -298,7 +485,7 @@ func describeFacts(f *podFacts, ssName string) string {
 	return fmt.Sprintf("%s/%s %s", f.Name, f.UID, strings.Join(flags, ","))
 }
 
-func (realOperator) admit(sss []mSS, p *mPod) string {
+func (realOperator) admit(sss []mSS, p *mPod, fast bool) string {
 	items := make([]singletonv1.StatefulSingleton, 0, len(sss))
 	for i := range sss {
 		items = append(items, *toSingleton(&sss[i]))
@@ -309,10 +496,15 @@ func (realOperator) admit(sss []mSS, p *mPod) string {
 	if chosen == nil {
 		return "no StatefulSingleton in the webhook's cache selects it: not prepared"
 	}
-	if err := podwebhook.Inject(&pod, podwebhook.InjectOptions{Singleton: chosen.Name, GateImage: mcGateImage}); err != nil {
+	opts := podwebhook.InjectOptions{Singleton: chosen.Name, GateImage: mcGateImage}
+	if fast {
+		opts.Supervision = mcSupervision
+	}
+	if err := podwebhook.Inject(&pod, opts); err != nil {
 		return "not prepared: " + err.Error()
 	}
 	p.managed = podwebhook.IsPrepared(&pod)
+	_, p.supervised = podwebhook.SupervisedContainers(&pod)
 	p.instance = pod.Labels[singletonv1.LabelInstance]
 	p.gated = slices.ContainsFunc(pod.Spec.InitContainers,
 		func(c corev1.Container) bool { return c.Name == podwebhook.InstallContainer })
@@ -334,6 +526,24 @@ var mcGatedSpec = sync.OnceValue(func() corev1.PodSpec {
 	return pod.Spec
 })
 
+// mcSupervision is where the webhook tells a supervising gate the channel is.
+var mcSupervision = &podwebhook.Supervision{Operator: "https://10.96.0.10:9443",
+	ServerName: "singleton-operator-gate.default.svc", CASHA256: strings.Repeat("0", 64)}
+
+// mcSupervisedSpec is the same spec as the webhook prepares it for the fast hand-over: the gate
+// supervises the application and reports to the operator.
+var mcSupervisedSpec = sync.OnceValue(func() corev1.PodSpec {
+	pod := &corev1.Pod{Spec: *mcPlainSpec.DeepCopy()}
+	if err := podwebhook.Inject(pod, podwebhook.InjectOptions{Singleton: mcDefaultSS, GateImage: mcGateImage,
+		Supervision: mcSupervision}); err != nil {
+		panic(err)
+	}
+	if _, ok := podwebhook.SupervisedContainers(pod); !ok {
+		panic("the webhook did not wrap the application for supervision")
+	}
+	return pod.Spec
+})
+
 // toPod translates a pod of the world into the object the API would return.
 func toPod(p *mPod) corev1.Pod {
 	created := mcEpoch.Add(time.Duration(p.seq) * time.Second)
@@ -346,7 +556,10 @@ func toPod(p *mPod) corev1.Pod {
 		},
 		Spec: mcPlainSpec,
 	}
-	if p.gated {
+	switch {
+	case p.gated && p.supervised:
+		pod.Spec = mcSupervisedSpec()
+	case p.gated:
 		pod.Spec = mcGatedSpec()
 	}
 	pod.Spec.NodeName = p.node

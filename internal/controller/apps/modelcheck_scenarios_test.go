@@ -37,13 +37,18 @@ type scenario struct {
 	// failClosed: the webhook's admission refuses selected pods while it is down.
 	failClosed bool
 	checks     checkSet
-	// depth is the breadth-first bound of the default run.
-	depth int
+	// depth is the breadth-first bound of the default run; deepExtra is added to it, on top of
+	// -modelcheck.deeper, when that flag asks for a deeper run (make test-modelcheck): the
+	// scenarios of the fast path are cheap per state but need long traces.
+	depth, deepExtra int
 	// expectViolation is the property the code as it is violates here ("S1", "S2", "S3"), or
 	// "" when every property must hold.
 	expectViolation string
 	// op replaces the production code (nil: productionOperator).
 	op operatorAdapter
+	// broken removes a safety piece of the fast path from the world (the gate, the server); the
+	// operator's pieces are removed with op: realOperator{broken: ...}.
+	broken brokenPiece
 }
 
 var scenarios = []scenario{
@@ -345,6 +350,222 @@ var scenarios = []scenario{
 	},
 }
 
+// fastScenarios are the scenarios of the fast hand-over (docs/design.md S6): pods wrapped with
+// the supervising gate, whose exit reports reach the operator over the channel
+// (modelcheck_gate_test.go).
+var fastScenarios = []scenario{
+	{
+		name: "fast path: Deployment rollouts, reports late, lost and duplicated",
+		setup: func(b *seeder) {
+			b.nodes("n1", "n2").fast().singleton().deployment().settle()
+		},
+		enable: operatorKinds | kubeletKinds | deployKinds | channelKinds |
+			kinds(evRolloutRestart, evLoseMsg, evDupMsg),
+		budget:    map[evKind]int{evRolloutRestart: 1, evLoseMsg: 1, evDupMsg: 1},
+		checks:    checkAll,
+		depth:     11,
+		deepExtra: 3,
+	},
+	{
+		name: "fast path: StatefulSet rollouts (db-0 again, another UID), reports late and duplicated",
+		setup: func(b *seeder) {
+			b.nodes("n1", "n2").fast().singleton().statefulSet().settle()
+		},
+		enable:    operatorKinds | kubeletKinds | stsKinds | channelKinds | kinds(evSTSRolloutRestart, evDupMsg),
+		budget:    map[evKind]int{evSTSRolloutRestart: 2, evDupMsg: 1},
+		checks:    checkAll,
+		depth:     18,
+		deepExtra: 3,
+	},
+	{
+		name: "fast path: the old application crashes and restarts during the hand-over (marker, start request)",
+		setup: func(b *seeder) {
+			b.nodes("n1", "n2").fast().singleton().deployment().settle()
+			b.do(evRolloutRestart, "", 0).do(evRSCreate, "", 2).do(evStart, "db-r2-3", 0).do(evReport, "db-r2-3", 0)
+		},
+		enable: operatorKinds | kubeletKinds | deployKinds | channelKinds |
+			kinds(evCrash, evRestartContainer, evDupMsg),
+		budget:    map[evKind]int{evCrash: 2, evRestartContainer: 2, evDupMsg: 1},
+		checks:    checkS1 | checkS3,
+		depth:     7,
+		deepExtra: 3,
+	},
+	{
+		name: "fast path: a decision's ledger snapshot, then a start registered before the release (Consume)",
+		setup: func(b *seeder) {
+			b.nodes("n1", "n2").fast().singleton().deployment().settle()
+			b.do(evRolloutRestart, "", 0).do(evRSCreate, "", 2).do(evStart, "db-r2-3", 0).do(evReport, "db-r2-3", 0)
+		},
+		enable: kinds(evReconcileBegin, evReconcileEnd) | kubeletKinds | deployKinds | channelKinds |
+			kinds(evCrash, evRestartContainer),
+		budget:    map[evKind]int{evCrash: 1, evRestartContainer: 1},
+		checks:    checkS1,
+		depth:     7,
+		deepExtra: 3,
+	},
+	{
+		name: "fast path: the operator restarts, crashes mid-reconcile, is deposed, with gates connected",
+		setup: func(b *seeder) {
+			b.nodes("n1", "n2").fast().singleton().deployment().settle().handOverArmed()
+		},
+		enable: operatorKinds | kubeletKinds | deployKinds | channelKinds |
+			kinds(evRestart, evCrashMid, evDepose, evLateWrite),
+		budget:    map[evKind]int{evRestart: 1, evCrashMid: 1, evDepose: 1},
+		checks:    checkS1 | checkS3,
+		depth:     6,
+		deepExtra: 3,
+	},
+	{
+		name: "fast path: an impostor, a container killed whole, caches lagging",
+		setup: func(b *seeder) {
+			b.nodes("n1", "n2").fast().singleton().deployment().settle()
+		},
+		enable: operatorKinds | kubeletKinds | deployKinds | channelKinds | syncKinds |
+			kinds(evRolloutRestart, evImpostor, evOOMKill, evRestartContainer),
+		budget:    map[evKind]int{evRolloutRestart: 1, evImpostor: 1, evOOMKill: 1, evRestartContainer: 1},
+		lagPods:   true,
+		checks:    checkS1 | checkS3,
+		depth:     7,
+		deepExtra: 3,
+	},
+}
+
+// fastRestartScenario: the operator dies after recording a release that rests on a gate proof
+// and before writing it; the new process has no ledger, so the old pod may run again as far as
+// it knows, beside the pod recorded as released.
+var fastRestartScenario = scenario{
+	name: "fast path: the operator dies between recording a release on a gate proof and writing it",
+	setup: func(b *seeder) {
+		b.nodes("n1", "n2").fast().singleton().deployment().settle().handOverArmed()
+	},
+	enable:    operatorKinds | kubeletKinds | deployKinds | channelKinds | kinds(evRestart, evCrashMid),
+	budget:    map[evKind]int{evRestart: 1, evCrashMid: 1},
+	checks:    checkAll,
+	depth:     7,
+	deepExtra: 3,
+	// Found by this model: the restarted operator asked the recorded candidate itself to stop
+	// (stopsFor counted it among the pods that may run, not newer than itself).
+	expectViolation: "", // found on the code before stopsFor skipped the candidate; must hold now
+}
+
+// The same seeds as the broken scenarios below, whole: each must hold.
+var fastSeededScenarios = []scenario{
+	{
+		name: "fast path: a start request checked before the deletion, committed during the decision (Consume)",
+		setup: func(b *seeder) {
+			b.nodes("n1", "n2").fast().singleton().deployment().settle().handOverArmed().startChecked()
+		},
+		enable:    kinds(evReconcileBegin, evReconcileEnd) | kubeletKinds | channelKinds,
+		checks:    checkS1,
+		depth:     10,
+		deepExtra: 3,
+	},
+	{
+		name: "fast path, a Hello that registers no start: Consume alone guards a start racing the decision",
+		setup: func(b *seeder) {
+			b.nodes("n1", "n2").fast().singleton().deployment().settle().handOverArmed().startChecked()
+		},
+		enable:    kinds(evReconcileBegin, evReconcileEnd) | kubeletKinds | channelKinds,
+		broken:    brokenHelloNoStart,
+		checks:    checkS1,
+		depth:     10,
+		deepExtra: 3,
+	},
+	{
+		name: "fast path: an exit report unanswered when its gate exits, the container restarted, the operator restarting",
+		setup: func(b *seeder) {
+			b.nodes("n1", "n2").fast().singleton().deployment().settle().restartedLate().handOverArmed()
+		},
+		enable:    operatorKinds | kubeletKinds | channelKinds | kinds(evRestart, evDupMsg),
+		budget:    map[evKind]int{evRestart: 1, evDupMsg: 1},
+		checks:    checkS1,
+		depth:     9,
+		deepExtra: 3,
+	},
+	{
+		name: "fast path: the old application's exit reported before its deletion, the operator restarting",
+		setup: func(b *seeder) {
+			b.nodes("n1", "n2").fast().singleton().deployment().settle().handOverArmed()
+			b.do(evCrash, "db-r1-2", 2).deliverOld(msgExit)
+		},
+		enable:    operatorKinds | kubeletKinds | channelKinds | kinds(evRestartContainer, evRestart),
+		budget:    map[evKind]int{evRestartContainer: 1, evRestart: 1},
+		checks:    checkS1,
+		depth:     9,
+		deepExtra: 3,
+	},
+}
+
+// brokenScenarios remove one safety piece of the fast path each: the checker must find the
+// overlap it guards against. They show that the fast scenarios pass because the pieces hold,
+// not because the model cannot reach the bad states.
+var brokenScenarios = []scenario{
+	{
+		name: "broken fast path: reports taken for a proof without the deletion requested",
+		setup: func(b *seeder) {
+			// The old application crashed during a rollout, its exit reported and in the ledger.
+			b.nodes("n1", "n2").fast().singleton().deployment().settle().handOverArmed()
+			b.do(evCrash, "db-r1-2", 2).deliverOld(msgExit)
+		},
+		enable:          operatorKinds | kubeletKinds | channelKinds | kinds(evRestartContainer, evRestart),
+		budget:          map[evKind]int{evRestartContainer: 1, evRestart: 1},
+		checks:          checkS1,
+		depth:           10,
+		op:              realOperator{broken: brokenNoDeletion},
+		expectViolation: "S1",
+	},
+	{
+		name: "broken fast path: a restarted container starts without registering (the marker ignored)",
+		setup: func(b *seeder) {
+			b.nodes("n1", "n2").fast().singleton().deployment().settle()
+			b.do(evRolloutRestart, "", 0).do(evRSCreate, "", 2).do(evStart, "db-r2-3", 0).do(evReport, "db-r2-3", 0)
+		},
+		enable:          operatorKinds | kubeletKinds | channelKinds | kinds(evCrash, evRestartContainer),
+		budget:          map[evKind]int{evCrash: 1, evRestartContainer: 1},
+		checks:          checkS1,
+		depth:           10,
+		broken:          brokenNoMarker,
+		expectViolation: "S1",
+	},
+	{
+		name: "broken fast path: the release does not consume the reports",
+		setup: func(b *seeder) {
+			b.nodes("n1", "n2").fast().singleton().deployment().settle().handOverArmed().startChecked()
+		},
+		enable:          kinds(evReconcileBegin, evReconcileEnd) | kubeletKinds | channelKinds,
+		checks:          checkS1,
+		depth:           10,
+		broken:          brokenHelloNoStart,
+		op:              realOperator{broken: brokenNoConsume},
+		expectViolation: "S1",
+	},
+	{
+		name: "broken fast path: the server takes an impostor's report",
+		setup: func(b *seeder) {
+			b.nodes("n1", "n2").fast().singleton().deployment().settle()
+			b.do(evRolloutRestart, "", 0).do(evRSCreate, "", 2).do(evStart, "db-r2-3", 0).do(evReport, "db-r2-3", 0)
+		},
+		enable:          operatorKinds | kubeletKinds | channelKinds | kinds(evImpostor),
+		budget:          map[evKind]int{evImpostor: 1},
+		checks:          checkS1,
+		depth:           8,
+		broken:          brokenTrustsImpostor,
+		expectViolation: "S1",
+	},
+	{
+		name: "broken fast path: an exit report delivered after its gate gave up, to a restarted operator",
+		setup: func(b *seeder) {
+			b.nodes("n1", "n2").fast().singleton().deployment().settle().restartedLate().handOverArmed()
+		},
+		enable:          operatorKinds | kubeletKinds | channelKinds | kinds(evRestart),
+		budget:          map[evKind]int{evRestart: 1},
+		checks:          checkS1,
+		depth:           8,
+		broken:          brokenLateDelivery,
+		expectViolation: "S1",
+	},
+}
+
 func TestModelCheck(t *testing.T) {
 	// The explorer allocates many short-lived states on a small heap: collect less often,
 	// unless GOGC says otherwise (long runs set it to bound their memory).
@@ -357,8 +578,10 @@ func TestModelCheck(t *testing.T) {
 	}
 	var states, transitions int
 	start := time.Now()
-	for i := range scenarios {
-		sc := &scenarios[i]
+	all := slices.Concat(scenarios, fastScenarios, []scenario{fastRestartScenario}, fastSeededScenarios,
+		brokenScenarios)
+	for i := range all {
+		sc := &all[i]
 		t.Run(sc.name, func(t *testing.T) {
 			s, tr := runScenario(t, sc, seed)
 			states += s
@@ -366,7 +589,7 @@ func TestModelCheck(t *testing.T) {
 		})
 	}
 	t.Logf("model check: %d scenarios, %d states, %d transitions in %v; random walks seed %d",
-		len(scenarios), states, transitions, time.Since(start).Round(time.Millisecond), seed)
+		len(all), states, transitions, time.Since(start).Round(time.Millisecond), seed)
 }
 
 // runScenario explores one scenario breadth-first, then walks it at random, and checks the
@@ -374,6 +597,9 @@ func TestModelCheck(t *testing.T) {
 func runScenario(t *testing.T, sc *scenario, seed uint64) (states, transitions int) {
 	initial := sc.initial()
 	depth := sc.depth + *mcDeeper
+	if *mcDeeper > 0 {
+		depth += sc.deepExtra
+	}
 	if *mcDepth > 0 {
 		depth = *mcDepth
 	}
@@ -420,11 +646,12 @@ func (sc *scenario) initial() *world {
 		names = []string{mcDefaultSS}
 	}
 	b := newSeeder(names)
+	b.w.cfg.broken = sc.broken
 	sc.setup(b)
 	w := b.w
 	w.cfg = &worldConfig{
 		enabled: sc.enable, lagPods: sc.lagPods, lagSingletons: sc.lagSS, lagNodes: sc.lagNodes,
-		failClosed: sc.failClosed, singletons: names, nodeNames: w.cfg.nodeNames,
+		failClosed: sc.failClosed, singletons: names, nodeNames: w.cfg.nodeNames, fast: w.cfg.fast, broken: sc.broken,
 	}
 	for k := range w.budget {
 		w.budget[k] = -1
@@ -463,6 +690,51 @@ func (b *seeder) nodes(names ...string) *seeder {
 	}
 	b.w.catchUpCaches()
 	return b
+}
+
+// fast turns the fast hand-over on: the webhook wraps the pods it prepares from now on with the
+// supervising gate (docs/design.md S6).
+func (b *seeder) fast() *seeder {
+	b.w.cfg.fast = true
+	return b
+}
+
+// handOverArmed starts a rollout of the settled Deployment: the new pod db-r2-3 is armed and
+// held, the old one, db-r1-2 (u2), runs.
+func (b *seeder) handOverArmed() *seeder {
+	return b.do(evRolloutRestart, "", 0).do(evRSCreate, "", 2).do(evStart, "db-r2-3", 0).do(evReport, "db-r2-3", 0)
+}
+
+// restartedLate makes the settled Deployment's application (db-r1-2, u2, fast path) crash: its
+// gate reports the exit of start 1 and exits before the report is answered (with
+// brokenLateDelivery, the report stays on its way). The container starts again: its gate
+// registers start 2 and its application runs.
+func (b *seeder) restartedLate() *seeder {
+	return b.do(evCrash, "db-r1-2", 2).do(evGateExit, "db-r1-2", 2).do(evRestartContainer, "db-r1-2", 2).
+		do(evGateHello, "db-r1-2", 2).do(evGateRegister, "db-r1-2", 2).deliverOld(msgStart).
+		do(evServerCommit, "u2", 1).deliverOld(msgVerdict).do(evGateOpen, "db-r1-2", 0)
+}
+
+// startChecked makes the old application (db-r1-2, u2) crash, its exit reported, and its
+// container restart: the server checked its start request against its cache (the pod is not
+// being deleted) and has not committed it to the ledger yet.
+func (b *seeder) startChecked() {
+	b.do(evCrash, "db-r1-2", 2).deliverOld(msgExit).do(evGateExit, "db-r1-2", 2).
+		do(evRestartContainer, "db-r1-2", 2).do(evGateHello, "db-r1-2", 2).do(evGateRegister, "db-r1-2", 2).
+		deliverOld(msgStart)
+}
+
+// mcOldUID is the UID of the settled Deployment's pod db-r1-2.
+const mcOldUID = 2
+
+// deliverOld delivers the first message of that kind about the old pod, db-r1-2.
+func (b *seeder) deliverOld(kind msgKind) *seeder {
+	for i, m := range b.w.net {
+		if m.kind == kind && m.uid == mcOldUID {
+			return b.do(evDeliver, podUID(mcOldUID), i+1)
+		}
+	}
+	panic(fmt.Sprintf("setup: no message of kind %d about %s in flight", kind, podUID(mcOldUID)))
 }
 
 // singleton creates StatefulSingleton a, selecting the workload.
@@ -561,4 +833,50 @@ func TestModelCheckCatchesARecklessOperator(t *testing.T) {
 		op:              recklessOperator{productionOperator},
 	}
 	runScenario(t, &sc, 1)
+}
+
+// TestModelCheckFastPathReleases checks that the fast path is taken in the model, so that the
+// fast scenarios do not pass for want of it: the old pod asked to stop, its kubelet kills it
+// and its gate reports the exit, and one reconcile releases the new pod while the API still
+// shows the old one Running (the kubelet has not reported yet).
+func TestModelCheckFastPathReleases(t *testing.T) {
+	b := newSeeder([]string{mcDefaultSS})
+	b.nodes("n1", "n2").fast().singleton().deployment().settle().handOverArmed()
+	b.do(evReconcile, mcDefaultSS, 0).do(evKill, "db-r1-2", 0).do(evDeliver, "u2", 1).do(evReconcile, mcDefaultSS, 0)
+	w := b.w
+	old, next := w.pod("db-r1-2"), w.pod("db-r2-3")
+	if old == nil || next == nil || next.release != next.uid || old.phase != phaseRunning || !old.deleting {
+		t.Fatalf("the gate's report should release db-r2-3 before the kubelet reports db-r1-2 stopped:\n%s",
+			w.describe())
+	}
+	if l := findLedger(w.op.ledger, old.uid); l == nil || !l.consumed {
+		t.Fatalf("the release should have consumed db-r1-2's reports: ledger %+v", w.op.ledger)
+	}
+}
+
+// TestModelCheckConsumeFailsOnAStartSince checks that the race the split reconcile explores is
+// reached: a start of the old pod registers (its Hello) between the decision that rests on its
+// gate's report and the writes, and the real Consume voids the plan: nothing is written.
+func TestModelCheckConsumeFailsOnAStartSince(t *testing.T) {
+	b := newSeeder([]string{mcDefaultSS})
+	b.nodes("n1", "n2").fast().singleton().deployment().settle().handOverArmed()
+	// The old pod asked to stop; its application crashes before its kubelet acts on that, and
+	// its gate's report reaches the ledger.
+	b.do(evReconcile, mcDefaultSS, 0).do(evCrash, "db-r1-2", mcOldUID).deliverOld(msgExit)
+	b.do(evReconcileBegin, mcDefaultSS, 0)
+	if w := b.w; !strings.Contains(b.env.decideDescribed(w, mcDefaultSS).summary, "release db-r2-3") {
+		t.Fatalf("the decision should release db-r2-3 on the gate's report:\n%s", w.describe())
+	}
+	// The kubelet restarts the container before it acts on the deletion; the new start's Hello
+	// registers it.
+	b.do(evGateExit, "db-r1-2", mcOldUID).do(evRestartContainer, "db-r1-2", mcOldUID).
+		do(evGateHello, "db-r1-2", mcOldUID)
+	b.do(evReconcileEnd, mcDefaultSS, 0)
+	w := b.w
+	if next := w.pod("db-r2-3"); next.release != 0 {
+		t.Fatalf("a start registered since the snapshot should void the release:\n%s", w.describe())
+	}
+	if l := findLedger(w.op.ledger, mcOldUID); l == nil || l.consumed || l.latest != 2 {
+		t.Fatalf("the ledger should hold start 2 of db-r1-2, not consumed: %+v", w.op.ledger)
+	}
 }

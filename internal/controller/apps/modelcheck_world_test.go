@@ -81,6 +81,9 @@ type mPod struct {
 	instance string
 	// gated: the spec holds the gate (the webhook injected it).
 	gated bool
+	// supervised: the gate supervises the application and reports its exit over the channel
+	// (the webhook wrapped it for the fast hand-over, docs/design.md S6).
+	supervised bool
 	// release is the value of the release annotation, a UID; 0 when absent.
 	release int
 	// stopConfirmed is the value of the stop-confirmed annotation, a UID; 0 when absent.
@@ -165,17 +168,21 @@ type mRuntime struct {
 	node string
 	// What the kubelet knows of the pod: its spec holds the gate, and the StatefulSingleton
 	// the webhook prepared it for.
-	gated    bool
-	instance string
-	ctr      ctrState
-	app      bool // the application process runs
-	ran      bool // the application ran at some point
+	gated      bool
+	supervised bool
+	instance   string
+	ctr        ctrState
+	app        bool // the application process runs
+	ran        bool // the application ran at some point
 	// overlap: the application started, under a StatefulSingleton's guarantee, while another
 	// one ran (S1).
 	overlap bool
 	// killed: the kubelet has acted on the pod's deletion; it restarts nothing any more.
 	killed   bool
 	restarts uint8
+	// The supervising gate (mPod.supervised): its state in the pod's StateDir, which outlives
+	// the container's restarts, and its channel to the operator (modelcheck_gate_test.go).
+	gate gateState
 }
 
 // mReplicaSet is one revision of the Deployment.
@@ -205,6 +212,12 @@ type mOperator struct {
 	nodes   watchCache[mNode]
 	pending []apiWrite
 	memory  string
+	// The gate channel's server (modelcheck_gate_test.go): its ledger, in memory only, and the
+	// start registrations it checked against its pod cache and has not committed yet.
+	ledger      []ledgerEntry
+	registering []gateMsg
+	// begun is a reconcile decided and not carried out yet (evReconcileBegin).
+	begun *begunReconcile
 }
 
 // world is one state of the model.
@@ -220,6 +233,9 @@ type world struct {
 
 	webhookUp bool
 	op        mOperator
+	// net holds the gate channel's messages in flight, in the order sent; any may be delivered
+	// next (late), lost, or duplicated.
+	net []gateMsg
 
 	// budget is what is left of the events that have one; -1 is no limit.
 	budget [numEvKinds]int8
@@ -230,6 +246,8 @@ type world struct {
 	// bookkeeping: the nodes of the released or unguarded pods whose object went while their
 	// application was not visibly stopped (ActivePodVanished asks to fence them), sorted.
 	unconfirmedGone []string
+	// bookkeeping: the pod the operator asked to stop though it was the one it handed over to.
+	stoppedCandidate string
 }
 
 // worldConfig is what does not change along a run: the scenario's choices.
@@ -245,6 +263,10 @@ type worldConfig struct {
 	singletons []string
 	// nodeNames lists the nodes, in scheduling order.
 	nodeNames []string
+	// fast: the webhook wraps application containers with the supervising gate and its channel.
+	fast bool
+	// broken removes one safety piece of the fast path, to show that the checker sees it.
+	broken brokenPiece
 }
 
 func (w *world) clone() *world {
@@ -258,6 +280,9 @@ func (w *world) clone() *world {
 	c.op.sss = w.op.sss.clone()
 	c.op.nodes = w.op.nodes.clone()
 	c.op.pending = slices.Clone(w.op.pending)
+	c.op.ledger = slices.Clone(w.op.ledger)
+	c.op.registering = slices.Clone(w.op.registering)
+	c.net = slices.Clone(w.net)
 	c.unconfirmedGone = slices.Clone(w.unconfirmedGone)
 	return &c
 }
@@ -607,6 +632,11 @@ func (w *world) collectRVs(rvs []int) []int {
 	for _, wr := range w.op.pending {
 		rvs = append(rvs, wr.rv)
 	}
+	if b := w.op.begun; b != nil {
+		for _, wr := range b.writes {
+			rvs = append(rvs, wr.rv)
+		}
+	}
 	slices.Sort(rvs)
 	return slices.Compact(rvs)
 }
@@ -649,6 +679,7 @@ func (e *encoder) pod(p *mPod) {
 	e.bool(p.managed)
 	e.str(p.instance)
 	e.bool(p.gated)
+	e.bool(p.supervised)
 	e.int(p.release)
 	e.int(p.stopConfirmed)
 	e.bool(p.finalizer)
@@ -692,6 +723,7 @@ func (e *encoder) write(wr *apiWrite) {
 	e.int(wr.status.id)
 	e.bool(wr.ignoreNotFound)
 	e.bool(wr.ignoreConflict)
+	e.bool(wr.stopsCandidate)
 }
 
 func (w *world) encode(e *encoder) {
@@ -712,6 +744,7 @@ func (w *world) encode(e *encoder) {
 		e.str(rt.pod)
 		e.str(rt.node)
 		e.bool(rt.gated)
+		e.bool(rt.supervised)
 		e.str(rt.instance)
 		e.int(int(rt.ctr))
 		e.bool(rt.app)
@@ -719,6 +752,11 @@ func (w *world) encode(e *encoder) {
 		e.bool(rt.overlap)
 		e.bool(rt.killed)
 		e.int(int(rt.restarts))
+		e.gate(&rt.gate)
+	}
+	e.int(len(w.net))
+	for i := range w.net {
+		e.msg(&w.net[i])
 	}
 	e.bool(w.deploy.exists)
 	e.int(len(w.deploy.rs))
@@ -736,6 +774,7 @@ func (w *world) encode(e *encoder) {
 	for _, n := range w.unconfirmedGone {
 		e.str(n)
 	}
+	e.str(w.stoppedCandidate)
 }
 
 func (w *world) encodeOperator(e *encoder) {
@@ -756,6 +795,25 @@ func (w *world) encodeOperator(e *encoder) {
 		e.write(&w.op.pending[i])
 	}
 	e.str(w.op.memory)
+	e.int(len(w.op.ledger))
+	for i := range w.op.ledger {
+		e.ledgerEntry(&w.op.ledger[i])
+	}
+	e.int(len(w.op.registering))
+	for i := range w.op.registering {
+		e.msg(&w.op.registering[i])
+	}
+	e.bool(w.op.begun != nil)
+	if b := w.op.begun; b != nil {
+		e.str(b.name)
+		e.str(b.memory)
+		e.int(b.releaseWrite)
+		e.str(b.memoryReleased)
+		e.int(len(b.writes))
+		for i := range b.writes {
+			e.write(&b.writes[i])
+		}
+	}
 }
 
 func encodeCache[T keyed](e *encoder, c *watchCache[T], item func(*T)) {

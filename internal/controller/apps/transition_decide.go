@@ -348,12 +348,14 @@ func anyNewer(pods []podFacts, p *podFacts) bool {
 
 // stopsFor asks every pod that may run and is not newer than the candidate to stop, unless its
 // deletion is already under way; a pod of the candidate's revision created in the same second
-// is asked to stop too.
+// is asked to stop too. The candidate itself may be among them (its release recorded in the
+// status, not written: another pod may run again, say once a gate's proof held in memory is
+// lost with a restart, S6): it is never asked to stop, it waits.
 func stopsFor(ss *singletonv1.StatefulSingleton, running []podFacts, candidate *podFacts) []stopRequest {
 	var stops []stopRequest
 	for i := range running {
 		p := &running[i]
-		if p.Deleting || p.newerThan(candidate) {
+		if p.Deleting || p.UID == candidate.UID || p.newerThan(candidate) {
 			continue
 		}
 		stops = append(stops, stopRequest{podRef: p.ref(), GracePeriodSeconds: gracePeriodFor(ss, p)})

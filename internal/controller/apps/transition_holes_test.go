@@ -77,6 +77,19 @@ func TestDecideTransitionHolds(t *testing.T) {
 			wantRelease: &releaseRequest{podRef: ref("a")},
 		},
 		{
+			// Found by the model checker: the release of new was recorded on a stop of old proven
+			// by its gate (S6), held in memory only; the operator restarted before writing the
+			// release, and old may run again as far as it now knows.
+			name: "a release recorded for the new pod while the old one may run again: new waits, and is not asked to stop",
+			ss: singleton(activePod("new"), func(ss *singletonv1.StatefulSingleton) {
+				ss.Status.CurrentTransition = &singletonv1.TransitionRecord{From: "old", To: "new",
+					StartTime: ptrTime(now.Add(-time.Minute)), ReleaseTime: ptrTime(now.Add(-time.Second))}
+			}),
+			pods:         []podFacts{fact("old", 0, released, readyGate, deleting), fact("new", 10)},
+			wantTrack:    []podRef{ref("new")},
+			wantDegraded: singletonv1.ReasonMoreThanOneMayRun,
+		},
+		{
 			name: "a release this operator wrote but its cache does not show counts (the ledger)",
 			ss:   singleton(),
 			pods: []podFacts{

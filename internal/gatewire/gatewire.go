@@ -44,13 +44,17 @@ const (
 	// restarts: the gate keeps per-container start counts and exit-reported markers there.
 	StateDir = "/singleton/state"
 
-	// FlagSupervise and the flags below it are those of "gate exec" that turn supervision and
-	// the channel on; the webhook sets them.
-	FlagSupervise  = "--supervise"   // stay the application's parent, reap, report its exit
-	FlagOperator   = "--operator"    // https://<Service ClusterIP>:<port> (no DNS needed)
-	FlagServerName = "--server-name" // the name the operator's certificate is checked against
-	FlagCASHA256   = "--ca-sha256"   // hex SHA-256 of the DER of the CA certificate to trust
-	FlagContainer  = "--container"   // the container's name in the pod
+	// FlagSupervise makes "gate exec" stay the application's parent, reap, and report its
+	// exit; it and the flags below are set by the webhook.
+	FlagSupervise = "--supervise"
+	// FlagOperator is the channel's address: https://<Service ClusterIP>:<port> (no DNS needed).
+	FlagOperator = "--operator"
+	// FlagServerName is the name the operator's certificate is checked against.
+	FlagServerName = "--server-name"
+	// FlagCASHA256 is the hex SHA-256 of the DER of the CA certificate to trust.
+	FlagCASHA256 = "--ca-sha256"
+	// FlagContainer is the container's name in the pod.
+	FlagContainer = "--container"
 
 	// ContentType of every request and answer body; a session's answer is one JSON object
 	// per line.

@@ -41,6 +41,9 @@ var _ = Describe("Monitoring, as OpenShift's user-workload monitoring runs it", 
 				g.Expect(s.Value).To(Equal(1.0), "target %s is up", s.Metric["instance"])
 				g.Expect(s.Metric).To(HaveKeyWithValue("namespace", operatorNamespace))
 			}
+			info, err := prom.query(ctx, `singleton_operator_build_info{job="`+metricsService+`"}`)
+			g.Expect(err).NotTo(HaveOccurred())
+			g.Expect(info).To(HaveLen(int(*d.Spec.Replicas)), "each replica tells its build")
 		}).WithContext(ctx).Should(Succeed())
 
 		// Longer than an alert's `for` and two evaluations: a pending manager alert would fire.

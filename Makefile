@@ -430,7 +430,7 @@ PROMETHEUS_OPERATOR_VERSION ?= v0.89.0
 MONITORING_CRDS ?= $(LOCALBIN)/monitoring-crds-$(PROMETHEUS_OPERATOR_VERSION)
 
 .PHONY: monitoring-crds
-monitoring-crds: $(MONITORING_CRDS) ## Generate the ServiceMonitor, PrometheusRule and Prometheus CRDs into MONITORING_CRDS.
+monitoring-crds: $(MONITORING_CRDS) ## Generate the Prometheus Operator CRDs the bundle and the e2e monitoring specs need into MONITORING_CRDS.
 $(MONITORING_CRDS): | $(CONTROLLER_GEN)
 	@set -e; \
 	tmp="$$(mktemp -d)"; trap 'rm -rf "$$tmp"' EXIT; \
@@ -441,7 +441,8 @@ $(MONITORING_CRDS): | $(CONTROLLER_GEN)
 	(cd "$$tmp/src" && $(CONTROLLER_GEN) crd:allowDangerousTypes=true paths=./v1/... output:crd:dir="$$tmp/crds"); \
 	mkdir -p "$@.tmp"; \
 	cp "$$tmp"/crds/monitoring.coreos.com_servicemonitors.yaml "$$tmp"/crds/monitoring.coreos.com_prometheusrules.yaml \
-		"$$tmp"/crds/monitoring.coreos.com_prometheuses.yaml "$@.tmp"/; \
+		"$$tmp"/crds/monitoring.coreos.com_prometheuses.yaml "$$tmp"/crds/monitoring.coreos.com_podmonitors.yaml \
+		"$$tmp"/crds/monitoring.coreos.com_probes.yaml "$@.tmp"/; \
 	rm -rf "$@"; mv "$@.tmp" "$@"; \
 	echo "monitoring CRDs of prometheus-operator $(PROMETHEUS_OPERATOR_VERSION) in $@"
 

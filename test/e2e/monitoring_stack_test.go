@@ -207,6 +207,9 @@ func startProcess(ctx context.Context, logFile, name string, args ...string) {
 		close(exited)
 	}()
 	DeferCleanup(func() {
+		if CurrentSpecReport().Failed() {
+			GinkgoWriter.Printf("the end of %s's log:\n%s\n", filepath.Base(name), tail(logFile))
+		}
 		_ = cmd.Process.Kill()
 		<-exited
 		_ = log.Close()

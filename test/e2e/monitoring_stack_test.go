@@ -56,8 +56,7 @@ func startMonitoring(ctx context.Context) *prometheus {
 	operatorBin := os.Getenv("E2E_PROMETHEUS_OPERATOR")
 	Expect(operatorBin).NotTo(BeEmpty(), "E2E_PROMETHEUS_OPERATOR names the Prometheus Operator (make test-e2e builds it)")
 	prometheusBin := envOr("E2E_PROMETHEUS", "/usr/bin/prometheus")
-	kubeconfig := os.Getenv("KUBECONFIG")
-	Expect(kubeconfig).NotTo(BeEmpty(), "KUBECONFIG names the local cluster's kubeconfig")
+	Expect(os.Getenv("KUBECONFIG")).NotTo(BeEmpty(), "KUBECONFIG names the local cluster's kubeconfig")
 	dir := GinkgoT().TempDir()
 
 	By("starting the Prometheus Operator")
@@ -79,7 +78,7 @@ func startMonitoring(ctx context.Context) *prometheus {
 	})
 
 	By("rendering its configuration and rules into files, and starting Prometheus on them")
-	config := renderedConfig(ctx, dir, kubeconfig)
+	config := renderedConfig(ctx, dir)
 	addr := freeLoopbackAddress()
 	startProcess(ctx, filepath.Join(dir, "prometheus.log"), prometheusBin,
 		"--config.file="+config, "--storage.tsdb.path="+filepath.Join(dir, "data"),
@@ -129,9 +128,9 @@ func uwmPrometheus() *unstructured.Unstructured {
 
 // renderedConfig waits for what the Prometheus Operator rendered (the configuration Secret, its
 // TLS assets, the rule ConfigMaps), writes it under dir with the paths the Prometheus pod would
-// mount rewritten to there, service discovery pointed at the kubeconfig, and the rules' `for`
-// shortened to ruleFor; it returns the configuration file's path.
-func renderedConfig(ctx context.Context, dir, kubeconfig string) string {
+// mount rewritten to there, Kubernetes service discovery played by the test (playKubernetesSD),
+// and the rules' `for` shortened to ruleFor; it returns the configuration file's path.
+func renderedConfig(ctx context.Context, dir string) string {
 	GinkgoHelper()
 	certs, rules := filepath.Join(dir, "certs"), filepath.Join(dir, "rules")
 	var raw []byte
@@ -179,12 +178,28 @@ func renderedConfig(ctx context.Context, dir, kubeconfig string) string {
 	var cfg map[string]any
 	Expect(yaml.Unmarshal([]byte(text), &cfg)).To(Succeed())
 	scrapes, _ := cfg["scrape_configs"].([]any)
-	for _, sc := range scrapes {
-		sds, _ := sc.(map[string]any)["kubernetes_sd_configs"].([]any)
-		for _, sd := range sds {
-			sd.(map[string]any)["kubeconfig_file"] = kubeconfig
+	var sds []endpointsSD
+	for i, sc := range scrapes {
+		scrape := sc.(map[string]any)
+		k8sSDs, _ := scrape["kubernetes_sd_configs"].([]any)
+		if len(k8sSDs) == 0 {
+			continue
 		}
+		var files []any
+		for j, sd := range k8sSDs {
+			sd := sd.(map[string]any)
+			Expect(sd["role"]).To(Equal("endpoints"), "the role the bundle's ServiceMonitor renders to")
+			names, _ := sd["namespaces"].(map[string]any)["names"].([]any)
+			file := filepath.Join(dir, fmt.Sprintf("sd-%d-%d.json", i, j))
+			for _, n := range names {
+				sds = append(sds, endpointsSD{namespace: n.(string), file: file})
+			}
+			files = append(files, file)
+		}
+		delete(scrape, "kubernetes_sd_configs")
+		scrape["file_sd_configs"] = []any{map[string]any{"files": files, "refresh_interval": "2s"}}
 	}
+	playKubernetesSD(ctx, sds)
 	out, err := yaml.Marshal(cfg)
 	Expect(err).NotTo(HaveOccurred())
 	path := filepath.Join(dir, "prometheus.yaml")
@@ -215,7 +230,7 @@ func startProcess(ctx context.Context, logFile, name string, args ...string) {
 		_ = log.Close()
 	})
 	Consistently(exited).WithContext(ctx).WithTimeout(time.Second).ShouldNot(BeClosed(),
-		"%s exited at once: %s", filepath.Base(name), func() string { return tail(logFile) })
+		func() string { return filepath.Base(name) + " exited at once:\n" + tail(logFile) })
 }
 
 // tail returns the last lines of a file, for a failure message.
@@ -336,4 +351,143 @@ func ignoreGone(err error) error {
 		return nil
 	}
 	return err
+}
+
+// endpointsSD is one namespace of a kubernetes_sd_config with role endpoints, and the file_sd
+// file that stands for it.
+type endpointsSD struct {
+	namespace, file string
+}
+
+// playKubernetesSD stands in for Prometheus's Kubernetes service discovery, which Debian builds
+// its Prometheus without: until the spec tree ends, it writes every 2 s the targets that role
+// endpoints discovers (each ready address and port of the namespaces' Endpoints) with the
+// __meta_kubernetes_* labels the rendered relabelings read, so that those relabelings, the
+// scrape and its credentials stay the real ones.
+func playKubernetesSD(ctx context.Context, sds []endpointsSD) {
+	GinkgoHelper()
+	write := func() error {
+		byFile := map[string][]fileSDGroup{}
+		for _, sd := range sds {
+			groups, err := endpointsTargets(ctx, sd.namespace)
+			if err != nil {
+				return err
+			}
+			byFile[sd.file] = append(byFile[sd.file], groups...)
+		}
+		for file, groups := range byFile {
+			b, err := json.Marshal(groups)
+			if err != nil {
+				return err
+			}
+			if err := os.WriteFile(file+".tmp", b, 0o600); err != nil {
+				return err
+			}
+			if err := os.Rename(file+".tmp", file); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	Expect(write()).To(Succeed())
+	done := make(chan struct{})
+	stopped := make(chan struct{})
+	go func() {
+		defer close(stopped)
+		for {
+			select {
+			case <-done:
+				return
+			case <-time.After(2 * time.Second):
+				if err := write(); err != nil {
+					GinkgoWriter.Printf("service discovery: %v\n", err)
+				}
+			}
+		}
+	}()
+	DeferCleanup(func() {
+		close(done)
+		<-stopped
+	})
+}
+
+// fileSDGroup is one group of a file_sd file.
+type fileSDGroup struct {
+	Targets []string          `json:"targets"`
+	Labels  map[string]string `json:"labels"`
+}
+
+// endpointsTargets is what role endpoints discovers in a namespace.
+func endpointsTargets(ctx context.Context, namespace string) ([]fileSDGroup, error) {
+	var groups []fileSDGroup
+	list := &corev1.EndpointsList{}
+	if err := k8s.List(ctx, list, client.InNamespace(namespace)); err != nil {
+		return nil, err
+	}
+	for i := range list.Items {
+		ep := &list.Items[i]
+		svc := &corev1.Service{}
+		if err := k8s.Get(ctx, client.ObjectKeyFromObject(ep), svc); err != nil {
+			continue
+		}
+		for _, subset := range ep.Subsets {
+			for _, addr := range subset.Addresses {
+				for _, port := range subset.Ports {
+					labels := map[string]string{
+						"__meta_kubernetes_namespace":              namespace,
+						"__meta_kubernetes_endpoints_name":         ep.Name,
+						"__meta_kubernetes_service_name":           svc.Name,
+						"__meta_kubernetes_endpoint_port_name":     port.Name,
+						"__meta_kubernetes_endpoint_ready":         "true",
+						"__meta_kubernetes_endpoint_port_protocol": string(port.Protocol),
+					}
+					for k, v := range svc.Labels {
+						labels["__meta_kubernetes_service_label_"+sanitizeLabel(k)] = v
+						labels["__meta_kubernetes_service_labelpresent_"+sanitizeLabel(k)] = "true"
+					}
+					if ref := addr.TargetRef; ref != nil {
+						labels["__meta_kubernetes_endpoint_address_target_kind"] = ref.Kind
+						labels["__meta_kubernetes_endpoint_address_target_name"] = ref.Name
+						if ref.Kind == "Pod" {
+							addPodLabels(ctx, labels, namespace, ref.Name, port.Port)
+						}
+					}
+					groups = append(groups, fileSDGroup{
+						Targets: []string{net.JoinHostPort(addr.IP, fmt.Sprint(port.Port))}, Labels: labels,
+					})
+				}
+			}
+		}
+	}
+	return groups, nil
+}
+
+// addPodLabels adds the labels role endpoints gives a target that is a pod's port.
+func addPodLabels(ctx context.Context, labels map[string]string, namespace, name string, port int32) {
+	pod := &corev1.Pod{}
+	if k8s.Get(ctx, client.ObjectKey{Namespace: namespace, Name: name}, pod) != nil {
+		return
+	}
+	labels["__meta_kubernetes_pod_name"] = pod.Name
+	labels["__meta_kubernetes_pod_phase"] = string(pod.Status.Phase)
+	labels["__meta_kubernetes_pod_node_name"] = pod.Spec.NodeName
+	labels["__meta_kubernetes_pod_ip"] = pod.Status.PodIP
+	for k, v := range pod.Labels {
+		labels["__meta_kubernetes_pod_label_"+sanitizeLabel(k)] = v
+		labels["__meta_kubernetes_pod_labelpresent_"+sanitizeLabel(k)] = "true"
+	}
+	for i := range pod.Spec.Containers {
+		c := &pod.Spec.Containers[i]
+		for _, p := range c.Ports {
+			if p.ContainerPort == port {
+				labels["__meta_kubernetes_pod_container_name"] = c.Name
+				labels["__meta_kubernetes_pod_container_port_name"] = p.Name
+			}
+		}
+	}
+}
+
+// sanitizeLabel makes a Kubernetes label key a Prometheus label name, as Prometheus does.
+func sanitizeLabel(k string) string {
+	return regexp.MustCompile(`[^a-zA-Z0-9_]`).ReplaceAllString(k, "_")
 }

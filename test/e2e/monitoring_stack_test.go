@@ -173,7 +173,9 @@ func renderedConfig(ctx context.Context, dir string) string {
 		}
 	}
 
-	text := strings.ReplaceAll(string(raw), "/etc/prometheus/certs/", certs+"/")
+	// The config reloader beside the Prometheus pod's server fills these in from its environment.
+	text := strings.NewReplacer("$(SHARD)", "0", "$(POD_NAME)", "prometheus-"+uwmName+"-0").Replace(string(raw))
+	text = strings.ReplaceAll(text, "/etc/prometheus/certs/", certs+"/")
 	text = strings.ReplaceAll(text, "/etc/prometheus/rules/", rules+"/")
 	var cfg map[string]any
 	Expect(yaml.Unmarshal([]byte(text), &cfg)).To(Succeed())
@@ -366,6 +368,8 @@ type endpointsSD struct {
 // scrape and its credentials stay the real ones.
 func playKubernetesSD(ctx context.Context, sds []endpointsSD) {
 	GinkgoHelper()
+	// The spec tree's own context, not the node's that starts it, which ends with that node.
+	ctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	write := func() error {
 		byFile := map[string][]fileSDGroup{}
 		for _, sd := range sds {
@@ -408,6 +412,7 @@ func playKubernetesSD(ctx context.Context, sds []endpointsSD) {
 	DeferCleanup(func() {
 		close(done)
 		<-stopped
+		cancel()
 	})
 }
 

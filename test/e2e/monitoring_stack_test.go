@@ -288,6 +288,19 @@ func (p *prometheus) query(ctx context.Context, q string) ([]sample, error) {
 	return out, nil
 }
 
+// diagnose prints what a failed monitoring spec needs to be understood: the rule groups' health,
+// the alerts, and the StatefulSingleton and ReportedState gauges as Prometheus holds them.
+func (p *prometheus) diagnose(ctx context.Context) {
+	for _, path := range []string{"/api/v1/rules", "/api/v1/alerts", "/api/v1/targets"} {
+		body, err := p.get(context.WithoutCancel(ctx), path)
+		GinkgoWriter.Printf("%s: %v\n%s\n", path, err, body)
+	}
+	for _, q := range []string{`{__name__=~"statefulsingleton_.*|reportedstate_connected"}`} {
+		series, err := p.query(context.WithoutCancel(ctx), q)
+		GinkgoWriter.Printf("%s: %v\n%v\n", q, err, series)
+	}
+}
+
 // alert is one alert as Prometheus's API shows it.
 type alert struct {
 	Labels map[string]string `json:"labels"`

@@ -29,6 +29,11 @@ var _ = Describe("Monitoring, as OpenShift's user-workload monitoring runs it", 
 	BeforeAll(func(ctx SpecContext) {
 		prom = startMonitoring(ctx)
 	}, NodeTimeout(5*time.Minute))
+	AfterEach(func(ctx SpecContext) {
+		if CurrentSpecReport().Failed() && prom != nil {
+			prom.diagnose(ctx)
+		}
+	})
 
 	It("scrapes every replica with the bundle's credentials, and no manager alert fires", func(ctx SpecContext) {
 		d := &appsv1.Deployment{}

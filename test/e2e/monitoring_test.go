@@ -88,17 +88,17 @@ var _ = Describe("Monitoring, as OpenShift's user-workload monitoring runs it", 
 			}
 		})
 
-	It("fires the StatefulSingleton alerts while two strays block a hand-over, and clears them once they are gone",
+	It("fires the StatefulSingleton alerts while two strays block a hand-over, and clears them once they stopped",
 		func(ctx SpecContext) {
 			ns := newRestrictedNamespace(ctx)
-			By("running two pods app=db before any StatefulSingleton: unguarded, both may run")
+			By("running two pods app=db before any StatefulSingleton, which ignore SIGTERM for their 40 s of grace")
 			strays := make([]*corev1.Pod, 0, 2)
 			for _, name := range []string{"stray-1", "stray-2"} {
 				pod := &corev1.Pod{
 					ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name, Labels: map[string]string{"app": "db"}},
 					Spec: corev1.PodSpec{
-						Containers:                    []corev1.Container{restrictedContainer("app", "sh", "-c", stopsOnTerm)},
-						TerminationGracePeriodSeconds: ptr.To[int64](5),
+						Containers:                    []corev1.Container{restrictedContainer("app", "sh", "-c", ignoresTerm)},
+						TerminationGracePeriodSeconds: ptr.To[int64](40),
 					},
 				}
 				Expect(k8s.Create(ctx, pod)).To(Succeed())
@@ -124,8 +124,9 @@ var _ = Describe("Monitoring, as OpenShift's user-workload monitoring runs it", 
 			waitForGuardEntry(ctx, ss)
 			Expect(k8s.Create(ctx, deployment(ns, "db", restrictedContainer("app", "sh", "-c", stopsOnTerm)))).To(Succeed())
 
+			By("firing while the operator waits for the strays it asked to stop")
 			object := map[string]string{"object_namespace": ns, "name": "db"}
-			Eventually(prom.firing).WithContext(ctx).WithArguments(object).WithTimeout(2 * time.Minute).Should(ContainElements(
+			Eventually(prom.firing).WithContext(ctx).WithArguments(object).WithTimeout(time.Minute).Should(ContainElements(
 				"StatefulSingletonUnguardedPods", "StatefulSingletonMoreThanOneMayRun", "StatefulSingletonTransitionOverdue"))
 			all, err := prom.alerts(ctx)
 			Expect(err).NotTo(HaveOccurred())
@@ -136,10 +137,7 @@ var _ = Describe("Monitoring, as OpenShift's user-workload monitoring runs it", 
 				}
 			}
 
-			By("deleting the strays: the Deployment's pod is released, and every alert clears")
-			for _, p := range strays {
-				Expect(k8s.Delete(ctx, p)).To(Succeed())
-			}
+			By("clearing once the kubelet stopped the strays and the Deployment's pod is released")
 			waitForOnlyPodReady(ctx, ns, "db", "")
 			Eventually(prom.firing).WithContext(ctx).WithArguments(object).WithTimeout(time.Minute).Should(BeEmpty())
 		})
@@ -179,6 +177,9 @@ current-context: its
 
 // stopsOnTerm is an application that runs until SIGTERM, then exits at once.
 const stopsOnTerm = `trap 'exit 0' TERM; while true; do sleep 1; done`
+
+// ignoresTerm is an application that runs until it is killed.
+const ignoresTerm = `trap '' TERM; while true; do sleep 1; done`
 
 // readmeFamilies reads the StatefulSingleton and ReportedState metric families from the
 // README's metrics table, each with whether its series are per object ({namespace,name}).

@@ -158,8 +158,8 @@ test-integration: manifests generate ## Run the integration tests (test/integrat
 	KUBEBUILDER_ASSETS="$$assets" go test ./test/integration/... -v
 
 .PHONY: test-e2e
-test-e2e: manifests generate kustomize ## Run the end-to-end tests (hack/test-e2e.sh) on the local cluster.
-	KUSTOMIZE="$(KUSTOMIZE)" hack/test-e2e.sh
+test-e2e: manifests generate kustomize monitoring-crds ## Run the end-to-end tests (hack/test-e2e.sh) on the local cluster, with a real Prometheus Operator and Prometheus.
+	KUSTOMIZE="$(KUSTOMIZE)" MONITORING_CRDS="$(MONITORING_CRDS)" hack/test-e2e.sh
 
 # hack/test-olm.sh builds OLM v0's olm and catalog operators (hack/build-olm.sh), serves catalog/
 # plus bundle/ with opm, and installs the last release, then upgrades to bundle/ (test/olm).
@@ -426,11 +426,11 @@ $(OPM): | $(LOCALBIN)
 # with controller-gen from the API module of prometheus-operator (the proxy serves that module,
 # not the one holding the released CRD files). test/bundle installs them into a test API
 # server; `kubectl apply --server-side -f $(MONITORING_CRDS)` installs them into a cluster.
-PROMETHEUS_OPERATOR_VERSION ?= v0.86.2
+PROMETHEUS_OPERATOR_VERSION ?= v0.89.0
 MONITORING_CRDS ?= $(LOCALBIN)/monitoring-crds-$(PROMETHEUS_OPERATOR_VERSION)
 
 .PHONY: monitoring-crds
-monitoring-crds: $(MONITORING_CRDS) ## Generate the ServiceMonitor and PrometheusRule CRDs into MONITORING_CRDS.
+monitoring-crds: $(MONITORING_CRDS) ## Generate the Prometheus Operator CRDs the bundle and the e2e monitoring specs need into MONITORING_CRDS.
 $(MONITORING_CRDS): | $(CONTROLLER_GEN)
 	@set -e; \
 	tmp="$$(mktemp -d)"; trap 'rm -rf "$$tmp"' EXIT; \
@@ -440,7 +440,9 @@ $(MONITORING_CRDS): | $(CONTROLLER_GEN)
 	cp -R "$$src" "$$tmp/src"; chmod -R u+w "$$tmp/src"; \
 	(cd "$$tmp/src" && $(CONTROLLER_GEN) crd:allowDangerousTypes=true paths=./v1/... output:crd:dir="$$tmp/crds"); \
 	mkdir -p "$@.tmp"; \
-	cp "$$tmp"/crds/monitoring.coreos.com_servicemonitors.yaml "$$tmp"/crds/monitoring.coreos.com_prometheusrules.yaml "$@.tmp"/; \
+	cp "$$tmp"/crds/monitoring.coreos.com_servicemonitors.yaml "$$tmp"/crds/monitoring.coreos.com_prometheusrules.yaml \
+		"$$tmp"/crds/monitoring.coreos.com_prometheuses.yaml "$$tmp"/crds/monitoring.coreos.com_podmonitors.yaml \
+		"$$tmp"/crds/monitoring.coreos.com_probes.yaml "$@.tmp"/; \
 	rm -rf "$@"; mv "$@.tmp" "$@"; \
 	echo "monitoring CRDs of prometheus-operator $(PROMETHEUS_OPERATOR_VERSION) in $@"
 

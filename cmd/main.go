@@ -108,6 +108,7 @@ func main() {
 	}
 	ctrl.SetLogger(zap.New(zap.UseFlagOptions(&opts.zap)))
 	setupLog.Info("Starting singleton-operator", "version", version)
+	registerBuildInfo(version)
 	if err := opts.validate(); err != nil {
 		exit(err, "Invalid flags")
 	}

@@ -4,11 +4,13 @@ import (
 	"flag"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
 	"testing"
 
 	. "github.com/onsi/gomega"
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/cache/informertest"
+	"sigs.k8s.io/controller-runtime/pkg/metrics"
 )
 
 func TestGateImageFlag(t *testing.T) {
@@ -48,4 +50,30 @@ func TestCacheSyncedCheck(t *testing.T) {
 	g.Expect(cacheSynced(&informertest.FakeInformers{Synced: ptr.To(false)})(req)).
 		To(MatchError(ContainSubstring("not synced")))
 	g.Expect(cacheSynced(&informertest.FakeInformers{Synced: ptr.To(true)})(req)).To(Succeed())
+}
+
+// The build info is served with what the binary knows of its build.
+func TestBuildInfo(t *testing.T) {
+	registerBuildInfo("1.2.3")
+	families, err := metrics.Registry.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range families {
+		if f.GetName() != "singleton_operator_build_info" {
+			continue
+		}
+		labels := map[string]string{}
+		for _, l := range f.GetMetric()[0].GetLabel() {
+			labels[l.GetName()] = l.GetValue()
+		}
+		if labels["version"] != "1.2.3" || labels["goversion"] != runtime.Version() || labels["revision"] == "" {
+			t.Fatalf("build info labels %v", labels)
+		}
+		if v := f.GetMetric()[0].GetGauge().GetValue(); v != 1 {
+			t.Fatalf("build info is %v, want 1", v)
+		}
+		return
+	}
+	t.Fatal("singleton_operator_build_info is not served")
 }

@@ -17,3 +17,7 @@ KUBE_BIN_DIR="${KUBE_BIN_DIR:-$SINGLETON_CACHE/kube-$KUBE_VERSION-etcd-$ETCD_VER
 # The local cluster: its network namespace and its state (certificates, data, logs, PIDs).
 CLUSTER_NETNS="${CLUSTER_NETNS:-singleton-op}"
 CLUSTER_DIR="${CLUSTER_DIR:-$SINGLETON_CACHE/cluster}"
+
+# The Prometheus Operator the e2e suite runs (hack/build-prometheus-operator.sh), and whose API
+# module gives the monitoring CRDs (make monitoring-crds).
+PROMETHEUS_OPERATOR_VERSION="${PROMETHEUS_OPERATOR_VERSION:-v0.89.0}"

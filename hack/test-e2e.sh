@@ -19,6 +19,9 @@ E2E_LABEL_FILTER=${E2E_LABEL_FILTER:-!bench}
 focus=()
 [[ -n ${E2E_FOCUS:-} ]] && focus=(-ginkgo.focus="$E2E_FOCUS")
 
+# Built (once, cached) before the cluster's lock is taken: the monitoring specs run it.
+prometheus_operator=$(hack/build-prometheus-operator.sh)
+
 # One local cluster serves every suite that deploys to it (e2e, the OLM install test): each
 # holds this lock from its first deployment to its last assertion, so they never interleave.
 mkdir -p "$SINGLETON_CACHE"
@@ -76,6 +79,18 @@ YAML
 hack/cluster.sh exec -- kubectl -n singleton-operator-system rollout status \
 	deploy/singleton-operator-controller-manager --timeout=180s >&2
 
+# The monitoring specs (test/e2e/monitoring_test.go) run the bundle's ServiceMonitor and
+# PrometheusRule through a real Prometheus Operator, run here as a local process, and Debian's
+# Prometheus server: the CRDs, then config/prometheus as the bundle ships it.
+[[ -n ${MONITORING_CRDS:-} ]] || {
+	echo "MONITORING_CRDS is not set: run \`make test-e2e\`, which generates the CRDs" >&2
+	exit 1
+}
+echo "==> installing the Prometheus Operator's CRDs and config/prometheus" >&2
+hack/cluster.sh exec -- kubectl apply --server-side -f "$MONITORING_CRDS" >&2
+hack/cluster.sh exec -- kubectl wait --for condition=established --timeout=60s -f "$MONITORING_CRDS" >&2
+"$KUSTOMIZE" build config/prometheus | hack/cluster.sh exec -- kubectl apply --server-side --force-conflicts -f - >&2
+
 # kwok plays the lost node of test/e2e/node_loss_test.go with the stages kwok ships: a node
 # made Ready and kept so by heartbeats, pods made Running.
 kwok_dir=$(go mod download -json "sigs.k8s.io/kwok@${KWOK_VERSION}" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
@@ -86,4 +101,5 @@ echo "==> running test/e2e" >&2
 # Compile outside the namespace, where the module proxy is reachable; run inside it.
 go test -tags e2e -c -o /dev/null ./test/e2e
 hack/cluster.sh exec -- env E2E_OPERATOR_IMAGE="$image" E2E_KWOK_STAGES="$kwok_stages" \
+	E2E_PROMETHEUS_OPERATOR="$prometheus_operator" E2E_PROMETHEUS=/usr/bin/prometheus \
 	go test -tags e2e -count=1 -timeout "$E2E_TIMEOUT" -v ./test/e2e -args -ginkgo.v -ginkgo.label-filter="$E2E_LABEL_FILTER" "${focus[@]}"

@@ -81,7 +81,7 @@ func scrapeMetrics(ctx context.Context) {
 		for i := range pods {
 			port := containerPort(g, &pods[i], svc.Spec.Ports[0].TargetPort.String())
 			body := get(g, fmt.Sprintf("https://%s:%d/metrics", pods[i].Status.PodIP, port))
-			if regexp.MustCompile(`(?m)^statefulsingleton_transitions_total\{result="completed"\} [1-9]`).MatchString(body) {
+			if regexp.MustCompile(`(?m)^statefulsingleton_transitions_total\{[^}]*result="completed"[^}]*\} [1-9]`).MatchString(body) {
 				leaders++
 			}
 		}

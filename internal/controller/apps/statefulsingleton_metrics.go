@@ -1,6 +1,8 @@
 package apps
 
 import (
+	"slices"
+
 	"github.com/prometheus/client_golang/prometheus"
 	"sigs.k8s.io/controller-runtime/pkg/metrics"
 
@@ -13,7 +15,9 @@ const (
 	resultForced    = "forced"
 )
 
-// The labels of the per-StatefulSingleton gauges.
+// The labels of the per-StatefulSingleton series: every one of them carries its
+// StatefulSingleton, so that a slow hand-over or a forced release is seen, and alerted on, per
+// object (a few hundred StatefulSingletons make a few thousand histogram series).
 var singletonLabels = []string{"namespace", "name"}
 
 // Buckets from 10 ms to about 10 minutes: hand-overs take from a tenth of a second to the
@@ -21,20 +25,20 @@ var singletonLabels = []string{"namespace", "name"}
 var transitionBuckets = prometheus.ExponentialBucketsRange(0.01, 600, 16)
 
 var (
-	transitionDuration = prometheus.NewHistogram(prometheus.HistogramOpts{
+	transitionDuration = prometheus.NewHistogramVec(prometheus.HistogramOpts{
 		Name:    "statefulsingleton_transition_duration_seconds",
 		Help:    "Time from the start of a transition (a newer pod waits) to the new pod being ready.",
 		Buckets: transitionBuckets,
-	})
-	handoverGap = prometheus.NewHistogram(prometheus.HistogramOpts{
+	}, singletonLabels)
+	handoverGap = prometheus.NewHistogramVec(prometheus.HistogramOpts{
 		Name:    "statefulsingleton_handover_gap_seconds",
 		Help:    "Time from the old application confirmed stopped to the new pod's release.",
 		Buckets: transitionBuckets,
-	})
+	}, singletonLabels)
 	transitionsTotal = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "statefulsingleton_transitions_total",
 		Help: "Completed transitions, by result: completed, or forced (released after maxTransitionTime).",
-	}, []string{"result"})
+	}, append(slices.Clone(singletonLabels), "result"))
 	transitionsInProgress = prometheus.NewGaugeVec(prometheus.GaugeOpts{
 		Name: "statefulsingleton_transitions_in_progress",
 		Help: "1 while a StatefulSingleton has a transition in progress, else 0.",
@@ -74,17 +78,17 @@ func recordMetrics(ss *singletonv1.StatefulSingleton, before, after *singletonv1
 	plan *transitionPlan,
 ) {
 	if plan.Release != nil && after.CurrentTransition != nil && after.CurrentTransition.HandoverGap != nil {
-		handoverGap.Observe(after.CurrentTransition.HandoverGap.Seconds())
+		handoverGap.WithLabelValues(ss.Namespace, ss.Name).Observe(after.CurrentTransition.HandoverGap.Seconds())
 	}
 	if done := after.LastTransition; done != nil && !sameTransition(before.LastTransition, done) {
 		if done.Duration != nil {
-			transitionDuration.Observe(done.Duration.Seconds())
+			transitionDuration.WithLabelValues(ss.Namespace, ss.Name).Observe(done.Duration.Seconds())
 		}
 		result := resultCompleted
 		if done.Forced {
 			result = resultForced
 		}
-		transitionsTotal.WithLabelValues(result).Inc()
+		transitionsTotal.WithLabelValues(ss.Namespace, ss.Name, result).Inc()
 	}
 	transitionsInProgress.WithLabelValues(ss.Namespace, ss.Name).Set(boolGauge(after.CurrentTransition != nil))
 	heldPods.WithLabelValues(ss.Namespace, ss.Name).Set(float64(after.HeldPods))
@@ -100,12 +104,15 @@ func boolGauge(b bool) float64 {
 	return 0
 }
 
-// forgetMetrics drops the gauges of a deleted StatefulSingleton.
+// forgetMetrics drops the series of a deleted StatefulSingleton.
 func forgetMetrics(namespace, name string) {
 	gauges := []*prometheus.GaugeVec{transitionsInProgress, heldPods, unguardedPods, podsMayRun, transitionOverdue}
 	for _, g := range gauges {
 		g.DeleteLabelValues(namespace, name)
 	}
+	transitionDuration.DeleteLabelValues(namespace, name)
+	handoverGap.DeleteLabelValues(namespace, name)
+	transitionsTotal.DeletePartialMatch(prometheus.Labels{"namespace": namespace, "name": name})
 }
 
 func sameTransition(a, b *singletonv1.TransitionRecord) bool {

@@ -18,9 +18,12 @@ func TestRecordMetricsFollowsAHandover(t *testing.T) {
 	g := NewWithT(t)
 	ss := singleton(activePod("old"))
 	ss.Namespace = "metrics-test"
-	completedBefore := testutil.ToFloat64(transitionsTotal.WithLabelValues(resultCompleted))
-	gapsBefore := sampleCount(t, handoverGap)
-	durationsBefore := sampleCount(t, transitionDuration)
+	completed := func() float64 {
+		return testutil.ToFloat64(transitionsTotal.WithLabelValues(ss.Namespace, ss.Name, resultCompleted))
+	}
+	gaps := func() uint64 { return sampleCount(t, handoverGap.WithLabelValues(ss.Namespace, ss.Name)) }
+	durations := func() uint64 { return sampleCount(t, transitionDuration.WithLabelValues(ss.Namespace, ss.Name)) }
+	completedBefore, gapsBefore, durationsBefore := completed(), gaps(), durations()
 	step := func(pods []podFacts, at time.Time) {
 		before := ss.Status.DeepCopy()
 		plan := decide(ss, pods, at)
@@ -50,29 +53,31 @@ func TestRecordMetricsFollowsAHandover(t *testing.T) {
 	oldStopped := oldStopping.Add(time.Second)
 	step([]podFacts{fact("old", 0, released, readyGate, deleting, stopped("PodFinished", oldStopped)), fact("new", 50)},
 		oldStopped.Add(100*time.Millisecond))
-	g.Expect(sampleCount(t, handoverGap)).To(Equal(gapsBefore+1), "the release observed its gap")
+	g.Expect(gaps()).To(Equal(gapsBefore+1), "the release observed its gap, on its StatefulSingleton's series")
 	g.Expect(ss.Status.CurrentTransition.HandoverGap).To(Equal(&metav1.Duration{Duration: 100 * time.Millisecond}))
 
 	ready := oldStopped.Add(300 * time.Millisecond)
 	step([]podFacts{fact("new", 50, released, readyGate)}, ready)
 	step([]podFacts{fact("new", 50, released, readyGate)}, ready.Add(time.Second))
-	g.Expect(testutil.ToFloat64(transitionsTotal.WithLabelValues(resultCompleted))).To(Equal(completedBefore+1),
+	g.Expect(completed()).To(Equal(completedBefore+1),
 		"a completed transition is counted once, however often it is seen")
-	g.Expect(sampleCount(t, transitionDuration)).To(Equal(durationsBefore + 1))
+	g.Expect(durations()).To(Equal(durationsBefore + 1))
 	g.Expect(inProgress()).To(Equal(0.0))
 	g.Expect(overdue()).To(Equal(0.0), "a completed transition is not overdue")
 	g.Expect(testutil.ToFloat64(unguardedPods.WithLabelValues(ss.Namespace, ss.Name))).To(Equal(0.0))
 
 	forgetMetrics(ss.Namespace, ss.Name)
-	g.Expect(testutil.CollectAndCount(heldPods, "statefulsingleton_held_pods")).To(BeZero())
+	for _, c := range []prometheus.Collector{heldPods, transitionsTotal, handoverGap, transitionDuration} {
+		g.Expect(testutil.CollectAndCount(c)).To(BeZero(), "a deleted StatefulSingleton leaves no series")
+	}
 	g.Expect(ss.Status.Phase).To(Equal(singletonv1.PhaseRunning))
 }
 
 // sampleCount reads how many observations a histogram holds.
-func sampleCount(t *testing.T, h prometheus.Histogram) uint64 {
+func sampleCount(t *testing.T, o prometheus.Observer) uint64 {
 	t.Helper()
 	m := &dto.Metric{}
-	if err := h.Write(m); err != nil {
+	if err := o.(prometheus.Metric).Write(m); err != nil {
 		t.Fatalf("reading histogram: %v", err)
 	}
 	return m.GetHistogram().GetSampleCount()

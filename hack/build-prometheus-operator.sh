@@ -10,8 +10,11 @@
 # and client modules by folders that its module zip leaves out. So the source is copied, the two
 # replaces dropped, and the two modules taken from the proxy at the same version.
 set -euo pipefail
+# shellcheck source=hack/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 # shellcheck source=hack/env.sh
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
+need_commands jq
 
 version="${PROMETHEUS_OPERATOR_VERSION}"
 module=github.com/prometheus-operator/prometheus-operator
@@ -25,7 +28,7 @@ mkdir -p "${dir}"
 exec 9>"${dir}/build.lock"
 flock 9
 if [[ ! -x ${out} ]]; then
-	echo "[build-prometheus-operator] building ${module}/cmd/operator@${version} (a few minutes, once)" >&2
+	log "building ${module}/cmd/operator@${version} (a few minutes, once)"
 	src="$(cd "${dir}" && go mod download -json "${module}@${version}" | jq -r .Dir)"
 	work="${dir}/src-${version}"
 	rm -rf "${work}"

@@ -82,10 +82,7 @@ hack/cluster.sh exec -- kubectl -n singleton-operator-system rollout status \
 # The monitoring specs (test/e2e/monitoring_test.go) run the bundle's ServiceMonitor and
 # PrometheusRule through a real Prometheus Operator, run here as a local process, and Debian's
 # Prometheus server: the CRDs, then config/prometheus as the bundle ships it.
-[[ -n ${MONITORING_CRDS:-} ]] || {
-	echo "MONITORING_CRDS is not set: run \`make test-e2e\`, which generates the CRDs" >&2
-	exit 1
-}
+[[ -n ${MONITORING_CRDS:-} ]] || die "MONITORING_CRDS is not set: run \`make test-e2e\`, which generates the CRDs"
 echo "==> installing the Prometheus Operator's CRDs and config/prometheus" >&2
 hack/cluster.sh exec -- kubectl apply --server-side -f "$MONITORING_CRDS" >&2
 hack/cluster.sh exec -- kubectl wait --for condition=established --timeout=60s -f "$MONITORING_CRDS" >&2

@@ -45,8 +45,7 @@ type channel struct {
 	releaseOnce sync.Once
 
 	mu sync.Mutex
-	// session is the current session's ID, "" while there is none; ready is closed when one
-	// opens, and replaced when it ends.
+	// session is the latest session's ID, "" until one opened; ready is closed when it opens.
 	session string
 	ready   chan struct{}
 	lastErr string // the last error logged, so that a retry loop does not flood the log
@@ -122,10 +121,17 @@ func verifyPinned(chain []*x509.Certificate, serverName string, caSHA256 []byte,
 	return err
 }
 
-// run keeps a session open until ctx ends, opening a new one after each failure.
+// run opens sessions until the release is pushed (the operator ends a session after it pushed
+// the release) or ctx ends, opening a new one after each failure. The ID of the latest session
+// stays in use after its stream ended: the reports name it.
 func (c *channel) run(ctx context.Context) {
 	for attempt := 0; ctx.Err() == nil; attempt++ {
 		opened, err := c.openSession(ctx)
+		select {
+		case <-c.released:
+			return
+		default:
+		}
 		if ctx.Err() != nil {
 			return
 		}
@@ -164,7 +170,6 @@ func (c *channel) openSession(ctx context.Context) (opened bool, err error) {
 		return false, fmt.Errorf("session: the operator names pod %q, this is pod %q", first.PodUID, podUID)
 	}
 	c.setSession(first.Session)
-	defer c.setSession("")
 	c.logOnce("session", nil)
 	for {
 		var ev gatewire.Event
@@ -180,33 +185,26 @@ func (c *channel) openSession(ctx context.Context) (opened bool, err error) {
 	}
 }
 
+// setSession makes id the session the reports name.
 func (c *channel) setSession(id string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	switch {
-	case id != "" && c.session == "":
+	if c.session == "" {
 		close(c.ready)
-	case id == "" && c.session != "":
-		c.ready = make(chan struct{})
 	}
 	c.session = id
 }
 
-// currentSession waits for a session and returns its ID.
+// currentSession waits for a session and returns the latest one's ID.
 func (c *channel) currentSession(ctx context.Context) (string, error) {
-	for {
-		c.mu.Lock()
-		id, ready := c.session, c.ready
-		c.mu.Unlock()
-		if id != "" {
-			return id, nil
-		}
-		select {
-		case <-ctx.Done():
-			return "", ctx.Err()
-		case <-ready:
-		}
+	select {
+	case <-ctx.Done():
+		return "", ctx.Err()
+	case <-c.ready:
 	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.session, nil
 }
 
 // registerStart registers this start of a container whose earlier start reported its exit,

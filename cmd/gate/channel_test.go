@@ -102,11 +102,27 @@ func TestChannel(t *testing.T) {
 		g.Consistently(ch.released, 100*time.Millisecond).ShouldNot(BeClosed())
 		op.push()
 		g.Eventually(ch.released).Should(BeClosed())
+		g.Consistently(op.Hellos, 300*time.Millisecond).Should(HaveLen(1), "the session ended after the release; no other is opened")
 
-		g.Expect(ch.registerStart(ctx)).To(Succeed())
+		g.Expect(ch.registerStart(ctx)).To(Succeed(), "the ended session's ID is still named")
 		g.Expect(op.Starts()).To(Equal([]gatewire.StartRequest{{Session: "s-1", Container: "app", Start: 3}}))
 		g.Expect(ch.reportExit(ctx, 143)).To(Succeed())
 		g.Expect(op.Exits()).To(Equal([]gatewire.ExitReport{{Session: "s-1", Container: "app", Start: 3, ExitCode: 143}}))
+	})
+
+	t.Run("a session ended before the release is opened again; the reports name the latest", func(t *testing.T) {
+		g := NewWithT(t)
+		op := newTestOperator(t, ca, uid)
+		ch := channelFixture(t, ca, op, testToken)
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		go ch.run(ctx)
+		g.Eventually(op.Hellos).Should(HaveLen(1))
+		op.srv.CloseClientConnections() // the operator restarts, say
+		g.Eventually(op.Hellos).Should(HaveLen(2))
+		g.Eventually(func() (string, error) { return ch.currentSession(ctx) }).Should(Equal("s-2"))
+		g.Expect(ch.reportExit(ctx, 1)).To(Succeed())
+		g.Expect(op.Exits()).To(ConsistOf(HaveField("Session", "s-2")))
 	})
 
 	t.Run("a start refused is asked again until allowed", func(t *testing.T) {

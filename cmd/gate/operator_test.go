@@ -78,7 +78,8 @@ func newTestCA(t *testing.T, name string) testCA {
 }
 
 // testOperator plays the operator's side of internal/gatewire over TLS: it accepts testToken,
-// names podUID in every session, pushes the release once push is called, answers start
+// names podUID in every session, pushes the release once push is called and then ends the
+// session (as internal/gatechannel does), answers start
 // registrations with allow, and records what it got.
 type testOperator struct {
 	srv    *httptest.Server
@@ -158,9 +159,7 @@ func (op *testOperator) session(w http.ResponseWriter, r *http.Request) {
 		_ = enc.Encode(gatewire.Event{Type: gatewire.EventRelease})
 		w.(http.Flusher).Flush()
 	case <-r.Context().Done():
-		return
 	}
-	<-r.Context().Done()
 }
 
 func (op *testOperator) started(w http.ResponseWriter, r *http.Request) {

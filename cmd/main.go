@@ -16,10 +16,14 @@ import (
 	"slices"
 	"time"
 
+	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/kubernetes"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 	"sigs.k8s.io/controller-runtime/pkg/metrics/filters"
@@ -29,6 +33,7 @@ import (
 	"github.com/singleton-operator/singleton-operator/internal/controller/apps"
 	"github.com/singleton-operator/singleton-operator/internal/controller/kubestellar"
 	"github.com/singleton-operator/singleton-operator/internal/controller/webhookguard"
+	"github.com/singleton-operator/singleton-operator/internal/gatechannel"
 	"github.com/singleton-operator/singleton-operator/internal/memlimit"
 	"github.com/singleton-operator/singleton-operator/internal/scheme"
 	"github.com/singleton-operator/singleton-operator/internal/scrapetoken"
@@ -69,6 +74,9 @@ type options struct {
 	enableWebhooks bool
 	gateImage      string
 
+	gateChannelPort     int
+	gateChannelPortName string
+
 	reportedStateWorkers   int
 	reportedStateClientQPS float64
 	pprofAddr              string
@@ -102,10 +110,14 @@ func main() {
 	if err := setupScrapeToken(mgr, opts); err != nil {
 		exit(err, "Unable to set up the metrics scrape token")
 	}
-	if err := setupReconcilers(mgr, opts); err != nil {
+	channel, err := setupGateChannel(mgr, opts, certs)
+	if err != nil {
+		exit(err, "Unable to set up the gate channel")
+	}
+	if err := setupReconcilers(mgr, opts, channel); err != nil {
 		exit(err, "Unable to set up the reconcilers")
 	}
-	if err := setupWebhooks(ctx, mgr, opts); err != nil {
+	if err := setupWebhooks(ctx, mgr, opts, channel); err != nil {
 		exit(err, "Unable to set up the webhooks")
 	}
 	if err := setupChecks(mgr, opts); err != nil {
@@ -172,6 +184,12 @@ func parseFlags(fs *flag.FlagSet, args []string) options {
 	fs.StringVar(&o.gateImage, "gate-image", os.Getenv("RELATED_IMAGE_GATE"),
 		"Image holding the pod gate at /gate (normally the operator's own image); defaults to the environment "+
 			"variable RELATED_IMAGE_GATE, the OLM convention for related images. Required with --enable-webhooks.")
+	fs.IntVar(&o.gateChannelPort, "gate-channel-port", gatechannel.DefaultPort,
+		"Port of the channel the supervising gates report to (the fast hand-over, docs/gate.md); 0 turns it off, "+
+			"and then no pod is supervised. It needs POD_NAMESPACE and the webhook server's certificate.")
+	fs.StringVar(&o.gateChannelPortName, "gate-channel-port-name", "gate-channel",
+		"Name of the port of the webhook Service (--webhook-service-name) that targets the gate channel; "+
+			"the webhook gives gates its ClusterIP and port.")
 	fs.IntVar(&o.reportedStateWorkers, "reportedstate-workers", 8,
 		"WDS objects whose reported state is decided and written at once, per ReportedState.")
 	fs.Float64Var(&o.reportedStateClientQPS, "reportedstate-client-qps", 0,
@@ -291,11 +309,108 @@ func setupScrapeToken(mgr ctrl.Manager, o options) error {
 	})
 }
 
-func setupReconcilers(mgr ctrl.Manager, o options) error {
-	if err := (&apps.StatefulSingletonReconciler{
+// gateChannel is the operator's end of the fast hand-over: the ledger the reconciler reads, the
+// server the gates talk to, the reports' pods for the reconciler's queue, and where the
+// webhook tells gates to connect.
+type gateChannel struct {
+	ledger  *gatechannel.Ledger
+	server  *gatechannel.Server
+	events  chan event.GenericEvent
+	locator *gatechannel.Locator
+}
+
+// setupGateChannel adds the channel's server to the manager on every replica, serving the
+// webhook server's certificate with its CA; nil when the channel is off (--gate-channel-port=0,
+// outside a cluster, or with webhooks off, since no pod would be supervised).
+func setupGateChannel(mgr ctrl.Manager, o options, certs *servingcert.ServingCerts) (*gateChannel, error) {
+	namespace := os.Getenv("POD_NAMESPACE")
+	mode, holder, certDir := certs.WebhookCertificate()
+	if o.gateChannelPort == 0 || namespace == "" || !o.enableWebhooks || mode == servingcert.ModeDefault {
+		setupLog.Info("The gate channel is off: hand-overs wait for the kubelet's report of each stop",
+			"port", o.gateChannelPort, "namespace", namespace, "webhooks", o.enableWebhooks, "certificateMode", mode)
+		return nil, nil
+	}
+	chain := &gatechannel.Certificates{}
+	if mode == servingcert.ModeManaged {
+		chain.Leaf, chain.CA = holder.GetCertificate, holder.CA
+	} else {
+		chain.Leaf = gatechannel.FileLeaf(certDir)
+		chain.CA = gatechannel.FileCA(certDir, webhookCABundle(mgr.GetClient(), o.webhookConfigurationName))
+	}
+	clientset, err := kubernetes.NewForConfig(mgr.GetConfig())
+	if err != nil {
+		return nil, fmt.Errorf("creating a clientset for TokenReviews: %w", err)
+	}
+	ch := &gateChannel{ledger: gatechannel.NewLedger(), events: make(chan event.GenericEvent, 1024)}
+	ch.server = &gatechannel.Server{
+		Addr:        fmt.Sprintf(":%d", o.gateChannelPort),
+		Certificate: chain.GetCertificate,
+		Ledger:      ch.ledger,
+		Auth: &gatechannel.Authenticator{
+			Reviews: clientset.AuthenticationV1().TokenReviews(), TTL: gatechannel.DefaultReviewTTL,
+		},
+		Pods:    mgr.GetClient(),
+		Elected: mgr.Elected(),
+		Events:  ch.events,
+		Log:     ctrl.Log.WithName("gatechannel"),
+	}
+	ch.locator = &gatechannel.Locator{
+		Reader:   mgr.GetAPIReader(),
+		Service:  types.NamespacedName{Namespace: namespace, Name: o.webhookServiceName},
+		PortName: o.gateChannelPortName,
+		Certs:    chain,
+	}
+	if err := mgr.Add(ch.server); err != nil {
+		return nil, fmt.Errorf("adding the gate channel server: %w", err)
+	}
+	return ch, nil
+}
+
+// webhookCABundle reads the caBundle of the main webhook configuration (by name, or the ones
+// OLM makes, by their label) from the cache: with OLM's certificate files the CA is found there.
+func webhookCABundle(c client.Reader, name string) func() []byte {
+	return func() []byte {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		cfg := &admissionregistrationv1.MutatingWebhookConfiguration{}
+		var found []admissionregistrationv1.MutatingWebhookConfiguration
+		if err := c.Get(ctx, client.ObjectKey{Name: name}, cfg); err == nil {
+			found = append(found, *cfg)
+		} else {
+			list := &admissionregistrationv1.MutatingWebhookConfigurationList{}
+			if err := c.List(ctx, list, client.HasLabels{webhookguard.OLMWebhookLabel}); err == nil {
+				found = list.Items
+			}
+		}
+		for i := range found {
+			for j := range found[i].Webhooks {
+				if w := &found[i].Webhooks[j]; w.Name == podwebhook.WebhookName && len(w.ClientConfig.CABundle) > 0 {
+					return w.ClientConfig.CABundle
+				}
+			}
+		}
+		return nil
+	}
+}
+
+// supervision is what the webhook asks for each pod it prepares.
+func (ch *gateChannel) supervision(ctx context.Context) (podwebhook.Supervision, error) {
+	e, err := ch.locator.Endpoint(ctx)
+	if err != nil {
+		return podwebhook.Supervision{}, err
+	}
+	return podwebhook.Supervision{Operator: e.URL, ServerName: e.ServerName, CASHA256: e.CASHA256}, nil
+}
+
+func setupReconcilers(mgr ctrl.Manager, o options, channel *gateChannel) error {
+	ssr := &apps.StatefulSingletonReconciler{
 		Client:   mgr.GetClient(),
 		Recorder: mgr.GetEventRecorder("statefulsingleton-controller"),
-	}).SetupWithManager(mgr); err != nil {
+	}
+	if channel != nil {
+		ssr.Gate, ssr.GateEvents, ssr.Releases = channel.ledger, channel.events, channel.server
+	}
+	if err := ssr.SetupWithManager(mgr); err != nil {
 		return err
 	}
 	return (&kubestellar.Reconciler{
@@ -310,12 +425,16 @@ func setupReconcilers(mgr ctrl.Manager, o options) error {
 
 // setupWebhooks registers the pod webhook and the reconciler of its guard configuration,
 // unless webhooks are off.
-func setupWebhooks(ctx context.Context, mgr ctrl.Manager, o options) error {
+func setupWebhooks(ctx context.Context, mgr ctrl.Manager, o options, channel *gateChannel) error {
 	if !o.enableWebhooks {
 		setupLog.Info("Webhooks are off: selected pods are created unprepared and reported as unguarded")
 		return nil
 	}
-	if err := podwebhook.SetupPodWebhookWithManager(ctx, mgr, o.gateImage); err != nil {
+	var supervision func(context.Context) (podwebhook.Supervision, error)
+	if channel != nil {
+		supervision = channel.supervision
+	}
+	if err := podwebhook.SetupPodWebhookWithManager(ctx, mgr, o.gateImage, supervision); err != nil {
 		return err
 	}
 	return (&webhookguard.Reconciler{

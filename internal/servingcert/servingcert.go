@@ -73,6 +73,17 @@ func newServer(name string, o ServerOptions, defaultCertDir, namespace string) s
 	return server{name: name, opts: o, mode: mode, holder: NewHolder()}
 }
 
+// WebhookCertificate says how the webhook server gets its certificate: its mode, the Holder
+// that serves it in Managed mode, and the certificate directory in Files mode. The gate
+// channel serves the same certificate.
+func (s *ServingCerts) WebhookCertificate() (mode Mode, holder *Holder, certDir string) {
+	certDir = s.webhook.opts.CertDir
+	if certDir == "" {
+		certDir = DefaultWebhookCertDir
+	}
+	return s.webhook.mode, s.webhook.holder, certDir
+}
+
 // WebhookTLSOpts are the options for webhook.Options.TLSOpts: serve from memory in Managed
 // mode, nothing otherwise.
 func (s *ServingCerts) WebhookTLSOpts() []func(*tls.Config) { return s.webhook.tlsOpts() }

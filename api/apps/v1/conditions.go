@@ -68,6 +68,10 @@ const (
 	// finalizer: a kubelet never starts the containers of a pod being deleted, so the
 	// confirmation holds even after the fence that gave it is lifted.
 	AnnotationStopConfirmed = "apps.statefulsingleton.com/stop-confirmed"
+
+	// AnnotationFastHandOver is written by the webhook on the pods it prepares: "Supervised"
+	// when their gates report to the operator (the fast hand-over), else "Off: <why>".
+	AnnotationFastHandOver = "apps.statefulsingleton.com/fast-hand-over"
 	// FinalizerRelease keeps the object of a pod that may run (released, or unguarded) until the
 	// operator has confirmed that its application stopped, so that a force delete cannot hide a
 	// process still running.

@@ -5,6 +5,20 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 )
 
+// FastHandOver says whether the webhook gives a StatefulSingleton's pods the fast hand-over.
+// +kubebuilder:validation:Enum=Enabled;Disabled
+type FastHandOver string
+
+const (
+	// FastHandOverEnabled means the gate stays the parent of each application container that has a
+	// command, reports its exit to the operator over an authenticated channel, and takes its
+	// release pushed over it (docs/gate.md, "Supervision").
+	FastHandOverEnabled FastHandOver = "Enabled"
+	// FastHandOverDisabled means the gate execs the application, as without the channel; hand-overs
+	// wait for the kubelet's report of the old pod's stop.
+	FastHandOverDisabled FastHandOver = "Disabled"
+)
+
 // TimeoutAction says what happens when a transition takes longer than maxTransitionTime.
 // +kubebuilder:validation:Enum=Hold;Release
 type TimeoutAction string
@@ -78,6 +92,17 @@ type StatefulSingletonSpec struct {
 	// +optional
 	// +kubebuilder:default=Hold
 	TimeoutAction TimeoutAction `json:"timeoutAction,omitempty"`
+
+	// fastHandOver says whether pods created from now on get the fast hand-over: Enabled (the
+	// default) keeps the gate as the parent of each application container with a command, which
+	// reports the application's exit to the operator, so that the next pod is released within
+	// milliseconds of the old application's exit instead of after the kubelet notices it; the
+	// application is then not PID 1 of its container. Disabled makes the gate exec the
+	// application, as before. Either way a pod is released only once the old one is proven
+	// stopped; pods keep what they were created with.
+	// +optional
+	// +kubebuilder:default=Enabled
+	FastHandOver FastHandOver `json:"fastHandOver,omitempty"`
 }
 
 // TransitionRecord describes one hand-over from one pod to the next.

@@ -24,8 +24,10 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+	"sigs.k8s.io/controller-runtime/pkg/source"
 
 	singletonv1 "github.com/singleton-operator/singleton-operator/api/apps/v1"
+	"github.com/singleton-operator/singleton-operator/internal/gatechannel"
 	podwebhook "github.com/singleton-operator/singleton-operator/internal/webhook/core/v1"
 )
 
@@ -39,6 +41,14 @@ type StatefulSingletonReconciler struct {
 	client.Client
 	Recorder events.EventRecorder
 
+	// Gate is what the gates reported over the channel (docs/design.md, S6), shared with the
+	// channel server; nil when the channel is off, and then no stop is proven by a gate.
+	Gate *gatechannel.Ledger
+	// GateEvents carries the pods the gates reported about, to decide again at once.
+	GateEvents <-chan event.GenericEvent
+	// Releases is told of every release once it is written (S2), to push it to the pod's gates.
+	Releases interface{ Released(types.UID) }
+
 	// ledger remembers the releases this operator wrote that its cache may not show yet.
 	ledger releaseLedger
 }
@@ -51,6 +61,7 @@ type StatefulSingletonReconciler struct {
 // +kubebuilder:rbac:groups="",resources=nodes,verbs=get;list;watch
 // +kubebuilder:rbac:groups=apps,resources=replicasets;statefulsets,verbs=get;list;watch
 // +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
+// +kubebuilder:rbac:groups=authentication.k8s.io,resources=tokenreviews,verbs=create
 
 // Reconcile gathers the StatefulSingleton, the pods it selects and their nodes, decides, records
 // the decision in the status, and then carries it out.
@@ -70,6 +81,12 @@ func (r *StatefulSingletonReconciler) Reconcile(ctx context.Context, req ctrl.Re
 		return ctrl.Result{}, err
 	}
 	plan := decideTransition(observe(seen))
+	if err := r.consumeGateProofs(ctx, ss, plan.Consume); err != nil {
+		// A container of a pod proven stopped registered a start since the snapshot: the plan
+		// rests on a stale proof, and nothing of it is written.
+		ctrl.LoggerFrom(ctx).V(1).Info("A gate proof went stale; deciding again", "reason", err.Error())
+		return ctrl.Result{RequeueAfter: conflictBackoff}, nil
+	}
 
 	// The status records a release before the release takes effect, so that a restarted
 	// operator or a new leader resumes from what the API holds.
@@ -136,13 +153,15 @@ func (r *StatefulSingletonReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		func(obj client.Object) []string { return []string{obj.(*corev1.Pod).Spec.NodeName} }); err != nil {
 		return fmt.Errorf("indexing pods by node: %w", err)
 	}
-	return ctrl.NewControllerManagedBy(mgr).
+	b := ctrl.NewControllerManagedBy(mgr).
 		For(&singletonv1.StatefulSingleton{}).
 		Watches(&corev1.Pod{}, handler.EnqueueRequestsFromMapFunc(r.singletonsSelecting)).
 		Watches(&corev1.Node{}, handler.EnqueueRequestsFromMapFunc(r.singletonsOnNode),
-			builder.WithPredicates(nodeFencingChanged())).
-		Named("statefulsingleton").
-		Complete(r)
+			builder.WithPredicates(nodeFencingChanged()))
+	if r.GateEvents != nil {
+		b = b.WatchesRawSource(source.Channel(r.GateEvents, handler.EnqueueRequestsFromMapFunc(r.singletonsSelecting)))
+	}
+	return b.Named("statefulsingleton").Complete(r)
 }
 
 // singletonsSelecting maps a pod to the StatefulSingletons in its namespace whose selector

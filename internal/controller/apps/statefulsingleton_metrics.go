@@ -52,6 +52,10 @@ var (
 		Help: "Pods that may run the application (released, unguarded, or gone before their stop was confirmed); " +
 			"more than 1 breaks the guarantee.",
 	}, singletonLabels)
+	gateProofsUsed = prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "statefulsingleton_gate_stop_proofs_total",
+		Help: "Pods confirmed stopped by their gates' exit reports (the fast path, S6), counted once per pod.",
+	})
 	transitionOverdue = prometheus.NewGaugeVec(prometheus.GaugeOpts{
 		Name: "statefulsingleton_transition_overdue",
 		Help: "1 while the transition in progress has taken longer than maxTransitionTime, else 0.",
@@ -60,7 +64,7 @@ var (
 
 func init() {
 	metrics.Registry.MustRegister(transitionDuration, handoverGap, transitionsTotal, transitionsInProgress,
-		heldPods, unguardedPods, podsMayRun, transitionOverdue)
+		heldPods, unguardedPods, podsMayRun, transitionOverdue, gateProofsUsed)
 }
 
 // recordMetrics observes what changed between the status before a decision and the one

@@ -22,6 +22,8 @@ const (
 	eventReleased      = "Released"
 	eventForceReleased = "ForceReleased"
 	eventStopping      = "StoppingPod"
+	eventGateStop      = "StopReportedByGate"
+	actionConsume      = "ConsumeGateProof"
 	actionRelease      = "Release"
 	actionStop         = "Stop"
 )
@@ -64,6 +66,32 @@ func (r *StatefulSingletonReconciler) apply(
 	return nil
 }
 
+// consumeGateProofs consumes, in the gate ledger, every stop proof the plan rests on
+// (StopReasonGateReportedExit), before anything of the plan is written: from then on the pod's
+// gates are refused any start, and a start registered since the snapshot the proof was read from
+// fails the whole plan (docs/design.md, S6). The first consumption of a pod is told in an event.
+func (r *StatefulSingletonReconciler) consumeGateProofs(
+	ctx context.Context, ss *singletonv1.StatefulSingleton, proofs []gateProof,
+) error {
+	for _, proof := range proofs {
+		if r.Gate == nil {
+			return fmt.Errorf("pod %s: a gate proof without a gate ledger", proof.Name)
+		}
+		first := !r.Gate.Consumed(proof.UID)
+		if err := r.Gate.Consume(proof.UID, proof.Version); err != nil {
+			return fmt.Errorf("consuming the gate proof of pod %s: %w", proof.Name, err)
+		}
+		if first {
+			gateProofsUsed.Inc()
+			r.Recorder.Eventf(ss, nil, corev1.EventTypeNormal, eventGateStop, actionConsume,
+				"Pod %s confirmed stopped (%s): its deletion was requested and the gate of every application "+
+					"container reported its exit.", proof.Name, StopReasonGateReportedExit)
+			ctrl.LoggerFrom(ctx).Info("Pod confirmed stopped by its gates", "pod", proof.Name, "uid", proof.UID)
+		}
+	}
+	return nil
+}
+
 // track puts the release finalizer on a pod that may run without having been released (one
 // that predates its StatefulSingleton, or escaped the webhook), so that its object outlives its
 // application however it is deleted.
@@ -88,6 +116,9 @@ func (r *StatefulSingletonReconciler) release(
 		return fmt.Errorf("releasing pod %s: %w", klog.KObj(pod), err)
 	}
 	r.ledger.add(pod.UID)
+	if r.Releases != nil {
+		r.Releases.Released(pod.UID)
+	}
 	reason, note := eventReleased, "Released pod %s: no other selected pod may run."
 	if forced {
 		reason, note = eventForceReleased, "Released pod %s because maxTransitionTime passed; another pod may still run."
@@ -165,6 +196,9 @@ func (r *StatefulSingletonReconciler) handBackPod(ctx context.Context, pod *core
 	})
 	if client.IgnoreNotFound(err) != nil {
 		return fmt.Errorf("handing back pod %s: %w", klog.KObj(pod), err)
+	}
+	if held && err == nil && r.Releases != nil {
+		r.Releases.Released(pod.UID)
 	}
 	if held && err == nil {
 		r.Recorder.Eventf(pod, nil, corev1.EventTypeNormal, eventHandedBack, actionHandBack,

@@ -40,10 +40,21 @@ type releaseRequest struct {
 	Forced bool
 }
 
+// gateProof is a stop proven by the gates' exit reports (StopReasonGateReportedExit), read from
+// the gate ledger snapshot of Version.
+type gateProof struct {
+	podRef
+	Version uint64
+}
+
 // transitionPlan is the outcome of a decision: the status to record first, then the actions
 // that make it true.
 type transitionPlan struct {
 	Status singletonv1.StatefulSingletonStatus
+	// Consume lists the stops proven by gate reports that this plan rests on. Before anything
+	// is written, each must be consumed in the ledger at its version (which fails when a start
+	// registered since, and refuses every later start of the pod); a failure voids the plan.
+	Consume []gateProof
 	// Release, when set, releases one held pod.
 	Release *releaseRequest
 	// Stop lists pods whose deletion must be requested so that a newer pod can take over.
@@ -98,6 +109,7 @@ func decideTransition(in transitionInput) transitionPlan {
 	}
 	candidate := candidateOf(pods, running)
 	plan.Track, plan.RemoveFinalizer, plan.MarkReady = podChores(pods)
+	plan.Consume = gateProofs(pods)
 	recordStops(&status, pods, candidate, now)
 	plan.Release, plan.Stop, plan.RequeueAfter = nextStep(&in, &status, running, candidate)
 	if plan.Release != nil {
@@ -124,6 +136,17 @@ func decideTransition(in transitionInput) transitionPlan {
 	setTransitionConditions(&status, &in, running, candidate, plan.Release != nil)
 	plan.Status = status
 	return plan
+}
+
+// gateProofs lists the pods whose stop rests on their gates' exit reports.
+func gateProofs(pods []podFacts) []gateProof {
+	var proofs []gateProof
+	for i := range pods {
+		if p := &pods[i]; p.Stopped && p.StopReason == StopReasonGateReportedExit {
+			proofs = append(proofs, gateProof{podRef: p.ref(), Version: p.GateProofVersion})
+		}
+	}
+	return proofs
 }
 
 // candidateOf returns the newest held pod the selector matches, unless a newer pod may run: an

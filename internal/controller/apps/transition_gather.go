@@ -9,6 +9,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/klog/v2"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -50,6 +51,13 @@ func (r *StatefulSingletonReconciler) gather(ctx context.Context, ss *singletonv
 	}
 	if o.Owners, err = r.owners(ctx, all); err != nil {
 		return o, err
+	}
+	if r.Gate != nil {
+		uids := make([]types.UID, 0, len(all))
+		for i := range all {
+			uids = append(uids, all[i].UID)
+		}
+		o.GateLedger = r.Gate.Snapshot(uids...)
 	}
 	others := &singletonv1.StatefulSingletonList{}
 	if err := r.List(ctx, others, client.InNamespace(ss.Namespace)); err != nil {

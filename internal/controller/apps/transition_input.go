@@ -10,6 +10,7 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 
 	singletonv1 "github.com/singleton-operator/singleton-operator/api/apps/v1"
+	"github.com/singleton-operator/singleton-operator/internal/gatechannel"
 	podwebhook "github.com/singleton-operator/singleton-operator/internal/webhook/core/v1"
 )
 
@@ -49,7 +50,10 @@ type observation struct {
 	// Others are the other StatefulSingletons of the namespace.
 	Others []singletonv1.StatefulSingleton
 	// Releasing reports whether this operator released the pod and its cache may not show it yet.
-	Releasing     func(types.UID) bool
+	Releasing func(types.UID) bool
+	// GateLedger is the snapshot of what the gates reported about the pods (docs/design.md,
+	// S6); empty when the channel is off or this replica is not the leader.
+	GateLedger    gatechannel.Snapshot
 	SelectorError string
 	Now           time.Time
 }
@@ -68,6 +72,10 @@ func observe(o observation) transitionInput {
 		}
 		seen[pod.UID] = true
 		f := observePod(pod, o.Nodes)
+		if at, ok := gateReportedExit(pod, o.GateLedger); ok && !f.Stopped {
+			f.Stopped, f.StopReason, f.StoppedAt = true, StopReasonGateReportedExit, at
+			f.GateProofVersion = o.GateLedger.Version
+		}
 		f.Selected = selected
 		f.Recorded = recorded[pod.UID]
 		f.Released = f.Released || (o.Releasing != nil && o.Releasing(pod.UID))

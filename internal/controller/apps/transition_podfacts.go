@@ -11,6 +11,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 
 	singletonv1 "github.com/singleton-operator/singleton-operator/api/apps/v1"
+	"github.com/singleton-operator/singleton-operator/internal/gatechannel"
 	podwebhook "github.com/singleton-operator/singleton-operator/internal/webhook/core/v1"
 )
 
@@ -51,6 +52,10 @@ type podFacts struct {
 	StopReason string
 	// StoppedAt is the latest time one of its containers finished, when known.
 	StoppedAt time.Time
+	// GateProofVersion is the version of the gate ledger snapshot the stop was proven from when
+	// StopReason is StopReasonGateReportedExit; the proof must be consumed at that version
+	// (gatechannel.Ledger.Consume) before another pod is released on it.
+	GateProofVersion uint64
 	// Armed: the pod would start its application the moment it is released (see armed);
 	// ArmedAt is when its last container started, as the kubelet reports it (to the second).
 	Armed   bool
@@ -108,6 +113,28 @@ func observePod(pod *corev1.Pod, nodes map[string]nodeFacts) podFacts {
 	f.Stopped = f.StopReason != ""
 	f.StoppedAt = lastFinish(pod)
 	return f
+}
+
+// StopReasonGateReportedExit is the stop proof of docs/design.md, S6: the pod's deletion was
+// requested, and the supervising gate of every application container reported over the
+// authenticated channel that the application of its latest registered start exited, its whole
+// process tree gone.
+const StopReasonGateReportedExit = "GateReportedExit"
+
+// gateReportedExit reports whether the gate ledger snapshot proves the pod stopped (see
+// StopReasonGateReportedExit), and when the last of its containers reported its exit. A pod not
+// being deleted may restart a container (a restart asks the channel, which allows it); a pod
+// never bound has no gate; a pod with an unsupervised application container (sidecar mode, an
+// old webhook) or a container that never reported proves nothing this way.
+func gateReportedExit(pod *corev1.Pod, gate gatechannel.Snapshot) (time.Time, bool) {
+	if pod.DeletionTimestamp == nil || pod.Spec.NodeName == "" || pod.UID == "" {
+		return time.Time{}, false
+	}
+	containers, supervised := podwebhook.SupervisedContainers(pod)
+	if !supervised {
+		return time.Time{}, false
+	}
+	return gate.AllExited(pod.UID, containers)
 }
 
 // hasRelease reports whether the pod carries a release for its own UID.

@@ -13,6 +13,7 @@ import (
 	"k8s.io/utils/ptr"
 
 	singletonv1 "github.com/singleton-operator/singleton-operator/api/apps/v1"
+	"github.com/singleton-operator/singleton-operator/internal/gatewire"
 )
 
 // What Inject adds to a pod; docs/gate.md, "What the webhook injects", is the reference.
@@ -23,8 +24,15 @@ const (
 
 	BinVolume     = "singleton-bin"
 	PodinfoVolume = "singleton-podinfo"
-	BinDir        = "/singleton/bin"
-	PodinfoDir    = "/singleton/podinfo"
+	// TokenVolume projects the pod-bound token a supervised gate presents to the operator
+	// (audience gatewire.Audience) at gatewire.TokenDir; StateVolume is the gate's writable
+	// state at gatewire.StateDir, kept across container restarts.
+	TokenVolume = "singleton-token"
+	StateVolume = "singleton-state"
+	// tokenExpirationSeconds is the projected token's lifetime; the kubelet renews it at 80%.
+	tokenExpirationSeconds = 3600
+	BinDir                 = "/singleton/bin"
+	PodinfoDir             = "/singleton/podinfo"
 	// GatePath is the gate inside the operator's image; BinGatePath is its copy in the pod.
 	GatePath    = "/gate"
 	BinGatePath = BinDir + "/gate"
@@ -56,6 +64,19 @@ type InjectOptions struct {
 	Singleton string
 	// GateImage is the operator's image, which holds the gate at /gate.
 	GateImage string
+	// Supervision, when set, makes the gate of every application container with a command
+	// supervise it and report to the operator (the fast hand-over, docs/design.md S6).
+	Supervision *Supervision
+}
+
+// Supervision is where a supervising gate finds the operator's channel.
+type Supervision struct {
+	// Operator is https://<ClusterIP>:<port> of the channel.
+	Operator string
+	// ServerName is the name the channel's certificate is checked against.
+	ServerName string
+	// CASHA256 is the hex SHA-256 of the DER of the CA the gate trusts.
+	CASHA256 string
 }
 
 // Inject prepares a pod that a StatefulSingleton selects: labels, readiness gate, preferred
@@ -78,7 +99,7 @@ func Inject(pod *corev1.Pod, opts InjectOptions) error {
 	// A spec copied from a prepared pod without its labels already holds the gate: adding it
 	// again would make an invalid pod (duplicate volumes and containers).
 	if !hasGate(spec) {
-		if err := addGate(spec, appContainers(pod), opts.GateImage); err != nil {
+		if err := addGate(spec, appContainers(pod), opts.GateImage, opts.Supervision); err != nil {
 			return err
 		}
 	}
@@ -95,19 +116,25 @@ func Inject(pod *corev1.Pod, opts InjectOptions) error {
 }
 
 // addGate adds the gate's volumes and init containers, and wraps the command of the
-// application containers given by index.
-func addGate(spec *corev1.PodSpec, apps []int, gateImage string) error {
+// application containers given by index; with supervision, the gates of those with a command
+// supervise them.
+func addGate(spec *corev1.PodSpec, apps []int, gateImage string, supervision *Supervision) error {
 	if len(apps) == 0 {
 		return ErrNothingToGate
 	}
 	addVolumes(spec)
 	var noCommand []int
+	supervised := false
 	for _, i := range apps {
 		if len(spec.Containers[i].Command) == 0 {
 			noCommand = append(noCommand, i)
 			continue
 		}
-		wrapCommand(&spec.Containers[i])
+		wrapCommand(&spec.Containers[i], supervision)
+		supervised = supervised || supervision != nil
+	}
+	if supervised {
+		addSupervisionVolumes(spec)
 	}
 	spec.InitContainers = initContainers(spec, noCommand, gateImage)
 	nonRoot := runsAsNonRoot(spec, apps)
@@ -148,16 +175,50 @@ func appContainers(pod *corev1.Pod) []int {
 
 // GateArgv returns the command that runs argv behind the gate.
 func GateArgv(argv []string) []string {
-	return append([]string{BinGatePath, "exec", "--"}, argv...)
+	return append([]string{BinGatePath, gateExec, "--"}, argv...)
 }
 
-// wrapCommand makes the gate exec the container's command and args, unchanged.
-func wrapCommand(c *corev1.Container) {
-	c.Command = GateArgv(slices.Concat(c.Command, c.Args))
+// SupervisedGateArgv returns the command that runs argv behind a supervising gate reporting to
+// the channel of s, for the container named container.
+func SupervisedGateArgv(container string, s *Supervision, argv []string) []string {
+	return slices.Concat([]string{BinGatePath, gateExec,
+		gatewire.FlagSupervise, gatewire.FlagContainer, container, gatewire.FlagOperator, s.Operator,
+		gatewire.FlagServerName, s.ServerName, gatewire.FlagCASHA256, s.CASHA256, "--"}, argv)
+}
+
+// wrapCommand makes the gate exec the container's command and args, unchanged; with
+// supervision, the gate supervises them, with its token and state mounted.
+func wrapCommand(c *corev1.Container, supervision *Supervision) {
+	argv := slices.Concat(c.Command, c.Args)
+	c.Command = GateArgv(argv)
 	c.Args = nil
 	c.VolumeMounts = append(c.VolumeMounts,
 		corev1.VolumeMount{Name: BinVolume, MountPath: BinDir, ReadOnly: true},
 		corev1.VolumeMount{Name: PodinfoVolume, MountPath: PodinfoDir, ReadOnly: true},
+	)
+	if supervision == nil {
+		return
+	}
+	c.Command = SupervisedGateArgv(c.Name, supervision, argv)
+	c.VolumeMounts = append(c.VolumeMounts,
+		corev1.VolumeMount{Name: TokenVolume, MountPath: gatewire.TokenDir, ReadOnly: true},
+		corev1.VolumeMount{Name: StateVolume, MountPath: gatewire.StateDir},
+	)
+}
+
+// addSupervisionVolumes adds the supervising gates' token, bound to the pod and of the
+// operator's audience, and their state, in memory: a few bytes per container.
+func addSupervisionVolumes(spec *corev1.PodSpec) {
+	spec.Volumes = append(spec.Volumes,
+		corev1.Volume{Name: TokenVolume, VolumeSource: corev1.VolumeSource{Projected: &corev1.ProjectedVolumeSource{
+			Sources: []corev1.VolumeProjection{{ServiceAccountToken: &corev1.ServiceAccountTokenProjection{
+				Audience: gatewire.Audience, ExpirationSeconds: ptr.To(int64(tokenExpirationSeconds)),
+				Path: gatewire.TokenFile,
+			}}},
+		}}},
+		corev1.Volume{Name: StateVolume, VolumeSource: corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{
+			Medium: corev1.StorageMediumMemory, SizeLimit: ptr.To(resource.MustParse("1Mi")),
+		}}},
 	)
 }
 

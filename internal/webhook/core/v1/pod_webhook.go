@@ -63,12 +63,17 @@ type Defaulter struct {
 	// Guard says that this Defaulter serves GuardPath: a StatefulSingleton's guard entry sent
 	// the pod, so a pod it cannot decide about is refused rather than let through unprepared.
 	Guard bool
+	// Supervision says where supervising gates reach the operator's channel, or why they
+	// cannot (then pods get no supervision); nil when the channel is off.
+	Supervision func(context.Context) (Supervision, error)
 }
 
 // SetupPodWebhookWithManager registers the defaulters on the manager's webhook server, at
 // MainPath and GuardPath, and starts the StatefulSingleton informer they read with the cache,
 // so that the cache's sync (the readiness check) covers it on every replica.
-func SetupPodWebhookWithManager(ctx context.Context, mgr ctrl.Manager, gateImage string) error {
+func SetupPodWebhookWithManager(ctx context.Context, mgr ctrl.Manager, gateImage string,
+	supervision func(context.Context) (Supervision, error),
+) error {
 	if gateImage == "" {
 		return errors.New("the gate image is empty: set --gate-image or RELATED_IMAGE_GATE")
 	}
@@ -77,13 +82,14 @@ func SetupPodWebhookWithManager(ctx context.Context, mgr ctrl.Manager, gateImage
 		return fmt.Errorf("starting the StatefulSingleton informer: %w", err)
 	}
 	if err := ctrl.NewWebhookManagedBy(mgr, &corev1.Pod{}).
-		WithDefaulter(&Defaulter{Reader: mgr.GetClient(), GateImage: gateImage}).
+		WithDefaulter(&Defaulter{Reader: mgr.GetClient(), GateImage: gateImage, Supervision: supervision}).
 		Complete(); err != nil {
 		return err
 	}
 	return ctrl.NewWebhookManagedBy(mgr, &corev1.Pod{}).
 		WithDefaulter(&Defaulter{
 			Reader: mgr.GetClient(), APIReader: mgr.GetAPIReader(), GateImage: gateImage, Guard: true,
+			Supervision: supervision,
 		}).
 		WithDefaulterCustomPath(GuardPath).
 		Complete()
@@ -113,13 +119,43 @@ func (d *Defaulter) Default(ctx context.Context, pod *corev1.Pod) error {
 	if ss == nil {
 		return nil
 	}
-	if err := Inject(pod, InjectOptions{Singleton: ss.Name, GateImage: d.GateImage}); err != nil {
+	opts := InjectOptions{Singleton: ss.Name, GateImage: d.GateImage}
+	fastHandOver := d.supervision(ctx, ss, &opts)
+	if err := Inject(pod, opts); err != nil {
 		log.Error(err, "Cannot prepare the pod; refusing it", "statefulSingleton", klog.KObj(ss))
 		return fmt.Errorf("StatefulSingleton %s selects this pod, and singleton-operator cannot prepare it: %w",
 			klog.KObj(ss), err)
 	}
-	log.V(1).Info("Prepared the pod", "statefulSingleton", klog.KObj(ss))
+	if pod.Annotations == nil {
+		pod.Annotations = map[string]string{}
+	}
+	pod.Annotations[singletonv1.AnnotationFastHandOver] = fastHandOver
+	log.V(1).Info("Prepared the pod", "statefulSingleton", klog.KObj(ss), "fastHandOver", fastHandOver)
 	return nil
+}
+
+// Values of AnnotationFastHandOver.
+const (
+	FastHandOverSupervised = "Supervised"
+	fastHandOverOff        = "Off: "
+)
+
+// supervision sets the supervision of opts when the StatefulSingleton wants the fast hand-over
+// and the channel can be reached, and says what the pod gets, for AnnotationFastHandOver.
+func (d *Defaulter) supervision(ctx context.Context, ss *singletonv1.StatefulSingleton, opts *InjectOptions) string {
+	switch {
+	case ss.Spec.FastHandOver == singletonv1.FastHandOverDisabled:
+		return fastHandOverOff + "spec.fastHandOver is Disabled"
+	case d.Supervision == nil:
+		return fastHandOverOff + "the operator runs without the gate channel"
+	}
+	s, err := d.Supervision(ctx)
+	if err != nil {
+		logf.FromContext(ctx).Info("No fast hand-over for the pod", "reason", err.Error())
+		return fastHandOverOff + err.Error()
+	}
+	opts.Supervision = &s
+	return FastHandOverSupervised
 }
 
 // undecided is the refusal of a pod the guard path cannot decide about: 503, since the same

@@ -10,10 +10,10 @@
 //     audience is Audience>". The operator verifies the token (TokenReview, cached), takes the
 //     pod's UID from it (never from the request), and answers with a stream of Events, one JSON
 //     object per line: first EventSession (the session's ID and the pod UID the token names),
-//     then EventRelease once the pod's release is recorded in the API, after which the operator
-//     may end the stream: the session's ID stays good for the requests below, and the gate
-//     opens no new session once the release was pushed (only after one lost before it). A
-//     replica that is not the leader answers 503; the gate tries again.
+//     then EventRelease once the pod's release is recorded in the API; the stream stays open
+//     while the gate runs. A gate whose stream ended (an operator restarted, a new leader)
+//     opens a new session; its requests below name the latest session's ID. A replica that is
+//     not the leader answers 503; the gate tries again.
 //  2. The application starts when the release is seen, from the downward API file or pushed
 //     here, whichever comes first. A gate that finds its container's exit-reported marker in
 //     StateDir (a start of the same container already reported its exit) first POSTs a

@@ -121,22 +121,19 @@ func verifyPinned(chain []*x509.Certificate, serverName string, caSHA256 []byte,
 	return err
 }
 
-// run opens sessions until the release is pushed (the operator ends a session after it pushed
-// the release) or ctx ends, opening a new one after each failure. The ID of the latest session
-// stays in use after its stream ended: the reports name it.
+// run keeps a session open until ctx ends, opening a new one after each failure or end (an
+// operator that restarted, a new leader): the operator learns this start from it. The requests
+// name the latest session's ID. The backoff starts again only after a session that lasted, so
+// that an operator ending sessions at once is not asked again at the shortest interval.
 func (c *channel) run(ctx context.Context) {
 	for attempt := 0; ctx.Err() == nil; attempt++ {
+		began := time.Now()
 		opened, err := c.openSession(ctx)
-		select {
-		case <-c.released:
-			return
-		default:
-		}
 		if ctx.Err() != nil {
 			return
 		}
 		c.logOnce("session", err)
-		if opened {
+		if opened && time.Since(began) >= retryLast {
 			attempt = 0
 		}
 		if !sleep(ctx, backoff(attempt)) {

@@ -78,8 +78,8 @@ func newTestCA(t *testing.T, name string) testCA {
 }
 
 // testOperator plays the operator's side of internal/gatewire over TLS: it accepts testToken,
-// names podUID in every session, pushes the release once push is called and then ends the
-// session (as internal/gatechannel does), answers start
+// names podUID in every session, pushes the release once push is called and keeps the session
+// open (as internal/gatechannel does), answers start
 // registrations with allow, and records what it got.
 type testOperator struct {
 	srv    *httptest.Server
@@ -117,8 +117,7 @@ func newTestOperator(t *testing.T, ca testCA, podUID string) *testOperator {
 	op.srv.TLS = &tls.Config{Certificates: []tls.Certificate{ca.serve}}
 	op.srv.StartTLS()
 	t.Cleanup(func() {
-		op.push() // ends the held sessions, so that Close does not wait for them
-		op.srv.CloseClientConnections()
+		op.srv.CloseClientConnections() // ends the held sessions, so that Close does not wait for them
 		op.srv.Close()
 	})
 	return op
@@ -159,7 +158,9 @@ func (op *testOperator) session(w http.ResponseWriter, r *http.Request) {
 		_ = enc.Encode(gatewire.Event{Type: gatewire.EventRelease})
 		w.(http.Flusher).Flush()
 	case <-r.Context().Done():
+		return
 	}
+	<-r.Context().Done()
 }
 
 func (op *testOperator) started(w http.ResponseWriter, r *http.Request) {

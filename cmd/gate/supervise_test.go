@@ -56,6 +56,8 @@ func buildBinaries(t *testing.T) (gate, app string) {
 }
 
 func TestMain(m *testing.M) {
+	// A loaded machine starts processes and shakes hands slowly: wait long for what must come.
+	SetDefaultEventuallyTimeout(20 * time.Second)
 	code := m.Run()
 	_ = os.RemoveAll(buildDir)
 	os.Exit(code)

@@ -12,10 +12,12 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptrace"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/singleton-operator/singleton-operator/internal/gatewire"
@@ -236,20 +238,26 @@ func (c *channel) registerStart(ctx context.Context) error {
 }
 
 // reportExit reports the exit of this start with the container's exit code, retrying until
-// the operator took it or ctx ends.
-func (c *channel) reportExit(ctx context.Context, code int) error {
+// the operator took it or ctx ends. sent says whether a report may have reached the operator:
+// false only when none was ever written to a connection (no session, no connection, no
+// handshake), so that the operator cannot have recorded it.
+func (c *channel) reportExit(ctx context.Context, code int) (sent bool, err error) {
+	var written atomic.Bool
+	traced := httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
+		WroteRequest: func(httptrace.WroteRequestInfo) { written.Store(true) },
+	})
 	for attempt := 0; ; attempt++ {
 		session, err := c.currentSession(ctx)
 		if err != nil {
-			return fmt.Errorf("no session: %w", err)
+			return written.Load(), fmt.Errorf("no session: %w", err)
 		}
 		report := gatewire.ExitReport{Session: session, Container: c.opts.container, Start: c.start, ExitCode: code}
-		err = c.post(ctx, gatewire.ExitedPath, report, nil)
+		err = c.post(traced, gatewire.ExitedPath, report, nil)
 		if err == nil {
-			return nil
+			return true, nil
 		}
 		if !sleep(ctx, backoff(attempt)) {
-			return err
+			return written.Load(), err
 		}
 	}
 }

@@ -132,7 +132,8 @@ func startApplication(argv []string) (pid, code int) {
 // reportExit writes the exit-reported marker and then reports the exit, for at most
 // exitReportTimeout. The marker comes first: the report may reach the operator even if its
 // answer never comes back, and the next start of this container must then register before
-// it runs.
+// it runs. When no report was sent at all (no session, the operator unreachable), the marker
+// goes again: the operator cannot hold that exit, and the next start need not wait for it.
 func reportExit(ctx context.Context, opts channelOptions, ch *channel, start, code int) {
 	if err := writeMarker(opts.stateDir, opts.container, start); err != nil {
 		fmt.Fprintf(os.Stderr, "gate: write the exit-reported marker: %v; the exit is not reported\n", err)
@@ -140,8 +141,15 @@ func reportExit(ctx context.Context, opts channelOptions, ch *channel, start, co
 	}
 	ctx, cancel := context.WithTimeout(ctx, exitReportTimeout)
 	defer cancel()
-	if err := ch.reportExit(ctx, code); err != nil {
-		fmt.Fprintf(os.Stderr, "gate: report the exit: %v\n", err)
+	sent, err := ch.reportExit(ctx, code)
+	if err == nil {
+		return
+	}
+	fmt.Fprintf(os.Stderr, "gate: report the exit: %v\n", err)
+	if !sent {
+		if err := removeMarker(opts.stateDir, opts.container); err != nil {
+			fmt.Fprintf(os.Stderr, "gate: remove the exit-reported marker of a report never sent: %v\n", err)
+		}
 	}
 }
 

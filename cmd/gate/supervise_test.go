@@ -325,6 +325,7 @@ func TestSupervisedAsPID1(t *testing.T) {
 		g.Expect(out).To(BeAnExistingFile())
 		g.Expect(op.Requests()).To(BeZero())
 		g.Expect(r.output.String()).To(ContainSubstring("does not hold the pinned CA"))
+		g.Expect(markerPath(p.stateDir, "app")).NotTo(BeAnExistingFile(), "no report sent: the next start need not register")
 	})
 }
 

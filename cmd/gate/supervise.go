@@ -63,7 +63,7 @@ func runSupervised(opts options, argv []string) int {
 		ch = newChannel(opts.channel, opts.podinfoDir, start)
 		go ch.run(ctx)
 	}
-	if code, ok := holdUntilStart(ctx, cancel, opts, ch, signals); !ok {
+	if code, ok := holdUntilStart(ctx, opts, ch, signals); !ok {
 		return code
 	}
 	pid, code := startApplication(argv)
@@ -82,23 +82,19 @@ func runSupervised(opts options, argv []string) int {
 }
 
 // holdUntilStart runs hold while it watches for SIGTERM and SIGINT, which end the gate with
-// status 0 while it holds (the application never ran). ok says whether the application may
-// start; if not, code is the gate's exit status.
-func holdUntilStart(ctx context.Context, cancel context.CancelFunc, opts options, ch *channel,
-	signals <-chan os.Signal) (code int, ok bool) {
+// status 0 at once while it holds (the application never runs). ok says whether the
+// application may start; if not, code is the gate's exit status.
+func holdUntilStart(ctx context.Context, opts options, ch *channel, signals <-chan os.Signal) (code int, ok bool) {
 	held := make(chan error, 1)
 	go func() { held <- hold(ctx, opts, ch) }()
 	for {
 		select {
 		case s := <-signals:
 			if s == syscall.SIGTERM || s == syscall.SIGINT {
-				cancel()
+				return exitOK, false
 			}
 		case err := <-held:
-			switch {
-			case errors.Is(err, context.Canceled):
-				return exitOK, false
-			case err != nil:
+			if err != nil {
 				fmt.Fprintf(os.Stderr, "gate: %v\n", err)
 				return exitError, false
 			}

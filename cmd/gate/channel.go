@@ -64,6 +64,9 @@ func newChannel(opts channelOptions, podinfoDir string, start int) *channel {
 		TLSHandshakeTimeout:   requestLimit,
 		ResponseHeaderTimeout: requestLimit,
 		MaxIdleConnsPerHost:   2,
+		// Where the operator offers HTTP/2, the requests share the session's connection, which
+		// reached the leader; else each request has a connection of its own.
+		ForceAttemptHTTP2: true,
 	}
 	return &channel{
 		opts:       opts,
@@ -300,11 +303,15 @@ func (c *channel) do(ctx context.Context, path string, in any) (*http.Response, 
 	req.Header.Set("Authorization", "Bearer "+strings.TrimSpace(string(token)))
 	resp, err := c.client.Do(req)
 	if err != nil {
+		c.client.CloseIdleConnections()
 		return nil, err
 	}
 	if resp.StatusCode != http.StatusOK {
 		msg, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
 		_ = resp.Body.Close()
+		// The next attempt dials again: the Service then picks a replica again, and a replica
+		// that is not the leader (503) is not asked for ever over a kept-alive connection.
+		c.client.CloseIdleConnections()
 		return nil, fmt.Errorf("%s: %s: %s", path, resp.Status, strings.TrimSpace(string(msg)))
 	}
 	return resp, nil

@@ -141,6 +141,21 @@ func TestChannel(t *testing.T) {
 		g.Expect(sent).To(BeTrue(), "the operator may have recorded it")
 	})
 
+	t.Run("a replica that is not the leader is not asked again over the same connection", func(t *testing.T) {
+		g := NewWithT(t)
+		op := newTestOperator(t, ca, uid)
+		ch := channelFixture(t, ca, op, testToken)
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		go ch.run(ctx)
+		g.Eventually(op.Hellos).ShouldNot(BeEmpty())
+		op.refuseConnections(1)
+		rctx, rcancel := context.WithTimeout(ctx, exitReportTimeout)
+		defer rcancel()
+		g.Expect(ch.reportExit(rctx, 0)).To(BeTrue())
+		g.Expect(op.Exits()).To(HaveLen(1))
+	})
+
 	t.Run("a start refused is asked again until allowed", func(t *testing.T) {
 		g := NewWithT(t)
 		op := newTestOperator(t, ca, uid)

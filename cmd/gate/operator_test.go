@@ -91,8 +91,12 @@ type testOperator struct {
 	starts   []gatewire.StartRequest
 	exits    []gatewire.ExitReport
 	requests int
-	pushed   chan struct{}
-	pushOnce sync.Once
+	// notLeader answers 503 to the requests from the connections not yet seen, as a replica
+	// that is not the leader does, while it is above zero, counting down.
+	notLeader int
+	refused   map[string]bool // remote addresses answered 503
+	pushed    chan struct{}
+	pushOnce  sync.Once
 	// onExit runs when an exit report arrives, before it is answered.
 	onExit func(gatewire.ExitReport)
 }
@@ -107,6 +111,16 @@ func newTestOperator(t *testing.T, ca testCA, podUID string) *testOperator {
 	op.srv = httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		op.mu.Lock()
 		op.requests++
+		if op.refused[r.RemoteAddr] || op.notLeader > 0 {
+			if op.refused == nil {
+				op.refused = map[string]bool{}
+			}
+			op.refused[r.RemoteAddr] = true
+			op.notLeader--
+			op.mu.Unlock()
+			http.Error(w, "not the leader", http.StatusServiceUnavailable)
+			return
+		}
 		op.mu.Unlock()
 		if r.Header.Get("Authorization") != "Bearer "+testToken {
 			http.Error(w, "unauthorized", http.StatusUnauthorized)
@@ -131,6 +145,14 @@ func (op *testOperator) setOnExit(f func(gatewire.ExitReport)) {
 	op.mu.Lock()
 	defer op.mu.Unlock()
 	op.onExit = f
+}
+
+// refuseConnections makes the next n requests answer 503, and every later request on their
+// connections too: those connections reached a replica that is not the leader.
+func (op *testOperator) refuseConnections(n int) {
+	op.mu.Lock()
+	defer op.mu.Unlock()
+	op.notLeader = n
 }
 
 func (op *testOperator) setAllow(allow bool) {

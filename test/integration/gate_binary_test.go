@@ -74,69 +74,83 @@ var _ = Describe("The gate binary on the channel", Ordered, func() {
 			&gatechannel.Certificates{Leaf: holder.GetCertificate, CA: holder.CA})
 	}, NodeTimeout(3*time.Minute))
 
-	It("gets its release pushed, runs the application, and reports its exit into the ledger", func(ctx SpecContext) {
-		ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{GenerateName: "it-gatebin-"}}
-		Expect(api.Client.Create(ctx, ns)).To(Succeed())
-		Expect(api.Client.Create(ctx, &corev1.ServiceAccount{
-			ObjectMeta: metav1.ObjectMeta{Namespace: ns.Name, Name: "app"},
-		})).To(Succeed())
-		Expect(api.Client.Create(ctx, &singletonv1.StatefulSingleton{
-			ObjectMeta: metav1.ObjectMeta{Namespace: ns.Name, Name: "db"},
-			Spec: singletonv1.StatefulSingletonSpec{
-				Selector: metav1.LabelSelector{MatchLabels: map[string]string{"app": "db"}},
-			},
-		})).To(Succeed())
-		pod := unpreparedPod(ns.Name, "only", "node-1")
-		pod.Spec.ServiceAccountName = "app"
-		Expect(podwebhook.Inject(pod, podwebhook.InjectOptions{Singleton: "db", GateImage: itGateImage,
-			Supervision: &podwebhook.Supervision{Operator: channel, ServerName: serverName, CASHA256: caHash}})).To(Succeed())
-		Expect(api.Client.Create(ctx, pod)).To(Succeed())
+	It("gets its release pushed, runs the application, and reports its exit into the ledger once its pod is deleted",
+		func(ctx SpecContext) {
+			ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{GenerateName: "it-gatebin-"}}
+			Expect(api.Client.Create(ctx, ns)).To(Succeed())
+			Expect(api.Client.Create(ctx, &corev1.ServiceAccount{
+				ObjectMeta: metav1.ObjectMeta{Namespace: ns.Name, Name: "app"},
+			})).To(Succeed())
+			Expect(api.Client.Create(ctx, &singletonv1.StatefulSingleton{
+				ObjectMeta: metav1.ObjectMeta{Namespace: ns.Name, Name: "db"},
+				Spec: singletonv1.StatefulSingletonSpec{
+					Selector: metav1.LabelSelector{MatchLabels: map[string]string{"app": "db"}},
+				},
+			})).To(Succeed())
+			pod := unpreparedPod(ns.Name, "only", "node-1")
+			pod.Spec.ServiceAccountName = "app"
+			Expect(podwebhook.Inject(pod, podwebhook.InjectOptions{Singleton: "db", GateImage: itGateImage,
+				Supervision: &podwebhook.Supervision{Operator: channel, ServerName: serverName, CASHA256: caHash}})).To(Succeed())
+			Expect(api.Client.Create(ctx, pod)).To(Succeed())
 
-		By("laying out the pod's volumes as the kubelet would: the token, the state, the downward API (never released)")
-		token, err := clientset.CoreV1().ServiceAccounts(ns.Name).CreateToken(ctx, "app", &authenticationv1.TokenRequest{
-			Spec: authenticationv1.TokenRequestSpec{
-				Audiences: []string{gatewire.Audience}, ExpirationSeconds: ptr.To(int64(600)),
-				BoundObjectRef: &authenticationv1.BoundObjectReference{Kind: "Pod", APIVersion: "v1", Name: pod.Name, UID: pod.UID},
-			},
-		}, metav1.CreateOptions{})
-		Expect(err).NotTo(HaveOccurred())
-		dir := GinkgoT().TempDir()
-		tokenDir, stateDir, podinfo := filepath.Join(dir, "token"), filepath.Join(dir, "state"), filepath.Join(dir, "podinfo")
-		for _, d := range []string{tokenDir, stateDir, podinfo} {
-			Expect(os.Mkdir(d, 0o755)).To(Succeed())
-		}
-		Expect(os.WriteFile(filepath.Join(tokenDir, gatewire.TokenFile), []byte(token.Status.Token), 0o600)).To(Succeed())
-		Expect(os.WriteFile(filepath.Join(podinfo, "uid"), []byte(pod.UID), 0o644)).To(Succeed())
-		Expect(os.WriteFile(filepath.Join(podinfo, "release"), nil, 0o644)).To(Succeed())
+			By("laying out the pod's volumes as the kubelet would: the token, the state, the downward API (never released)")
+			token, err := clientset.CoreV1().ServiceAccounts(ns.Name).CreateToken(ctx, "app", &authenticationv1.TokenRequest{
+				Spec: authenticationv1.TokenRequestSpec{
+					Audiences: []string{gatewire.Audience}, ExpirationSeconds: ptr.To(int64(600)),
+					BoundObjectRef: &authenticationv1.BoundObjectReference{Kind: "Pod", APIVersion: "v1", Name: pod.Name, UID: pod.UID},
+				},
+			}, metav1.CreateOptions{})
+			Expect(err).NotTo(HaveOccurred())
+			dir := GinkgoT().TempDir()
+			tokenDir, stateDir, podinfo := filepath.Join(dir, "token"), filepath.Join(dir, "state"), filepath.Join(dir, "podinfo")
+			for _, d := range []string{tokenDir, stateDir, podinfo} {
+				Expect(os.Mkdir(d, 0o755)).To(Succeed())
+			}
+			Expect(os.WriteFile(filepath.Join(tokenDir, gatewire.TokenFile), []byte(token.Status.Token), 0o600)).To(Succeed())
+			Expect(os.WriteFile(filepath.Join(podinfo, "uid"), []byte(pod.UID), 0o644)).To(Succeed())
+			Expect(os.WriteFile(filepath.Join(podinfo, "release"), nil, 0o644)).To(Succeed())
 
-		By("running the webhook's command line, its gate and its application replaced by the built ones")
-		command := pod.Spec.Containers[0].Command
-		Expect(command[:3]).To(Equal([]string{podwebhook.BinGatePath, "exec", gatewire.FlagSupervise}))
-		dashes := slices.Index(command, "--")
-		Expect(command[dashes+1:]).To(Equal([]string{"/bin/db"}), "the application's command follows the gate's flags")
-		out := filepath.Join(dir, "report.json")
-		args := slices.Concat([]string{"exec", "--podinfo", podinfo, "--state-dir", stateDir, "--token-dir", tokenDir},
-			command[2:dashes+1], []string{"app", "report", out, "3"})
-		cmd := exec.Command(gate, args...)
-		cmd.Env = []string{"PATH=" + filepath.Dir(app)}
-		var output bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &output, &output
-		cmd.SysProcAttr = &syscall.SysProcAttr{Cloneflags: syscall.CLONE_NEWPID, Setpgid: true}
-		Expect(cmd.Start()).To(Succeed())
-		exited := make(chan struct{})
-		go func() { _ = cmd.Wait(); close(exited) }()
-		DeferCleanup(func() {
-			_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-			<-exited
-			GinkgoWriter.Printf("the gate's output:\n%s", output.String())
+			By("running the webhook's command line, its gate and its application replaced by the built ones")
+			command := pod.Spec.Containers[0].Command
+			Expect(command[:3]).To(Equal([]string{podwebhook.BinGatePath, "exec", gatewire.FlagSupervise}))
+			dashes := slices.Index(command, "--")
+			Expect(command[dashes+1:]).To(Equal([]string{"/bin/db"}), "the application's command follows the gate's flags")
+			out := filepath.Join(dir, "signals")
+			args := slices.Concat([]string{"exec", "--podinfo", podinfo, "--state-dir", stateDir, "--token-dir", tokenDir},
+				command[2:dashes+1], []string{"app", "no-handler", out})
+			cmd := exec.Command(gate, args...)
+			cmd.Env = []string{"PATH=" + filepath.Dir(app)}
+			var output bytes.Buffer
+			cmd.Stdout, cmd.Stderr = &output, &output
+			cmd.SysProcAttr = &syscall.SysProcAttr{Cloneflags: syscall.CLONE_NEWPID, Setpgid: true}
+			Expect(cmd.Start()).To(Succeed())
+			exited := make(chan struct{})
+			go func() { _ = cmd.Wait(); close(exited) }()
+			DeferCleanup(func() {
+				_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+				<-exited
+				GinkgoWriter.Printf("the gate's output:\n%s", output.String())
+			})
+
+			Eventually(func() ([]byte, error) { return os.ReadFile(out) }).WithTimeout(time.Minute).
+				Should(Equal([]byte("ready\n")), "the application runs: its release was pushed (the file never said so)")
+
+			By("deleting the pod and stopping its container as the kubelet does: the exit reported at once")
+			Expect(api.Client.Delete(ctx, pod)).To(Succeed())
+			Eventually(func() (*metav1.Time, error) {
+				current := &corev1.Pod{}
+				err := api.Client.Get(ctx, keyOf(pod), current)
+				return current.DeletionTimestamp, err
+			}).WithContext(ctx).ShouldNot(BeNil())
+			stopped := time.Now()
+			Expect(cmd.Process.Signal(syscall.SIGTERM)).To(Succeed())
+			Eventually(exited).WithTimeout(time.Minute).Should(BeClosed())
+			Expect(cmd.ProcessState.ExitCode()).To(Equal(143), "the application, without a SIGTERM handler, died of it")
+			Expect(time.Since(stopped)).To(BeNumerically("<", time.Second),
+				"the report of a deleting pod is taken at once (the gate gives up only after 2 s)")
+			Expect(ledger.Snapshot(pod.UID).Pods[pod.UID].Containers).To(HaveKeyWithValue("app",
+				gatechannel.ContainerRecord{Start: 1, Exited: true, ExitCode: 143,
+					ExitedAt: ledger.Snapshot(pod.UID).Pods[pod.UID].Containers["app"].ExitedAt}),
+				"the exit of start 1 is in the ledger")
 		})
-
-		Eventually(exited).WithTimeout(time.Minute).Should(BeClosed())
-		Expect(cmd.ProcessState.ExitCode()).To(Equal(3), "the application ran (its release was pushed: the file never said so) and exited 3")
-		_, err = os.Stat(out)
-		Expect(err).NotTo(HaveOccurred())
-		Expect(ledger.Snapshot(pod.UID).Pods[pod.UID].Containers).To(HaveKeyWithValue("app",
-			HaveField("Exited", true)), "the exit of start 1 is in the ledger")
-		Expect(ledger.Snapshot(pod.UID).Pods[pod.UID].Containers["app"].Start).To(Equal(1))
-	})
 })

@@ -26,10 +26,12 @@ import (
 // Backoff of the channel's retries: short, since a held pod's release may come over it and a
 // restarted container may wait on a start registration.
 const (
-	retryFirst   = 50 * time.Millisecond
-	retryLast    = time.Second
-	deniedPause  = 2 * time.Second // between start registrations the operator refused
-	requestLimit = 5 * time.Second // a request's answer (a session's first bytes included)
+	retryFirst = 50 * time.Millisecond
+	// notLeaderPause is the pause after a 503, the answer of a replica that is not the leader.
+	notLeaderPause = 10 * time.Millisecond
+	retryLast      = time.Second
+	deniedPause    = 2 * time.Second // between start registrations the operator refused
+	requestLimit   = 5 * time.Second // a request's answer (a session's first bytes included)
 )
 
 // channel is the gate's side of the channel to the operator (internal/gatewire): a session
@@ -259,7 +261,7 @@ func (c *channel) reportExit(ctx context.Context, code int) (sent bool, err erro
 		if err == nil {
 			return true, nil
 		}
-		if !sleep(ctx, backoff(attempt)) {
+		if !sleep(ctx, retryPause(attempt, err)) {
 			return written.Load(), err
 		}
 	}
@@ -312,9 +314,29 @@ func (c *channel) do(ctx context.Context, path string, in any) (*http.Response, 
 		// The next attempt dials again: the Service then picks a replica again, and a replica
 		// that is not the leader (503) is not asked for ever over a kept-alive connection.
 		c.client.CloseIdleConnections()
-		return nil, fmt.Errorf("%s: %s: %s", path, resp.Status, strings.TrimSpace(string(msg)))
+		return nil, &statusError{path: path, code: resp.StatusCode, status: resp.Status, msg: strings.TrimSpace(string(msg))}
 	}
 	return resp, nil
+}
+
+// statusError is an answer other than 200.
+type statusError struct {
+	path, status, msg string
+	code              int
+}
+
+func (e *statusError) Error() string { return fmt.Sprintf("%s: %s: %s", e.path, e.status, e.msg) }
+
+// retryPause is the pause before attempt+1 of an exit report that failed with err: a replica
+// that is not the leader answers 503 at once, and the next connection may reach the leader, so
+// that is asked again soon (the Service picks replicas at random); anything else backs off. Only
+// the report, bounded by exitReportTimeout, retries so fast.
+func retryPause(attempt int, err error) time.Duration {
+	var se *statusError
+	if errors.As(err, &se) && se.code == http.StatusServiceUnavailable {
+		return notLeaderPause
+	}
+	return backoff(attempt)
 }
 
 // logOnce logs err unless it is the same as the last one logged for what; a nil err after an

@@ -4,6 +4,8 @@ import (
 	"context"
 	"crypto/x509"
 	"encoding/hex"
+	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -213,6 +215,15 @@ func TestChannel(t *testing.T) {
 		g.Expect(sent).To(BeFalse())
 		g.Expect(op.Requests()).To(BeZero(), "no request got past the handshake")
 	})
+}
+
+func TestRetryPause(t *testing.T) {
+	g := NewWithT(t)
+	notLeader := &statusError{path: gatewire.ExitedPath, code: 503, status: "503 Service Unavailable"}
+	g.Expect(retryPause(5, notLeader)).To(Equal(notLeaderPause), "another connection may reach the leader")
+	g.Expect(retryPause(5, fmt.Errorf("wrapped: %w", notLeader))).To(Equal(notLeaderPause))
+	g.Expect(retryPause(5, &statusError{code: 401})).To(Equal(backoff(5)))
+	g.Expect(retryPause(5, errors.New("connection refused"))).To(Equal(backoff(5)))
 }
 
 func TestBackoff(t *testing.T) {

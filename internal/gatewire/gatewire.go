@@ -39,13 +39,15 @@ const (
 	ExitedPath = "/gate/v1/exited"
 
 	// TokenDir holds the projected token (file TokenFile) in every supervised container.
-	TokenDir  = "/singleton/token"
+	TokenDir = "/singleton/token"
+	// TokenFile is the projected token's file name in TokenDir.
 	TokenFile = "token"
 	// StateDir is a writable emptyDir shared by the pod's containers and kept across container
 	// restarts: the gate keeps per-container start counts and exit-reported markers there.
 	StateDir = "/singleton/state"
 
-	// Flags of "gate exec" that turn supervision and the channel on; the webhook sets them.
+	// FlagSupervise and the flags below it are the flags of "gate exec" that turn supervision
+	// and the channel on; the webhook sets them.
 	FlagSupervise  = "--supervise"   // stay the application's parent, reap, report its exit
 	FlagOperator   = "--operator"    // https://<Service ClusterIP>:<port> (no DNS needed)
 	FlagServerName = "--server-name" // the name the operator's certificate is checked against

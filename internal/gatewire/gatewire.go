@@ -46,17 +46,18 @@ const (
 	// restarts: the gate keeps per-container start counts and exit-reported markers there.
 	StateDir = "/singleton/state"
 
-	// FlagSupervise and the flags below it are the flags of "gate exec" that turn supervision
-	// and the channel on; the webhook sets them.
+	// ContentType of every request and answer body; a session's answer is one JSON object
+	// per line.
+	ContentType = "application/json"
+)
+
+// Flags of "gate exec" that turn supervision and the channel on; the webhook sets them.
+const (
 	FlagSupervise  = "--supervise"   // stay the application's parent, reap, report its exit
 	FlagOperator   = "--operator"    // https://<Service ClusterIP>:<port> (no DNS needed)
 	FlagServerName = "--server-name" // the name the operator's certificate is checked against
 	FlagCASHA256   = "--ca-sha256"   // hex SHA-256 of the DER of the CA certificate to trust
 	FlagContainer  = "--container"   // the container's name in the pod
-
-	// ContentType of every request and answer body; a session's answer is one JSON object
-	// per line.
-	ContentType = "application/json"
 )
 
 // Hello opens a session for one container.

@@ -10,15 +10,19 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"os"
-	"runtime/debug"
 	"slices"
 	"time"
 
+	"github.com/KimMachineGun/automemlimit/memlimit"
+	"github.com/go-logr/logr"
 	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
+	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
 	"k8s.io/client-go/kubernetes"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
@@ -30,21 +34,32 @@ import (
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 	"sigs.k8s.io/controller-runtime/pkg/webhook"
 
-	"github.com/singleton-operator/singleton-operator/internal/controller/apps"
-	"github.com/singleton-operator/singleton-operator/internal/controller/kubestellar"
+	appscontroller "github.com/singleton-operator/singleton-operator/internal/controller/apps"
+	kubestellarcontroller "github.com/singleton-operator/singleton-operator/internal/controller/kubestellar"
 	"github.com/singleton-operator/singleton-operator/internal/controller/webhookguard"
 	"github.com/singleton-operator/singleton-operator/internal/gatechannel"
-	"github.com/singleton-operator/singleton-operator/internal/memlimit"
-	"github.com/singleton-operator/singleton-operator/internal/scheme"
+	opscheme "github.com/singleton-operator/singleton-operator/internal/scheme"
 	"github.com/singleton-operator/singleton-operator/internal/scrapetoken"
 	"github.com/singleton-operator/singleton-operator/internal/servingcert"
 	podwebhook "github.com/singleton-operator/singleton-operator/internal/webhook/core/v1"
+	// +kubebuilder:scaffold:imports
 )
 
 // leaderElectionID names the Lease that the replicas of the operator compete for.
 const leaderElectionID = "singleton-operator.statefulsingleton.com"
 
-var setupLog = ctrl.Log.WithName("setup")
+var (
+	// scheme holds every type the manager reads or writes: internal/scheme's, and below the
+	// marker those that `operator-sdk create api` adds (move them into internal/scheme, which
+	// the tests use too).
+	scheme   = runtime.NewScheme()
+	setupLog = ctrl.Log.WithName("setup")
+)
+
+func init() {
+	utilruntime.Must(opscheme.AddToScheme(scheme))
+	// +kubebuilder:scaffold:scheme
+}
 
 // options holds the command-line flags.
 type options struct {
@@ -218,17 +233,27 @@ func (o options) validate() error {
 	return nil
 }
 
-// setMemoryLimit gives the Go runtime a soft memory limit below the container's
-// (internal/memlimit).
+// memoryLimitRatio is the share of the container's memory limit given to the Go runtime as
+// its soft limit: the rest is for what the runtime does not count (the binary, thread stacks
+// outside the heap, the kernel's page cache of files).
+const memoryLimitRatio = 0.9
+
+// setMemoryLimit gives the Go runtime a soft memory limit of memoryLimitRatio of the
+// container's cgroup memory limit (github.com/KimMachineGun/automemlimit), so that the garbage
+// collector works harder as the heap nears the limit instead of the kernel killing the process.
+// A GOMEMLIMIT in the environment wins (AUTOMEMLIMIT=off, or another ratio, is also read), and
+// a cgroup with no limit leaves the runtime as it is. A limit that cannot be read is logged
+// and the manager runs without one.
 func setMemoryLimit() {
-	limit, why, err := memlimit.Decide(os.Getenv)
+	log := setupLog.WithName("memlimit")
+	_, err := memlimit.Set(
+		memlimit.WithRatio(memoryLimitRatio),
+		memlimit.WithProvider(memlimit.FromCgroup),
+		memlimit.WithLogger(slog.New(logr.ToSlogHandler(log))),
+	)
 	if err != nil {
-		exit(err, "Invalid memory limit")
+		log.Info("Running without a Go memory limit", "reason", err.Error())
 	}
-	if limit > 0 {
-		debug.SetMemoryLimit(limit)
-	}
-	setupLog.Info("Go memory limit", "bytes", limit, "why", why)
 }
 
 // servingCertOptions tell which certificates the manager makes for itself (internal/servingcert).
@@ -266,7 +291,7 @@ func newManager(o options, certs *servingcert.ServingCerts) (ctrl.Manager, error
 		TLSOpts: slices.Concat(tlsOpts, certs.WebhookTLSOpts()),
 	}
 	return ctrl.NewManager(ctrl.GetConfigOrDie(), ctrl.Options{
-		Scheme:                        scheme.New(),
+		Scheme:                        scheme,
 		Cache:                         cacheOptions(os.Getenv("POD_NAMESPACE")),
 		Metrics:                       metricsOpts,
 		WebhookServer:                 webhook.NewServer(webhookOpts),
@@ -403,7 +428,7 @@ func (ch *gateChannel) supervision(ctx context.Context) (podwebhook.Supervision,
 }
 
 func setupReconcilers(mgr ctrl.Manager, o options, channel *gateChannel) error {
-	ssr := &apps.StatefulSingletonReconciler{
+	ssr := &appscontroller.StatefulSingletonReconciler{
 		Client:   mgr.GetClient(),
 		Recorder: mgr.GetEventRecorder("statefulsingleton-controller"),
 	}
@@ -413,14 +438,18 @@ func setupReconcilers(mgr ctrl.Manager, o options, channel *gateChannel) error {
 	if err := ssr.SetupWithManager(mgr); err != nil {
 		return err
 	}
-	return (&kubestellar.Reconciler{
+	if err := (&kubestellarcontroller.Reconciler{
 		Client:          mgr.GetClient(),
 		Recorder:        mgr.GetEventRecorder("reportedstate-controller"),
 		Config:          mgr.GetConfig(),
 		SecretNamespace: os.Getenv("POD_NAMESPACE"),
 		Workers:         o.reportedStateWorkers,
 		ClientQPS:       float32(o.reportedStateClientQPS),
-	}).SetupWithManager(mgr)
+	}).SetupWithManager(mgr); err != nil {
+		return err
+	}
+	// +kubebuilder:scaffold:builder
+	return nil
 }
 
 // setupWebhooks registers the pod webhook and the reconciler of its guard configuration,

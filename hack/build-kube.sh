@@ -26,7 +26,9 @@
 set -euo pipefail
 
 HACK_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-# shellcheck source=hack/env.sh disable=SC1091
+# shellcheck source=hack/lib.sh
+source "${HACK_DIR}/lib.sh"
+# shellcheck source=hack/env.sh
 source "${HACK_DIR}/env.sh"
 
 # Make the bin dir absolute: the builds run in other directories.
@@ -40,32 +42,18 @@ case "${1:-}" in
     ;;
   "") ;;
   -h | --help)
-    sed -n '2,/^set -euo/{/^#/s/^# \{0,1\}//p}' "${BASH_SOURCE[0]}"
+    print_help
     exit 0
     ;;
-  *)
-    echo "usage: $0 [--print-dir]" >&2
-    exit 2
-    ;;
+  *) usage_error "[--print-dir]" ;;
 esac
 
+need_commands jq
 SRC_DIR="${SINGLETON_CACHE}/src"
 
 KUBE_BINARIES=(kube-apiserver kube-controller-manager kube-scheduler kubelet kube-proxy kubectl)
 ALL_BINARIES=("${KUBE_BINARIES[@]}" etcd kwok)
 TOTAL=${#ALL_BINARIES[@]}
-
-START_SECONDS=${SECONDS}
-
-log() {
-  local elapsed=$((SECONDS - START_SECONDS))
-  printf '[%02d:%02d] %s\n' $((elapsed / 60)) $((elapsed % 60)) "$*" >&2
-}
-
-die() {
-  log "ERROR: $*"
-  exit 1
-}
 
 # index_of NAME: the 1-based position of NAME in ALL_BINARIES, for progress messages.
 index_of() {
@@ -123,7 +111,7 @@ GO_BUILD_FLAGS=(-mod=mod -trimpath -buildvcs=false)
 module_dir() {
   local json dir
   json="$(go_env go mod download -json "$1@$2")" || die "go mod download $1@$2 failed: ${json}"
-  dir="$(sed -n 's/^[[:space:]]*"Dir": "\(.*\)",\{0,1\}$/\1/p' <<<"${json}")"
+  dir="$(jq -r '.Dir // empty' <<<"${json}")"
   [[ -n "${dir}" && -d "${dir}" ]] || die "no source dir for $1@$2: ${json}"
   echo "${dir}"
 }
@@ -133,19 +121,19 @@ module_dir() {
 module_info() {
   local json info
   json="$(go_env go mod download -json "$1@$2")" || return 0
-  info="$(sed -n 's/^[[:space:]]*"Info": "\(.*\)",\{0,1\}$/\1/p' <<<"${json}")"
+  info="$(jq -r '.Info // empty' <<<"${json}")"
   [[ -f "${info}" ]] && cat "${info}"
   return 0
 }
 
 # module_time MODULE VERSION: the commit time of the tag (RFC 3339), or nothing.
 module_time() {
-  module_info "$1" "$2" | sed -n 's/.*"Time": *"\([^"]*\)".*/\1/p'
+  module_info "$1" "$2" | jq -r '.Time // empty'
 }
 
 # module_commit MODULE VERSION: the git commit of the tag if the proxy recorded it, or nothing.
 module_commit() {
-  module_info "$1" "$2" | sed -n 's/.*"Hash": *"\([0-9a-f]\{40\}\)".*/\1/p'
+  module_info "$1" "$2" | jq -r '.Origin.Hash // empty'
 }
 
 # copy_module MODULE VERSION DEST: copy MODULE@VERSION out of the module cache to DEST (writable),

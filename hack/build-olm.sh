@@ -19,7 +19,9 @@
 set -euo pipefail
 
 HACK_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-# shellcheck source=hack/env.sh disable=SC1091
+# shellcheck source=hack/lib.sh
+source "${HACK_DIR}/lib.sh"
+# shellcheck source=hack/env.sh
 source "${HACK_DIR}/env.sh"
 
 # OLM v0, github.com/operator-framework/operator-lifecycle-manager.
@@ -36,35 +38,24 @@ case "${1:-}" in
 	;;
 "") ;;
 -h | --help)
-	sed -n '2,/^set -euo/{/^#/s/^# \{0,1\}//p}' "${BASH_SOURCE[0]}"
+	print_help
 	exit 0
 	;;
-*)
-	echo "usage: $0 [--print-dir]" >&2
-	exit 2
-	;;
+*) usage_error "[--print-dir]" ;;
 esac
-
-# json_field <name> prints the string value of the first "<name>" key of the indented JSON that
-# `go mod download -json` prints on stdin.
-json_field() {
-	sed -n "s/^[[:space:]]*\"$1\": \"\\(.*\\)\",\\{0,1\\}\$/\\1/p" | head -n 1
-}
 
 src="${OLM_DIR}/src"
 if [[ ! -f "${src}/.complete" ]]; then
+	need_commands jq
 	info="$(go mod download -json "${OLM_MODULE}@${OLM_VERSION}")"
-	dir="$(json_field Dir <<<"${info}")"
-	if [[ -z "${dir}" || ! -d "${dir}" ]]; then
-		echo "build-olm: go mod download ${OLM_MODULE}@${OLM_VERSION} gave no directory" >&2
-		exit 1
-	fi
+	dir="$(jq -r '.Dir // empty' <<<"${info}")"
+	[[ -n "${dir}" && -d "${dir}" ]] || die "go mod download ${OLM_MODULE}@${OLM_VERSION} gave no directory"
 	rm -rf "${src}"
 	mkdir -p "${OLM_DIR}"
 	cp -R "${dir}" "${src}"
 	chmod -R u+w "${src}"
 	# The commit of the tag as the proxy recorded it, for the version ldflags.
-	json_field Hash <<<"${info}" >"${src}/.commit"
+	jq -r '.Origin.Hash // empty' <<<"${info}" >"${src}/.commit"
 	touch "${src}/.complete"
 fi
 
@@ -74,14 +65,14 @@ ldflags="-s -w -X ${version_pkg}.OLMVersion=${OLM_VERSION} -X ${version_pkg}.Git
 for cmd in olm catalog; do
 	out="${BIN_DIR}/${cmd}"
 	[[ -x "${out}" ]] && continue
-	echo "build-olm: building ${OLM_MODULE}/cmd/${cmd}@${OLM_VERSION} in ${src}" >&2
+	log "building ${OLM_MODULE}/cmd/${cmd}@${OLM_VERSION} in ${src}"
 	start=${SECONDS}
 	# The catalog operator reaches catalogs over gRPC only (no sqlite here): no cgo needed.
 	# GOFLAGS=-mod=mod: the copy has no vendor/; GOWORK=off: never a go.work from a parent.
 	(cd "${src}" && GOWORK=off GOFLAGS=-mod=mod CGO_ENABLED=0 \
 		go build -trimpath -tags json1 -ldflags "${ldflags}" -o "${out}.tmp" "./cmd/${cmd}")
 	mv "${out}.tmp" "${out}"
-	echo "build-olm: built ${out} in $((SECONDS - start))s" >&2
+	log "built ${out} in $((SECONDS - start))s"
 done
 
 # OLM's CRDs (CatalogSource, ClusterServiceVersion, InstallPlan, OLMConfig, OperatorCondition,

@@ -19,6 +19,8 @@
 #
 # Environment: OPM (default bin/opm), CATALOG_DIR (default catalog), BUNDLE_DIR (default bundle).
 set -euo pipefail
+# shellcheck source=hack/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 OPM=${OPM:-bin/opm}
@@ -26,11 +28,6 @@ CATALOG_DIR=${CATALOG_DIR:-catalog}
 BUNDLE_DIR=${BUNDLE_DIR:-bundle}
 PACKAGE=singleton-operator
 DEFAULT_CHANNEL=stable
-
-die() {
-	echo "catalog: $*" >&2
-	exit 1
-}
 
 # csv_file prints the path of the bundle's ClusterServiceVersion.
 csv_file() {
@@ -141,7 +138,7 @@ cmd_release() {
 	name=$(render "$CATALOG_DIR/$PACKAGE/v$version.yaml")
 	[[ $name == "$PACKAGE.v$version" ]] || die "the bundle is named $name, not $PACKAGE.v$version"
 	write_catalog "$CATALOG_DIR" "$releases"
-	echo "catalog: released $name from $commit; commit $CATALOG_DIR/, then bump VERSION" >&2
+	log "released $name from $commit; commit $CATALOG_DIR/, then bump VERSION"
 }
 
 cmd_preview() {
@@ -169,12 +166,9 @@ cmd_preview() {
 case "${1:-}" in
 release) cmd_release ;;
 preview)
-	[[ $# -eq 2 ]] || die "usage: $0 preview DIR"
+	want_args 2 "preview DIR" "$@"
 	cmd_preview "$2"
 	;;
 validate) "$OPM" validate "$CATALOG_DIR" ;;
-*)
-	sed -n '2,/^set -euo/{/^#/s/^# \{0,1\}//p}' "${BASH_SOURCE[0]}" >&2
-	exit 2
-	;;
+*) usage_error ;;
 esac

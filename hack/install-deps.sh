@@ -11,6 +11,9 @@
 #   iptables                     kube-proxy (iptables mode) and the kubelet's chains
 #   conntrack                    kube-proxy clears stale UDP conntrack entries
 #   openssl                      the cluster's certificates
+#   gettext-base                 envsubst, which fills the cluster's configuration templates
+#   jq                           reads the JSON of `go mod download -json` (hack/tools.sh,
+#                                hack/build-olm.sh, hack/build-kube.sh)
 #   iproute2                     the network namespace and its veth pair (ip)
 #   util-linux, mount            nsenter, setsid, mountpoint; umount
 #   procps                       sysctl
@@ -21,6 +24,8 @@
 #
 # The packages' own services are never started: the cluster runs its own containerd.
 set -euo pipefail
+# shellcheck source=hack/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 # package -> a file it provides that we check for
 declare -A want=(
@@ -31,6 +36,8 @@ declare -A want=(
 	["iptables"]=/usr/sbin/iptables
 	["conntrack"]=/usr/sbin/conntrack
 	["openssl"]=/usr/bin/openssl
+	["gettext-base"]=/usr/bin/envsubst
+	["jq"]=/usr/bin/jq
 	["iproute2"]=/usr/sbin/ip
 	["util-linux"]=/usr/bin/nsenter
 	["mount"]=/usr/bin/umount
@@ -61,15 +68,14 @@ fi
 # busybox (dynamic) conflicts with busybox-static; /bin/busybox is all we need from either,
 # but only the static one runs inside an image with no libraries.
 if [[ " ${missing[*]} " == *" busybox-static "* ]] && installed busybox; then
-	echo "install-deps: replacing Debian package busybox with busybox-static" >&2
+	log "replacing Debian package busybox with busybox-static"
 fi
 
 if [[ $(id -u) -ne 0 ]]; then
-	echo "install-deps: need root to install: ${missing[*]}" >&2
-	exit 1
+	die "need root to install: ${missing[*]}"
 fi
 
-echo "install-deps: installing ${missing[*]}" >&2
+log "installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
 # Never let a package start its own daemon (the cluster runs its own containerd): invoke-rc.d
 # and deb-systemd-invoke ask policy-rc.d, and 101 means "action not allowed".
@@ -89,9 +95,8 @@ apt-get install -y -qq --no-install-recommends --reinstall "${missing[@]}" >&2
 
 for pkg in "${missing[@]}"; do
 	if [[ ! -e ${want[$pkg]} ]]; then
-		echo "install-deps: $pkg installed but ${want[$pkg]} is missing" >&2
-		exit 1
+		die "$pkg installed but ${want[$pkg]} is missing"
 	fi
 done
 
-echo "install-deps: installed ${missing[*]}" >&2
+log "installed ${missing[*]}"

@@ -4,6 +4,8 @@
 # it, deploys the operator with kustomize, and runs test/e2e inside the cluster's network
 # namespace, where the cluster's addresses are reachable.
 set -euo pipefail
+# shellcheck source=hack/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 # shellcheck source=hack/env.sh
 source hack/env.sh
@@ -21,10 +23,7 @@ focus=()
 # holds this lock from its first deployment to its last assertion, so they never interleave.
 mkdir -p "$SINGLETON_CACHE"
 exec 8>"$SINGLETON_CACHE/cluster-tests.lock"
-flock -w 3600 8 || {
-	echo "timed out waiting for $SINGLETON_CACHE/cluster-tests.lock" >&2
-	exit 1
-}
+flock -w 3600 8 || die "timed out waiting for $SINGLETON_CACHE/cluster-tests.lock"
 
 started=false
 if ! hack/cluster.sh status >/dev/null 2>&1; then

@@ -24,8 +24,10 @@
 # directory of the ServiceMonitor and PrometheusRule CRDs, `make monitoring-crds`),
 # OLM_TEST_TIMEOUT (default 15m), KEEP_CLUSTER.
 set -euo pipefail
+# shellcheck source=hack/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
-# shellcheck source=hack/env.sh disable=SC1091
+# shellcheck source=hack/env.sh
 source hack/env.sh
 
 OPM=${OPM:-bin/opm}
@@ -34,9 +36,6 @@ OLM_TEST_TIMEOUT=${OLM_TEST_TIMEOUT:-15m}
 # OLM's namespace: the catalog operator's global catalog namespace.
 OLM_NAMESPACE=olm
 CATALOG_ADDRESS=127.0.0.1:50051
-START=${SECONDS}
-
-log() { printf '==> [%3ss] %s\n' $((SECONDS - START)) "$*" >&2; }
 
 PATH="$(hack/build-kube.sh | tail -n1):$PATH"
 olm_bin=$(hack/build-olm.sh | tail -n1)
@@ -82,10 +81,7 @@ trap cleanup EXIT
 
 log "writing the catalog: catalog/ plus bundle/"
 mapfile -t rel < <(OPM="$OPM" hack/catalog.sh preview "$work/catalog")
-((${#rel[@]} == 5)) || {
-	echo "hack/catalog.sh preview printed ${#rel[*]} lines, not 5" >&2
-	exit 1
-}
+((${#rel[@]} == 5)) || die "hack/catalog.sh preview printed ${#rel[*]} lines, not 5"
 prev_csv=${rel[0]} prev_image=${rel[1]} prev_commit=${rel[2]} cur_csv=${rel[3]} cur_image=${rel[4]}
 
 # build_image <source dir> <image> <version> <tarball>: the operator's image, as
@@ -99,10 +95,7 @@ release_dir="$SINGLETON_CACHE/olm-releases/$prev_commit"
 prev_tar="$release_dir/$(tr '/:' '__' <<<"$prev_image").tar"
 if [[ ! -f $prev_tar ]]; then
 	git cat-file -e "$prev_commit^{commit}" 2>/dev/null ||
-		{
-			echo "commit $prev_commit of $prev_csv is not in this repository" >&2
-			exit 1
-		}
+		die "commit $prev_commit of $prev_csv is not in this repository"
 	rm -rf "$release_dir/src" && mkdir -p "$release_dir/src"
 	git archive "$prev_commit" | tar -x -C "$release_dir/src"
 	build_image "$release_dir/src" "$prev_image" "${prev_csv##*.v}" "$prev_tar.tmp"
@@ -135,10 +128,7 @@ go test -tags olm -c -o "$work/olm.test" ./test/olm
 mkdir -p "$SINGLETON_CACHE"
 exec 8>"$SINGLETON_CACHE/cluster-tests.lock"
 log "waiting for the local cluster's lock"
-flock -w 3600 8 || {
-	echo "timed out waiting for $SINGLETON_CACHE/cluster-tests.lock" >&2
-	exit 1
-}
+flock -w 3600 8 || die "timed out waiting for $SINGLETON_CACHE/cluster-tests.lock"
 
 log "restarting the local cluster"
 cluster_started=true

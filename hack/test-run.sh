@@ -5,15 +5,11 @@
 # stops the operator and the cluster and leaves nothing behind. Its output goes through a pipe
 # that dies with the Ctrl-C, as `make run | tee run.log` does.
 set -euo pipefail
+# shellcheck source=hack/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 # shellcheck source=hack/env.sh
 source hack/env.sh
-
-log() { echo "test-run: $*" >&2; }
-die() {
-	log "$*"
-	exit 1
-}
 
 hack/cluster.sh status >/dev/null 2>&1 && die "the local cluster is already up; stop it first (hack/cluster.sh down)"
 out=$(mktemp)

@@ -13,19 +13,12 @@
 set -euo pipefail
 
 HACK_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-# shellcheck source=hack/env.sh disable=SC1091
+# shellcheck source=hack/lib.sh
+source "${HACK_DIR}/lib.sh"
+# shellcheck source=hack/env.sh
 source "${HACK_DIR}/env.sh"
 
-usage() {
-	echo "usage: $0 {operator-sdk|opm} <version> <output>" >&2
-	exit 2
-}
-
-# json_field <name> prints the string value of the first "<name>" key in the indented JSON
-# that `go mod download -json` prints on stdin.
-json_field() {
-	sed -n "s/^[[:space:]]*\"$1\": \"\\(.*\\)\",\\{0,1\\}\$/\\1/p" | head -n 1
-}
+usage() { usage_error "{operator-sdk|opm} <version> <output>"; }
 
 # fetch_copy <module> <version> prints the directory of a writable copy of module@version.
 fetch_copy() {
@@ -35,17 +28,14 @@ fetch_copy() {
 	if [[ ! -f "${dir}/.complete" ]]; then
 		local info src
 		info="$(go mod download -json "${module}@${version}")"
-		src="$(json_field Dir <<<"${info}")"
-		if [[ -z "${src}" || ! -d "${src}" ]]; then
-			echo "tools: go mod download ${module}@${version} gave no directory" >&2
-			exit 1
-		fi
+		src="$(jq -r '.Dir // empty' <<<"${info}")"
+		[[ -n "${src}" && -d "${src}" ]] || die "go mod download ${module}@${version} gave no directory"
 		rm -rf "${dir}"
 		mkdir -p "$(dirname "${dir}")"
 		cp -R "${src}" "${dir}"
 		chmod -R u+w "${dir}"
 		# The commit of the tag, as the proxy recorded it, for the version ldflags.
-		json_field Hash <<<"${info}" >"${dir}/.commit"
+		jq -r '.Origin.Hash // empty' <<<"${info}" >"${dir}/.commit"
 		touch "${dir}/.complete"
 	fi
 	echo "${dir}"
@@ -61,16 +51,17 @@ build_in_copy() {
 	local module=$1 version=$2 output=$3 pkg=$4 tags=$5 ldflags=$6 dir start
 	[[ "${output}" == /* ]] || output="${PWD}/${output}"
 	dir="$(fetch_copy "${module}" "${version}")"
-	echo "tools: building ${module}/${pkg#./}@${version} in ${dir}" >&2
+	log "building ${module}/${pkg#./}@${version} in ${dir}"
 	start=${SECONDS}
 	# GOFLAGS=-mod=mod: the copy has no vendor/ to use; GOWORK=off: never pick up a go.work
 	# from a parent directory.
 	(cd "${dir}" && GOWORK=off GOFLAGS=-mod=mod CGO_ENABLED="${CGO_ENABLED:-0}" \
 		go build -trimpath -tags "${tags}" -ldflags "${ldflags}" -o "${output}.tmp" "${pkg}")
 	mv "${output}.tmp" "${output}"
-	echo "tools: built ${output} in $((SECONDS - start))s" >&2
+	log "built ${output} in $((SECONDS - start))s"
 }
 
+need_commands jq
 [[ $# -eq 3 ]] || usage
 tool=$1 version=$2 output=$3
 

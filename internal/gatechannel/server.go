@@ -155,6 +155,9 @@ func (s *Server) leading() bool {
 func (s *Server) admit(w http.ResponseWriter, r *http.Request, into any, container func() string,
 ) (*corev1.Pod, string) {
 	if !s.leading() {
+		// The connection goes with the answer: a gate reusing it would reach this replica
+		// again, whereas a new one is spread by the Service over the replicas, the leader too.
+		w.Header().Set("Connection", "close")
 		http.Error(w, "not the leader", http.StatusServiceUnavailable)
 		return nil, resultNotLeader
 	}

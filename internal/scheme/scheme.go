@@ -13,8 +13,17 @@ import (
 // New returns a scheme with the built-in Kubernetes types and the operator's own APIs.
 func New() *runtime.Scheme {
 	s := runtime.NewScheme()
-	utilruntime.Must(clientgoscheme.AddToScheme(s))
-	utilruntime.Must(singletonv1.AddToScheme(s))
-	utilruntime.Must(kubestellarv1alpha1.AddToScheme(s))
+	utilruntime.Must(AddToScheme(s))
 	return s
 }
+
+// AddToScheme adds every type the operator reads or writes to s.
+func AddToScheme(s *runtime.Scheme) error {
+	return builder.AddToScheme(s)
+}
+
+var builder = runtime.NewSchemeBuilder(
+	clientgoscheme.AddToScheme,
+	singletonv1.AddToScheme,
+	kubestellarv1alpha1.AddToScheme,
+)

@@ -4,12 +4,14 @@ package e2e
 
 import (
 	"context"
+	"strings"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 	corev1 "k8s.io/api/core/v1"
 
 	singletonv1 "github.com/singleton-operator/singleton-operator/api/apps/v1"
+	"github.com/singleton-operator/singleton-operator/internal/gatewire"
 	podwebhook "github.com/singleton-operator/singleton-operator/internal/webhook/core/v1"
 )
 
@@ -37,7 +39,8 @@ var _ = Describe("Any image starts as it would without the operator (S4, docs/de
 		pod := waitForOnlyPodReady(ctx, ns, "nosh", "")
 		Expect(pod.Labels).To(HaveKeyWithValue(singletonv1.LabelManaged, "true"))
 		Expect(pod.Spec.Containers[0].Command).To(BeEmpty(), "held by the native sidecar, its image's ENTRYPOINT kept")
-		Expect(pod.Spec.Containers[1].Command[:3]).To(Equal([]string{podwebhook.BinGatePath, "exec", "--"}))
+		Expect(pod.Spec.Containers[1].Command[:3]).To(Equal([]string{podwebhook.BinGatePath, "exec", gatewire.FlagSupervise}),
+			"the fast hand-over is on by default")
 		Expect(pod.Status.ContainerStatuses).To(HaveEach(HaveField("State.Running", Not(BeNil()))))
 	})
 
@@ -68,11 +71,24 @@ var _ = Describe("Any image starts as it would without the operator (S4, docs/de
 		for _, container := range []string{"wrapped", "args-only"} {
 			Eventually(podLogs).WithContext(ctx).WithArguments(plain, container).Should(Equal(want),
 				"without the operator, %s prints its arguments", container)
-			Eventually(podLogs).WithContext(ctx).WithArguments(prepared, container).Should(Equal(want),
+			Eventually(appLogs).WithContext(ctx).WithArguments(prepared, container).Should(Equal(want),
 				"with the operator, %s prints the same", container)
 		}
 	})
 })
+
+// appLogs is podLogs without the lines of the supervising gate, which writes what becomes of
+// its channel to the operator (lines beginning "gate: ") to the container's stderr.
+func appLogs(ctx context.Context, pod corev1.Pod, container string) (string, error) {
+	logs, err := podLogs(ctx, pod, container)
+	var out strings.Builder
+	for line := range strings.SplitAfterSeq(logs, "\n") {
+		if !strings.HasPrefix(line, "gate: ") {
+			out.WriteString(line)
+		}
+	}
+	return out.String(), err
+}
 
 // podLogs returns what a container of a pod has written so far.
 func podLogs(ctx context.Context, pod corev1.Pod, container string) (string, error) {

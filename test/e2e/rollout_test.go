@@ -17,6 +17,7 @@ import (
 
 	singletonv1 "github.com/singleton-operator/singleton-operator/api/apps/v1"
 	"github.com/singleton-operator/singleton-operator/internal/controller/webhookguard"
+	"github.com/singleton-operator/singleton-operator/internal/gatewire"
 	podwebhook "github.com/singleton-operator/singleton-operator/internal/webhook/core/v1"
 )
 
@@ -67,7 +68,7 @@ func rolloutWithoutOverlap(ctx context.Context, strategy appsv1.DeploymentStrate
 	Expect(first.Labels).To(HaveKeyWithValue(singletonv1.LabelInstance, ss.Name))
 	Expect(first.Spec.InitContainers[0].Name).To(Equal(podwebhook.InstallContainer))
 	Expect(first.Spec.InitContainers[0].Image).To(Equal(operatorImage))
-	Expect(first.Spec.Containers[0].Command[:3]).To(Equal([]string{podwebhook.BinGatePath, "exec", "--"}))
+	Expect(first.Spec.Containers[0].Command[:3]).To(Equal([]string{podwebhook.BinGatePath, "exec", gatewire.FlagSupervise}))
 	Expect(first.Annotations).To(HaveKeyWithValue(singletonv1.AnnotationRelease, string(first.UID)))
 	Eventually(book.Runs).Should(ConsistOf(HaveField("Pod", first.Name)), "the application started once")
 

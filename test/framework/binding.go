@@ -13,6 +13,8 @@ type Clause struct {
 	// Namespace is empty for a cluster-scoped object.
 	Namespace, Name string
 	Single, Multi   bool
+	// Collectors are the StatusCollectors the entry names.
+	Collectors []string
 }
 
 // SetBinding gives b the WECs as its destinations and the clauses as its workload, replacing
@@ -29,7 +31,8 @@ func SetBinding(b *controlv1alpha1.Binding, wecs []string, clauses ...Clause) {
 
 // AddClause adds one object to b's workload.
 func AddClause(b *controlv1alpha1.Binding, c Clause) {
-	mod := controlv1alpha1.DownsyncModulation{WantSingletonReportedState: c.Single, WantMultiWECReportedState: c.Multi}
+	mod := controlv1alpha1.DownsyncModulation{WantSingletonReportedState: c.Single, WantMultiWECReportedState: c.Multi,
+		StatusCollectors: c.Collectors}
 	gvr := metav1.GroupVersionResource{Group: c.GVR.Group, Version: c.GVR.Version, Resource: c.GVR.Resource}
 	if c.Namespace == "" {
 		b.Spec.Workload.ClusterScope = append(b.Spec.Workload.ClusterScope, controlv1alpha1.ClusterScopeDownsyncClause{

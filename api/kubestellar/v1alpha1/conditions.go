@@ -9,6 +9,9 @@ const (
 	// ConditionReady is True when the ReportedState is Connected and Synced.
 	ConditionReady = "Ready"
 	// ConditionRequestsValid is False while some object asks singleton reported state (and not
+	// ConditionSoleWriter is True while no other controller writes the reported state of the
+	// objects; False when KubeStellar's own status controller still does.
+	ConditionSoleWriter = "SoleWriter"
 	// multi-WEC) on a qualified WEC set of other than one WEC: nothing is returned into it.
 	ConditionRequestsValid = "RequestsValid"
 )
@@ -25,8 +28,23 @@ const (
 	ReasonITSUnreachable = "ITSUnreachable"
 	// ReasonKubeconfigInvalid: the kubeconfig Secret is missing, lacks the key, or does not parse.
 	ReasonKubeconfigInvalid = "KubeconfigInvalid"
+	// ReasonKubeconfigRefused: the kubeconfig would make the operator run a program or read a
+	// file (exec, auth-provider, tokenFile, certificate or key paths); it is not loaded.
+	ReasonKubeconfigRefused = "KubeconfigRefused"
+	// ReasonNamespaceNotServed: the ReportedState is outside the operator's namespace. A
+	// ReportedState acts with the operator's credentials, so only those who may write in the
+	// operator's namespace can point it at a cluster.
+	ReasonNamespaceNotServed = "NamespaceNotServed"
 	// ReasonSyncing: caches are being filled; no decision is made yet.
 	ReasonSyncing = "Syncing"
+	// ReasonCannotWatch: Bindings ask for objects of resources the WDS credentials cannot list
+	// or watch (or whose first list does not complete); the other objects are served.
+	ReasonCannotWatch = "CannotWatch"
+	// ReasonSoleWriter: no other controller writes the reported state of the objects.
+	ReasonSoleWriter = "SoleWriter"
+	// ReasonKubeStellarStatusControllerActive: KubeStellar's status controller wrote the
+	// reported state of objects after this operator did.
+	ReasonKubeStellarStatusControllerActive = "KubeStellarStatusControllerActive"
 	// ReasonSynced: every cache is synced.
 	ReasonSynced = "Synced"
 	// ReasonNotConnected: not connected, so not synced either.

@@ -7,8 +7,9 @@ import (
 
 // slimWDSObject is the WDS cache's transform. The cache holds every object of each kind the
 // Bindings name, most of them workload objects the operator only reads a little of; it keeps:
-//   - of managedFields, the operator's own entries, trimmed to what ownedBy reads (nothing reads
-//     the others; all of them are most of a workload object's size);
+//   - of managedFields, the operator's own entries and those of KubeStellar's status controller
+//     (adopted, see KubeStellarStatusManager), trimmed to what ownedBy reads (nothing reads the
+//     others; all of them are most of a workload object's size);
 //   - of annotations, the operator's own (kubectl's last-applied-configuration, say, is a copy of
 //     the whole object);
 //   - of a workload's spec, all but the pod template (spec.template, spec.jobTemplate): the
@@ -52,8 +53,8 @@ func keepOwnAnnotations(o metav1.Object) {
 	}
 }
 
-// keepOwnManagedFields drops the managedFields entries of other field managers and trims the
-// operator's own.
+// keepOwnManagedFields drops the managedFields entries of other field managers than the
+// operator and KubeStellar's status controller, and trims those it keeps.
 func keepOwnManagedFields(o metav1.Object) {
 	entries := o.GetManagedFields()
 	if len(entries) == 0 {
@@ -61,7 +62,7 @@ func keepOwnManagedFields(o metav1.Object) {
 	}
 	kept := entries[:0:0]
 	for i := range entries {
-		if entries[i].Manager != FieldManager {
+		if m := entries[i].Manager; m != FieldManager && m != KubeStellarStatusManager {
 			continue
 		}
 		e := entries[i]

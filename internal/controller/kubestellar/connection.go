@@ -81,6 +81,9 @@ type connection struct {
 
 	// book is what the connection keeps about each WDS object; it has a lock of its own.
 	book *objectBook
+	// combined keeps KubeStellar's CombinedStatus objects (combined_*.go); nil when the WDS
+	// serves none. Set before the goroutines that read it start.
+	combined *combinedPart
 
 	// lockedStateLock guards lockedState; take it only through lock and unlock.
 	lockedStateLock sync.Mutex
@@ -97,6 +100,8 @@ type connectionLockedState struct {
 	workStatuses workStatusTally
 	// watched are the resources whose workload objects are watched (ensureWatch).
 	watched map[schema.GroupVersionResource]bool
+	// unwatchable are the resources a Binding asks for whose objects cannot be watched.
+	unwatchable unwatchable
 	// discovery remembers which resources have a status subresource.
 	discovery discoveryMemo
 }
@@ -122,6 +127,7 @@ func newConnection(key types.NamespacedName, wdsName string, wdsCfg, itsCfg *res
 			link:         linkState{deferred: map[objectRef]struct{}{}},
 			workStatuses: newWorkStatusTally(),
 			watched:      map[schema.GroupVersionResource]bool{},
+			unwatchable:  unwatchable{},
 			discovery:    discoveryMemo{},
 		},
 	}
@@ -186,10 +192,16 @@ func (c *connection) run(ctx context.Context) error {
 	if err := c.setupController(); err != nil {
 		return err
 	}
+	if err := c.setupCombined(ctx); err != nil {
+		return err
+	}
 	errs := make(chan error, 3)
 	go func() { errs <- c.wds.Start(ctx) }()
 	go func() { errs <- c.its.Start(ctx) }()
 	go func() { errs <- c.ctrl.Start(ctx) }()
+	if c.combined != nil {
+		go c.runCombined(ctx)
+	}
 	if err := c.waitSynced(ctx); err != nil {
 		return err
 	}

@@ -1,6 +1,9 @@
 package kubestellar
 
 import (
+	"time"
+
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/util/workqueue"
 )
 
@@ -38,8 +41,14 @@ type connectionState struct {
 	Invalid   []string
 	// Misconfigured are the objects asking singleton reported state on other than one WEC.
 	Misconfigured []string
+	// SecondWriters are the objects KubeStellar's status controller writes too.
+	SecondWriters []string
 	// Health counts the objects by WEC and kstatus.
 	Health map[wecStatus]int
+	// Unwatchable names the resources a Binding asks for that the WDS credentials cannot
+	// list or watch, and Why says why for the first of them.
+	Unwatchable []string
+	Why         string
 }
 
 // health returns the link's health.
@@ -81,8 +90,11 @@ func (c *connection) snapshot() connectionState {
 	defer c.unlock()
 	s := connectionState{linkHealth: c.lockedState.link.health}
 	s.Singleton, s.MultiWEC, s.Health = objects.Singleton, objects.MultiWEC, objects.Health
-	s.Misconfigured = objects.Misconfigured
+	s.Misconfigured, s.SecondWriters = objects.Misconfigured, objects.SecondWriters
 	s.WECs, s.Invalid = c.lockedState.workStatuses.reporting(), c.lockedState.workStatuses.invalidNames()
+	if s.Unwatchable = c.lockedState.unwatchable.names(); len(s.Unwatchable) > 0 {
+		s.Why = c.lockedState.unwatchable[schema.ParseGroupResource(s.Unwatchable[0])].err.Error()
+	}
 	return s
 }
 
@@ -107,6 +119,13 @@ func (c *connection) enqueue(refs ...objectRef) {
 	}
 	for _, r := range refs {
 		q.Add(r)
+	}
+}
+
+// enqueueAfter adds an object to the work queue after a delay.
+func (c *connection) enqueueAfter(ref objectRef, after time.Duration) {
+	if q := c.getQueue(); q != nil {
+		q.AddAfter(ref, after)
 	}
 }
 

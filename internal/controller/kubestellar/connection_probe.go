@@ -16,7 +16,8 @@ func (c *connection) probeLoop(ctx context.Context) {
 		c.probe()
 		s := c.snapshot()
 		if s.Singleton != published.Singleton || s.MultiWEC != published.MultiWEC || s.WECs != published.WECs ||
-			len(s.Invalid) != len(published.Invalid) || !maps.Equal(s.Health, published.Health) {
+			len(s.Invalid) != len(published.Invalid) || len(s.SecondWriters) != len(published.SecondWriters) ||
+			!maps.Equal(s.Health, published.Health) {
 			c.publish(s, published)
 			published = s
 		}
@@ -44,6 +45,7 @@ func (c *connection) publish(s, before connectionState) {
 	objectsByMode.WithLabelValues(c.key.Namespace, c.key.Name, modeMultiWEC).Set(float64(s.MultiWEC))
 	wecsReporting.WithLabelValues(c.key.Namespace, c.key.Name).Set(float64(s.WECs))
 	invalidWorkStatuses.WithLabelValues(c.key.Namespace, c.key.Name).Set(float64(len(s.Invalid)))
+	secondWriterObjects.WithLabelValues(c.key.Namespace, c.key.Name).Set(float64(len(s.SecondWriters)))
 	if c.notify != nil {
 		c.notify()
 	}

@@ -53,8 +53,12 @@ type facts struct {
 	// since it would leave the copied observedGeneration behind and hold kubectl rollout status
 	// and kstatus at InProgress.
 	AnnotationsBumpGeneration bool
-	// Owned is what the operator's field manager owns on the object now.
+	// Owned is what the operator's field manager owns on the object now, and what KubeStellar's
+	// status controller owns there, adopted (see KubeStellarStatusManager).
 	Owned owned
+	// SecondWriter tells that KubeStellar's status controller changed the object after this
+	// operator last did: it still runs.
+	SecondWriter bool
 	// Excepted tells that the object's kind is one KubeStellar never returns status into
 	// (Namespaces, CustomResourceDefinitions): nothing is written, what the operator owns goes.
 	Excepted bool
@@ -75,6 +79,9 @@ type plan struct {
 	Misconfigured string
 	// Malformed are the WECs left out of the summary for the shape of their status, with why.
 	Malformed []summary.Health
+	// SecondWriter tells that another controller writes the reported state of an object some
+	// Binding asks for (see facts.SecondWriter).
+	SecondWriter bool
 	// StatusPatch is the merge patch of the status subresource ({"status": {...}}).
 	StatusPatch map[string]any
 	// MainPatch is the merge patch of the object: labels, annotations, and .status for kinds
@@ -94,22 +101,17 @@ func (p plan) Writes() int {
 	return n
 }
 
-// decider holds the summary functions, so that tests can choose them.
-type decider struct {
-	summarize func(*unstructured.Unstructured, []summary.Report) (summary.Result, error)
-	healthOf  func(*unstructured.Unstructured, summary.Report) summary.Health
-}
-
 // decide returns what to write into one WDS object: the dispatch of R1 and R2 (docs/design.md), the
 // executing count (R3), and nothing when nothing changed or what the operator wrote is gone (R4).
-func (d decider) decide(f facts) (plan, error) {
+func decide(f facts) (plan, error) {
 	var p plan
 	if f.Wants.Any() && !f.Excepted {
-		if err := d.desired(&p, f); err != nil {
+		if err := desired(&p, f); err != nil {
 			return plan{}, err
 		}
+		p.SecondWriter = f.SecondWriter
 	}
-	d.compare(&p, f)
+	compare(&p, f)
 	return p, nil
 }
 
@@ -129,7 +131,7 @@ func dispatch(w wants) string {
 }
 
 // desired fills in what the operator means to own on an object some Binding asks for.
-func (d decider) desired(p *plan, f facts) error {
+func desired(p *plan, f facts) error {
 	n := len(f.Wants.Qualified)
 	p.Mode = dispatch(f.Wants)
 	p.Labels = map[string]string{}
@@ -144,17 +146,17 @@ func (d decider) desired(p *plan, f facts) error {
 	case n == 1:
 		if len(f.Reports) == 1 {
 			p.Status = f.Reports[0].Status
-			p.Health = []summary.Health{d.healthOf(f.Object, f.Reports[0])}
+			p.Health = []summary.Health{summary.HealthOf(f.Object, f.Reports[0])}
 		}
 	case f.Wants.MultiWEC:
-		if err := d.combine(p, f); err != nil {
+		if err := combine(p, f); err != nil {
 			return err
 		}
 	default:
 		p.Misconfigured = fmt.Sprintf("singleton reported state is requested on %d qualified WECs, not 1: "+
 			"nothing is returned", n)
 		for _, r := range f.Reports {
-			p.Health = append(p.Health, d.healthOf(f.Object, r))
+			p.Health = append(p.Health, summary.HealthOf(f.Object, r))
 		}
 	}
 	if len(p.Status) == 0 {
@@ -176,10 +178,10 @@ func (d decider) desired(p *plan, f facts) error {
 // combine summarizes the reports into p. A WEC whose status the summary cannot read (a
 // *summary.ReportError) is left out, named in p.Malformed and in the health as Unknown, and the
 // others are summarized: one WEC's bad status does not hold the others back.
-func (d decider) combine(p *plan, f facts) error {
+func combine(p *plan, f facts) error {
 	reports := f.Reports
 	for len(reports) > 0 {
-		res, err := d.summarize(f.Object, reports)
+		res, err := summary.Summarize(f.Object, reports)
 		var re *summary.ReportError
 		if errors.As(err, &re) {
 			i := slices.IndexFunc(reports, func(r summary.Report) bool { return r.WEC == re.WEC })
@@ -202,7 +204,7 @@ func (d decider) combine(p *plan, f facts) error {
 
 // compare fills in the patches from the object as the cache holds it: the differences of the
 // status, labels and annotations, and the removal of what the operator owns and no longer means.
-func (d decider) compare(p *plan, f facts) {
+func compare(p *plan, f facts) {
 	current, _ := f.Object.Object[keyStatus].(map[string]any)
 	owned := f.Owned.Status
 	if !f.StatusSubresource {

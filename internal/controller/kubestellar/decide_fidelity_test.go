@@ -49,7 +49,7 @@ func TestDecideQualifiedSet(t *testing.T) {
 		name:    "multi-WEC on two qualified WECs, one reports: the summary of that one, no count label",
 		w:       wants{MultiWEC: true, Qualified: two},
 		reports: []summary.Report{report("wec1", 2)},
-		mode:    modeMultiWEC, status: obj{"summaryOf": int64(1)},
+		mode:    modeMultiWEC, status: summaryOf(report("wec1", 2)),
 		labels: map[string]string{LabelMultiWECStatus: "true"}, reporting: "1",
 	}, {
 		name:    "multi-WEC on one qualified WEC: its status copied, no count label",
@@ -61,13 +61,13 @@ func TestDecideQualifiedSet(t *testing.T) {
 		name:    "both on two qualified WECs, one reports: the summary, count 2",
 		w:       wants{Singleton: true, MultiWEC: true, Qualified: two},
 		reports: []summary.Report{report("wec2", 2)},
-		mode:    modeMultiWEC, status: obj{"summaryOf": int64(1)},
+		mode:    modeMultiWEC, status: summaryOf(report("wec2", 2)),
 		labels:    map[string]string{LabelExecutingCount: "2", LabelSingletonStatus: "true", LabelMultiWECStatus: "true"},
 		reporting: "1",
 	}} {
 		t.Run(tc.name, func(t *testing.T) {
 			g := NewWithT(t)
-			p, err := testDecider.decide(facts{Wants: tc.w, Reports: tc.reports, Object: object(nil, nil), StatusSubresource: true})
+			p, err := decide(facts{Wants: tc.w, Reports: tc.reports, Object: object(nil, nil), StatusSubresource: true})
 			g.Expect(err).NotTo(HaveOccurred())
 			g.Expect(p.Mode).To(Equal(tc.mode))
 			g.Expect(p.Status).To(Equal(tc.status))
@@ -88,7 +88,7 @@ func TestDecideSingletonTwoWECsKeepsNothing(t *testing.T) {
 	g := NewWithT(t)
 	w := wants{Singleton: true, Qualified: []string{"wec1", "wec2"}}
 	o := object(map[string]string{LabelExecutingCount: "1", LabelSingletonStatus: "true"}, map[string]any{"readyReplicas": int64(2)})
-	p, err := testDecider.decide(facts{Wants: w, Reports: []summary.Report{report("wec1", 2)}, Object: o,
+	p, err := decide(facts{Wants: w, Reports: []summary.Report{report("wec1", 2)}, Object: o,
 		StatusSubresource: true, Owned: owned{Status: map[string]bool{"readyReplicas": true},
 			Labels: map[string]bool{LabelExecutingCount: true, LabelSingletonStatus: true}}})
 	g.Expect(err).NotTo(HaveOccurred())
@@ -102,7 +102,7 @@ func TestDecideSingletonTwoWECsKeepsNothing(t *testing.T) {
 // it gets neither the health nor the reporting-WECs annotation.
 func TestDecideDeploymentNoNewAnnotation(t *testing.T) {
 	g := NewWithT(t)
-	p, err := testDecider.decide(facts{Wants: wants{Singleton: true, Qualified: []string{"wec1"}},
+	p, err := decide(facts{Wants: wants{Singleton: true, Qualified: []string{"wec1"}},
 		Reports: []summary.Report{report("wec1", 1)}, Object: object(nil, nil), StatusSubresource: true,
 		AnnotationsBumpGeneration: true})
 	g.Expect(err).NotTo(HaveOccurred())
@@ -128,7 +128,7 @@ func TestDecideExceptions(t *testing.T) {
 	}} {
 		t.Run(tc.name, func(t *testing.T) {
 			g := NewWithT(t)
-			p, err := testDecider.decide(facts{Wants: wants{Singleton: true, Qualified: []string{"wec1"}},
+			p, err := decide(facts{Wants: wants{Singleton: true, Qualified: []string{"wec1"}},
 				Reports: []summary.Report{report("wec1", 1)}, Object: tc.o, StatusSubresource: true,
 				Excepted: true, Owned: tc.own})
 			g.Expect(err).NotTo(HaveOccurred())
@@ -148,38 +148,10 @@ func TestExceptedKinds(t *testing.T) {
 	g.Expect(exceptedKind("", "pods")).To(BeFalse())
 }
 
-// TestDecideMalformedWEC: a WEC whose status the summary cannot read is left out of it, named
-// in the health and in Malformed; the others are summarized and the labels still written.
+// TestDecideMalformedWEC: a Deployment status whose condition status is a boolean and whose
+// counts are strings is left out of the summary, named in the health (Unknown) and in
+// Malformed; the other WEC's status is shown, and the labels are still written.
 func TestDecideMalformedWEC(t *testing.T) {
-	g := NewWithT(t)
-	d := testDecider
-	d.summarize = func(o *unstructured.Unstructured, reports []summary.Report) (summary.Result, error) {
-		for _, r := range reports {
-			if r.WEC == "bad" {
-				return summary.Result{}, &summary.ReportError{WEC: "bad", Err: errString("status.conditions[0].status: not a string")}
-			}
-		}
-		return testDecider.summarize(o, reports)
-	}
-	w := wants{MultiWEC: true, Singleton: true, Qualified: []string{"a", "bad", "c"}}
-	p, err := d.decide(facts{Wants: w, Reports: []summary.Report{report("a", 1), report("bad", 1), report("c", 1)},
-		Object: object(nil, nil), StatusSubresource: true})
-	g.Expect(err).NotTo(HaveOccurred())
-	g.Expect(p.Status).To(Equal(map[string]any{"summaryOf": int64(2)}))
-	g.Expect(p.Malformed).To(HaveLen(1))
-	g.Expect(p.Malformed[0].WEC).To(Equal("bad"))
-	g.Expect(p.Annotations).To(HaveKeyWithValue(AnnotationWECStatus, "a=InProgress,bad=Unknown,c=InProgress"))
-	g.Expect(p.Labels).To(HaveKeyWithValue(LabelExecutingCount, "3"))
-	g.Expect(p.MainPatch).NotTo(BeNil())
-}
-
-type errString string
-
-func (e errString) Error() string { return string(e) }
-
-// TestDecideMalformedWECRealSummary: with the real summary, a Deployment status whose condition
-// status is a boolean and whose counts are strings is left out; the other WEC's status is shown.
-func TestDecideMalformedWECRealSummary(t *testing.T) {
 	g := NewWithT(t)
 	o := &unstructured.Unstructured{Object: map[string]any{"apiVersion": "apps/v1", "kind": "Deployment",
 		"metadata": map[string]any{"namespace": "ns", "name": "d", "generation": int64(1)},
@@ -189,11 +161,13 @@ func TestDecideMalformedWECRealSummary(t *testing.T) {
 		"conditions": []any{map[string]any{"type": "Available", "status": "True"}}}}
 	bad := summary.Report{WEC: "odd", Status: map[string]any{"observedGeneration": int64(1), "replicas": "1",
 		"conditions": []any{map[string]any{"type": "Available", "status": true}}}}
-	p, err := defaultDecider.decide(facts{Wants: wants{MultiWEC: true, Qualified: []string{"good", "odd"}},
+	p, err := decide(facts{Wants: wants{MultiWEC: true, Singleton: true, Qualified: []string{"good", "odd"}},
 		Reports: []summary.Report{good, bad}, Object: o, StatusSubresource: true, AnnotationsBumpGeneration: true})
 	g.Expect(err).NotTo(HaveOccurred())
 	g.Expect(p.Status).To(HaveKeyWithValue("readyReplicas", int64(1)))
 	g.Expect(p.Malformed).To(ConsistOf(HaveField("WEC", "odd")))
 	g.Expect(p.Health).To(ConsistOf(HaveField("WEC", "good"), And(HaveField("WEC", "odd"), HaveField("Status", "Unknown"))))
+	g.Expect(p.Labels).To(HaveKeyWithValue(LabelExecutingCount, "2"))
 	g.Expect(p.StatusPatch).NotTo(BeNil())
+	g.Expect(p.MainPatch).NotTo(BeNil())
 }

@@ -1,7 +1,6 @@
 package kubestellar
 
 import (
-	"errors"
 	"testing"
 
 	. "github.com/onsi/gomega"
@@ -10,20 +9,18 @@ import (
 	"github.com/singleton-operator/singleton-operator/internal/summary"
 )
 
-// testDecider summarizes by naming the WECs, so that a test can tell a summary from a copy.
-var testDecider = decider{
-	summarize: func(_ *unstructured.Unstructured, reports []summary.Report) (summary.Result, error) {
-		res := summary.Result{Status: map[string]any{"summaryOf": int64(len(reports))}}
-		for _, r := range reports {
-			res.WECs = append(res.WECs, summary.Health{WEC: r.WEC, Status: "InProgress"})
-		}
-		return res, nil
-	},
-	healthOf: func(_ *unstructured.Unstructured, r summary.Report) summary.Health {
-		return summary.Health{WEC: r.WEC, Status: "Current"}
-	},
+// summaryOf is what the summary (internal/summary, which tests what it holds) makes of reports
+// on the test object: what decide must write on the multi-WEC path.
+func summaryOf(reports ...summary.Report) map[string]any {
+	res, err := summary.Summarize(object(nil, nil), reports)
+	if err != nil {
+		panic(err)
+	}
+	return res.Status
 }
 
+// report is wec's report of a StatefulSet with ready replicas; on the test object (no spec,
+// so one replica wanted, and no status.replicas) its health is InProgress.
 func report(wec string, ready int64) summary.Report {
 	return summary.Report{WEC: wec, Status: map[string]any{"readyReplicas": ready}}
 }
@@ -88,11 +85,11 @@ func TestDecide(t *testing.T) {
 		facts:    facts{Wants: single, Reports: []summary.Report{report("wec1", 2)}, Object: object(nil, nil), StatusSubresource: true},
 		wantMode: modeSingleton, status: obj{"readyReplicas": int64(2)},
 		labels:      ourLabels,
-		annots:      map[string]string{AnnotationWECStatus: "wec1=Current", AnnotationReportingWECs: "1"},
+		annots:      map[string]string{AnnotationWECStatus: "wec1=InProgress", AnnotationReportingWECs: "1"},
 		statusPatch: obj{"status": obj{"readyReplicas": int64(2)}},
 		mainPatch: obj{"metadata": obj{
 			"labels":      obj{LabelExecutingCount: "1", LabelSingletonStatus: "true"},
-			"annotations": obj{AnnotationWECStatus: "wec1=Current", AnnotationReportingWECs: "1"},
+			"annotations": obj{AnnotationWECStatus: "wec1=InProgress", AnnotationReportingWECs: "1"},
 		}},
 	}, {
 		name: "R4: nothing written when the object already shows it",
@@ -101,7 +98,7 @@ func TestDecide(t *testing.T) {
 			Object: withAnnotation(object(ourLabels, obj{"readyReplicas": int64(2)})),
 		},
 		wantMode: modeSingleton, status: obj{"readyReplicas": int64(2)}, labels: ourLabels,
-		annots: map[string]string{AnnotationWECStatus: "wec1=Current", AnnotationReportingWECs: "1"},
+		annots: map[string]string{AnnotationWECStatus: "wec1=InProgress", AnnotationReportingWECs: "1"},
 	}, {
 		name: "only what differs is patched; a field the WEC no longer reports is removed",
 		facts: facts{
@@ -109,7 +106,7 @@ func TestDecide(t *testing.T) {
 			Object: withAnnotation(object(ourLabels, obj{"readyReplicas": int64(2), "replicas": int64(2)})),
 		},
 		wantMode: modeSingleton, status: obj{"readyReplicas": int64(3)}, labels: ourLabels,
-		annots:      map[string]string{AnnotationWECStatus: "wec1=Current", AnnotationReportingWECs: "1"},
+		annots:      map[string]string{AnnotationWECStatus: "wec1=InProgress", AnnotationReportingWECs: "1"},
 		statusPatch: obj{"status": obj{"readyReplicas": int64(3), "replicas": nil}},
 	}, {
 		name: "R1: singleton only with two qualified WECs reporting: status cleared, count still labeled",
@@ -120,20 +117,20 @@ func TestDecide(t *testing.T) {
 		},
 		wantMode: modeSingleton,
 		labels:   map[string]string{LabelExecutingCount: "2", LabelSingletonStatus: "true"},
-		annots:   map[string]string{AnnotationWECStatus: "wec1=Current,wec2=Current", AnnotationReportingWECs: "2"},
+		annots:   map[string]string{AnnotationWECStatus: "wec1=InProgress,wec2=InProgress", AnnotationReportingWECs: "2"},
 		// what the operator wrote is removed, what another writer put there stays
 		statusPatch: obj{"status": obj{"readyReplicas": nil}},
 		mainPatch: obj{"metadata": obj{
 			"labels":      obj{LabelExecutingCount: "2"},
-			"annotations": obj{AnnotationWECStatus: "wec1=Current,wec2=Current", AnnotationReportingWECs: "2"},
+			"annotations": obj{AnnotationWECStatus: "wec1=InProgress,wec2=InProgress", AnnotationReportingWECs: "2"},
 		}},
 	}, {
 		name:     "R2: several qualified WECs with multi-WEC: the summary",
 		facts:    facts{Wants: multi, Reports: []summary.Report{report("wec1", 2), report("wec2", 1)}, Object: object(nil, nil), StatusSubresource: true},
-		wantMode: modeMultiWEC, status: obj{"summaryOf": int64(2)},
+		wantMode: modeMultiWEC, status: summaryOf(report("wec1", 2), report("wec2", 1)),
 		labels:      map[string]string{LabelMultiWECStatus: "true"},
 		annots:      map[string]string{AnnotationWECStatus: "wec1=InProgress,wec2=InProgress", AnnotationReportingWECs: "2"},
-		statusPatch: obj{"status": obj{"summaryOf": int64(2)}},
+		statusPatch: obj{"status": summaryOf(report("wec1", 2), report("wec2", 1))},
 		mainPatch: obj{"metadata": obj{
 			"labels":      obj{LabelMultiWECStatus: "true"},
 			"annotations": obj{AnnotationWECStatus: "wec1=InProgress,wec2=InProgress", AnnotationReportingWECs: "2"},
@@ -169,9 +166,9 @@ func TestDecide(t *testing.T) {
 			Object: object(ourLabels, nil), Owned: owned{Labels: ownAll.Labels},
 		},
 		wantMode: modeSingleton, status: obj{"readyReplicas": int64(2)}, labels: ourLabels,
-		annots: map[string]string{AnnotationWECStatus: "wec1=Current", AnnotationReportingWECs: "1"},
+		annots: map[string]string{AnnotationWECStatus: "wec1=InProgress", AnnotationReportingWECs: "1"},
 		mainPatch: obj{
-			"metadata": obj{"annotations": obj{AnnotationWECStatus: "wec1=Current", AnnotationReportingWECs: "1"}},
+			"metadata": obj{"annotations": obj{AnnotationWECStatus: "wec1=InProgress", AnnotationReportingWECs: "1"}},
 			"status":   obj{"readyReplicas": int64(2)},
 		},
 	}, {
@@ -193,7 +190,7 @@ func TestDecide(t *testing.T) {
 	}} {
 		t.Run(tc.name, func(t *testing.T) {
 			g := NewWithT(t)
-			p, err := testDecider.decide(tc.facts)
+			p, err := decide(tc.facts)
 			g.Expect(err).NotTo(HaveOccurred())
 			g.Expect(p.Mode).To(Equal(tc.wantMode))
 			g.Expect(p.Status).To(Equal(tc.status))
@@ -205,18 +202,18 @@ func TestDecide(t *testing.T) {
 	}
 }
 
+// TestDecideSummaryError: an object the summary cannot read at all (its metadata.generation is
+// not a number) is an error, not a status.
 func TestDecideSummaryError(t *testing.T) {
 	g := NewWithT(t)
-	d := testDecider
-	d.summarize = func(*unstructured.Unstructured, []summary.Report) (summary.Result, error) {
-		return summary.Result{}, errors.New("boom")
-	}
-	_, err := d.decide(facts{Wants: wants{MultiWEC: true}, Reports: []summary.Report{report("a", 1), report("b", 1)},
-		Object: object(nil, nil)})
-	g.Expect(err).To(MatchError("boom"))
+	o := object(nil, nil)
+	o.Object["metadata"].(map[string]any)["generation"] = "one"
+	_, err := decide(facts{Wants: wants{MultiWEC: true, Qualified: []string{"a", "b"}},
+		Reports: []summary.Report{report("a", 1), report("b", 1)}, Object: o})
+	g.Expect(err).To(MatchError(ContainSubstring("metadata.generation")))
 }
 
 func withAnnotation(u *unstructured.Unstructured) *unstructured.Unstructured {
-	u.SetAnnotations(map[string]string{AnnotationWECStatus: "wec1=Current", AnnotationReportingWECs: "1"})
+	u.SetAnnotations(map[string]string{AnnotationWECStatus: "wec1=InProgress", AnnotationReportingWECs: "1"})
 	return u
 }

@@ -21,7 +21,9 @@ type target struct {
 
 // ensureWatch finds the kind of ref (the version its Bindings name, else the preferred one) and
 // makes sure the objects of that kind are watched, so that gather reads them from a cache that
-// follows them. found is false when the WDS does not serve the resource (any more).
+// follows them. found is false when the WDS does not serve the resource (any more), and when no
+// Binding asks for ref and nothing on it was written by the operator: a WorkStatus naming an
+// object no Binding asks for starts no watch (it would cache every object of its kind).
 func (c *connection) ensureWatch(ctx context.Context, ref objectRef) (t target, found bool, err error) {
 	var bindings controlv1alpha1.BindingList
 	if err := c.wds.GetCache().List(ctx, &bindings, client.MatchingFields{indexBindingObjects: ref.String()}); err != nil {
@@ -39,7 +41,20 @@ func (c *connection) ensureWatch(ctx context.Context, ref objectRef) (t target, 
 	if err != nil {
 		return t, false, err
 	}
+	if !t.wants.Any() && !c.isWatched(t.gvr) {
+		marked, err := c.markedOnWDS(ctx, t.gvr, ref)
+		if err != nil || !marked {
+			return t, false, err
+		}
+	}
 	return t, true, c.watchObjects(ctx, t.gvr, t.gvk)
+}
+
+// isWatched tells whether the objects of a resource are watched already.
+func (c *connection) isWatched(gvr schema.GroupVersionResource) bool {
+	c.lock()
+	defer c.unlock()
+	return c.lockedState.watched[gvr]
 }
 
 // resolve finds the version (the Binding's, else the preferred one) and the kind of a resource.
@@ -58,17 +73,19 @@ func (c *connection) resolve(gr schema.GroupResource, version string,
 }
 
 // watchObjects starts watching the workload objects of a resource, once: their changes queue
-// them, when a Binding asks for them or the operator wrote them.
+// them, when a Binding asks for them or the operator wrote them. A resource the WDS credentials
+// cannot list or watch, or whose first list does not complete in time, is an error (see
+// startInformer): no worker waits on it.
 func (c *connection) watchObjects(ctx context.Context, gvr schema.GroupVersionResource, gvk schema.GroupVersionKind,
 ) error {
-	c.lock()
-	done := c.lockedState.watched[gvr]
-	c.unlock()
-	if done {
+	if c.isWatched(gvr) {
 		return nil
 	}
 	u := &unstructured.Unstructured{}
 	u.SetGroupVersionKind(gvk)
+	if err := c.startInformer(ctx, gvr, u); err != nil {
+		return err
+	}
 	inf, err := c.wds.GetCache().GetInformer(ctx, u)
 	if err != nil {
 		return err
@@ -101,6 +118,7 @@ func (c *connection) objectChanged(gr schema.GroupResource, o any, update bool) 
 		return
 	}
 	ref := objectRef{Group: gr.Group, Resource: gr.Resource, Namespace: obj.GetNamespace(), Name: obj.GetName()}
+	c.combinedObjectChanged(ref) // its collectors' expressions may read it
 	if update && c.book.isEcho(ref, obj.GetResourceVersion()) {
 		return
 	}

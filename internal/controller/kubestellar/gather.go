@@ -14,15 +14,10 @@ import (
 	"github.com/singleton-operator/singleton-operator/internal/summary"
 )
 
-// gathered is what gather read for one object.
-type gathered struct {
-	facts
-}
-
 // gather reads from the caches what the decision about ref needs, once ensureWatch found its
 // kind t and watches it. found is false when there is nothing to decide: the object does not
 // exist, or no Binding asks for it and the operator owns nothing on it.
-func (c *connection) gather(ctx context.Context, ref objectRef, t target) (g gathered, found bool, err error) {
+func (c *connection) gather(ctx context.Context, ref objectRef, t target) (g facts, found bool, err error) {
 	g.Wants = t.wants
 	obj := &unstructured.Unstructured{}
 	obj.SetGroupVersionKind(t.gvk)
@@ -32,7 +27,8 @@ func (c *connection) gather(ctx context.Context, ref objectRef, t target) (g gat
 	g.Object = obj
 	g.AnnotationsBumpGeneration = annotationsBumpGeneration(t.gvk.GroupKind())
 	g.Excepted = exceptedKind(ref.Group, ref.Resource)
-	g.Owned = ownedBy(obj.GetManagedFields(), FieldManager)
+	g.Owned = ownedOrAdopted(obj.GetManagedFields())
+	g.SecondWriter = writtenAfterOperator(obj.GetManagedFields())
 	if !g.Wants.Any() && !g.Owned.any() {
 		return g, false, nil
 	}

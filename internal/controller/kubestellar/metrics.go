@@ -8,7 +8,13 @@ import (
 )
 
 // The labels of the per-ReportedState metrics.
-var rsLabels = []string{"namespace", "name"}
+var rsLabels = []string{labelRSNamespace, labelRSName}
+
+// The names of the labels of rsLabels.
+const (
+	labelRSNamespace = "namespace"
+	labelRSName      = "name"
+)
 
 // Buckets from 1 ms to about 60 s: a change usually lands in milliseconds, and an outage of the
 // ITS or a restart of the operator shows as the long tail.
@@ -18,9 +24,10 @@ var (
 	propagationLag = prometheus.NewHistogramVec(prometheus.HistogramOpts{
 		Name: "reportedstate_propagation_lag_seconds",
 		Help: "Time from a WEC's status written into its WorkStatus (as received by the operator's ITS watch, " +
-			"or the WorkStatus's managedFields time when that is older) to the WDS object written.",
+			"or the WorkStatus's managedFields time when that is older) to the WDS object (path=object) or a " +
+			"KubeStellar CombinedStatus (path=combinedstatus) written.",
 		Buckets: lagBuckets,
-	}, rsLabels)
+	}, append(slices.Clone(rsLabels), "path"))
 	statusWrites = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "reportedstate_status_writes_total",
 		Help: "Patches of WDS objects, by result: applied, conflict (the object changed meanwhile, or was deleted " +
@@ -62,7 +69,8 @@ func forgetMetrics(namespace, name string) {
 		connected.DeleteLabelValues(namespace, name, cluster)
 	}
 	wecsReporting.DeleteLabelValues(namespace, name)
-	wecObjects.DeletePartialMatch(prometheus.Labels{"namespace": namespace, "name": name})
-	propagationLag.DeleteLabelValues(namespace, name)
+	wecObjects.DeletePartialMatch(prometheus.Labels{labelRSNamespace: namespace, labelRSName: name})
+	propagationLag.DeletePartialMatch(prometheus.Labels{labelRSNamespace: namespace, labelRSName: name})
 	invalidWorkStatuses.DeleteLabelValues(namespace, name)
+	secondWriterObjects.DeleteLabelValues(namespace, name)
 }

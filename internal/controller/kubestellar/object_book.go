@@ -27,6 +27,9 @@ type objectBook struct {
 	notes map[objectRef]map[string]string
 	// gones counts each object's writes in a row that found nothing (404), for their backoff.
 	gones map[objectRef]int
+	// secondWriter is when KubeStellar's status controller was last seen writing each object
+	// after the operator (see secondWriterQuiet).
+	secondWriter map[objectRef]time.Time
 }
 
 // Causes the book notes about an object, the reasons of their events.
@@ -42,7 +45,8 @@ func newObjectBook() *objectBook {
 	return &objectBook{
 		modes: map[objectRef]string{}, health: newWECHealth(), pending: map[objectRef]time.Time{},
 		echoes: echoes{}, refused: map[objectRef]string{}, notes: map[objectRef]map[string]string{},
-		gones: map[objectRef]int{},
+		secondWriter: map[objectRef]time.Time{},
+		gones:        map[objectRef]int{},
 	}
 }
 
@@ -113,6 +117,7 @@ func (b *objectBook) forget(ref objectRef) (wasMisconfigured bool) {
 }
 
 func (b *objectBook) forgetLocked(ref objectRef) {
+	delete(b.secondWriter, ref)
 	delete(b.modes, ref)
 	delete(b.refused, ref)
 	delete(b.notes, ref)
@@ -149,6 +154,23 @@ func (b *objectBook) note(ref objectRef, cause, msg string) (news, changed bool)
 	}
 	b.notes[ref][cause] = msg
 	return true, true
+}
+
+// sawSecondWriter records whether a decision about ref saw KubeStellar's status controller
+// writing after the operator, and tells whether it was seen within quiet of now: the two take
+// turns, so each of the operator's own writes hides the other's until its next one.
+func (b *objectBook) sawSecondWriter(ref objectRef, seen bool, now time.Time, quiet time.Duration) (recent bool) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if seen {
+		b.secondWriter[ref] = now
+	}
+	last, ok := b.secondWriter[ref]
+	if ok && now.Sub(last) >= quiet {
+		delete(b.secondWriter, ref)
+		ok = false
+	}
+	return ok
 }
 
 // writing records that a reconcile is about to write ref (see echoes).
@@ -199,6 +221,8 @@ type bookCounts struct {
 	// Misconfigured are the objects asking singleton reported state on other than one WEC,
 	// sorted.
 	Misconfigured []string
+	// SecondWriters are the objects another controller writes too, sorted.
+	SecondWriters []string
 }
 
 // counts counts the objects by mode, and by WEC and kstatus.
@@ -219,7 +243,11 @@ func (b *objectBook) counts() bookCounts {
 		if _, ok := causes[causeSingletonWrongWECCount]; ok {
 			n.Misconfigured = append(n.Misconfigured, ref.String())
 		}
+		if _, ok := causes[causeSecondWriter]; ok {
+			n.SecondWriters = append(n.SecondWriters, ref.String())
+		}
 	}
 	slices.Sort(n.Misconfigured)
+	slices.Sort(n.SecondWriters)
 	return n
 }

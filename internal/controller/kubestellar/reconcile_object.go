@@ -6,8 +6,6 @@ import (
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	ctrl "sigs.k8s.io/controller-runtime"
-
-	"github.com/singleton-operator/singleton-operator/internal/summary"
 )
 
 // objectReconciler reconciles one WDS object of a connection: gather, decide, apply.
@@ -49,7 +47,7 @@ func (r objectReconciler) Reconcile(ctx context.Context, ref objectRef) (ctrl.Re
 		return c.settle(ctx, v, err)
 	}
 	v.object, v.wecs = g.Object, len(g.Reports)
-	p, err := defaultDecider.decide(g.facts)
+	p, err := decide(g)
 	if err != nil {
 		return c.settle(ctx, v, err)
 	}
@@ -57,9 +55,6 @@ func (r objectReconciler) Reconcile(ctx context.Context, ref objectRef) (ctrl.Re
 	v.written, err = c.apply(ctx, ref, g.Object, p)
 	return c.settle(ctx, v, err)
 }
-
-// defaultDecider uses the summary package.
-var defaultDecider = decider{summarize: summary.Summarize, healthOf: summary.HealthOf}
 
 // apply records in the book the decision p about ref, made from obj (the counts read its mode
 // and WECs' health, the echoes its version), then sends p's patches, if any. While they are

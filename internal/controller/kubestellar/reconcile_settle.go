@@ -2,6 +2,7 @@ package kubestellar
 
 import (
 	"context"
+	"errors"
 
 	"k8s.io/klog/v2"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -19,6 +20,11 @@ func (c *connection) settle(ctx context.Context, v visit, err error) (ctrl.Resul
 		}
 		if err != nil {
 			c.book.restorePending(v.ref, v.pending)
+		}
+		if errors.Is(err, errCannotWatch) {
+			// Said once, in the Synced condition; tried again at a steady pace, not with a
+			// backoff that would leave the object for a quarter of an hour once allowed.
+			return ctrl.Result{RequeueAfter: cannotWatchRetry}, nil
 		}
 		return ctrl.Result{}, err
 	case v.plan == nil: // deciding failed
@@ -51,7 +57,8 @@ func (c *connection) settleWrite(ctx context.Context, v visit, err error) (ctrl.
 	}
 	c.book.accept(v.ref)
 	if v.pending.ok {
-		propagationLag.WithLabelValues(c.key.Namespace, c.key.Name).Observe(c.opts.Now().Sub(v.pending.at).Seconds())
+		lag := c.opts.Now().Sub(v.pending.at)
+		propagationLag.WithLabelValues(c.key.Namespace, c.key.Name, lagPathObject).Observe(lag.Seconds())
 	}
 	logger.V(1).Info("Wrote reported state", "mode", v.plan.Mode, "wecs", v.wecs)
 	return ctrl.Result{}, nil

@@ -161,7 +161,7 @@ func (r *Reconciler) ensureConnection(ctx context.Context, rs *ksv1alpha1.Report
 		}
 	}
 	r.stopConnection(key)
-	r.Recorder.Eventf(rs, nil, corev1.EventTypeWarning, ksv1alpha1.ReasonKubeconfigInvalid, "Connect", "%s", err.Error())
+	r.Recorder.Eventf(rs, nil, corev1.EventTypeWarning, configReason(err), "Connect", "%s", err.Error())
 	return nil, err
 }
 

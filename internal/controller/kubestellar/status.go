@@ -36,17 +36,20 @@ func computeStatus(rs *ksv1alpha1.ReportedState, s connectionState, configErr er
 	connectedCondition(set, unknown, s, configErr)
 	connected := configErr == nil && s.Err == nil && s.WDSUp && s.ITSUp
 	syncedCondition(set, unknown, s, configErr, connected)
-	ready := connected && s.Synced
+	ready := connected && s.Synced && len(s.Unwatchable) == 0
 	msg := "Not connected, or not synced: see the other conditions."
-	if ready {
-		msg = fmt.Sprintf("%d objects: %d singleton, %d multi-WEC.", s.Singleton+s.MultiWEC, s.Singleton, s.MultiWEC)
-	}
 	reason := ksv1alpha1.ReasonReady
-	if !ready {
+	switch {
+	case ready:
+		msg = fmt.Sprintf("%d objects: %d singleton, %d multi-WEC.", s.Singleton+s.MultiWEC, s.Singleton, s.MultiWEC)
+	case connected && s.Synced:
+		reason, msg = ksv1alpha1.ReasonCannotWatch, "Some objects asked for cannot be watched: see the Synced condition."
+	default:
 		reason = ksv1alpha1.ReasonNotConnected
 	}
 	set(ksv1alpha1.ConditionReady, ready, reason, msg)
 	requestsValidCondition(set, s.Misconfigured)
+	soleWriterCondition(set, s.SecondWriters)
 
 	st.ObservedGeneration = gen
 	st.Objects = ksv1alpha1.ReportedStateObjects{
@@ -80,6 +83,21 @@ func requestsValidCondition(set setFunc, misconfigured []string) {
 			"into them; for example: %s", len(misconfigured), strings.Join(examples, ", ")))
 }
 
+// soleWriterCondition says whether KubeStellar's status controller writes reported state too,
+// and names a few of the objects.
+func soleWriterCondition(set setFunc, objects []string) {
+	if len(objects) == 0 {
+		set(ksv1alpha1.ConditionSoleWriter, true, ksv1alpha1.ReasonSoleWriter,
+			"No other controller writes the reported state of the objects.")
+		return
+	}
+	examples := objects[:min(len(objects), maxMisconfiguredListed)]
+	set(ksv1alpha1.ConditionSoleWriter, false, ksv1alpha1.ReasonKubeStellarStatusControllerActive, fmt.Sprintf(
+		"KubeStellar's status controller (field manager %s) wrote the reported state of %d objects after this "+
+			"operator did; run KubeStellar's controller-manager with --controllers=binding. For example: %s",
+		KubeStellarStatusManager, len(objects), strings.Join(examples, ", ")))
+}
+
 type (
 	setFunc     func(t string, ok bool, reason, msg string)
 	unknownFunc func(t, reason, msg string)
@@ -89,7 +107,7 @@ type (
 func connectedCondition(set setFunc, unknown unknownFunc, s connectionState, configErr error) {
 	switch {
 	case configErr != nil:
-		set(ksv1alpha1.ConditionConnected, false, ksv1alpha1.ReasonKubeconfigInvalid, configErr.Error())
+		set(ksv1alpha1.ConditionConnected, false, configReason(configErr), configErr.Error())
 	case s.Err != nil:
 		set(ksv1alpha1.ConditionConnected, false, ksv1alpha1.ReasonConnecting,
 			"The connection failed and is restarted: "+s.Err.Error())
@@ -108,6 +126,11 @@ func connectedCondition(set setFunc, unknown unknownFunc, s connectionState, con
 // syncedCondition says whether decisions are being made.
 func syncedCondition(set setFunc, unknown unknownFunc, s connectionState, configErr error, connected bool) {
 	switch {
+	case s.Synced && connected && len(s.Unwatchable) > 0:
+		set(ksv1alpha1.ConditionSynced, false, ksv1alpha1.ReasonCannotWatch, fmt.Sprintf(
+			"Bindings ask for objects of %s, which the WDS credentials cannot list or watch (%s); "+
+				"those objects get no reported state until they can, the others do.",
+			strings.Join(s.Unwatchable, ", "), s.Why))
 	case s.Synced && connected:
 		set(ksv1alpha1.ConditionSynced, true, ksv1alpha1.ReasonSynced,
 			"Every cache is synced; reported state is returned.")

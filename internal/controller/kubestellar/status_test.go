@@ -28,6 +28,12 @@ func TestComputeStatus(t *testing.T) {
 			conds{metav1.ConditionTrue, metav1.ConditionFalse, metav1.ConditionFalse}, ksv1alpha1.ReasonConnected},
 		{"ready", connectionState{linkHealth: linkHealth{Probed: true, WDSUp: true, ITSUp: true, Synced: true}, Singleton: 2, MultiWEC: 1}, nil,
 			conds{metav1.ConditionTrue, metav1.ConditionTrue, metav1.ConditionTrue}, ksv1alpha1.ReasonConnected},
+		{"synced, but a resource asked for cannot be watched", connectionState{
+			linkHealth:  linkHealth{Probed: true, WDSUp: true, ITSUp: true, Synced: true},
+			Unwatchable: []string{"configmaps", "secrets"}, Why: "cannot watch configmaps: forbidden",
+		}, nil, conds{metav1.ConditionTrue, metav1.ConditionFalse, metav1.ConditionFalse}, ksv1alpha1.ReasonConnected},
+		{"a kubeconfig refused", connectionState{}, &configError{ksv1alpha1.ReasonKubeconfigRefused, errors.New("exec")},
+			conds{metav1.ConditionFalse, metav1.ConditionUnknown, metav1.ConditionFalse}, ksv1alpha1.ReasonKubeconfigRefused},
 		{"ITS lost after the sync", connectionState{linkHealth: linkHealth{Probed: true, WDSUp: true, Synced: true}}, nil,
 			conds{metav1.ConditionFalse, metav1.ConditionFalse, metav1.ConditionFalse}, ksv1alpha1.ReasonITSUnreachable},
 		{"WDS unreachable", connectionState{linkHealth: linkHealth{Probed: true, ITSUp: true}}, nil,
@@ -48,6 +54,12 @@ func TestComputeStatus(t *testing.T) {
 				g.Expect(c.ObservedGeneration).To(Equal(int64(3)), typ)
 			}
 			g.Expect(meta.FindStatusCondition(st.Conditions, ksv1alpha1.ConditionConnected).Reason).To(Equal(tc.reason))
+			if len(tc.state.Unwatchable) > 0 {
+				synced := meta.FindStatusCondition(st.Conditions, ksv1alpha1.ConditionSynced)
+				g.Expect(synced.Reason).To(Equal(ksv1alpha1.ReasonCannotWatch))
+				g.Expect(synced.Message).To(ContainSubstring("configmaps, secrets"))
+				g.Expect(synced.Message).To(ContainSubstring("forbidden"))
+			}
 			g.Expect(st.Objects.Total).To(Equal(int32(tc.state.Singleton + tc.state.MultiWEC)))
 		})
 	}

@@ -62,8 +62,8 @@ func mainCode() int {
 	flag.IntVar(&cfg.budget, "budget", 8,
 		"concurrency budget: the operator's workers (--reportedstate-workers) and the trivial client's goroutines")
 	flag.StringVar(&cfg.memoryLimit, "memory-limit", "512Mi",
-		"the container memory limit the operator is told of (MEMORY_LIMIT, as the manager's Deployment passes it; "+
-			"the operator keeps its Go heap under 90% of it); empty for none")
+		"the container memory limit the operator runs as if under: it gets GOMEMLIMIT at 90% of it, the soft "+
+			"limit it sets itself from its container's cgroup limit; empty for none")
 	flag.StringVar(&cfg.out, "out", "", "also write the report to this file")
 	flag.BoolVar(&cfg.keep, "keep", false, "keep the work directory (operator log)")
 	flag.Parse()

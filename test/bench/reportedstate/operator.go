@@ -17,7 +17,6 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 
-	"github.com/singleton-operator/singleton-operator/internal/memlimit"
 	"github.com/singleton-operator/singleton-operator/test/framework"
 )
 
@@ -100,7 +99,9 @@ func startOperator(bin, dir string, wds *server, workers int, memoryLimit string
 		if err != nil {
 			return nil, fmt.Errorf("-memory-limit: %w", err)
 		}
-		cmd.Env = append(cmd.Env, fmt.Sprintf("%s=%d", memlimit.EnvContainerLimit, q.Value()))
+		// The operator runs as a process, not in a container with a cgroup limit: give it the
+		// soft limit it would set itself in one (cmd/main.go, setMemoryLimit).
+		cmd.Env = append(cmd.Env, fmt.Sprintf("GOMEMLIMIT=%d", q.Value()/10*9))
 	}
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	op := &operator{cmd: cmd, metricsURL: "http://" + addr + "/metrics", pprofURL: "http://" + pprofAddr,

@@ -9,6 +9,8 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/tools/clientcmd"
+	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	ksv1alpha1 "github.com/singleton-operator/singleton-operator/api/kubestellar/v1alpha1"
@@ -54,6 +56,44 @@ var _ = Describe("The ReportedState resource", func() {
 			Should(Equal("False/" + ksv1alpha1.ReasonKubeconfigInvalid))
 		Expect(reasonOf(ctx, opsNS, rs.Name, ksv1alpha1.ConditionReady)).To(HavePrefix("False/"))
 	})
+
+	It("is served only in the operator's namespace, and loads no kubeconfig that runs a program or reads a file",
+		func(ctx SpecContext) {
+			By("refusing a ReportedState of another namespace, even one that names no Secret")
+			tenant := newNamespace(ctx)
+			elsewhere := &ksv1alpha1.ReportedState{
+				ObjectMeta: metav1.ObjectMeta{Namespace: tenant, Name: "mine"},
+				Spec:       ksv1alpha1.ReportedStateSpec{WDSName: "tenant"},
+			}
+			Expect(wdsClient.Create(ctx, elsewhere)).To(Succeed())
+			DeferCleanup(func(ctx SpecContext) { Expect(wdsClient.Delete(ctx, elsewhere)).To(Succeed()) })
+			Eventually(reasonOf).WithContext(ctx).WithArguments(tenant, elsewhere.Name, ksv1alpha1.ConditionConnected).
+				Should(Equal("False/" + ksv1alpha1.ReasonNamespaceNotServed))
+
+			By("refusing a kubeconfig with an exec plugin, in the operator's namespace")
+			kc, err := clientcmd.Load(kubeconfigFor(wds.Config, wds.Config.Host))
+			Expect(err).NotTo(HaveOccurred())
+			kc.AuthInfos["plugin"] = &clientcmdapi.AuthInfo{Exec: &clientcmdapi.ExecConfig{
+				APIVersion: "client.authentication.k8s.io/v1", Command: "/bin/true",
+			}}
+			data, err := clientcmd.Write(*kc)
+			Expect(err).NotTo(HaveOccurred())
+			Expect(wdsClient.Create(ctx, &corev1.Secret{
+				ObjectMeta: metav1.ObjectMeta{Namespace: opsNS, Name: "exec-wds"},
+				Data:       map[string][]byte{"kubeconfig": data},
+			})).To(Succeed())
+			rs := &ksv1alpha1.ReportedState{
+				ObjectMeta: metav1.ObjectMeta{Namespace: opsNS, Name: "exec-wds"},
+				Spec: ksv1alpha1.ReportedStateSpec{
+					WDSName: "exec",
+					WDS:     ksv1alpha1.ClusterRef{KubeconfigSecretRef: &ksv1alpha1.SecretKeyRef{Name: "exec-wds"}},
+				},
+			}
+			Expect(wdsClient.Create(ctx, rs)).To(Succeed())
+			DeferCleanup(func(ctx SpecContext) { Expect(wdsClient.Delete(ctx, rs)).To(Succeed()) })
+			Eventually(reasonOf).WithContext(ctx).WithArguments(opsNS, rs.Name, ksv1alpha1.ConditionConnected).
+				Should(Equal("False/" + ksv1alpha1.ReasonKubeconfigRefused))
+		})
 
 	It("says Connected=False while its ITS does not answer, and writes nothing", func(ctx SpecContext) {
 		Expect(wdsClient.Create(ctx, &corev1.Secret{

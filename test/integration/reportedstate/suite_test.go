@@ -66,7 +66,9 @@ var _ = BeforeSuite(func(ctx SpecContext) {
 	wds, err = framework.StartAPIServer("wds", "config/crd/bases", ksDir, "test/integration/reportedstate/testdata")
 	Expect(err).NotTo(HaveOccurred())
 	DeferCleanup(wds.Stop)
-	its, err = framework.StartAPIServer("its", "config/kubestellar")
+	// The ITS also has OCM's ManagedCluster, for KubeStellar's own binding controller
+	// (differential_test.go).
+	its, err = framework.StartAPIServer("its", "config/kubestellar", moduleDir("open-cluster-management.io/api", "cluster", "v1"))
 	Expect(err).NotTo(HaveOccurred())
 	DeferCleanup(its.Stop)
 
@@ -122,6 +124,8 @@ func startOperator(cfg *rest.Config) (stop func()) {
 		Recorder:      mgr.GetEventRecorder("reportedstate-controller"),
 		Config:        mgr.GetConfig(),
 		ProbeInterval: 500 * time.Millisecond,
+		// As deployed: the operator serves ReportedStates of its own namespace only.
+		SecretNamespace: opsNS,
 	}).SetupWithManager(mgr)).To(Succeed())
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
@@ -146,9 +150,15 @@ func testScheme() *runtime.Scheme {
 // kubestellarCRDs is KubeStellar's CRD directory, relative to the repository root.
 func kubestellarCRDs() string {
 	GinkgoHelper()
-	out, err := goList("-m", "-f", "{{.Dir}}", "github.com/kubestellar/kubestellar")
+	return moduleDir("github.com/kubestellar/kubestellar", "config", "crd", "bases")
+}
+
+// moduleDir is a directory of a module of the build, relative to the repository root.
+func moduleDir(module string, elem ...string) string {
+	GinkgoHelper()
+	out, err := goList("-m", "-f", "{{.Dir}}", module)
 	Expect(err).NotTo(HaveOccurred())
-	rel, err := filepath.Rel(framework.RepoRoot(), filepath.Join(out, "config", "crd", "bases"))
+	rel, err := filepath.Rel(framework.RepoRoot(), filepath.Join(append([]string{out}, elem...)...))
 	Expect(err).NotTo(HaveOccurred())
 	return rel
 }

@@ -1,0 +1,137 @@
+//go:build e2e
+
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"encoding/json"
+	"fmt"
+	"net"
+	"net/http"
+	"strconv"
+	"time"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+	authenticationv1 "k8s.io/api/authentication/v1"
+	corev1 "k8s.io/api/core/v1"
+	eventsv1 "k8s.io/api/events/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/utils/ptr"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	singletonv1 "github.com/singleton-operator/singleton-operator/api/apps/v1"
+	"github.com/singleton-operator/singleton-operator/internal/controller/apps"
+	"github.com/singleton-operator/singleton-operator/internal/gatechannel"
+	"github.com/singleton-operator/singleton-operator/internal/gatewire"
+	podwebhook "github.com/singleton-operator/singleton-operator/internal/webhook/core/v1"
+)
+
+// The fast hand-over (docs/design.md S6, docs/fast-handover.md) on the real cluster: the gates
+// supervise the applications and report their exits to the operator over the channel.
+var _ = Describe("The fast hand-over (S6)", func() {
+	It("hands over on the old gate's exit report, in turn, and says so", func(ctx SpecContext) {
+		run := startSlowStopRun(ctx)
+		Expect(run.first.Annotations).To(HaveKeyWithValue(singletonv1.AnnotationFastHandOver,
+			podwebhook.FastHandOverSupervised))
+		names, supervised := podwebhook.SupervisedContainers(&run.first)
+		Expect(supervised).To(BeTrue())
+		Expect(names).To(Equal([]string{"app"}))
+
+		restartRollout(ctx, run.d)
+		second := waitForOnlyPodReady(ctx, run.ns, "db", run.first.UID)
+		expectRunsInTurn(ctx, run.book, run.first.Name, second.Name)
+		Eventually(stopReportedByGate).WithContext(ctx).WithArguments(run.ns, run.ss.Name).
+			Should(ContainElement(ContainSubstring(run.first.Name)), "the stop was proven by the gate")
+	})
+
+	It("hands over in turn after the operator was killed with gates connected", Serial, func(ctx SpecContext) {
+		scaleOperator(ctx, 2)
+		// The gate opens its session as it starts, before its release: the first pod's gate is
+		// connected to the leader once the pod is Ready.
+		run := startSlowStopRun(ctx)
+		Expect(run.first.Annotations).To(HaveKeyWithValue(singletonv1.AnnotationFastHandOver,
+			podwebhook.FastHandOverSupervised))
+
+		By("force-deleting the leader, whose gates' sessions go with it")
+		leader := leaderPod(ctx)
+		Expect(k8s.Delete(ctx, &corev1.Pod{ObjectMeta: leader.ObjectMeta}, client.GracePeriodSeconds(0))).To(Succeed())
+		scaleOperator(ctx, 2)
+		Eventually(func() string { return leaderPod(ctx).Name }).WithContext(ctx).ShouldNot(Equal(leader.Name))
+
+		restartRollout(ctx, run.d)
+		second := waitForOnlyPodReady(ctx, run.ns, "db", run.first.UID)
+		expectRunsInTurn(ctx, run.book, run.first.Name, second.Name)
+	})
+
+	It("refuses an impostor's tokens, and a pod no StatefulSingleton guards", func(ctx SpecContext) {
+		ns := newRestrictedNamespace(ctx)
+		impostor := restrictedContainer("app", "sh", "-c", "exec sleep 3600")
+		d := deployment(ns, "impostor", impostor)
+		Expect(k8s.Create(ctx, d)).To(Succeed())
+		pod := waitForOnlyPodReady(ctx, ns, "impostor", "")
+
+		bound := func(audience string) string {
+			req, err := clientset.CoreV1().ServiceAccounts(ns).CreateToken(ctx, "default", &authenticationv1.TokenRequest{
+				Spec: authenticationv1.TokenRequestSpec{
+					Audiences: []string{audience}, ExpirationSeconds: ptr.To(int64(600)),
+					BoundObjectRef: &authenticationv1.BoundObjectReference{
+						Kind: "Pod", APIVersion: "v1", Name: pod.Name, UID: pod.UID,
+					},
+				},
+			}, metav1.CreateOptions{})
+			Expect(err).NotTo(HaveOccurred())
+			return req.Status.Token
+		}
+		report := gatewire.ExitReport{Session: "forged", Container: "app", Start: 1}
+		Expect(postToLeader(ctx, gatewire.ExitedPath, "forged-token", report)).To(Equal(http.StatusUnauthorized))
+		Expect(postToLeader(ctx, gatewire.ExitedPath, bound("https://kubernetes.default.svc.cluster.local"), report)).
+			To(Equal(http.StatusUnauthorized), "a pod-bound token of another audience")
+		Expect(postToLeader(ctx, gatewire.ExitedPath, bound(gatewire.Audience), report)).
+			To(Equal(http.StatusForbidden), "the right audience, but a pod no StatefulSingleton guards")
+	})
+})
+
+// stopReportedByGate returns the notes of the StopReportedByGate events of a StatefulSingleton.
+func stopReportedByGate(ctx context.Context, ns, name string) ([]string, error) {
+	list := &eventsv1.EventList{}
+	if err := k8s.List(ctx, list, client.InNamespace(ns)); err != nil {
+		return nil, err
+	}
+	var notes []string
+	for i := range list.Items {
+		e := &list.Items[i]
+		if e.Reason == "StopReportedByGate" && e.Regarding.Name == name {
+			Expect(e.Note).To(ContainSubstring(apps.StopReasonGateReportedExit))
+			notes = append(notes, e.Note)
+		}
+	}
+	return notes, nil
+}
+
+// postToLeader sends a request to the leader's channel, as a gate would (TLS, the operator's
+// certificate not checked here: the answer is what is tested), and returns the status code.
+func postToLeader(ctx context.Context, path, token string, body any) (int, error) {
+	b, err := json.Marshal(body)
+	if err != nil {
+		return 0, err
+	}
+	leader := leaderPod(ctx)
+	url := "https://" + net.JoinHostPort(leader.Status.PodIP, strconv.Itoa(gatechannel.DefaultPort)) + path
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(b))
+	if err != nil {
+		return 0, err
+	}
+	req.Header.Set("Authorization", "Bearer "+token)
+	c := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{
+		TLSClientConfig: &tls.Config{InsecureSkipVerify: true}, //nolint:gosec // the answer is tested, not the server
+	}}
+	resp, err := c.Do(req)
+	if err != nil {
+		return 0, fmt.Errorf("posting to %s: %w", url, err)
+	}
+	_ = resp.Body.Close()
+	return resp.StatusCode, nil
+}

@@ -12,10 +12,12 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptrace"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/singleton-operator/singleton-operator/internal/gatewire"
@@ -24,10 +26,12 @@ import (
 // Backoff of the channel's retries: short, since a held pod's release may come over it and a
 // restarted container may wait on a start registration.
 const (
-	retryFirst   = 50 * time.Millisecond
-	retryLast    = time.Second
-	deniedPause  = 2 * time.Second // between start registrations the operator refused
-	requestLimit = 5 * time.Second // a request's answer (a session's first bytes included)
+	retryFirst = 50 * time.Millisecond
+	// notLeaderPause is the pause after a 503, the answer of a replica that is not the leader.
+	notLeaderPause = 10 * time.Millisecond
+	retryLast      = time.Second
+	deniedPause    = 2 * time.Second // between start registrations the operator refused
+	requestLimit   = 5 * time.Second // a request's answer (a session's first bytes included)
 )
 
 // channel is the gate's side of the channel to the operator (internal/gatewire): a session
@@ -45,8 +49,7 @@ type channel struct {
 	releaseOnce sync.Once
 
 	mu sync.Mutex
-	// session is the current session's ID, "" while there is none; ready is closed when one
-	// opens, and replaced when it ends.
+	// session is the latest session's ID, "" until one opened; ready is closed when it opens.
 	session string
 	ready   chan struct{}
 	lastErr string // the last error logged, so that a retry loop does not flood the log
@@ -63,6 +66,9 @@ func newChannel(opts channelOptions, podinfoDir string, start int) *channel {
 		TLSHandshakeTimeout:   requestLimit,
 		ResponseHeaderTimeout: requestLimit,
 		MaxIdleConnsPerHost:   2,
+		// Where the operator offers HTTP/2, the requests share the session's connection, which
+		// reached the leader; else each request has a connection of its own.
+		ForceAttemptHTTP2: true,
 	}
 	return &channel{
 		opts:       opts,
@@ -122,15 +128,19 @@ func verifyPinned(chain []*x509.Certificate, serverName string, caSHA256 []byte,
 	return err
 }
 
-// run keeps a session open until ctx ends, opening a new one after each failure.
+// run keeps a session open until ctx ends, opening a new one after each failure or end (an
+// operator that restarted, a new leader): the operator learns this start from it. The requests
+// name the latest session's ID. The backoff starts again only after a session that lasted, so
+// that an operator ending sessions at once is not asked again at the shortest interval.
 func (c *channel) run(ctx context.Context) {
 	for attempt := 0; ctx.Err() == nil; attempt++ {
+		began := time.Now()
 		opened, err := c.openSession(ctx)
 		if ctx.Err() != nil {
 			return
 		}
 		c.logOnce("session", err)
-		if opened {
+		if opened && time.Since(began) >= retryLast {
 			attempt = 0
 		}
 		if !sleep(ctx, backoff(attempt)) {
@@ -164,7 +174,6 @@ func (c *channel) openSession(ctx context.Context) (opened bool, err error) {
 		return false, fmt.Errorf("session: the operator names pod %q, this is pod %q", first.PodUID, podUID)
 	}
 	c.setSession(first.Session)
-	defer c.setSession("")
 	c.logOnce("session", nil)
 	for {
 		var ev gatewire.Event
@@ -180,33 +189,26 @@ func (c *channel) openSession(ctx context.Context) (opened bool, err error) {
 	}
 }
 
+// setSession makes id the session the reports name.
 func (c *channel) setSession(id string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	switch {
-	case id != "" && c.session == "":
+	if c.session == "" {
 		close(c.ready)
-	case id == "" && c.session != "":
-		c.ready = make(chan struct{})
 	}
 	c.session = id
 }
 
-// currentSession waits for a session and returns its ID.
+// currentSession waits for a session and returns the latest one's ID.
 func (c *channel) currentSession(ctx context.Context) (string, error) {
-	for {
-		c.mu.Lock()
-		id, ready := c.session, c.ready
-		c.mu.Unlock()
-		if id != "" {
-			return id, nil
-		}
-		select {
-		case <-ctx.Done():
-			return "", ctx.Err()
-		case <-ready:
-		}
+	select {
+	case <-ctx.Done():
+		return "", ctx.Err()
+	case <-c.ready:
 	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.session, nil
 }
 
 // registerStart registers this start of a container whose earlier start reported its exit,
@@ -241,20 +243,26 @@ func (c *channel) registerStart(ctx context.Context) error {
 }
 
 // reportExit reports the exit of this start with the container's exit code, retrying until
-// the operator took it or ctx ends.
-func (c *channel) reportExit(ctx context.Context, code int) error {
+// the operator took it or ctx ends. sent says whether a report may have reached the operator:
+// false only when none was ever written to a connection (no session, no connection, no
+// handshake), so that the operator cannot have recorded it.
+func (c *channel) reportExit(ctx context.Context, code int) (sent bool, err error) {
+	var written atomic.Bool
+	traced := httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
+		WroteRequest: func(httptrace.WroteRequestInfo) { written.Store(true) },
+	})
 	for attempt := 0; ; attempt++ {
 		session, err := c.currentSession(ctx)
 		if err != nil {
-			return fmt.Errorf("no session: %w", err)
+			return written.Load(), fmt.Errorf("no session: %w", err)
 		}
 		report := gatewire.ExitReport{Session: session, Container: c.opts.container, Start: c.start, ExitCode: code}
-		err = c.post(ctx, gatewire.ExitedPath, report, nil)
+		err = c.post(traced, gatewire.ExitedPath, report, nil)
 		if err == nil {
-			return nil
+			return true, nil
 		}
-		if !sleep(ctx, backoff(attempt)) {
-			return err
+		if !sleep(ctx, retryPause(attempt, err)) {
+			return written.Load(), err
 		}
 	}
 }
@@ -297,14 +305,38 @@ func (c *channel) do(ctx context.Context, path string, in any) (*http.Response, 
 	req.Header.Set("Authorization", "Bearer "+strings.TrimSpace(string(token)))
 	resp, err := c.client.Do(req)
 	if err != nil {
+		c.client.CloseIdleConnections()
 		return nil, err
 	}
 	if resp.StatusCode != http.StatusOK {
 		msg, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
 		_ = resp.Body.Close()
-		return nil, fmt.Errorf("%s: %s: %s", path, resp.Status, strings.TrimSpace(string(msg)))
+		// The next attempt dials again: the Service then picks a replica again, and a replica
+		// that is not the leader (503) is not asked for ever over a kept-alive connection.
+		c.client.CloseIdleConnections()
+		return nil, &statusError{path: path, code: resp.StatusCode, status: resp.Status, msg: strings.TrimSpace(string(msg))}
 	}
 	return resp, nil
+}
+
+// statusError is an answer other than 200.
+type statusError struct {
+	path, status, msg string
+	code              int
+}
+
+func (e *statusError) Error() string { return fmt.Sprintf("%s: %s: %s", e.path, e.status, e.msg) }
+
+// retryPause is the pause before attempt+1 of an exit report that failed with err: a replica
+// that is not the leader answers 503 at once, and the next connection may reach the leader, so
+// that is asked again soon (the Service picks replicas at random); anything else backs off. Only
+// the report, bounded by exitReportTimeout, retries so fast.
+func retryPause(attempt int, err error) time.Duration {
+	var se *statusError
+	if errors.As(err, &se) && se.code == http.StatusServiceUnavailable {
+		return notLeaderPause
+	}
+	return backoff(attempt)
 }
 
 // logOnce logs err unless it is the same as the last one logged for what; a nil err after an

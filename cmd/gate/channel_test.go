@@ -4,6 +4,8 @@ import (
 	"context"
 	"crypto/x509"
 	"encoding/hex"
+	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -102,11 +104,58 @@ func TestChannel(t *testing.T) {
 		g.Consistently(ch.released, 100*time.Millisecond).ShouldNot(BeClosed())
 		op.push()
 		g.Eventually(ch.released).Should(BeClosed())
+		g.Consistently(op.Hellos, 300*time.Millisecond).Should(HaveLen(1), "the session stays open")
 
 		g.Expect(ch.registerStart(ctx)).To(Succeed())
 		g.Expect(op.Starts()).To(Equal([]gatewire.StartRequest{{Session: "s-1", Container: "app", Start: 3}}))
-		g.Expect(ch.reportExit(ctx, 143)).To(Succeed())
+		g.Expect(ch.reportExit(ctx, 143)).To(BeTrue())
 		g.Expect(op.Exits()).To(Equal([]gatewire.ExitReport{{Session: "s-1", Container: "app", Start: 3, ExitCode: 143}}))
+	})
+
+	t.Run("an ended session is opened again; the reports name the latest", func(t *testing.T) {
+		g := NewWithT(t)
+		op := newTestOperator(t, ca, uid)
+		ch := channelFixture(t, ca, op, testToken)
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		go ch.run(ctx)
+		g.Eventually(op.Hellos).Should(HaveLen(1))
+		op.srv.CloseClientConnections() // the operator restarts, say
+		g.Eventually(op.Hellos).Should(HaveLen(2))
+		g.Eventually(func() (string, error) { return ch.currentSession(ctx) }).Should(Equal("s-2"))
+		g.Expect(ch.reportExit(ctx, 1)).To(BeTrue())
+		g.Expect(op.Exits()).To(ConsistOf(HaveField("Session", "s-2")))
+	})
+
+	t.Run("a report the operator took no answer to counts as sent", func(t *testing.T) {
+		g := NewWithT(t)
+		op := newTestOperator(t, ca, uid)
+		ch := channelFixture(t, ca, op, testToken)
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		go ch.run(ctx)
+		g.Eventually(op.Hellos).ShouldNot(BeEmpty())
+		op.setOnExit(func(gatewire.ExitReport) { op.srv.CloseClientConnections() }) // the answer is lost
+		rctx, rcancel := context.WithTimeout(ctx, 300*time.Millisecond)
+		defer rcancel()
+		sent, err := ch.reportExit(rctx, 0)
+		g.Expect(err).To(HaveOccurred())
+		g.Expect(sent).To(BeTrue(), "the operator may have recorded it")
+	})
+
+	t.Run("a replica that is not the leader is not asked again over the same connection", func(t *testing.T) {
+		g := NewWithT(t)
+		op := newTestOperator(t, ca, uid)
+		ch := channelFixture(t, ca, op, testToken)
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		go ch.run(ctx)
+		g.Eventually(op.Hellos).ShouldNot(BeEmpty())
+		op.refuseConnections(1)
+		rctx, rcancel := context.WithTimeout(ctx, exitReportTimeout)
+		defer rcancel()
+		g.Expect(ch.reportExit(rctx, 0)).To(BeTrue())
+		g.Expect(op.Exits()).To(HaveLen(1))
 	})
 
 	t.Run("a start refused is asked again until allowed", func(t *testing.T) {
@@ -137,7 +186,9 @@ func TestChannel(t *testing.T) {
 		g.Expect(ch.released).NotTo(BeClosed(), "a release from a session of another pod")
 		rctx, rcancel := context.WithTimeout(ctx, 200*time.Millisecond)
 		defer rcancel()
-		g.Expect(ch.reportExit(rctx, 0)).To(MatchError(ContainSubstring("no session")))
+		sent, err := ch.reportExit(rctx, 0)
+		g.Expect(err).To(MatchError(ContainSubstring("no session")))
+		g.Expect(sent).To(BeFalse())
 		g.Expect(op.Exits()).To(BeEmpty())
 	})
 
@@ -159,9 +210,20 @@ func TestChannel(t *testing.T) {
 		ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
 		defer cancel()
 		go ch.run(ctx)
-		g.Expect(ch.reportExit(ctx, 0)).To(MatchError(ContainSubstring("no session")))
+		sent, err := ch.reportExit(ctx, 0)
+		g.Expect(err).To(MatchError(ContainSubstring("no session")))
+		g.Expect(sent).To(BeFalse())
 		g.Expect(op.Requests()).To(BeZero(), "no request got past the handshake")
 	})
+}
+
+func TestRetryPause(t *testing.T) {
+	g := NewWithT(t)
+	notLeader := &statusError{path: gatewire.ExitedPath, code: 503, status: "503 Service Unavailable"}
+	g.Expect(retryPause(5, notLeader)).To(Equal(notLeaderPause), "another connection may reach the leader")
+	g.Expect(retryPause(5, fmt.Errorf("wrapped: %w", notLeader))).To(Equal(notLeaderPause))
+	g.Expect(retryPause(5, &statusError{code: 401})).To(Equal(backoff(5)))
+	g.Expect(retryPause(5, errors.New("connection refused"))).To(Equal(backoff(5)))
 }
 
 func TestBackoff(t *testing.T) {

@@ -78,7 +78,8 @@ func newTestCA(t *testing.T, name string) testCA {
 }
 
 // testOperator plays the operator's side of internal/gatewire over TLS: it accepts testToken,
-// names podUID in every session, pushes the release once push is called, answers start
+// names podUID in every session, pushes the release once push is called and keeps the session
+// open (as internal/gatechannel does), answers start
 // registrations with allow, and records what it got.
 type testOperator struct {
 	srv    *httptest.Server
@@ -90,8 +91,12 @@ type testOperator struct {
 	starts   []gatewire.StartRequest
 	exits    []gatewire.ExitReport
 	requests int
-	pushed   chan struct{}
-	pushOnce sync.Once
+	// notLeader answers 503 to the requests from the connections not yet seen, as a replica
+	// that is not the leader does, while it is above zero, counting down.
+	notLeader int
+	refused   map[string]bool // remote addresses answered 503
+	pushed    chan struct{}
+	pushOnce  sync.Once
 	// onExit runs when an exit report arrives, before it is answered.
 	onExit func(gatewire.ExitReport)
 }
@@ -106,6 +111,16 @@ func newTestOperator(t *testing.T, ca testCA, podUID string) *testOperator {
 	op.srv = httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		op.mu.Lock()
 		op.requests++
+		if op.refused[r.RemoteAddr] || op.notLeader > 0 {
+			if op.refused == nil {
+				op.refused = map[string]bool{}
+			}
+			op.refused[r.RemoteAddr] = true
+			op.notLeader--
+			op.mu.Unlock()
+			http.Error(w, "not the leader", http.StatusServiceUnavailable)
+			return
+		}
 		op.mu.Unlock()
 		if r.Header.Get("Authorization") != "Bearer "+testToken {
 			http.Error(w, "unauthorized", http.StatusUnauthorized)
@@ -116,8 +131,7 @@ func newTestOperator(t *testing.T, ca testCA, podUID string) *testOperator {
 	op.srv.TLS = &tls.Config{Certificates: []tls.Certificate{ca.serve}}
 	op.srv.StartTLS()
 	t.Cleanup(func() {
-		op.push() // ends the held sessions, so that Close does not wait for them
-		op.srv.CloseClientConnections()
+		op.srv.CloseClientConnections() // ends the held sessions, so that Close does not wait for them
 		op.srv.Close()
 	})
 	return op
@@ -131,6 +145,14 @@ func (op *testOperator) setOnExit(f func(gatewire.ExitReport)) {
 	op.mu.Lock()
 	defer op.mu.Unlock()
 	op.onExit = f
+}
+
+// refuseConnections makes the next n requests answer 503, and every later request on their
+// connections too: those connections reached a replica that is not the leader.
+func (op *testOperator) refuseConnections(n int) {
+	op.mu.Lock()
+	defer op.mu.Unlock()
+	op.notLeader = n
 }
 
 func (op *testOperator) setAllow(allow bool) {

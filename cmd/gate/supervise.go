@@ -63,7 +63,7 @@ func runSupervised(opts options, argv []string) int {
 		ch = newChannel(opts.channel, opts.podinfoDir, start)
 		go ch.run(ctx)
 	}
-	if code, ok := holdUntilStart(ctx, cancel, opts, ch, signals); !ok {
+	if code, ok := holdUntilStart(ctx, opts, ch, signals); !ok {
 		return code
 	}
 	pid, code := startApplication(argv)
@@ -82,23 +82,19 @@ func runSupervised(opts options, argv []string) int {
 }
 
 // holdUntilStart runs hold while it watches for SIGTERM and SIGINT, which end the gate with
-// status 0 while it holds (the application never ran). ok says whether the application may
-// start; if not, code is the gate's exit status.
-func holdUntilStart(ctx context.Context, cancel context.CancelFunc, opts options, ch *channel,
-	signals <-chan os.Signal) (code int, ok bool) {
+// status 0 at once while it holds (the application never runs). ok says whether the
+// application may start; if not, code is the gate's exit status.
+func holdUntilStart(ctx context.Context, opts options, ch *channel, signals <-chan os.Signal) (code int, ok bool) {
 	held := make(chan error, 1)
 	go func() { held <- hold(ctx, opts, ch) }()
 	for {
 		select {
 		case s := <-signals:
 			if s == syscall.SIGTERM || s == syscall.SIGINT {
-				cancel()
+				return exitOK, false
 			}
 		case err := <-held:
-			switch {
-			case errors.Is(err, context.Canceled):
-				return exitOK, false
-			case err != nil:
+			if err != nil {
 				fmt.Fprintf(os.Stderr, "gate: %v\n", err)
 				return exitError, false
 			}
@@ -132,7 +128,8 @@ func startApplication(argv []string) (pid, code int) {
 // reportExit writes the exit-reported marker and then reports the exit, for at most
 // exitReportTimeout. The marker comes first: the report may reach the operator even if its
 // answer never comes back, and the next start of this container must then register before
-// it runs.
+// it runs. When no report was sent at all (no session, the operator unreachable), the marker
+// goes again: the operator cannot hold that exit, and the next start need not wait for it.
 func reportExit(ctx context.Context, opts channelOptions, ch *channel, start, code int) {
 	if err := writeMarker(opts.stateDir, opts.container, start); err != nil {
 		fmt.Fprintf(os.Stderr, "gate: write the exit-reported marker: %v; the exit is not reported\n", err)
@@ -140,8 +137,15 @@ func reportExit(ctx context.Context, opts channelOptions, ch *channel, start, co
 	}
 	ctx, cancel := context.WithTimeout(ctx, exitReportTimeout)
 	defer cancel()
-	if err := ch.reportExit(ctx, code); err != nil {
-		fmt.Fprintf(os.Stderr, "gate: report the exit: %v\n", err)
+	sent, err := ch.reportExit(ctx, code)
+	if err == nil {
+		return
+	}
+	fmt.Fprintf(os.Stderr, "gate: report the exit: %v\n", err)
+	if !sent {
+		if err := removeMarker(opts.stateDir, opts.container); err != nil {
+			fmt.Fprintf(os.Stderr, "gate: remove the exit-reported marker of a report never sent: %v\n", err)
+		}
 	}
 }
 

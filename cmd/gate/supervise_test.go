@@ -56,6 +56,8 @@ func buildBinaries(t *testing.T) (gate, app string) {
 }
 
 func TestMain(m *testing.M) {
+	// A loaded machine starts processes and shakes hands slowly: wait long for what must come.
+	SetDefaultEventuallyTimeout(20 * time.Second)
 	code := m.Run()
 	_ = os.RemoveAll(buildDir)
 	os.Exit(code)
@@ -323,6 +325,7 @@ func TestSupervisedAsPID1(t *testing.T) {
 		g.Expect(out).To(BeAnExistingFile())
 		g.Expect(op.Requests()).To(BeZero())
 		g.Expect(r.output.String()).To(ContainSubstring("does not hold the pinned CA"))
+		g.Expect(markerPath(p.stateDir, "app")).NotTo(BeAnExistingFile(), "no report sent: the next start need not register")
 	})
 }
 

@@ -10,8 +10,10 @@
 //     audience is Audience>". The operator verifies the token (TokenReview, cached), takes the
 //     pod's UID from it (never from the request), and answers with a stream of Events, one JSON
 //     object per line: first EventSession (the session's ID and the pod UID the token names),
-//     then EventRelease once the pod's release is recorded in the API. A replica that is not
-//     the leader answers 503; the gate tries again.
+//     then EventRelease once the pod's release is recorded in the API; the stream stays open
+//     while the gate runs. A gate whose stream ended (an operator restarted, a new leader)
+//     opens a new session; its requests below name the latest session's ID. A replica that is
+//     not the leader answers 503; the gate tries again.
 //  2. The application starts when the release is seen, from the downward API file or pushed
 //     here, whichever comes first. A gate that finds its container's exit-reported marker in
 //     StateDir (a start of the same container already reported its exit) first POSTs a
@@ -36,29 +38,26 @@ const (
 	// ExitedPath reports that a container's application process tree has exited.
 	ExitedPath = "/gate/v1/exited"
 
-	// TokenDir holds the projected token in every supervised container.
+	// TokenDir holds the projected token (file TokenFile) in every supervised container.
 	TokenDir = "/singleton/token"
-	// TokenFile is the token's file name in TokenDir.
+	// TokenFile is the projected token's file name in TokenDir.
 	TokenFile = "token"
 	// StateDir is a writable emptyDir shared by the pod's containers and kept across container
 	// restarts: the gate keeps per-container start counts and exit-reported markers there.
 	StateDir = "/singleton/state"
 
-	// FlagSupervise makes "gate exec" stay the application's parent, reap, and report its
-	// exit; it and the flags below are set by the webhook.
-	FlagSupervise = "--supervise"
-	// FlagOperator is the channel's address: https://<Service ClusterIP>:<port> (no DNS needed).
-	FlagOperator = "--operator"
-	// FlagServerName is the name the operator's certificate is checked against.
-	FlagServerName = "--server-name"
-	// FlagCASHA256 is the hex SHA-256 of the DER of the CA certificate to trust.
-	FlagCASHA256 = "--ca-sha256"
-	// FlagContainer is the container's name in the pod.
-	FlagContainer = "--container"
-
 	// ContentType of every request and answer body; a session's answer is one JSON object
 	// per line.
 	ContentType = "application/json"
+)
+
+// Flags of "gate exec" that turn supervision and the channel on; the webhook sets them.
+const (
+	FlagSupervise  = "--supervise"   // stay the application's parent, reap, report its exit
+	FlagOperator   = "--operator"    // https://<Service ClusterIP>:<port> (no DNS needed)
+	FlagServerName = "--server-name" // the name the operator's certificate is checked against
+	FlagCASHA256   = "--ca-sha256"   // hex SHA-256 of the DER of the CA certificate to trust
+	FlagContainer  = "--container"   // the container's name in the pod
 )
 
 // Hello opens a session for one container.

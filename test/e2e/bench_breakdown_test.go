@@ -53,15 +53,18 @@ func (m *podMoments) note(pod *corev1.Pod, at time.Time) {
 }
 
 // gapParts splits the hand-over from the run old to the run next into: the old application's
-// stop -> the kubelet's report of its containers terminated; -> the new pod's release by the
-// operator; -> the new application's start. ok is false when a moment was not seen.
-func (m *podMoments) gapParts(old, next interval) (report, release, start time.Duration, ok bool) {
+// stop -> the new pod's release by the operator (seen by the watch); -> the new application's
+// start. ok is false when the release was not seen. report is the old application's stop ->
+// the kubelet's report of its containers terminated, which the slow path waits for and the
+// fast path need not (it may come after the release, or the pod may be gone before it):
+// reported says whether it was seen.
+func (m *podMoments) gapParts(old, next interval) (release, start, report time.Duration, reported, ok bool) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	terminated, ok1 := m.terminated[old.Pod]
-	released, ok2 := m.released[next.Pod]
-	if !ok1 || !ok2 {
-		return 0, 0, 0, false
+	released, ok := m.released[next.Pod]
+	if !ok {
+		return 0, 0, 0, false, false
 	}
-	return terminated.Sub(old.Stop), released.Sub(terminated), next.Start.Sub(released), true
+	terminated, reported := m.terminated[old.Pod]
+	return released.Sub(old.Stop), next.Start.Sub(released), terminated.Sub(old.Stop), reported, true
 }

@@ -16,12 +16,15 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	singletonv1 "github.com/singleton-operator/singleton-operator/api/apps/v1"
 )
 
-// The hand-over benchmark: N rollouts of one workload under a StatefulSingleton, under plain
-// Deployment Recreate, and under plain RollingUpdate, in one run on the same machine. It prints
-// figures; it asserts nothing about time. Run it with `make bench-handover` (label "bench",
-// left out of `make test`).
+// The hand-over benchmark: N rollouts of one workload under a StatefulSingleton (the fast
+// hand-over on and off, the application container with a command and without one), under
+// plain Deployment Recreate, and under plain RollingUpdate, in one run on the same machine. It
+// prints figures; it asserts nothing about time. Run it with `make bench-handover` (label
+// "bench", left out of `make test`).
 var _ = Describe("The hand-over benchmark", Label("bench"), func() {
 	It("measures the gap and the transition time of N rollouts, against Recreate and RollingUpdate",
 		func(ctx SpecContext) {
@@ -29,10 +32,14 @@ var _ = Describe("The hand-over benchmark", Label("bench"), func() {
 			if v, err := strconv.Atoi(os.Getenv("BENCH_ROLLOUTS")); err == nil && v > 0 {
 				n = v
 			}
+			rolling, recreate := appsv1.RollingUpdateDeploymentStrategyType, appsv1.RecreateDeploymentStrategyType
+			on, off := singletonv1.FastHandOverEnabled, singletonv1.FastHandOverDisabled
 			results := []benchResult{
-				measureRollouts(ctx, "StatefulSingleton (RollingUpdate)", appsv1.RollingUpdateDeploymentStrategyType, true, n),
-				measureRollouts(ctx, "Deployment Recreate", appsv1.RecreateDeploymentStrategyType, false, n),
-				measureRollouts(ctx, "Deployment RollingUpdate", appsv1.RollingUpdateDeploymentStrategyType, false, n),
+				measureRollouts(ctx, benchCase{"StatefulSingleton fast, command", rolling, on, true}, n),
+				measureRollouts(ctx, benchCase{"Deployment Recreate", recreate, "", true}, n),
+				measureRollouts(ctx, benchCase{"Deployment RollingUpdate", rolling, "", true}, n),
+				measureRollouts(ctx, benchCase{"StatefulSingleton slow, command", rolling, off, true}, n),
+				measureRollouts(ctx, benchCase{"StatefulSingleton fast, no command", rolling, on, false}, n),
 			}
 			table := formatBench(results, n)
 			GinkgoWriter.Print(table)
@@ -43,32 +50,52 @@ var _ = Describe("The hand-over benchmark", Label("bench"), func() {
 		}, NodeTimeout(50*time.Minute))
 })
 
+// benchCase is one row of the benchmark.
+type benchCase struct {
+	name     string
+	strategy appsv1.DeploymentStrategyType
+	// fast is the StatefulSingleton's spec.fastHandOver; "" means no StatefulSingleton.
+	fast singletonv1.FastHandOver
+	// command says whether the application container sets command (the gate wraps it, and
+	// may supervise it) or only args (busybox has no ENTRYPOINT, so args are the whole argv:
+	// the webhook holds such a container with the native sidecar).
+	command bool
+}
+
 type benchResult struct {
 	name        string
 	gaps        []time.Duration // new application started - old one stopped; negative is an overlap
 	transitions []time.Duration // rollout requested -> only the new pod left, Ready
 	// The parts of each gap under a StatefulSingleton (podMoments.gapParts).
-	reports, releases, starts []time.Duration
+	releases, starts, reports []time.Duration
+	// supervision is the webhook's fast-hand-over annotation on the first pod, and gateProofs
+	// the number of hand-overs whose old pod was confirmed stopped on its gates' word.
+	supervision string
+	gateProofs  int
 }
 
 // measureRollouts runs n rollouts of a one-replica Deployment whose application reports to a
 // ledger, and returns the gaps between consecutive runs and the transition times.
-func measureRollouts(ctx context.Context, name string, strategy appsv1.DeploymentStrategyType,
-	singleton bool, n int,
-) benchResult {
+func measureRollouts(ctx context.Context, c benchCase, n int) benchResult {
 	book := startLedger()
 	ns := newRestrictedNamespace(ctx)
 	var moments *podMoments
-	if singleton {
-		createSingleton(ctx, ns, "bench")
+	if c.fast != "" {
+		createSingleton(ctx, ns, "bench", func(ss *singletonv1.StatefulSingleton) { ss.Spec.FastHandOver = c.fast })
 		moments = watchPodMoments(ctx, ns)
 	}
-	d := deployment(ns, "bench", restrictedContainer("bench", "sh", "-c", reportingScript(book.URL)))
-	d.Spec.Strategy.Type = strategy
+	app := restrictedContainer("bench")
+	if argv := []string{"sh", "-c", reportingScript(book.URL)}; c.command {
+		app.Command = argv
+	} else {
+		app.Args = argv
+	}
+	d := deployment(ns, "bench", app)
+	d.Spec.Strategy.Type = c.strategy
 	Expect(k8s.Create(ctx, d)).To(Succeed())
 	current := waitForOnlyPodReady(ctx, ns, "bench", "")
 
-	result := benchResult{name: name}
+	result := benchResult{name: c.name, supervision: current.Annotations[singletonv1.AnnotationFastHandOver]}
 	for range n {
 		start := time.Now()
 		restartRollout(ctx, d)
@@ -87,10 +114,22 @@ func measureRollouts(ctx context.Context, name string, strategy appsv1.Deploymen
 		if moments == nil {
 			continue
 		}
-		if report, release, start, ok := moments.gapParts(runs[i-1], runs[i]); ok {
-			result.reports = append(result.reports, report)
+		release, start, report, reported, ok := moments.gapParts(runs[i-1], runs[i])
+		if ok {
 			result.releases = append(result.releases, release)
 			result.starts = append(result.starts, start)
+		}
+		if reported {
+			result.reports = append(result.reports, report)
+		}
+	}
+	if c.fast != "" {
+		events := &corev1.EventList{}
+		Expect(k8s.List(ctx, events, client.InNamespace(ns))).To(Succeed())
+		for i := range events.Items {
+			if e := &events.Items[i]; e.Reason == "StopReportedByGate" {
+				result.gateProofs += max(int(e.Count), 1)
+			}
 		}
 	}
 	return result
@@ -119,19 +158,20 @@ func formatBench(results []benchResult, n int) string {
 	}
 	for i := range results {
 		r := &results[i]
-		if len(r.reports) == 0 {
+		if len(r.releases) == 0 {
 			continue
 		}
-		fmt.Fprintf(&b, "\n%s: where the gap goes (p50 / p95 / max, %d hand-overs)\n", r.name, len(r.reports))
+		fmt.Fprintf(&b, "\n%s: where the gap goes (p50 / p95 / max, %d hand-overs; pods %q, %d stopped on their gates' word)\n",
+			r.name, len(r.releases), r.supervision, r.gateProofs)
 		for _, part := range []struct {
 			name string
 			ds   []time.Duration
 		}{
-			{"old app stopped -> kubelet reports its containers terminated", r.reports},
-			{"-> operator has released the new pod (watch event seen)", r.releases},
-			{"-> new app started (kubelet, downward API file, gate)", r.starts},
+			{"old app stopped -> operator has released the new pod (watch event seen)", r.releases},
+			{"-> new app started (pushed or downward API file, gate)", r.starts},
+			{fmt.Sprintf("(old app stopped -> kubelet reports its containers terminated: %d seen)", len(r.reports)), r.reports},
 		} {
-			fmt.Fprintf(&b, "  %-64s %8s %8s %8s\n", part.name,
+			fmt.Fprintf(&b, "  %-72s %8s %8s %8s\n", part.name,
 				ms(percentile(part.ds, 50)), ms(percentile(part.ds, 95)), ms(percentile(part.ds, 100)))
 		}
 	}

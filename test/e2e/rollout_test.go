@@ -96,13 +96,17 @@ func rolloutWithoutOverlap(ctx context.Context, strategy appsv1.DeploymentStrate
 // operator has reconciled it and its guard entry exists: from then on the pods it selects are
 // prepared, or refused, by whichever replica the API server calls, however far behind that
 // replica's cache is.
-func createSingleton(ctx context.Context, ns, name string) *singletonv1.StatefulSingleton {
+func createSingleton(ctx context.Context, ns, name string, edits ...func(*singletonv1.StatefulSingleton),
+) *singletonv1.StatefulSingleton {
 	GinkgoHelper()
 	ss := &singletonv1.StatefulSingleton{
 		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name},
 		Spec: singletonv1.StatefulSingletonSpec{
 			Selector: metav1.LabelSelector{MatchLabels: map[string]string{"app": name}},
 		},
+	}
+	for _, edit := range edits {
+		edit(ss)
 	}
 	Expect(k8s.Create(ctx, ss)).To(Succeed())
 	Eventually(func(g Gomega) {

@@ -126,6 +126,9 @@ func (d *Defaulter) Default(ctx context.Context, pod *corev1.Pod) error {
 		return fmt.Errorf("StatefulSingleton %s selects this pod, and singleton-operator cannot prepare it: %w",
 			klog.KObj(ss), err)
 	}
+	if _, ok := SupervisedContainers(pod); !ok && fastHandOver == FastHandOverSupervised {
+		fastHandOver = fastHandOverOff + "a container without a command is held by the sidecar, which no gate supervises"
+	}
 	if pod.Annotations == nil {
 		pod.Annotations = map[string]string{}
 	}

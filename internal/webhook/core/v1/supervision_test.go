@@ -88,14 +88,17 @@ func TestDefaultFastHandOver(t *testing.T) {
 		name           string
 		ss             singletonv1.StatefulSingleton
 		supervision    func(context.Context) (Supervision, error)
+		noCommand      bool
 		wantSupervised bool
 		wantAnnotation string
 	}{
-		{"enabled by default, the channel found", db, found, true, FastHandOverSupervised},
-		{"disabled by the StatefulSingleton", *disabled, found, false, "Off: spec.fastHandOver is Disabled"},
-		{"the channel cannot be found: no supervision, and why", db, unreachable, false,
+		{"enabled by default, the channel found", db, found, false, true, FastHandOverSupervised},
+		{"a container without a command keeps the sidecar, which no gate supervises", db, found, true, false,
+			"Off: a container without a command is held by the sidecar, which no gate supervises"},
+		{"disabled by the StatefulSingleton", *disabled, found, false, false, "Off: spec.fastHandOver is Disabled"},
+		{"the channel cannot be found: no supervision, and why", db, unreachable, false, false,
 			"Off: the CA of the serving certificate is not known"},
-		{"the operator runs without the channel", db, nil, false, "Off: the operator runs without the gate channel"},
+		{"the operator runs without the channel", db, nil, false, false, "Off: the operator runs without the gate channel"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -103,6 +106,9 @@ func TestDefaultFastHandOver(t *testing.T) {
 			d := &Defaulter{Reader: stubReader{items: []singletonv1.StatefulSingleton{tt.ss}}, GateImage: testGateImage,
 				Supervision: tt.supervision}
 			pod := newPod(container("app", []string{"/bin/db"}, nil))
+			if tt.noCommand {
+				pod = newPod(container("app", nil, []string{"--port=5432"}))
+			}
 			g.Expect(d.Default(context.Background(), pod)).To(Succeed())
 			g.Expect(HoldsGate(pod)).To(BeTrue())
 			_, supervised := SupervisedContainers(pod)

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Runs the e2e suite against the local cluster: starts the cluster when it is not up (and
 # stops it again afterwards, unless KEEP_CLUSTER=1), builds the operator's image and imports
-# it, deploys the operator with kustomize, and runs test/e2e inside the cluster's network
-# namespace, where the cluster's addresses are reachable.
+# it, deploys the operator with kustomize, installs the Prometheus Operator's CRDs
+# (MONITORING_CRDS, `make monitoring-crds`) and config/prometheus for the monitoring specs, and
+# runs test/e2e inside the cluster's network namespace, where the cluster's addresses are
+# reachable. `make test-e2e` and `make bench-handover` set KUSTOMIZE and MONITORING_CRDS.
 set -euo pipefail
 # shellcheck source=hack/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"

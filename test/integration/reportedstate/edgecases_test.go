@@ -308,7 +308,12 @@ var _ = Describe("Reported state writes", func() {
 			Should(BeNumerically(">", lagsBefore))
 		Consistently(func() float64 { return statusWrites("applied") }).
 			WithTimeout(subSecondQuiet).Should(Equal(writesBefore+1), "one status write, the label and annotation unchanged")
-		Expect(statusWrites("conflict")).To(Equal(conflictsBefore), "no conflict")
+		// A reconcile that another event starts before the cache holds the operator's own last
+		// write decides from the older object: its patch, preconditioned on that version, is
+		// refused (a conflict) and the object decided again, which writes nothing. A wasted
+		// request, never a wrong write (the applied count above is exact); seen about once in
+		// five runs on a loaded machine, so at most one is allowed here.
+		Expect(statusWrites("conflict")).To(BeNumerically("<=", conflictsBefore+1), "at most one refused write")
 	})
 
 	It("puts the WEC's status back when another writer changes it in the WDS, and then writes nothing", func(ctx SpecContext) {

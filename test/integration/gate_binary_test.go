@@ -2,8 +2,6 @@ package integration
 
 import (
 	"bytes"
-	"crypto/sha256"
-	"encoding/hex"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -22,7 +20,6 @@ import (
 	singletonv1 "github.com/singleton-operator/singleton-operator/api/apps/v1"
 	"github.com/singleton-operator/singleton-operator/internal/gatechannel"
 	"github.com/singleton-operator/singleton-operator/internal/gatewire"
-	"github.com/singleton-operator/singleton-operator/internal/servingcert"
 	podwebhook "github.com/singleton-operator/singleton-operator/internal/webhook/core/v1"
 	"github.com/singleton-operator/singleton-operator/test/framework"
 )
@@ -60,18 +57,10 @@ var _ = Describe("The gate binary on the channel", Ordered, func() {
 		clientset, err = kubernetes.NewForConfig(api.Config)
 		Expect(err).NotTo(HaveOccurred())
 		Expect(api.Client.Create(ctx, &corev1.Node{ObjectMeta: metav1.ObjectMeta{Name: "node-1"}})).To(Succeed())
-		ca, err := servingcert.NewCA("gate binary test CA", time.Now())
-		Expect(err).NotTo(HaveOccurred())
-		leaf, err := servingcert.NewLeaf(ca,
-			servingcert.ServiceDNSNames("singleton-operator-webhook-service", "singleton-operator"), time.Now())
-		Expect(err).NotTo(HaveOccurred())
-		holder := servingcert.NewHolder()
-		Expect(holder.Set(&servingcert.Bundle{CA: ca, Leaf: leaf})).To(Succeed())
-		sum := sha256.Sum256(ca.Cert.Raw)
-		caHash = hex.EncodeToString(sum[:])
+		certs, ca := channelCertificates("gate binary test CA")
+		caHash = caSHA256(ca)
 		ledger = gatechannel.NewLedger()
-		channel = startChannelOperator(api, clientset, ledger,
-			&gatechannel.Certificates{Leaf: holder.GetCertificate, CA: holder.CA})
+		channel = startChannelOperator(api, clientset, ledger, certs)
 	}, NodeTimeout(3*time.Minute))
 
 	It("gets its release pushed, runs the application, and reports its exit into the ledger once its pod is deleted",

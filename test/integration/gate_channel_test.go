@@ -64,21 +64,13 @@ var _ = Describe("The gate channel", Ordered, func() {
 		Expect(err).NotTo(HaveOccurred())
 		Expect(api.Client.Create(ctx, &corev1.Node{ObjectMeta: metav1.ObjectMeta{Name: node}})).To(Succeed())
 
-		ca, err := servingcert.NewCA("gate channel test CA", time.Now())
-		Expect(err).NotTo(HaveOccurred())
-		leaf, err := servingcert.NewLeaf(ca,
-			servingcert.ServiceDNSNames("singleton-operator-webhook-service", "singleton-operator"), time.Now())
-		Expect(err).NotTo(HaveOccurred())
-		holder := servingcert.NewHolder()
-		Expect(holder.Set(&servingcert.Bundle{CA: ca, Leaf: leaf})).To(Succeed())
+		certs, ca := channelCertificates("gate channel test CA")
 		caPool = x509.NewCertPool()
-		caPool.AddCert(ca.Cert)
-		sum := sha256.Sum256(ca.Cert.Raw)
-		caHash = hex.EncodeToString(sum[:])
+		caPool.AddCert(ca)
+		caHash = caSHA256(ca)
 
 		ledger = gatechannel.NewLedger()
-		channel = startChannelOperator(api, clientset, ledger,
-			&gatechannel.Certificates{Leaf: holder.GetCertificate, CA: holder.CA})
+		channel = startChannelOperator(api, clientset, ledger, certs)
 	}, NodeTimeout(2*time.Minute))
 
 	// gateClient talks to the channel as the gate does: TLS to the channel's address, the
@@ -352,4 +344,24 @@ func setStatus(ctx context.Context, api *framework.APIServer, pod *corev1.Pod, s
 		current.Status.ContainerStatuses = []corev1.ContainerStatus{{Name: "app", Image: "localhost/busybox:1.35", State: state}}
 		g.Expect(api.Client.Status().Update(ctx, current)).To(Succeed())
 	}).WithContext(ctx).Should(Succeed())
+}
+
+// channelCertificates makes a CA and a serving certificate for the webhook Service's names, as
+// the operator's own Secret holds them, and returns them as the channel serves them, with the CA.
+func channelCertificates(caName string) (*gatechannel.Certificates, *x509.Certificate) {
+	GinkgoHelper()
+	ca, err := servingcert.NewCA(caName, time.Now())
+	Expect(err).NotTo(HaveOccurred())
+	leaf, err := servingcert.NewLeaf(ca,
+		servingcert.ServiceDNSNames("singleton-operator-webhook-service", "singleton-operator"), time.Now())
+	Expect(err).NotTo(HaveOccurred())
+	holder := servingcert.NewHolder()
+	Expect(holder.Set(&servingcert.Bundle{CA: ca, Leaf: leaf})).To(Succeed())
+	return &gatechannel.Certificates{Leaf: holder.GetCertificate, CA: holder.CA}, ca.Cert
+}
+
+// caSHA256 is the pin the webhook gives a gate: the hex SHA-256 of the CA certificate's DER.
+func caSHA256(ca *x509.Certificate) string {
+	sum := sha256.Sum256(ca.Raw)
+	return hex.EncodeToString(sum[:])
 }

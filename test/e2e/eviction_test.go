@@ -12,7 +12,6 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 	corev1 "k8s.io/api/core/v1"
-	eventsv1 "k8s.io/api/events/v1"
 	policyv1 "k8s.io/api/policy/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
@@ -112,17 +111,14 @@ func waitForReleaseAfterStop(ctx context.Context, ns, app string, old types.UID,
 
 // gateStops returns the notes of the StopReportedByGate events of a namespace that name pod.
 func gateStops(ctx context.Context, ns, pod string) ([]string, error) {
-	list := &eventsv1.EventList{}
-	if err := k8s.List(ctx, list, client.InNamespace(ns)); err != nil {
-		return nil, err
-	}
+	events, err := gateStopEvents(ctx, ns)
 	var notes []string
-	for i := range list.Items {
-		if e := &list.Items[i]; e.Reason == "StopReportedByGate" && strings.Contains(e.Note, "Pod "+pod+" confirmed stopped") {
-			notes = append(notes, e.Note)
+	for i := range events {
+		if strings.Contains(events[i].Note, "Pod "+pod+" confirmed stopped") {
+			notes = append(notes, events[i].Note)
 		}
 	}
-	return notes, nil
+	return notes, err
 }
 
 // slowStopScript is reportingScript whose application takes 2 s to stop after SIGTERM.

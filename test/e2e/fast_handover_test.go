@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"slices"
 	"strconv"
 	"time"
 
@@ -96,19 +97,25 @@ var _ = Describe("The fast hand-over (S6)", func() {
 
 // stopReportedByGate returns the notes of the StopReportedByGate events of a StatefulSingleton.
 func stopReportedByGate(ctx context.Context, ns, name string) ([]string, error) {
-	list := &eventsv1.EventList{}
-	if err := k8s.List(ctx, list, client.InNamespace(ns)); err != nil {
-		return nil, err
-	}
+	events, err := gateStopEvents(ctx, ns)
 	var notes []string
-	for i := range list.Items {
-		e := &list.Items[i]
-		if e.Reason == "StopReportedByGate" && e.Regarding.Name == name {
+	for i := range events {
+		if e := &events[i]; e.Regarding.Name == name {
 			Expect(e.Note).To(ContainSubstring(apps.StopReasonGateReportedExit))
 			notes = append(notes, e.Note)
 		}
 	}
-	return notes, nil
+	return notes, err
+}
+
+// gateStopEvents returns the StopReportedByGate events of a namespace: the operator's word that a
+// pod was confirmed stopped by its gates (S6).
+func gateStopEvents(ctx context.Context, ns string) ([]eventsv1.Event, error) {
+	list := &eventsv1.EventList{}
+	if err := k8s.List(ctx, list, client.InNamespace(ns)); err != nil {
+		return nil, err
+	}
+	return slices.DeleteFunc(list.Items, func(e eventsv1.Event) bool { return e.Reason != "StopReportedByGate" }), nil
 }
 
 // postToLeader sends a request to the leader's channel, as a gate would (TLS, the operator's

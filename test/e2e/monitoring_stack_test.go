@@ -529,7 +529,10 @@ func addPodLabels(ctx context.Context, labels map[string]string, namespace, name
 	}
 }
 
+// notLabelChar is what Prometheus replaces in a Kubernetes label key to make a label name.
+var notLabelChar = regexp.MustCompile(`[^a-zA-Z0-9_]`)
+
 // sanitizeLabel makes a Kubernetes label key a Prometheus label name, as Prometheus does.
 func sanitizeLabel(k string) string {
-	return regexp.MustCompile(`[^a-zA-Z0-9_]`).ReplaceAllString(k, "_")
+	return notLabelChar.ReplaceAllString(k, "_")
 }

@@ -21,3 +21,8 @@ CLUSTER_DIR="${CLUSTER_DIR:-$SINGLETON_CACHE/cluster}"
 # The Prometheus Operator the e2e suite runs (hack/build-prometheus-operator.sh), and whose API
 # module gives the monitoring CRDs (make monitoring-crds).
 PROMETHEUS_OPERATOR_VERSION="${PROMETHEUS_OPERATOR_VERSION:-v0.89.0}"
+
+# KubeStellar, whose controller-manager (binding and status controllers) the reported-state tests
+# and benchmark run as a local process (hack/build-kubestellar.sh). Keep it equal to the
+# github.com/kubestellar/kubestellar version in go.mod, whose API the operator implements.
+KUBESTELLAR_VERSION="${KUBESTELLAR_VERSION:-v0.30.0}"

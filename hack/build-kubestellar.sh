@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Usage: hack/build-kubestellar.sh
+#
+# Builds KubeStellar's controller-manager (KUBESTELLAR_VERSION, hack/env.sh) from the Go module
+# proxy, caches it under $SINGLETON_CACHE/kubestellar, and prints the binary's path. The
+# reported-state tests and benchmark run it as a local process: its binding controller makes
+# Bindings from BindingPolicies, and its status controller is the baseline this operator is
+# measured against and takes over from.
+#
+# `go install module/cmd/controller-manager@version` refuses this module (its go.mod has replace
+# directives), so the module's source is copied and built as the main module, replaces and all.
+# It finds the WDS and ITS as KubeStellar does in a real install: KubeFlex ControlPlane objects
+# (label kflex.kubestellar.io/cptype=wds|its) in the cluster its KUBECONFIG names, whose
+# status.secretRef names the Secret holding each space's kubeconfig.
+set -euo pipefail
+# shellcheck source=hack/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+# shellcheck source=hack/env.sh
+source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
+need_commands jq
+
+version="${KUBESTELLAR_VERSION}"
+module=github.com/kubestellar/kubestellar
+dir="${SINGLETON_CACHE}/kubestellar"
+out="${dir}/controller-manager-${version}"
+if [[ -x ${out} ]]; then
+	echo "${out}"
+	exit 0
+fi
+mkdir -p "${dir}"
+exec 9>"${dir}/build.lock"
+flock 9
+if [[ ! -x ${out} ]]; then
+	log "building ${module}/cmd/controller-manager@${version} (a few minutes, once)"
+	src="$(cd "${dir}" && go mod download -json "${module}@${version}" | jq -r .Dir)"
+	work="${dir}/src-${version}"
+	rm -rf "${work}"
+	cp -R "${src}" "${work}"
+	chmod -R u+w "${work}"
+	(
+		cd "${work}"
+		GOFLAGS=-mod=mod go build -trimpath -o "${out}.tmp" ./cmd/controller-manager
+	)
+	mv "${out}.tmp" "${out}"
+	rm -rf "${work}"
+fi
+echo "${out}"

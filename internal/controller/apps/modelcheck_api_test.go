@@ -196,6 +196,9 @@ func (w *world) write(wr *apiWrite) (writeResult, int) {
 		if p.deleting && !p.finalizer {
 			return writeForbidden, 0 // no new finalizer on an object being deleted
 		}
+		if p.release != wr.releaseUID {
+			p.releasedAt = w.seq
+		}
 		p.release, p.finalizer = wr.releaseUID, true
 	case opPodDelete:
 		if wr.uid != 0 && p.uid != wr.uid {
@@ -234,8 +237,8 @@ func (w *world) write(wr *apiWrite) (writeResult, int) {
 		}
 		p.finalizer = true
 	case opPodHandBack:
-		if wr.releaseUID != 0 {
-			p.release = wr.releaseUID
+		if wr.releaseUID != 0 && p.release != wr.releaseUID {
+			p.release, p.releasedAt = wr.releaseUID, w.seq
 		}
 		p.finalizer = false
 		w.touchPod(p)

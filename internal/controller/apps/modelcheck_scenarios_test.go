@@ -236,8 +236,10 @@ var scenarios = []scenario{
 		// A limit, documented (docs/design.md S1): a selector edited so that it matches no pod
 		// ends the guarantee for the workload's new pods at once; the pod just released is still
 		// the StatefulSingleton's, and the old ReplicaSet's replacement, selected by nothing, is
-		// not prepared.
-		expectViolation: "S1",
+		// not prepared and may start beside it. That overlap is outside the contract, and the
+		// checker's S1 leaves it out (startApp: a pod created unprepared, while nothing selected
+		// the workload, after the release); the scenario checks that nothing else overlaps.
+		expectViolation: "",
 	},
 	{
 		name: "a node deleted as fenced registers again before the pod GC's quarantine ends",

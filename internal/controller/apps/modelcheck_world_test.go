@@ -84,8 +84,11 @@ type mPod struct {
 	// supervised: the gate supervises the application and reports its exit over the channel
 	// (the webhook wrapped it for the fast hand-over, docs/design.md S6).
 	supervised bool
-	// release is the value of the release annotation, a UID; 0 when absent.
-	release int
+	// release is the value of the release annotation, a UID; 0 when absent. releasedAt is the
+	// world's sequence (the number of objects created so far) when the annotation was written:
+	// the pods created after it were not there for the decision to weigh.
+	release    int
+	releasedAt int
 	// stopConfirmed is the value of the stop-confirmed annotation, a UID; 0 when absent.
 	stopConfirmed int
 	// finalizer: the release finalizer.
@@ -523,15 +526,34 @@ func (w *world) guaranteeApplies(p *mPod) bool {
 // guarantee, beside another one. Only a gated application counts: the operator answers for
 // those it lets start; an ungated one is S3's (or outside the contract, for a pod that no
 // StatefulSingleton selected when it was created).
+//
+// Nor does an application that runs outside the contract and began after the release: a pod
+// created unprepared while no StatefulSingleton (not being deleted) selected the workload's
+// pods, after the release that this gate now acts on was written. The user had removed the
+// guarantee (the StatefulSingleton deleted or being deleted) when that pod came; no decision
+// could weigh a pod that did not exist, and a release once written is never taken back (the
+// gate may have read it). The operator reports such a pod as unguarded once a
+// StatefulSingleton selects it again (S3). A pod that existed before the release is never
+// exempt: the decision had to count it.
 func (w *world) startApp(rt *mRuntime, p *mPod) {
 	others := 0
 	for i := range w.rts {
-		if w.rts[i].app && w.rts[i].uid != rt.uid {
+		o := &w.rts[i]
+		if o.app && o.uid != rt.uid && !w.cameAfterGuaranteeEnded(o, p) {
 			others++
 		}
 	}
 	rt.app, rt.ran = true, true
 	rt.overlap = others > 0 && p.gated && w.guaranteeApplies(p)
+}
+
+// cameAfterGuaranteeEnded reports whether the runtime o belongs to a pod that was created
+// unprepared, while no StatefulSingleton (not being deleted) selected the workload's pods, after
+// the release of p was written (see startApp). The pod's UID is its creation sequence; a runtime
+// whose object is gone is counted (nothing shows how it was created).
+func (w *world) cameAfterGuaranteeEnded(o *mRuntime, p *mPod) bool {
+	q := w.podByUID(o.uid)
+	return q != nil && !q.gated && !q.selectedAtCreation && p.release == p.uid && q.seq > p.releasedAt
 }
 
 // ownerInfo is what the workload controllers' objects say about a pod's owner, as the
@@ -681,6 +703,7 @@ func (e *encoder) pod(p *mPod) {
 	e.bool(p.gated)
 	e.bool(p.supervised)
 	e.int(p.release)
+	e.int(p.releasedAt)
 	e.int(p.stopConfirmed)
 	e.bool(p.finalizer)
 	e.bool(p.deleting)

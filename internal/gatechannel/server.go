@@ -93,8 +93,13 @@ func (s *Server) Start(ctx context.Context) error {
 		ReadTimeout:       10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 		BaseContext:       func(net.Listener) context.Context { return ctx },
+		// HTTP/2 first: a gate's requests then share the connection its session holds open,
+		// which reached the leader, so that its exit report needs no handshake and no retry
+		// over replicas that do not lead. A replica that does not lead ends the connection
+		// with its 503 (GOAWAY, see admit). Go's server bounds the streams of a connection (250)
+		// and resets abusive ones; every request still needs a pod's token (docs/gate.md).
 		TLSConfig: &tls.Config{
-			MinVersion: tls.VersionTLS12, GetCertificate: s.Certificate, NextProtos: []string{"http/1.1"},
+			MinVersion: tls.VersionTLS12, GetCertificate: s.Certificate, NextProtos: []string{"h2", "http/1.1"},
 		},
 	}
 	ln, err := net.Listen("tcp", s.Addr)
@@ -157,6 +162,8 @@ func (s *Server) admit(w http.ResponseWriter, r *http.Request, into any, contain
 	if !s.leading() {
 		// The connection goes with the answer: a gate reusing it would reach this replica
 		// again, whereas a new one is spread by the Service over the replicas, the leader too.
+		// Over HTTP/2 Go's server turns the header into a GOAWAY: the gate's next request
+		// dials anew.
 		w.Header().Set("Connection", "close")
 		http.Error(w, "not the leader", http.StatusServiceUnavailable)
 		return nil, resultNotLeader

@@ -1,9 +1,11 @@
 package gatechannel
 
 import (
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	. "github.com/onsi/gomega"
@@ -35,5 +37,31 @@ func TestNotLeaderClosesTheConnection(t *testing.T) {
 			g.Expect(resp.StatusCode).To(Equal(http.StatusServiceUnavailable))
 			g.Expect(resp.Close).To(BeTrue(), "the connection is not kept")
 		})
+	}
+}
+
+// Over HTTP/2 too: the 503 ends the connection (GOAWAY), and the gate's next attempt dials anew
+// instead of riding the same connection back to this replica.
+func TestNotLeaderEndsTheHTTP2Connection(t *testing.T) {
+	g := NewWithT(t)
+	s := &Server{Ledger: NewLedger(), Elected: make(chan struct{})}
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(s.handleExited))
+	srv.EnableHTTP2 = true
+	var conns atomic.Int32
+	srv.Config.ConnState = func(_ net.Conn, state http.ConnState) {
+		if state == http.StateNew {
+			conns.Add(1)
+		}
+	}
+	srv.StartTLS()
+	defer srv.Close()
+	c := srv.Client()
+	for i := 1; i <= 2; i++ {
+		resp, err := c.Post(srv.URL+gatewire.ExitedPath, gatewire.ContentType, strings.NewReader(`{}`))
+		g.Expect(err).NotTo(HaveOccurred())
+		_ = resp.Body.Close()
+		g.Expect(resp.ProtoMajor).To(Equal(2))
+		g.Expect(resp.StatusCode).To(Equal(http.StatusServiceUnavailable))
+		g.Eventually(conns.Load).Should(Equal(int32(i)), "attempt %d had a connection of its own", i)
 	}
 }

@@ -11,7 +11,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
+	"sync/atomic"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -237,6 +239,57 @@ var _ = Describe("The gate channel", Ordered, func() {
 			_ = resp.Body.Close()
 			Expect(verdict.Allowed).To(BeFalse())
 		})
+
+	// The gate's report rides on the connection its session holds open, which reached the
+	// leader: no handshake on the way to the release, and no retry spread by the Service over
+	// replicas that do not lead.
+	It("carries a gate's report on its session's connection (HTTP/2)", func(ctx SpecContext) {
+		ns, _ := newChannelNamespace(ctx)
+		pod := supervisedPod(ctx, ns, "multiplexed")
+		token := tokenFor(ctx, pod, gatewire.Audience)
+		var dials atomic.Int32
+		dialer := &net.Dialer{}
+		c := &http.Client{Transport: &http.Transport{
+			DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+				dials.Add(1)
+				return dialer.DialContext(ctx, network, addr)
+			},
+			TLSClientConfig:   &tls.Config{RootCAs: caPool, ServerName: serverName, MinVersion: tls.VersionTLS12},
+			ForceAttemptHTTP2: true,
+		}}
+		send := func(path string, body any) *http.Response {
+			GinkgoHelper()
+			b, err := json.Marshal(body)
+			Expect(err).NotTo(HaveOccurred())
+			req, err := http.NewRequestWithContext(ctx, http.MethodPost, channel+path, bytes.NewReader(b))
+			Expect(err).NotTo(HaveOccurred())
+			req.Header.Set("Content-Type", gatewire.ContentType)
+			req.Header.Set("Authorization", "Bearer "+token)
+			resp, err := c.Do(req)
+			Expect(err).NotTo(HaveOccurred())
+			return resp
+		}
+		var session *http.Response
+		Eventually(func() int {
+			session = send(gatewire.SessionPath, gatewire.Hello{Container: "app", Start: 1})
+			if session.StatusCode != http.StatusOK {
+				_ = session.Body.Close()
+			}
+			return session.StatusCode
+		}).WithContext(ctx).Should(Equal(http.StatusOK), "the channel answers 503 until its cache holds the pod")
+		DeferCleanup(session.Body.Close)
+		Expect(session.ProtoMajor).To(Equal(2), "the channel speaks HTTP/2")
+		var opened gatewire.Event
+		line, err := bufio.NewReader(session.Body).ReadBytes('\n')
+		Expect(err).NotTo(HaveOccurred())
+		Expect(json.Unmarshal(line, &opened)).To(Succeed())
+		dialed := dials.Load()
+
+		resp := send(gatewire.ExitedPath, gatewire.ExitReport{Session: opened.Session, Container: "app", Start: 1})
+		_ = resp.Body.Close()
+		Expect(resp.StatusCode).To(Equal(http.StatusOK))
+		Expect(dials.Load()).To(Equal(dialed), "the report dialed no connection of its own")
+	})
 
 	It("allows a restart of a pod not being deleted, which voids the earlier exit report", func(ctx SpecContext) {
 		ns, _ := newChannelNamespace(ctx)

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"os/exec"
 	"slices"
 	"strconv"
 	"time"
@@ -65,6 +66,29 @@ var _ = Describe("The fast hand-over (S6)", func() {
 		restartRollout(ctx, run.d)
 		second := waitForOnlyPodReady(ctx, run.ns, "db", run.first.UID)
 		expectRunsInTurn(ctx, run.book, run.first.Name, second.Name)
+	})
+
+	// A network policy that keeps the pods from the operator's channel: the gates' sessions and
+	// reports never arrive, and the hand-over falls back to the kubelet's proof and the
+	// downward API file, in turn. The local cluster's network plugin enforces no
+	// NetworkPolicy, so the test drops the traffic itself, where such a policy would: every
+	// packet from a pod to the channel's port, in the cluster's network namespace (where the
+	// test runs), sessions already open included. Serial: it cuts every pod's channel.
+	It("falls back to the kubelet's proof when the channel is blocked", Serial, func(ctx SpecContext) {
+		run := startSlowStopRun(ctx)
+		Expect(run.first.Annotations).To(HaveKeyWithValue(singletonv1.AnnotationFastHandOver,
+			podwebhook.FastHandOverSupervised))
+
+		By("dropping every packet from a pod to the channel's port")
+		rule := []string{"FORWARD", "-p", "tcp", "--dport", strconv.Itoa(gatechannel.DefaultPort), "-j", "DROP"}
+		iptables(ctx, append([]string{"-I"}, rule...)...)
+		DeferCleanup(func(ctx SpecContext) { iptables(ctx, append([]string{"-D"}, rule...)...) })
+
+		restartRollout(ctx, run.d)
+		second := waitForOnlyPodReady(ctx, run.ns, "db", run.first.UID)
+		expectRunsInTurn(ctx, run.book, run.first.Name, second.Name)
+		Expect(stopReportedByGate(ctx, run.ns, run.ss.Name)).To(BeEmpty(),
+			"no gate's word reached the operator: the kubelet's proof released the new pod")
 	})
 
 	It("refuses an impostor's tokens, and a pod no StatefulSingleton guards", func(ctx SpecContext) {
@@ -141,4 +165,12 @@ func postToLeader(ctx context.Context, path, token string, body any) (int, error
 	}
 	_ = resp.Body.Close()
 	return resp.StatusCode, nil
+}
+
+// iptables changes the packet filter of the cluster's network namespace, where the e2e suite
+// runs (hack/test-e2e.sh).
+func iptables(ctx context.Context, args ...string) {
+	GinkgoHelper()
+	out, err := exec.CommandContext(ctx, "iptables", append([]string{"-w", "5"}, args...)...).CombinedOutput()
+	Expect(err).NotTo(HaveOccurred(), "iptables %v: %s", args, out)
 }

@@ -45,7 +45,9 @@ type TokenReviewer interface {
 
 // Authenticator verifies a gate's bearer token with a TokenReview for Audience and caches the
 // answer, good or bad, for TTL by the token's SHA-256 (never the token itself): a gate's
-// session, reports and start requests cost one review, and a flood of one bad token too.
+// session, reports and start requests cost one review, and a flood of one bad token too. A
+// token accepted for a session that is still open (Hold) stays accepted while it is: the exit
+// report that ends a hand-over, however long after the session opened, waits for no review.
 type Authenticator struct {
 	Reviews TokenReviewer
 	TTL     time.Duration
@@ -53,6 +55,36 @@ type Authenticator struct {
 
 	mu    sync.Mutex
 	cache map[[sha256.Size]byte]cachedReview
+	holds map[[sha256.Size]byte]int
+}
+
+// Hold keeps the token's accepted review while the returned release has not been called: a
+// session holds its token while its stream is open. A token revoked meanwhile with its pod is
+// still refused, by the server's check that the pod is in the cache with the token's pod UID.
+func (a *Authenticator) Hold(token string) (release func()) {
+	key := sha256.Sum256([]byte(token))
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.holds == nil {
+		a.holds = map[[sha256.Size]byte]int{}
+	}
+	a.holds[key]++
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			a.mu.Lock()
+			defer a.mu.Unlock()
+			a.holds[key]--
+			if a.holds[key] <= 0 {
+				delete(a.holds, key)
+			}
+		})
+	}
+}
+
+// fresh reports whether a cached answer may be used at now; a.mu is held.
+func (a *Authenticator) fresh(key [sha256.Size]byte, c cachedReview, now time.Time) bool {
+	return now.Before(c.expires) || (c.err == nil && a.holds[key] > 0)
 }
 
 type cachedReview struct {
@@ -73,7 +105,7 @@ func (a *Authenticator) Authenticate(ctx context.Context, token string) (Identit
 	key := sha256.Sum256([]byte(token))
 	now := a.now()
 	a.mu.Lock()
-	if c, ok := a.cache[key]; ok && now.Before(c.expires) {
+	if c, ok := a.cache[key]; ok && a.fresh(key, c, now) {
 		a.mu.Unlock()
 		return c.id, c.err
 	}
@@ -100,7 +132,7 @@ func (a *Authenticator) prune(now time.Time) {
 		return
 	}
 	for k, c := range a.cache {
-		if !now.Before(c.expires) {
+		if !a.fresh(k, c, now) {
 			delete(a.cache, k)
 		}
 	}

@@ -107,3 +107,38 @@ func TestAuthenticatorCaches(t *testing.T) {
 	g.Expect(err).To(MatchError(errUnauthenticated))
 	g.Expect(r.calls).To(Equal(5), "no review of an empty token")
 }
+
+// A token whose session is open keeps its review while the session lasts: the gate's exit report,
+// long after the session opened, costs no TokenReview on the way to the release. Once the
+// session ends, the TTL counts again; a refusal is never held.
+func TestAuthenticatorHoldsASessionsReview(t *testing.T) {
+	g := NewWithT(t)
+	now := t0
+	r := &reviewer{status: authenticationv1.TokenReviewStatus{Authenticated: true, User: podUser("uid-1", "db-0")}}
+	a := &Authenticator{Reviews: r, TTL: 10 * time.Second, Now: func() time.Time { return now }}
+	_, err := a.Authenticate(context.Background(), "token-a")
+	g.Expect(err).NotTo(HaveOccurred())
+	release := a.Hold("token-a")
+	second := a.Hold("token-a")
+	now = now.Add(time.Hour)
+	id, err := a.Authenticate(context.Background(), "token-a")
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect(id.PodUID).To(BeEquivalentTo("uid-1"))
+	g.Expect(r.calls).To(Equal(1), "held by its open sessions")
+
+	release()
+	release() // a release is counted once
+	_, _ = a.Authenticate(context.Background(), "token-a")
+	g.Expect(r.calls).To(Equal(1), "still held by the second session")
+	second()
+	_, _ = a.Authenticate(context.Background(), "token-a")
+	g.Expect(r.calls).To(Equal(2), "reviewed again once no session holds it and its TTL passed")
+
+	r.status.Authenticated = false
+	_, err = a.Authenticate(context.Background(), "bad")
+	g.Expect(err).To(MatchError(errUnauthenticated))
+	defer a.Hold("bad")()
+	now = now.Add(time.Hour)
+	_, _ = a.Authenticate(context.Background(), "bad")
+	g.Expect(r.calls).To(Equal(4), "a refusal is not held")
+}

@@ -168,12 +168,12 @@ func (s *Server) admit(w http.ResponseWriter, r *http.Request, into any, contain
 		http.Error(w, "not the leader", http.StatusServiceUnavailable)
 		return nil, resultNotLeader
 	}
-	token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	token, ok := bearerToken(r)
 	if !ok {
 		http.Error(w, "no bearer token", http.StatusUnauthorized)
 		return nil, resultUnauthenticated
 	}
-	id, err := s.Auth.Authenticate(r.Context(), strings.TrimSpace(token))
+	id, err := s.Auth.Authenticate(r.Context(), token)
 	var transient *reviewError
 	switch {
 	case errors.As(err, &transient):
@@ -211,6 +211,12 @@ func (s *Server) admit(w http.ResponseWriter, r *http.Request, into any, contain
 	return pod, ""
 }
 
+// bearerToken is the request's bearer token.
+func bearerToken(r *http.Request) (string, bool) {
+	token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	return strings.TrimSpace(token), ok
+}
+
 func hasContainer(pod *corev1.Pod, name string) bool {
 	for i := range pod.Spec.Containers {
 		if pod.Spec.Containers[i].Name == name {
@@ -237,6 +243,9 @@ func (s *Server) handleSession(w http.ResponseWriter, r *http.Request) {
 	s.Ledger.Opened(pod.UID, hello.Container, hello.Start)
 	sess := s.open(pod.UID, hello.Container)
 	defer s.close(sess)
+	// The session's token stays accepted while it is open: its exit report waits for no review.
+	token, _ := bearerToken(r)
+	defer s.Auth.Hold(token)()
 	if pod.Annotations[singletonv1.AnnotationRelease] == string(pod.UID) {
 		sess.push()
 	}

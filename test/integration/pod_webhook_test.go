@@ -129,7 +129,7 @@ func startWebhookManager(ctx context.Context, api *framework.APIServer) client.R
 		}),
 	})
 	Expect(err).NotTo(HaveOccurred())
-	Expect(podwebhook.SetupPodWebhookWithManager(ctx, mgr, itGateImage, nil)).To(Succeed())
+	Expect(podwebhook.SetupPodWebhookWithManager(ctx, mgr, itGateImage, nil, nil)).To(Succeed())
 
 	runInBackground(ctx, mgr.Start)
 	Eventually(webhookServes).WithContext(ctx).WithArguments(api).Should(Succeed())

@@ -11,7 +11,6 @@ import (
 	"net/http/httptest"
 	"strings"
 	"sync/atomic"
-	"testing"
 
 	"github.com/google/go-containerregistry/pkg/authn"
 	"github.com/google/go-containerregistry/pkg/name"
@@ -22,6 +21,13 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/random"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 )
+
+// T is what the helpers need of a test: *testing.T, or Ginkgo's GinkgoT().
+type T interface {
+	Helper()
+	Fatal(args ...any)
+	Cleanup(f func())
+}
 
 // Registry is a registry serving on 127.0.0.1 (plain HTTP, which go-containerregistry uses
 // for loopback registries).
@@ -36,7 +42,7 @@ type Registry struct {
 
 // Start starts a registry, stopped at the test's end. With user set, every request needs
 // basic authentication with user and password.
-func Start(t testing.TB, user, password string) *Registry {
+func Start(t T, user, password string) *Registry {
 	t.Helper()
 	r := &Registry{User: user, Password: password}
 	handler := registry.New(registry.Logger(log.New(io.Discard, "", 0)))
@@ -68,7 +74,7 @@ func (r *Registry) DockerConfigJSON() []byte {
 }
 
 // Image returns a small random image with this ENTRYPOINT and CMD.
-func Image(t testing.TB, entrypoint, cmd []string) v1.Image {
+func Image(t T, entrypoint, cmd []string) v1.Image {
 	t.Helper()
 	img, err := random.Image(64, 1)
 	if err != nil {
@@ -89,7 +95,7 @@ func Image(t testing.TB, entrypoint, cmd []string) v1.Image {
 }
 
 // Push pushes an image as repo:tag (repo without the registry) and returns its digest.
-func (r *Registry) Push(t testing.TB, repoTag string, img v1.Image) string {
+func (r *Registry) Push(t T, repoTag string, img v1.Image) string {
 	t.Helper()
 	ref, err := name.NewTag(r.Host + "/" + repoTag)
 	if err != nil {
@@ -107,7 +113,7 @@ func (r *Registry) Push(t testing.TB, repoTag string, img v1.Image) string {
 
 // PushIndex pushes an index of these images, one per platform, as repo:tag and returns its
 // digest.
-func (r *Registry) PushIndex(t testing.TB, repoTag string, images map[string]v1.Image) string {
+func (r *Registry) PushIndex(t T, repoTag string, images map[string]v1.Image) string {
 	t.Helper()
 	idx := v1.ImageIndex(empty.Index)
 	for platform, img := range images {

@@ -73,11 +73,11 @@ func kubeletExpand(w string, env map[string]string) string {
 			b.WriteByte(w[i])
 			continue
 		}
-		switch {
-		case w[i+1] == '$':
+		switch w[i+1] {
+		case '$':
 			b.WriteByte('$')
 			i++
-		case w[i+1] == '(':
+		case '(':
 			end := strings.IndexByte(w[i:], ')')
 			if end < 0 {
 				b.WriteByte(w[i])

@@ -199,7 +199,8 @@ func fetchProcess(ref name.Digest, opts []remote.Option) (Process, error) {
 		}
 		return indexProcess(idx)
 	default:
-		return Process{}, contentError{fmt.Sprintf("the manifest's media type %q is neither an image nor an index", desc.MediaType)}
+		return Process{}, contentError{fmt.Sprintf("the manifest's media type %q is neither an image nor an index",
+			desc.MediaType)}
 	}
 }
 
@@ -219,11 +220,12 @@ func indexProcess(idx v1.ImageIndex) (Process, error) {
 		return Process{}, err
 	}
 	var platforms []v1.Descriptor
-	for _, m := range im.Manifests {
+	for i := range im.Manifests {
+		m := &im.Manifests[i]
 		// Attestations ("unknown/unknown") and other systems' images are never run here; an
 		// entry without a platform might be.
 		if m.MediaType.IsImage() && (m.Platform == nil || m.Platform.OS == "linux") {
-			platforms = append(platforms, m)
+			platforms = append(platforms, *m)
 		}
 	}
 	if len(platforms) == 0 {
@@ -284,5 +286,5 @@ func shorten(err error) error {
 	if len(msg) <= maxReason {
 		return err
 	}
-	return fmt.Errorf("%s...", msg[:maxReason])
+	return errors.New(msg[:maxReason] + " (cut short)")
 }

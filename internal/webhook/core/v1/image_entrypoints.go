@@ -80,23 +80,7 @@ func (d *Defaulter) resolveImages(ctx context.Context, pod *corev1.Pod, ss *sing
 	defer cancel()
 	namespace := podNamespace(ctx, pod)
 
-	reasons := make([]string, len(todo))
-	found := make([]ImageEntrypoint, len(todo))
-	keychain, err := imageconfig.PullKeychain(ctx, r.Secrets, namespace, pod.Spec.ImagePullSecrets)
-	if err != nil {
-		for i := range todo {
-			reasons[i] = err.Error()
-		}
-	} else {
-		var wg sync.WaitGroup
-		for i, c := range todo {
-			wg.Go(func() {
-				found[i], reasons[i] = resolveContainer(ctx, r.Resolver, c, keychain, namespace)
-			})
-		}
-		wg.Wait()
-	}
-
+	found, reasons := readImages(ctx, r, todo, namespace, pod.Spec.ImagePullSecrets)
 	var failed []string
 	for i, c := range todo {
 		if reasons[i] != "" {
@@ -121,6 +105,30 @@ func (d *Defaulter) resolveImages(ctx context.Context, pod *corev1.Pod, ss *sing
 				"to avoid it): %s", podName(pod), reason)
 	}
 	return reason
+}
+
+// readImages reads the processes of the containers' images at once, with the pull secrets
+// named; for each container, the entry, or why not.
+func readImages(ctx context.Context, r *ImageResolution, todo []*corev1.Container, namespace string,
+	pullSecrets []corev1.LocalObjectReference,
+) ([]ImageEntrypoint, []string) {
+	reasons := make([]string, len(todo))
+	found := make([]ImageEntrypoint, len(todo))
+	keychain, err := imageconfig.PullKeychain(ctx, r.Secrets, namespace, pullSecrets)
+	if err != nil {
+		for i := range todo {
+			reasons[i] = err.Error()
+		}
+		return found, reasons
+	}
+	var wg sync.WaitGroup
+	for i, c := range todo {
+		wg.Go(func() {
+			found[i], reasons[i] = resolveContainer(ctx, r.Resolver, c, keychain, namespace)
+		})
+	}
+	wg.Wait()
+	return found, reasons
 }
 
 // resolveContainer reads the process of the container's image and checks that it names a

@@ -97,7 +97,8 @@ func NewResolver(o Options) *Resolver {
 
 // Resolve returns the process and digest of the image, read with the keychain's credentials
 // (anonymous where it has none) until ctx ends. scope names the credentials' domain (the
-// pod's namespace): a failure is remembered per scope and image for the failure TTL.
+// pod's namespace and pull secrets): a failure is remembered per scope and image for the
+// failure TTL.
 func (r *Resolver) Resolve(ctx context.Context, image string, keychain authn.Keychain, scope string) (Resolved, error) {
 	key := scope + "\x00" + image
 	if v, ok := r.failures.Get(key); ok {

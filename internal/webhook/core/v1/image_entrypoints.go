@@ -121,10 +121,17 @@ func readImages(ctx context.Context, r *ImageResolution, todo []*corev1.Containe
 		}
 		return found, reasons
 	}
+	// The credentials' domain, under which the resolver remembers failures: the namespace and
+	// the secrets named, so that a pod with a pull secret is not answered with the failure of
+	// one without.
+	scope := namespace
+	for _, s := range pullSecrets {
+		scope += "/" + s.Name
+	}
 	var wg sync.WaitGroup
 	for i, c := range todo {
 		wg.Go(func() {
-			found[i], reasons[i] = resolveContainer(ctx, r.Resolver, c, keychain, namespace)
+			found[i], reasons[i] = resolveContainer(ctx, r.Resolver, c, keychain, scope)
 		})
 	}
 	wg.Wait()
@@ -134,7 +141,7 @@ func readImages(ctx context.Context, r *ImageResolution, todo []*corev1.Containe
 // resolveContainer reads the process of the container's image and checks that it names a
 // program for the container's args; it returns the entry, or why not.
 func resolveContainer(ctx context.Context, r *imageconfig.Resolver, c *corev1.Container,
-	keychain authn.Keychain, namespace string,
+	keychain authn.Keychain, scope string,
 ) (ImageEntrypoint, string) {
 	if c.ImagePullPolicy == corev1.PullNever {
 		if _, err := name.NewDigest(c.Image); err != nil {
@@ -142,7 +149,7 @@ func resolveContainer(ctx context.Context, r *imageconfig.Resolver, c *corev1.Co
 				"only the node knows which image the tag is there"
 		}
 	}
-	res, err := r.Resolve(ctx, c.Image, keychain, namespace)
+	res, err := r.Resolve(ctx, c.Image, keychain, scope)
 	if err != nil {
 		return ImageEntrypoint{}, err.Error()
 	}

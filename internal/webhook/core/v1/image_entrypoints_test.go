@@ -174,3 +174,30 @@ func TestDefaultSaysWhyAnImageWasNotRead(t *testing.T) {
 		HavePrefix("Off: a container without a command is held by the sidecar"),
 		ContainSubstring("imagePullPolicy is Never")))
 }
+
+// A failure is remembered for the credentials it was met with only: a pod that names the pull
+// secret is read at once after one that named none was refused.
+func TestDefaultRemembersFailuresPerCredentials(t *testing.T) {
+	g := NewWithT(t)
+	private := registrytest.Start(t, "puller", "s3cret")
+	private.Push(t, "db:1", registrytest.Image(t, []string{"/db"}, nil))
+	secret := &corev1.Secret{
+		ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: "pull"},
+		Type:       corev1.SecretTypeDockerConfigJson,
+		Data:       map[string][]byte{corev1.DockerConfigJsonKey: private.DockerConfigJSON()},
+	}
+	db := singleton("db", time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC),
+		metav1.LabelSelector{MatchLabels: map[string]string{"app": "db"}})
+	d := &Defaulter{Reader: stubReader{items: []singletonv1.StatefulSingleton{db}}, GateImage: testGateImage,
+		Images: &ImageResolution{Resolver: imageconfig.NewResolver(imageconfig.Options{}),
+			Secrets: fake.NewClientBuilder().WithObjects(secret).Build()}}
+
+	without := newPod(corev1.Container{Name: "app", Image: private.Host + "/db:1"})
+	g.Expect(d.Default(context.Background(), without)).To(Succeed())
+	g.Expect(without.Spec.Containers[0].Command).To(BeEmpty())
+
+	with := newPod(corev1.Container{Name: "app", Image: private.Host + "/db:1"})
+	with.Spec.ImagePullSecrets = []corev1.LocalObjectReference{{Name: "pull"}}
+	g.Expect(d.Default(context.Background(), with)).To(Succeed())
+	g.Expect(with.Spec.Containers[0].Command).To(Equal(GateArgv([]string{"/db"})))
+}

@@ -18,10 +18,11 @@ import (
 // skips it; credentials the node has of its own (a credential provider plugin, the kubelet's
 // config.json) are not known here, so an image readable only with them is not resolved.
 // reader should read past the manager's cache (a Get of one Secret), so that the operator
-// neither lists nor watches Secrets.
+// neither lists nor watches Secrets. A Secret the reader may not read is skipped too, and named
+// in forbidden: the image is then read without it (anonymously when it was the only one).
 func PullKeychain(ctx context.Context, reader client.Reader, namespace string,
 	refs []corev1.LocalObjectReference,
-) (authn.Keychain, error) {
+) (keychain authn.Keychain, forbidden []string, err error) {
 	secrets := make([]corev1.Secret, 0, len(refs))
 	for _, ref := range refs {
 		if ref.Name == "" {
@@ -32,16 +33,20 @@ func PullKeychain(ctx context.Context, reader client.Reader, namespace string,
 			if apierrors.IsNotFound(err) {
 				continue
 			}
-			return nil, fmt.Errorf("reading the pull secret %s/%s: %w", namespace, ref.Name, err)
+			if apierrors.IsForbidden(err) {
+				forbidden = append(forbidden, ref.Name)
+				continue
+			}
+			return nil, forbidden, fmt.Errorf("reading the pull secret %s/%s: %w", namespace, ref.Name, err)
 		}
 		secrets = append(secrets, s)
 	}
 	if len(secrets) == 0 {
-		return authn.NewMultiKeychain(), nil
+		return authn.NewMultiKeychain(), forbidden, nil
 	}
 	kc, err := k8schain.NewFromPullSecrets(ctx, secrets)
 	if err != nil {
-		return nil, fmt.Errorf("reading the pull secrets of namespace %s: %w", namespace, err)
+		return nil, forbidden, fmt.Errorf("reading the pull secrets of namespace %s: %w", namespace, err)
 	}
-	return kc, nil
+	return kc, forbidden, nil
 }

@@ -131,9 +131,10 @@ func TestResolvePrivateImageWithPullSecret(t *testing.T) {
 	_, err := r.Resolve(ctx, image, nil, "anonymous")
 	g.Expect(err).To(MatchError(ContainSubstring("401 Unauthorized")))
 
-	kc, err := imageconfig.PullKeychain(ctx, reader, "ns",
+	kc, forbidden, err := imageconfig.PullKeychain(ctx, reader, "ns",
 		[]corev1.LocalObjectReference{{Name: "missing"}, {Name: "pull"}})
 	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect(forbidden).To(BeEmpty())
 	got, err := r.Resolve(ctx, image, kc, "ns")
 	g.Expect(err).NotTo(HaveOccurred())
 	g.Expect(got.Process.Entrypoint).To(Equal([]string{"/private"}))

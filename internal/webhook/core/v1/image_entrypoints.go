@@ -21,10 +21,10 @@ import (
 
 // The webhook reads a pull secret only by name, when a pod it prepares names it in
 // imagePullSecrets and has an application container without a command: never a list or a
-// watch. A pod's creator can already make the kubelet pull with any Secret of the namespace
-// (imagePullSecrets need no read access), and what the operator learns with it, the image's
-// ENTRYPOINT and CMD, goes only into that pod, whose container runs that image anyway.
-// +kubebuilder:rbac:groups="",resources=secrets,verbs=get
+// watch. Its ClusterRole does not allow it (the operator's own Secrets stay in its namespace):
+// the ClusterRole pull-secret-reader (config/rbac/pull_secret_reader_role.yaml), bound by the
+// admin in the namespaces that want it, does. A Secret it may not read is skipped, and the image
+// is read anonymously.
 
 const (
 	// ReasonImageNotResolved is the reason of the Warning event on a StatefulSingleton whose
@@ -32,6 +32,9 @@ const (
 	// held by the sidecar, and its hand-over is slower.
 	ReasonImageNotResolved = "ImageNotResolved"
 	actionPrepare          = "Prepare"
+	// PullSecretReaderRole is the ClusterRole (config/rbac, with the kustomize name prefix)
+	// that lets the webhook read pull secrets where it is bound.
+	PullSecretReaderRole = "singleton-operator-pull-secret-reader"
 	// DefaultImageBudget is how long the webhook waits, by default, for the images of one pod;
 	// well inside the webhook's 5 s timeout, with the StatefulSingletons' list before it.
 	DefaultImageBudget = 2 * time.Second
@@ -114,7 +117,7 @@ func readImages(ctx context.Context, r *ImageResolution, todo []*corev1.Containe
 ) ([]ImageEntrypoint, []string) {
 	reasons := make([]string, len(todo))
 	found := make([]ImageEntrypoint, len(todo))
-	keychain, err := imageconfig.PullKeychain(ctx, r.Secrets, namespace, pullSecrets)
+	keychain, forbidden, err := imageconfig.PullKeychain(ctx, r.Secrets, namespace, pullSecrets)
 	if err != nil {
 		for i := range todo {
 			reasons[i] = err.Error()
@@ -135,6 +138,15 @@ func readImages(ctx context.Context, r *ImageResolution, todo []*corev1.Containe
 		})
 	}
 	wg.Wait()
+	if len(forbidden) > 0 {
+		for i := range reasons {
+			if reasons[i] != "" {
+				reasons[i] += fmt.Sprintf(" (read without the pull secrets %s, which the operator may not read: "+
+					"bind the ClusterRole %s to its ServiceAccount in this namespace)",
+					strings.Join(forbidden, ", "), PullSecretReaderRole)
+			}
+		}
+	}
 	return found, reasons
 }
 

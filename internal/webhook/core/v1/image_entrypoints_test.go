@@ -2,14 +2,17 @@ package v1
 
 import (
 	"context"
+	"errors"
 	"net"
 	"testing"
 	"time"
 
 	. "github.com/onsi/gomega"
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/tools/events"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/client/fake"
 
 	singletonv1 "github.com/singleton-operator/singleton-operator/api/apps/v1"
@@ -200,4 +203,40 @@ func TestDefaultRemembersFailuresPerCredentials(t *testing.T) {
 	with.Spec.ImagePullSecrets = []corev1.LocalObjectReference{{Name: "pull"}}
 	g.Expect(d.Default(context.Background(), with)).To(Succeed())
 	g.Expect(with.Spec.Containers[0].Command).To(Equal(GateArgv([]string{"/db"})))
+}
+
+// forbiddenSecrets answers every Get as the API server does when the operator's ServiceAccount
+// has no pull-secret-reader binding in the namespace.
+type forbiddenSecrets struct{ client.Reader }
+
+func (forbiddenSecrets) Get(_ context.Context, key client.ObjectKey, _ client.Object, _ ...client.GetOption) error {
+	return apierrors.NewForbidden(corev1.Resource("secrets"), key.Name, errors.New("RBAC: no binding"))
+}
+
+// Without the right to read a pull secret, the image is read anonymously: a public image is
+// wrapped, a private one keeps the sidecar, and the event says which binding is missing.
+func TestDefaultReadsAnonymouslyWhereSecretsAreForbidden(t *testing.T) {
+	public := registrytest.Start(t, "", "")
+	public.Push(t, "app:1", registrytest.Image(t, []string{"/app"}, nil))
+	private := registrytest.Start(t, "puller", "s3cret")
+	private.Push(t, "db:1", registrytest.Image(t, []string{"/db"}, nil))
+	db := singleton("db", time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC),
+		metav1.LabelSelector{MatchLabels: map[string]string{"app": "db"}})
+	recorder := events.NewFakeRecorder(10)
+	d := &Defaulter{Reader: stubReader{items: []singletonv1.StatefulSingleton{db}}, GateImage: testGateImage,
+		Images: &ImageResolution{Resolver: imageconfig.NewResolver(imageconfig.Options{}),
+			Secrets: forbiddenSecrets{}, Recorder: recorder}}
+	g := NewWithT(t)
+
+	pod := newPod(corev1.Container{Name: "app", Image: public.Host + "/app:1"})
+	pod.Spec.ImagePullSecrets = []corev1.LocalObjectReference{{Name: "pull"}}
+	g.Expect(d.Default(context.Background(), pod)).To(Succeed())
+	g.Expect(pod.Spec.Containers[0].Command).To(Equal(GateArgv([]string{"/app"})))
+
+	pod = newPod(corev1.Container{Name: "app", Image: private.Host + "/db:1"})
+	pod.Spec.ImagePullSecrets = []corev1.LocalObjectReference{{Name: "pull"}}
+	g.Expect(d.Default(context.Background(), pod)).To(Succeed())
+	g.Expect(pod.Spec.Containers[0].Command).To(BeEmpty())
+	g.Expect(recorder.Events).To(Receive(And(ContainSubstring("401 Unauthorized"),
+		ContainSubstring("pull secrets pull, which the operator may not read"), ContainSubstring(PullSecretReaderRole))))
 }

@@ -96,3 +96,50 @@ func kubeletExpand(w string, env map[string]string) string {
 	}
 	return b.String()
 }
+
+// FuzzCommand checks the rule for any words: the command Command returns, followed by the
+// args, both expanded by the kubelet for any environment, is the image's ENTRYPOINT and CMD
+// byte for byte (or its ENTRYPOINT and the expanded args).
+func FuzzCommand(f *testing.F) {
+	f.Add("/app\x00$(HOME)", "--x\x00$$", "", "HOME")
+	f.Add("", "/bin/sh\x00-c\x00echo $(X) $$X", "$(X)", "X")
+	f.Add("a$", "$(", "$(Y)\x00$$(Y)", "Y")
+	f.Fuzz(func(t *testing.T, entrypoint, cmd, args, defined string) {
+		p := Process{Entrypoint: split(entrypoint), Cmd: split(cmd)}
+		a := split(args)
+		env := map[string]string{}
+		for name := range strings.SplitSeq(defined, ",") {
+			env[name] = "<" + name + ">"
+		}
+		command, err := Command(p, a)
+		if err != nil {
+			return
+		}
+		got := []string{}
+		for _, w := range command {
+			got = append(got, kubeletExpand(w, env))
+		}
+		expandedArgs := []string{}
+		for _, w := range a {
+			expandedArgs = append(expandedArgs, kubeletExpand(w, env))
+		}
+		got = append(got, expandedArgs...)
+		want := slices.Clone(p.Entrypoint)
+		if len(a) == 0 {
+			want = append(want, p.Cmd...)
+		} else {
+			want = append(want, expandedArgs...)
+		}
+		if !slices.Equal(got, want) {
+			t.Fatalf("argv %q, want %q", got, want)
+		}
+	})
+}
+
+// split turns a NUL-separated string into a list; empty means none.
+func split(s string) []string {
+	if s == "" {
+		return nil
+	}
+	return strings.Split(s, "\x00")
+}

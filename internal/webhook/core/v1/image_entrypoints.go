@@ -32,6 +32,8 @@ const (
 	// held by the sidecar, and its hand-over is slower.
 	ReasonImageNotResolved = "ImageNotResolved"
 	actionPrepare          = "Prepare"
+	// maxEventNote is below the 1 kB the API server accepts in an event's note.
+	maxEventNote = 1000
 	// PullSecretReaderRole is the ClusterRole (config/rbac, with the kustomize name prefix)
 	// that lets the webhook read pull secrets where it is bound.
 	PullSecretReaderRole = "singleton-operator-pull-secret-reader"
@@ -102,10 +104,13 @@ func (d *Defaulter) resolveImages(ctx context.Context, pod *corev1.Pod, ss *sing
 	logf.FromContext(ctx).Info("Cannot read the process of an image; its container is held by the sidecar",
 		"statefulSingleton", klog.KObj(ss), "reason", reason)
 	if r.Recorder != nil {
-		r.Recorder.Eventf(ss, nil, corev1.EventTypeWarning, ReasonImageNotResolved, actionPrepare,
-			"Pod %s: the ENTRYPOINT and CMD of an image could not be read, so its container, which has no command, "+
-				"is held by the sidecar and starts only after the release (a slower hand-over; set the container's command "+
-				"to avoid it): %s", podName(pod), reason)
+		note := fmt.Sprintf("Pod %s: the ENTRYPOINT and CMD of an image could not be read, so its container, "+
+			"which has no command, is held by the sidecar and starts only after the release (a slower hand-over; "+
+			"set the container's command to avoid it): %s", podName(pod), reason)
+		if len(note) > maxEventNote {
+			note = note[:maxEventNote]
+		}
+		r.Recorder.Eventf(ss, nil, corev1.EventTypeWarning, ReasonImageNotResolved, actionPrepare, "%s", note)
 	}
 	return reason
 }

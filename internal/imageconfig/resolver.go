@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"strings"
 	"sync"
@@ -79,10 +80,11 @@ type failureEntry struct {
 
 // NewResolver returns a Resolver with the options given.
 func NewResolver(o Options) *Resolver {
-	r := &Resolver{transport: o.Transport, failureTTL: o.FailureTTL}
-	if r.transport == nil {
-		r.transport = remote.DefaultTransport
+	base := o.Transport
+	if base == nil {
+		base = remote.DefaultTransport
 	}
+	r := &Resolver{transport: tlsOnly{base}, failureTTL: o.FailureTTL}
 	if r.failureTTL == 0 {
 		r.failureTTL = DefaultFailureTTL
 	}
@@ -279,6 +281,28 @@ func pin(image string, ref name.Reference, digest string) string {
 		base = strings.TrimSuffix(image, suffix)
 	}
 	return base + "@" + digest
+}
+
+// tlsOnly refuses plain HTTP to anything but the loopback interface. go-containerregistry
+// falls back to plain HTTP for registries named by a private (RFC 1918) address or a .local
+// name when HTTPS fails; there, someone on the network could answer a tag's HEAD with the
+// digest of another image of the repository (an older one, say), which the pod would then be
+// pinned to. Such registries keep the sidecar; the loopback interface is the operator's own.
+type tlsOnly struct{ base http.RoundTripper }
+
+func (t tlsOnly) RoundTrip(req *http.Request) (*http.Response, error) {
+	if req.URL.Scheme != "https" && !loopback(req.URL.Hostname()) {
+		return nil, fmt.Errorf("plain HTTP to %s refused: the image's digest must come over TLS", req.URL.Host)
+	}
+	return t.base.RoundTrip(req)
+}
+
+func loopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 // shorten bounds an error's text: registries answer with long bodies.

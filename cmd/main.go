@@ -38,6 +38,7 @@ import (
 	kubestellarcontroller "github.com/singleton-operator/singleton-operator/internal/controller/kubestellar"
 	"github.com/singleton-operator/singleton-operator/internal/controller/webhookguard"
 	"github.com/singleton-operator/singleton-operator/internal/gatechannel"
+	"github.com/singleton-operator/singleton-operator/internal/imageconfig"
 	opscheme "github.com/singleton-operator/singleton-operator/internal/scheme"
 	"github.com/singleton-operator/singleton-operator/internal/scrapetoken"
 	"github.com/singleton-operator/singleton-operator/internal/servingcert"
@@ -88,6 +89,9 @@ type options struct {
 
 	enableWebhooks bool
 	gateImage      string
+
+	imageEntrypoints     bool
+	imageEntrypointLimit time.Duration
 
 	gateChannelPort     int
 	gateChannelPortName string
@@ -200,6 +204,14 @@ func parseFlags(fs *flag.FlagSet, args []string) options {
 	fs.StringVar(&o.gateImage, "gate-image", os.Getenv("RELATED_IMAGE_GATE"),
 		"Image holding the pod gate at /gate (normally the operator's own image); defaults to the environment "+
 			"variable RELATED_IMAGE_GATE, the OLM convention for related images. Required with --enable-webhooks.")
+	fs.BoolVar(&o.imageEntrypoints, "image-entrypoints", true,
+		"Read, at admission, the ENTRYPOINT and CMD of the images of application containers without a command, with "+
+			"the pod's pull secrets, so that they are wrapped as containers with a command (the fast hand-over) and their "+
+			"image pinned to the digest read; false, or an image that cannot be read, holds them by the sidecar "+
+			"(docs/gate.md, \"Containers without a command\").")
+	fs.DurationVar(&o.imageEntrypointLimit, "image-entrypoint-timeout", podwebhook.DefaultImageBudget,
+		"How long the webhook waits for the registries of one pod's images before it holds the containers it could not "+
+			"read by the sidecar; at most 3s, inside the webhook's 5 s timeout.")
 	fs.IntVar(&o.gateChannelPort, "gate-channel-port", gatechannel.DefaultPort,
 		"Port of the channel the supervising gates report to (the fast hand-over, docs/gate.md); 0 turns it off, "+
 			"and then no pod is supervised. It needs POD_NAMESPACE and the webhook server's certificate.")
@@ -231,8 +243,16 @@ func (o options) validate() error {
 	if o.enableWebhooks && o.guardConfigurationName == "" {
 		return errors.New("the guard webhook configuration has no name: set --guard-webhook-configuration-name")
 	}
+	if o.imageEntrypoints && (o.imageEntrypointLimit <= 0 || o.imageEntrypointLimit > maxImageEntrypointTimeout) {
+		return fmt.Errorf("--image-entrypoint-timeout must be above 0 and at most %s (the webhook's timeout is 5 s)",
+			maxImageEntrypointTimeout)
+	}
 	return nil
 }
+
+// maxImageEntrypointTimeout leaves the webhook, whose timeout is 5 s, time to list
+// StatefulSingletons and answer after the registries.
+const maxImageEntrypointTimeout = 3 * time.Second
 
 // memoryLimitRatio is the share of the container's memory limit given to the Go runtime as
 // its soft limit: the rest is for what the runtime does not count (the binary, thread stacks
@@ -464,7 +484,13 @@ func setupWebhooks(ctx context.Context, mgr ctrl.Manager, o options, channel *ga
 	if channel != nil {
 		supervision = channel.supervision
 	}
-	if err := podwebhook.SetupPodWebhookWithManager(ctx, mgr, o.gateImage, supervision); err != nil {
+	var images *podwebhook.ImageResolution
+	if o.imageEntrypoints {
+		images = &podwebhook.ImageResolution{
+			Resolver: imageconfig.NewResolver(imageconfig.Options{}), Budget: o.imageEntrypointLimit,
+		}
+	}
+	if err := podwebhook.SetupPodWebhookWithManager(ctx, mgr, o.gateImage, supervision, images); err != nil {
 		return err
 	}
 	return (&webhookguard.Reconciler{

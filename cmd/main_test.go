@@ -6,6 +6,7 @@ import (
 	"net/http/httptest"
 	"runtime"
 	"testing"
+	"time"
 
 	. "github.com/onsi/gomega"
 	"k8s.io/utils/ptr"
@@ -41,6 +42,20 @@ func TestGuardConfigurationFlag(t *testing.T) {
 	g.Expect(o.validate()).To(MatchError(ContainSubstring("--guard-webhook-configuration-name")))
 	o = parseFlags(flag.NewFlagSet("manager", flag.ContinueOnError),
 		[]string{"--guard-webhook-configuration-name=", "--enable-webhooks=false"})
+	g.Expect(o.validate()).To(Succeed())
+}
+
+func TestImageEntrypointFlags(t *testing.T) {
+	g := NewWithT(t)
+	t.Setenv("RELATED_IMAGE_GATE", "localhost/singleton-operator:v1")
+	o := parseFlags(flag.NewFlagSet("manager", flag.ContinueOnError), nil)
+	g.Expect(o.imageEntrypoints).To(BeTrue())
+	g.Expect(o.imageEntrypointLimit).To(Equal(2 * time.Second))
+	g.Expect(o.validate()).To(Succeed())
+	o = parseFlags(flag.NewFlagSet("manager", flag.ContinueOnError), []string{"--image-entrypoint-timeout=4s"})
+	g.Expect(o.validate()).To(MatchError(ContainSubstring("--image-entrypoint-timeout")))
+	o = parseFlags(flag.NewFlagSet("manager", flag.ContinueOnError),
+		[]string{"--image-entrypoint-timeout=4s", "--image-entrypoints=false"})
 	g.Expect(o.validate()).To(Succeed())
 }
 

@@ -84,7 +84,7 @@ func startWebhookServer(ctx context.Context, t *testing.T, api *framework.APISer
 		}),
 	})
 	g.Expect(err).NotTo(HaveOccurred())
-	g.Expect(podwebhook.SetupPodWebhookWithManager(ctx, mgr, checkImage, nil)).To(Succeed())
+	g.Expect(podwebhook.SetupPodWebhookWithManager(ctx, mgr, checkImage, nil, nil)).To(Succeed())
 	runManager(ctx, t, mgr.Start)
 }
 

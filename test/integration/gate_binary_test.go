@@ -6,6 +6,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strings"
 	"syscall"
 	"time"
 
@@ -20,6 +21,7 @@ import (
 	singletonv1 "github.com/singleton-operator/singleton-operator/api/apps/v1"
 	"github.com/singleton-operator/singleton-operator/internal/gatechannel"
 	"github.com/singleton-operator/singleton-operator/internal/gatewire"
+	"github.com/singleton-operator/singleton-operator/internal/imageconfig"
 	podwebhook "github.com/singleton-operator/singleton-operator/internal/webhook/core/v1"
 	"github.com/singleton-operator/singleton-operator/test/framework"
 )
@@ -63,8 +65,11 @@ var _ = Describe("The gate binary on the channel", Ordered, func() {
 		channel = startChannelOperator(api, clientset, ledger, certs)
 	}, NodeTimeout(3*time.Minute))
 
-	It("gets its release pushed, runs the application, and reports its exit into the ledger once its pod is deleted",
-		func(ctx SpecContext) {
+	// fromImage: the pod is written without a command, and the webhook read its image's
+	// ENTRYPOINT and CMD (docs/gate.md, "Containers without a command"): the command line it
+	// writes then runs, as written, the no-shell application with the image's argv.
+	DescribeTable("gets its release pushed, runs the application, and reports its exit into the ledger once its pod is deleted",
+		func(ctx SpecContext, fromImage bool) {
 			ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{GenerateName: "it-gatebin-"}}
 			Expect(api.Client.Create(ctx, ns)).To(Succeed())
 			Expect(api.Client.Create(ctx, &corev1.ServiceAccount{
@@ -76,10 +81,23 @@ var _ = Describe("The gate binary on the channel", Ordered, func() {
 					Selector: metav1.LabelSelector{MatchLabels: map[string]string{"app": "db"}},
 				},
 			})).To(Succeed())
+			dir := GinkgoT().TempDir()
+			out := filepath.Join(dir, "signals")
 			pod := unpreparedPod(ns.Name, "only", "node-1")
 			pod.Spec.ServiceAccountName = "app"
-			Expect(podwebhook.Inject(pod, podwebhook.InjectOptions{Singleton: "db", GateImage: itGateImage,
-				Supervision: &podwebhook.Supervision{Operator: channel, ServerName: serverName, CASHA256: caHash}})).To(Succeed())
+			opts := podwebhook.InjectOptions{Singleton: "db", GateImage: itGateImage,
+				Supervision: &podwebhook.Supervision{Operator: channel, ServerName: serverName, CASHA256: caHash}}
+			wantArgv := []string{"/bin/db"}
+			if fromImage {
+				pod.Spec.Containers[0].Command = nil
+				opts.Images = map[string]podwebhook.ImageEntrypoint{"app": {
+					From:    pod.Spec.Containers[0].Image,
+					Image:   "localhost/busybox@sha256:" + strings.Repeat("ab", 32),
+					Process: imageconfig.Process{Entrypoint: []string{"app"}, Cmd: []string{"no-handler", out}},
+				}}
+				wantArgv = []string{"app", "no-handler", out}
+			}
+			Expect(podwebhook.Inject(pod, opts)).To(Succeed())
 			Expect(api.Client.Create(ctx, pod)).To(Succeed())
 
 			By("laying out the pod's volumes as the kubelet would: the token, the state, the downward API (never released)")
@@ -90,7 +108,6 @@ var _ = Describe("The gate binary on the channel", Ordered, func() {
 				},
 			}, metav1.CreateOptions{})
 			Expect(err).NotTo(HaveOccurred())
-			dir := GinkgoT().TempDir()
 			tokenDir, stateDir, podinfo := filepath.Join(dir, "token"), filepath.Join(dir, "state"), filepath.Join(dir, "podinfo")
 			for _, d := range []string{tokenDir, stateDir, podinfo} {
 				Expect(os.Mkdir(d, 0o755)).To(Succeed())
@@ -99,14 +116,17 @@ var _ = Describe("The gate binary on the channel", Ordered, func() {
 			Expect(os.WriteFile(filepath.Join(podinfo, "uid"), []byte(pod.UID), 0o644)).To(Succeed())
 			Expect(os.WriteFile(filepath.Join(podinfo, "release"), nil, 0o644)).To(Succeed())
 
-			By("running the webhook's command line, its gate and its application replaced by the built ones")
+			By("running the webhook's command line, its gate (and, with a command, its application) replaced by the built ones")
 			command := pod.Spec.Containers[0].Command
 			Expect(command[:3]).To(Equal([]string{podwebhook.BinGatePath, "exec", gatewire.FlagSupervise}))
 			dashes := slices.Index(command, "--")
-			Expect(command[dashes+1:]).To(Equal([]string{"/bin/db"}), "the application's command follows the gate's flags")
-			out := filepath.Join(dir, "signals")
+			Expect(command[dashes+1:]).To(Equal(wantArgv), "the application's command follows the gate's flags")
+			argv := []string{"app", "no-handler", out}
+			if fromImage {
+				argv = command[dashes+1:]
+			}
 			args := slices.Concat([]string{"exec", "--podinfo", podinfo, "--state-dir", stateDir, "--token-dir", tokenDir},
-				command[2:dashes+1], []string{"app", "no-handler", out})
+				command[2:dashes+1], argv)
 			cmd := exec.Command(gate, args...)
 			cmd.Env = []string{"PATH=" + filepath.Dir(app)}
 			var output bytes.Buffer
@@ -141,5 +161,7 @@ var _ = Describe("The gate binary on the channel", Ordered, func() {
 				gatechannel.ContainerRecord{Start: 1, Exited: true, ExitCode: 143,
 					ExitedAt: ledger.Snapshot(pod.UID).Pods[pod.UID].Containers["app"].ExitedAt}),
 				"the exit of start 1 is in the ledger")
-		})
+		},
+		Entry("with a command", false),
+		Entry("without a command, its image's ENTRYPOINT and CMD read", true))
 })

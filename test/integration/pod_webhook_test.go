@@ -10,6 +10,7 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 	corev1 "k8s.io/api/core/v1"
+	eventsv1 "k8s.io/api/events/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -17,6 +18,8 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/webhook"
 
 	singletonv1 "github.com/singleton-operator/singleton-operator/api/apps/v1"
+	"github.com/singleton-operator/singleton-operator/internal/imageconfig"
+	"github.com/singleton-operator/singleton-operator/internal/imageconfig/registrytest"
 	podwebhook "github.com/singleton-operator/singleton-operator/internal/webhook/core/v1"
 	"github.com/singleton-operator/singleton-operator/test/framework"
 )
@@ -29,6 +32,8 @@ var _ = Describe("The pod webhook", Ordered, func() {
 	var (
 		api    *framework.APIServer
 		cached client.Reader
+		// reg is a registry on loopback, which the webhook, in this process, reads images from.
+		reg *registrytest.Registry
 	)
 
 	BeforeAll(func(ctx SpecContext) {
@@ -36,7 +41,10 @@ var _ = Describe("The pod webhook", Ordered, func() {
 		api, err = framework.StartAPIServerWithWebhooks("webhook", []string{"config/webhook"}, "config/crd/bases")
 		Expect(err).NotTo(HaveOccurred())
 		DeferCleanup(api.Stop)
-		cached = startWebhookManager(ctx, api)
+		reg = registrytest.Start(GinkgoT(), "puller", "s3cret")
+		cached = startWebhookManager(ctx, api, &podwebhook.ImageResolution{
+			Resolver: imageconfig.NewResolver(imageconfig.Options{}), Budget: 2 * time.Second,
+		})
 	}, NodeTimeout(2*time.Minute))
 
 	// newSelectedNamespace creates a namespace with a StatefulSingleton selecting app=db, and
@@ -85,6 +93,64 @@ var _ = Describe("The pod webhook", Ordered, func() {
 		Expect(pod.Spec.Affinity.PodAntiAffinity.PreferredDuringSchedulingIgnoredDuringExecution).To(HaveLen(1))
 	})
 
+	// docs/gate.md, "Containers without a command": the same workload written without a
+	// command, its image's ENTRYPOINT being the command, is prepared as the one with the command,
+	// its image pinned to the digest the webhook read (with the pod's pull secret, through the
+	// API server).
+	It("wraps a container without a command as the one with its image's ENTRYPOINT as command", func(ctx SpecContext) {
+		ns := newSelectedNamespace(ctx)
+		digest := reg.Push(GinkgoT(), "busybox:1.35", registrytest.Image(GinkgoT(), []string{"sh", "-c"}, []string{"exit 3"}))
+		Expect(api.Client.Create(ctx, &corev1.Secret{
+			ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "pull"},
+			Type:       corev1.SecretTypeDockerConfigJson,
+			Data:       map[string][]byte{corev1.DockerConfigJsonKey: reg.DockerConfigJSON()},
+		})).To(Succeed())
+
+		withCommand := appPod(ns, "db-0", "db")
+		withCommand.Spec.Containers[0].Image = reg.Host + "/busybox:1.35"
+		withCommand.Spec.ImagePullSecrets = []corev1.LocalObjectReference{{Name: "pull"}}
+		Expect(api.Client.Create(ctx, withCommand)).To(Succeed())
+
+		noCommand := appPod(ns, "db-1", "db")
+		noCommand.Spec.Containers[0].Image = reg.Host + "/busybox:1.35"
+		noCommand.Spec.Containers[0].Command = nil
+		noCommand.Spec.ImagePullSecrets = []corev1.LocalObjectReference{{Name: "pull"}}
+		Expect(api.Client.Create(ctx, noCommand)).To(Succeed())
+
+		Expect(noCommand.Spec.Containers[0].Image).To(Equal(reg.Host + "/busybox@" + digest))
+		Expect(noCommand.Annotations).To(HaveKeyWithValue(podwebhook.AnnotationImageEntrypoints,
+			"app="+reg.Host+"/busybox:1.35"))
+		noCommand.Spec.Containers[0].Image = withCommand.Spec.Containers[0].Image
+		Expect(noCommand.Spec.InitContainers).To(Equal(withCommand.Spec.InitContainers), "no sidecar, no pull container")
+		Expect(noCommand.Spec.Containers).To(Equal(withCommand.Spec.Containers))
+		Expect(noCommand.Spec.Volumes).To(Equal(withCommand.Spec.Volumes))
+	})
+
+	It("holds a container without a command by the sidecar when its image cannot be read, and says why",
+		func(ctx SpecContext) {
+			ns := newSelectedNamespace(ctx)
+			reg.Push(GinkgoT(), "private:1", registrytest.Image(GinkgoT(), []string{"/app"}, nil))
+			pod := appPod(ns, "db-0", "db")
+			pod.Spec.Containers[0].Image = reg.Host + "/private:1"
+			pod.Spec.Containers[0].Command = nil
+			Expect(api.Client.Create(ctx, pod)).To(Succeed(), "no pull secret: the registry refuses")
+
+			Expect(pod.Spec.Containers[0].Image).To(Equal(reg.Host+"/private:1"), "not pinned")
+			Expect(pod.Spec.Containers[0].Command).To(BeEmpty())
+			Expect(pod.Spec.InitContainers[len(pod.Spec.InitContainers)-1].Name).To(Equal(podwebhook.SidecarContainer))
+			Eventually(func(g Gomega) {
+				list := &eventsv1.EventList{}
+				g.Expect(api.Client.List(ctx, list, client.InNamespace(ns))).To(Succeed())
+				g.Expect(list.Items).To(ContainElement(SatisfyAll(
+					HaveField("Reason", podwebhook.ReasonImageNotResolved),
+					HaveField("Type", corev1.EventTypeWarning),
+					HaveField("Regarding.Kind", "StatefulSingleton"),
+					HaveField("Regarding.Name", "db"),
+					HaveField("Note", ContainSubstring("401 Unauthorized")),
+				)))
+			}).WithContext(ctx).Should(Succeed())
+		})
+
 	It("leaves a pod that nobody selects unchanged", func(ctx SpecContext) {
 		ns := newSelectedNamespace(ctx)
 		pod := appPod(ns, "web-0", "web")
@@ -118,7 +184,8 @@ var _ = Describe("The pod webhook", Ordered, func() {
 // startWebhookManager starts a manager serving only the pod webhook, where the API server's
 // webhook configuration (installed by envtest) calls it, waits until it serves, and returns
 // the manager's cached client.
-func startWebhookManager(ctx context.Context, api *framework.APIServer) client.Reader {
+func startWebhookManager(ctx context.Context, api *framework.APIServer, images *podwebhook.ImageResolution,
+) client.Reader {
 	wio := &api.Env.WebhookInstallOptions
 	mgr, err := ctrl.NewManager(api.Config, ctrl.Options{
 		Scheme:                 api.Env.Scheme,
@@ -129,7 +196,7 @@ func startWebhookManager(ctx context.Context, api *framework.APIServer) client.R
 		}),
 	})
 	Expect(err).NotTo(HaveOccurred())
-	Expect(podwebhook.SetupPodWebhookWithManager(ctx, mgr, itGateImage, nil)).To(Succeed())
+	Expect(podwebhook.SetupPodWebhookWithManager(ctx, mgr, itGateImage, nil, images)).To(Succeed())
 
 	runInBackground(ctx, mgr.Start)
 	Eventually(webhookServes).WithContext(ctx).WithArguments(api).Should(Succeed())

@@ -268,7 +268,7 @@ func startGuardedOperator(ctx context.Context, api *framework.APIServer, cfg *re
 		}),
 	})
 	Expect(err).NotTo(HaveOccurred())
-	Expect(podwebhook.SetupPodWebhookWithManager(ctx, mgr, itGateImage, nil)).To(Succeed())
+	Expect(podwebhook.SetupPodWebhookWithManager(ctx, mgr, itGateImage, nil, nil)).To(Succeed())
 	Expect((&webhookguard.Reconciler{
 		Client:   mgr.GetClient(),
 		Recorder: mgr.GetEventRecorder("webhookguard-controller"),

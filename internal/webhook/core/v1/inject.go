@@ -14,6 +14,7 @@ import (
 
 	singletonv1 "github.com/singleton-operator/singleton-operator/api/apps/v1"
 	"github.com/singleton-operator/singleton-operator/internal/gatewire"
+	"github.com/singleton-operator/singleton-operator/internal/imageconfig"
 )
 
 // What Inject adds to a pod; docs/gate.md, "What the webhook injects", is the reference.
@@ -21,6 +22,10 @@ const (
 	// AnnotationUngatedContainers lists, comma-separated, the containers of a pod that are not
 	// its application (sidecars added by other tools), which Inject leaves alone.
 	AnnotationUngatedContainers = "apps.statefulsingleton.com/ungated-containers"
+	// AnnotationImageEntrypoints lists, comma-separated as <container>=<image>, the containers
+	// without a command that Inject wrapped with the ENTRYPOINT and CMD read from their image,
+	// and the image each named before Inject pinned it to the digest read.
+	AnnotationImageEntrypoints = "apps.statefulsingleton.com/image-entrypoints"
 
 	BinVolume     = "singleton-bin"
 	PodinfoVolume = "singleton-podinfo"
@@ -67,6 +72,23 @@ type InjectOptions struct {
 	// Supervision, when set, makes the gate of every application container with a command
 	// supervise it and report to the operator (the fast hand-over, docs/design.md S6).
 	Supervision *Supervision
+	// Images holds, by container name, the ENTRYPOINT and CMD read from the images of
+	// application containers without a command (the edge reads them, Inject stays pure): such
+	// a container is wrapped as one with a command, its image pinned to the digest read,
+	// instead of being held by the sidecar. A container without an entry, or whose image is no
+	// longer the entry's From, is held by the sidecar.
+	Images map[string]ImageEntrypoint
+}
+
+// ImageEntrypoint is what the webhook read from a container's image.
+type ImageEntrypoint struct {
+	// From is the container's image as the pod names it.
+	From string
+	// Image is the reference the container runs instead: From at the digest read (From itself
+	// when it names a digest), so that the kubelet runs the image whose process this is.
+	Image string
+	// Process is the image's ENTRYPOINT and CMD.
+	Process imageconfig.Process
 }
 
 // Supervision is where a supervising gate finds the operator's channel.
@@ -89,8 +111,10 @@ type Supervision struct {
 // Application containers are every container in spec.containers except the well-known mesh
 // proxies (istio-proxy, linkerd-proxy) and those named in the annotation
 // apps.statefulsingleton.com/ungated-containers. A container with a command gets the gate as
-// its command; the containers without one are held by a native sidecar whose startupProbe
-// waits for the release.
+// its command; so does one without a command whose image's ENTRYPOINT and CMD opts.Images
+// holds (imageconfig.Command: exactly what the runtime would run), with its image pinned to
+// the digest they were read from; the other containers without one are held by a native
+// sidecar whose startupProbe waits for the release.
 func Inject(pod *corev1.Pod, opts InjectOptions) error {
 	if IsPrepared(pod) {
 		return nil
@@ -99,8 +123,15 @@ func Inject(pod *corev1.Pod, opts InjectOptions) error {
 	// A spec copied from a prepared pod without its labels already holds the gate: adding it
 	// again would make an invalid pod (duplicate volumes and containers).
 	if !hasGate(spec) {
-		if err := addGate(spec, appContainers(pod), opts.GateImage, opts.Supervision); err != nil {
+		wrapped, err := addGate(spec, appContainers(pod), opts)
+		if err != nil {
 			return err
+		}
+		if wrapped != "" {
+			if pod.Annotations == nil {
+				pod.Annotations = map[string]string{}
+			}
+			pod.Annotations[AnnotationImageEntrypoints] = wrapped
 		}
 	}
 	addReadinessGate(spec)
@@ -116,34 +147,58 @@ func Inject(pod *corev1.Pod, opts InjectOptions) error {
 }
 
 // addGate adds the gate's volumes and init containers, and wraps the command of the
-// application containers given by index; with supervision, the gates of those with a command
-// supervise them.
-func addGate(spec *corev1.PodSpec, apps []int, gateImage string, supervision *Supervision) error {
+// application containers given by index (those without a command when opts.Images holds their
+// image's process); with supervision, the gates of the wrapped ones supervise them. It returns
+// the value of AnnotationImageEntrypoints: the containers wrapped from their image's process.
+func addGate(spec *corev1.PodSpec, apps []int, opts InjectOptions) (string, error) {
 	if len(apps) == 0 {
-		return ErrNothingToGate
+		return "", ErrNothingToGate
 	}
 	addVolumes(spec)
 	var noCommand []int
+	var fromImage []string
 	supervised := false
 	for _, i := range apps {
-		if len(spec.Containers[i].Command) == 0 {
-			noCommand = append(noCommand, i)
-			continue
+		c := &spec.Containers[i]
+		if len(c.Command) == 0 {
+			from := c.Image
+			if !commandFromImage(c, opts.Images) {
+				noCommand = append(noCommand, i)
+				continue
+			}
+			fromImage = append(fromImage, c.Name+"="+from)
 		}
-		wrapCommand(&spec.Containers[i], supervision)
-		supervised = supervised || supervision != nil
+		wrapCommand(c, opts.Supervision)
+		supervised = supervised || opts.Supervision != nil
 	}
 	if supervised {
 		addSupervisionVolumes(spec)
 	}
-	spec.InitContainers = initContainers(spec, noCommand, gateImage)
+	spec.InitContainers = initContainers(spec, noCommand, opts.GateImage)
 	nonRoot := runsAsNonRoot(spec, apps)
 	for i := range spec.InitContainers {
 		if c := &spec.InitContainers[i]; c.Name == InstallContainer || c.Name == SidecarContainer {
 			c.SecurityContext.RunAsNonRoot = nonRoot
 		}
 	}
-	return nil
+	return strings.Join(fromImage, ","), nil
+}
+
+// commandFromImage gives a container without a command the command its image's process
+// amounts to (imageconfig.Command), pinned to the image read, when images holds it for the
+// image the container names; it reports whether it did.
+func commandFromImage(c *corev1.Container, images map[string]ImageEntrypoint) bool {
+	e, ok := images[c.Name]
+	if !ok || e.From != c.Image || e.Image == "" {
+		return false
+	}
+	command, err := imageconfig.Command(e.Process, c.Args)
+	if err != nil {
+		return false
+	}
+	c.Image = e.Image
+	c.Command = command
+	return true
 }
 
 // hasGate reports whether the spec already holds the gate's installer.

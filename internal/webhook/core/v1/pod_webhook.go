@@ -66,30 +66,46 @@ type Defaulter struct {
 	// Supervision says where supervising gates reach the operator's channel, or why they
 	// cannot (then pods get no supervision); nil when the channel is off.
 	Supervision func(context.Context) (Supervision, error)
+	// Images reads the ENTRYPOINT and CMD of the images of application containers without a
+	// command, so that they are wrapped as those with one; nil turns that off (they are held by
+	// the sidecar).
+	Images *ImageResolution
 }
 
 // SetupPodWebhookWithManager registers the defaulters on the manager's webhook server, at
 // MainPath and GuardPath, and starts the StatefulSingleton informer they read with the cache,
-// so that the cache's sync (the readiness check) covers it on every replica.
+// so that the cache's sync (the readiness check) covers it on every replica. images, when not
+// nil, reads the images of containers without a command; its missing readers are the
+// manager's.
 func SetupPodWebhookWithManager(ctx context.Context, mgr ctrl.Manager, gateImage string,
-	supervision func(context.Context) (Supervision, error),
+	supervision func(context.Context) (Supervision, error), images *ImageResolution,
 ) error {
 	if gateImage == "" {
 		return errors.New("the gate image is empty: set --gate-image or RELATED_IMAGE_GATE")
+	}
+	if images != nil {
+		if images.Secrets == nil {
+			images.Secrets = mgr.GetAPIReader()
+		}
+		if images.Recorder == nil {
+			images.Recorder = mgr.GetEventRecorder("pod-webhook")
+		}
 	}
 	if _, err := mgr.GetCache().GetInformer(ctx, &singletonv1.StatefulSingleton{},
 		cache.BlockUntilSynced(false)); err != nil {
 		return fmt.Errorf("starting the StatefulSingleton informer: %w", err)
 	}
 	if err := ctrl.NewWebhookManagedBy(mgr, &corev1.Pod{}).
-		WithDefaulter(&Defaulter{Reader: mgr.GetClient(), GateImage: gateImage, Supervision: supervision}).
+		WithDefaulter(&Defaulter{
+			Reader: mgr.GetClient(), GateImage: gateImage, Supervision: supervision, Images: images,
+		}).
 		Complete(); err != nil {
 		return err
 	}
 	return ctrl.NewWebhookManagedBy(mgr, &corev1.Pod{}).
 		WithDefaulter(&Defaulter{
 			Reader: mgr.GetClient(), APIReader: mgr.GetAPIReader(), GateImage: gateImage, Guard: true,
-			Supervision: supervision,
+			Supervision: supervision, Images: images,
 		}).
 		WithDefaulterCustomPath(GuardPath).
 		Complete()
@@ -121,6 +137,7 @@ func (d *Defaulter) Default(ctx context.Context, pod *corev1.Pod) error {
 	}
 	opts := InjectOptions{Singleton: ss.Name, GateImage: d.GateImage}
 	fastHandOver := d.supervision(ctx, ss, &opts)
+	unreadImage := d.resolveImages(ctx, pod, ss, &opts)
 	if err := Inject(pod, opts); err != nil {
 		log.Error(err, "Cannot prepare the pod; refusing it", "statefulSingleton", klog.KObj(ss))
 		return fmt.Errorf("StatefulSingleton %s selects this pod, and singleton-operator cannot prepare it: %w",
@@ -128,6 +145,9 @@ func (d *Defaulter) Default(ctx context.Context, pod *corev1.Pod) error {
 	}
 	if _, ok := SupervisedContainers(pod); !ok && fastHandOver == FastHandOverSupervised {
 		fastHandOver = fastHandOverOff + "a container without a command is held by the sidecar, which no gate supervises"
+		if unreadImage != "" {
+			fastHandOver += " (its image could not be read: " + unreadImage + ")"
+		}
 	}
 	if pod.Annotations == nil {
 		pod.Annotations = map[string]string{}

@@ -24,6 +24,7 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
 	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -464,6 +465,8 @@ func setupReconcilers(mgr ctrl.Manager, o options, channel *gateChannel) error {
 		Recorder:        mgr.GetEventRecorder("reportedstate-controller"),
 		Config:          mgr.GetConfig(),
 		SecretNamespace: os.Getenv("POD_NAMESPACE"),
+		APIReader:       mgr.GetAPIReader(),
+		InCluster:       inCluster(),
 		Workers:         o.reportedStateWorkers,
 		ClientQPS:       float32(o.reportedStateClientQPS),
 	}).SetupWithManager(mgr); err != nil {
@@ -537,4 +540,12 @@ func cacheSynced(c cache.Informers) healthz.Checker {
 func exit(err error, msg string) {
 	setupLog.Error(err, msg)
 	os.Exit(1)
+}
+
+// inCluster says whether the operator runs in a pod, as KubeStellar's own controllers decide it
+// (an in-cluster config can be made): a KubeFlex ControlPlane's kubeconfig is then read at the
+// Secret's inClusterKey.
+func inCluster() bool {
+	_, err := rest.InClusterConfig()
+	return err == nil
 }

@@ -3,13 +3,17 @@
 # configured (KUBECONFIG or ~/.kube/config) it uses that one; otherwise it starts the local
 # cluster of hack/cluster.sh and stops it again on exit. It installs the CRDs, starts the
 # operator, applies the samples, shows their status, and keeps the operator running in the
-# foreground until Ctrl-C.
+# foreground until Ctrl-C. For reported state it also starts, as local processes beside the
+# operator, a KubeStellar WDS and ITS with KubeStellar's binding controller, two sample
+# BindingPolicies and the WorkStatuses their WECs would report (hack/reportedstate-demo), points
+# the sample ReportedState at them, and shows the WDS objects' status.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 # shellcheck source=hack/env.sh
 source hack/env.sh
 # kubectl and the cluster's binaries come from the pinned build, not from whatever is on PATH.
-PATH="$(hack/build-kube.sh | tail -n1):$PATH"
+kube_bin="$(hack/build-kube.sh | tail -n1)"
+PATH="$kube_bin:$PATH"
 
 # in_cluster runs a command where the chosen cluster is reachable.
 in_cluster() { "$@"; }
@@ -30,6 +34,9 @@ else
 fi
 
 operator_pid=""
+# The reported-state demo's files: kubeconfigs of its WDS and ITS, its pid and logs.
+demo_dir="$SINGLETON_CACHE/make-run-reportedstate"
+demo_started=false
 cleanup() {
 	# Finish the clean-up even if the terminal or a pipe reading our output is gone (`make run |
 	# tee log` and Ctrl-C: tee dies first, and every write fails), and through a second Ctrl-C;
@@ -41,6 +48,9 @@ cleanup() {
 		echo "==> stopping the operator" >&2
 		kill -TERM "$operator_pid" 2>/dev/null || true
 		wait "$operator_pid" 2>/dev/null || true
+	fi
+	if $demo_started; then
+		stop_demo
 	fi
 	if $local_cluster && ! $started; then
 		# The guard configuration goes with it (ownerReference); delete it too, so that the
@@ -67,8 +77,74 @@ install_local_webhook() {
 		-e "/^    service:\$/,/^      path:/c\\    url: https://127.0.0.1:9443/mutate--v1-pod\n    caBundle: $ca" \
 		config/webhook/manifests.yaml | in_cluster kubectl apply --server-side -f - >&2
 }
+# start_demo starts the reported-state demo in the background where the operator runs (the
+# local cluster's network namespace: the operator reaches its API servers at 127.0.0.1).
+start_demo() {
+	rm -rf "$demo_dir"
+	mkdir -p "$demo_dir"
+	go build -o bin/reportedstate-demo ./hack/reportedstate-demo
+	local ks
+	ks=$(hack/build-kubestellar.sh | tail -n1)
+	demo_started=true
+	in_cluster env KUBEBUILDER_ASSETS="$kube_bin" bin/reportedstate-demo --dir "$demo_dir" --kubestellar "$ks" \
+		>"$demo_dir/demo.log" 2>&1 &
+}
+
+# stop_demo stops the demo (it stops its API servers and KubeStellar's controller-manager), and
+# removes the sample ReportedState and its Secrets from a cluster that stays up.
+stop_demo() {
+	local pid deadline=$((SECONDS + 60))
+	pid=$(cat "$demo_dir/pid" 2>/dev/null) || pid=""
+	if [[ -n $pid ]] && kill -0 "$pid" 2>/dev/null; then
+		echo "==> stopping the reported-state demo" >&2
+		kill -TERM "$pid" 2>/dev/null || true
+		while kill -0 "$pid" 2>/dev/null && ((SECONDS < deadline)); do
+			sleep 0.2
+		done
+	fi
+	if ! $started; then
+		in_cluster kubectl delete reportedstate wds1 --ignore-not-found >&2 || true
+		in_cluster kubectl delete secret wds1-kubeconfig its1-kubeconfig --ignore-not-found >&2 || true
+	fi
+}
+
+# show_reported_state points the sample ReportedState at the demo's WDS and ITS and shows what
+# the operator returns into the WDS's two Deployments: one WEC's status, copied (solo), and the
+# summary of three WECs, one of them still rolling out (fleet).
+show_reported_state() {
+	local pid deadline=$((SECONDS + 300))
+	until [[ -e $demo_dir/ready ]]; do
+		pid=$(cat "$demo_dir/pid" 2>/dev/null) || pid=""
+		if [[ -n $pid ]] && ! kill -0 "$pid" 2>/dev/null; then
+			echo "the reported-state demo exited: $(tail -n 20 "$demo_dir/demo.log")" >&2
+			return 1
+		fi
+		((SECONDS < deadline)) || {
+			echo "the reported-state demo did not start: $(tail -n 20 "$demo_dir/demo.log")" >&2
+			return 1
+		}
+		sleep 0.5
+	done
+	local space
+	for space in wds its; do
+		in_cluster kubectl create secret generic "${space}1-kubeconfig" --from-file=kubeconfig="$demo_dir/$space.kubeconfig" \
+			--dry-run=client -o yaml | in_cluster kubectl apply --server-side -f - >&2
+	done
+	in_cluster kubectl apply --server-side -f config/samples/kubestellar_v1alpha1_reportedstate.yaml >&2
+	wait_for --for=condition=Ready reportedstate/wds1
+	local wds=(--kubeconfig "$demo_dir/wds.kubeconfig" -n demo)
+	wait_for "${wds[@]}" --for=jsonpath='{.status.observedGeneration}'=1 deployment/solo deployment/fleet
+	echo "==> reported state: the WDS's Deployments, with the status their WECs report (solo: one WEC, copied; fleet: three WECs, summarized)" >&2
+	in_cluster kubectl get reportedstates
+	in_cluster kubectl get deployments "${wds[@]}" -L kubestellar.io/executing-count
+	in_cluster kubectl get deployments "${wds[@]}" -o custom-columns='NAME:.metadata.name,AVAILABLE:.status.conditions[?(@.type=="Available")].status,WHY:.status.conditions[?(@.type=="Available")].message'
+}
+
 trap cleanup EXIT
 trap 'exit 130' INT TERM
+
+echo "==> starting a KubeStellar WDS and ITS for the reported-state sample, in the background" >&2
+start_demo
 
 echo "==> installing the CRDs" >&2
 in_cluster kubectl apply --server-side --force-conflicts -k config/crd >&2
@@ -114,12 +190,12 @@ until in_cluster busybox wget -q -O /dev/null http://127.0.0.1:8081/readyz 2>/de
 done
 
 echo "==> applying the samples" >&2
-# The StatefulSingleton first, so that the webhook prepares the workload's pod. (The
-# ReportedState sample needs a KubeStellar WDS and ITS; docs/reported-state.md shows how.)
+# The StatefulSingleton first, so that the webhook prepares the workload's pod.
 in_cluster kubectl apply --server-side -f config/samples/apps_v1_statefulsingleton.yaml >&2
 wait_for --for=jsonpath='{.status.phase}' statefulsingletons --all
 in_cluster kubectl apply --server-side -k config/samples/workload >&2
 wait_for --for=condition=Available deployments --all
 in_cluster kubectl get statefulsingletons,deployments,pods -o wide
+show_reported_state
 echo "==> the operator runs until Ctrl-C; in another shell: hack/cluster.sh exec -- kubectl get statefulsingletons -w" >&2
 wait "$operator_pid"

@@ -6,11 +6,14 @@ import (
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 
+	kfv1alpha1 "github.com/kubestellar/kubeflex/api/v1alpha1"
+
 	singletonv1 "github.com/singleton-operator/singleton-operator/api/apps/v1"
 	kubestellarv1alpha1 "github.com/singleton-operator/singleton-operator/api/kubestellar/v1alpha1"
 )
 
-// New returns a scheme with the built-in Kubernetes types and the operator's own APIs.
+// New returns a scheme with the built-in Kubernetes types, the operator's own APIs and
+// KubeFlex's ControlPlane.
 func New() *runtime.Scheme {
 	s := runtime.NewScheme()
 	utilruntime.Must(AddToScheme(s))
@@ -26,4 +29,6 @@ var builder = runtime.NewSchemeBuilder(
 	clientgoscheme.AddToScheme,
 	singletonv1.AddToScheme,
 	kubestellarv1alpha1.AddToScheme,
+	// KubeFlex's ControlPlanes, which a ReportedState may name its WDS and ITS by.
+	kfv1alpha1.AddToScheme,
 )

@@ -31,6 +31,15 @@ const (
 	// ReasonKubeconfigRefused: the kubeconfig would make the operator run a program or read a
 	// file (exec, auth-provider, tokenFile, certificate or key paths); it is not loaded.
 	ReasonKubeconfigRefused = "KubeconfigRefused"
+	// ReasonControlPlaneNotFound: the KubeFlex ControlPlane named by controlPlaneRef does not
+	// exist (or KubeFlex's CRD is not installed), or the operator may not read it.
+	ReasonControlPlaneNotFound = "ControlPlaneNotFound"
+	// ReasonControlPlaneNotReady: the ControlPlane names no kubeconfig Secret yet
+	// (status.secretRef), or is being deleted.
+	ReasonControlPlaneNotReady = "ControlPlaneNotReady"
+	// ReasonControlPlaneSecretUnreadable: the Secret the ControlPlane names is missing, lacks
+	// the key, is outside the ControlPlane's namespace, or the operator may not read it.
+	ReasonControlPlaneSecretUnreadable = "ControlPlaneSecretUnreadable"
 	// ReasonNamespaceNotServed: the ReportedState is outside the operator's namespace. A
 	// ReportedState acts with the operator's credentials, so only those who may write in the
 	// operator's namespace can point it at a cluster.

@@ -25,13 +25,37 @@ type SecretKeyRef struct {
 	Key string `json:"key,omitempty"`
 }
 
+// ControlPlaneRef names a KubeFlex ControlPlane (tenancy.kflex.kubestellar.org/v1alpha1,
+// cluster-scoped) of the cluster the operator runs in: the KubeFlex hosting cluster.
+type ControlPlaneRef struct {
+	// name of the ControlPlane, as `kubectl get controlplanes` lists it (a WDS such as wds1, an
+	// ITS such as its1).
+	// +required
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=63
+	// +kubebuilder:validation:Pattern=`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`
+	Name string `json:"name"`
+}
+
 // ClusterRef says how to reach a cluster: the cluster the operator runs in when empty, else
-// the cluster of a kubeconfig kept in a Secret.
+// the cluster of a kubeconfig kept in a Secret of the ReportedState's namespace, or the KubeFlex
+// ControlPlane whose kubeconfig Secret KubeFlex keeps. At most one of them.
+//
+// +kubebuilder:validation:XValidation:rule="!(has(self.kubeconfigSecretRef) && has(self.controlPlaneRef))",message="name the cluster one way: kubeconfigSecretRef or controlPlaneRef, not both (neither: the cluster the operator runs in)"
 type ClusterRef struct {
 	// kubeconfigSecretRef names the Secret key holding a kubeconfig for the cluster (its current
-	// context is used). Without it, the cluster the operator runs in is meant.
+	// context is used). Without it, and without controlPlaneRef, the cluster the operator runs in
+	// is meant.
 	// +optional
 	KubeconfigSecretRef *SecretKeyRef `json:"kubeconfigSecretRef,omitempty"`
+
+	// controlPlaneRef names the KubeFlex ControlPlane of the space, in the cluster the operator
+	// runs in. Its kubeconfig is read as KubeStellar's own controllers read it: from the Secret
+	// its status.secretRef names, key inClusterKey when the operator runs in a pod, else key
+	// (the other when that one is empty). Changes of the ControlPlane and of its Secret are
+	// picked up within the probe interval.
+	// +optional
+	ControlPlaneRef *ControlPlaneRef `json:"controlPlaneRef,omitempty"`
 }
 
 // ReportedStateSpec connects one KubeStellar WDS with its ITS.
@@ -105,6 +129,7 @@ type ReportedStateStatus struct {
 // +kubebuilder:resource:shortName=rst,categories=kubestellar
 // +kubebuilder:printcolumn:name="WDS",type=string,JSONPath=`.spec.wdsName`
 // +kubebuilder:printcolumn:name="ITS",type=string,JSONPath=`.spec.its.kubeconfigSecretRef.name`
+// +kubebuilder:printcolumn:name="ITS ControlPlane",type=string,JSONPath=`.spec.its.controlPlaneRef.name`,priority=1
 // +kubebuilder:printcolumn:name="Connected",type=string,JSONPath=`.status.conditions[?(@.type=="Connected")].status`
 // +kubebuilder:printcolumn:name="Synced",type=string,JSONPath=`.status.conditions[?(@.type=="Synced")].status`
 // +kubebuilder:printcolumn:name="Objects",type=integer,JSONPath=`.status.objects.total`

@@ -42,21 +42,29 @@ func configReason(err error) string {
 // namespace only: a ReportedState acts with the operator's credentials on the clusters it names
 // (its own cluster-wide ones when it names no Secret), so pointing the operator at a cluster is
 // for those who may write in the operator's namespace, as a ClusterIssuer is for cert-manager
-// (docs/design.md, R5). allowed empty (make run): any namespace.
+// (docs/design.md, R5). allowed empty (make run): any namespace. KubeFlex ControlPlanes and
+// their Secrets are read through direct, which reads from the API, not from a cache; inCluster
+// (the operator runs in a pod) chooses the key of their Secrets.
 type secretReader struct {
 	client    client.Reader
+	direct    client.Reader
 	namespace string
 	allowed   string
+	inCluster bool
 }
 
 // restConfig returns the config of a cluster: local's for the cluster the operator runs in,
-// else the kubeconfig in the named Secret. The fingerprint changes when the config does.
+// else the kubeconfig in the named Secret, or the named KubeFlex ControlPlane's. The
+// fingerprint changes when the config does.
 func (s secretReader) restConfig(ctx context.Context, ref kubestellarv1alpha1.ClusterRef, local *rest.Config,
 ) (cfg *rest.Config, fingerprint string, err error) {
 	if s.allowed != "" && s.namespace != s.allowed {
 		return nil, "", &configError{kubestellarv1alpha1.ReasonNamespaceNotServed, fmt.Errorf(
 			"a ReportedState acts with the operator's credentials, so only ReportedStates in the "+
 				"operator's namespace %s are served: create it and its kubeconfig Secrets there", s.allowed)}
+	}
+	if ref.ControlPlaneRef != nil {
+		return s.controlPlaneConfig(ctx, ref.ControlPlaneRef.Name)
 	}
 	if ref.KubeconfigSecretRef == nil {
 		return rest.CopyConfig(local), "local", nil

@@ -35,6 +35,12 @@ type Reconciler struct {
 	// operator's own: it may read Secrets there and nowhere else), so ReportedStates that name
 	// a Secret belong there.
 	SecretNamespace string
+	// APIReader reads from the API, not a cache: the KubeFlex ControlPlanes that ReportedStates
+	// name, and their Secrets. Client when nil.
+	APIReader client.Reader
+	// InCluster says that the operator runs in a pod: a ControlPlane's Secret is then read at
+	// its inClusterKey, as KubeStellar's own controllers do.
+	InCluster bool
 	// ProbeInterval is how often each WDS and ITS is asked whether it answers; 10 s when zero.
 	ProbeInterval time.Duration
 	// Workers reconcile objects at once, per ReportedState; 8 when zero.
@@ -94,6 +100,9 @@ func (r *Reconciler) defaults() {
 	if r.Now == nil {
 		r.Now = time.Now
 	}
+	if r.APIReader == nil {
+		r.APIReader = r.Client
+	}
 	r.started = make(chan struct{})
 	r.connections = map[types.NamespacedName]*running{}
 	r.changes = make(chan event.GenericEvent, 1024)
@@ -134,9 +143,10 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 		state = conn.snapshot()
 	}
 	var res ctrl.Result
-	if configErr != nil {
+	if configErr != nil || namesControlPlane(rs) {
 		// The Secret's events queue the ReportedState again; this covers a Secret the cache has
-		// not seen yet.
+		// not seen yet. Nothing watches KubeFlex ControlPlanes and their Secrets (the operator
+		// may get them, no more: docs/reported-state.md), so they are read again every interval.
 		res.RequeueAfter = r.ProbeInterval
 	}
 	if state.Err != nil {
@@ -151,7 +161,9 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 // configuration changed; a kubeconfig that cannot be read stops it.
 func (r *Reconciler) ensureConnection(ctx context.Context, rs *ksv1alpha1.ReportedState) (*connection, error) {
 	key := types.NamespacedName{Namespace: rs.Namespace, Name: rs.Name}
-	read := secretReader{client: r.Client, namespace: rs.Namespace, allowed: r.SecretNamespace}
+	read := secretReader{
+		client: r.Client, direct: r.APIReader, namespace: rs.Namespace, allowed: r.SecretNamespace, inCluster: r.InCluster,
+	}
 	wdsCfg, wdsPrint, err := read.restConfig(ctx, rs.Spec.WDS, r.Config)
 	if err == nil {
 		var itsCfg *rest.Config
@@ -264,4 +276,9 @@ func (r *Reconciler) forSecret(ctx context.Context, o client.Object) []ctrl.Requ
 		}
 	}
 	return out
+}
+
+// namesControlPlane says whether the WDS or the ITS of rs is named by its KubeFlex ControlPlane.
+func namesControlPlane(rs *ksv1alpha1.ReportedState) bool {
+	return rs.Spec.WDS.ControlPlaneRef != nil || rs.Spec.ITS.ControlPlaneRef != nil
 }

@@ -25,7 +25,7 @@ type Conditions struct {
 func NewConditions(name, help string) *Conditions {
 	return &Conditions{
 		vec: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: name, Help: help},
-			[]string{"namespace", "name", "type", "status"}),
+			[]string{labelNamespace, labelName, "type", "status"}),
 		types: map[types.NamespacedName][]string{},
 	}
 }
@@ -60,7 +60,7 @@ func (c *Conditions) Set(namespace, name string, conditions []metav1.Condition) 
 func (c *Conditions) Forget(namespace, name string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.vec.DeletePartialMatch(prometheus.Labels{"namespace": namespace, "name": name})
+	c.vec.DeletePartialMatch(prometheus.Labels{labelNamespace: namespace, labelName: name})
 	delete(c.types, types.NamespacedName{Namespace: namespace, Name: name})
 }
 

@@ -5,3 +5,9 @@
 // `..._status_phase{phase="Failed"} == 1` the way they read kube-state-metrics'. Series of
 // condition types an object no longer has, and every series of a deleted object, are removed.
 package statemetrics
+
+// The labels naming the object.
+const (
+	labelNamespace = "namespace"
+	labelName      = "name"
+)

@@ -15,7 +15,8 @@ type Phase struct {
 // NewPhase makes the gauge of the phases of one kind; register it.
 func NewPhase(name, help string, phases ...string) *Phase {
 	return &Phase{
-		vec:    prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: name, Help: help}, []string{"namespace", "name", "phase"}),
+		vec: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: name, Help: help},
+			[]string{labelNamespace, labelName, "phase"}),
 		phases: phases,
 	}
 }
@@ -33,7 +34,7 @@ func (p *Phase) Set(namespace, name, phase string) {
 
 // Forget removes every series of a deleted object.
 func (p *Phase) Forget(namespace, name string) {
-	p.vec.DeletePartialMatch(prometheus.Labels{"namespace": namespace, "name": name})
+	p.vec.DeletePartialMatch(prometheus.Labels{labelNamespace: namespace, labelName: name})
 }
 
 // Describe implements prometheus.Collector.

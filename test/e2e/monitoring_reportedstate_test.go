@@ -137,7 +137,7 @@ func reportThroughOwnCluster(ctx context.Context) {
 			got := &unstructured.Unstructured{}
 			got.SetGroupVersionKind(gadget.GroupVersionKind())
 			g.Expect(k8s.Get(ctx, client.ObjectKeyFromObject(gadget), got)).To(Succeed())
-			g.Expect(got.GetLabels()).To(HaveKeyWithValue("kubestellar.io/executing-count", "2"))
+			g.Expect(got.GetLabels()).To(HaveKeyWithValue("managed-by.kubestellar.io/multiwecstatus", "true"))
 			g.Expect(fmt.Sprint(got.Object["status"])).To(ContainSubstring(fmt.Sprint("round ", round)),
 				"the WDS object shows this round's reports")
 		}).WithContext(ctx).WithTimeout(time.Minute).Should(Succeed())

@@ -133,16 +133,17 @@ func TestRenderSVG(t *testing.T) {
 	at := func(s int, v float64) Point { return Point{T: start.Add(time.Duration(s) * time.Second), V: v} }
 	charts := []Chart{
 		{Title: "Hand-over gap", Unit: "s", Series: []Series{
-			{Name: "p50 shop/db", Points: []Point{at(0, 0.08), at(10, 0.1), at(20, math.NaN()), at(30, 0.2)}},
+			{Name: "p50 shop/db", Points: []Point{at(0, 0.08), at(10, 0.1), at(20, math.NaN()), at(30, 0.2), at(40, 0.3)}},
 			{Name: "p99 shop/db", Points: []Point{at(0, 0.5), at(30, 1.5)}},
 		}},
 		{Title: "Writes by result", Unit: "reqps"},
+		{Title: "One sample", Series: []Series{{Name: "lone", Points: []Point{at(30, 1)}}}},
 	}
-	out := RenderSVG("singleton-operator", "Rendered from an e2e run", charts, start, start.Add(time.Minute))
+	out := RenderSVG("singleton-operator", "Rendered from an e2e run\nof the local cluster", charts, start, start.Add(time.Minute))
 
 	d := xml.NewDecoder(bytes.NewReader(out))
 	var texts []string
-	polylines := 0
+	polylines, dots := 0, 0
 	for {
 		tok, err := d.Token()
 		if errors.Is(err, io.EOF) {
@@ -151,8 +152,11 @@ func TestRenderSVG(t *testing.T) {
 		g.Expect(err).NotTo(HaveOccurred(), "well-formed XML")
 		switch tok := tok.(type) {
 		case xml.StartElement:
-			if tok.Name.Local == "polyline" {
+			switch tok.Name.Local {
+			case "polyline":
 				polylines++
+			case "circle":
+				dots++
 			}
 		case xml.CharData:
 			if s := strings.TrimSpace(string(tok)); s != "" {
@@ -160,7 +164,8 @@ func TestRenderSVG(t *testing.T) {
 			}
 		}
 	}
-	g.Expect(texts).To(ContainElements("singleton-operator", "Rendered from an e2e run", "Hand-over gap",
+	g.Expect(texts).To(ContainElements("singleton-operator", "Rendered from an e2e run", "of the local cluster", "Hand-over gap",
 		"Writes by result", "p50 shop/db", "p99 shop/db", "no data", "2 s", "07:00:00", "07:01:00"))
 	g.Expect(polylines).To(Equal(3), "p50 broken in two at its NaN, p99 whole")
+	g.Expect(dots).To(Equal(1), "a lone sample is a dot")
 }

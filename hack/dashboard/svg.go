@@ -18,7 +18,7 @@ type Chart struct {
 // Layout of the picture: two columns of charts.
 const (
 	svgWidth     = 1200
-	headerHeight = 70
+	headerHeight = 85
 	cellWidth    = svgWidth / 2
 	cellHeight   = 330
 	plotLeft     = 70
@@ -32,7 +32,7 @@ const (
 var palette = []string{"#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf"}
 
 // RenderSVG draws the charts from start to end under a title and a caption (say where the
-// data comes from), two per row.
+// data comes from; a line each), two per row.
 func RenderSVG(title, caption string, charts []Chart, start, end time.Time) []byte {
 	rows := (len(charts) + 1) / 2
 	height := headerHeight + rows*cellHeight
@@ -41,7 +41,9 @@ func RenderSVG(title, caption string, charts []Chart, start, end time.Time) []by
 		`font-family="sans-serif" font-size="11">`+"\n", svgWidth, height, svgWidth, height)
 	fmt.Fprintf(&b, `<rect width="%d" height="%d" fill="#ffffff"/>`+"\n", svgWidth, height)
 	fmt.Fprintf(&b, `<text x="20" y="30" font-size="20" font-weight="bold">%s</text>`+"\n", html.EscapeString(title))
-	fmt.Fprintf(&b, `<text x="20" y="52" font-size="12" fill="#555555">%s</text>`+"\n", html.EscapeString(caption))
+	for i, line := range strings.Split(caption, "\n") {
+		fmt.Fprintf(&b, `<text x="20" y="%d" font-size="12" fill="#555555">%s</text>`+"\n", 50+i*15, html.EscapeString(line))
+	}
 	for i, c := range charts {
 		x, y := (i%2)*cellWidth, headerHeight+(i/2)*cellHeight
 		drawChart(&b, c, x, y, start, end)
@@ -72,7 +74,10 @@ func drawChart(b *strings.Builder, c Chart, x0, y0 int, start, end time.Time) {
 				pts = append(pts, fmt.Sprintf("%.1f,%.1f", px, py))
 			}
 			if len(pts) == 1 {
-				pts = append(pts, pts[0])
+				// A lone point: a dot, which a line of no length would not show.
+				xy := strings.Split(pts[0], ",")
+				fmt.Fprintf(b, `<circle cx="%s" cy="%s" r="2" fill="%s"/>`+"\n", xy[0], xy[1], color)
+				continue
 			}
 			fmt.Fprintf(b, `<polyline fill="none" stroke="%s" stroke-width="1.5" points="%s"/>`+"\n",
 				color, strings.Join(pts, " "))
@@ -103,7 +108,8 @@ func drawAxes(b *strings.Builder, c Chart, start, end time.Time) float64 {
 	if top == 0 {
 		top = 1
 	}
-	top = niceCeiling(top)
+	// A little headroom, so that a line at the highest value is not drawn on the frame.
+	top = niceCeiling(top * 1.05)
 	for i := 0; i <= 4; i++ {
 		v := top * float64(i) / 4
 		y := plotTop + plotHeight - int(float64(plotHeight)*float64(i)/4)

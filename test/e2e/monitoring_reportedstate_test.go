@@ -35,9 +35,10 @@ const e2eWDSName = "e2e-wds"
 var gadgetsGVR = schema.GroupVersionResource{Group: "e2e.test.io", Version: "v1", Resource: "gadgets"}
 
 // reportThroughOwnCluster sets it up and has two WECs report a Gadget's state several times
-// (one of them Failed), until the WDS object carries the reports; it all goes when the spec
-// ends.
-func reportThroughOwnCluster(ctx context.Context) {
+// (one of them Failed), each round once the WDS object carries the last one and Prometheus has
+// scraped its write, so that the rates and quantiles of the reported-state panels have values;
+// it all goes when the spec ends.
+func reportThroughOwnCluster(ctx context.Context, prom *prometheus) {
 	GinkgoHelper()
 	By("installing KubeStellar's CRDs and a Gadget kind, and letting the operator write Gadgets")
 	ksDir, err := exec.CommandContext(ctx, "go", "list", "-m", "-f", "{{.Dir}}", "github.com/kubestellar/kubestellar").Output()
@@ -122,8 +123,17 @@ func reportThroughOwnCluster(ctx context.Context) {
 	Expect(k8s.Create(ctx, rs)).To(Succeed())
 	DeferCleanup(func(ctx SpecContext) { Expect(ignoreGone(k8s.Delete(ctx, rs))).To(Succeed()) })
 
-	By("reporting the Gadget from both WECs, the second one Failed, five times over")
-	for round := 1; round <= 5; round++ {
+	By("reporting the Gadget from both WECs, the second one Failed, round after round, a scrape apart")
+	writes := func() (float64, error) {
+		out, err := prom.query(ctx, `sum(reportedstate_status_writes_total{result="applied"})`)
+		if err != nil || len(out) == 0 {
+			return 0, err
+		}
+		return out[0].Value, nil
+	}
+	for round := 1; round <= 8; round++ {
+		before, err := writes()
+		Expect(err).NotTo(HaveOccurred())
 		writeWorkStatus(ctx, wecs[0], ns, map[string]any{
 			"observedGeneration": int64(1),
 			"conditions":         []any{map[string]any{"type": "Ready", "status": "True", "reason": "Round", "message": fmt.Sprint(round)}},
@@ -141,6 +151,8 @@ func reportThroughOwnCluster(ctx context.Context) {
 			g.Expect(fmt.Sprint(got.Object["status"])).To(ContainSubstring(fmt.Sprint("round ", round)),
 				"the WDS object shows this round's reports")
 		}).WithContext(ctx).WithTimeout(time.Minute).Should(Succeed())
+		Eventually(writes).WithContext(ctx).WithTimeout(time.Minute).Should(BeNumerically(">", before),
+			"Prometheus scraped this round's write")
 	}
 }
 

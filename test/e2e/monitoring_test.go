@@ -203,7 +203,21 @@ current-context: its
 		})
 
 	It("answers every panel of the dashboard from the real Prometheus, and draws it", func(ctx SpecContext) {
-		reportThroughOwnCluster(ctx)
+		By("rolling a StatefulSingleton's Deployment out four times, each hand-over scraped before the next")
+		ns := newRestrictedNamespace(ctx)
+		createSingleton(ctx, ns, "db")
+		d := deployment(ns, "db", restrictedContainer("app", "sh", "-c", stopsOnTerm))
+		Expect(k8s.Create(ctx, d)).To(Succeed())
+		pod := waitForOnlyPodReady(ctx, ns, "db", "")
+		handOvers := `sum(statefulsingleton_handover_gap_seconds_count{exported_namespace="` + ns + `"})`
+		for i := 1; i <= 4; i++ {
+			restartRollout(ctx, d)
+			pod = waitForOnlyPodReady(ctx, ns, "db", pod.UID)
+			Eventually(prom.query).WithContext(ctx).WithArguments(handOvers).
+				Should(ConsistOf(HaveField("Value", BeNumerically(">=", i))))
+		}
+
+		reportThroughOwnCluster(ctx, prom)
 		Eventually(prom.query).WithContext(ctx).
 			WithArguments(`reportedstate_status_condition{name="e2e-own-cluster", type="Ready", status="True"} == 1`).
 			Should(HaveLen(1), "the ReportedState of the operator's own cluster is Ready")

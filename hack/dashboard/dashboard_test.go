@@ -117,6 +117,31 @@ func TestPanelsReadRecordedSeries(t *testing.T) {
 	g.Expect(used).To(BeNumerically(">", 0))
 }
 
+// The kustomization of config/grafana makes the ConfigMap the OpenShift console reads dashboards
+// from: in openshift-config-managed, labeled console.openshift.io/dashboard, holding the JSON
+// under a stable name.
+func TestConsoleConfigMap(t *testing.T) {
+	g := NewWithT(t)
+	raw, err := os.ReadFile("../../config/grafana/kustomization.yaml")
+	g.Expect(err).NotTo(HaveOccurred())
+	var k struct {
+		Namespace        string `json:"namespace"`
+		GeneratorOptions struct {
+			DisableNameSuffixHash bool              `json:"disableNameSuffixHash"`
+			Labels                map[string]string `json:"labels"`
+		} `json:"generatorOptions"`
+		ConfigMapGenerator []struct {
+			Name  string   `json:"name"`
+			Files []string `json:"files"`
+		} `json:"configMapGenerator"`
+	}
+	g.Expect(yaml.Unmarshal(raw, &k)).To(Succeed())
+	g.Expect(k.Namespace).To(Equal("openshift-config-managed"))
+	g.Expect(k.GeneratorOptions.DisableNameSuffixHash).To(BeTrue(), "a stable name, which an apply replaces")
+	g.Expect(k.GeneratorOptions.Labels).To(HaveKeyWithValue("console.openshift.io/dashboard", "true"))
+	g.Expect(k.ConfigMapGenerator).To(ConsistOf(HaveField("Files", ConsistOf(filepath.Base(dashboardFile)))))
+}
+
 func TestLegend(t *testing.T) {
 	g := NewWithT(t)
 	g.Expect(Legend("p99 {{object_namespace}}/{{ name }} {{missing}}", map[string]string{

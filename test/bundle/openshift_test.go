@@ -126,8 +126,10 @@ func contains(list []string, s string) bool {
 var targetLabels = []string{"namespace", "pod", "service", "job", "instance", "container", "endpoint"}
 
 var (
-	// perObjectMetric matches the metrics that carry an object's namespace label of their own.
-	perObjectMetric = regexp.MustCompile(`\b(statefulsingleton|reportedstate)_[a-z_]+`)
+	// perObjectMetric matches the metrics that carry an object's namespace label of their own;
+	// not the series recorded from them (`object:statefulsingleton_held_pods:max`), which the
+	// recording rule already labeled object_namespace (and which this check reads as rules too).
+	perObjectMetric = regexp.MustCompile(`(?:^|[^:\w])(statefulsingleton|reportedstate)_[a-z_]+`)
 	groupingClause  = regexp.MustCompile(`\b(by|without)\s*\(([^)]*)\)`)
 	// objectNamespace is the scheme of config/prometheus/alerts.yaml: object_namespace from
 	// namespace, then from exported_namespace when there is one.
@@ -184,6 +186,10 @@ func TestUWMLabelProblemsFindsRewrittenGrouping(t *testing.T) {
 	g.Expect(uwmLabelProblems(`max by (object_namespace, name) (label_replace(label_replace(statefulsingleton_held_pods, `+
 		objectNamespaceFromNamespace+`), `+objectNamespaceFromExported+`)) > 0`,
 		map[string]string{"summary": "{{ $labels.object_namespace }}/{{ $labels.name }}"})).To(BeEmpty())
+	// A series recorded per object is already labeled object_namespace.
+	g.Expect(uwmLabelProblems(`object:statefulsingleton_held_pods:max > 0`, nil)).To(BeEmpty())
+	g.Expect(uwmLabelProblems(`max by (name) (object:statefulsingleton_held_pods:max + statefulsingleton_held_pods)`, nil)).
+		To(ContainElement("does not group by object_namespace"))
 	// The manager's own series have no namespace of their own: grouping by it is fine.
 	g.Expect(uwmLabelProblems(`sum by (namespace, controller) (rate(controller_runtime_reconcile_total[5m]))`, nil)).To(BeEmpty())
 }

@@ -26,7 +26,9 @@ import (
 // faults and clear once they are gone (docs/monitoring.md).
 var _ = Describe("Monitoring, as OpenShift's user-workload monitoring runs it", Ordered, Label("monitoring"), func() {
 	var prom *prometheus
+	var start time.Time
 	BeforeAll(func(ctx SpecContext) {
+		start = time.Now()
 		prom = startMonitoring(ctx)
 	}, NodeTimeout(5*time.Minute))
 	AfterEach(func(ctx SpecContext) {
@@ -86,6 +88,16 @@ var _ = Describe("Monitoring, as OpenShift's user-workload monitoring runs it", 
 					}
 				}).WithContext(ctx).Should(Succeed(), "series of %s", selector)
 			}
+
+			By("counting and timing the pod webhook's admissions, the rollout's pod prepared")
+			Eventually(func(g Gomega) {
+				prepared, err := prom.query(ctx, `sum(singleton_operator_webhook_admissions_total{result="prepared"})`)
+				g.Expect(err).NotTo(HaveOccurred())
+				g.Expect(prepared).To(ConsistOf(HaveField("Value", BeNumerically(">=", 2))))
+				timed, err := prom.query(ctx, `sum by (webhook) (singleton_operator_webhook_admission_duration_seconds_count)`)
+				g.Expect(err).NotTo(HaveOccurred())
+				g.Expect(timed).NotTo(BeEmpty())
+			}).WithContext(ctx).Should(Succeed())
 		})
 
 	It("fires the StatefulSingleton alerts while two strays block a hand-over, and clears them once they stopped",
@@ -128,6 +140,10 @@ var _ = Describe("Monitoring, as OpenShift's user-workload monitoring runs it", 
 			object := map[string]string{"object_namespace": ns, "name": "db"}
 			Eventually(prom.firing).WithContext(ctx).WithArguments(object).WithTimeout(time.Minute).Should(ContainElements(
 				"StatefulSingletonUnguardedPods", "StatefulSingletonMoreThanOneMayRun", "StatefulSingletonTransitionOverdue"))
+			Expect(prom.query(ctx, `object:statefulsingleton_status_phase:max{object_namespace="`+ns+`", name="db"} == 1`)).
+				To(ConsistOf(HaveField("Metric", HaveKeyWithValue("phase", "Failed"))), "the phase gauge says Failed")
+			Expect(prom.query(ctx, `statefulsingleton_status_condition{exported_namespace="`+ns+`", name="db", type="Degraded"} == 1`)).
+				To(ConsistOf(HaveField("Metric", HaveKeyWithValue("status", "True"))), "the condition gauge says Degraded")
 			all, err := prom.alerts(ctx)
 			Expect(err).NotTo(HaveOccurred())
 			for _, a := range all {
@@ -140,6 +156,13 @@ var _ = Describe("Monitoring, as OpenShift's user-workload monitoring runs it", 
 			By("clearing once the kubelet stopped the strays and the Deployment's pod is released")
 			waitForOnlyPodReady(ctx, ns, "db", "")
 			Eventually(prom.firing).WithContext(ctx).WithArguments(object).WithTimeout(time.Minute).Should(BeEmpty())
+
+			By("removing the StatefulSingleton's status series once it is deleted")
+			phase := `statefulsingleton_status_phase{exported_namespace="` + ns + `", name="db"}`
+			Expect(prom.query(ctx, phase)).NotTo(BeEmpty())
+			Expect(k8s.Delete(ctx, ss)).To(Succeed())
+			Eventually(prom.query).WithContext(ctx).WithArguments(phase).WithTimeout(time.Minute).Should(BeEmpty())
+			Expect(prom.query(ctx, `statefulsingleton_status_condition{exported_namespace="`+ns+`", name="db"}`)).To(BeEmpty())
 		})
 
 	It("fires ReportedStateClusterUnreachable while the ITS does not answer, and clears it when the ReportedState goes",
@@ -169,10 +192,37 @@ current-context: its
 			object := map[string]string{"object_namespace": operatorNamespace, "name": rs.Name, "cluster": "its"}
 			Eventually(prom.firing).WithContext(ctx).WithArguments(object).WithTimeout(2 * time.Minute).
 				Should(ConsistOf("ReportedStateClusterUnreachable"))
+			condition := `reportedstate_status_condition{name="` + rs.Name + `", type="Connected"} == 1`
+			Expect(prom.query(ctx, condition)).To(ConsistOf(HaveField("Metric", HaveKeyWithValue("status", "False"))),
+				"the condition gauge says not Connected")
 
 			Expect(k8s.Delete(ctx, rs)).To(Succeed())
 			Eventually(prom.firing).WithContext(ctx).WithArguments(object).WithTimeout(time.Minute).Should(BeEmpty())
+			Eventually(prom.query).WithContext(ctx).WithArguments(condition).WithTimeout(time.Minute).Should(BeEmpty(),
+				"a deleted ReportedState's condition series are removed")
 		})
+
+	It("answers every panel of the dashboard from the real Prometheus, and draws it", func(ctx SpecContext) {
+		By("rolling a StatefulSingleton's Deployment out four times, each hand-over scraped before the next")
+		ns := newRestrictedNamespace(ctx)
+		createSingleton(ctx, ns, "db")
+		d := deployment(ns, "db", restrictedContainer("app", "sh", "-c", stopsOnTerm))
+		Expect(k8s.Create(ctx, d)).To(Succeed())
+		pod := waitForOnlyPodReady(ctx, ns, "db", "")
+		handOvers := `sum(statefulsingleton_handover_gap_seconds_count{exported_namespace="` + ns + `"})`
+		for i := 1; i <= 4; i++ {
+			restartRollout(ctx, d)
+			pod = waitForOnlyPodReady(ctx, ns, "db", pod.UID)
+			Eventually(prom.query).WithContext(ctx).WithArguments(handOvers).
+				Should(ConsistOf(HaveField("Value", BeNumerically(">=", i))))
+		}
+
+		reportThroughOwnCluster(ctx, prom)
+		Eventually(prom.query).WithContext(ctx).
+			WithArguments(`reportedstate_status_condition{name="e2e-own-cluster", type="Ready", status="True"} == 1`).
+			Should(HaveLen(1), "the ReportedState of the operator's own cluster is Ready")
+		checkDashboard(ctx, prom, start)
+	})
 })
 
 // stopsOnTerm is an application that runs until SIGTERM, then exits at once.

@@ -7,6 +7,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/metrics"
 
 	singletonv1 "github.com/singleton-operator/singleton-operator/api/apps/v1"
+	"github.com/singleton-operator/singleton-operator/internal/statemetrics"
 )
 
 // Transition results, the values of the result label.
@@ -64,11 +65,18 @@ var (
 		Name: "statefulsingleton_transition_overdue",
 		Help: "1 while the transition in progress has taken longer than maxTransitionTime, else 0.",
 	}, singletonLabels)
+	// The status of each StatefulSingleton as kube-state-metrics shapes built-in ones.
+	statusCondition = statemetrics.NewConditions("statefulsingleton_status_condition",
+		"The conditions of a StatefulSingleton: 1 for the status (True, False, Unknown) each condition type has, else 0.")
+	statusPhase = statemetrics.NewPhase("statefulsingleton_status_phase",
+		"The phase of a StatefulSingleton: 1 for its current phase, else 0.",
+		string(singletonv1.PhasePending), string(singletonv1.PhaseRunning), string(singletonv1.PhaseTransitioning),
+		string(singletonv1.PhaseFailed))
 )
 
 func init() {
 	metrics.Registry.MustRegister(transitionDuration, handoverGap, transitionsTotal, transitionsInProgress,
-		heldPods, unguardedPods, podsMayRun, transitionOverdue, gateProofsUsed)
+		heldPods, unguardedPods, podsMayRun, transitionOverdue, gateProofsUsed, statusCondition, statusPhase)
 }
 
 // recordMetrics observes what changed between the status before a decision and the one
@@ -95,6 +103,8 @@ func recordMetrics(ss *singletonv1.StatefulSingleton, before, after *singletonv1
 	unguardedPods.WithLabelValues(ss.Namespace, ss.Name).Set(float64(plan.Unguarded))
 	podsMayRun.WithLabelValues(ss.Namespace, ss.Name).Set(float64(plan.MayRun))
 	transitionOverdue.WithLabelValues(ss.Namespace, ss.Name).Set(boolGauge(plan.Overdue))
+	statusCondition.Set(ss.Namespace, ss.Name, after.Conditions)
+	statusPhase.Set(ss.Namespace, ss.Name, string(after.Phase))
 }
 
 func boolGauge(b bool) float64 {
@@ -113,6 +123,8 @@ func forgetMetrics(namespace, name string) {
 	transitionDuration.DeleteLabelValues(namespace, name)
 	handoverGap.DeleteLabelValues(namespace, name)
 	transitionsTotal.DeletePartialMatch(prometheus.Labels{"namespace": namespace, "name": name})
+	statusCondition.Forget(namespace, name)
+	statusPhase.Forget(namespace, name)
 }
 
 func sameTransition(a, b *singletonv1.TransitionRecord) bool {

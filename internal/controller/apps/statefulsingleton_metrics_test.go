@@ -1,6 +1,7 @@
 package apps
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -65,12 +66,51 @@ func TestRecordMetricsFollowsAHandover(t *testing.T) {
 	g.Expect(inProgress()).To(Equal(0.0))
 	g.Expect(overdue()).To(Equal(0.0), "a completed transition is not overdue")
 	g.Expect(testutil.ToFloat64(unguardedPods.WithLabelValues(ss.Namespace, ss.Name))).To(Equal(0.0))
+	object := map[string]string{"namespace": ss.Namespace, "name": ss.Name}
+	g.Expect(seriesOf(t, statusPhase, object)).To(Equal(map[string]float64{
+		"phase=Failed": 0, "phase=Pending": 0, "phase=Running": 1, "phase=Transitioning": 0,
+	}), "the phase gauge is 1 for the status's phase only")
+	g.Expect(seriesOf(t, statusCondition, object)).To(HaveKeyWithValue("status=True,type=Ready", 1.0))
+	g.Expect(seriesOf(t, statusCondition, object)).To(HaveKeyWithValue("status=False,type=Ready", 0.0))
+	g.Expect(seriesOf(t, statusCondition, object)).To(HaveLen(3*len(ss.Status.Conditions)),
+		"a series for each status of each condition the status has")
 
 	forgetMetrics(ss.Namespace, ss.Name)
-	for _, c := range []prometheus.Collector{heldPods, transitionsTotal, handoverGap, transitionDuration} {
+	for _, c := range []prometheus.Collector{heldPods, transitionsTotal, handoverGap, transitionDuration,
+		statusCondition, statusPhase} {
 		g.Expect(testutil.CollectAndCount(c)).To(BeZero(), "a deleted StatefulSingleton leaves no series")
 	}
 	g.Expect(ss.Status.Phase).To(Equal(singletonv1.PhaseRunning))
+}
+
+// seriesOf collects the series of c whose labels include match, by their other labels
+// ("k=v,k=v", sorted by name).
+func seriesOf(t *testing.T, c prometheus.Collector, match map[string]string) map[string]float64 {
+	t.Helper()
+	ch := make(chan prometheus.Metric, 64)
+	go func() { c.Collect(ch); close(ch) }()
+	out := map[string]float64{}
+	for m := range ch {
+		d := &dto.Metric{}
+		if err := m.Write(d); err != nil {
+			t.Fatal(err)
+		}
+		var rest []string
+		matched := 0
+		for _, l := range d.GetLabel() {
+			if v, ok := match[l.GetName()]; ok {
+				if v == l.GetValue() {
+					matched++
+				}
+				continue
+			}
+			rest = append(rest, l.GetName()+"="+l.GetValue())
+		}
+		if matched == len(match) {
+			out[strings.Join(rest, ",")] = d.GetGauge().GetValue()
+		}
+	}
+	return out
 }
 
 // sampleCount reads how many observations a histogram holds.

@@ -73,4 +73,5 @@ func forgetMetrics(namespace, name string) {
 	propagationLag.DeletePartialMatch(prometheus.Labels{labelRSNamespace: namespace, labelRSName: name})
 	invalidWorkStatuses.DeleteLabelValues(namespace, name)
 	secondWriterObjects.DeleteLabelValues(namespace, name)
+	statusCondition.Forget(namespace, name)
 }

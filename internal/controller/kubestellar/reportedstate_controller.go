@@ -154,7 +154,12 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 		r.stopConnection(req.NamespacedName)
 		res.RequeueAfter = r.ProbeInterval
 	}
-	return res, r.writeStatus(ctx, rs, computeStatus(rs, state, configErr))
+	st := computeStatus(rs, state, configErr)
+	err := r.writeStatus(ctx, rs, st)
+	if err == nil {
+		statusCondition.Set(rs.Namespace, rs.Name, st.Conditions)
+	}
+	return res, err
 }
 
 // ensureConnection returns the running connection of rs, started or restarted when its

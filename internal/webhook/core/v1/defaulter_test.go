@@ -11,6 +11,9 @@ import (
 	"time"
 
 	. "github.com/onsi/gomega"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
+	dto "github.com/prometheus/client_model/go"
 	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -55,22 +58,29 @@ func TestDefaultOnEachPath(t *testing.T) {
 		want      string // "prepared", "unchanged", or "refused"
 		wantCode  int32
 		wantInMsg string
+		// wantResult is the result label the admission is counted under.
+		wantResult string
 	}{
-		{name: "main: selected in the cache", cache: selected, want: "prepared"},
-		{name: "main: selected by nobody", cache: none, want: "unchanged"},
-		{name: "main: the cache fails: let through unprepared", cache: broken, api: selected, want: "unchanged"},
+		{name: "main: selected in the cache", cache: selected, want: "prepared", wantResult: resultPrepared},
+		{name: "main: selected by nobody", cache: none, want: "unchanged", wantResult: resultUnselected},
+		{name: "main: the cache fails: let through unprepared", cache: broken, api: selected, want: "unchanged",
+			wantResult: resultError},
 		{name: "main: selected but nothing to gate: refused", cache: selected, ungated: true,
-			want: "refused", wantCode: http.StatusForbidden, wantInMsg: "cannot prepare it"},
-		{name: "guard: selected in the cache", guard: true, cache: selected, api: broken, want: "prepared"},
+			want: "refused", wantCode: http.StatusForbidden, wantInMsg: "cannot prepare it", wantResult: resultDenied},
+		{name: "guard: selected in the cache", guard: true, cache: selected, api: broken, want: "prepared",
+			wantResult: resultPrepared},
 		{name: "guard: the cache lags: the API server selects it", guard: true, cache: none, api: selected,
-			want: "prepared"},
+			want: "prepared", wantResult: resultPrepared},
 		{name: "guard: the cache fails: the API server selects it", guard: true, cache: broken, api: selected,
-			want: "prepared"},
-		{name: "guard: a stale entry: nobody selects it", guard: true, cache: none, api: none, want: "unchanged"},
+			want: "prepared", wantResult: resultPrepared},
+		{name: "guard: a stale entry: nobody selects it", guard: true, cache: none, api: none, want: "unchanged",
+			wantResult: resultUnselected},
 		{name: "guard: neither can tell: refused", guard: true, cache: broken, api: broken,
-			want: "refused", wantCode: http.StatusServiceUnavailable, wantInMsg: "cannot tell whether"},
+			want: "refused", wantCode: http.StatusServiceUnavailable, wantInMsg: "cannot tell whether",
+			wantResult: resultError},
 		{name: "guard: selected but nothing to gate: refused", guard: true, cache: selected, ungated: true,
-			want: "refused", wantCode: http.StatusForbidden, wantInMsg: "every container is listed as ungated"},
+			want: "refused", wantCode: http.StatusForbidden, wantInMsg: "every container is listed as ungated",
+			wantResult: resultDenied},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -81,8 +91,18 @@ func TestDefaultOnEachPath(t *testing.T) {
 				pod.Annotations = map[string]string{AnnotationUngatedContainers: "app"}
 			}
 			sent := pod.DeepCopy()
+			webhook := webhookMain
+			if tt.guard {
+				webhook = webhookGuard
+			}
+			counted := testutil.ToFloat64(admissionsTotal.WithLabelValues(webhook, tt.wantResult))
+			timed := histogramCount(t, webhook)
 
 			err := d.Default(context.Background(), pod)
+
+			g.Expect(testutil.ToFloat64(admissionsTotal.WithLabelValues(webhook, tt.wantResult))).To(Equal(counted+1),
+				"counted as %s on the %s webhook", tt.wantResult, webhook)
+			g.Expect(histogramCount(t, webhook)).To(Equal(timed+1), "its duration observed")
 
 			switch tt.want {
 			case "prepared":
@@ -107,14 +127,26 @@ func TestDefaultOnEachPath(t *testing.T) {
 	}
 }
 
+// histogramCount reads how many admissions of a webhook were timed.
+func histogramCount(t *testing.T, webhook string) uint64 {
+	t.Helper()
+	m := &dto.Metric{}
+	if err := admissionDuration.WithLabelValues(webhook).(prometheus.Metric).Write(m); err != nil {
+		t.Fatal(err)
+	}
+	return m.GetHistogram().GetSampleCount()
+}
+
 func TestDefaultLeavesAPreparedPodAlone(t *testing.T) {
 	g := NewWithT(t)
 	d := &Defaulter{Reader: stubReader{err: errors.New("not asked")}, Guard: true}
 	pod := newPod(container("app", []string{"/app"}, nil))
 	g.Expect(Inject(pod, testOpts)).To(Succeed())
 	sent := pod.DeepCopy()
+	counted := testutil.ToFloat64(admissionsTotal.WithLabelValues(webhookGuard, resultAlreadyPrepared))
 	g.Expect(d.Default(context.Background(), pod)).To(Succeed())
 	g.Expect(pod).To(Equal(sent))
+	g.Expect(testutil.ToFloat64(admissionsTotal.WithLabelValues(webhookGuard, resultAlreadyPrepared))).To(Equal(counted + 1))
 }
 
 // A label copied onto a pod prepares nothing: the pod is not taken for prepared, and the

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -118,29 +119,41 @@ var _ admission.Defaulter[*corev1.Pod] = &Defaulter{}
 // whether a StatefulSingleton selects the pod, the main path lets the pod through unprepared
 // (the controller treats it as unguarded, S3) and the guard path refuses it.
 func (d *Defaulter) Default(ctx context.Context, pod *corev1.Pod) error {
+	start := time.Now()
+	result, err := d.admit(ctx, pod)
+	webhook := webhookMain
+	if d.Guard {
+		webhook = webhookGuard
+	}
+	observeAdmission(webhook, result, time.Since(start))
+	return err
+}
+
+// admit is Default, and says what it decided (a result of the admissions metric).
+func (d *Defaulter) admit(ctx context.Context, pod *corev1.Pod) (string, error) {
 	log := logf.FromContext(ctx).WithValues("guard", d.Guard)
 	if IsPrepared(pod) {
-		return nil
+		return resultAlreadyPrepared, nil
 	}
 	namespace := podNamespace(ctx, pod)
 	ss, err := d.selecting(ctx, namespace, pod.Labels)
 	if err != nil {
 		if d.Guard {
 			log.Error(err, "Cannot tell whether a StatefulSingleton selects the pod; refusing it", "namespace", namespace)
-			return undecided(err)
+			return resultError, undecided(err)
 		}
 		log.Error(err, "Cannot list StatefulSingletons; the pod is left unprepared", "namespace", namespace)
-		return nil
+		return resultError, nil
 	}
 	if ss == nil {
-		return nil
+		return resultUnselected, nil
 	}
 	opts := InjectOptions{Singleton: ss.Name, GateImage: d.GateImage}
 	fastHandOver := d.supervision(ctx, ss, &opts)
 	unreadImage := d.resolveImages(ctx, pod, ss, &opts)
 	if err := Inject(pod, opts); err != nil {
 		log.Error(err, "Cannot prepare the pod; refusing it", "statefulSingleton", klog.KObj(ss))
-		return fmt.Errorf("StatefulSingleton %s selects this pod, and singleton-operator cannot prepare it: %w",
+		return resultDenied, fmt.Errorf("StatefulSingleton %s selects this pod, and singleton-operator cannot prepare it: %w",
 			klog.KObj(ss), err)
 	}
 	if _, ok := SupervisedContainers(pod); !ok && fastHandOver == FastHandOverSupervised {
@@ -154,7 +167,7 @@ func (d *Defaulter) Default(ctx context.Context, pod *corev1.Pod) error {
 	}
 	pod.Annotations[singletonv1.AnnotationFastHandOver] = fastHandOver
 	log.V(1).Info("Prepared the pod", "statefulSingleton", klog.KObj(ss), "fastHandOver", fastHandOver)
-	return nil
+	return resultPrepared, nil
 }
 
 // Values of AnnotationFastHandOver.

@@ -1,0 +1,77 @@
+package dashboard
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"time"
+)
+
+// Point is one sample.
+type Point struct {
+	T time.Time
+	V float64
+}
+
+// Series is one line of a chart.
+type Series struct {
+	Name   string
+	Points []Point
+}
+
+// QueryRange asks the Prometheus at base (http://host:port) for expr's series from start to
+// end, one point per step; each series named by legend (a legendFormat).
+func QueryRange(ctx context.Context, base, expr, legend string, start, end time.Time, step time.Duration,
+) ([]Series, error) {
+	q := url.Values{}
+	q.Set("query", expr)
+	q.Set("start", strconv.FormatFloat(float64(start.UnixMilli())/1000, 'f', 3, 64))
+	q.Set("end", strconv.FormatFloat(float64(end.UnixMilli())/1000, 'f', 3, 64))
+	q.Set("step", strconv.FormatFloat(step.Seconds(), 'f', 3, 64))
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+"/api/v1/query_range?"+q.Encode(), http.NoBody)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close() //nolint:errcheck // A read body's close error changes nothing.
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return nil, err
+	}
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("query_range %q: %s: %s", expr, resp.Status, body)
+	}
+	var answer struct {
+		Data struct {
+			Result []struct {
+				Metric map[string]string `json:"metric"`
+				Values [][2]any          `json:"values"`
+			} `json:"result"`
+		} `json:"data"`
+	}
+	if err := json.Unmarshal(body, &answer); err != nil {
+		return nil, err
+	}
+	out := make([]Series, 0, len(answer.Data.Result))
+	for _, r := range answer.Data.Result {
+		s := Series{Name: Legend(legend, r.Metric)}
+		for _, v := range r.Values {
+			ts, _ := v[0].(float64)
+			text, _ := v[1].(string)
+			f, err := strconv.ParseFloat(text, 64)
+			if err != nil {
+				return nil, fmt.Errorf("query_range %q: sample %q: %w", expr, text, err)
+			}
+			s.Points = append(s.Points, Point{T: time.UnixMilli(int64(ts * 1000)), V: f})
+		}
+		out = append(out, s)
+	}
+	return out, nil
+}

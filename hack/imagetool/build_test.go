@@ -3,15 +3,22 @@ package main
 import (
 	"archive/tar"
 	"bytes"
+	"crypto/sha256"
+	"encoding/json"
+	"fmt"
 	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/google/go-containerregistry/pkg/name"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
+	"github.com/google/go-containerregistry/pkg/v1/types"
 )
 
 func TestSplitAdd(t *testing.T) {
@@ -278,5 +285,58 @@ func TestBuildWritesLoadableImage(t *testing.T) {
 	}
 	if cf.OS != "linux" || cf.Architecture == "" {
 		t.Errorf("platform %s/%s", cf.OS, cf.Architecture)
+	}
+
+	// The OCI layout names the image by tag and by the digest of its manifest blob, which is an
+	// OCI manifest of this config: the digest a registry would serve.
+	images, ok, err := readArchiveIndex(a)
+	if err != nil || !ok || len(images) != 1 {
+		t.Fatalf("OCI index: %v %v %+v", ok, err, images)
+	}
+	files, err := readTarFiles(a, func(string) bool { return true })
+	if err != nil {
+		t.Fatal(err)
+	}
+	digest := images[0].digest
+	manifest := files["blobs/sha256/"+strings.TrimPrefix(digest, "sha256:")]
+	if got := fmt.Sprintf("sha256:%x", sha256.Sum256(manifest)); got != digest {
+		t.Fatalf("manifest blob digest %s, index says %s", got, digest)
+	}
+	var mf v1.Manifest
+	if err := json.Unmarshal(manifest, &mf); err != nil {
+		t.Fatal(err)
+	}
+	if mf.MediaType != types.OCIManifestSchema1 || mf.Config.MediaType != types.OCIConfigJSON ||
+		len(mf.Layers) != 1 || mf.Layers[0].MediaType != types.OCILayer {
+		t.Errorf("manifest media types %+v", mf)
+	}
+	id, _ := img.ConfigName()
+	if mf.Config.Digest != id || images[0].id != id.String() {
+		t.Errorf("config %s, manifest names %s, inspect %s", id, mf.Config.Digest, images[0].id)
+	}
+	want := []string{"localhost/test:dev", "localhost/test@" + digest}
+	if !reflect.DeepEqual(images[0].names, want) {
+		t.Errorf("names %q, want %q", images[0].names, want)
+	}
+	if string(files["oci-layout"]) != `{"imageLayoutVersion":"1.0.0"}` {
+		t.Errorf("oci-layout %q", files["oci-layout"])
+	}
+}
+
+func TestReferenceNames(t *testing.T) {
+	h, _ := v1.NewHash("sha256:" + strings.Repeat("ab", 32))
+	for in, want := range map[string][2]string{
+		"localhost/x:v1":            {"localhost/x:v1", "localhost/x@" + h.String()},
+		"busybox:1.35":              {"docker.io/library/busybox:1.35", "docker.io/library/busybox@" + h.String()},
+		"quay.io:443/a/b:c":         {"quay.io:443/a/b:c", "quay.io:443/a/b@" + h.String()},
+		"localhost/x@" + h.String(): {"localhost/x@" + h.String(), "localhost/x@" + h.String()},
+	} {
+		ref, err := name.ParseReference(in, name.WeakValidation)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := [2]string{referenceName(ref), digestReference(ref, h)}; got != want {
+			t.Errorf("%s: %q, want %q", in, got, want)
+		}
 	}
 }

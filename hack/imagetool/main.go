@@ -20,9 +20,14 @@
 //	--label KEY=VALUE           a label (repeatable)
 //	--arch ARCH                 the architecture recorded in the config (default: this machine)
 //
-//	imagetool inspect FILE.tar  print the tags, manifest digest and image ID of a tarball
+//	imagetool inspect FILE.tar  print the names, manifest digest and image ID of a tarball
 //
-// The tarball has the `docker save` layout, which `ctr images import` reads.
+// `build` prints the tarball, the tag, digest=<manifest digest>, id=<config digest> and
+// ref=<repository>@<manifest digest>. The image is an OCI image (OCI media types, one gzip
+// layer), and the tarball holds it both as an OCI image layout, whose index names it by its tag
+// and by its digest, and with a `docker save` manifest.json (archive.go). `ctr images import`
+// reads the OCI layout, so the image keeps the manifest digest computed here, the one a registry
+// would serve after a push, and a pod may name it repository@sha256:<digest>.
 package main
 
 import (

@@ -24,11 +24,20 @@ BUNDLE_METADATA_OPTS ?= $(BUNDLE_CHANNELS) $(BUNDLE_DEFAULT_CHANNEL)
 # (IMG), the bundle (BUNDLE_IMG) and the catalog (CATALOG_IMG).
 IMAGE_TAG_BASE ?= localhost/singleton-operator
 IMG ?= $(IMAGE_TAG_BASE):dev
-# The manager image the bundle's CSV runs (and injects as the gate): the release's own tag.
-BUNDLE_MANAGER_IMG ?= $(IMAGE_TAG_BASE):v$(VERSION)
-# The image of the custom scorecard tests (cmd/scorecard-tests) the bundle's scorecard
-# configuration runs; `make scorecard-image` writes it as SCORECARD_TESTS_TAR.
+# The manager image the bundle's CSV runs (and injects as the gate), by digest. Empty (the
+# default): `make bundle` builds the release's image, $(IMAGE_TAG_BASE):v$(VERSION), with
+# hack/operator-image.sh (RELEASE=1: reproducible) into BUNDLE_IMAGES and names it
+# $(IMAGE_TAG_BASE)@sha256:<its manifest digest>. Set it to name an image built elsewhere.
+BUNDLE_MANAGER_IMG ?=
+# The image of the custom scorecard tests (cmd/scorecard-tests): SCORECARD_TESTS_IMG is its tag
+# (`make scorecard-image` writes it as SCORECARD_TESTS_TAR); the bundle's scorecard
+# configuration names it by digest, BUNDLE_SCORECARD_TESTS_IMG, built like the manager's when
+# empty.
 SCORECARD_TESTS_IMG ?= $(IMAGE_TAG_BASE)-scorecard-tests:v$(VERSION)
+BUNDLE_SCORECARD_TESTS_IMG ?=
+# Where `make bundle` writes the images it builds (manager.tar, scorecard-tests.tar): the
+# tarballs of exactly the images the bundle names, for `hack/cluster.sh load-image` or a push.
+BUNDLE_IMAGES ?= bin/bundle-images
 SCORECARD_TESTS_TAR ?= bin/singleton-operator-scorecard-tests-image.tar
 BUNDLE_IMG ?= $(IMAGE_TAG_BASE)-bundle:v$(VERSION)
 CATALOG_IMG ?= $(IMAGE_TAG_BASE)-catalog:v$(VERSION)
@@ -41,11 +50,6 @@ IMAGE_TAR ?= bin/singleton-operator-image.tar
 # namespace (a bundled ClusterRoleBinding would name a fixed namespace).
 BUNDLE_GEN_FLAGS ?= -q --overwrite --version $(VERSION) $(BUNDLE_METADATA_OPTS) \
 	--extra-service-accounts singleton-operator-metrics-scraper
-# USE_IMAGE_DIGESTS=true pins the images of the CSV by digest (needs a registry).
-USE_IMAGE_DIGESTS ?= false
-ifeq ($(USE_IMAGE_DIGESTS), true)
-	BUNDLE_GEN_FLAGS += --use-image-digests
-endif
 
 # The container tool for docker-build, docker-push, bundle-build and catalog-build.
 CONTAINER_TOOL ?= docker
@@ -264,12 +268,14 @@ cluster-down: ## Stop the local cluster (hack/cluster.sh down).
 
 ##@ Bundle
 
-# The operator-sdk flow: render config/manifests through a throw-away overlay (bin/bundle-overlay)
-# that sets the release's image (BUNDLE_MANAGER_IMG) and upgrade edges (PREVIOUS_VERSION), turn
-# it into bundle/ (CSV, CRD, metadata) and bundle.Dockerfile, pin createdAt (CREATED_AT), add
-# the manager image to relatedImages (operator-sdk lists only RELATED_IMAGE_* variables) and
-# the OpenShift versions label, and validate. The result depends only on the repository and
-# these variables: test/bundle regenerates it in a copy of the repository and compares.
+# The operator-sdk flow: build the release's images (reproducibly, hack/operator-image.sh with
+# RELEASE=1) and take their digests, render config/manifests through a throw-away overlay
+# (bin/bundle-overlay) that sets those images by digest and the upgrade edges
+# (PREVIOUS_VERSION), turn it into bundle/ (CSV, CRD, metadata) and bundle.Dockerfile, pin
+# createdAt (CREATED_AT), add the manager image to relatedImages (operator-sdk lists only
+# RELATED_IMAGE_* variables) and the OpenShift versions label, and validate. The result depends
+# only on the repository, the Go toolchain and these variables: test/bundle regenerates it in a
+# copy of the repository and compares.
 BUNDLE_OVERLAY = $(CURDIR)/bin/bundle-overlay
 BUNDLE_CSV = bundle/manifests/singleton-operator.clusterserviceversion.yaml
 
@@ -277,11 +283,17 @@ BUNDLE_CSV = bundle/manifests/singleton-operator.clusterserviceversion.yaml
 bundle: manifests kustomize operator-sdk ## Generate the OLM bundle (bundle/, bundle.Dockerfile) and validate it.
 	rm -rf $(BUNDLE_OVERLAY) bundle/manifests bundle/metadata bundle/tests
 	mkdir -p $(BUNDLE_OVERLAY)
-	printf '%s\n' "$$BUNDLE_OVERLAY_KUSTOMIZATION" > $(BUNDLE_OVERLAY)/kustomization.yaml
-	printf '%s\n' "$$BUNDLE_OVERLAY_RELEASE" > $(BUNDLE_OVERLAY)/release.yaml
-	$(KUSTOMIZE) build $(BUNDLE_OVERLAY) | $(OPERATOR_SDK) generate bundle $(BUNDLE_GEN_FLAGS)
+	manager='$(BUNDLE_MANAGER_IMG)'; scorecard='$(BUNDLE_SCORECARD_TESTS_IMG)'; \
+	release_image() { RELEASE=1 IMAGE_REPO="$$1" IMAGE_TAG=v$(VERSION) VERSION=v$(VERSION) \
+		IMAGE_OUT="$(BUNDLE_IMAGES)/$$2.tar" hack/operator-image.sh "$$2" 2>/dev/null; }; \
+	if [[ -z $$manager ]]; then manager=$$(release_image $(IMAGE_TAG_BASE) manager); fi; \
+	if [[ -z $$scorecard ]]; then scorecard=$$(release_image $(IMAGE_TAG_BASE)-scorecard-tests scorecard-tests); fi; \
+	[[ -n $$manager && -n $$scorecard ]] || { echo "building the release images failed" >&2; exit 1; }; \
+	printf '%s\n' "$$BUNDLE_OVERLAY_KUSTOMIZATION" > $(BUNDLE_OVERLAY)/kustomization.yaml; \
+	printf "$$BUNDLE_OVERLAY_RELEASE\n" "$$manager" "$$scorecard" > $(BUNDLE_OVERLAY)/release.yaml; \
+	$(KUSTOMIZE) build $(BUNDLE_OVERLAY) | $(OPERATOR_SDK) generate bundle $(BUNDLE_GEN_FLAGS); \
 	sed -i -e 's/^    createdAt: .*/    createdAt: "$(CREATED_AT)"/' \
-		-e 's|^  relatedImages:$$|&\n  - image: $(BUNDLE_MANAGER_IMG)\n    name: manager|' $(BUNDLE_CSV)
+		-e "s|^  relatedImages:\$$|&\n  - image: $$manager\n    name: manager|" $(BUNDLE_CSV)
 	printf '\n  # OpenShift releases this bundle is for.\n  com.redhat.openshift.versions: "%s"\n' \
 		'$(OPENSHIFT_VERSIONS)' >> bundle/metadata/annotations.yaml
 	sed -i 's|^LABEL operators.operatorframework.io.test.config.v1=.*|&\n\n# OpenShift releases this bundle is for.\nLABEL com.redhat.openshift.versions="$(OPENSHIFT_VERSIONS)"|' \
@@ -289,9 +301,10 @@ bundle: manifests kustomize operator-sdk ## Generate the OLM bundle (bundle/, bu
 	$(OPERATOR_SDK) bundle validate ./bundle
 
 # The overlay's kustomization: config/manifests with every image of the manager (container,
-# RELATED_IMAGE_GATE, the CSV's containerImage) set to BUNDLE_MANAGER_IMG from release.yaml (a
-# local-config ConfigMap, not part of the output), and, when PREVIOUS_VERSION is set, the CSV's
-# replaces and olm.skipRange.
+# RELATED_IMAGE_GATE, the CSV's containerImage) and of the custom scorecard tests set from
+# release.yaml (a local-config ConfigMap, not part of the output, whose two %s the recipe fills
+# with the images by digest), and, when PREVIOUS_VERSION is set, the CSV's replaces and
+# olm.skipRange.
 define BUNDLE_OVERLAY_KUSTOMIZATION
 apiVersion: kustomize.config.k8s.io/v1beta1
 kind: Kustomization
@@ -330,8 +343,8 @@ metadata:
   annotations:
     config.kubernetes.io/local-config: "true"
 data:
-  image: $(BUNDLE_MANAGER_IMG)
-  scorecardTestsImage: $(SCORECARD_TESTS_IMG)
+  image: %s
+  scorecardTestsImage: %s
 endef
 export BUNDLE_OVERLAY_KUSTOMIZATION
 export BUNDLE_OVERLAY_RELEASE

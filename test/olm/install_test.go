@@ -78,9 +78,11 @@ var _ = Describe("The operator installed by OLM from the catalog", Ordered, func
 				CatalogSource:          catalogSourceName,
 				CatalogSourceNamespace: catalogNamespace,
 				Package:                packageName,
-				Channel:                "stable",
-				InstallPlanApproval:    operatorsv1alpha1.ApprovalManual,
-				StartingCSV:            previousCSV,
+				// A new release enters candidate-v0 first (catalog/template.yaml), so that is
+				// where the upgrade to bundle/ is offered.
+				Channel:             upgradeChannel,
+				InstallPlanApproval: operatorsv1alpha1.ApprovalManual,
+				StartingCSV:         previousCSV,
 			},
 		})).To(Succeed())
 
@@ -115,7 +117,7 @@ var _ = Describe("The operator installed by OLM from the catalog", Ordered, func
 		waitForActivePod(ctx, firstPod.Name)
 	})
 
-	It("upgrades through channel stable to the current bundle once its InstallPlan is approved", func(ctx SpecContext) {
+	It("upgrades through channel candidate-v0 to the current bundle once its InstallPlan is approved", func(ctx SpecContext) {
 		approveInstallPlanFor(ctx, currentCSV)
 		waitForCSVSucceeded(ctx, currentCSV)
 		succeeded := time.Now()

@@ -151,10 +151,10 @@ test-modelcheck: ## Run the model checker of the StatefulSingleton reconciler de
 # run promtool (Debian package prometheus, hack/install-deps.sh) on the alerting rules, and run
 # the custom scorecard tests that need no kubelet against a real kube-apiserver.
 .PHONY: test-bundle
-test-bundle: manifests kustomize operator-sdk controller-gen monitoring-crds ## Check the OLM bundle (test/bundle): validators, scorecard checks, reproducibility, alert rules.
+test-bundle: manifests kustomize operator-sdk controller-gen monitoring-crds console-crds ## Check the OLM bundle (test/bundle): validators, scorecard checks, reproducibility, alert rules.
 	hack/install-deps.sh
 	assets="$$(hack/build-kube.sh | tail -n 1)"; \
-	KUBEBUILDER_ASSETS="$$assets" LOCALBIN="$(LOCALBIN)" MONITORING_CRDS="$(MONITORING_CRDS)" go test ./test/bundle/...
+	KUBEBUILDER_ASSETS="$$assets" LOCALBIN="$(LOCALBIN)" MONITORING_CRDS="$(MONITORING_CRDS)" CONSOLE_CRDS="$(CONSOLE_CRDS)" go test ./test/bundle/...
 
 # hack/build-kube.sh builds (or finds in its cache) the kube-apiserver, etcd and kubectl that
 # envtest starts, and prints their directory as its last line of stdout.
@@ -170,8 +170,8 @@ test-e2e: manifests generate kustomize monitoring-crds ## Run the end-to-end tes
 # hack/test-olm.sh builds OLM v0's olm and catalog operators (hack/build-olm.sh), serves catalog/
 # plus bundle/ with opm, and installs the last release, then upgrades to bundle/ (test/olm).
 .PHONY: test-olm
-test-olm: opm kustomize monitoring-crds ## Install the last release with OLM on the local cluster and upgrade it to bundle/ (hack/test-olm.sh).
-	OPM="$(OPM)" KUSTOMIZE="$(KUSTOMIZE)" MONITORING_CRDS="$(MONITORING_CRDS)" hack/test-olm.sh
+test-olm: opm kustomize monitoring-crds console-crds ## Install the last release with OLM on the local cluster and upgrade it to bundle/ (hack/test-olm.sh).
+	OPM="$(OPM)" KUSTOMIZE="$(KUSTOMIZE)" MONITORING_CRDS="$(MONITORING_CRDS)" CONSOLE_CRDS="$(CONSOLE_CRDS)" hack/test-olm.sh
 
 # hack/test-run.sh runs `make run` with no cluster configured, waits for the sample to run,
 # presses Ctrl-C and checks that nothing is left (no cluster, no process, no netns).
@@ -469,6 +469,27 @@ $(MONITORING_CRDS): | $(CONTROLLER_GEN)
 		"$$tmp"/crds/monitoring.coreos.com_probes.yaml "$@.tmp"/; \
 	rm -rf "$@"; mv "$@.tmp" "$@"; \
 	echo "monitoring CRDs of prometheus-operator $(PROMETHEUS_OPERATOR_VERSION) in $@"
+
+# The OpenShift console CRDs of the bundle's ConsoleYAMLSamples and ConsoleQuickStarts
+# (config/manifests/console), as OpenShift ships them: the CRD files of the openshift/api module
+# (from the module proxy). test/bundle creates the bundle's console objects against them, and
+# hack/test-olm.sh installs them, since OLM can install those objects only where their CRDs
+# exist (docs/bundle.md, "OpenShift console").
+OPENSHIFT_API_VERSION ?= v0.0.0-20260204104751-e09e5a4ebcd0
+CONSOLE_CRDS ?= $(LOCALBIN)/console-crds-$(OPENSHIFT_API_VERSION)
+
+.PHONY: console-crds
+console-crds: $(CONSOLE_CRDS) ## Copy the ConsoleYAMLSample and ConsoleQuickStart CRDs of openshift/api into CONSOLE_CRDS.
+$(CONSOLE_CRDS): | $(LOCALBIN)
+	@set -e; \
+	tmp="$$(mktemp -d)"; trap 'rm -rf "$$tmp"' EXIT; \
+	src="$$(cd "$$tmp" && go mod download -json github.com/openshift/api@$(OPENSHIFT_API_VERSION) | \
+		sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$$/\1/p')"; \
+	mkdir -p "$@.tmp"; \
+	cp "$$src"/console/v1/zz_generated.crd-manifests/00_consoleyamlsamples.crd.yaml \
+		"$$src"/console/v1/zz_generated.crd-manifests/00_consolequickstarts.crd.yaml "$@.tmp"/; \
+	chmod -R u+w "$@.tmp"; rm -rf "$@"; mv "$@.tmp" "$@"; \
+	echo "console CRDs of openshift/api $(OPENSHIFT_API_VERSION) in $@"
 
 # go-install-tool builds package $(2) at version $(3) with `go install` and moves it to $(1),
 # the versioned name; a symlink without the version points to it.

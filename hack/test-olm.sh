@@ -21,7 +21,8 @@
 # logs of OLM, opm and the operator are copied to bin/test-olm-logs/.
 #
 # Environment: OPM (default bin/opm), KUSTOMIZE (default bin/kustomize), MONITORING_CRDS (the
-# directory of the ServiceMonitor and PrometheusRule CRDs, `make monitoring-crds`),
+# directory of the ServiceMonitor and PrometheusRule CRDs, `make monitoring-crds`), CONSOLE_CRDS
+# (the directory of OpenShift's ConsoleYAMLSample and ConsoleQuickStart CRDs, `make console-crds`),
 # OLM_TEST_TIMEOUT (default 15m), KEEP_CLUSTER.
 set -euo pipefail
 # shellcheck source=hack/lib.sh
@@ -158,6 +159,12 @@ if [[ -n ${MONITORING_CRDS:-} ]]; then
 	log "installing the ServiceMonitor and PrometheusRule CRDs"
 	kubectl_ apply --server-side -f "$MONITORING_CRDS" >&2
 	kubectl_ wait --for condition=established --timeout=60s -f "$MONITORING_CRDS" >&2
+fi
+# And a ConsoleYAMLSample and ConsoleQuickStart each: OpenShift's console CRDs (make console-crds).
+if [[ -n ${CONSOLE_CRDS:-} ]]; then
+	log "installing OpenShift's ConsoleYAMLSample and ConsoleQuickStart CRDs"
+	kubectl_ apply --server-side -f "$CONSOLE_CRDS" >&2
+	kubectl_ wait --for condition=established --timeout=60s -f "$CONSOLE_CRDS" >&2
 fi
 
 # start <name> <command...>: a process inside the cluster's network namespace, logging to

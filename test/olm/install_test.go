@@ -17,6 +17,8 @@ import (
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -141,6 +143,11 @@ var _ = Describe("The operator installed by OLM from the catalog", Ordered, func
 		waitForCSVSucceeded(ctx, currentCSV)
 		waitForOperatorPod(ctx, currentImage)
 		Eventually(dryRunPrepared).WithContext(ctx).Should(BeTrue(), "the upgraded webhook prepares a pod")
+
+		By("creating the bundle's console YAML samples and quick starts (their CRDs installed as on OpenShift)")
+		for _, kind := range consoleKinds {
+			Expect(consoleObjects(ctx, kind)).To(ContainElement(HavePrefix("singleton-operator-")), kind)
+		}
 		AddReportEntry("webhook settled after the upgrade's CSV first succeeded", time.Since(succeeded).Round(100*time.Millisecond).String())
 	})
 
@@ -218,6 +225,19 @@ var _ = Describe("The operator installed by OLM from the catalog", Ordered, func
 			g.Expect(k8s.List(ctx, list, client.MatchingLabels{"app.kubernetes.io/name": packageName})).To(Succeed())
 			g.Expect(list.Items).To(BeEmpty())
 		}).WithContext(ctx).Should(Succeed())
+
+		// Nor does OLM v0.42.0's clean-up delete the console objects (it deletes only the RBAC
+		// and webhook configurations labelled with the CSV); docs/install.md names their labels.
+		By("deleting the console YAML samples and quick starts by the labels docs/install.md names")
+		for _, kind := range consoleKinds {
+			list := &unstructured.UnstructuredList{}
+			list.SetGroupVersionKind(consoleGV.WithKind(kind + "List"))
+			Expect(k8s.List(ctx, list, client.MatchingLabels{"app.kubernetes.io/name": packageName, "olm.managed": "true"})).To(Succeed())
+			for i := range list.Items {
+				Expect(client.IgnoreNotFound(k8s.Delete(ctx, &list.Items[i]))).To(Succeed())
+			}
+			Eventually(func() []string { return consoleObjects(ctx, kind) }).WithContext(ctx).Should(BeEmpty(), kind)
+		}
 
 		By("keeping the CRD until it is deleted too")
 		crd := &apiextensionsv1.CustomResourceDefinition{ObjectMeta: metav1.ObjectMeta{Name: crdName}}
@@ -383,4 +403,23 @@ func waitForActivePod(ctx context.Context, pod string) {
 		g.Expect(ss.Status.ActivePod).To(Equal(pod))
 		g.Expect(ss.Status.Phase).To(Equal(singletonv1.PhaseRunning))
 	}).WithContext(ctx).Should(Succeed())
+}
+
+// The OpenShift console kinds the bundle ships (config/manifests/console).
+var (
+	consoleGV    = schema.GroupVersion{Group: "console.openshift.io", Version: "v1"}
+	consoleKinds = []string{"ConsoleYAMLSample", "ConsoleQuickStart"}
+)
+
+// consoleObjects lists the names of the console objects of one kind labelled as the bundle's.
+func consoleObjects(ctx context.Context, kind string) []string {
+	GinkgoHelper()
+	list := &unstructured.UnstructuredList{}
+	list.SetGroupVersionKind(consoleGV.WithKind(kind + "List"))
+	Expect(k8s.List(ctx, list, client.MatchingLabels{"app.kubernetes.io/name": packageName})).To(Succeed())
+	var names []string
+	for _, o := range list.Items {
+		names = append(names, o.GetName())
+	}
+	return names
 }

@@ -12,6 +12,8 @@ import (
 	rbacv1 "k8s.io/api/rbac/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"sigs.k8s.io/yaml"
+
+	singletonv1 "github.com/singleton-operator/singleton-operator/api/apps/v1"
 )
 
 const (
@@ -232,6 +234,10 @@ func TestConsoleMetadata(t *testing.T) {
 		first, then := strings.Index(msg, "delete every StatefulSingleton"), strings.Index(msg, "uninstall the operator")
 		g.Expect(first).To(BeNumerically(">=", 0))
 		g.Expect(then).To(BeNumerically(">", first), "StatefulSingletons first, then the operator")
+		g.Expect(msg).To(ContainSubstring(singletonv1.FinalizerHandBack))
+		g.Expect(msg).To(ContainSubstring(singletonv1.FinalizerRelease))
+		g.Expect(msg).To(ContainSubstring("Delete all operand instances"), "names the console's way to delete the operands")
+		g.Expect(msg).To(ContainSubstring("held"), "says what happens to a pod still held")
 	})
 	t.Run("operand delete", func(t *testing.T) {
 		// Deleting a StatefulSingleton loses nothing (its workload is handed back and keeps
@@ -244,7 +250,8 @@ func TestConsoleMetadata(t *testing.T) {
 		for _, w := range []string{"KubeStellar", "ReportedState", "WDS", "WEC", "ITS"} {
 			g.Expect(csv.Spec.Description).To(ContainSubstring(w))
 		}
-		g.Expect(csv.Spec.Keywords).To(ContainElements("kubestellar", "multi-cluster", "reported state", "ReportedState"))
+		g.Expect(csv.Spec.Keywords).To(ContainElements("kubestellar", "multi-cluster", "reported state", "ReportedState", "CombinedStatus"))
+		g.Expect(csv.Spec.Description).To(ContainSubstring("CombinedStatus"))
 	})
 	t.Run("arch and os labels", func(t *testing.T) {
 		g := NewWithT(t)

@@ -103,108 +103,136 @@ func writeArchive(out string, ref name.Reference, img v1.Image) error {
 	return os.Rename(tmp, out)
 }
 
-func writeArchiveTo(w io.Writer, ref name.Reference, img v1.Image) error {
-	manifest, err := img.RawManifest()
-	if err != nil {
-		return err
+// archiveParts is what the tarball holds of an image.
+type archiveParts struct {
+	manifest, config   []byte
+	digest, configName v1.Hash
+	mediaType          types.MediaType
+	platform           *v1.Platform
+	layers             []v1.Layer
+}
+
+func partsOf(img v1.Image) (*archiveParts, error) {
+	p := &archiveParts{}
+	var err error
+	if p.manifest, err = img.RawManifest(); err != nil {
+		return nil, err
 	}
-	digest, err := img.Digest()
-	if err != nil {
-		return err
+	if p.digest, err = img.Digest(); err != nil {
+		return nil, err
 	}
-	config, err := img.RawConfigFile()
-	if err != nil {
-		return err
+	if p.config, err = img.RawConfigFile(); err != nil {
+		return nil, err
 	}
-	configName, err := img.ConfigName()
-	if err != nil {
-		return err
+	if p.configName, err = img.ConfigName(); err != nil {
+		return nil, err
+	}
+	if p.mediaType, err = img.MediaType(); err != nil {
+		return nil, err
+	}
+	if p.layers, err = img.Layers(); err != nil {
+		return nil, err
 	}
 	cf, err := img.ConfigFile()
 	if err != nil {
-		return err
+		return nil, err
 	}
-	mt, err := img.MediaType()
-	if err != nil {
-		return err
-	}
-	layers, err := img.Layers()
-	if err != nil {
-		return err
-	}
+	p.platform = &v1.Platform{OS: cf.OS, Architecture: cf.Architecture, Variant: cf.Variant}
+	return p, nil
+}
 
+// blobPath is where the tarball holds a blob.
+func blobPath(h v1.Hash) string { return "blobs/" + h.Algorithm + "/" + h.Hex }
+
+// putFile writes one regular file into the tarball.
+func putFile(tw *tar.Writer, path string, data []byte) error {
+	if err := tw.WriteHeader(&tar.Header{Name: path, Mode: 0o644, Size: int64(len(data)),
+		ModTime: epoch, Typeflag: tar.TypeReg, Format: tar.FormatPAX}); err != nil {
+		return err
+	}
+	_, err := tw.Write(data)
+	return err
+}
+
+func writeArchiveTo(w io.Writer, ref name.Reference, img v1.Image) error {
+	p, err := partsOf(img)
+	if err != nil {
+		return err
+	}
 	tw := tar.NewWriter(w)
-	put := func(name string, data []byte) error {
-		if err := tw.WriteHeader(&tar.Header{Name: name, Mode: 0o644, Size: int64(len(data)),
-			ModTime: epoch, Typeflag: tar.TypeReg, Format: tar.FormatPAX}); err != nil {
-			return err
-		}
-		_, err := tw.Write(data)
+	if err := putFile(tw, "oci-layout", []byte(`{"imageLayoutVersion":"1.0.0"}`)); err != nil {
 		return err
 	}
-	blob := func(h v1.Hash) string { return "blobs/" + h.Algorithm + "/" + h.Hex }
+	layerPaths, err := writeBlobs(tw, p)
+	if err != nil {
+		return err
+	}
+	if err := writeIndex(tw, ref, p); err != nil {
+		return err
+	}
+	var repoTags []string
+	if !isDigest(ref) {
+		repoTags = []string{ref.Name()}
+	}
+	dockerJSON, err := json.Marshal([]dockerManifestEntry{
+		{Config: blobPath(p.configName), RepoTags: repoTags, Layers: layerPaths},
+	})
+	if err != nil {
+		return err
+	}
+	if err := putFile(tw, "manifest.json", dockerJSON); err != nil {
+		return err
+	}
+	return tw.Close()
+}
 
-	if err := put("oci-layout", []byte(`{"imageLayoutVersion":"1.0.0"}`)); err != nil {
-		return err
-	}
+// writeBlobs writes the layers (compressed), the config and the manifest; it returns the
+// layers' paths.
+func writeBlobs(tw *tar.Writer, p *archiveParts) ([]string, error) {
 	var layerPaths []string
-	for _, l := range layers {
+	for _, l := range p.layers {
 		d, err := l.Digest()
 		if err != nil {
-			return err
+			return nil, err
 		}
 		rc, err := l.Compressed()
 		if err != nil {
-			return err
+			return nil, err
 		}
 		data, err := io.ReadAll(rc)
 		rc.Close()
 		if err != nil {
-			return err
+			return nil, err
 		}
-		if err := put(blob(d), data); err != nil {
-			return err
+		if err := putFile(tw, blobPath(d), data); err != nil {
+			return nil, err
 		}
-		layerPaths = append(layerPaths, blob(d))
+		layerPaths = append(layerPaths, blobPath(d))
 	}
-	if err := put(blob(configName), config); err != nil {
-		return err
+	if err := putFile(tw, blobPath(p.configName), p.config); err != nil {
+		return nil, err
 	}
-	if err := put(blob(digest), manifest); err != nil {
-		return err
-	}
+	return layerPaths, putFile(tw, blobPath(p.digest), p.manifest)
+}
 
-	platform := &v1.Platform{OS: cf.OS, Architecture: cf.Architecture, Variant: cf.Variant}
+// writeIndex writes index.json: the manifest named by ref and, for a tag, by its digest too.
+func writeIndex(tw *tar.Writer, ref name.Reference, p *archiveParts) error {
 	entry := func(annotations map[string]string) ociDescriptor {
-		return ociDescriptor{MediaType: string(mt), Digest: digest.String(), Size: int64(len(manifest)),
-			Annotations: annotations, Platform: platform}
+		return ociDescriptor{MediaType: string(p.mediaType), Digest: p.digest.String(), Size: int64(len(p.manifest)),
+			Annotations: annotations, Platform: p.platform}
 	}
 	index := ociIndex{SchemaVersion: 2, MediaType: string(types.OCIImageIndex), Manifests: []ociDescriptor{
 		entry(map[string]string{annotationImageName: referenceName(ref), annotationRefName: ref.Identifier()}),
 	}}
 	if !isDigest(ref) {
-		index.Manifests = append(index.Manifests, entry(map[string]string{annotationImageName: digestReference(ref, digest)}))
+		byDigest := entry(map[string]string{annotationImageName: digestReference(ref, p.digest)})
+		index.Manifests = append(index.Manifests, byDigest)
 	}
 	indexJSON, err := json.Marshal(index)
 	if err != nil {
 		return err
 	}
-	if err := put("index.json", indexJSON); err != nil {
-		return err
-	}
-
-	var repoTags []string
-	if !isDigest(ref) {
-		repoTags = []string{ref.Name()}
-	}
-	dockerJSON, err := json.Marshal([]dockerManifestEntry{{Config: blob(configName), RepoTags: repoTags, Layers: layerPaths}})
-	if err != nil {
-		return err
-	}
-	if err := put("manifest.json", dockerJSON); err != nil {
-		return err
-	}
-	return tw.Close()
+	return putFile(tw, "index.json", indexJSON)
 }
 
 // archiveImage is what inspect reports of a tarball's OCI index: the names and the manifest
@@ -217,6 +245,8 @@ type archiveImage struct {
 
 // readArchiveIndex reads the OCI index of a tarball this tool wrote, with the config digest of
 // every manifest it names; ok is false for a tarball with no OCI layout.
+//
+//nolint:gocyclo // one pass over the index, each step checked
 func readArchiveIndex(path string) (images []archiveImage, ok bool, err error) {
 	files, err := readTarFiles(path, func(name string) bool {
 		return name == "index.json" || strings.HasPrefix(name, "blobs/")
@@ -279,14 +309,14 @@ func readTarFiles(path string, want func(string) bool) (map[string][]byte, error
 		if err != nil {
 			return nil, err
 		}
-		name := strings.TrimPrefix(filepath.ToSlash(filepath.Clean(h.Name)), "./")
-		if h.Typeflag != tar.TypeReg || !want(name) {
+		file := strings.TrimPrefix(filepath.ToSlash(filepath.Clean(h.Name)), "./")
+		if h.Typeflag != tar.TypeReg || !want(file) {
 			continue
 		}
 		data, err := io.ReadAll(tr)
 		if err != nil {
 			return nil, err
 		}
-		out[name] = data
+		out[file] = data
 	}
 }

@@ -54,9 +54,15 @@ func runServe(args []string) error {
 }
 
 func loadRegistryContent(tarballs []string) (*registryContent, error) {
-	c := &registryContent{manifests: map[string]map[string]string{}, mediaType: map[string]string{}, blobs: map[string][]byte{}}
+	c := &registryContent{
+		manifests: map[string]map[string]string{},
+		mediaType: map[string]string{},
+		blobs:     map[string][]byte{},
+	}
 	for _, path := range tarballs {
-		files, err := readTarFiles(path, func(n string) bool { return n == "index.json" || strings.HasPrefix(n, "blobs/") })
+		files, err := readTarFiles(path, func(n string) bool {
+			return n == "index.json" || strings.HasPrefix(n, "blobs/")
+		})
 		if err != nil {
 			return nil, err
 		}

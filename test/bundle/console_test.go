@@ -21,10 +21,11 @@ import (
 // ownedKinds are the group, version and kind of every CRD the CSV owns.
 func ownedKinds(t *testing.T) []schema.GroupVersionKind {
 	t.Helper()
-	var out []schema.GroupVersionKind
-	for _, o := range loadBundle(t).CSV.Spec.CustomResourceDefinitions.Owned {
-		group := o.Name[strings.Index(o.Name, ".")+1:]
-		out = append(out, schema.GroupVersionKind{Group: group, Version: o.Version, Kind: o.Kind})
+	owned := loadBundle(t).CSV.Spec.CustomResourceDefinitions.Owned
+	out := make([]schema.GroupVersionKind, 0, len(owned))
+	for i := range owned {
+		_, group, _ := strings.Cut(owned[i].Name, ".")
+		out = append(out, schema.GroupVersionKind{Group: group, Version: owned[i].Version, Kind: owned[i].Kind})
 	}
 	return out
 }
@@ -73,9 +74,10 @@ func TestConsoleSamplesAndQuickStarts(t *testing.T) {
 			}
 		}
 	}
-	for _, o := range loadBundle(t).CSV.Spec.CustomResourceDefinitions.Owned {
-		group := o.Name[strings.Index(o.Name, ".")+1:]
-		resource := o.Name[:strings.Index(o.Name, ".")]
+	owned := b.CSV.Spec.CustomResourceDefinitions.Owned
+	for i := range owned {
+		o := &owned[i]
+		resource, group, _ := strings.Cut(o.Name, ".")
 		g.Expect(sampled[schema.GroupVersionKind{Group: group, Version: o.Version, Kind: o.Kind}]).To(
 			BeNumerically(">=", 1), "no ConsoleYAMLSample for %s", o.Kind)
 		g.Expect(reviewed).To(HaveKey(group+"/"+resource), "no ConsoleQuickStart creates a %s", o.Kind)

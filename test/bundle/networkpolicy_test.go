@@ -10,9 +10,12 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 )
 
-// admits says whether the policies, in the operator's namespace ownNS, let a pod in a
-// namespace with nsLabels reach port.
-func admits(policies []networkingv1.NetworkPolicy, ownNS string, nsLabels map[string]string, port int32) bool {
+// operatorNamespace is the namespace the bundle suggests, where OLM installs the policies.
+const operatorNamespace = "singleton-operator-system"
+
+// admits says whether the policies, in the operator's namespace, let a pod in a namespace with
+// nsLabels reach port.
+func admits(policies []networkingv1.NetworkPolicy, nsLabels map[string]string, port int32) bool {
 	for i := range policies {
 		for _, rule := range policies[i].Spec.Ingress {
 			portOK := len(rule.Ports) == 0
@@ -34,7 +37,7 @@ func admits(policies []networkingv1.NetworkPolicy, ownNS string, nsLabels map[st
 				if peer.NamespaceSelector == nil {
 					// A pod selector alone: pods of the policy's own namespace.
 					if peer.PodSelector != nil && len(peer.PodSelector.MatchLabels) == 0 &&
-						len(peer.PodSelector.MatchExpressions) == 0 && nsLabels["kubernetes.io/metadata.name"] == ownNS {
+						len(peer.PodSelector.MatchExpressions) == 0 && nsLabels["kubernetes.io/metadata.name"] == operatorNamespace {
 						return true
 					}
 					continue
@@ -54,7 +57,7 @@ func admits(policies []networkingv1.NetworkPolicy, ownNS string, nsLabels map[st
 
 // TestNetworkPolicyAdmitsScrapersAndTheAPIServer: the bundle's NetworkPolicies (from
 // config/network-policy) select the manager's pods and let the monitoring namespaces, namespaces
-// labelled metrics=enabled and the operator's own namespace reach the metrics port (else
+// labeled metrics=enabled and the operator's own namespace reach the metrics port (else
 // SingletonOperatorDown fires), anyone the webhook port (the API server calls from a node or
 // host address no selector matches) and the gate channel (the selected pods of every namespace),
 // and nothing else. The health port needs no rule: the kubelet probes from the pod's own node,
@@ -77,16 +80,16 @@ func TestNetworkPolicyAdmitsScrapersAndTheAPIServer(t *testing.T) {
 		g.Expect(p.Spec.PolicyTypes).To(ConsistOf(networkingv1.PolicyTypeIngress), "%s limits ingress only", p.Name)
 		policies = append(policies, p)
 	}
-	const own = "singleton-operator-system"
+	const own = operatorNamespace
 	ns := func(name string) map[string]string { return map[string]string{"kubernetes.io/metadata.name": name} }
 	for _, m := range []string{"openshift-user-workload-monitoring", "openshift-monitoring", "monitoring", own} {
-		g.Expect(admits(policies, own, ns(m), 8443)).To(BeTrue(), "metrics from %s", m)
+		g.Expect(admits(policies, ns(m), 8443)).To(BeTrue(), "metrics from %s", m)
 	}
-	g.Expect(admits(policies, own, map[string]string{"kubernetes.io/metadata.name": "x", "metrics": "enabled"}, 8443)).To(BeTrue())
-	g.Expect(admits(policies, own, ns("default"), 8443)).To(BeFalse(), "metrics from any namespace")
-	g.Expect(admits(policies, own, ns("default"), 9443)).To(BeTrue(), "the webhook from anywhere")
-	g.Expect(admits(policies, own, ns("default"), 9444)).To(BeTrue(), "the gate channel from every namespace")
-	g.Expect(admits(policies, own, ns("openshift-monitoring"), 8081)).To(BeFalse(), "no other port")
+	g.Expect(admits(policies, map[string]string{"kubernetes.io/metadata.name": "x", "metrics": "enabled"}, 8443)).To(BeTrue())
+	g.Expect(admits(policies, ns("default"), 8443)).To(BeFalse(), "metrics from any namespace")
+	g.Expect(admits(policies, ns("default"), 9443)).To(BeTrue(), "the webhook from anywhere")
+	g.Expect(admits(policies, ns("default"), 9444)).To(BeTrue(), "the gate channel from every namespace")
+	g.Expect(admits(policies, ns("openshift-monitoring"), 8081)).To(BeFalse(), "no other port")
 
 	// Every port the manager serves is one of those, or the health port.
 	for _, c := range manager.Spec.Containers {

@@ -358,8 +358,9 @@ func TestImagesInFindsEveryKind(t *testing.T) {
 			},
 		}}},
 	}
-	var found []string
-	for _, im := range imagesIn("f", "", doc) {
+	images := imagesIn("f", "", doc)
+	found := make([]string, 0, len(images))
+	for _, im := range images {
 		found = append(found, im.image)
 	}
 	g.Expect(found).To(ConsistOf("x:v1", "quay.io/a/b:v2", digest, "localhost/side:1", "gate", "localhost:5000/p:1"))

@@ -227,7 +227,7 @@ var _ = Describe("The operator installed by OLM from the catalog", Ordered, func
 		}).WithContext(ctx).Should(Succeed())
 
 		// Nor does OLM v0.42.0's clean-up delete the console objects (it deletes only the RBAC
-		// and webhook configurations labelled with the CSV); docs/install.md names their labels.
+		// and webhook configurations labeled with the CSV); docs/install.md names their labels.
 		By("deleting the console YAML samples and quick starts by the labels docs/install.md names")
 		for _, kind := range consoleKinds {
 			list := &unstructured.UnstructuredList{}
@@ -411,13 +411,13 @@ var (
 	consoleKinds = []string{"ConsoleYAMLSample", "ConsoleQuickStart"}
 )
 
-// consoleObjects lists the names of the console objects of one kind labelled as the bundle's.
+// consoleObjects lists the names of the console objects of one kind labeled as the bundle's.
 func consoleObjects(ctx context.Context, kind string) []string {
 	GinkgoHelper()
 	list := &unstructured.UnstructuredList{}
 	list.SetGroupVersionKind(consoleGV.WithKind(kind + "List"))
 	Expect(k8s.List(ctx, list, client.MatchingLabels{"app.kubernetes.io/name": packageName})).To(Succeed())
-	var names []string
+	names := make([]string, 0, len(list.Items))
 	for _, o := range list.Items {
 		names = append(names, o.GetName())
 	}

@@ -178,6 +178,11 @@ var _ = Describe("The operator installed by OLM from the catalog", Ordered, func
 	})
 
 	It("uninstalls as docs/install.md says, leaving the application running", func(ctx SpecContext) {
+		// A second workload whose StatefulSingleton is left in place, mid-transition, as if the
+		// operator went first: checked and recovered below, once the operator is gone.
+		By("leaving a second StatefulSingleton mid-transition")
+		orphanOld := startOrphanTransition(ctx)
+
 		By("deleting the StatefulSingleton: the operator hands its pod back, which keeps running")
 		ss := &singletonv1.StatefulSingleton{ObjectMeta: metav1.ObjectMeta{Namespace: appNamespace, Name: appName}}
 		Expect(k8s.Delete(ctx, ss)).To(Succeed())
@@ -238,6 +243,9 @@ var _ = Describe("The operator installed by OLM from the catalog", Ordered, func
 			}
 			Eventually(func() []string { return consoleObjects(ctx, kind) }).WithContext(ctx).Should(BeEmpty(), kind)
 		}
+
+		By("finding what the operator left of the second StatefulSingleton, and recovering as docs/install.md says")
+		checkOrphanAndRecover(ctx, orphanOld)
 
 		By("keeping the CRD until it is deleted too")
 		crd := &apiextensionsv1.CustomResourceDefinition{ObjectMeta: metav1.ObjectMeta{Name: crdName}}

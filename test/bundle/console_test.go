@@ -15,6 +15,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
 	"sigs.k8s.io/yaml"
 
+	singletonv1 "github.com/singleton-operator/singleton-operator/api/apps/v1"
 	"github.com/singleton-operator/singleton-operator/internal/scheme"
 )
 
@@ -130,4 +131,19 @@ func TestConsoleObjectsFitTheirCRDs(t *testing.T) {
 	bad.SetName("singleton-operator-no-yaml")
 	unstructured.RemoveNestedField(bad.Object, "spec", "yaml")
 	g.Expect(c.Create(ctx, bad)).NotTo(Succeed())
+}
+
+// TestUninstallDocsNameWhatTheOperatorLeaves: the recovery docs/install.md gives for an operator
+// removed first (test/olm runs it) names the finalizers and the annotation the operator really
+// uses, and the guard configuration.
+func TestUninstallDocsNameWhatTheOperatorLeaves(t *testing.T) {
+	g := NewWithT(t)
+	doc := readFile(t, filepath.Join(repoRoot(t), "docs", "install.md"))
+	_, section, ok := strings.Cut(doc, "### If the operator went first")
+	g.Expect(ok).To(BeTrue(), `docs/install.md has the section "If the operator went first"`)
+	section, _, _ = strings.Cut(section, "\n## ")
+	for _, s := range []string{singletonv1.FinalizerRelease, singletonv1.FinalizerHandBack, singletonv1.AnnotationRelease,
+		"singleton-operator-guard"} {
+		g.Expect(section).To(ContainSubstring(s))
+	}
 }

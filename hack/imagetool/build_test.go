@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -338,5 +340,67 @@ func TestReferenceNames(t *testing.T) {
 		if got := [2]string{referenceName(ref), digestReference(ref, h)}; got != want {
 			t.Errorf("%s: %q, want %q", in, got, want)
 		}
+	}
+}
+
+func TestServeAnswersPullsByTagAndDigest(t *testing.T) {
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "f")
+	if err := os.WriteFile(bin, []byte("data\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "img.tar")
+	if err := runBuild([]string{"--tag", "localhost/team/app:v1", "--out", out, "--add", bin + ":/f"}); err != nil {
+		t.Fatal(err)
+	}
+	images, _, err := readArchiveIndex(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	digest := images[0].digest
+	content, err := loadRegistryContent([]string{out})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(content)
+	defer srv.Close()
+
+	get := func(method, path string) (int, http.Header, []byte) {
+		req, err := http.NewRequest(method, srv.URL+path, http.NoBody)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp, err := srv.Client().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, resp.Header, body
+	}
+	if code, _, _ := get(http.MethodGet, "/v2/"); code != http.StatusOK {
+		t.Errorf("/v2/: %d", code)
+	}
+	for _, ref := range []string{"v1", digest} {
+		code, h, body := get(http.MethodGet, "/v2/team/app/manifests/"+ref)
+		if code != http.StatusOK || h.Get("Docker-Content-Digest") != digest ||
+			h.Get("Content-Type") != string(types.OCIManifestSchema1) ||
+			fmt.Sprintf("sha256:%x", sha256.Sum256(body)) != digest {
+			t.Errorf("manifest %s: %d %v", ref, code, h)
+		}
+		var mf v1.Manifest
+		if err := json.Unmarshal(body, &mf); err != nil {
+			t.Fatal(err)
+		}
+		code, _, blob := get(http.MethodGet, "/v2/team/app/blobs/"+mf.Layers[0].Digest.String())
+		if code != http.StatusOK || fmt.Sprintf("sha256:%x", sha256.Sum256(blob)) != mf.Layers[0].Digest.String() {
+			t.Errorf("layer blob: %d", code)
+		}
+	}
+	if code, _, _ := get(http.MethodHead, "/v2/team/app/manifests/v2"); code != http.StatusNotFound {
+		t.Errorf("unknown tag: %d", code)
+	}
+	if code, _, _ := get(http.MethodPut, "/v2/team/app/manifests/v1"); code != http.StatusMethodNotAllowed {
+		t.Errorf("PUT: %d", code)
 	}
 }

@@ -287,7 +287,7 @@ bundle: manifests kustomize operator-sdk ## Generate the OLM bundle (bundle/, bu
 	mkdir -p $(BUNDLE_OVERLAY)
 	manager='$(BUNDLE_MANAGER_IMG)'; scorecard='$(BUNDLE_SCORECARD_TESTS_IMG)'; \
 	release_image() { RELEASE=1 IMAGE_REPO="$$1" IMAGE_TAG=v$(VERSION) VERSION=v$(VERSION) \
-		IMAGE_OUT="$(BUNDLE_IMAGES)/$$2.tar" hack/operator-image.sh "$$2" 2>/dev/null; }; \
+		IMAGE_OUT="$(BUNDLE_IMAGES)/$$2.tar" hack/operator-image.sh "$$2"; }; \
 	if [[ -z $$manager ]]; then manager=$$(release_image $(IMAGE_TAG_BASE) manager); fi; \
 	if [[ -z $$scorecard ]]; then scorecard=$$(release_image $(IMAGE_TAG_BASE)-scorecard-tests scorecard-tests); fi; \
 	[[ -n $$manager && -n $$scorecard ]] || { echo "building the release images failed" >&2; exit 1; }; \

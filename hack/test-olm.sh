@@ -98,7 +98,7 @@ build_image() {
 		return
 	fi
 	built=$(RELEASE=1 IMAGE_REPO=${image%@*} IMAGE_TAG=v$version IMAGE_OUT=$out VERSION=v$version \
-		"$src/hack/operator-image.sh" "$what" 2>/dev/null)
+		"$src/hack/operator-image.sh" "$what")
 	[[ $built == "$image" ]] ||
 		die "the bundle names $image, but its sources build $built: run make bundle (and commit it), with the Go toolchain it was made with ($(go env GOVERSION) here)"
 }

@@ -108,8 +108,11 @@ render() {
 	mkdir -p "$dir/$PACKAGE" "$work/home/.config/containers"
 	# opm pulls through containers/image, which wants a signature policy; these images are local.
 	echo '{"default":[{"type":"insecureAcceptAnything"}]}' >"$work/home/.config/containers/policy.json"
+	# A network namespace of its own: root may make one; anyone else in a user namespace too.
+	local ns_flags=(--net)
+	if ((EUID != 0)); then ns_flags+=(--map-root-user); fi
 	# shellcheck disable=SC2016 # expanded by the inner shell
-	unshare --net --map-root-user bash -c '
+	unshare "${ns_flags[@]}" bash -c '
 		set -euo pipefail
 		imagetool=$1 opm=$2 template=$3 out=$4 work=$5
 		shift 5

@@ -13,9 +13,11 @@ CREATED_AT ?= 2026-11-22T00:00:00Z
 # (Kubernetes 1.29, native sidecars) and later.
 OPENSHIFT_VERSIONS ?= v4.16
 
-# OLM channels of the bundle.
-CHANNELS ?= stable,candidate
-DEFAULT_CHANNEL ?= stable
+# OLM channels of the bundle (its metadata; the catalog's channels come from
+# catalog/template.yaml, where a release enters candidate-v0 and is later promoted to
+# stable-v0: docs/install.md, "Channels").
+CHANNELS ?= candidate-v0,stable-v0
+DEFAULT_CHANNEL ?= stable-v0
 BUNDLE_CHANNELS := --channels=$(CHANNELS)
 BUNDLE_DEFAULT_CHANNEL := --default-channel=$(DEFAULT_CHANNEL)
 BUNDLE_METADATA_OPTS ?= $(BUNDLE_CHANNELS) $(BUNDLE_DEFAULT_CHANNEL)
@@ -24,11 +26,20 @@ BUNDLE_METADATA_OPTS ?= $(BUNDLE_CHANNELS) $(BUNDLE_DEFAULT_CHANNEL)
 # (IMG), the bundle (BUNDLE_IMG) and the catalog (CATALOG_IMG).
 IMAGE_TAG_BASE ?= localhost/singleton-operator
 IMG ?= $(IMAGE_TAG_BASE):dev
-# The manager image the bundle's CSV runs (and injects as the gate): the release's own tag.
-BUNDLE_MANAGER_IMG ?= $(IMAGE_TAG_BASE):v$(VERSION)
-# The image of the custom scorecard tests (cmd/scorecard-tests) the bundle's scorecard
-# configuration runs; `make scorecard-image` writes it as SCORECARD_TESTS_TAR.
+# The manager image the bundle's CSV runs (and injects as the gate), by digest. Empty (the
+# default): `make bundle` builds the release's image, $(IMAGE_TAG_BASE):v$(VERSION), with
+# hack/operator-image.sh (RELEASE=1: reproducible) into BUNDLE_IMAGES and names it
+# $(IMAGE_TAG_BASE)@sha256:<its manifest digest>. Set it to name an image built elsewhere.
+BUNDLE_MANAGER_IMG ?=
+# The image of the custom scorecard tests (cmd/scorecard-tests): SCORECARD_TESTS_IMG is its tag
+# (`make scorecard-image` writes it as SCORECARD_TESTS_TAR); the bundle's scorecard
+# configuration names it by digest, BUNDLE_SCORECARD_TESTS_IMG, built like the manager's when
+# empty.
 SCORECARD_TESTS_IMG ?= $(IMAGE_TAG_BASE)-scorecard-tests:v$(VERSION)
+BUNDLE_SCORECARD_TESTS_IMG ?=
+# Where `make bundle` writes the images it builds (manager.tar, scorecard-tests.tar): the
+# tarballs of exactly the images the bundle names, for `hack/cluster.sh load-image` or a push.
+BUNDLE_IMAGES ?= bin/bundle-images
 SCORECARD_TESTS_TAR ?= bin/singleton-operator-scorecard-tests-image.tar
 BUNDLE_IMG ?= $(IMAGE_TAG_BASE)-bundle:v$(VERSION)
 CATALOG_IMG ?= $(IMAGE_TAG_BASE)-catalog:v$(VERSION)
@@ -41,11 +52,6 @@ IMAGE_TAR ?= bin/singleton-operator-image.tar
 # namespace (a bundled ClusterRoleBinding would name a fixed namespace).
 BUNDLE_GEN_FLAGS ?= -q --overwrite --version $(VERSION) $(BUNDLE_METADATA_OPTS) \
 	--extra-service-accounts singleton-operator-metrics-scraper
-# USE_IMAGE_DIGESTS=true pins the images of the CSV by digest (needs a registry).
-USE_IMAGE_DIGESTS ?= false
-ifeq ($(USE_IMAGE_DIGESTS), true)
-	BUNDLE_GEN_FLAGS += --use-image-digests
-endif
 
 # The container tool for docker-build, docker-push, bundle-build and catalog-build.
 CONTAINER_TOOL ?= docker
@@ -145,10 +151,10 @@ test-modelcheck: ## Run the model checker of the StatefulSingleton reconciler de
 # run promtool (Debian package prometheus, hack/install-deps.sh) on the alerting rules, and run
 # the custom scorecard tests that need no kubelet against a real kube-apiserver.
 .PHONY: test-bundle
-test-bundle: manifests kustomize operator-sdk controller-gen monitoring-crds ## Check the OLM bundle (test/bundle): validators, scorecard checks, reproducibility, alert rules.
+test-bundle: manifests kustomize operator-sdk controller-gen monitoring-crds console-crds ## Check the OLM bundle (test/bundle): validators, scorecard checks, reproducibility, alert rules.
 	hack/install-deps.sh
 	assets="$$(hack/build-kube.sh | tail -n 1)"; \
-	KUBEBUILDER_ASSETS="$$assets" LOCALBIN="$(LOCALBIN)" MONITORING_CRDS="$(MONITORING_CRDS)" go test ./test/bundle/...
+	KUBEBUILDER_ASSETS="$$assets" LOCALBIN="$(LOCALBIN)" MONITORING_CRDS="$(MONITORING_CRDS)" CONSOLE_CRDS="$(CONSOLE_CRDS)" go test ./test/bundle/...
 
 # hack/build-kube.sh builds (or finds in its cache) the kube-apiserver, etcd and kubectl that
 # envtest starts, and prints their directory as its last line of stdout.
@@ -164,8 +170,8 @@ test-e2e: manifests generate kustomize monitoring-crds ## Run the end-to-end tes
 # hack/test-olm.sh builds OLM v0's olm and catalog operators (hack/build-olm.sh), serves catalog/
 # plus bundle/ with opm, and installs the last release, then upgrades to bundle/ (test/olm).
 .PHONY: test-olm
-test-olm: opm kustomize monitoring-crds ## Install the last release with OLM on the local cluster and upgrade it to bundle/ (hack/test-olm.sh).
-	OPM="$(OPM)" KUSTOMIZE="$(KUSTOMIZE)" MONITORING_CRDS="$(MONITORING_CRDS)" hack/test-olm.sh
+test-olm: opm kustomize monitoring-crds console-crds ## Install the last release with OLM on the local cluster and upgrade it to bundle/ (hack/test-olm.sh).
+	OPM="$(OPM)" KUSTOMIZE="$(KUSTOMIZE)" MONITORING_CRDS="$(MONITORING_CRDS)" CONSOLE_CRDS="$(CONSOLE_CRDS)" hack/test-olm.sh
 
 # hack/test-run.sh runs `make run` with no cluster configured, waits for the sample to run,
 # presses Ctrl-C and checks that nothing is left (no cluster, no process, no netns).
@@ -264,12 +270,14 @@ cluster-down: ## Stop the local cluster (hack/cluster.sh down).
 
 ##@ Bundle
 
-# The operator-sdk flow: render config/manifests through a throw-away overlay (bin/bundle-overlay)
-# that sets the release's image (BUNDLE_MANAGER_IMG) and upgrade edges (PREVIOUS_VERSION), turn
-# it into bundle/ (CSV, CRD, metadata) and bundle.Dockerfile, pin createdAt (CREATED_AT), add
-# the manager image to relatedImages (operator-sdk lists only RELATED_IMAGE_* variables) and
-# the OpenShift versions label, and validate. The result depends only on the repository and
-# these variables: test/bundle regenerates it in a copy of the repository and compares.
+# The operator-sdk flow: build the release's images (reproducibly, hack/operator-image.sh with
+# RELEASE=1) and take their digests, render config/manifests through a throw-away overlay
+# (bin/bundle-overlay) that sets those images by digest and the upgrade edges
+# (PREVIOUS_VERSION), turn it into bundle/ (CSV, CRD, metadata) and bundle.Dockerfile, pin
+# createdAt (CREATED_AT), add the manager image to relatedImages (operator-sdk lists only
+# RELATED_IMAGE_* variables) and the OpenShift versions label, and validate. The result depends
+# only on the repository, the Go toolchain and these variables: test/bundle regenerates it in a
+# copy of the repository and compares.
 BUNDLE_OVERLAY = $(CURDIR)/bin/bundle-overlay
 BUNDLE_CSV = bundle/manifests/singleton-operator.clusterserviceversion.yaml
 
@@ -277,11 +285,17 @@ BUNDLE_CSV = bundle/manifests/singleton-operator.clusterserviceversion.yaml
 bundle: manifests kustomize operator-sdk ## Generate the OLM bundle (bundle/, bundle.Dockerfile) and validate it.
 	rm -rf $(BUNDLE_OVERLAY) bundle/manifests bundle/metadata bundle/tests
 	mkdir -p $(BUNDLE_OVERLAY)
-	printf '%s\n' "$$BUNDLE_OVERLAY_KUSTOMIZATION" > $(BUNDLE_OVERLAY)/kustomization.yaml
-	printf '%s\n' "$$BUNDLE_OVERLAY_RELEASE" > $(BUNDLE_OVERLAY)/release.yaml
-	$(KUSTOMIZE) build $(BUNDLE_OVERLAY) | $(OPERATOR_SDK) generate bundle $(BUNDLE_GEN_FLAGS)
+	manager='$(BUNDLE_MANAGER_IMG)'; scorecard='$(BUNDLE_SCORECARD_TESTS_IMG)'; \
+	release_image() { RELEASE=1 IMAGE_REPO="$$1" IMAGE_TAG=v$(VERSION) VERSION=v$(VERSION) \
+		IMAGE_OUT="$(BUNDLE_IMAGES)/$$2.tar" hack/operator-image.sh "$$2"; }; \
+	if [[ -z $$manager ]]; then manager=$$(release_image $(IMAGE_TAG_BASE) manager); fi; \
+	if [[ -z $$scorecard ]]; then scorecard=$$(release_image $(IMAGE_TAG_BASE)-scorecard-tests scorecard-tests); fi; \
+	[[ -n $$manager && -n $$scorecard ]] || { echo "building the release images failed" >&2; exit 1; }; \
+	printf '%s\n' "$$BUNDLE_OVERLAY_KUSTOMIZATION" > $(BUNDLE_OVERLAY)/kustomization.yaml; \
+	printf "$$BUNDLE_OVERLAY_RELEASE\n" "$$manager" "$$scorecard" > $(BUNDLE_OVERLAY)/release.yaml; \
+	$(KUSTOMIZE) build $(BUNDLE_OVERLAY) | $(OPERATOR_SDK) generate bundle $(BUNDLE_GEN_FLAGS); \
 	sed -i -e 's/^    createdAt: .*/    createdAt: "$(CREATED_AT)"/' \
-		-e 's|^  relatedImages:$$|&\n  - image: $(BUNDLE_MANAGER_IMG)\n    name: manager|' $(BUNDLE_CSV)
+		-e "s|^  relatedImages:\$$|&\n  - image: $$manager\n    name: manager|" $(BUNDLE_CSV)
 	printf '\n  # OpenShift releases this bundle is for.\n  com.redhat.openshift.versions: "%s"\n' \
 		'$(OPENSHIFT_VERSIONS)' >> bundle/metadata/annotations.yaml
 	sed -i 's|^LABEL operators.operatorframework.io.test.config.v1=.*|&\n\n# OpenShift releases this bundle is for.\nLABEL com.redhat.openshift.versions="$(OPENSHIFT_VERSIONS)"|' \
@@ -289,9 +303,10 @@ bundle: manifests kustomize operator-sdk ## Generate the OLM bundle (bundle/, bu
 	$(OPERATOR_SDK) bundle validate ./bundle
 
 # The overlay's kustomization: config/manifests with every image of the manager (container,
-# RELATED_IMAGE_GATE, the CSV's containerImage) set to BUNDLE_MANAGER_IMG from release.yaml (a
-# local-config ConfigMap, not part of the output), and, when PREVIOUS_VERSION is set, the CSV's
-# replaces and olm.skipRange.
+# RELATED_IMAGE_GATE, the CSV's containerImage) and of the custom scorecard tests set from
+# release.yaml (a local-config ConfigMap, not part of the output, whose two %s the recipe fills
+# with the images by digest), and, when PREVIOUS_VERSION is set, the CSV's replaces and
+# olm.skipRange.
 define BUNDLE_OVERLAY_KUSTOMIZATION
 apiVersion: kustomize.config.k8s.io/v1beta1
 kind: Kustomization
@@ -330,8 +345,8 @@ metadata:
   annotations:
     config.kubernetes.io/local-config: "true"
 data:
-  image: $(BUNDLE_MANAGER_IMG)
-  scorecardTestsImage: $(SCORECARD_TESTS_IMG)
+  image: %s
+  scorecardTestsImage: %s
 endef
 export BUNDLE_OVERLAY_KUSTOMIZATION
 export BUNDLE_OVERLAY_RELEASE
@@ -346,19 +361,28 @@ bundle-push: ## Push the bundle image BUNDLE_IMG with the container tool.
 
 ##@ Release
 
-# catalog/ is the repository's file-based catalog: every released bundle, objects embedded (as
-# `opm render bundle/` writes them, so OLM installs them from `opm serve` without a bundle
-# image), channels generated from catalog/releases.yaml, which records the commit each release
-# was cut from (hack/catalog.sh; docs/install.md, "Releasing").
+# catalog/ is the repository's file-based catalog, generated by opm from the semver template
+# catalog/template.yaml: channels candidate-v0 (every release, as soon as it is cut) and
+# stable-v0 (the releases promoted after a wider test), each bundle with its objects embedded,
+# the package's icon and description from the newest stable CSV. catalog/releases.yaml records
+# the commit each release was cut from, which builds its bundle image (by digest in the
+# template) and its operator image (hack/catalog.sh; docs/install.md, "Releasing").
 .PHONY: release
-release: bundle opm ## Cut release VERSION: add the committed bundle/ to catalog/ with the commit it was cut from.
+release: bundle opm ## Cut release VERSION: add the committed bundle/ to catalog/ (channel candidate) with the commit it was cut from.
 	@git diff --quiet -- bundle bundle.Dockerfile || { \
 		echo "bundle/ differs from what make bundle writes: commit the regenerated bundle first" >&2; exit 1; }
-	OPM="$(OPM)" hack/catalog.sh release
+	OPM="$(OPM)" BUNDLE_REPO="$(IMAGE_TAG_BASE)-bundle" hack/catalog.sh release
+
+# PROMOTE is the release `make promote` adds to channel stable.
+PROMOTE ?=
+.PHONY: promote
+promote: opm ## Promote release PROMOTE (X.Y.Z) to channel stable in catalog/.
+	@[[ -n "$(PROMOTE)" ]] || { echo "set PROMOTE=X.Y.Z, a release of catalog/releases.yaml" >&2; exit 1; }
+	OPM="$(OPM)" BUNDLE_REPO="$(IMAGE_TAG_BASE)-bundle" hack/catalog.sh promote $(PROMOTE)
 
 .PHONY: catalog
-catalog: opm ## Validate catalog/ with opm.
-	OPM="$(OPM)" hack/catalog.sh validate
+catalog: opm ## Regenerate catalog/ from catalog/template.yaml (rebuilding every release's bundle image from its commit) and validate it.
+	OPM="$(OPM)" BUNDLE_REPO="$(IMAGE_TAG_BASE)-bundle" hack/catalog.sh generate
 
 # catalog-build turns catalog/ (the released bundles) into the catalog image CATALOG_IMG (opm's
 # serving image on top).
@@ -445,6 +469,27 @@ $(MONITORING_CRDS): | $(CONTROLLER_GEN)
 		"$$tmp"/crds/monitoring.coreos.com_probes.yaml "$@.tmp"/; \
 	rm -rf "$@"; mv "$@.tmp" "$@"; \
 	echo "monitoring CRDs of prometheus-operator $(PROMETHEUS_OPERATOR_VERSION) in $@"
+
+# The OpenShift console CRDs of the bundle's ConsoleYAMLSamples and ConsoleQuickStarts
+# (config/manifests/console), as OpenShift ships them: the CRD files of the openshift/api module
+# (from the module proxy). test/bundle creates the bundle's console objects against them, and
+# hack/test-olm.sh installs them, since OLM can install those objects only where their CRDs
+# exist (docs/bundle.md, "OpenShift console").
+OPENSHIFT_API_VERSION ?= v0.0.0-20260204104751-e09e5a4ebcd0
+CONSOLE_CRDS ?= $(LOCALBIN)/console-crds-$(OPENSHIFT_API_VERSION)
+
+.PHONY: console-crds
+console-crds: $(CONSOLE_CRDS) ## Copy the ConsoleYAMLSample and ConsoleQuickStart CRDs of openshift/api into CONSOLE_CRDS.
+$(CONSOLE_CRDS): | $(LOCALBIN)
+	@set -e; \
+	tmp="$$(mktemp -d)"; trap 'rm -rf "$$tmp"' EXIT; \
+	src="$$(cd "$$tmp" && go mod download -json github.com/openshift/api@$(OPENSHIFT_API_VERSION) | \
+		sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$$/\1/p')"; \
+	mkdir -p "$@.tmp"; \
+	cp "$$src"/console/v1/zz_generated.crd-manifests/00_consoleyamlsamples.crd.yaml \
+		"$$src"/console/v1/zz_generated.crd-manifests/00_consolequickstarts.crd.yaml "$@.tmp"/; \
+	chmod -R u+w "$@.tmp"; rm -rf "$@"; mv "$@.tmp" "$@"; \
+	echo "console CRDs of openshift/api $(OPENSHIFT_API_VERSION) in $@"
 
 # go-install-tool builds package $(2) at version $(3) with `go install` and moves it to $(1),
 # the versioned name; a symlink without the version points to it.

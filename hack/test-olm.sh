@@ -7,7 +7,7 @@
 #      objects embedded (hack/catalog.sh preview);
 #   3. builds the operator's image of the last release from the commit catalog/releases.yaml
 #      records (cached by commit) and the current one from the working tree, each under the name
-#      its CSV uses;
+#      its CSV uses; an image the CSV names by digest must be built with that very digest;
 #   4. restarts the local cluster (so that no kustomize deployment of the e2e suite is left),
 #      imports the images, installs OLM's CRDs, and starts `opm serve` and OLM's two operators as
 #      local processes inside the cluster's network namespace (they bind every interface);
@@ -21,7 +21,8 @@
 # logs of OLM, opm and the operator are copied to bin/test-olm-logs/.
 #
 # Environment: OPM (default bin/opm), KUSTOMIZE (default bin/kustomize), MONITORING_CRDS (the
-# directory of the ServiceMonitor and PrometheusRule CRDs, `make monitoring-crds`),
+# directory of the ServiceMonitor and PrometheusRule CRDs, `make monitoring-crds`), CONSOLE_CRDS
+# (the directory of OpenShift's ConsoleYAMLSample and ConsoleQuickStart CRDs, `make console-crds`),
 # OLM_TEST_TIMEOUT (default 15m), KEEP_CLUSTER.
 set -euo pipefail
 # shellcheck source=hack/lib.sh
@@ -84,15 +85,27 @@ mapfile -t rel < <(OPM="$OPM" hack/catalog.sh preview "$work/catalog")
 ((${#rel[@]} == 5)) || die "hack/catalog.sh preview printed ${#rel[*]} lines, not 5"
 prev_csv=${rel[0]} prev_image=${rel[1]} prev_commit=${rel[2]} cur_csv=${rel[3]} cur_image=${rel[4]}
 
-# build_image <source dir> <image> <version> <tarball>: the operator's image, as
-# hack/operator-image.sh of that source builds it, under the name the CSV uses.
+# build_image <source dir> <image> <version> <tarball> [manager|scorecard-tests]: the image as
+# hack/operator-image.sh of that source builds it, under the name the bundle uses. A reference
+# by tag (releases before 0.2.0) is built with that tag; a reference by digest is built as
+# `make bundle` builds it (RELEASE=1, tag v<version>), and must come out with that digest: the
+# bundle names exactly the image its sources build.
 build_image() {
-	IMAGE_REPO=${2%:*} IMAGE_TAG=${2##*:} IMAGE_OUT=$4 VERSION=v$3 "$1/hack/operator-image.sh" >/dev/null
+	local src=$1 image=$2 version=$3 out=$4 what=${5:-manager} built
+	if [[ $image != *@sha256:* ]]; then
+		IMAGE_REPO=${image%:*} IMAGE_TAG=${image##*:} IMAGE_OUT=$out VERSION=v$version \
+			"$src/hack/operator-image.sh" "$what" >/dev/null
+		return
+	fi
+	built=$(RELEASE=1 IMAGE_REPO=${image%@*} IMAGE_TAG=v$version IMAGE_OUT=$out VERSION=v$version \
+		"$src/hack/operator-image.sh" "$what")
+	[[ $built == "$image" ]] ||
+		die "the bundle names $image, but its sources build $built: run make bundle (and commit it), with the Go toolchain it was made with ($(go env GOVERSION) here)"
 }
 
 log "building $prev_image from $prev_commit (the last release)"
 release_dir="$SINGLETON_CACHE/olm-releases/$prev_commit"
-prev_tar="$release_dir/$(tr '/:' '__' <<<"$prev_image").tar"
+prev_tar="$release_dir/$(tr '/:@' '___' <<<"$prev_image").tar"
 if [[ ! -f $prev_tar ]]; then
 	git cat-file -e "$prev_commit^{commit}" 2>/dev/null ||
 		die "commit $prev_commit of $prev_csv is not in this repository"
@@ -112,12 +125,10 @@ build_image "$PWD" "$cur_image" "${cur_csv##*.v}" "$cur_tar"
 scorecard_image="" scorecard_tests="" scorecard_tar="$SINGLETON_CACHE/images/olm-scorecard-tests.tar"
 scorecard_config=bundle/tests/scorecard/config.yaml
 if [[ -d cmd/scorecard-tests && -f $scorecard_config && -d config/scorecard/rbac ]]; then
-	scorecard_image=$(sed -n 's/^ *image: \(.*scorecard-tests:.*\)$/\1/p' "$scorecard_config" | head -n1)
+	scorecard_image=$(sed -n 's/^ *image: \(.*scorecard-tests[:@].*\)$/\1/p' "$scorecard_config" | head -n1)
 	scorecard_tests=$(awk 'prev ~ /- \/scorecard-tests$/ { sub(/^ *- */, ""); print } { prev = $0 }' "$scorecard_config" | tr '\n' ' ')
 	log "building $scorecard_image ($scorecard_tests)"
-	CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o "$work/scorecard-tests" ./cmd/scorecard-tests
-	go run ./hack/imagetool build --tag "$scorecard_image" --out "$scorecard_tar" \
-		--add "$work/scorecard-tests:/scorecard-tests" --entrypoint /scorecard-tests --user 65532:65532 >&2
+	build_image "$PWD" "$scorecard_image" "${cur_csv##*.v}" "$scorecard_tar" scorecard-tests
 	"$KUSTOMIZE" build config/scorecard/rbac >"$work/scorecard-rbac.yaml"
 fi
 
@@ -148,6 +159,12 @@ if [[ -n ${MONITORING_CRDS:-} ]]; then
 	log "installing the ServiceMonitor and PrometheusRule CRDs"
 	kubectl_ apply --server-side -f "$MONITORING_CRDS" >&2
 	kubectl_ wait --for condition=established --timeout=60s -f "$MONITORING_CRDS" >&2
+fi
+# And a ConsoleYAMLSample and ConsoleQuickStart each: OpenShift's console CRDs (make console-crds).
+if [[ -n ${CONSOLE_CRDS:-} ]]; then
+	log "installing OpenShift's ConsoleYAMLSample and ConsoleQuickStart CRDs"
+	kubectl_ apply --server-side -f "$CONSOLE_CRDS" >&2
+	kubectl_ wait --for condition=established --timeout=60s -f "$CONSOLE_CRDS" >&2
 fi
 
 # start <name> <command...>: a process inside the cluster's network namespace, logging to

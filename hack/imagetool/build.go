@@ -9,7 +9,6 @@ import (
 	"io"
 	"io/fs"
 	"os"
-	"path/filepath"
 	"runtime"
 	"strconv"
 	"strings"
@@ -19,6 +18,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/empty"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
+	"github.com/google/go-containerregistry/pkg/v1/types"
 )
 
 const defaultPath = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
@@ -81,7 +81,7 @@ func runBuild(args []string) error {
 	if err != nil {
 		return err
 	}
-	if err := writeImage(spec.out, spec.ref, img); err != nil {
+	if err := writeArchive(spec.out, spec.ref, img); err != nil {
 		return err
 	}
 	return printImage(spec.out, spec.ref, img)
@@ -178,21 +178,23 @@ func symlinkFlag(t *tree, l string) error {
 	return nil
 }
 
-// image makes the image: one layer, the files of t, and the config of the flags.
+// image makes the image: one layer, the files of t, and the config of the flags, with the
+// media types of an OCI image.
 func (s *buildSpec) image(t *tree) (v1.Image, error) {
 	layer, err := layerOf(t)
 	if err != nil {
 		return nil, err
 	}
-	img, err := mutate.AppendLayers(empty.Image, layer)
+	base := mutate.ConfigMediaType(mutate.MediaType(empty.Image, types.OCIManifestSchema1), types.OCIConfigJSON)
+	img, err := mutate.AppendLayers(base, layer)
 	if err != nil {
 		return nil, err
 	}
-	base, err := img.ConfigFile()
+	baseConfig, err := img.ConfigFile()
 	if err != nil {
 		return nil, err
 	}
-	cf, err := s.config(base)
+	cf, err := s.config(baseConfig)
 	if err != nil {
 		return nil, err
 	}
@@ -207,7 +209,7 @@ func layerOf(t *tree) (v1.Layer, error) {
 	}
 	return tarball.LayerFromOpener(func() (io.ReadCloser, error) {
 		return io.NopCloser(bytes.NewReader(layerBytes)), nil
-	})
+	}, tarball.WithMediaType(types.OCILayer))
 }
 
 // config returns a copy of base with the platform, a fixed creation time and history, and
@@ -238,27 +240,18 @@ func (s *buildSpec) config(base *v1.ConfigFile) (*v1.ConfigFile, error) {
 	return cf, nil
 }
 
-// writeImage writes img, tagged ref, as the tarball out. It writes out.tmp and renames it,
-// so that out is either the old file or the whole new one.
-func writeImage(out string, ref name.Reference, img v1.Image) error {
-	if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
-		return err
-	}
-	tmp := out + ".tmp"
-	if err := tarball.WriteToFile(tmp, ref, img); err != nil {
-		os.Remove(tmp)
-		return err
-	}
-	return os.Rename(tmp, out)
-}
-
-// printImage prints the tarball, the reference, the manifest digest and the image ID.
+// printImage prints the tarball, the reference, the manifest digest, the image ID and the
+// reference by digest (repository@sha256:..., under which the tarball also names the image).
 func printImage(out string, ref name.Reference, img v1.Image) error {
 	ids, err := identify(img)
 	if err != nil {
 		return err
 	}
-	fmt.Printf("%s %s %s\n", out, ref.Name(), ids)
+	digest, err := img.Digest()
+	if err != nil {
+		return err
+	}
+	fmt.Printf("%s %s %s ref=%s\n", out, ref.Name(), ids, digestReference(ref, digest))
 	return nil
 }
 
@@ -343,6 +336,16 @@ func withDefaultPath(envs []string) []string {
 func runInspect(args []string) error {
 	if len(args) != 1 {
 		return errors.New("inspect: want one tarball")
+	}
+	images, ok, err := readArchiveIndex(args[0])
+	if err != nil {
+		return err
+	}
+	if ok {
+		for _, im := range images {
+			fmt.Printf("names=%s digest=%s id=%s\n", strings.Join(im.names, ","), im.digest, im.id)
+		}
+		return nil
 	}
 	m, err := tarball.LoadManifest(func() (io.ReadCloser, error) { return os.Open(args[0]) })
 	if err != nil {

@@ -3,15 +3,24 @@ package main
 import (
 	"archive/tar"
 	"bytes"
+	"crypto/sha256"
+	"encoding/json"
+	"fmt"
 	"io"
 	"io/fs"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/google/go-containerregistry/pkg/name"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
+	"github.com/google/go-containerregistry/pkg/v1/types"
 )
 
 func TestSplitAdd(t *testing.T) {
@@ -278,5 +287,120 @@ func TestBuildWritesLoadableImage(t *testing.T) {
 	}
 	if cf.OS != "linux" || cf.Architecture == "" {
 		t.Errorf("platform %s/%s", cf.OS, cf.Architecture)
+	}
+
+	// The OCI layout names the image by tag and by the digest of its manifest blob, which is an
+	// OCI manifest of this config: the digest a registry would serve.
+	images, ok, err := readArchiveIndex(a)
+	if err != nil || !ok || len(images) != 1 {
+		t.Fatalf("OCI index: %v %v %+v", ok, err, images)
+	}
+	files, err := readTarFiles(a, func(string) bool { return true })
+	if err != nil {
+		t.Fatal(err)
+	}
+	digest := images[0].digest
+	manifest := files["blobs/sha256/"+strings.TrimPrefix(digest, "sha256:")]
+	if got := fmt.Sprintf("sha256:%x", sha256.Sum256(manifest)); got != digest {
+		t.Fatalf("manifest blob digest %s, index says %s", got, digest)
+	}
+	var mf v1.Manifest
+	if err := json.Unmarshal(manifest, &mf); err != nil {
+		t.Fatal(err)
+	}
+	if mf.MediaType != types.OCIManifestSchema1 || mf.Config.MediaType != types.OCIConfigJSON ||
+		len(mf.Layers) != 1 || mf.Layers[0].MediaType != types.OCILayer {
+		t.Errorf("manifest media types %+v", mf)
+	}
+	id, _ := img.ConfigName()
+	if mf.Config.Digest != id || images[0].id != id.String() {
+		t.Errorf("config %s, manifest names %s, inspect %s", id, mf.Config.Digest, images[0].id)
+	}
+	want := []string{"localhost/test:dev", "localhost/test@" + digest}
+	if !reflect.DeepEqual(images[0].names, want) {
+		t.Errorf("names %q, want %q", images[0].names, want)
+	}
+	if string(files["oci-layout"]) != `{"imageLayoutVersion":"1.0.0"}` {
+		t.Errorf("oci-layout %q", files["oci-layout"])
+	}
+}
+
+func TestReferenceNames(t *testing.T) {
+	h, _ := v1.NewHash("sha256:" + strings.Repeat("ab", 32))
+	for in, want := range map[string][2]string{
+		"localhost/x:v1":            {"localhost/x:v1", "localhost/x@" + h.String()},
+		"busybox:1.35":              {"docker.io/library/busybox:1.35", "docker.io/library/busybox@" + h.String()},
+		"quay.io:443/a/b:c":         {"quay.io:443/a/b:c", "quay.io:443/a/b@" + h.String()},
+		"localhost/x@" + h.String(): {"localhost/x@" + h.String(), "localhost/x@" + h.String()},
+	} {
+		ref, err := name.ParseReference(in, name.WeakValidation)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := [2]string{referenceName(ref), digestReference(ref, h)}; got != want {
+			t.Errorf("%s: %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestServeAnswersPullsByTagAndDigest(t *testing.T) {
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "f")
+	if err := os.WriteFile(bin, []byte("data\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "img.tar")
+	if err := runBuild([]string{"--tag", "localhost/team/app:v1", "--out", out, "--add", bin + ":/f"}); err != nil {
+		t.Fatal(err)
+	}
+	images, _, err := readArchiveIndex(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	digest := images[0].digest
+	content, err := loadRegistryContent([]string{out})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(content)
+	defer srv.Close()
+
+	get := func(method, path string) (int, http.Header, []byte) {
+		req, err := http.NewRequest(method, srv.URL+path, http.NoBody)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp, err := srv.Client().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, resp.Header, body
+	}
+	if code, _, _ := get(http.MethodGet, "/v2/"); code != http.StatusOK {
+		t.Errorf("/v2/: %d", code)
+	}
+	for _, ref := range []string{"v1", digest} {
+		code, h, body := get(http.MethodGet, "/v2/team/app/manifests/"+ref)
+		if code != http.StatusOK || h.Get("Docker-Content-Digest") != digest ||
+			h.Get("Content-Type") != string(types.OCIManifestSchema1) ||
+			fmt.Sprintf("sha256:%x", sha256.Sum256(body)) != digest {
+			t.Errorf("manifest %s: %d %v", ref, code, h)
+		}
+		var mf v1.Manifest
+		if err := json.Unmarshal(body, &mf); err != nil {
+			t.Fatal(err)
+		}
+		code, _, blob := get(http.MethodGet, "/v2/team/app/blobs/"+mf.Layers[0].Digest.String())
+		if code != http.StatusOK || fmt.Sprintf("sha256:%x", sha256.Sum256(blob)) != mf.Layers[0].Digest.String() {
+			t.Errorf("layer blob: %d", code)
+		}
+	}
+	if code, _, _ := get(http.MethodHead, "/v2/team/app/manifests/v2"); code != http.StatusNotFound {
+		t.Errorf("unknown tag: %d", code)
+	}
+	if code, _, _ := get(http.MethodPut, "/v2/team/app/manifests/v1"); code != http.StatusMethodNotAllowed {
+		t.Errorf("PUT: %d", code)
 	}
 }

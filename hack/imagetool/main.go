@@ -20,9 +20,18 @@
 //	--label KEY=VALUE           a label (repeatable)
 //	--arch ARCH                 the architecture recorded in the config (default: this machine)
 //
-//	imagetool inspect FILE.tar  print the tags, manifest digest and image ID of a tarball
+//	imagetool inspect FILE.tar  print the names, manifest digest and image ID of a tarball
 //
-// The tarball has the `docker save` layout, which `ctr images import` reads.
+//	imagetool serve [--addr HOST:PORT] [--ready-file FILE] FILE.tar...
+//	                            serve the tarballs' images as a read-only registry over plain
+//	                            HTTP (default 127.0.0.1:5000) until stopped (serve.go)
+//
+// `build` prints the tarball, the tag, digest=<manifest digest>, id=<config digest> and
+// ref=<repository>@<manifest digest>. The image is an OCI image (OCI media types, one gzip
+// layer), and the tarball holds it both as an OCI image layout, whose index names it by its tag
+// and by its digest, and with a `docker save` manifest.json (archive.go). `ctr images import`
+// reads the OCI layout, so the image keeps the manifest digest computed here, the one a registry
+// would serve after a push, and a pod may name it repository@sha256:<digest>.
 package main
 
 import (
@@ -41,6 +50,8 @@ func main() {
 		err = runBuild(os.Args[2:])
 	case "inspect":
 		err = runInspect(os.Args[2:])
+	case "serve":
+		err = runServe(os.Args[2:])
 	case "-h", "--help", "help":
 		usage()
 		return
@@ -61,6 +72,7 @@ func usage() {
                   [--symlink TARGET:LINK]... [--entrypoint LIST] [--cmd LIST]
                   [--user USER[:GROUP]] [--workdir DIR] [--env K=V]... [--label K=V]... [--arch ARCH]
   imagetool inspect FILE.tar
+  imagetool serve [--addr HOST:PORT] [--ready-file FILE] FILE.tar...
 
 LIST is a JSON array (["a","b, c"]) or a comma-separated list (a,b).
 `)

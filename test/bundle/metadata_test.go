@@ -60,8 +60,8 @@ func TestAnnotationsMatchDockerfileLabels(t *testing.T) {
 	g.Expect(dockerfileLabels(t)).To(Equal(annotations),
 		"bundle/metadata/annotations.yaml and the bundle.Dockerfile labels must agree")
 	g.Expect(annotations).To(HaveKeyWithValue("operators.operatorframework.io.bundle.package.v1", "singleton-operator"))
-	g.Expect(annotations).To(HaveKeyWithValue("operators.operatorframework.io.bundle.channels.v1", "stable,candidate"))
-	g.Expect(annotations).To(HaveKeyWithValue("operators.operatorframework.io.bundle.channel.default.v1", "stable"))
+	g.Expect(annotations).To(HaveKeyWithValue("operators.operatorframework.io.bundle.channels.v1", "candidate-v0,stable-v0"))
+	g.Expect(annotations).To(HaveKeyWithValue("operators.operatorframework.io.bundle.channel.default.v1", "stable-v0"))
 	g.Expect(annotations).To(HaveKey("com.redhat.openshift.versions"))
 }
 

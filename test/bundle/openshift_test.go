@@ -11,6 +11,9 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"sigs.k8s.io/yaml"
+
+	singletonv1 "github.com/singleton-operator/singleton-operator/api/apps/v1"
 )
 
 const (
@@ -237,6 +240,10 @@ func TestConsoleMetadata(t *testing.T) {
 		first, then := strings.Index(msg, "delete every StatefulSingleton"), strings.Index(msg, "uninstall the operator")
 		g.Expect(first).To(BeNumerically(">=", 0))
 		g.Expect(then).To(BeNumerically(">", first), "StatefulSingletons first, then the operator")
+		g.Expect(msg).To(ContainSubstring(singletonv1.FinalizerHandBack))
+		g.Expect(msg).To(ContainSubstring(singletonv1.FinalizerRelease))
+		g.Expect(msg).To(ContainSubstring("Delete all operand instances"), "names the console's way to delete the operands")
+		g.Expect(msg).To(ContainSubstring("held"), "says what happens to a pod still held")
 	})
 	t.Run("operand delete", func(t *testing.T) {
 		// Deleting a StatefulSingleton loses nothing (its workload is handed back and keeps
@@ -249,7 +256,8 @@ func TestConsoleMetadata(t *testing.T) {
 		for _, w := range []string{"KubeStellar", "ReportedState", "WDS", "WEC", "ITS"} {
 			g.Expect(csv.Spec.Description).To(ContainSubstring(w))
 		}
-		g.Expect(csv.Spec.Keywords).To(ContainElements("kubestellar", "multi-cluster", "reported state", "ReportedState"))
+		g.Expect(csv.Spec.Keywords).To(ContainElements("kubestellar", "multi-cluster", "reported state", "ReportedState", "CombinedStatus"))
+		g.Expect(csv.Spec.Description).To(ContainSubstring("CombinedStatus"))
 	})
 	t.Run("arch and os labels", func(t *testing.T) {
 		g := NewWithT(t)
@@ -264,33 +272,135 @@ func byDigest(image string) bool {
 	return regexp.MustCompile(`@sha256:[0-9a-f]{64}$`).MatchString(image)
 }
 
+// imageLike matches a string that is an image reference on a registry (a host with a dot, or
+// localhost, then a path) with a tag or a digest, wherever it appears: an annotation, an
+// argument, an environment variable of any name.
+var imageLike = regexp.MustCompile(`^(localhost|[a-z0-9-]+(\.[a-z0-9-]+)+)(:[0-9]+)?/[a-z0-9._/-]+` +
+	`(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}|@sha256:[0-9a-f]{64})$`)
+
+// imageKeys are the fields that hold an image, with or without a registry host or a tag.
+var imageKeys = map[string]bool{"image": true, "containerImage": true}
+
+// bundleImage is one image reference found in the bundle, and where.
+type bundleImage struct{ file, path, image string }
+
+// imagesIn lists the image references in v, a decoded YAML document: the values of imageKeys,
+// the value of every environment variable named RELATED_IMAGE_* or *_IMAGE, and any string or
+// --flag=value that looks like an image reference on a registry.
+func imagesIn(file, path string, v any) []bundleImage {
+	var out []bundleImage
+	switch v := v.(type) {
+	case map[string]any:
+		envImage := false
+		if n, ok := v["name"].(string); ok {
+			if val, ok := v["value"].(string); ok && (strings.HasPrefix(n, "RELATED_IMAGE_") || strings.HasSuffix(n, "_IMAGE")) {
+				out = append(out, bundleImage{file, path + "[" + n + "]", val})
+				envImage = true
+			}
+		}
+		for k, sub := range v {
+			p := path + "." + k
+			if envImage && k == "value" {
+				continue
+			}
+			if s, ok := sub.(string); ok && imageKeys[k] {
+				out = append(out, bundleImage{file, p, s})
+				continue
+			}
+			out = append(out, imagesIn(file, p, sub)...)
+		}
+	case []any:
+		for i, sub := range v {
+			out = append(out, imagesIn(file, fmt.Sprintf("%s[%d]", path, i), sub)...)
+		}
+	case string:
+		// A flag's value counts too: --some-image=registry/repo:tag.
+		if flag, value, ok := strings.Cut(v, "="); ok && strings.HasPrefix(flag, "--") {
+			v = value
+		}
+		if imageLike.MatchString(v) {
+			out = append(out, bundleImage{file, path, v})
+		}
+	}
+	return out
+}
+
+// bundleImages lists every image reference in every file of the bundle directory dir.
+func bundleImages(t *testing.T, dir string) []bundleImage {
+	t.Helper()
+	var out []bundleImage
+	for rel, content := range readTree(t, dir) {
+		for i, doc := range strings.Split(content, "\n---") {
+			var v any
+			if err := yaml.Unmarshal([]byte(doc), &v); err != nil {
+				t.Fatalf("%s: %v", rel, err)
+			}
+			out = append(out, imagesIn(rel, fmt.Sprintf("[%d]", i), v)...)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].file+out[i].path < out[j].file+out[j].path })
+	return out
+}
+
+// notMirrored are the images of the bundle that are not part of an install and need no mirror:
+// operator-sdk's own scorecard test image, which `operator-sdk scorecard` runs for its basic
+// and olm suites from a developer's machine (bundle/tests/scorecard/config.yaml). It is
+// published by tag only, and test/bundle runs those checks itself (docs/bundle.md,
+// "Disconnected").
+var notMirrored = regexp.MustCompile(`^quay\.io/operator-framework/scorecard-test:v[0-9.]+$`)
+
+func TestImagesInFindsEveryKind(t *testing.T) {
+	g := NewWithT(t)
+	digest := "r.example/x@sha256:" + strings.Repeat("a", 64)
+	doc := map[string]any{
+		"metadata": map[string]any{"annotations": map[string]any{"containerImage": "x:v1", "other": "quay.io/a/b:v2"}},
+		"spec": map[string]any{"containers": []any{map[string]any{
+			"image": digest,
+			"args":  []any{"--sidecar=localhost/side:1", "--name=apps.example.com/v1"},
+			"env": []any{
+				map[string]any{"name": "RELATED_IMAGE_GATE", "value": "gate"},
+				map[string]any{"name": "PROXY_IMAGE", "value": "localhost:5000/p:1"},
+				map[string]any{"name": "URL", "value": "https://example.com/a:b"},
+			},
+		}}},
+	}
+	images := imagesIn("f", "", doc)
+	found := make([]string, 0, len(images))
+	for _, im := range images {
+		found = append(found, im.image)
+	}
+	g.Expect(found).To(ConsistOf("x:v1", "quay.io/a/b:v2", digest, "localhost/side:1", "gate", "localhost:5000/p:1"))
+	g.Expect(byDigest(digest)).To(BeTrue())
+	g.Expect(byDigest("r/x:v1")).To(BeFalse())
+	g.Expect(notMirrored.MatchString("quay.io/operator-framework/scorecard-test:v1.42.2")).To(BeTrue())
+	g.Expect(notMirrored.MatchString("quay.io/operator-framework/scorecard-test@sha256:" + strings.Repeat("a", 64))).To(BeFalse())
+}
+
 // TestDisconnectedNeedsDigests: features.operators.openshift.io/disconnected "true" promises
 // that mirroring relatedImages is enough, which holds only if every image the operator runs or
-// injects is named by digest (a mirror maps digests, not tags).
+// injects is named by digest (a mirror maps digests, not tags) and listed there. The test
+// looks at every file of the bundle: the Deployment's containers, environment variables (the
+// gate image), annotations (containerImage), relatedImages, the scorecard configuration.
 func TestDisconnectedNeedsDigests(t *testing.T) {
 	g := NewWithT(t)
 	csv := loadBundle(t).CSV
-	g.Expect(byDigest("r/x@sha256:" + strings.Repeat("a", 64))).To(BeTrue())
-	g.Expect(byDigest("r/x:v1")).To(BeFalse())
 	if csv.Annotations["features.operators.openshift.io/disconnected"] != "true" {
 		return
 	}
-	images := []string{csv.Annotations["containerImage"]}
+	images := bundleImages(t, bundleDir(t))
+	g.Expect(images).NotTo(BeEmpty())
+	related := map[string]bool{}
 	for _, ri := range csv.Spec.RelatedImages {
-		images = append(images, ri.Image)
+		related[ri.Image] = true
 	}
-	for _, d := range deploymentSpecs(csv) {
-		pod := d.Spec.Template.Spec
-		for _, c := range append(append([]corev1.Container{}, pod.InitContainers...), pod.Containers...) {
-			images = append(images, c.Image)
-			for _, e := range c.Env {
-				if strings.HasPrefix(e.Name, "RELATED_IMAGE_") {
-					images = append(images, e.Value)
-				}
-			}
+	for _, im := range images {
+		if notMirrored.MatchString(im.image) && strings.HasPrefix(im.file, "tests/") {
+			continue
 		}
-	}
-	for _, img := range images {
-		g.Expect(byDigest(img)).To(BeTrue(), "disconnected is claimed but %q is not pinned by digest", img)
+		g.Expect(byDigest(im.image)).To(BeTrue(),
+			"disconnected is claimed but %s%s names %q, not pinned by digest", im.file, im.path, im.image)
+		if strings.HasPrefix(im.file, "manifests/") {
+			g.Expect(related).To(HaveKey(im.image), "%s%s names %q, which relatedImages does not list", im.file, im.path, im.image)
+		}
 	}
 }

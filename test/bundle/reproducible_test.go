@@ -1,8 +1,13 @@
 package bundle
 
 import (
+	"archive/tar"
 	"bytes"
+	"crypto/sha256"
+	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"os/exec"
@@ -110,7 +115,8 @@ func makeBundle(t *testing.T, dir string, vars ...string) {
 
 // TestNextReleaseBundle generates the bundle the way the release after the committed one is
 // cut (VERSION, PREVIOUS_VERSION, CREATED_AT, IMAGE_TAG_BASE set) and checks that the variables
-// reach the CSV: name, version, upgrade edges, date, every image, and the scorecard image.
+// reach the CSV: name, version, upgrade edges, date, every image, and the scorecard image, each
+// image named by the digest of the image tarball make bundle built.
 func TestNextReleaseBundle(t *testing.T) {
 	g := NewWithT(t)
 	root := repoRoot(t)
@@ -126,13 +132,19 @@ func TestNextReleaseBundle(t *testing.T) {
 	b, err := manifests.GetBundleFromDir(filepath.Join(copyDir, "bundle"))
 	g.Expect(err).NotTo(HaveOccurred())
 	csv := b.CSV
-	const img = "registry.example/team/singleton-operator:v9.8.7"
+	// The images are the ones make bundle built, named by the digests of their manifests.
+	img := "registry.example/team/singleton-operator@" + tarballDigest(t,
+		filepath.Join(copyDir, "bin", "bundle-images", "manager.tar"), "registry.example/team/singleton-operator:v9.8.7")
+	scorecardImg := "registry.example/team/singleton-operator-scorecard-tests@" + tarballDigest(t,
+		filepath.Join(copyDir, "bin", "bundle-images", "scorecard-tests.tar"), "registry.example/team/singleton-operator-scorecard-tests:v9.8.7")
+	g.Expect(byDigest(img)).To(BeTrue(), img)
 	g.Expect(csv.Name).To(Equal("singleton-operator.v9.8.7"))
 	g.Expect(csv.Spec.Version.String()).To(Equal("9.8.7"))
 	g.Expect(csv.Spec.Replaces).To(Equal("singleton-operator.v9.8.6"))
 	g.Expect(csv.Annotations).To(HaveKeyWithValue("olm.skipRange", ">=9.8.6 <9.8.7"))
 	g.Expect(csv.Annotations).To(HaveKeyWithValue("createdAt", "2030-01-02T03:04:05Z"))
 	g.Expect(csv.Annotations).To(HaveKeyWithValue("containerImage", img))
+	g.Expect(csv.Spec.RelatedImages).NotTo(BeEmpty())
 	for _, ri := range csv.Spec.RelatedImages {
 		g.Expect(ri.Image).To(Equal(img), ri.Name)
 	}
@@ -140,8 +152,60 @@ func TestNextReleaseBundle(t *testing.T) {
 	g.Expect(c.Image).To(Equal(img))
 	g.Expect(c.Env).To(ContainElement(HaveField("Value", img)))
 	g.Expect(readFile(t, filepath.Join(copyDir, "bundle", "tests", "scorecard", "config.yaml"))).To(
-		ContainSubstring("image: registry.example/team/singleton-operator-scorecard-tests:v9.8.7"))
+		ContainSubstring("image: " + scorecardImg + "\n"))
+}
 
+// tarballDigest returns the manifest digest of the image an image tarball (hack/imagetool)
+// names ref, from its OCI index, after checking that the manifest blob has that digest.
+func tarballDigest(t *testing.T, path, ref string) string {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	files := map[string][]byte{}
+	tr := tar.NewReader(f)
+	for {
+		h, err := tr.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			t.Fatalf("%s: %v", path, err)
+		}
+		if h.Name == "index.json" || strings.HasPrefix(h.Name, "blobs/") && h.Size < 1<<20 {
+			data, err := io.ReadAll(tr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			files[h.Name] = data
+		}
+	}
+	var index struct {
+		Manifests []struct {
+			Digest      string            `json:"digest"`
+			Annotations map[string]string `json:"annotations"`
+		} `json:"manifests"`
+	}
+	if err := json.Unmarshal(files["index.json"], &index); err != nil {
+		t.Fatalf("%s: index.json: %v", path, err)
+	}
+	for _, m := range index.Manifests {
+		if m.Annotations["io.containerd.image.name"] != ref {
+			continue
+		}
+		blob, ok := files["blobs/sha256/"+strings.TrimPrefix(m.Digest, "sha256:")]
+		if !ok {
+			t.Fatalf("%s: no manifest blob %s", path, m.Digest)
+		}
+		if got := fmt.Sprintf("sha256:%x", sha256.Sum256(blob)); got != m.Digest {
+			t.Fatalf("%s: manifest blob has digest %s, the index says %s", path, got, m.Digest)
+		}
+		return m.Digest
+	}
+	t.Fatalf("%s names no image %s", path, ref)
+	return ""
 }
 
 // TestUpgradeEdges: the committed CSV either is a first release (no replaces, no skipRange) or

@@ -151,7 +151,7 @@ func TestAlmExamplesCoverOwnedCRDs(t *testing.T) {
 
 // TestScorecardConfiguration: bundle/tests/scorecard/config.yaml runs the six default checks
 // and every custom check of cmd/scorecard-tests, each by a name the binary knows, from the
-// release's scorecard-tests image.
+// release's scorecard-tests image, by digest.
 func TestScorecardConfiguration(t *testing.T) {
 	g := NewWithT(t)
 	var cfg scapiv1alpha3.Configuration
@@ -167,7 +167,7 @@ func TestScorecardConfiguration(t *testing.T) {
 				defaults[test.Entrypoint[1]] = true
 			case "singleton-operator":
 				g.Expect(test.Entrypoint[0]).To(Equal("/scorecard-tests"))
-				g.Expect(test.Image).To(MatchRegexp(`-scorecard-tests:v\d+\.\d+\.\d+$`))
+				g.Expect(test.Image).To(MatchRegexp(`-scorecard-tests@sha256:[0-9a-f]{64}$`), "the release's image, by digest")
 				g.Expect(stage.Parallel).To(BeFalse(), "the custom checks create workloads: one at a time")
 				custom[test.Entrypoint[1]] = true
 			default:

@@ -17,6 +17,8 @@ import (
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -78,9 +80,11 @@ var _ = Describe("The operator installed by OLM from the catalog", Ordered, func
 				CatalogSource:          catalogSourceName,
 				CatalogSourceNamespace: catalogNamespace,
 				Package:                packageName,
-				Channel:                "stable",
-				InstallPlanApproval:    operatorsv1alpha1.ApprovalManual,
-				StartingCSV:            previousCSV,
+				// A new release enters candidate-v0 first (catalog/template.yaml), so that is
+				// where the upgrade to bundle/ is offered.
+				Channel:             upgradeChannel,
+				InstallPlanApproval: operatorsv1alpha1.ApprovalManual,
+				StartingCSV:         previousCSV,
 			},
 		})).To(Succeed())
 
@@ -115,7 +119,7 @@ var _ = Describe("The operator installed by OLM from the catalog", Ordered, func
 		waitForActivePod(ctx, firstPod.Name)
 	})
 
-	It("upgrades through channel stable to the current bundle once its InstallPlan is approved", func(ctx SpecContext) {
+	It("upgrades through channel candidate-v0 to the current bundle once its InstallPlan is approved", func(ctx SpecContext) {
 		approveInstallPlanFor(ctx, currentCSV)
 		waitForCSVSucceeded(ctx, currentCSV)
 		succeeded := time.Now()
@@ -139,6 +143,11 @@ var _ = Describe("The operator installed by OLM from the catalog", Ordered, func
 		waitForCSVSucceeded(ctx, currentCSV)
 		waitForOperatorPod(ctx, currentImage)
 		Eventually(dryRunPrepared).WithContext(ctx).Should(BeTrue(), "the upgraded webhook prepares a pod")
+
+		By("creating the bundle's console YAML samples and quick starts (their CRDs installed as on OpenShift)")
+		for _, kind := range consoleKinds {
+			Expect(consoleObjects(ctx, kind)).To(ContainElement(HavePrefix("singleton-operator-")), kind)
+		}
 		AddReportEntry("webhook settled after the upgrade's CSV first succeeded", time.Since(succeeded).Round(100*time.Millisecond).String())
 	})
 
@@ -169,6 +178,11 @@ var _ = Describe("The operator installed by OLM from the catalog", Ordered, func
 	})
 
 	It("uninstalls as docs/install.md says, leaving the application running", func(ctx SpecContext) {
+		// A second workload whose StatefulSingleton is left in place, mid-transition, as if the
+		// operator went first: checked and recovered below, once the operator is gone.
+		By("leaving a second StatefulSingleton mid-transition")
+		orphanOld := startOrphanTransition(ctx)
+
 		By("deleting the StatefulSingleton: the operator hands its pod back, which keeps running")
 		ss := &singletonv1.StatefulSingleton{ObjectMeta: metav1.ObjectMeta{Namespace: appNamespace, Name: appName}}
 		Expect(k8s.Delete(ctx, ss)).To(Succeed())
@@ -216,6 +230,22 @@ var _ = Describe("The operator installed by OLM from the catalog", Ordered, func
 			g.Expect(k8s.List(ctx, list, client.MatchingLabels{"app.kubernetes.io/name": packageName})).To(Succeed())
 			g.Expect(list.Items).To(BeEmpty())
 		}).WithContext(ctx).Should(Succeed())
+
+		// Nor does OLM v0.42.0's clean-up delete the console objects (it deletes only the RBAC
+		// and webhook configurations labeled with the CSV); docs/install.md names their labels.
+		By("deleting the console YAML samples and quick starts by the labels docs/install.md names")
+		for _, kind := range consoleKinds {
+			list := &unstructured.UnstructuredList{}
+			list.SetGroupVersionKind(consoleGV.WithKind(kind + "List"))
+			Expect(k8s.List(ctx, list, client.MatchingLabels{"app.kubernetes.io/name": packageName, "olm.managed": "true"})).To(Succeed())
+			for i := range list.Items {
+				Expect(client.IgnoreNotFound(k8s.Delete(ctx, &list.Items[i]))).To(Succeed())
+			}
+			Eventually(func() []string { return consoleObjects(ctx, kind) }).WithContext(ctx).Should(BeEmpty(), kind)
+		}
+
+		By("finding what the operator left of the second StatefulSingleton, and recovering as docs/install.md says")
+		checkOrphanAndRecover(ctx, orphanOld)
 
 		By("keeping the CRD until it is deleted too")
 		crd := &apiextensionsv1.CustomResourceDefinition{ObjectMeta: metav1.ObjectMeta{Name: crdName}}
@@ -381,4 +411,23 @@ func waitForActivePod(ctx context.Context, pod string) {
 		g.Expect(ss.Status.ActivePod).To(Equal(pod))
 		g.Expect(ss.Status.Phase).To(Equal(singletonv1.PhaseRunning))
 	}).WithContext(ctx).Should(Succeed())
+}
+
+// The OpenShift console kinds the bundle ships (config/manifests/console).
+var (
+	consoleGV    = schema.GroupVersion{Group: "console.openshift.io", Version: "v1"}
+	consoleKinds = []string{"ConsoleYAMLSample", "ConsoleQuickStart"}
+)
+
+// consoleObjects lists the names of the console objects of one kind labeled as the bundle's.
+func consoleObjects(ctx context.Context, kind string) []string {
+	GinkgoHelper()
+	list := &unstructured.UnstructuredList{}
+	list.SetGroupVersionKind(consoleGV.WithKind(kind + "List"))
+	Expect(k8s.List(ctx, list, client.MatchingLabels{"app.kubernetes.io/name": packageName})).To(Succeed())
+	names := make([]string, 0, len(list.Items))
+	for _, o := range list.Items {
+		names = append(names, o.GetName())
+	}
+	return names
 }

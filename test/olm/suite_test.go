@@ -51,6 +51,9 @@ const (
 	metricsService     = "singleton-operator-controller-manager-metrics-service"
 	metricsCertSecret  = "singleton-operator-metrics-server-cert"
 	metricsReaderRole  = "singleton-operator-metrics-reader"
+	// upgradeChannel is the channel a release enters when it is cut (hack/catalog.sh release),
+	// before its promotion to stable-v0: hack/catalog.sh preview adds bundle/ there.
+	upgradeChannel = "candidate-v0"
 	// operatorNamespace is where the test subscribes: the CSV's suggested namespace, as in
 	// docs/install.md.
 	operatorNamespace = "singleton-operator-system"

@@ -19,29 +19,6 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 need_commands jq
 
-version="${KUBESTELLAR_VERSION}"
-module=github.com/kubestellar/kubestellar
-dir="${SINGLETON_CACHE}/kubestellar"
-out="${dir}/controller-manager-${version}"
-if [[ -x ${out} ]]; then
-	echo "${out}"
-	exit 0
-fi
-mkdir -p "${dir}"
-exec 9>"${dir}/build.lock"
-flock 9
-if [[ ! -x ${out} ]]; then
-	log "building ${module}/cmd/controller-manager@${version} (a few minutes, once)"
-	src="$(cd "${dir}" && go mod download -json "${module}@${version}" | jq -r .Dir)"
-	work="${dir}/src-${version}"
-	rm -rf "${work}"
-	cp -R "${src}" "${work}"
-	chmod -R u+w "${work}"
-	(
-		cd "${work}"
-		GOFLAGS=-mod=mod go build -trimpath -o "${out}.tmp" ./cmd/controller-manager
-	)
-	mv "${out}.tmp" "${out}"
-	rm -rf "${work}"
-fi
+out="${SINGLETON_CACHE}/kubestellar/controller-manager-${KUBESTELLAR_VERSION}"
+build_module_command github.com/kubestellar/kubestellar "${KUBESTELLAR_VERSION}" ./cmd/controller-manager "${out}"
 echo "${out}"

@@ -16,30 +16,8 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 need_commands jq
 
-version="${PROMETHEUS_OPERATOR_VERSION}"
+out="${SINGLETON_CACHE}/prometheus-operator/operator-${PROMETHEUS_OPERATOR_VERSION}"
 module=github.com/prometheus-operator/prometheus-operator
-dir="${SINGLETON_CACHE}/prometheus-operator"
-out="${dir}/operator-${version}"
-if [[ -x ${out} ]]; then
-	echo "${out}"
-	exit 0
-fi
-mkdir -p "${dir}"
-exec 9>"${dir}/build.lock"
-flock 9
-if [[ ! -x ${out} ]]; then
-	log "building ${module}/cmd/operator@${version} (a few minutes, once)"
-	src="$(cd "${dir}" && go mod download -json "${module}@${version}" | jq -r .Dir)"
-	work="${dir}/src-${version}"
-	rm -rf "${work}"
-	cp -R "${src}" "${work}"
-	chmod -R u+w "${work}"
-	(
-		cd "${work}"
-		go mod edit -dropreplace "${module}/pkg/apis/monitoring" -dropreplace "${module}/pkg/client"
-		GOFLAGS=-mod=mod go build -trimpath -o "${out}.tmp" ./cmd/operator
-	)
-	mv "${out}.tmp" "${out}"
-	rm -rf "${work}"
-fi
+build_module_command "${module}" "${PROMETHEUS_OPERATOR_VERSION}" ./cmd/operator "${out}" \
+	-dropreplace "${module}/pkg/apis/monitoring" -dropreplace "${module}/pkg/client"
 echo "${out}"

@@ -53,3 +53,33 @@ need_commands() {
 		fi
 	done
 }
+
+# build_module_command MODULE VERSION PACKAGE OUT [go mod edit flags...]
+# Builds PACKAGE (a folder of MODULE, e.g. ./cmd/operator) at VERSION from the Go module proxy
+# into OUT, once: with the module as the main module (so that its replace directives apply),
+# after `go mod edit` with the flags given, if any. Concurrent callers wait on a lock beside OUT.
+build_module_command() {
+	local module=$1 version=$2 package=$3 out=$4
+	shift 4
+	[[ -x ${out} ]] && return 0
+	mkdir -p "$(dirname "${out}")"
+	exec 9>"${out}.lock"
+	flock 9
+	if [[ ! -x ${out} ]]; then
+		log "building ${module}/${package#./}@${version} (a few minutes, once)"
+		local src work
+		src="$(cd "$(dirname "${out}")" && go mod download -json "${module}@${version}" | jq -r .Dir)"
+		work="${out}.src"
+		rm -rf "${work}"
+		cp -R "${src}" "${work}"
+		chmod -R u+w "${work}"
+		(
+			cd "${work}" || exit 1
+			if (($# > 0)); then go mod edit "$@"; fi
+			GOFLAGS=-mod=mod go build -trimpath -o "${out}.tmp" "${package}"
+		)
+		mv "${out}.tmp" "${out}"
+		rm -rf "${work}"
+	fi
+	exec 9>&-
+}

@@ -82,7 +82,8 @@ var _ = Describe("The gate channel", Ordered, func() {
 			RootCAs: caPool, ServerName: serverName, MinVersion: tls.VersionTLS12,
 		}}}
 	}
-	post := func(ctx context.Context, path, token string, body any) *http.Response {
+	// postWith sends a gate's request with the client given; post with a client of its own.
+	postWith := func(ctx context.Context, c *http.Client, path, token string, body any) *http.Response {
 		GinkgoHelper()
 		b, err := json.Marshal(body)
 		Expect(err).NotTo(HaveOccurred())
@@ -90,9 +91,13 @@ var _ = Describe("The gate channel", Ordered, func() {
 		Expect(err).NotTo(HaveOccurred())
 		req.Header.Set("Content-Type", gatewire.ContentType)
 		req.Header.Set("Authorization", "Bearer "+token)
-		resp, err := gateClient().Do(req)
+		resp, err := c.Do(req)
 		Expect(err).NotTo(HaveOccurred())
 		return resp
+	}
+	post := func(ctx context.Context, path, token string, body any) *http.Response {
+		GinkgoHelper()
+		return postWith(ctx, gateClient(), path, token, body)
 	}
 	// supervisedPod creates a pod as the webhook prepares it with the channel on.
 	supervisedPod := func(ctx context.Context, ns, name string) *corev1.Pod {
@@ -259,15 +264,7 @@ var _ = Describe("The gate channel", Ordered, func() {
 		}}
 		send := func(path string, body any) *http.Response {
 			GinkgoHelper()
-			b, err := json.Marshal(body)
-			Expect(err).NotTo(HaveOccurred())
-			req, err := http.NewRequestWithContext(ctx, http.MethodPost, channel+path, bytes.NewReader(b))
-			Expect(err).NotTo(HaveOccurred())
-			req.Header.Set("Content-Type", gatewire.ContentType)
-			req.Header.Set("Authorization", "Bearer "+token)
-			resp, err := c.Do(req)
-			Expect(err).NotTo(HaveOccurred())
-			return resp
+			return postWith(ctx, c, path, token, body)
 		}
 		var session *http.Response
 		Eventually(func() int {

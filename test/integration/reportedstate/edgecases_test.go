@@ -187,15 +187,19 @@ var _ = Describe("Reported state edge cases", func() {
 		wecs := newWECs(ctx, ns, "wec1", "wec2", "wec3")
 		Expect(wdsClient.Create(ctx, deployment(ns, "d"))).To(Succeed())
 		ref := deploymentWorkload.ref(ns, "d")
-		src := map[string]any{"group": "apps", "version": "v1", "resource": "deployments", "kind": "Deployment",
-			"namespace": ns, "name": "d"}
 		reportStatus(ctx, wecs[0], wdsName, ref, full)
-		writeWorkStatus(ctx, wecs[1], "not-an-object", wdsName, src, "Running")
-		writeWorkStatus(ctx, wecs[2], "too-large", wdsName, src, map[string]any{"blob": strings.Repeat("x", 600*1024)})
-		writeWorkStatus(ctx, wecs[0], "no-name", wdsName, map[string]any{"group": "apps", "version": "v1",
+		writeWorkStatus(ctx, wecs[2], "too-large", wdsName, ref, ref.spec(), map[string]any{"blob": strings.Repeat("x", 600*1024)})
+		writeWorkStatus(ctx, wecs[0], "no-name", wdsName, ref, map[string]any{"group": "apps", "version": "v1",
 			"resource": "deployments", "namespace": ns}, full)
-		writeWorkStatus(ctx, wecs[0], "unknown-resource", wdsName, map[string]any{"group": "example.com", "version": "v1",
+		writeWorkStatus(ctx, wecs[0], "unknown-resource", wdsName, ref, map[string]any{"group": "example.com", "version": "v1",
 			"resource": "gizmos", "namespace": ns, "name": "g"}, full)
+		By("a status that is not an object: the addon's CRD refuses it, the operator never sees one")
+		ws := &unstructured.Unstructured{}
+		ws.SetAPIVersion("control.kubestellar.io/v1alpha1")
+		ws.SetKind("WorkStatus")
+		Expect(itsClient.Get(ctx, client.ObjectKey{Namespace: wecs[0], Name: workStatusName(wecs[0], wdsName, ref)}, ws)).To(Succeed())
+		ws.Object["status"] = "Running"
+		Expect(itsClient.Status().Update(ctx, ws)).To(MatchError(ContainSubstring("status")))
 		newBinding(ctx, ns, wecs, clause{GVR: deploymentsGVR, Namespace: ns, Name: "d", Single: true, Multi: true})
 
 		// Three qualified WECs, one valid report: the summary of that one, which is its status.
@@ -206,9 +210,9 @@ var _ = Describe("Reported state edge cases", func() {
 			g.Expect(wdsClient.Get(ctx, client.ObjectKey{Namespace: opsNS, Name: wdsName}, rs)).To(Succeed())
 			return rs.Status.InvalidWorkStatuses
 		}).WithContext(ctx).Should(ContainElements(
-			wecs[1]+"/not-an-object", wecs[2]+"/too-large", wecs[0]+"/no-name", wecs[0]+"/unknown-resource"))
+			wecs[2]+"/too-large", wecs[0]+"/no-name", wecs[0]+"/unknown-resource"))
 		Eventually(eventNotes).WithContext(ctx).WithArguments("InvalidWorkStatus").
-			Should(ContainElement(ContainSubstring(wecs[1] + "/not-an-object")))
+			Should(ContainElement(ContainSubstring(wecs[2] + "/too-large")))
 	})
 
 	It("clears, after a restart, what it wrote on an object that left its Binding while it was down, "+

@@ -93,43 +93,6 @@ func updateBinding(ctx context.Context, b *controlv1alpha1.Binding, wecs []strin
 	}).WithContext(ctx).Should(Succeed())
 }
 
-// sourceRef is the WorkStatus spec.sourceRef of an object.
-type sourceRef struct {
-	gvr             schema.GroupVersionResource
-	kind            string
-	namespace, name string
-}
-
-// reportStatus creates or updates the WorkStatus of an object in a WEC, with the given origin WDS
-// and status (any JSON value).
-func reportStatus(ctx context.Context, wec, origin string, ref sourceRef, status any) {
-	GinkgoHelper()
-	name := strings.ToLower(ref.kind) + "-" + ref.namespace + "-" + ref.name
-	writeWorkStatus(ctx, wec, name, origin, map[string]any{
-		"group": ref.gvr.Group, "version": ref.gvr.Version, "resource": ref.gvr.Resource, "kind": ref.kind,
-		"namespace": ref.namespace, "name": ref.name,
-	}, status)
-}
-
-// writeWorkStatus creates (or updates) a WorkStatus with any sourceRef and status.
-func writeWorkStatus(ctx context.Context, wec, name, origin string, src map[string]any, status any) {
-	GinkgoHelper()
-	ws := &unstructured.Unstructured{}
-	ws.SetAPIVersion("control.kubestellar.io/v1alpha1")
-	ws.SetKind("WorkStatus")
-	ws.SetNamespace(wec)
-	ws.SetName(name)
-	err := itsClient.Get(ctx, client.ObjectKeyFromObject(ws), ws)
-	if err != nil {
-		Expect(client.IgnoreNotFound(err)).To(Succeed())
-		ws.SetLabels(map[string]string{"transport.kubestellar.io/originWdsName": origin})
-		ws.Object["spec"] = map[string]any{"sourceRef": src}
-		Expect(itsClient.Create(ctx, ws)).To(Succeed())
-	}
-	ws.Object["status"] = status
-	Expect(itsClient.Status().Update(ctx, ws)).To(Succeed())
-}
-
 // getObject reads a WDS object as unstructured.
 func getObject(ctx context.Context, gvk schema.GroupVersionKind, namespace, name string) (*unstructured.Unstructured, error) {
 	u := &unstructured.Unstructured{}

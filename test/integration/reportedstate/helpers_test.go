@@ -58,12 +58,20 @@ func newNamespace(ctx context.Context) string {
 	return ns.Name
 }
 
-// newWECs creates the namespaces of WECs in the ITS, named after the test namespace.
+// newWECs registers WECs in the ITS, named after the test namespace: each an OCM ManagedCluster
+// (labeled with its name, for BindingPolicies to select) and the namespace of its WorkStatuses.
 func newWECs(ctx context.Context, ns string, names ...string) []string {
 	GinkgoHelper()
 	out := make([]string, len(names))
 	for i, n := range names {
 		out[i] = ns + "-" + n
+		mc := &unstructured.Unstructured{}
+		mc.SetAPIVersion("cluster.open-cluster-management.io/v1")
+		mc.SetKind("ManagedCluster")
+		mc.SetName(out[i])
+		mc.SetLabels(map[string]string{labelWEC: out[i]})
+		mc.Object["spec"] = map[string]any{"hubAcceptsClient": true}
+		Expect(itsClient.Create(ctx, mc)).To(Succeed())
 		Expect(itsClient.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: out[i]}})).To(Succeed())
 	}
 	return out
@@ -72,7 +80,8 @@ func newWECs(ctx context.Context, ns string, names ...string) []string {
 // clause is one Binding entry.
 type clause = framework.Clause
 
-// newBinding creates a Binding that sends the clauses to the WECs.
+// newBinding creates a Binding by hand that sends the clauses to the WECs: only for what
+// KubeStellar's binding controller cannot produce (see bindings_test.go); policy makes the others.
 func newBinding(ctx context.Context, name string, wecs []string, clauses ...clause) *controlv1alpha1.Binding {
 	GinkgoHelper()
 	b := &controlv1alpha1.Binding{ObjectMeta: metav1.ObjectMeta{Name: name}}
@@ -81,7 +90,7 @@ func newBinding(ctx context.Context, name string, wecs []string, clauses ...clau
 	return b
 }
 
-// updateBinding changes a Binding.
+// updateBinding changes a hand-written Binding.
 func updateBinding(ctx context.Context, b *controlv1alpha1.Binding, wecs []string, clauses ...clause) {
 	GinkgoHelper()
 	Eventually(func() error {
@@ -157,14 +166,14 @@ func eventNotes(ctx context.Context, reason string) ([]string, error) {
 	return notes, nil
 }
 
-// singletonShown creates an object of w in a new namespace, a Binding that asks singleton
+// singletonShown creates an object of w in a new namespace, a BindingPolicy that asks singleton
 // reported state for it from one WEC, has that WEC report status, and waits until the WDS shows
 // it.
 func singletonShown(ctx context.Context, w workload, name string, status map[string]any) (string, []string) {
 	ns := newNamespace(ctx)
 	wecs := newWECs(ctx, ns, "wec1")
 	Expect(wdsClient.Create(ctx, w.build(ns, name))).To(Succeed())
-	newBinding(ctx, ns, wecs, clause{GVR: w.gvr, Namespace: ns, Name: name, Single: true})
+	policy(ctx, ns, wecs, clause{GVR: w.gvr, Namespace: ns, Name: name, Single: true})
 	reportStatus(ctx, wecs[0], wdsName, w.ref(ns, name), status)
 	Eventually(statusOf).WithContext(ctx).WithArguments(w.gvk(), ns, name).Should(Equal(status))
 	return ns, wecs

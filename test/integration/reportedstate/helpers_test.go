@@ -90,18 +90,6 @@ func newBinding(ctx context.Context, name string, wecs []string, clauses ...clau
 	return b
 }
 
-// updateBinding changes a hand-written Binding.
-func updateBinding(ctx context.Context, b *controlv1alpha1.Binding, wecs []string, clauses ...clause) {
-	GinkgoHelper()
-	Eventually(func() error {
-		if err := wdsClient.Get(ctx, client.ObjectKeyFromObject(b), b); err != nil {
-			return err
-		}
-		framework.SetBinding(b, wecs, clauses...)
-		return wdsClient.Update(ctx, b)
-	}).WithContext(ctx).Should(Succeed())
-}
-
 // getObject reads a WDS object as unstructured.
 func getObject(ctx context.Context, gvk schema.GroupVersionKind, namespace, name string) (*unstructured.Unstructured, error) {
 	u := &unstructured.Unstructured{}

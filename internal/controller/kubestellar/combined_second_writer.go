@@ -93,6 +93,10 @@ func (c *connection) tellCombinedWriters(ref objectRef, existing []*controlv1alp
 			"object", ref.String(), "manager", KubeStellarStatusManager)
 		for _, cs := range existing {
 			if combinedStatusRef(cs) == key {
+				// With its kind, so that the event names it as related: events of one reason
+				// about different CombinedStatus objects are then not folded into one series.
+				cs = cs.DeepCopy()
+				cs.SetGroupVersionKind(controlv1alpha1.GroupVersion.WithKind("CombinedStatus"))
 				c.warnOf(cs, causeSecondWriter, "Write", "Two controllers write CombinedStatus %s/%s: KubeStellar's "+
 					"status controller (field manager %s) wrote it after this operator: run KubeStellar's "+
 					"controller-manager with --controllers=binding", cs.Namespace, cs.Name, KubeStellarStatusManager)

@@ -93,8 +93,8 @@ func soleWriterCondition(set setFunc, objects []string) {
 	}
 	examples := objects[:min(len(objects), maxMisconfiguredListed)]
 	set(ksv1alpha1.ConditionSoleWriter, false, ksv1alpha1.ReasonKubeStellarStatusControllerActive, fmt.Sprintf(
-		"KubeStellar's status controller (field manager %s) wrote the reported state or CombinedStatus of %d objects after this "+
-			"operator did; run KubeStellar's controller-manager with --controllers=binding. For example: %s",
+		"KubeStellar's status controller (field manager %s) wrote the reported state or CombinedStatus of %d objects "+
+			"after this operator did; run KubeStellar's controller-manager with --controllers=binding. For example: %s",
 		KubeStellarStatusManager, len(objects), strings.Join(examples, ", ")))
 }
 

@@ -56,7 +56,7 @@ func TestWrittenTime(t *testing.T) {
 	entry := func(d time.Duration, sub, fields string) metav1.ManagedFieldsEntry {
 		tm := metav1.NewTime(received.Add(d).Truncate(time.Second))
 		return metav1.ManagedFieldsEntry{Manager: "status-agent", Operation: metav1.ManagedFieldsOperationUpdate,
-			Subresource: sub, Time: &tm, FieldsType: "FieldsV1", FieldsV1: &metav1.FieldsV1{Raw: []byte(fields)}}
+			Subresource: sub, Time: &tm, FieldsType: "FieldsV1", FieldsV1: metav1.NewFieldsV1(fields)}
 	}
 	const (
 		created = `{"f:metadata":{"f:labels":{".":{},"f:transport.kubestellar.io/originWdsName":{}}},` +

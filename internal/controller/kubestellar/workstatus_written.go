@@ -48,5 +48,5 @@ func stampWorkStatus(now func() time.Time) func(any) (any, error) {
 
 // holdsStatus tells whether a managedFields entry owns fields of .status (not statusDetails).
 func holdsStatus(mf metav1.ManagedFieldsEntry) bool {
-	return mf.FieldsV1 != nil && bytes.Contains(mf.FieldsV1.Raw, []byte(`"f:status":`))
+	return mf.FieldsV1 != nil && bytes.Contains(mf.FieldsV1.GetRawBytes(), []byte(`"f:status":`))
 }

@@ -83,7 +83,7 @@ func reportStatus(ctx context.Context, wec, origin string, ref sourceRef, status
 
 // writeWorkStatus writes a WorkStatus as the agent does, with any name and sourceRef (for
 // malformed ones): ref names the WDS object for the labels the agent copies.
-func writeWorkStatus(ctx context.Context, wec, name, origin string, ref sourceRef, src map[string]any, status map[string]any) {
+func writeWorkStatus(ctx context.Context, wec, name, origin string, ref sourceRef, src, status map[string]any) {
 	GinkgoHelper()
 	ws := &unstructured.Unstructured{}
 	ws.SetAPIVersion("control.kubestellar.io/v1alpha1")
@@ -127,11 +127,13 @@ func bindingOf(ctx context.Context, wec string, ref sourceRef) string {
 	GinkgoHelper()
 	var list controlv1alpha1.BindingList
 	Expect(wdsClient.List(ctx, &list)).To(Succeed())
-	for _, b := range list.Items {
+	for i := range list.Items {
+		b := &list.Items[i]
 		if !slices.ContainsFunc(b.Spec.Destinations, func(d controlv1alpha1.Destination) bool { return d.ClusterId == wec }) {
 			continue
 		}
-		for _, o := range b.Spec.Workload.NamespaceScope {
+		for j := range b.Spec.Workload.NamespaceScope {
+			o := &b.Spec.Workload.NamespaceScope[j]
 			if o.Group == ref.gvr.Group && o.Resource == ref.gvr.Resource && o.Namespace == ref.namespace && o.Name == ref.name {
 				return b.Name
 			}

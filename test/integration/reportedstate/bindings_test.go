@@ -27,15 +27,16 @@ import (
 // The suite's Bindings are made by KubeStellar v0.30's own binding controller (its code, from
 // the module, run in this process as its controller-manager runs it with
 // --controllers=binding) from BindingPolicies and OCM ManagedClusters in the ITS, as in a real
-// KubeStellar: policy (below) creates a BindingPolicy and waits for its Binding. Hand-written
-// Bindings (newBinding, updateBinding in helpers_test.go) remain for what the binding
-// controller cannot produce, each use saying why.
+// KubeStellar: policy (below) creates a BindingPolicy and waits for its Binding. A test that
+// needs KubeStellar's status controller swaps in both (startKubeStellar). Hand-written
+// Bindings (newBinding in helpers_test.go) remain for what the binding controller cannot
+// produce, each use saying why.
 
 // labelWEC is the ManagedCluster label the tests' BindingPolicies select WECs by.
 const labelWEC = "name"
 
-// ksRun is the suite's run of KubeStellar's controllers: the binding controller alone,
-// unless a test asked for the status controller too (startKubeStellar).
+// ksRun is the suite's run of KubeStellar's controllers: the binding controller alone, unless a
+// test asked for the status controller too (startKubeStellar).
 var ksRun struct {
 	mu   sync.Mutex
 	stop func()
@@ -62,8 +63,8 @@ func stopBindingController() {
 
 // startKubeStellar runs KubeStellar v0.30's binding and status controllers for the WDS, as its
 // controller-manager does by default, in place of the suite's binding controller alone (the
-// status controller needs the binding controller of its own process), and returns what goes
-// back to the binding controller alone; it can be called more than once.
+// status controller learns the BindingPolicies from a binding controller started with it), and
+// returns what goes back to the binding controller alone; it can be called more than once.
 func startKubeStellar(_ context.Context, wdsCfg, itsCfg *rest.Config) (stop func()) {
 	GinkgoHelper()
 	stopBindingController()
@@ -78,7 +79,7 @@ func startKubeStellar(_ context.Context, wdsCfg, itsCfg *rest.Config) (stop func
 }
 
 // runKubeStellar starts KubeStellar's binding controller, and its status controller if status,
-// until the returned function is called.
+// wired as its controller-manager wires them, until the returned function is called.
 func runKubeStellar(wdsCfg, itsCfg *rest.Config, status bool) (stop func()) {
 	GinkgoHelper()
 	ctx, cancel := context.WithCancel(context.Background())
@@ -96,7 +97,7 @@ func runKubeStellar(wdsCfg, itsCfg *rest.Config, status bool) (stop func()) {
 		sc, err := ksstatus.NewController(logger, metrics.MetricsForSpace("wds"), metrics.MetricsForSpace("its"),
 			rest.CopyConfig(wdsCfg), rest.CopyConfig(itsCfg), wdsName, bc.GetBindingPolicyResolver())
 		Expect(err).NotTo(HaveOccurred())
-		relay.status = sc
+		relay.set(sc)
 		Expect(bc.Start(ctx, 2, listers)).To(Succeed())
 		Expect(sc.Start(ctx, 2, listers)).To(Succeed())
 		return cancel
@@ -105,14 +106,26 @@ func runKubeStellar(wdsCfg, itsCfg *rest.Config, status bool) (stop func()) {
 	return cancel
 }
 
-// statusRelay hands the binding controller's workload events to the status controller, as
-// KubeStellar's controller-manager does.
-type statusRelay struct{ status *ksstatus.Controller }
+// statusRelay hands the binding controller's workload events to the status controller that
+// runs, if any, as KubeStellar's controller-manager does.
+type statusRelay struct {
+	mu     sync.Mutex
+	status *ksstatus.Controller
+}
+
+func (r *statusRelay) set(sc *ksstatus.Controller) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.status = sc
+}
 
 func (r *statusRelay) HandleWorkloadObjectEvent(gvr schema.GroupVersionResource, oldObj, obj ksutil.MRObject,
 	eventType ksbinding.WorkloadEventType, wasDeletedFinalStateUnknown bool) {
-	if r.status != nil {
-		r.status.HandleWorkloadObjectEvent(gvr, oldObj, obj, eventType, wasDeletedFinalStateUnknown)
+	r.mu.Lock()
+	sc := r.status
+	r.mu.Unlock()
+	if sc != nil {
+		sc.HandleWorkloadObjectEvent(gvr, oldObj, obj, eventType, wasDeletedFinalStateUnknown)
 	}
 }
 

@@ -16,9 +16,9 @@ import (
 )
 
 // R6, differential: KubeStellar v0.30's own binding and status controllers (its code, from the
-// module, run in this process as its controller-manager runs them) and then this operator,
-// each alone on the same inputs, write the CombinedStatus objects of the same collectors; the
-// results agree field by field, apart from the differences docs/reported-state.md lists.
+// module, run in this process as its controller-manager runs them) and then this operator, each
+// alone writing CombinedStatus objects on the same inputs, write those of the same collectors; the results agree field by field, apart from the differences
+// docs/reported-state.md lists.
 var _ = Describe("Combined status against KubeStellar's status controller", func() {
 	It("writes what KubeStellar writes, apart from its documented departures", func(ctx SpecContext) {
 		ns := newNamespace(ctx)
@@ -80,7 +80,7 @@ var _ = Describe("Combined status against KubeStellar's status controller", func
 		reportStatus(ctx, wecs[2], wdsName, ref, deploymentStatus(1, 0))
 		key := client.ObjectKey{Namespace: ns, Name: string(dep.GetUID()) + "." + string(policy.UID)}
 
-		By("KubeStellar's controllers alone")
+		By("KubeStellar's status controller alone")
 		stopOp()
 		restarted := false
 		DeferCleanup(func() {

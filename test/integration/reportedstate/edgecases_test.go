@@ -289,7 +289,7 @@ var _ = Describe("Reported state writes", func() {
 		ws := &unstructured.Unstructured{}
 		ws.SetAPIVersion("control.kubestellar.io/v1alpha1")
 		ws.SetKind("WorkStatus")
-		Expect(itsClient.Get(ctx, client.ObjectKey{Namespace: wecs[0], Name: "statefulset-" + ns + "-s"}, ws)).To(Succeed())
+		Expect(itsClient.Get(ctx, client.ObjectKey{Namespace: wecs[0], Name: workStatusName(wecs[0], wdsName, ref)}, ws)).To(Succeed())
 		ws.SetAnnotations(map[string]string{"touched": "yes"})
 		Expect(itsClient.Update(ctx, ws)).To(Succeed())
 		Consistently(func() (string, error) {

@@ -142,7 +142,10 @@ var _ = Describe("Reported state follows the qualified WEC set", func() {
 		Eventually(func() error { return wdsClient.Create(ctx, g.DeepCopy()) }).WithContext(ctx).Should(Succeed())
 		wecs := newWECs(ctx, ns, "wec1")
 		ref := sourceRef{gvr: gadgetsGVR, kind: "Gadget", namespace: ns, name: "g"}
-		b := policy(ctx, ns, wecs, clause{GVR: gadgetsGVR, Namespace: ns, Name: "g", Single: true})
+		// Written by hand: KubeStellar v0.30's binding controller, running when this CRD is
+		// created, did not place the new kind's object into the policy's Binding within 30 s
+		// here (not investigated further; its kinds known at start work).
+		b := newBinding(ctx, ns, wecs, clause{GVR: gadgetsGVR, Namespace: ns, Name: "g", Single: true})
 		reportStatus(ctx, wecs[0], wdsName, ref, map[string]any{"phase": "One"})
 		DeferCleanup(func(ctx SpecContext) {
 			// Before the CRD goes (cleanups run last first): a WorkStatus naming a resource the WDS
@@ -153,7 +156,7 @@ var _ = Describe("Reported state follows the qualified WEC set", func() {
 			ws.SetNamespace(wecs[0])
 			ws.SetName(workStatusName(wecs[0], wdsName, ref))
 			Expect(client.IgnoreNotFound(itsClient.Delete(ctx, ws))).To(Succeed())
-			deletePolicy(ctx, b)
+			Expect(client.IgnoreNotFound(wdsClient.Delete(ctx, b))).To(Succeed())
 		})
 		Eventually(statusOf).WithContext(ctx).WithArguments(gadgetGVK, ns, "g").Should(Equal(map[string]any{"phase": "One"}))
 

@@ -131,10 +131,18 @@ func (r *statusRelay) HandleWorkloadObjectEvent(gvr schema.GroupVersionResource,
 
 // policy creates a BindingPolicy that sends the objects of the clauses (which must exist) to the
 // WECs, and waits until KubeStellar's binding controller wrote its Binding (of the same name) so.
+// The policy goes when the spec ends: a KubeStellar status controller a later spec starts (it
+// learns the BindingPolicies, not the Bindings) would otherwise return status into this spec's
+// objects too. Its Binding stays, as until a garbage collector (none runs here) removes it: the
+// operator keeps what it wrote, instead of clearing objects after every spec.
 func policy(ctx context.Context, name string, wecs []string, clauses ...clause) *controlv1alpha1.BindingPolicy {
 	GinkgoHelper()
 	bp := &controlv1alpha1.BindingPolicy{ObjectMeta: metav1.ObjectMeta{Name: name}, Spec: policySpec(wecs, clauses)}
 	Expect(wdsClient.Create(ctx, bp)).To(Succeed())
+	DeferCleanup(func(ctx SpecContext) {
+		Expect(client.IgnoreNotFound(wdsClient.Delete(ctx, &controlv1alpha1.BindingPolicy{ObjectMeta: metav1.ObjectMeta{Name: name}}))).
+			To(Succeed())
+	})
 	awaitBinding(ctx, name, wecs, clauses)
 	return bp
 }

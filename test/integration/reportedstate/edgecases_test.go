@@ -278,6 +278,16 @@ var _ = Describe("Reported state writes", func() {
 		ref := statefulSetWorkload.ref(ns, "s")
 		Eventually(annotationOf).WithContext(ctx).WithArguments(gvk, ns, "s", "kubestellar.statefulsingleton.com/wec-status").
 			ShouldNot(BeEmpty())
+		// Settled: KubeStellar's binding controller follows the object's versions into its
+		// Binding, which queues the object again, and a write refused as stale is decided again.
+		last := ""
+		Eventually(func(g Gomega) bool {
+			u, err := getObject(ctx, gvk, ns, "s")
+			g.Expect(err).NotTo(HaveOccurred())
+			same := u.GetResourceVersion() == last
+			last = u.GetResourceVersion()
+			return same
+		}).WithContext(ctx).WithPolling(subSecondQuiet / 2).Should(BeTrue())
 
 		By("touching the WorkStatus without changing the status")
 		before, err := getObject(ctx, gvk, ns, "s")

@@ -57,6 +57,7 @@ func (r combinedReconciler) Reconcile(ctx context.Context, item combinedItem) (c
 		c.combined.restorePending(item.Object, pendingAt, pending)
 		return ctrl.Result{}, err
 	}
+	again := c.tellCombinedWriters(item.Object, f.Existing)
 	p := decideCombined(f)
 	wrote, stale, err := c.applyCombined(ctx, f, p)
 	if err != nil || stale {
@@ -71,7 +72,9 @@ func (r combinedReconciler) Reconcile(ctx context.Context, item combinedItem) (c
 	if wrote && pending {
 		propagationLag.WithLabelValues(c.key.Namespace, c.key.Name, lagPathCombinedStatus).Observe(c.opts.Now().Sub(pendingAt).Seconds())
 	}
-	return ctrl.Result{}, nil
+	// While KubeStellar's status controller is told to write too, look again once it has been
+	// quiet long enough to end it.
+	return ctrl.Result{RequeueAfter: again}, nil
 }
 
 // restorePending puts back a change not written because the reconcile failed.

@@ -81,6 +81,9 @@ type connection struct {
 
 	// book is what the connection keeps about each WDS object; it has a lock of its own.
 	book *objectBook
+	// combinedWriters is what the connection keeps about KubeStellar's status controller writing
+	// CombinedStatus objects too (combined_second_writer.go); it has a lock of its own.
+	combinedWriters *combinedWriters
 	// combined keeps KubeStellar's CombinedStatus objects (combined_*.go); nil when the WDS
 	// serves none. Set before the goroutines that read it start.
 	combined *combinedPart
@@ -122,7 +125,8 @@ func newConnection(key types.NamespacedName, wdsName string, wdsCfg, itsCfg *res
 	c := &connection{
 		key: key, wdsName: wdsName, opts: opts, log: log,
 		done: make(chan struct{}), probeNow: make(chan struct{}, 1),
-		book: newObjectBook(),
+		book:            newObjectBook(),
+		combinedWriters: newCombinedWriters(),
 		lockedState: connectionLockedState{
 			link:         linkState{deferred: map[objectRef]struct{}{}},
 			workStatuses: newWorkStatusTally(),

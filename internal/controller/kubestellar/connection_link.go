@@ -1,6 +1,7 @@
 package kubestellar
 
 import (
+	"slices"
 	"time"
 
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -90,7 +91,9 @@ func (c *connection) snapshot() connectionState {
 	defer c.unlock()
 	s := connectionState{linkHealth: c.lockedState.link.health}
 	s.Singleton, s.MultiWEC, s.Health = objects.Singleton, objects.MultiWEC, objects.Health
-	s.Misconfigured, s.SecondWriters = objects.Misconfigured, objects.SecondWriters
+	s.Misconfigured = objects.Misconfigured
+	s.SecondWriters = append(slices.Clone(objects.SecondWriters), c.combinedWriters.names()...)
+	slices.Sort(s.SecondWriters)
 	s.WECs, s.Invalid = c.lockedState.workStatuses.reporting(), c.lockedState.workStatuses.invalidNames()
 	if s.Unwatchable = c.lockedState.unwatchable.names(); len(s.Unwatchable) > 0 {
 		s.Why = c.lockedState.unwatchable[schema.ParseGroupResource(s.Unwatchable[0])].err.Error()

@@ -25,8 +25,8 @@ const secondWriterQuiet = 2 * time.Minute
 
 var secondWriterObjects = prometheus.NewGaugeVec(prometheus.GaugeOpts{
 	Name: "reportedstate_second_writer_objects",
-	Help: "WDS objects whose reported state KubeStellar's own status controller wrote after this operator did: " +
-		"two controllers write it.",
+	Help: "WDS objects whose reported state, and CombinedStatus objects, KubeStellar's own status controller wrote " +
+		"after this operator did: two controllers write them.",
 }, rsLabels)
 
 func init() {

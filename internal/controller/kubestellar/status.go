@@ -83,18 +83,18 @@ func requestsValidCondition(set setFunc, misconfigured []string) {
 			"into them; for example: %s", len(misconfigured), strings.Join(examples, ", ")))
 }
 
-// soleWriterCondition says whether KubeStellar's status controller writes reported state too,
-// and names a few of the objects.
+// soleWriterCondition says whether KubeStellar's status controller writes reported state or
+// CombinedStatus objects too, and names a few of the objects.
 func soleWriterCondition(set setFunc, objects []string) {
 	if len(objects) == 0 {
 		set(ksv1alpha1.ConditionSoleWriter, true, ksv1alpha1.ReasonSoleWriter,
-			"No other controller writes the reported state of the objects.")
+			"No other controller writes the reported state of the objects or their CombinedStatus objects.")
 		return
 	}
 	examples := objects[:min(len(objects), maxMisconfiguredListed)]
 	set(ksv1alpha1.ConditionSoleWriter, false, ksv1alpha1.ReasonKubeStellarStatusControllerActive, fmt.Sprintf(
-		"KubeStellar's status controller (field manager %s) wrote the reported state of %d objects after this "+
-			"operator did; run KubeStellar's controller-manager with --controllers=binding. For example: %s",
+		"KubeStellar's status controller (field manager %s) wrote the reported state or CombinedStatus of %d objects "+
+			"after this operator did; run KubeStellar's controller-manager with --controllers=binding. For example: %s",
 		KubeStellarStatusManager, len(objects), strings.Join(examples, ", ")))
 }
 

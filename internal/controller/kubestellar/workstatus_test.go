@@ -51,9 +51,21 @@ func TestValidateWorkStatus(t *testing.T) {
 
 func TestWrittenTime(t *testing.T) {
 	received := time.Date(2026, 1, 1, 12, 0, 10, 500_000_000, time.UTC)
-	at := func(d time.Duration) []metav1.ManagedFieldsEntry {
+	// The entries as the addon's agent leaves them: its create (spec, statusDetails), its status
+	// write (subresource status), its label patch.
+	entry := func(d time.Duration, sub, fields string) metav1.ManagedFieldsEntry {
 		tm := metav1.NewTime(received.Add(d).Truncate(time.Second))
-		return []metav1.ManagedFieldsEntry{{Manager: "status-addon", Time: &tm}}
+		return metav1.ManagedFieldsEntry{Manager: "status-agent", Operation: metav1.ManagedFieldsOperationUpdate,
+			Subresource: sub, Time: &tm, FieldsType: "FieldsV1", FieldsV1: metav1.NewFieldsV1(fields)}
+	}
+	const (
+		created = `{"f:metadata":{"f:labels":{".":{},"f:transport.kubestellar.io/originWdsName":{}}},` +
+			`"f:spec":{".":{},"f:sourceRef":{}},"f:statusDetails":{".":{},"f:lastGeneration":{}}}`
+		statusWrite = `{"f:status":{}}`
+		labelPatch  = `{"f:metadata":{"f:labels":{"f:managed-by.kubestellar.io/singletonstatus":{}}}}`
+	)
+	at := func(d time.Duration) []metav1.ManagedFieldsEntry {
+		return []metav1.ManagedFieldsEntry{entry(d-time.Second, "", created), entry(d, "status", statusWrite)}
 	}
 	for _, tc := range []struct {
 		name    string
@@ -63,6 +75,9 @@ func TestWrittenTime(t *testing.T) {
 		{"no managed fields: the receipt", nil, received},
 		{"written in the same second: the receipt, finer", at(0), received},
 		{"written long before (operator was down): the write", at(-time.Minute), received.Add(-time.Minute).Truncate(time.Second)},
+		{"labels patched since: still the status write", append(at(-time.Minute), entry(-10*time.Second, "", labelPatch)),
+			received.Add(-time.Minute).Truncate(time.Second)},
+		{"created, no status yet: the receipt", at(0)[:1], received},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			g := NewWithT(t)

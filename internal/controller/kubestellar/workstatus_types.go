@@ -17,9 +17,11 @@ const (
 	labelOriginWDS = "transport.kubestellar.io/originWdsName"
 )
 
-// WorkStatus is the ITS object that carries one WEC object's .status (namespace = the WEC).
-// Its status is kept as raw JSON: it is decoded only for the objects being decided, which keeps
-// the cache of many WorkStatus objects small.
+// WorkStatus is the ITS object that carries one WEC object's .status (namespace = the WEC), as
+// ocm-status-addon's status agent writes it (config/kubestellar has its CRD for tests). Its
+// status is kept as raw JSON: it is decoded only for the objects being decided, which keeps the
+// cache of many WorkStatus objects small. Its statusDetails (how far the propagation to the WEC
+// has gone) is not read, as KubeStellar's own status controller does not read it either.
 type WorkStatus struct {
 	metav1.TypeMeta   `json:",inline"`
 	metav1.ObjectMeta `json:"metadata,omitempty"`

@@ -1,7 +1,10 @@
 package kubestellar
 
 import (
+	"bytes"
 	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
 // receivedSkew is how far the status write (managedFields, one-second resolution) may lie before
@@ -10,13 +13,15 @@ const receivedSkew = 2 * time.Second
 
 // writtenTime is the best time the API gives for the write of a WorkStatus's status: the moment
 // the operator's watch received it (nanosecond resolution, later than the write by the watch
-// delivery, usually milliseconds), unless the newest managedFields time is clearly older (the
-// operator was down or disconnected), then that time (one-second resolution). received is when
-// the object entered the cache.
+// delivery, usually milliseconds), unless the newest managedFields time of a write of .status is
+// clearly older (the operator was down or disconnected), then that time (one-second resolution).
+// Only entries holding .status count: the addon's agent also patches the WorkStatus's labels
+// (managed-by.kubestellar.io/singletonstatus, copied from the WEC object) after writing its
+// status, and that is no status change. received is when the object entered the cache.
 func writtenTime(ws *WorkStatus, received time.Time) time.Time {
 	var newest time.Time
 	for _, mf := range ws.ManagedFields {
-		if mf.Time != nil && mf.Time.After(newest) {
+		if mf.Time != nil && mf.Time.After(newest) && holdsStatus(mf) {
 			newest = mf.Time.Time
 		}
 	}
@@ -39,4 +44,9 @@ func stampWorkStatus(now func() time.Time) func(any) (any, error) {
 		ws.ManagedFields, ws.Labels, ws.Annotations = nil, nil, nil
 		return ws, nil
 	}
+}
+
+// holdsStatus tells whether a managedFields entry owns fields of .status (not statusDetails).
+func holdsStatus(mf metav1.ManagedFieldsEntry) bool {
+	return mf.FieldsV1 != nil && bytes.Contains(mf.FieldsV1.GetRawBytes(), []byte(`"f:status":`))
 }

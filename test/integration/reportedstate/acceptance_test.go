@@ -32,8 +32,8 @@ var _ = Describe("Singleton reported state (R1: the table of the WDS object as k
 		Expect(wdsClient.Create(ctx, off)).To(Succeed())
 		offCreated, err := statusOf(ctx, w.gvk(), ns, "off")
 		Expect(err).NotTo(HaveOccurred())
-		newBinding(ctx, ns+"-on", wecs, clause{GVR: w.gvr, Namespace: ns, Name: "on", Single: true})
-		newBinding(ctx, ns+"-off", wecs, clause{GVR: w.gvr, Namespace: ns, Name: "off"})
+		policy(ctx, ns+"-on", wecs, clause{GVR: w.gvr, Namespace: ns, Name: "on", Single: true})
+		policy(ctx, ns+"-off", wecs, clause{GVR: w.gvr, Namespace: ns, Name: "off"})
 		reportStatus(ctx, wecs[0], wdsName, w.ref(ns, "on"), wecStatus)
 		reportStatus(ctx, wecs[0], wdsName, w.ref(ns, "off"), wecStatus)
 

@@ -50,6 +50,8 @@ var _ = Describe("A WDS whose credentials cannot list every kind asked for", fun
 		Expect(limClient.Create(ctx, deployment(ns, "d"))).To(Succeed())
 		Expect(limClient.Create(ctx, &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "cm"}})).To(Succeed())
 		wecs := newWECs(ctx, newNamespace(ctx), "wec1")
+		// Written by hand: this WDS of its own has no KubeStellar binding controller (the
+		// suite's serves the suite's WDS only).
 		b := &controlv1alpha1.Binding{ObjectMeta: metav1.ObjectMeta{Name: "limited"}}
 		framework.SetBinding(b, wecs,
 			clause{GVR: deploymentsGVR, Namespace: ns, Name: "d", Single: true},

@@ -22,9 +22,6 @@ var _ = Describe("Combined status", func() {
 		Expect(wdsClient.Create(ctx, deployment(ns, "web"))).To(Succeed())
 		dep, err := getObject(ctx, deploymentWorkload.gvk(), ns, "web")
 		Expect(err).NotTo(HaveOccurred())
-		policy := &controlv1alpha1.BindingPolicy{ObjectMeta: metav1.ObjectMeta{Name: ns}}
-		Expect(wdsClient.Create(ctx, policy)).To(Succeed())
-
 		byAvailable := newCollector(ctx, ns+"-by-available", controlv1alpha1.StatusCollectorSpec{
 			GroupBy: []controlv1alpha1.NamedExpression{{Name: "available", Def: "returned.status.availableReplicas"}},
 			CombinedFields: []controlv1alpha1.NamedAggregator{
@@ -39,14 +36,14 @@ var _ = Describe("Combined status", func() {
 			Limit:  20,
 		})
 		// No reported-state flag: a collector alone asks for a CombinedStatus.
-		binding := newBinding(ctx, ns, wecs, clause{GVR: deploymentsGVR, Namespace: ns, Name: "web",
+		bp := policy(ctx, ns, wecs, clause{GVR: deploymentsGVR, Namespace: ns, Name: "web",
 			Collectors: []string{lagging, byAvailable}})
 		ref := deploymentWorkload.ref(ns, "web")
 		reportStatus(ctx, wecs[0], wdsName, ref, deploymentStatus(2, 2))
 		reportStatus(ctx, wecs[1], wdsName, ref, deploymentStatus(2, 1))
 		reportStatus(ctx, wecs[2], wdsName, ref, deploymentStatus(2, 2))
 
-		key := client.ObjectKey{Namespace: ns, Name: string(dep.GetUID()) + "." + string(policy.UID)}
+		key := client.ObjectKey{Namespace: ns, Name: string(dep.GetUID()) + "." + string(bp.UID)}
 		cs := &controlv1alpha1.CombinedStatus{}
 		Eventually(func(g Gomega) {
 			g.Expect(wdsClient.Get(ctx, key, cs)).To(Succeed())
@@ -62,7 +59,7 @@ var _ = Describe("Combined status", func() {
 		}))
 		Expect(cs.OwnerReferences).To(ConsistOf(HaveField("UID", dep.GetUID())))
 		Expect(cs.Results[0].ColumnNames).To(Equal([]string{"available", "wecs", "replicas"}))
-		Eventually(collectorsAvailable).WithContext(ctx).WithArguments(binding.Name).
+		Eventually(collectorsAvailable).WithContext(ctx).WithArguments(bp.Name).
 			Should(Equal("True: All StatusCollector(s) are available"))
 
 		By("a WEC's change reaches the CombinedStatus at once, not after KubeStellar's 5 s")
@@ -92,7 +89,7 @@ var _ = Describe("Combined status", func() {
 			Select: []controlv1alpha1.NamedExpression{{Name: "x", Def: "returned.status.("}},
 			Limit:  20,
 		})
-		updateBinding(ctx, binding, wecs, clause{GVR: deploymentsGVR, Namespace: ns, Name: "web",
+		updatePolicy(ctx, bp, wecs, clause{GVR: deploymentsGVR, Namespace: ns, Name: "web",
 			Collectors: []string{lagging, byAvailable, invalid}})
 		Eventually(func(g Gomega) {
 			sc := &controlv1alpha1.StatusCollector{}
@@ -117,9 +114,9 @@ var _ = Describe("Combined status", func() {
 			g.Expect(rendered(cs)).To(HaveLen(1))
 			g.Expect(rendered(cs)).To(HaveKey(byAvailable))
 		}).WithContext(ctx).Should(Succeed())
-		Eventually(collectorsAvailable).WithContext(ctx).WithArguments(binding.Name).
+		Eventually(collectorsAvailable).WithContext(ctx).WithArguments(bp.Name).
 			Should(Equal("False: Missing StatusCollector(s) [" + lagging + "]"))
-		Expect(wdsClient.Delete(ctx, policy)).To(Succeed())
+		Expect(wdsClient.Delete(ctx, bp)).To(Succeed())
 		Eventually(func() error { return wdsClient.Get(ctx, key, cs) }).WithContext(ctx).Should(MatchError(ContainSubstring("not found")))
 	})
 
@@ -129,13 +126,11 @@ var _ = Describe("Combined status", func() {
 		Expect(wdsClient.Create(ctx, deployment(ns, "web"))).To(Succeed())
 		dep, err := getObject(ctx, deploymentWorkload.gvk(), ns, "web")
 		Expect(err).NotTo(HaveOccurred())
-		policy := &controlv1alpha1.BindingPolicy{ObjectMeta: metav1.ObjectMeta{Name: ns}}
-		Expect(wdsClient.Create(ctx, policy)).To(Succeed())
 		count := newCollector(ctx, ns+"-count", controlv1alpha1.StatusCollectorSpec{
 			CombinedFields: []controlv1alpha1.NamedAggregator{{Name: "n", Type: controlv1alpha1.AggregatorTypeCount}},
 		})
-		newBinding(ctx, ns, wecs, clause{GVR: deploymentsGVR, Namespace: ns, Name: "web", Collectors: []string{count}})
-		key := client.ObjectKey{Namespace: ns, Name: string(dep.GetUID()) + "." + string(policy.UID)}
+		bp := policy(ctx, ns, wecs, clause{GVR: deploymentsGVR, Namespace: ns, Name: "web", Collectors: []string{count}})
+		key := client.ObjectKey{Namespace: ns, Name: string(dep.GetUID()) + "." + string(bp.UID)}
 		cs := &controlv1alpha1.CombinedStatus{}
 		Eventually(func(g Gomega) {
 			g.Expect(wdsClient.Get(ctx, key, cs)).To(Succeed())
@@ -152,7 +147,7 @@ var _ = Describe("Combined status", func() {
 		ws.SetAPIVersion("control.kubestellar.io/v1alpha1")
 		ws.SetKind("WorkStatus")
 		ws.SetNamespace(wecs[0])
-		ws.SetName("deployment-" + ns + "-web")
+		ws.SetName(workStatusName(wecs[0], wdsName, deploymentWorkload.ref(ns, "web")))
 		Expect(itsClient.Delete(ctx, ws)).To(Succeed())
 		Eventually(func(g Gomega) {
 			g.Expect(wdsClient.Get(ctx, key, cs)).To(Succeed())

@@ -7,40 +7,22 @@ import (
 	"time"
 
 	controlv1alpha1 "github.com/kubestellar/kubestellar/api/control/v1alpha1"
-	ksbinding "github.com/kubestellar/kubestellar/pkg/binding"
-	ksmetrics "github.com/kubestellar/kubestellar/pkg/metrics"
-	ksstatus "github.com/kubestellar/kubestellar/pkg/status"
-	ksutil "github.com/kubestellar/kubestellar/pkg/util"
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"k8s.io/apimachinery/pkg/runtime/schema"
-	"k8s.io/client-go/rest"
-	k8smetrics "k8s.io/component-base/metrics"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	ctrllog "sigs.k8s.io/controller-runtime/pkg/log"
 
 	"github.com/singleton-operator/singleton-operator/internal/controller/kubestellar"
 )
 
 // R6, differential: KubeStellar v0.30's own binding and status controllers (its code, from the
-// module, run in this process as its controller-manager runs them) and then this operator,
-// each alone on the same inputs, write the CombinedStatus objects of the same collectors; the
-// results agree field by field, apart from the differences docs/reported-state.md lists.
+// module, run in this process as its controller-manager runs them) and then this operator, each
+// alone writing CombinedStatus objects on the same inputs, write those of the same collectors; the results agree field by field, apart from the differences
+// docs/reported-state.md lists.
 var _ = Describe("Combined status against KubeStellar's status controller", func() {
 	It("writes what KubeStellar writes, apart from its documented departures", func(ctx SpecContext) {
 		ns := newNamespace(ctx)
 		wecs := newWECs(ctx, ns, "wec1", "wec2", "wec3")
-		for _, w := range wecs {
-			mc := &unstructured.Unstructured{}
-			mc.SetAPIVersion("cluster.open-cluster-management.io/v1")
-			mc.SetKind("ManagedCluster")
-			mc.SetName(w)
-			mc.SetLabels(map[string]string{"diff": ns})
-			mc.Object["spec"] = map[string]any{"hubAcceptsClient": true}
-			Expect(itsClient.Create(ctx, mc)).To(Succeed())
-		}
 		dep := deployment(ns, "web")
 		dep.SetLabels(map[string]string{"app": "web"})
 		Expect(wdsClient.Create(ctx, dep)).To(Succeed())
@@ -81,7 +63,7 @@ var _ = Describe("Combined status against KubeStellar's status controller", func
 		policy := &controlv1alpha1.BindingPolicy{
 			ObjectMeta: metav1.ObjectMeta{Name: ns},
 			Spec: controlv1alpha1.BindingPolicySpec{
-				ClusterSelectors: []metav1.LabelSelector{{MatchLabels: map[string]string{"diff": ns}}},
+				ClusterSelectors: policySpec(wecs, nil).ClusterSelectors,
 				Downsync: []controlv1alpha1.DownsyncPolicyClause{{
 					DownsyncObjectTest: controlv1alpha1.DownsyncObjectTest{
 						Namespaces:      []string{ns},
@@ -98,7 +80,7 @@ var _ = Describe("Combined status against KubeStellar's status controller", func
 		reportStatus(ctx, wecs[2], wdsName, ref, deploymentStatus(1, 0))
 		key := client.ObjectKey{Namespace: ns, Name: string(dep.GetUID()) + "." + string(policy.UID)}
 
-		By("KubeStellar's controllers alone")
+		By("KubeStellar's status controller alone")
 		stopOp()
 		restarted := false
 		DeferCleanup(func() {
@@ -197,40 +179,5 @@ func mapKeys[V any](m map[string]V) func(func(string) bool) {
 				return
 			}
 		}
-	}
-}
-
-// startKubeStellar runs KubeStellar v0.30's binding and status controllers for the WDS as its
-// controller-manager does, and returns what stops them.
-func startKubeStellar(ctx context.Context, wdsCfg, itsCfg *rest.Config) (stop func()) {
-	GinkgoHelper()
-	ctx, cancel := context.WithCancel(ctx)
-	logger := ctrllog.FromContext(ctx).WithName("kubestellar")
-	ctx = ctrllog.IntoContext(ctx, logger)
-	metrics := ksmetrics.NewMultiSpaceClientMetrics()
-	ksmetrics.MustRegister(k8smetrics.NewKubeRegistry().Register, metrics)
-	relay := &statusRelay{}
-	bc, err := ksbinding.NewController(logger, metrics.MetricsForSpace("wds"), metrics.MetricsForSpace("its"),
-		rest.CopyConfig(wdsCfg), rest.CopyConfig(itsCfg), wdsName, nil, relay)
-	Expect(err).NotTo(HaveOccurred())
-	Expect(bc.AppendKSResources(ctx)).To(Succeed())
-	sc, err := ksstatus.NewController(logger, metrics.MetricsForSpace("wds"), metrics.MetricsForSpace("its"),
-		rest.CopyConfig(wdsCfg), rest.CopyConfig(itsCfg), wdsName, bc.GetBindingPolicyResolver())
-	Expect(err).NotTo(HaveOccurred())
-	relay.status = sc
-	listers := make(chan any, 1)
-	Expect(bc.Start(ctx, 2, listers)).To(Succeed())
-	Expect(sc.Start(ctx, 2, listers)).To(Succeed())
-	return cancel
-}
-
-// statusRelay hands the binding controller's workload events to the status controller, as
-// KubeStellar's controller-manager does.
-type statusRelay struct{ status *ksstatus.Controller }
-
-func (r *statusRelay) HandleWorkloadObjectEvent(gvr schema.GroupVersionResource, oldObj, obj ksutil.MRObject,
-	eventType ksbinding.WorkloadEventType, wasDeletedFinalStateUnknown bool) {
-	if r.status != nil {
-		r.status.HandleWorkloadObjectEvent(gvr, oldObj, obj, eventType, wasDeletedFinalStateUnknown)
 	}
 }

@@ -33,13 +33,13 @@ var _ = Describe("Reported state follows the qualified WEC set", func() {
 			Expect(wdsClient.Create(ctx, deployment(ns, "d"))).To(Succeed())
 			Expect(wdsClient.Create(ctx, deployment(ns, "e"))).To(Succeed())
 			c := clause{GVR: deploymentsGVR, Namespace: ns, Name: "d", Single: true}
-			b := newBinding(ctx, ns, wecs, c)
+			b := policy(ctx, ns, wecs, c)
 			ce := clause{GVR: deploymentsGVR, Namespace: ns, Name: "e", Single: true}
-			be := newBinding(ctx, ns+"-e", wecs, ce)
+			be := policy(ctx, ns+"-e", wecs, ce)
 			DeferCleanup(func(ctx SpecContext) {
 				// A misconfigured object left behind would hold RequestsValid False for the others.
-				Expect(client.IgnoreNotFound(wdsClient.Delete(ctx, b))).To(Succeed())
-				Expect(client.IgnoreNotFound(wdsClient.Delete(ctx, be))).To(Succeed())
+				deletePolicy(ctx, b)
+				deletePolicy(ctx, be)
 			})
 
 			By("one of the two WECs reporting: nothing copied, the count is 2")
@@ -56,19 +56,19 @@ var _ = Describe("Reported state follows the qualified WEC set", func() {
 			Consistently(statusOf).WithContext(ctx).WithArguments(gvk, ns, "d").WithTimeout(subSecondQuiet).Should(BeEmpty())
 
 			By("the Binding narrowed to wec2: its status copied; the condition stays while e is misconfigured")
-			updateBinding(ctx, b, wecs[1:], c)
+			updatePolicy(ctx, b, wecs[1:], c)
 			Eventually(statusOf).WithContext(ctx).WithArguments(gvk, ns, "d").Should(Equal(half))
 			Eventually(labelOf).WithContext(ctx).WithArguments(gvk, ns, "d", kubestellar.LabelExecutingCount).Should(Equal("1"))
 			Consistently(reasonOf).WithContext(ctx).WithArguments(opsNS, wdsName, ksv1alpha1.ConditionRequestsValid).
 				WithTimeout(subSecondQuiet).Should(Equal("False/" + ksv1alpha1.ReasonSingletonWrongWECCount))
 
 			By("e's Binding narrowed too: the condition cleared")
-			updateBinding(ctx, be, wecs[1:], ce)
+			updatePolicy(ctx, be, wecs[1:], ce)
 			Eventually(reasonOf).WithContext(ctx).WithArguments(opsNS, wdsName, ksv1alpha1.ConditionRequestsValid).
 				Should(Equal("True/" + ksv1alpha1.ReasonRequestsValid))
 
 			By("widened again: what was copied is cleared")
-			updateBinding(ctx, b, wecs, c)
+			updatePolicy(ctx, b, wecs, c)
 			Eventually(statusOf).WithContext(ctx).WithArguments(gvk, ns, "d").Should(BeEmpty())
 			Eventually(labelOf).WithContext(ctx).WithArguments(gvk, ns, "d", kubestellar.LabelExecutingCount).Should(Equal("2"))
 		})
@@ -78,7 +78,7 @@ var _ = Describe("Reported state follows the qualified WEC set", func() {
 			wecs := newWECs(ctx, ns, "wec1", "wec2", "wec3")
 			Expect(wdsClient.Create(ctx, configMap(ns, "cm"))).To(Succeed())
 			ref := sourceRef{gvr: configMapsGVR, kind: "ConfigMap", namespace: ns, name: "cm"}
-			newBinding(ctx, ns, wecs, clause{GVR: configMapsGVR, Namespace: ns, Name: "cm", Single: true, Multi: true})
+			policy(ctx, ns, wecs, clause{GVR: configMapsGVR, Namespace: ns, Name: "cm", Single: true, Multi: true})
 			reportStatus(ctx, wecs[0], wdsName, ref, nil)
 			Eventually(annotationOf).WithContext(ctx).WithArguments(corev1.SchemeGroupVersion.WithKind("ConfigMap"), ns, "cm",
 				kubestellar.AnnotationReportingWECs).Should(Equal("1"))
@@ -95,7 +95,7 @@ var _ = Describe("Reported state follows the qualified WEC set", func() {
 			odd["conditions"] = []any{map[string]any{"type": "Available", "status": true}}
 			reportStatus(ctx, wecs[1], wdsName, deploymentWorkload.ref(ns, "d"), odd)
 			reportStatus(ctx, wecs[0], wdsName, deploymentWorkload.ref(ns, "d"), half)
-			newBinding(ctx, ns, wecs, clause{GVR: deploymentsGVR, Namespace: ns, Name: "d", Single: true, Multi: true})
+			policy(ctx, ns, wecs, clause{GVR: deploymentsGVR, Namespace: ns, Name: "d", Single: true, Multi: true})
 
 			Eventually(statusOf).WithContext(ctx).WithArguments(gvk, ns, "d").Should(And(
 				HaveKeyWithValue("readyReplicas", int64(1)), HaveKeyWithValue("replicas", int64(2))),
@@ -115,7 +115,7 @@ var _ = Describe("Reported state follows the qualified WEC set", func() {
 	It("never returns status into a Namespace", func(ctx SpecContext) {
 		wecs := newWECs(ctx, ns, "wec1")
 		nsGVR := schema.GroupVersionResource{Version: "v1", Resource: "namespaces"}
-		newBinding(ctx, ns, wecs, clause{GVR: nsGVR, Name: ns, Single: true})
+		policy(ctx, ns, wecs, clause{GVR: nsGVR, Name: ns, Single: true})
 		reportStatus(ctx, wecs[0], wdsName, sourceRef{gvr: nsGVR, kind: "Namespace", name: ns},
 			map[string]any{"phase": "Terminating"})
 		nsGVK := corev1.SchemeGroupVersion.WithKind("Namespace")
@@ -142,6 +142,9 @@ var _ = Describe("Reported state follows the qualified WEC set", func() {
 		Eventually(func() error { return wdsClient.Create(ctx, g.DeepCopy()) }).WithContext(ctx).Should(Succeed())
 		wecs := newWECs(ctx, ns, "wec1")
 		ref := sourceRef{gvr: gadgetsGVR, kind: "Gadget", namespace: ns, name: "g"}
+		// Written by hand: KubeStellar v0.30's binding controller, running when this CRD is
+		// created, did not place the new kind's object into the policy's Binding within 30 s
+		// here (not investigated further; its kinds known at start work).
 		b := newBinding(ctx, ns, wecs, clause{GVR: gadgetsGVR, Namespace: ns, Name: "g", Single: true})
 		reportStatus(ctx, wecs[0], wdsName, ref, map[string]any{"phase": "One"})
 		DeferCleanup(func(ctx SpecContext) {
@@ -151,7 +154,7 @@ var _ = Describe("Reported state follows the qualified WEC set", func() {
 			ws.SetAPIVersion("control.kubestellar.io/v1alpha1")
 			ws.SetKind("WorkStatus")
 			ws.SetNamespace(wecs[0])
-			ws.SetName("gadget-" + ns + "-g")
+			ws.SetName(workStatusName(wecs[0], wdsName, ref))
 			Expect(client.IgnoreNotFound(itsClient.Delete(ctx, ws))).To(Succeed())
 			Expect(client.IgnoreNotFound(wdsClient.Delete(ctx, b))).To(Succeed())
 		})

@@ -17,7 +17,7 @@ var _ = Describe("Multi-WEC reported state", func() {
 		ns := newNamespace(ctx)
 		wecs := newWECs(ctx, ns, "wec1", "wec2", "wec3")
 		Expect(wdsClient.Create(ctx, deployment(ns, "web"))).To(Succeed())
-		newBinding(ctx, ns, wecs, clause{GVR: deploymentsGVR, Namespace: ns, Name: "web", Multi: true})
+		policy(ctx, ns, wecs, clause{GVR: deploymentsGVR, Namespace: ns, Name: "web", Multi: true})
 		ref := deploymentWorkload.ref(ns, "web")
 		gvk := deploymentWorkload.gvk()
 

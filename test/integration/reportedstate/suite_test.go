@@ -1,6 +1,8 @@
 // Package reportedstate tests the KubeStellar reported-state reconciler against two real API
-// servers, a WDS (KubeStellar's Binding CRDs) and an ITS (a WorkStatus CRD), with the operator
-// running in a manager as cmd/main.go runs it. The WDS is also the cluster the operator runs in;
+// servers, a WDS (KubeStellar's Binding CRDs) and an ITS (the WorkStatus CRD of
+// ocm-status-addon, OCM's ManagedCluster), with the operator running in a manager as
+// cmd/main.go runs it, and KubeStellar's own binding controller making the Bindings from
+// BindingPolicies (bindings_test.go). The WDS is also the cluster the operator runs in;
 // the ReportedState reaches both through kubeconfig Secrets, the ITS through a TCP relay that a
 // test can cut to take the ITS away.
 package reportedstate
@@ -67,7 +69,7 @@ var _ = BeforeSuite(func(ctx SpecContext) {
 	Expect(err).NotTo(HaveOccurred())
 	DeferCleanup(wds.Stop)
 	// The ITS also has OCM's ManagedCluster, for KubeStellar's own binding controller
-	// (differential_test.go).
+	// (bindings_test.go).
 	its, err = framework.StartAPIServer("its", "config/kubestellar", moduleDir("open-cluster-management.io/api", "cluster", "v1"))
 	Expect(err).NotTo(HaveOccurred())
 	DeferCleanup(its.Stop)
@@ -91,6 +93,9 @@ var _ = BeforeSuite(func(ctx SpecContext) {
 	opsNS = ns.Name
 	Expect(wdsClient.Create(ctx, kubeconfigSecret(opsNS, "wds-kubeconfig", wds.Config, wds.Config.Host))).To(Succeed())
 	Expect(wdsClient.Create(ctx, kubeconfigSecret(opsNS, "its-kubeconfig", its.Config, itsRelay.URL()))).To(Succeed())
+
+	startBindingController()
+	DeferCleanup(stopBindingController)
 
 	stopOp = startOperator(wds.Config)
 	DeferCleanup(func() { stopOp() })

@@ -2,8 +2,6 @@ package reportedstate
 
 import (
 	"context"
-	"path/filepath"
-	"sync"
 
 	kfv1alpha1 "github.com/kubestellar/kubeflex/api/v1alpha1"
 	controlv1alpha1 "github.com/kubestellar/kubestellar/api/control/v1alpha1"
@@ -15,25 +13,11 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/envtest"
 
 	ksv1alpha1 "github.com/singleton-operator/singleton-operator/api/kubestellar/v1alpha1"
 	"github.com/singleton-operator/singleton-operator/internal/controller/kubestellar"
 	"github.com/singleton-operator/singleton-operator/test/framework"
 )
-
-// kubeflexOnce installs KubeFlex's ControlPlane CRD (the module's own, v0.9.3) once into the
-// suite's WDS, which is also the cluster the operator runs in: the KubeFlex hosting cluster.
-var kubeflexOnce sync.Once
-
-func installKubeFlex() {
-	GinkgoHelper()
-	kubeflexOnce.Do(func() {
-		dir := filepath.Join(framework.RepoRoot(), moduleDir("github.com/kubestellar/kubeflex", "config", "crd", "bases"))
-		_, err := envtest.InstallCRDs(wds.Config, envtest.CRDInstallOptions{Paths: []string{dir}, ErrorIfPathMissing: true})
-		Expect(err).NotTo(HaveOccurred())
-	})
-}
 
 // controlPlane is a KubeFlex ControlPlane as KubeFlex v0.9 leaves it once its space runs: the
 // label KubeStellar finds WDSes and ITSes by, status.secretRef naming a Secret in the namespace
@@ -133,7 +117,6 @@ var _ = Describe("KubeFlex ControlPlanes", Ordered, func() {
 	}
 
 	BeforeAll(func() {
-		installKubeFlex()
 		var err error
 		kwds, err = framework.StartAPIServer("kflex-wds", kubestellarCRDs())
 		Expect(err).NotTo(HaveOccurred())

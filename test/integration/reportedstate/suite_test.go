@@ -65,7 +65,12 @@ var _ = BeforeSuite(func(ctx SpecContext) {
 	ksDir := kubestellarCRDs()
 
 	var err error
-	wds, err = framework.StartAPIServer("wds", "config/crd/bases", ksDir, "test/integration/reportedstate/testdata")
+	// The WDS is also the cluster the operator runs in, the KubeFlex hosting cluster, with
+	// KubeFlex's own ControlPlane CRD (v0.9.3) from the start: KubeStellar's binding controller,
+	// which runs in this process and watches every resource, keeps watching a CRD installed
+	// mid-suite after it was stopped, and the WDS would not shut down.
+	wds, err = framework.StartAPIServer("wds", "config/crd/bases", ksDir, "test/integration/reportedstate/testdata",
+		moduleDir("github.com/kubestellar/kubeflex", "config", "crd", "bases"))
 	Expect(err).NotTo(HaveOccurred())
 	DeferCleanup(wds.Stop)
 	// The ITS also has OCM's ManagedCluster, for KubeStellar's own binding controller

@@ -14,6 +14,7 @@ import (
 	. "github.com/onsi/gomega"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -162,17 +163,16 @@ var _ = Describe("Taking over from KubeStellar's status controller", func() {
 		})
 })
 
-// selectable registers a WEC in the ITS as the inventory KubeStellar's binding controller reads:
-// an OCM ManagedCluster, labeled for the BindingPolicy of the test namespace ns.
+// selectable labels a WEC's OCM ManagedCluster (newWECs made it) for the BindingPolicy of the
+// test namespace ns, as KubeStellar's binding controller reads the inventory.
 func selectable(ctx context.Context, wec, ns string) {
 	GinkgoHelper()
 	mc := &unstructured.Unstructured{}
 	mc.SetAPIVersion("cluster.open-cluster-management.io/v1")
 	mc.SetKind("ManagedCluster")
 	mc.SetName(wec)
-	mc.SetLabels(map[string]string{"test-namespace": ns})
-	mc.Object["spec"] = map[string]any{"hubAcceptsClient": true}
-	Expect(itsClient.Create(ctx, mc)).To(Succeed())
+	patch := client.RawPatch(types.MergePatchType, []byte(`{"metadata":{"labels":{"test-namespace":"`+ns+`"}}}`))
+	Expect(itsClient.Patch(ctx, mc, patch)).To(Succeed())
 }
 
 // singletonPolicy is a BindingPolicy that sends the object labeled app=<app> of ns to the WECs
@@ -210,7 +210,6 @@ var (
 // pod). Its ports are ephemeral, and its health probe is off.
 func startKubeStellarProcess(ctx context.Context, extra ...string) (stop func()) {
 	GinkgoHelper()
-	installKubeFlex()
 	suiteControlPlanesOnce.Do(func() {
 		for _, cp := range []struct {
 			controlPlane

@@ -87,10 +87,12 @@ func (w workload) other(i, n int) int {
 	return (w.home(i) + 1 + n%(w.wecs-1)) % w.wecs
 }
 
-// expectedCount is the executing-count label the operator should write.
+// expectedCount is the executing-count label the operator should write: the size of the
+// qualified WEC set, only while singleton return is requested (docs/design.md, R3); none for
+// the multi-WEC objects.
 func (w workload) expectedCount(i int) string {
 	if w.multi(i) {
-		return fmt.Sprint(w.wecs)
+		return ""
 	}
 	return "1"
 }

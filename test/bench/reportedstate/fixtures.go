@@ -290,7 +290,13 @@ func createITS(ctx context.Context, w workload, its *server, concurrency int) (c
 		if _, err := res.Create(ctx, ws, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
 			return err
 		}
-		return patchStatus(ctx, its, w.wec(k), w.workStatusName(i), map[string]any{fieldStatus: wecStatus(0)})
+		st := wecStatus(0)
+		if w.multi(i) {
+			// KubeStellar's multi-WEC summary leaves collisionCount out, and the API server
+			// refuses a Deployment status that drops it once set.
+			delete(st, fieldCollision)
+		}
+		return patchStatus(ctx, its, w.wec(k), w.workStatusName(i), map[string]any{fieldStatus: st})
 	})
 	what := fmt.Sprintf("ITS: %d WorkStatus (create + status)", total)
 	return creation{what: what, requests: int64(2 * total), took: time.Since(start)}, err

@@ -33,7 +33,11 @@ type stream struct {
 	its     *server
 	tr      *tracker
 	writers int
-	seq     atomic.Int64
+	// singletonOnly: the changes go to the singleton objects only (odd ones), whose reported
+	// state both controllers copy as it is; KubeStellar's multi-WEC summary of a Deployment
+	// leaves out the field the changes write.
+	singletonOnly bool
+	seq           atomic.Int64
 	cursor  atomic.Int64
 }
 
@@ -97,7 +101,11 @@ func (s *stream) run(ctx context.Context, kind stepKind, rate float64, d time.Du
 
 // update writes the n-th update of a step.
 func (s *stream) update(ctx context.Context, kind stepKind, n int64, st *stepStats) error {
-	i := int(s.cursor.Add(1)-1) % s.w.objects
+	c := int(s.cursor.Add(1) - 1)
+	i := c % s.w.objects
+	if s.singletonOnly {
+		i = 2*(c%(s.w.objects/2)) + 1
+	}
 	seq := s.seq.Add(1)
 	name := s.w.workStatusName(i)
 	if kind == changing {

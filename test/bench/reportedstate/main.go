@@ -41,6 +41,11 @@ type config struct {
 	memoryLimit string
 	out         string
 	keep        bool
+	// kubestellar: also measure KubeStellar v0.30's controller-manager (kubestellar.go).
+	kubestellar   bool
+	ksQPS         int
+	restartWindow time.Duration
+	relay         bool
 }
 
 func main() { os.Exit(mainCode()) }
@@ -64,6 +69,14 @@ func mainCode() int {
 	flag.StringVar(&cfg.memoryLimit, "memory-limit", "512Mi",
 		"the container memory limit the operator runs as if under: it gets GOMEMLIMIT at 90% of it, the soft "+
 			"limit it sets itself from its container's cgroup limit; empty for none")
+	flag.BoolVar(&cfg.kubestellar, "kubestellar", true,
+		"also measure KubeStellar v0.30's controller-manager (status and binding controllers) under the same stream, "+
+			"after the operator; the stream then changes singleton objects only")
+	flag.IntVar(&cfg.ksQPS, "ks-qps", 10000,
+		"KubeStellar's client limit towards the WDS and the ITS (requests/s; burst twice that); it ships with 5")
+	flag.DurationVar(&cfg.restartWindow, "restart-window", 20*time.Second,
+		"how long each controller is watched after its restart (up to 2 minutes longer while objects are wrong)")
+	flag.BoolVar(&cfg.relay, "relay", true, "measure the trivial relay after the operator")
 	flag.StringVar(&cfg.out, "out", "", "also write the report to this file")
 	flag.BoolVar(&cfg.keep, "keep", false, "keep the work directory (operator log)")
 	flag.Parse()

@@ -24,14 +24,17 @@ var reportedStateGVR = schema.GroupVersionResource{
 	Group: "kubestellar.statefulsingleton.com", Version: ksVersion, Resource: "reportedstates",
 }
 
-// operator is the operator's manager (cmd/main.go, built as it ships) running as a process of its
-// own against the WDS, so that its CPU time and memory are its own.
+// operator is a controller running as a process of its own against the WDS, so that its CPU
+// time and memory are its own: the operator's manager (cmd/main.go, built as it ships) or
+// KubeStellar's controller-manager (kubestellar.go).
 type operator struct {
 	cmd        *exec.Cmd
 	metricsURL string
 	pprofURL   string
 	started    time.Time
 	exited     chan error
+	// grace is how long stop waits after SIGTERM before it kills.
+	grace time.Duration
 }
 
 // buildOperator builds cmd/main.go into dir.
@@ -80,7 +83,7 @@ func startOperator(bin, dir string, wds *server, workers int, memoryLimit string
 	if err != nil {
 		return nil, err
 	}
-	logFile, err := os.Create(filepath.Join(dir, "operator.log"))
+	logFile, err := os.OpenFile(filepath.Join(dir, "operator.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
 	if err != nil {
 		return nil, err
 	}
@@ -103,9 +106,14 @@ func startOperator(bin, dir string, wds *server, workers int, memoryLimit string
 		// soft limit it would set itself in one (cmd/main.go, setMemoryLimit).
 		cmd.Env = append(cmd.Env, fmt.Sprintf("GOMEMLIMIT=%d", q.Value()/10*9))
 	}
+	return startProcess(cmd, logFile, "http://"+addr+"/metrics", "http://"+pprofAddr)
+}
+
+// startProcess starts cmd with its output in logFile.
+func startProcess(cmd *exec.Cmd, logFile *os.File, metricsURL, pprofURL string) (*operator, error) {
 	cmd.Stdout, cmd.Stderr = logFile, logFile
-	op := &operator{cmd: cmd, metricsURL: "http://" + addr + "/metrics", pprofURL: "http://" + pprofAddr,
-		exited: make(chan error, 1)}
+	op := &operator{cmd: cmd, metricsURL: metricsURL, pprofURL: pprofURL, exited: make(chan error, 1),
+		grace: 30 * time.Second}
 	op.started = time.Now()
 	if err := cmd.Start(); err != nil {
 		_ = logFile.Close()
@@ -127,12 +135,13 @@ func (o *operator) stop() error {
 	case err := <-o.exited:
 		var exit *exec.ExitError
 		if errors.As(err, &exit) {
-			return fmt.Errorf("the operator exited: %w", err)
+			return fmt.Errorf("%s exited: %w", filepath.Base(o.cmd.Path), err)
 		}
 		return err
-	case <-time.After(30 * time.Second):
+	case <-time.After(o.grace):
 		_ = o.cmd.Process.Kill()
-		return errors.New("the operator did not stop within 30 s; killed")
+		<-o.exited
+		return fmt.Errorf("%s did not stop within %s; killed", filepath.Base(o.cmd.Path), o.grace)
 	}
 }
 

@@ -25,8 +25,11 @@ type bench struct {
 	cfg      config
 	wds, its *server
 	pids     map[string]int
-	op       *operator
-	tr       *tracker
+	// op is the controller running now, ctl its role (roleOperator or roleKubeStellar).
+	op  *operator
+	ctl string
+	tr  *tracker
+	seq *stream
 }
 
 // sample reads the processes' CPU times and the API servers' write counters.
@@ -56,7 +59,17 @@ func run(ctx context.Context, cfg config, out io.Writer) error {
 	} else {
 		defer func() { _ = os.RemoveAll(dir) }()
 	}
-	ksDir, err := kubestellarCRDs()
+	ksDir, err := moduleDir("github.com/kubestellar/kubestellar", "config", "crd", "bases")
+	if err != nil {
+		return err
+	}
+	// The WDS doubles as KubeFlex's hosting cluster (ControlPlane objects), the ITS holds OCM's
+	// ManagedClusters: both for KubeStellar's controller-manager.
+	kfDir, err := downloadedModuleDir(ctx, kubeflexModule, "config", "crd", "bases")
+	if err != nil {
+		return err
+	}
+	ocmDir, err := moduleDir("open-cluster-management.io/api", "cluster", "v1")
 	if err != nil {
 		return err
 	}
@@ -65,13 +78,19 @@ func run(ctx context.Context, cfg config, out io.Writer) error {
 	if err != nil {
 		return err
 	}
+	ksBin := ""
+	if cfg.kubestellar {
+		if ksBin, err = buildKubeStellar(ctx); err != nil {
+			return err
+		}
+	}
 	logf("starting the WDS and the ITS")
 	b := &bench{cfg: cfg, pids: map[string]int{roleDriver: os.Getpid()}}
-	if b.wds, err = startServer("wds", "config/crd/bases", ksDir); err != nil {
+	if b.wds, err = startServer("wds", "config/crd/bases", ksDir, kfDir); err != nil {
 		return err
 	}
 	defer func() { _ = b.wds.Stop() }()
-	if b.its, err = startServer("its", "config/kubestellar"); err != nil {
+	if b.its, err = startServer("its", "config/kubestellar", ocmDir); err != nil {
 		return err
 	}
 	defer func() { _ = b.its.Stop() }()
@@ -79,7 +98,16 @@ func run(ctx context.Context, cfg config, out io.Writer) error {
 	b.pids[roleITS], b.pids[roleITSEtcd] = b.its.pids()
 	r := &report{cfg: cfg, loadStart: load(), cpus: runtime.NumCPU()}
 	defer func() { r.print(out) }()
-	return b.measure(ctx, dir, bin, r)
+	if err := b.measure(ctx, dir, bin, r); err != nil {
+		return err
+	}
+	if cfg.kubestellar {
+		if err := b.kubestellar(ctx, dir, ksBin, r); err != nil {
+			return err
+		}
+	}
+	r.loadEnd = load()
+	return ctx.Err()
 }
 
 // measure runs the phases in order, filling r.
@@ -108,9 +136,11 @@ func (b *bench) measure(ctx context.Context, dir, bin string, r *report) error {
 		return err
 	}
 	logf("starting the operator")
-	if b.op, err = startOperator(bin, dir, b.wds, b.cfg.budget, b.cfg.memoryLimit); err != nil {
+	start := func() (*operator, error) { return startOperator(bin, dir, b.wds, b.cfg.budget, b.cfg.memoryLimit) }
+	if b.op, err = start(); err != nil {
 		return err
 	}
+	b.ctl = roleOperator
 	b.pids[roleOperator] = b.op.pid()
 	stopped := false
 	defer func() {
@@ -118,87 +148,117 @@ func (b *bench) measure(ctx context.Context, dir, bin string, r *report) error {
 			_ = b.op.stop()
 		}
 	}()
-	if err := b.firstSync(ctx, r); err != nil {
+	if r.sync, err = b.firstSync(ctx); err != nil {
 		return err
 	}
-	b.idle(ctx, r)
+	r.syncMemory = readProc(b.op.pid())
+	r.syncHeap = r.sync.after.op.heapInuse
+	r.idle = b.idle(ctx)
 	profDir := dir
 	if b.cfg.out != "" {
 		profDir = filepath.Dir(b.cfg.out)
 	}
 	r.profiles = append(r.profiles, takeHeapProfile(ctx, b.op.pprofURL, profDir, "after the first sync"))
 
-	logf("unchanged updates at %.0f/s", b.cfg.unchanged)
-	s := &stream{w: w, its: b.its, tr: b.tr, writers: b.cfg.writers}
-	step, _ := b.step(ctx, s, "unchanged", unchanged, b.cfg.unchanged, nil)
-	r.steps = append(r.steps, step)
-	for i, rate := range b.cfg.rates {
-		logf("changes at %s", rateName(rate))
-		var cpu func() profile
-		if i == len(b.cfg.rates)-1 {
-			// Where the operator's CPU goes at the last (highest) rate.
-			cpu = func() profile {
-				return takeCPUProfile(ctx, b.op.pprofURL, profDir, "during the last step", b.cfg.step)
-			}
-		}
-		step, prof := b.step(ctx, s, "changes", changing, rate, cpu)
-		r.steps = append(r.steps, step)
-		if cpu != nil {
-			r.profiles = append(r.profiles, prof)
-		}
+	// Where the operator's CPU goes at the last (highest) rate.
+	cpu := func() profile {
+		return takeCPUProfile(ctx, b.op.pprofURL, profDir, "during the last step", b.cfg.step)
 	}
+	var prof profile
+	r.steps, prof = b.stream(ctx, "", cpu)
+	r.profiles = append(r.profiles, prof)
 	r.operator = readProc(b.op.pid())
 	r.operatorHeap = operatorMetrics(ctx, b.op.metricsURL).heapInuse
 	r.profiles = append(r.profiles, takeHeapProfile(ctx, b.op.pprofURL, profDir, "at the end"))
 	r.operatorCPU = r.operator.CPU
+	if r.opRestart, err = b.restart(ctx, start); err != nil {
+		return err
+	}
 	stopped = true
 	if err := b.op.stop(); err != nil {
 		r.notes = append(r.notes, err.Error())
 	}
 	logf("measuring the physical limit again, operator stopped")
 	r.baselines = append(r.baselines, baseline(ctx, w, b.wds, workloadNS, mergePatch, b.cfg.budget, b.cfg.baseline))
-	logf("the trivial relay, operator stopped, changes as fast as the driver goes")
-	if rl, err := startRelay(ctx, b.wds, b.its, b.cfg.budget); err != nil {
-		r.notes = append(r.notes, "the trivial relay did not start: "+err.Error())
-	} else {
-		step, _ := b.step(ctx, s, "relay", changing, 0, nil)
-		r.notes = append(r.notes, "the trivial relay "+rl.stop())
-		r.relay = &step
+	b.op, b.ctl = nil, ""
+	if b.cfg.relay {
+		logf("the trivial relay, operator stopped, changes as fast as the driver goes")
+		if rl, err := startRelay(ctx, b.wds, b.its, b.cfg.budget); err != nil {
+			r.notes = append(r.notes, "the trivial relay did not start: "+err.Error())
+		} else {
+			s := b.newStream()
+			step, _ := b.step(ctx, s, "relay", changing, 0, nil)
+			r.notes = append(r.notes, "the trivial relay "+rl.stop())
+			r.relay = &step
+		}
 	}
-	r.loadEnd = load()
 	return ctx.Err()
 }
 
-// firstSync waits until every object shows its reported state, from the operator's start.
-func (b *bench) firstSync(ctx context.Context, r *report) error {
+// newStream is the update stream of the run's steps (continuing the sequence numbers).
+func (b *bench) newStream() *stream {
+	if b.seq == nil {
+		b.seq = &stream{w: b.cfg.w, its: b.its, tr: b.tr, writers: b.cfg.writers, singletonOnly: b.cfg.kubestellar}
+	}
+	return b.seq
+}
+
+// stream runs the unchanged step and the changing steps at rising rates against the running
+// controller, the step names prefixed; during, if any, runs during the last step.
+func (b *bench) stream(ctx context.Context, prefix string, during func() profile) ([]stepResult, profile) {
+	logf("%sunchanged updates at %.0f/s", prefix, b.cfg.unchanged)
+	s := b.newStream()
+	step, _ := b.step(ctx, s, prefix+"unchanged", unchanged, b.cfg.unchanged, nil)
+	steps := []stepResult{step}
+	var prof profile
+	for i, rate := range b.cfg.rates {
+		logf("%schanges at %s", prefix, rateName(rate))
+		var d func() profile
+		if i == len(b.cfg.rates)-1 {
+			d = during
+		}
+		step, p := b.step(ctx, s, prefix+"changes", changing, rate, d)
+		steps = append(steps, step)
+		if d != nil {
+			prof = p
+		}
+	}
+	return steps, prof
+}
+
+// firstSync waits until every object shows its reported state, from the controller's start.
+func (b *bench) firstSync(ctx context.Context) (phase, error) {
 	before := b.sample(ctx)
 	deadline := time.Now().Add(30 * time.Minute)
+	progress := time.Now().Add(15 * time.Second)
 	for b.tr.correct() < b.cfg.w.objects {
+		if time.Now().After(progress) {
+			logf("%s: first sync: %d of %d objects right;%s", b.ctl, b.tr.correct(), b.cfg.w.objects, b.tr.describe(3))
+			progress = time.Now().Add(15 * time.Second)
+		}
 		if ctx.Err() != nil || time.Now().After(deadline) {
-			return fmt.Errorf("first sync incomplete: %d of %d objects right;%s", b.tr.correct(), b.cfg.w.objects,
-				b.tr.describe(5))
+			return phase{}, fmt.Errorf("first sync incomplete: %d of %d objects right;%s", b.tr.correct(),
+				b.cfg.w.objects, b.tr.describe(5))
 		}
 		select {
 		case err := <-b.op.exited:
-			return fmt.Errorf("the operator exited during the first sync: %w", err)
+			return phase{}, fmt.Errorf("%s exited during the first sync: %w", b.ctl, err)
 		case <-time.After(50 * time.Millisecond):
 		}
 	}
-	r.sync = phase{took: time.Since(b.op.started), before: before, after: b.sample(ctx)}
-	r.syncMemory = readProc(b.op.pid())
-	r.syncHeap = r.sync.after.op.heapInuse
-	logf("first full sync after %s", r.sync.took.Round(time.Millisecond))
-	return nil
+	p := phase{took: time.Since(b.op.started), before: before, after: b.sample(ctx)}
+	logf("%s: first full sync after %s", b.ctl, p.took.Round(time.Millisecond))
+	return p, nil
 }
 
 // idle measures the writes while nothing changes.
-func (b *bench) idle(ctx context.Context, r *report) {
+func (b *bench) idle(ctx context.Context) phase {
 	before := b.sample(ctx)
 	select {
 	case <-ctx.Done():
 	case <-time.After(5 * time.Second):
 	}
-	r.idle = phase{took: 5 * time.Second, before: before, after: b.sample(ctx)}
+	return phase{took: 5 * time.Second, before: before, after: b.sample(ctx)}
 }
 
 // step runs one step of the stream and waits until its changes land (or a drain timeout);
@@ -207,7 +267,7 @@ func (b *bench) step(ctx context.Context, s *stream, name string, kind stepKind,
 	during func() profile,
 ) (stepResult, profile) {
 	st := &stepStats{}
-	res := stepResult{name: name, kind: kind, rate: rate, stats: st, load: load()}
+	res := stepResult{name: name, role: b.ctl, kind: kind, rate: rate, stats: st, load: load()}
 	if kind == changing {
 		// The physical limit now, while the operator idles: the trivial client on Deployments no
 		// Binding names.
@@ -232,7 +292,7 @@ func (b *bench) step(ctx context.Context, s *stream, name string, kind stepKind,
 	}
 	res.unlanded = b.tr.forget()
 	res.after = b.sample(ctx)
-	res.hwm = readProc(b.op.pid()).HWM
+	res.hwm = readProc(b.pids[b.ctl]).HWM
 	// Let the WDS and the operator settle before the next step.
 	time.Sleep(2 * time.Second)
 	return res, <-profiled

@@ -109,3 +109,61 @@ func rightAgain(r restartResult) string {
 }
 
 func msf(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+// printCombined puts the controllers' combined-status phases side by side.
+func (r *report) printCombined(p func(string, ...any)) {
+	op := r.opCombined
+	if op == nil {
+		return
+	}
+	var ks *combinedReport
+	if r.ks != nil {
+		ks = r.ks.combined
+	}
+	p("")
+	p("combined status: a StatusCollector (COUNT of WECs and SUM of collisionCount, grouped by readyReplicas) named by")
+	p("every object's downsync Binding, %d objects x %d WECs; lag = ITS WorkStatus patch sent -> the driver's watch of",
+		r.cfg.w.objects, r.cfg.w.wecs)
+	p("the CombinedStatus shows the new sum (a WEC whose report does not change the object's reported state)")
+	p("%-24s %10s %10s %10s %9s | %10s %10s %10s %9s | %8s", "", "op p50 ms", "op p99 ms", "op lnd/s", "op cores",
+		"KS p50 ms", "KS p99 ms", "KS lnd/s", "KS cores", "p99 op/KS")
+	line := func(what string, a *stepResult, b *stepResult) {
+		cols := func(s *stepResult) string {
+			if s == nil {
+				return fmt.Sprintf("%10s %10s %10s %9s", "-", "-", "-", "-")
+			}
+			return fmt.Sprintf("%10s %10s %10.0f %9.2f", ms(percentile(s.stats.lags, 50)),
+				ms(percentile(s.stats.lags, 99)), s.landedPerSecond(), s.phase().cores(s.role))
+		}
+		ratio := "-"
+		if a != nil && b != nil && percentile(b.stats.lags, 99) > 0 {
+			ratio = fmt.Sprintf("%.3f", float64(percentile(a.stats.lags, 99))/float64(percentile(b.stats.lags, 99)))
+		}
+		p("%-24s %s | %s | %8s", what, cols(a), cols(b), ratio)
+	}
+	for i := range op.steps {
+		var k *stepResult
+		if ks != nil && i < len(ks.steps) {
+			k = &ks.steps[i]
+		}
+		s := &op.steps[i]
+		line(fmt.Sprintf("changes at %s (sent %.0f/s)", rateName(s.rate), s.sentPerSecond()), s, k)
+	}
+	sync := func(c *combinedReport) string {
+		if c == nil {
+			return "-"
+		}
+		gone := fmt.Sprintf("all gone %.1f s after the collector's deletion", c.gone.Seconds())
+		if c.left > 0 {
+			gone = fmt.Sprintf("%d left 30 s after the collector's deletion", c.left)
+		}
+		unl := 0
+		for _, s := range c.steps {
+			unl += s.unlanded
+		}
+		return fmt.Sprintf("first full sync %.1f s from the collector's creation; %d changes unlanded; %s",
+			c.sync.Seconds(), unl, gone)
+	}
+	p("operator:    %s", sync(op))
+	p("KubeStellar: %s", sync(ks))
+}

@@ -67,6 +67,8 @@ type workload struct {
 	objects, wecs int
 	// bindingSize is the number of objects per group of Bindings.
 	bindingSize int
+	// collector, if not empty, is the StatusCollector the downsync Bindings name.
+	collector string
 }
 
 func (w workload) object(i int) string { return fmt.Sprintf("d-%05d", i) }
@@ -166,7 +168,9 @@ func (w workload) bindings() []*controlv1alpha1.Binding {
 			single[k] = binding(fmt.Sprintf("single-%03d-%s", g, w.wec(k)), []string{w.wec(k)})
 		}
 		for i := first; i < last; i++ {
-			addClause(downsync, w.object(i), false, false)
+			framework.AddClause(downsync, framework.Clause{
+				GVR: deploymentGVR, Namespace: workloadNS, Name: w.object(i), Collectors: nonEmpty(w.collector),
+			})
 			if w.multi(i) {
 				addClause(multi, w.object(i), false, true)
 			} else {
@@ -181,6 +185,13 @@ func (w workload) bindings() []*controlv1alpha1.Binding {
 		}
 	}
 	return all
+}
+
+func nonEmpty(s string) []string {
+	if s == "" {
+		return nil
+	}
+	return []string{s}
 }
 
 func binding(name string, wecs []string) *controlv1alpha1.Binding {

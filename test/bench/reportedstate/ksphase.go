@@ -14,7 +14,8 @@ type ctlReport struct {
 	steps      []stepResult
 	// proc is its process at the end of the stream (before the restart).
 	proc    procSample
-	restart restartResult
+	restart  restartResult
+	combined *combinedReport
 }
 
 // kubestellar measures KubeStellar's controller-manager as the operator was measured, after it:
@@ -22,7 +23,7 @@ type ctlReport struct {
 // Bindings from, its first full sync, the same stream, a restart.
 func (b *bench) kubestellar(ctx context.Context, dir, bin string, r *report) error {
 	w := b.cfg.w
-	logf("KubeStellar: clearing the workload's status; its inventory, BindingPolicies and ControlPlanes")
+	logf("KubeStellar: clearing the workload's status; its ControlPlanes")
 	if err := clearStatus(ctx, w, b.wds, b.cfg.concurrency); err != nil {
 		return err
 	}
@@ -32,12 +33,6 @@ func (b *bench) kubestellar(ctx context.Context, dir, bin string, r *report) err
 			return fmt.Errorf("status not cleared: %d objects still show one", b.tr.withStatus())
 		}
 		time.Sleep(50 * time.Millisecond)
-	}
-	if err := createInventory(ctx, w, b.its); err != nil {
-		return err
-	}
-	if err := createBindingPolicies(ctx, w, b.wds, b.cfg.concurrency/4+1); err != nil {
-		return err
 	}
 	if err := registerSpaces(ctx, b.wds, b.its); err != nil {
 		return err
@@ -62,8 +57,15 @@ func (b *bench) kubestellar(ctx context.Context, dir, bin string, r *report) err
 	}
 	ks.syncMemory = readProc(b.op.pid())
 	ks.idle = b.idle(ctx)
-	ks.steps, _ = b.stream(ctx, "ks-", nil)
+	if b.cfg.reportedSteps {
+		ks.steps, _ = b.stream(ctx, "ks-", nil)
+	}
 	ks.proc = readProc(b.op.pid())
-	ks.restart, err = b.restart(ctx, start)
+	if ks.restart, err = b.restart(ctx, start); err != nil {
+		return err
+	}
+	if b.cfg.combined {
+		ks.combined, err = b.combined(ctx, "ks-")
+	}
 	return err
 }

@@ -140,11 +140,15 @@ func createBindingPolicies(ctx context.Context, w workload, wds *server, concurr
 		} else {
 			selector = map[string]any{"matchLabels": map[string]any{wecLabel: "true"}}
 		}
-		var names []any
+		var names, collectors []any
 		single, multi := false, false
 		for _, c := range b.Spec.Workload.NamespaceScope {
 			names = append(names, c.Name)
 			single, multi = c.WantSingletonReportedState, c.WantMultiWECReportedState
+			collectors = nil
+			for _, sc := range c.StatusCollectors {
+				collectors = append(collectors, sc)
+			}
 		}
 		clause := map[string]any{
 			"apiGroup": "apps", "resources": []any{"deployments"}, "namespaces": []any{workloadNS},
@@ -155,6 +159,9 @@ func createBindingPolicies(ctx context.Context, w workload, wds *server, concurr
 		}
 		if multi {
 			clause["wantMultiWECReportedState"] = true
+		}
+		if len(collectors) > 0 {
+			clause["statusCollectors"] = collectors
 		}
 		bp := &unstructured.Unstructured{Object: map[string]any{
 			fieldAPIVersion: ksGroup + "/" + ksVersion, fieldKind: "BindingPolicy",

@@ -46,6 +46,9 @@ type config struct {
 	ksQPS         int
 	restartWindow time.Duration
 	relay         bool
+	combined      bool
+	combinedRates []float64
+	reportedSteps bool
 }
 
 func main() { os.Exit(mainCode()) }
@@ -77,16 +80,26 @@ func mainCode() int {
 	flag.DurationVar(&cfg.restartWindow, "restart-window", 20*time.Second,
 		"how long each controller is watched after its restart (up to 2 minutes longer while objects are wrong)")
 	flag.BoolVar(&cfg.relay, "relay", true, "measure the trivial relay after the operator")
+	flag.BoolVar(&cfg.combined, "combined", true,
+		"measure the combined status (a StatusCollector's COUNT and SUM grouped by a field) of each controller")
+	var combinedRates string
+	flag.StringVar(&combinedRates, "combined-rates", "10,50,100,200,0", "changes per second of the combined-status steps")
+	flag.BoolVar(&cfg.reportedSteps, "reported-steps", true,
+		"run the reported-state update stream (false: only the first syncs, restarts and, if on, combined status)")
 	flag.StringVar(&cfg.out, "out", "", "also write the report to this file")
 	flag.BoolVar(&cfg.keep, "keep", false, "keep the work directory (operator log)")
 	flag.Parse()
-	for _, r := range strings.Split(rates, ",") {
-		v, err := strconv.ParseFloat(strings.TrimSpace(r), 64)
-		if err != nil {
-			fmt.Fprintln(os.Stderr, "bad -rates:", err)
-			return 2
-		}
-		cfg.rates = append(cfg.rates, v)
+	var err error
+	if cfg.rates, err = parseRates(rates); err == nil {
+		cfg.combinedRates, err = parseRates(combinedRates)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "bad rates:", err)
+		return 2
+	}
+	cfg.w.collector = ""
+	if cfg.combined {
+		cfg.w.collector = collectorName
 	}
 	// envtest logs through controller-runtime's logger: errors only, on stderr.
 	ctrllog.SetLogger(zap.New(zap.WriteTo(os.Stderr), zap.Level(zapcore.ErrorLevel)))
@@ -107,6 +120,19 @@ func mainCode() int {
 		return 1
 	}
 	return 0
+}
+
+// parseRates parses a comma-separated list of rates.
+func parseRates(s string) ([]float64, error) {
+	var out []float64
+	for _, r := range strings.Split(s, ",") {
+		v, err := strconv.ParseFloat(strings.TrimSpace(r), 64)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, nil
 }
 
 // logf prints progress on stderr, with the time since start.

@@ -87,6 +87,7 @@ type report struct {
 	// operatorCPU is the operator's CPU time over its whole life.
 	operatorCPU time.Duration
 	opRestart   restartResult
+	opCombined  *combinedReport
 	// ks is KubeStellar's controller-manager, if measured.
 	ks          *ctlReport
 	profiles    []profile
@@ -121,6 +122,7 @@ func (r *report) print(out io.Writer) {
 	r.printSteps(p)
 	r.printHeadline(p)
 	r.printComparison(p)
+	r.printCombined(p)
 	r.printProfiles(p)
 	for _, n := range r.notes {
 		p("note: %s", n)

@@ -29,6 +29,7 @@ type bench struct {
 	op  *operator
 	ctl string
 	tr  *tracker
+	ct  *combinedTracker
 	seq *stream
 }
 
@@ -123,6 +124,20 @@ func (b *bench) measure(ctx context.Context, dir, bin string, r *report) error {
 	synced := make(chan struct{})
 	go b.tr.run(ctx, b.wds, synced)
 	<-synced
+	if b.cfg.kubestellar || b.cfg.combined {
+		// The BindingPolicies (the operator names CombinedStatus objects after their UIDs;
+		// KubeStellar's binding controller resolves the Bindings from them) and the inventory.
+		if err := createBindingPolicies(ctx, w, b.wds, b.cfg.concurrency/4+1); err != nil {
+			return err
+		}
+		if err := createInventory(ctx, w, b.its); err != nil {
+			return err
+		}
+	}
+	if b.cfg.combined {
+		b.ct = newCombinedTracker(w)
+		go b.ct.run(ctx, b.wds)
+	}
 
 	logf("measuring the physical limit (trivial client, operator not running)")
 	for _, k := range []struct {
@@ -164,15 +179,22 @@ func (b *bench) measure(ctx context.Context, dir, bin string, r *report) error {
 	cpu := func() profile {
 		return takeCPUProfile(ctx, b.op.pprofURL, profDir, "during the last step", b.cfg.step)
 	}
-	var prof profile
-	r.steps, prof = b.stream(ctx, "", cpu)
-	r.profiles = append(r.profiles, prof)
+	if b.cfg.reportedSteps {
+		var prof profile
+		r.steps, prof = b.stream(ctx, "", cpu)
+		r.profiles = append(r.profiles, prof)
+	}
 	r.operator = readProc(b.op.pid())
 	r.operatorHeap = operatorMetrics(ctx, b.op.metricsURL).heapInuse
 	r.profiles = append(r.profiles, takeHeapProfile(ctx, b.op.pprofURL, profDir, "at the end"))
 	r.operatorCPU = r.operator.CPU
 	if r.opRestart, err = b.restart(ctx, start); err != nil {
 		return err
+	}
+	if b.cfg.combined {
+		if r.opCombined, err = b.combined(ctx, ""); err != nil {
+			return err
+		}
 	}
 	stopped = true
 	if err := b.op.stop(); err != nil {
@@ -198,7 +220,8 @@ func (b *bench) measure(ctx context.Context, dir, bin string, r *report) error {
 // newStream is the update stream of the run's steps (continuing the sequence numbers).
 func (b *bench) newStream() *stream {
 	if b.seq == nil {
-		b.seq = &stream{w: b.cfg.w, its: b.its, tr: b.tr, writers: b.cfg.writers, singletonOnly: b.cfg.kubestellar}
+		b.seq = &stream{w: b.cfg.w, its: b.its, tr: b.tr, ct: b.ct, writers: b.cfg.writers,
+			singletonOnly: b.cfg.kubestellar}
 	}
 	return b.seq
 }
@@ -287,10 +310,17 @@ func (b *bench) step(ctx context.Context, s *stream, name string, kind stepKind,
 	if kind == unchanged {
 		drain = time.Now().Add(3 * time.Second)
 	}
-	for time.Now().Before(drain) && ctx.Err() == nil && (kind == unchanged || b.tr.outstanding() > 0) {
+	var tr interface {
+		outstanding() int
+		forget() int
+	} = b.tr
+	if kind == combining {
+		tr = b.ct
+	}
+	for time.Now().Before(drain) && ctx.Err() == nil && (kind == unchanged || tr.outstanding() > 0) {
 		time.Sleep(50 * time.Millisecond)
 	}
-	res.unlanded = b.tr.forget()
+	res.unlanded = tr.forget()
 	res.after = b.sample(ctx)
 	res.hwm = readProc(b.pids[b.ctl]).HWM
 	// Let the WDS and the operator settle before the next step.

@@ -37,11 +37,11 @@ func createCollector(ctx context.Context, wds *server) error {
 	sc := &unstructured.Unstructured{Object: map[string]any{
 		fieldAPIVersion: ksGroup + "/" + ksVersion, fieldKind: "StatusCollector",
 		fieldMetadata: map[string]any{fieldName: collectorName},
-		"spec": map[string]any{
+		fieldSpec: map[string]any{
 			"groupBy": []any{map[string]any{fieldName: "ready", "def": "returned.status.readyReplicas"}},
 			"combinedFields": []any{
-				map[string]any{fieldName: countColumn, "type": "COUNT"},
-				map[string]any{fieldName: sumColumn, "type": "SUM",
+				map[string]any{fieldName: countColumn, fieldType: "COUNT"},
+				map[string]any{fieldName: sumColumn, fieldType: "SUM",
 					"subject": "has(returned.status.collisionCount) ? returned.status.collisionCount : 0"},
 			},
 			"limit": int64(20),

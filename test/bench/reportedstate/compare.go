@@ -16,9 +16,9 @@ type controllerFigures struct {
 // changing are the steps that changed objects' reported state.
 func (f controllerFigures) changing() []stepResult {
 	var out []stepResult
-	for _, s := range f.steps {
-		if s.kind == changing {
-			out = append(out, s)
+	for i := range f.steps {
+		if f.steps[i].kind == changing {
+			out = append(out, f.steps[i])
 		}
 	}
 	return out
@@ -27,8 +27,9 @@ func (f controllerFigures) changing() []stepResult {
 // saturation is the most changes per second landed in a step.
 func (f controllerFigures) saturation() float64 {
 	best := 0.0
-	for _, s := range f.changing() {
-		best = max(best, s.landedPerSecond())
+	steps := f.changing()
+	for i := range steps {
+		best = max(best, steps[i].landedPerSecond())
 	}
 	return best
 }
@@ -38,7 +39,9 @@ func (f controllerFigures) saturation() float64 {
 func (f controllerFigures) cpuPerChange() time.Duration {
 	var cpu time.Duration
 	landed := 0
-	for _, s := range f.changing() {
+	steps := f.changing()
+	for i := range steps {
+		s := &steps[i]
 		cpu += s.phase().cpu(s.role)
 		landed += len(s.stats.lags)
 	}
@@ -125,7 +128,7 @@ func (r *report) printCombined(p func(string, ...any)) {
 	p("every object's downsync Binding, %d objects x %d WECs; lag = ITS WorkStatus patch sent -> the driver's watch of",
 		r.cfg.w.objects, r.cfg.w.wecs)
 	p("the CombinedStatus shows the new sum (a WEC whose report does not change the object's reported state)")
-	p("%-24s %10s %10s %10s %9s | %10s %10s %10s %9s | %8s", "", "op p50 ms", "op p99 ms", "op lnd/s", "op cores",
+	p("%-31s %10s %10s %10s %9s | %10s %10s %10s %9s | %8s", "", "op p50 ms", "op p99 ms", "op lnd/s", "op cores",
 		"KS p50 ms", "KS p99 ms", "KS lnd/s", "KS cores", "p99 op/KS")
 	line := func(what string, a *stepResult, b *stepResult) {
 		cols := func(s *stepResult) string {
@@ -139,7 +142,7 @@ func (r *report) printCombined(p func(string, ...any)) {
 		if a != nil && b != nil && percentile(b.stats.lags, 99) > 0 {
 			ratio = fmt.Sprintf("%.3f", float64(percentile(a.stats.lags, 99))/float64(percentile(b.stats.lags, 99)))
 		}
-		p("%-24s %s | %s | %8s", what, cols(a), cols(b), ratio)
+		p("%-31s %s | %s | %8s", what, cols(a), cols(b), ratio)
 	}
 	for i := range op.steps {
 		var k *stepResult
@@ -158,8 +161,8 @@ func (r *report) printCombined(p func(string, ...any)) {
 			gone = fmt.Sprintf("%d left 30 s after the collector's deletion", c.left)
 		}
 		unl := 0
-		for _, s := range c.steps {
-			unl += s.unlanded
+		for i := range c.steps {
+			unl += c.steps[i].unlanded
 		}
 		return fmt.Sprintf("first full sync %.1f s from the collector's creation; %d changes unlanded; %s",
 			c.sync.Seconds(), unl, gone)

@@ -40,20 +40,27 @@ const (
 
 // Field names of the objects the driver writes as maps.
 const (
-	fieldAPIVersion = "apiVersion"
-	fieldMetadata   = "metadata"
-	fieldName       = "name"
-	fieldKind       = "kind"
-	fieldNamespace  = "namespace"
-	fieldStatus     = "status"
-	fieldCollision  = "collisionCount"
-	conditionTime   = "2026-11-22T10:00:00Z"
+	fieldAPIVersion     = "apiVersion"
+	fieldMetadata       = "metadata"
+	fieldName           = "name"
+	fieldKind           = "kind"
+	fieldNamespace      = "namespace"
+	fieldStatus         = "status"
+	fieldCollision      = "collisionCount"
+	conditionTime       = "2026-11-22T10:00:00Z"
+	fieldSpec           = "spec"
+	fieldLabels         = "labels"
+	fieldConditions     = "conditions"
+	fieldType           = "type"
+	keyKubeconfig       = "kubeconfig"
+	groupApps           = "apps"
+	resourceDeployments = "deployments"
 )
 
 var (
 	workStatusGVR = schema.GroupVersionResource{Group: ksGroup, Version: ksVersion, Resource: "workstatuses"}
 	bindingGVR    = schema.GroupVersionResource{Group: ksGroup, Version: ksVersion, Resource: "bindings"}
-	deploymentGVR = schema.GroupVersionResource{Group: "apps", Version: "v1", Resource: "deployments"}
+	deploymentGVR = schema.GroupVersionResource{Group: groupApps, Version: "v1", Resource: resourceDeployments}
 )
 
 // workload names the objects and says how each is bound. Object i is a Deployment; even
@@ -125,11 +132,11 @@ func wecStatus(seq int64) map[string]any {
 	return map[string]any{
 		"observedGeneration": int64(1), "replicas": int64(1), "updatedReplicas": int64(1),
 		"readyReplicas": int64(1), "availableReplicas": int64(1), fieldCollision: seq,
-		"conditions": []any{
-			map[string]any{"type": "Available", fieldStatus: "True", "reason": "MinimumReplicasAvailable",
+		fieldConditions: []any{
+			map[string]any{fieldType: "Available", fieldStatus: "True", "reason": "MinimumReplicasAvailable",
 				"message":        "Deployment has minimum availability.",
 				"lastUpdateTime": conditionTime, "lastTransitionTime": conditionTime},
-			map[string]any{"type": "Progressing", fieldStatus: "True", "reason": "NewReplicaSetAvailable",
+			map[string]any{fieldType: "Progressing", fieldStatus: "True", "reason": "NewReplicaSetAvailable",
 				"message":        "ReplicaSet has successfully progressed.",
 				"lastUpdateTime": conditionTime, "lastTransitionTime": conditionTime},
 		},
@@ -141,10 +148,10 @@ func (w workload) workStatus(i, k int) *unstructured.Unstructured {
 		fieldAPIVersion: "control.kubestellar.io/v1alpha1", fieldKind: "WorkStatus",
 		fieldMetadata: map[string]any{
 			fieldNamespace: w.wec(k), fieldName: w.workStatusName(i),
-			"labels": map[string]any{labelOriginWDS: wdsName},
+			fieldLabels: map[string]any{labelOriginWDS: wdsName},
 		},
-		"spec": map[string]any{"sourceRef": map[string]any{
-			"group": "apps", "version": "v1", "resource": "deployments", fieldKind: "Deployment",
+		fieldSpec: map[string]any{"sourceRef": map[string]any{
+			"group": groupApps, "version": "v1", "resource": "deployments", fieldKind: "Deployment",
 			fieldNamespace: workloadNS, fieldName: w.object(i),
 		}},
 	}}

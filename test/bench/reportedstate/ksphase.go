@@ -13,7 +13,7 @@ type ctlReport struct {
 	idle       phase
 	steps      []stepResult
 	// proc is its process at the end of the stream (before the restart).
-	proc    procSample
+	proc     procSample
 	restart  restartResult
 	combined *combinedReport
 }

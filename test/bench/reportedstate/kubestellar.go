@@ -70,7 +70,7 @@ func downloadedModuleDir(ctx context.Context, moduleAtVersion string, elem ...st
 	}
 	var m struct{ Dir string }
 	if err := json.Unmarshal(out, &m); err != nil || m.Dir == "" {
-		return "", fmt.Errorf("go mod download %s: no directory (%v)", moduleAtVersion, err)
+		return "", fmt.Errorf("go mod download %s: no directory (%w)", moduleAtVersion, err)
 	}
 	return filepath.Rel(framework.RepoRoot(), filepath.Join(append([]string{m.Dir}, elem...)...))
 }
@@ -84,22 +84,22 @@ func registerSpaces(ctx context.Context, wds, its *server) error {
 	}{{wdsName, "wds", wds}, {itsName, "its", its}} {
 		secret := &corev1.Secret{
 			ObjectMeta: metav1.ObjectMeta{Namespace: opsNS, Name: sp.name + "-kubeconfig"},
-			Data:       map[string][]byte{"kubeconfig": sp.s.kubeconfig, "kubeconfig-incluster": sp.s.kubeconfig},
+			Data:       map[string][]byte{keyKubeconfig: sp.s.kubeconfig, "kubeconfig-incluster": sp.s.kubeconfig},
 		}
 		if _, err := wds.cs.CoreV1().Secrets(opsNS).Create(ctx, secret, metav1.CreateOptions{}); err != nil {
 			return err
 		}
 		cp := &unstructured.Unstructured{Object: map[string]any{
 			fieldAPIVersion: "tenancy.kflex.kubestellar.org/v1alpha1", fieldKind: "ControlPlane",
-			fieldMetadata: map[string]any{fieldName: sp.name, "labels": map[string]any{cpTypeLabel: sp.cpType}},
-			"spec":        map[string]any{"type": "external"},
+			fieldMetadata: map[string]any{fieldName: sp.name, fieldLabels: map[string]any{cpTypeLabel: sp.cpType}},
+			fieldSpec:     map[string]any{fieldType: "external"},
 		}}
 		res := wds.dyn.Resource(controlPlaneGVR)
 		if _, err := res.Create(ctx, cp, metav1.CreateOptions{}); err != nil {
 			return err
 		}
 		raw, _ := jsonMarshal(map[string]any{fieldStatus: map[string]any{
-			"conditions": []any{}, "observedGeneration": int64(1),
+			fieldConditions: []any{}, "observedGeneration": int64(1),
 			"secretRef": map[string]any{fieldName: secret.Name, fieldNamespace: opsNS, "key": "kubeconfig",
 				"inClusterKey": "kubeconfig-incluster"},
 		}})
@@ -117,8 +117,8 @@ func createInventory(ctx context.Context, w workload, its *server) error {
 		mc := &unstructured.Unstructured{Object: map[string]any{
 			fieldAPIVersion: "cluster.open-cluster-management.io/v1", fieldKind: "ManagedCluster",
 			fieldMetadata: map[string]any{fieldName: w.wec(k),
-				"labels": map[string]any{wecLabel: "true", "name": w.wec(k)}},
-			"spec": map[string]any{"hubAcceptsClient": true},
+				fieldLabels: map[string]any{wecLabel: "true", "name": w.wec(k)}},
+			fieldSpec: map[string]any{"hubAcceptsClient": true},
 		}}
 		if _, err := its.dyn.Resource(managedClusterGVR).Create(ctx, mc, metav1.CreateOptions{}); err != nil {
 			return err
@@ -140,9 +140,11 @@ func createBindingPolicies(ctx context.Context, w workload, wds *server, concurr
 		} else {
 			selector = map[string]any{"matchLabels": map[string]any{wecLabel: "true"}}
 		}
-		var names, collectors []any
+		names := make([]any, 0, len(b.Spec.Workload.NamespaceScope))
+		var collectors []any
 		single, multi := false, false
-		for _, c := range b.Spec.Workload.NamespaceScope {
+		for j := range b.Spec.Workload.NamespaceScope {
+			c := &b.Spec.Workload.NamespaceScope[j]
 			names = append(names, c.Name)
 			single, multi = c.WantSingletonReportedState, c.WantMultiWECReportedState
 			collectors = nil
@@ -151,7 +153,7 @@ func createBindingPolicies(ctx context.Context, w workload, wds *server, concurr
 			}
 		}
 		clause := map[string]any{
-			"apiGroup": "apps", "resources": []any{"deployments"}, "namespaces": []any{workloadNS},
+			"apiGroup": groupApps, "resources": []any{resourceDeployments}, "namespaces": []any{workloadNS},
 			"objectNames": names,
 		}
 		if single {
@@ -166,7 +168,7 @@ func createBindingPolicies(ctx context.Context, w workload, wds *server, concurr
 		bp := &unstructured.Unstructured{Object: map[string]any{
 			fieldAPIVersion: ksGroup + "/" + ksVersion, fieldKind: "BindingPolicy",
 			fieldMetadata: map[string]any{fieldName: b.Name},
-			"spec":        map[string]any{"clusterSelectors": []any{selector}, "downsync": []any{clause}},
+			fieldSpec:     map[string]any{"clusterSelectors": []any{selector}, "downsync": []any{clause}},
 		}}
 		_, err := wds.dyn.Resource(bindingPolicyGVR).Create(ctx, bp, metav1.CreateOptions{})
 		return err

@@ -212,7 +212,8 @@ func baseline(ctx context.Context, w workload, wds *server, namespace string, ki
 				var err error
 				switch kind {
 				case mergePatch:
-					raw, _ := jsonMarshal(map[string]any{fieldStatus: map[string]any{"conditions": baselineStatus(n)["conditions"]}})
+					conds := baselineStatus(n)[fieldConditions]
+					raw, _ := jsonMarshal(map[string]any{fieldStatus: map[string]any{fieldConditions: conds}})
 					_, err = deps.Patch(ctx, w.object(i), types.MergePatchType, raw, metav1.PatchOptions{}, "status")
 				case applyStatus:
 					raw, _ := jsonMarshal(map[string]any{
@@ -249,7 +250,7 @@ func baseline(ctx context.Context, w workload, wds *server, namespace string, ki
 func baselineStatus(n int64) map[string]any {
 	s := wecStatus(0)
 	delete(s, "collisionCount")
-	conds := s["conditions"].([]any)
+	conds := s[fieldConditions].([]any)
 	conds[1].(map[string]any)["message"] = fmt.Sprintf("bench write %d", n)
 	return s
 }

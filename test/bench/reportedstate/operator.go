@@ -54,7 +54,7 @@ func buildOperator(ctx context.Context, dir string) (string, error) {
 func configureOperator(ctx context.Context, wds, its *server) error {
 	secret := &corev1.Secret{
 		ObjectMeta: metav1.ObjectMeta{Namespace: opsNS, Name: "its-kubeconfig"},
-		Data:       map[string][]byte{"kubeconfig": its.kubeconfig},
+		Data:       map[string][]byte{keyKubeconfig: its.kubeconfig},
 	}
 	if _, err := wds.cs.CoreV1().Secrets(opsNS).Create(ctx, secret, metav1.CreateOptions{}); err != nil {
 		return err
@@ -62,7 +62,7 @@ func configureOperator(ctx context.Context, wds, its *server) error {
 	rs := &unstructured.Unstructured{Object: map[string]any{
 		fieldAPIVersion: "kubestellar.statefulsingleton.com/v1alpha1", fieldKind: "ReportedState",
 		fieldMetadata: map[string]any{fieldNamespace: opsNS, fieldName: wdsName},
-		"spec": map[string]any{
+		fieldSpec: map[string]any{
 			"wdsName": wdsName,
 			"its":     map[string]any{"kubeconfigSecretRef": map[string]any{fieldName: "its-kubeconfig"}},
 		},
@@ -140,8 +140,7 @@ func (o *operator) stop() error {
 		return err
 	case <-time.After(o.grace):
 		_ = o.cmd.Process.Kill()
-		<-o.exited
-		return fmt.Errorf("%s did not stop within %s; killed", filepath.Base(o.cmd.Path), o.grace)
+		return fmt.Errorf("%s did not stop within %s; killed: %w", filepath.Base(o.cmd.Path), o.grace, <-o.exited)
 	}
 }
 

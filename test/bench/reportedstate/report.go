@@ -89,9 +89,9 @@ type report struct {
 	opRestart   restartResult
 	opCombined  *combinedReport
 	// ks is KubeStellar's controller-manager, if measured.
-	ks          *ctlReport
-	profiles    []profile
-	notes       []string
+	ks       *ctlReport
+	profiles []profile
+	notes    []string
 }
 
 func (r *report) print(out io.Writer) {
@@ -121,6 +121,9 @@ func (r *report) print(out io.Writer) {
 	r.printSync(p)
 	r.printSteps(p)
 	r.printHeadline(p)
+	if r.ks == nil {
+		printRestart(func(f string, a ...any) { p("  "+f, a...) }, "the operator", r.opRestart)
+	}
 	r.printComparison(p)
 	r.printCombined(p)
 	r.printProfiles(p)
@@ -184,8 +187,9 @@ func (r *report) printSteps(p func(string, ...any)) {
 	p("events per landed change; reconc/u = operator reconciles per landed change (update); queue, work ms")
 	p("= the operator's mean time of an object in its work queue and of a reconcile (its own metrics); limit/s =")
 	p("the trivial client's merge patches/s on other Deployments just before the step (operator idle);")
-	p("op, wdsAPI, itsAPI, etcd, driver = CPU cores used by the controller (ks- rows: KubeStellar's), the two kube-apiservers, both etcds, this")
-	p("driver; relay = the trivial relay (relay.go) instead of the operator, which is stopped (its CPU counts as")
+	p("op, wdsAPI, itsAPI, etcd, driver = CPU cores used by the controller (ks- rows: KubeStellar's), the two")
+	p("kube-apiservers, both etcds, this driver; relay = the trivial relay (relay.go) instead of the operator,")
+	p("which is stopped (its CPU counts as")
 	p("the driver's)")
 }
 
@@ -232,9 +236,6 @@ func (r *report) printHeadline(p func(string, ...any)) {
 	p("  operator: CPU %.1f s over its life, peak RSS (VmHWM) %s, RSS at the end %s, Go heap in use %s; "+
 		"container memory limit it was told of: %s", r.operatorCPU.Seconds(), mib(r.operator.HWM), mib(r.operator.RSS),
 		mib(int64(r.operatorHeap)), cmp.Or(r.cfg.memoryLimit, "none"))
-	if r.ks == nil {
-		printRestart(func(f string, a ...any) { p("  "+f, a...) }, "the operator", r.opRestart)
-	}
 }
 
 func ms(d time.Duration) string { return fmt.Sprintf("%.1f", float64(d.Microseconds())/1000) }

@@ -39,7 +39,7 @@ func (b *bench) sample(ctx context.Context) sample {
 	for role, pid := range b.pids {
 		s.cpu[role] = readProc(pid).CPU
 	}
-	s.wdsWrites, _ = requestCount(ctx, b.wds.cs, "deployments")
+	s.wdsWrites, _ = requestCount(ctx, b.wds.cs, resourceDeployments)
 	s.itsWrites, _ = requestCount(ctx, b.its.cs, "workstatuses")
 	if b.tr != nil {
 		s.watchEvents = b.tr.modifications()
@@ -124,19 +124,8 @@ func (b *bench) measure(ctx context.Context, dir, bin string, r *report) error {
 	synced := make(chan struct{})
 	go b.tr.run(ctx, b.wds, synced)
 	<-synced
-	if b.cfg.kubestellar || b.cfg.combined {
-		// The BindingPolicies (the operator names CombinedStatus objects after their UIDs;
-		// KubeStellar's binding controller resolves the Bindings from them) and the inventory.
-		if err := createBindingPolicies(ctx, w, b.wds, b.cfg.concurrency/4+1); err != nil {
-			return err
-		}
-		if err := createInventory(ctx, w, b.its); err != nil {
-			return err
-		}
-	}
-	if b.cfg.combined {
-		b.ct = newCombinedTracker(w)
-		go b.ct.run(ctx, b.wds)
+	if err := b.prepareBaseline(ctx); err != nil {
+		return err
 	}
 
 	logf("measuring the physical limit (trivial client, operator not running)")
@@ -204,17 +193,42 @@ func (b *bench) measure(ctx context.Context, dir, bin string, r *report) error {
 	r.baselines = append(r.baselines, baseline(ctx, w, b.wds, workloadNS, mergePatch, b.cfg.budget, b.cfg.baseline))
 	b.op, b.ctl = nil, ""
 	if b.cfg.relay {
-		logf("the trivial relay, operator stopped, changes as fast as the driver goes")
-		if rl, err := startRelay(ctx, b.wds, b.its, b.cfg.budget); err != nil {
-			r.notes = append(r.notes, "the trivial relay did not start: "+err.Error())
-		} else {
-			s := b.newStream()
-			step, _ := b.step(ctx, s, "relay", changing, 0, nil)
-			r.notes = append(r.notes, "the trivial relay "+rl.stop())
-			r.relay = &step
-		}
+		b.relayStep(ctx, r)
 	}
 	return ctx.Err()
+}
+
+// relayStep runs the trivial relay under the stream, as fast as the driver goes.
+func (b *bench) relayStep(ctx context.Context, r *report) {
+	logf("the trivial relay, operator stopped, changes as fast as the driver goes")
+	rl, err := startRelay(ctx, b.wds, b.its, b.cfg.budget)
+	if err != nil {
+		r.notes = append(r.notes, "the trivial relay did not start: "+err.Error())
+		return
+	}
+	step, _ := b.step(ctx, b.newStream(), "relay", changing, 0, nil)
+	r.notes = append(r.notes, "the trivial relay "+rl.stop())
+	r.relay = &step
+}
+
+// prepareBaseline creates what KubeStellar and the combined-status phase need from the start:
+// the BindingPolicies (the operator names CombinedStatus objects after their UIDs; KubeStellar's
+// binding controller resolves the Bindings from them), the inventory, the CombinedStatus watch.
+func (b *bench) prepareBaseline(ctx context.Context) error {
+	w := b.cfg.w
+	if b.cfg.kubestellar || b.cfg.combined {
+		if err := createBindingPolicies(ctx, w, b.wds, b.cfg.concurrency/4+1); err != nil {
+			return err
+		}
+		if err := createInventory(ctx, w, b.its); err != nil {
+			return err
+		}
+	}
+	if b.cfg.combined {
+		b.ct = newCombinedTracker(w)
+		go b.ct.run(ctx, b.wds)
+	}
+	return nil
 }
 
 // newStream is the update stream of the run's steps (continuing the sequence numbers).
@@ -232,7 +246,8 @@ func (b *bench) stream(ctx context.Context, prefix string, during func() profile
 	logf("%sunchanged updates at %.0f/s", prefix, b.cfg.unchanged)
 	s := b.newStream()
 	step, _ := b.step(ctx, s, prefix+"unchanged", unchanged, b.cfg.unchanged, nil)
-	steps := []stepResult{step}
+	steps := make([]stepResult, 0, 1+len(b.cfg.rates))
+	steps = append(steps, step)
 	var prof profile
 	for i, rate := range b.cfg.rates {
 		logf("%schanges at %s", prefix, rateName(rate))

@@ -77,16 +77,17 @@ func kubeconfigOf(cfg *rest.Config) ([]byte, error) {
 	return clientcmd.Write(*kc)
 }
 
-// kubestellarCRDs is the CRD directory of the KubeStellar module, relative to the repository
-// root (framework.StartAPIServer joins it to the root).
-func kubestellarCRDs() (string, error) {
-	cmd := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", "github.com/kubestellar/kubestellar")
+// moduleDir is a directory of a module of the build, relative to the repository root
+// (framework.StartAPIServer joins it to the root).
+func moduleDir(module string, elem ...string) (string, error) {
+	cmd := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", module)
 	cmd.Dir = framework.RepoRoot()
 	out, err := cmd.Output()
 	if err != nil {
-		return "", fmt.Errorf("finding the kubestellar module: %w", err)
+		return "", fmt.Errorf("finding the module %s: %w", module, err)
 	}
-	return filepath.Rel(framework.RepoRoot(), filepath.Join(strings.TrimSpace(string(out)), "config", "crd", "bases"))
+	dir := filepath.Join(append([]string{strings.TrimSpace(string(out))}, elem...)...)
+	return filepath.Rel(framework.RepoRoot(), dir)
 }
 
 // findProcess returns the pid of a process whose program name ends with prog and whose

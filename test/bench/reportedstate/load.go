@@ -24,6 +24,9 @@ const (
 	// an annotation of the home WorkStatus, or the status of a WorkStatus that does not count
 	// (a WEC that is not qualified for a singleton object, not the first for a multi-WEC one).
 	unchanged
+	// combining: each update changes the collisionCount of a WorkStatus that does not count for
+	// the object's reported state, which its CombinedStatus sums (combined.go).
+	combining
 )
 
 // stream writes WorkStatus updates into the ITS at a steady rate (0: as fast as its writers
@@ -32,9 +35,40 @@ type stream struct {
 	w       workload
 	its     *server
 	tr      *tracker
+	ct      *combinedTracker
 	writers int
-	seq     atomic.Int64
-	cursor  atomic.Int64
+	// singletonOnly: the changes go to the singleton objects only (odd ones), whose reported
+	// state both controllers copy as it is; KubeStellar's multi-WEC summary of a Deployment
+	// leaves out the field the changes write.
+	singletonOnly bool
+	seq           atomic.Int64
+	cursor        atomic.Int64
+	// busy holds the WorkStatuses (object x (WECs + 1) + WEC + 1) being written: a change skips
+	// them, so that two writes of one WorkStatus never race and land out of order (the WDS would
+	// keep the higher collisionCount of the two, and the lower one would never show).
+	busy sync.Map
+}
+
+// take picks the next object of the round robin (and for combining the WEC k, else -1: the
+// caller chooses) whose WorkStatus no writer is writing, and marks it busy until release.
+func (s *stream) take(ctx context.Context, kind stepKind) (i, k int, release func()) {
+	for ctx.Err() == nil {
+		for range 2 * s.w.objects {
+			c := int(s.cursor.Add(1) - 1)
+			i, k = c%s.w.objects, -1
+			if kind == combining {
+				k = s.w.other(i, c/s.w.objects)
+			} else if s.singletonOnly {
+				i = 2*(c%(s.w.objects/2)) + 1
+			}
+			key := i*(s.w.wecs+1) + k + 1
+			if _, taken := s.busy.LoadOrStore(key, true); !taken {
+				return i, k, func() { s.busy.Delete(key) }
+			}
+		}
+		time.Sleep(time.Millisecond)
+	}
+	return 0, 0, func() {}
 }
 
 // streamed is what one step of the stream did.
@@ -97,7 +131,15 @@ func (s *stream) run(ctx context.Context, kind stepKind, rate float64, d time.Du
 
 // update writes the n-th update of a step.
 func (s *stream) update(ctx context.Context, kind stepKind, n int64, st *stepStats) error {
-	i := int(s.cursor.Add(1)-1) % s.w.objects
+	i, k, release := s.take(ctx, kind)
+	defer release()
+	if kind == combining {
+		seq := s.seq.Add(1)
+		s.ct.expect(i, k, seq, st)
+		return patchStatus(ctx, s.its, s.w.wec(k), s.w.workStatusName(i), map[string]any{
+			fieldStatus: map[string]any{fieldCollision: seq},
+		})
+	}
 	seq := s.seq.Add(1)
 	name := s.w.workStatusName(i)
 	if kind == changing {
@@ -170,7 +212,8 @@ func baseline(ctx context.Context, w workload, wds *server, namespace string, ki
 				var err error
 				switch kind {
 				case mergePatch:
-					raw, _ := jsonMarshal(map[string]any{fieldStatus: map[string]any{"conditions": baselineStatus(n)["conditions"]}})
+					conds := baselineStatus(n)[fieldConditions]
+					raw, _ := jsonMarshal(map[string]any{fieldStatus: map[string]any{fieldConditions: conds}})
 					_, err = deps.Patch(ctx, w.object(i), types.MergePatchType, raw, metav1.PatchOptions{}, "status")
 				case applyStatus:
 					raw, _ := jsonMarshal(map[string]any{
@@ -207,7 +250,7 @@ func baseline(ctx context.Context, w workload, wds *server, namespace string, ki
 func baselineStatus(n int64) map[string]any {
 	s := wecStatus(0)
 	delete(s, "collisionCount")
-	conds := s["conditions"].([]any)
+	conds := s[fieldConditions].([]any)
 	conds[1].(map[string]any)["message"] = fmt.Sprintf("bench write %d", n)
 	return s
 }

@@ -41,6 +41,14 @@ type config struct {
 	memoryLimit string
 	out         string
 	keep        bool
+	// kubestellar: also measure KubeStellar v0.30's controller-manager (kubestellar.go).
+	kubestellar   bool
+	ksQPS         int
+	restartWindow time.Duration
+	relay         bool
+	combined      bool
+	combinedRates []float64
+	reportedSteps bool
 }
 
 func main() { os.Exit(mainCode()) }
@@ -64,16 +72,34 @@ func mainCode() int {
 	flag.StringVar(&cfg.memoryLimit, "memory-limit", "512Mi",
 		"the container memory limit the operator runs as if under: it gets GOMEMLIMIT at 90% of it, the soft "+
 			"limit it sets itself from its container's cgroup limit; empty for none")
+	flag.BoolVar(&cfg.kubestellar, "kubestellar", true,
+		"also measure KubeStellar v0.30's controller-manager (status and binding controllers) under the same stream, "+
+			"after the operator; the stream then changes singleton objects only")
+	flag.IntVar(&cfg.ksQPS, "ks-qps", 10000,
+		"KubeStellar's client limit towards the WDS and the ITS (requests/s; burst twice that); it ships with 5")
+	flag.DurationVar(&cfg.restartWindow, "restart-window", 20*time.Second,
+		"how long each controller is watched after its restart (up to 2 minutes longer while objects are wrong)")
+	flag.BoolVar(&cfg.relay, "relay", true, "measure the trivial relay after the operator")
+	flag.BoolVar(&cfg.combined, "combined", true,
+		"measure the combined status (a StatusCollector's COUNT and SUM grouped by a field) of each controller")
+	var combinedRates string
+	flag.StringVar(&combinedRates, "combined-rates", "10,50,100,200,0", "changes per second of the combined-status steps")
+	flag.BoolVar(&cfg.reportedSteps, "reported-steps", true,
+		"run the reported-state update stream (false: only the first syncs, restarts and, if on, combined status)")
 	flag.StringVar(&cfg.out, "out", "", "also write the report to this file")
 	flag.BoolVar(&cfg.keep, "keep", false, "keep the work directory (operator log)")
 	flag.Parse()
-	for _, r := range strings.Split(rates, ",") {
-		v, err := strconv.ParseFloat(strings.TrimSpace(r), 64)
-		if err != nil {
-			fmt.Fprintln(os.Stderr, "bad -rates:", err)
-			return 2
-		}
-		cfg.rates = append(cfg.rates, v)
+	var err error
+	if cfg.rates, err = parseRates(rates); err == nil {
+		cfg.combinedRates, err = parseRates(combinedRates)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "bad rates:", err)
+		return 2
+	}
+	cfg.w.collector = ""
+	if cfg.combined {
+		cfg.w.collector = collectorName
 	}
 	// envtest logs through controller-runtime's logger: errors only, on stderr.
 	ctrllog.SetLogger(zap.New(zap.WriteTo(os.Stderr), zap.Level(zapcore.ErrorLevel)))
@@ -94,6 +120,19 @@ func mainCode() int {
 		return 1
 	}
 	return 0
+}
+
+// parseRates parses a comma-separated list of rates.
+func parseRates(s string) ([]float64, error) {
+	var out []float64
+	for _, r := range strings.Split(s, ",") {
+		v, err := strconv.ParseFloat(strings.TrimSpace(r), 64)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, nil
 }
 
 // logf prints progress on stderr, with the time since start.

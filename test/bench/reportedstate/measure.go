@@ -79,8 +79,8 @@ type sample struct {
 	op opMetrics
 }
 
-// mutating are the verbs of apiserver_request_total that write.
-var mutating = []string{"APPLY", "PATCH", "UPDATE", "POST", "CREATE", "DELETE"}
+// mutating are the verbs of apiserver_request_total that write (an update is a PUT there).
+var mutating = []string{"APPLY", "PATCH", "PUT", "UPDATE", "POST", "CREATE", "DELETE"}
 
 // requestCount sums apiserver_request_total over the mutating verbs for one resource.
 func requestCount(ctx context.Context, cs kubernetes.Interface, resource string) (float64, error) {

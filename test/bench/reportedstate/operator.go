@@ -24,14 +24,17 @@ var reportedStateGVR = schema.GroupVersionResource{
 	Group: "kubestellar.statefulsingleton.com", Version: ksVersion, Resource: "reportedstates",
 }
 
-// operator is the operator's manager (cmd/main.go, built as it ships) running as a process of its
-// own against the WDS, so that its CPU time and memory are its own.
+// operator is a controller running as a process of its own against the WDS, so that its CPU
+// time and memory are its own: the operator's manager (cmd/main.go, built as it ships) or
+// KubeStellar's controller-manager (kubestellar.go).
 type operator struct {
 	cmd        *exec.Cmd
 	metricsURL string
 	pprofURL   string
 	started    time.Time
 	exited     chan error
+	// grace is how long stop waits after SIGTERM before it kills.
+	grace time.Duration
 }
 
 // buildOperator builds cmd/main.go into dir.
@@ -51,7 +54,7 @@ func buildOperator(ctx context.Context, dir string) (string, error) {
 func configureOperator(ctx context.Context, wds, its *server) error {
 	secret := &corev1.Secret{
 		ObjectMeta: metav1.ObjectMeta{Namespace: opsNS, Name: "its-kubeconfig"},
-		Data:       map[string][]byte{"kubeconfig": its.kubeconfig},
+		Data:       map[string][]byte{keyKubeconfig: its.kubeconfig},
 	}
 	if _, err := wds.cs.CoreV1().Secrets(opsNS).Create(ctx, secret, metav1.CreateOptions{}); err != nil {
 		return err
@@ -59,7 +62,7 @@ func configureOperator(ctx context.Context, wds, its *server) error {
 	rs := &unstructured.Unstructured{Object: map[string]any{
 		fieldAPIVersion: "kubestellar.statefulsingleton.com/v1alpha1", fieldKind: "ReportedState",
 		fieldMetadata: map[string]any{fieldNamespace: opsNS, fieldName: wdsName},
-		"spec": map[string]any{
+		fieldSpec: map[string]any{
 			"wdsName": wdsName,
 			"its":     map[string]any{"kubeconfigSecretRef": map[string]any{fieldName: "its-kubeconfig"}},
 		},
@@ -80,7 +83,7 @@ func startOperator(bin, dir string, wds *server, workers int, memoryLimit string
 	if err != nil {
 		return nil, err
 	}
-	logFile, err := os.Create(filepath.Join(dir, "operator.log"))
+	logFile, err := os.OpenFile(filepath.Join(dir, "operator.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
 	if err != nil {
 		return nil, err
 	}
@@ -103,9 +106,14 @@ func startOperator(bin, dir string, wds *server, workers int, memoryLimit string
 		// soft limit it would set itself in one (cmd/main.go, setMemoryLimit).
 		cmd.Env = append(cmd.Env, fmt.Sprintf("GOMEMLIMIT=%d", q.Value()/10*9))
 	}
+	return startProcess(cmd, logFile, "http://"+addr+"/metrics", "http://"+pprofAddr)
+}
+
+// startProcess starts cmd with its output in logFile.
+func startProcess(cmd *exec.Cmd, logFile *os.File, metricsURL, pprofURL string) (*operator, error) {
 	cmd.Stdout, cmd.Stderr = logFile, logFile
-	op := &operator{cmd: cmd, metricsURL: "http://" + addr + "/metrics", pprofURL: "http://" + pprofAddr,
-		exited: make(chan error, 1)}
+	op := &operator{cmd: cmd, metricsURL: metricsURL, pprofURL: pprofURL, exited: make(chan error, 1),
+		grace: 30 * time.Second}
 	op.started = time.Now()
 	if err := cmd.Start(); err != nil {
 		_ = logFile.Close()
@@ -127,12 +135,12 @@ func (o *operator) stop() error {
 	case err := <-o.exited:
 		var exit *exec.ExitError
 		if errors.As(err, &exit) {
-			return fmt.Errorf("the operator exited: %w", err)
+			return fmt.Errorf("%s exited: %w", filepath.Base(o.cmd.Path), err)
 		}
 		return err
-	case <-time.After(30 * time.Second):
+	case <-time.After(o.grace):
 		_ = o.cmd.Process.Kill()
-		return errors.New("the operator did not stop within 30 s; killed")
+		return fmt.Errorf("%s did not stop within %s; killed: %w", filepath.Base(o.cmd.Path), o.grace, <-o.exited)
 	}
 }
 

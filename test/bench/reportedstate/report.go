@@ -27,7 +27,9 @@ func (p phase) cores(role string) float64 { return p.cpu(role).Seconds() / p.wal
 
 // stepResult is one step of the update stream.
 type stepResult struct {
-	name     string
+	name string
+	// role is the controller's process role (empty for the relay).
+	role     string
 	kind     stepKind
 	rate     float64
 	load     string
@@ -84,8 +86,12 @@ type report struct {
 	operatorHeap float64
 	// operatorCPU is the operator's CPU time over its whole life.
 	operatorCPU time.Duration
-	profiles    []profile
-	notes       []string
+	opRestart   restartResult
+	opCombined  *combinedReport
+	// ks is KubeStellar's controller-manager, if measured.
+	ks       *ctlReport
+	profiles []profile
+	notes    []string
 }
 
 func (r *report) print(out io.Writer) {
@@ -115,6 +121,11 @@ func (r *report) print(out io.Writer) {
 	r.printSync(p)
 	r.printSteps(p)
 	r.printHeadline(p)
+	if r.ks == nil {
+		printRestart(func(f string, a ...any) { p("  "+f, a...) }, "the operator", r.opRestart)
+	}
+	r.printComparison(p)
+	r.printCombined(p)
 	r.printProfiles(p)
 	for _, n := range r.notes {
 		p("note: %s", n)
@@ -142,13 +153,16 @@ func (r *report) printSteps(p func(string, ...any)) {
 	}
 	p("")
 	p("update stream (%s steps; lag = ITS status patch sent -> the driver's WDS watch shows the value)", r.cfg.step)
-	p("%-9s %7s %7s %8s %7s %7s %7s %8s %7s %8s %8s %8s %8s %8s %8s %8s %6s %6s %6s %6s %6s %9s %s",
+	p("%-12s %7s %7s %8s %7s %7s %7s %8s %7s %8s %8s %8s %8s %8s %8s %8s %6s %6s %6s %6s %6s %9s %s",
 		"step", "offered", "sent/s", "landed/s", "p50 ms", "p99 ms", "max ms", "unlanded", "superse",
 		"WDSw/s", "WDSw/upd", "events/u", "reconc/u", "queue ms", "work ms", "limit/s",
 		"op", "wdsAPI", "itsAPI", "etcd", "driver", "peak RSS", "load")
-	rows := r.steps
+	rows := slices.Clone(r.steps)
 	if r.relay != nil {
-		rows = append(slices.Clone(rows), *r.relay)
+		rows = append(rows, *r.relay)
+	}
+	if r.ks != nil {
+		rows = append(rows, r.ks.steps...)
 	}
 	for i := range rows {
 		s := &rows[i]
@@ -158,14 +172,14 @@ func (r *report) printSteps(p func(string, ...any)) {
 			n = float64(s.sent.sent)
 		}
 		op := ph.op()
-		p("%-9s %7s %7.0f %8.0f %7s %7s %7s %8d %7d %8.0f %8.3f %8.3f %8.2f %8s %8s %8.0f "+
+		p("%-12s %7s %7.0f %8.0f %7s %7s %7s %8d %7d %8.0f %8.3f %8.3f %8.2f %8s %8s %8.0f "+
 			"%6.2f %6.2f %6.2f %6.2f %6.2f %9s %s",
 			s.name, rateName(s.rate), s.sentPerSecond(), s.landedPerSecond(),
 			ms(percentile(s.stats.lags, 50)), ms(percentile(s.stats.lags, 99)), ms(percentile(s.stats.lags, 100)),
 			s.unlanded, s.stats.superseded, ph.wdsWrites()/ph.wall().Seconds(), ph.wdsWrites()/n, ph.events()/n,
 			op.reconciles/n, ms(mean(op.queueSum, op.queueCount)), ms(mean(op.workSum, op.workCount)),
 			s.limitRate(),
-			ph.cores(roleOperator), ph.cores(roleWDS), ph.cores(roleITS), ph.cores(roleWDSEtcd)+ph.cores(roleITSEtcd),
+			ph.cores(s.role), ph.cores(roleWDS), ph.cores(roleITS), ph.cores(roleWDSEtcd)+ph.cores(roleITSEtcd),
 			ph.cores(roleDriver), mib(s.hwm), s.load)
 	}
 	p("columns: WDSw/s = the WDS API server's write requests on deployments per second over the step and its")
@@ -173,8 +187,9 @@ func (r *report) printSteps(p func(string, ...any)) {
 	p("events per landed change; reconc/u = operator reconciles per landed change (update); queue, work ms")
 	p("= the operator's mean time of an object in its work queue and of a reconcile (its own metrics); limit/s =")
 	p("the trivial client's merge patches/s on other Deployments just before the step (operator idle);")
-	p("op, wdsAPI, itsAPI, etcd, driver = CPU cores used by the operator, the two kube-apiservers, both etcds, this")
-	p("driver; relay = the trivial relay (relay.go) instead of the operator, which is stopped (its CPU counts as")
+	p("op, wdsAPI, itsAPI, etcd, driver = CPU cores used by the controller (ks- rows: KubeStellar's), the two")
+	p("kube-apiservers, both etcds, this driver; relay = the trivial relay (relay.go) instead of the operator,")
+	p("which is stopped (its CPU counts as")
 	p("the driver's)")
 }
 

@@ -12,6 +12,7 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/watch"
 )
 
@@ -50,10 +51,17 @@ type tracker struct {
 	pending map[string]pending
 	// events counts MODIFIED events of workload Deployments (each is one effective write).
 	events int64
+	// last is, by object, the sequence number of the last change the driver wrote: the value
+	// the object should show once every change landed.
+	last map[string]int64
+	// cleared counts the times an object that showed a status was seen without one.
+	cleared int64
+	// ignoreCount: the controller does not write the executing-count label (KubeStellar v0.30).
+	ignoreCount bool
 }
 
 func newTracker(w workload) *tracker {
-	return &tracker{w: w, objects: map[string]seen{}, pending: map[string]pending{}}
+	return &tracker{w: w, objects: map[string]seen{}, pending: map[string]pending{}, last: map[string]int64{}}
 }
 
 // run lists and watches the workload Deployments until ctx ends, resuming after watch ends.
@@ -124,6 +132,9 @@ func (t *tracker) observe(d *appsv1.Deployment, modified bool) {
 	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	if old, ok := t.objects[d.Name]; ok && old.hasStatus && !s.hasStatus {
+		t.cleared++
+	}
 	t.objects[d.Name] = s
 	if modified {
 		t.events++
@@ -147,6 +158,70 @@ func (t *tracker) expect(object string, seq int64, st *stepStats) {
 		old.st.superseded++
 	}
 	t.pending[object] = pending{seq: seq, sent: time.Now(), st: st}
+	t.last[object] = max(t.last[object], seq)
+}
+
+// readLast sets, for every object, the sequence number it should show to what its home
+// WorkStatus holds now (concurrent writers of one object may land out of order, so the last
+// change sent is not always the last one written). Called while nothing writes.
+func (t *tracker) readLast(ctx context.Context, its *server) error {
+	last := map[string]int64{}
+	for k := range t.w.wecs {
+		list, err := its.dyn.Resource(workStatusGVR).Namespace(t.w.wec(k)).List(ctx, metav1.ListOptions{})
+		if err != nil {
+			return err
+		}
+		for _, ws := range list.Items {
+			obj, _, _ := unstructured.NestedString(ws.Object, "spec", "sourceRef", fieldName)
+			i := 0
+			if _, err := fmt.Sscanf(obj, "d-%d", &i); err != nil || t.w.home(i) != k {
+				continue
+			}
+			seq, _, _ := unstructured.NestedInt64(ws.Object, fieldStatus, fieldCollision)
+			last[obj] = seq
+		}
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.last = last
+	return nil
+}
+
+// withStatus counts the objects that show a status.
+func (t *tracker) withStatus() int {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	n := 0
+	for _, s := range t.objects {
+		if s.hasStatus {
+			n++
+		}
+	}
+	return n
+}
+
+// setIgnoreCount says whether correct ignores the executing-count label.
+func (t *tracker) setIgnoreCount(v bool) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.ignoreCount = v
+}
+
+// clearedCount is how many times an object lost its status so far.
+func (t *tracker) clearedCount() int64 {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.cleared
+}
+
+// right says whether object i shows the reported state it should: the last change's sequence
+// (0 before any; or more: when two writers of one object land out of order in the ITS, the
+// WDS keeps the higher collisionCount, which its API server never lets decrease) and, unless
+// ignored, the executing count.
+func (t *tracker) right(i int) (seen, bool) {
+	s := t.objects[t.w.object(i)]
+	return s, s.hasStatus && s.collision >= t.last[t.w.object(i)] &&
+		(t.ignoreCount || s.count == t.w.expectedCount(i))
 }
 
 // outstanding counts the changes not seen yet.
@@ -171,15 +246,13 @@ func (t *tracker) modifications() int64 {
 	return t.events
 }
 
-// correct counts the objects that show the reported state the operator should have written
-// at the start: the home WEC's status (sequence 0) and the executing count.
+// correct counts the objects that show the reported state they should (right).
 func (t *tracker) correct() int {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	n := 0
 	for i := range t.w.objects {
-		s := t.objects[t.w.object(i)]
-		if s.hasStatus && s.collision == 0 && s.count == t.w.expectedCount(i) {
+		if _, ok := t.right(i); ok {
 			n++
 		}
 	}
@@ -192,13 +265,13 @@ func (t *tracker) describe(limit int) string {
 	defer t.mu.Unlock()
 	out := ""
 	for i := 0; i < t.w.objects && limit > 0; i++ {
-		s := t.objects[t.w.object(i)]
-		if s.hasStatus && s.collision == 0 && s.count == t.w.expectedCount(i) {
+		s, ok := t.right(i)
+		if ok {
 			continue
 		}
 		limit--
-		out += fmt.Sprintf(" %s(status=%t collision=%d count=%q want %s)", t.w.object(i), s.hasStatus, s.collision,
-			s.count, strconv.Quote(t.w.expectedCount(i)))
+		out += fmt.Sprintf(" %s(status=%t collision=%d want %d, count=%q want %s)", t.w.object(i), s.hasStatus,
+			s.collision, t.last[t.w.object(i)], s.count, strconv.Quote(t.w.expectedCount(i)))
 	}
 	return out
 }

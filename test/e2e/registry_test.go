@@ -45,6 +45,11 @@ import (
 // containerdSocket is the local cluster's containerd (hack/cluster/layout.sh CONTAINERD_SOCK).
 var containerdSocket = envOr("E2E_CONTAINERD_SOCK", "/run/singleton-operator/containerd/containerd.sock")
 
+// registryPort is fixed, so that every run names the same references in the node's containerd
+// (which keeps them) rather than adding its own; the suites that share the cluster run one at a
+// time (hack/test-e2e.sh holds the cluster's lock).
+const registryPort = "5443"
+
 // registryImages are the images the registry serves, pulled into the node's containerd.
 type registryImages struct {
 	// Host is the registry's host:port.
@@ -107,7 +112,7 @@ func startRegistry(ctx context.Context) (registryImages, error) {
 	if err != nil {
 		return registryImages{}, err
 	}
-	listener, err := net.Listen("tcp", net.JoinHostPort(nodeIP, "0"))
+	listener, err := net.Listen("tcp", net.JoinHostPort(nodeIP, registryPort))
 	if err != nil {
 		return registryImages{}, fmt.Errorf("listening on the node IP (run the suite in the cluster's network namespace): %w", err)
 	}

@@ -103,7 +103,7 @@ func e2eRegistry(ctx context.Context) registryImages {
 	return *registryServed
 }
 
-func startRegistry(ctx context.Context) (registryImages, error) {
+func startRegistry(ctx context.Context) (r registryImages, err error) {
 	dir := os.Getenv("E2E_REGISTRY_TLS")
 	if dir == "" {
 		return registryImages{}, errors.New("E2E_REGISTRY_TLS names the registry's TLS material; run the suite with `make test-e2e`")
@@ -122,7 +122,12 @@ func startRegistry(ctx context.Context) (registryImages, error) {
 		ReadHeaderTimeout: 10 * time.Second,
 	}
 	go func() { _ = srv.ServeTLS(listener, "", "") }()
-	r := registryImages{Host: listener.Addr().String()}
+	defer func() {
+		if err != nil {
+			_ = srv.Close() // the port is free for the next spec's try
+		}
+	}()
+	r = registryImages{Host: listener.Addr().String()}
 	caFile := filepath.Join(dir, "ca.crt")
 	pool, err := certPool(caFile)
 	if err != nil {

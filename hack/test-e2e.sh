@@ -57,9 +57,15 @@ echo "==> deploying $image with config/default" >&2
 # kustomize takes only relative paths; bin/ is ignored by git.
 overlay=bin/e2e-overlay
 mkdir -p "$overlay"
+# The registry test/e2e serves in the namespace (test/e2e/registry_test.go) has a CA of its own:
+# the manager trusts it through SSL_CERT_DIR, as a cluster with a private registry's CA would.
+registry_tls=$(hack/e2e-registry-tls.sh)
+cp "$registry_tls/ca.crt" "$overlay/registry-ca.crt"
 cat >"$overlay/kustomization.yaml" <<YAML
 resources:
 - ../../config/default
+configMapGenerator:
+- {name: e2e-registry-ca, namespace: singleton-operator-system, files: [registry-ca.crt]}
 # The manager's image and the gate's (RELATED_IMAGE_GATE) are the one image just built.
 patches:
 - target: {kind: Deployment, name: singleton-operator-controller-manager}
@@ -75,6 +81,11 @@ patches:
             image: "$image"
             env:
             - {name: RELATED_IMAGE_GATE, value: "$image"}
+            - {name: SSL_CERT_DIR, value: /etc/e2e-registry-ca}
+            volumeMounts:
+            - {name: e2e-registry-ca, mountPath: /etc/e2e-registry-ca, readOnly: true}
+          volumes:
+          - {name: e2e-registry-ca, configMap: {name: e2e-registry-ca}}
 YAML
 "$KUSTOMIZE" build "$overlay" |
 	hack/cluster.sh exec -- kubectl apply --server-side --force-conflicts -f - >&2
@@ -99,6 +110,6 @@ kwok_stages+=",$kwok_dir/kustomize/stage/pod/fast/pod-ready.yaml"
 echo "==> running test/e2e" >&2
 # Compile outside the namespace, where the module proxy is reachable; run inside it.
 go test -tags e2e -c -o /dev/null ./test/e2e
-hack/cluster.sh exec -- env E2E_OPERATOR_IMAGE="$image" E2E_KWOK_STAGES="$kwok_stages" \
+hack/cluster.sh exec -- env E2E_OPERATOR_IMAGE="$image" E2E_KWOK_STAGES="$kwok_stages" E2E_REGISTRY_TLS="$registry_tls" \
 	E2E_PROMETHEUS_OPERATOR="$prometheus_operator" E2E_PROMETHEUS=/usr/bin/prometheus \
 	go test -tags e2e -count=1 -timeout "$E2E_TIMEOUT" -v ./test/e2e -args -ginkgo.v -ginkgo.label-filter="$E2E_LABEL_FILTER" "${focus[@]}"

@@ -1,0 +1,226 @@
+//go:build e2e
+
+package e2e
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"io"
+	"log"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/google/go-containerregistry/pkg/name"
+	"github.com/google/go-containerregistry/pkg/registry"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/mutate"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
+	"github.com/google/go-containerregistry/pkg/v1/tarball"
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+)
+
+// The registry the specs of containers without a command read their images from
+// (docs/gate.md, "Containers without a command"): go-containerregistry's registry, served over
+// TLS by this process on the node's address, inside the cluster's network namespace, with the
+// certificate of the CA that hack/e2e-registry-tls.sh made and hack/test-e2e.sh gave the
+// operator (SSL_CERT_DIR). The operator reads a tag's digest and the image's ENTRYPOINT and CMD
+// from it, as it would from any registry.
+//
+// The kubelet does not pull from it: the cluster's containerd trusts no CA of ours (its
+// registry configuration lives in its config file, which only a restart of the shared cluster's
+// containerd would change). The images are pulled into it beforehand instead, by ctr, from this
+// registry, with the CA: containerd then holds the very manifests the registry serves, under
+// the tag and under repository@digest, the reference the webhook pins a pod to, which the
+// kubelet (imagePullPolicy IfNotPresent) finds there.
+
+// containerdSocket is the local cluster's containerd (hack/cluster/layout.sh CONTAINERD_SOCK).
+var containerdSocket = envOr("E2E_CONTAINERD_SOCK", "/run/singleton-operator/containerd/containerd.sock")
+
+// registryPort is fixed, so that every run names the same references in the node's containerd
+// (which keeps them) rather than adding its own; the suites that share the cluster run one at a
+// time (hack/test-e2e.sh holds the cluster's lock).
+const registryPort = "5443"
+
+// registryImages are the images the registry serves, pulled into the node's containerd.
+type registryImages struct {
+	// Host is the registry's host:port.
+	Host string
+	// Busybox is localhost/busybox:1.35 as the registry serves it, by tag (no ENTRYPOINT,
+	// CMD ["sh"]).
+	Busybox string
+	// App is busybox whose ENTRYPOINT is appScript, with appCmd as its CMD, by tag; AppDigest is
+	// its manifest's digest.
+	App, AppDigest string
+	// Unreadable names a repository the registry does not have, which the node holds (the App
+	// image tagged there): the operator cannot read it, the kubelet runs it.
+	Unreadable string
+}
+
+// appScript is the ENTRYPOINT of the App image: it prints each of its arguments between < and >,
+// reports its start and stop to the ledger at $LEDGER (the container's environment), and sleeps.
+// The image's "$" reach the shell only if the webhook escapes them for the kubelet.
+var appScript = `for a in "$@"; do echo "<$a>"; done
+` + reportingScript("$LEDGER")
+
+// appCmd is the CMD of the App image: $0 of the script, then arguments the operator must pass
+// through unchanged, with an image word the kubelet must not expand.
+var appCmd = append(append([]string{}, awkwardArgs...), "$(HOSTNAME)")
+
+// appArgsPrinted is what appScript prints for appCmd.
+func appArgsPrinted() string {
+	want := ""
+	for _, a := range appCmd[1:] {
+		want += "<" + a + ">\n"
+	}
+	return want
+}
+
+var (
+	registryOnce   sync.Mutex
+	registryServed *registryImages
+)
+
+// e2eRegistry starts the registry and pushes and pulls its images on first use; the registry
+// serves until the suite's process ends.
+func e2eRegistry(ctx context.Context) registryImages {
+	GinkgoHelper()
+	registryOnce.Lock()
+	defer registryOnce.Unlock()
+	if registryServed == nil {
+		r, err := startRegistry(ctx)
+		Expect(err).NotTo(HaveOccurred())
+		registryServed = &r
+	}
+	return *registryServed
+}
+
+func startRegistry(ctx context.Context) (r registryImages, err error) {
+	dir := os.Getenv("E2E_REGISTRY_TLS")
+	if dir == "" {
+		return registryImages{}, errors.New("E2E_REGISTRY_TLS names the registry's TLS material; run the suite with `make test-e2e`")
+	}
+	cert, err := tls.LoadX509KeyPair(filepath.Join(dir, "tls.crt"), filepath.Join(dir, "tls.key"))
+	if err != nil {
+		return registryImages{}, err
+	}
+	listener, err := net.Listen("tcp", net.JoinHostPort(nodeIP, registryPort))
+	if err != nil {
+		return registryImages{}, fmt.Errorf("listening on the node IP (run the suite in the cluster's network namespace): %w", err)
+	}
+	srv := &http.Server{
+		Handler:           registry.New(registry.Logger(log.New(io.Discard, "", 0))),
+		TLSConfig:         &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12},
+		ReadHeaderTimeout: 10 * time.Second,
+	}
+	go func() { _ = srv.ServeTLS(listener, "", "") }()
+	defer func() {
+		if err != nil {
+			_ = srv.Close() // the port is free for the next spec's try
+		}
+	}()
+	r = registryImages{Host: listener.Addr().String()}
+	caFile := filepath.Join(dir, "ca.crt")
+	pool, err := certPool(caFile)
+	if err != nil {
+		return r, err
+	}
+	transport := http.DefaultTransport.(*http.Transport).Clone()
+	transport.TLSClientConfig = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
+
+	busybox, done, err := containerdImage(ctx, busyboxImage)
+	if err != nil {
+		return r, err
+	}
+	defer done()
+	cf, err := busybox.ConfigFile()
+	if err != nil {
+		return r, err
+	}
+	cfg := cf.Config
+	cfg.Entrypoint, cfg.Cmd = []string{"/bin/sh", "-c", appScript}, appCmd
+	app, err := mutate.Config(busybox, cfg)
+	if err != nil {
+		return r, err
+	}
+
+	r.Busybox = r.Host + "/busybox:1.35"
+	r.App = r.Host + "/app:1.0"
+	r.Unreadable = r.Host + "/not-in-the-registry/app:1.0"
+	for ref, img := range map[string]v1.Image{r.Busybox: busybox, r.App: app} {
+		tag, err := name.NewTag(ref)
+		if err != nil {
+			return r, err
+		}
+		if err := remote.Write(tag, img, remote.WithTransport(transport), remote.WithContext(ctx)); err != nil {
+			return r, fmt.Errorf("pushing %s: %w", ref, err)
+		}
+		digest, err := img.Digest()
+		if err != nil {
+			return r, err
+		}
+		if ref == r.App {
+			r.AppDigest = digest.String()
+		}
+		// By tag, and by digest: the reference the webhook pins the pod to.
+		for _, pull := range []string{ref, tag.Context().Name() + "@" + digest.String()} {
+			if out, err := ctr(ctx, "images", "pull", "--tlscacert", caFile, pull); err != nil {
+				return r, fmt.Errorf("ctr images pull %s: %w: %s", pull, err, out)
+			}
+		}
+	}
+	if out, err := ctr(ctx, "images", "tag", "--force", r.App, r.Unreadable); err != nil {
+		return r, fmt.Errorf("ctr images tag %s: %w: %s", r.Unreadable, err, out)
+	}
+	GinkgoWriter.Printf("registry: serving %s (%s) and %s at https://%s, pulled into the node's containerd\n",
+		r.App, r.AppDigest, r.Busybox, r.Host)
+	return r, nil
+}
+
+// containerdImage reads an image of the node's containerd, as `ctr images export` writes it;
+// done removes the export, which the image reads from until then.
+func containerdImage(ctx context.Context, ref string) (img v1.Image, done func(), err error) {
+	f, err := os.CreateTemp("", "e2e-image-*.tar")
+	if err != nil {
+		return nil, nil, err
+	}
+	_ = f.Close()
+	done = func() { _ = os.Remove(f.Name()) }
+	if out, err := ctr(ctx, "images", "export", f.Name(), ref); err != nil {
+		done()
+		return nil, nil, fmt.Errorf("ctr images export %s: %w: %s", ref, err, out)
+	}
+	img, err = tarball.ImageFromPath(f.Name(), nil)
+	if err != nil {
+		done()
+		return nil, nil, err
+	}
+	return img, done, nil
+}
+
+// certPool is a pool of the certificates of a PEM file.
+func certPool(file string) (*x509.CertPool, error) {
+	pem, err := os.ReadFile(file)
+	if err != nil {
+		return nil, err
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(pem) {
+		return nil, fmt.Errorf("no certificate in %s", file)
+	}
+	return pool, nil
+}
+
+// ctr runs containerd's client on the node's containerd, in the Kubernetes namespace.
+func ctr(ctx context.Context, args ...string) ([]byte, error) {
+	return exec.CommandContext(ctx, "ctr", append([]string{"--address", containerdSocket, "--namespace", "k8s.io",
+		"--connect-timeout", "5s"}, args...)...).CombinedOutput()
+}

@@ -151,7 +151,7 @@ test-modelcheck: ## Run the model checker of the StatefulSingleton reconciler de
 # run promtool (Debian package prometheus, hack/install-deps.sh) on the alerting rules, and run
 # the custom scorecard tests that need no kubelet against a real kube-apiserver.
 .PHONY: test-bundle
-test-bundle: manifests kustomize operator-sdk controller-gen monitoring-crds console-crds ## Check the OLM bundle (test/bundle): validators, scorecard checks, reproducibility, alert rules.
+test-bundle: manifests kustomize operator-sdk opm controller-gen monitoring-crds console-crds ## Check the OLM bundle (test/bundle): validators, scorecard checks, reproducibility, alert rules.
 	hack/install-deps.sh
 	assets="$$(hack/build-kube.sh | tail -n 1)"; \
 	KUBEBUILDER_ASSETS="$$assets" LOCALBIN="$(LOCALBIN)" MONITORING_CRDS="$(MONITORING_CRDS)" CONSOLE_CRDS="$(CONSOLE_CRDS)" go test ./test/bundle/...

@@ -263,8 +263,7 @@ var scenarios = []scenario{
 			// A rollout under way: the new pod is armed, the old one was asked to stop and the
 			// kubelet reports it stopped.
 			b.nodes("n1", "n2").singleton().deployment().settle()
-			b.do(evRolloutRestart, "", 0).do(evRSCreate, "", 2).do(evStart, "db-r2-3", 0).
-				do(evReport, "db-r2-3", 0).do(evReconcile, "a", 0).do(evKill, "db-r1-2", 0).do(evReport, "db-r1-2", 0)
+			b.handOverArmed().do(evReconcile, "a", 0).do(evKill, "db-r1-2", 0).do(evReport, "db-r1-2", 0)
 		},
 		enable:  operatorKinds | kubeletKinds | deployKinds | syncKinds | kinds(evRolloutRestart),
 		budget:  map[evKind]int{evRolloutRestart: 1},
@@ -383,7 +382,7 @@ var fastScenarios = []scenario{
 		name: "fast path: the old application crashes and restarts during the hand-over (marker, start request)",
 		setup: func(b *seeder) {
 			b.nodes("n1", "n2").fast().singleton().deployment().settle()
-			b.do(evRolloutRestart, "", 0).do(evRSCreate, "", 2).do(evStart, "db-r2-3", 0).do(evReport, "db-r2-3", 0)
+			b.handOverArmed()
 		},
 		enable: operatorKinds | kubeletKinds | deployKinds | channelKinds |
 			kinds(evCrash, evRestartContainer, evDupMsg),
@@ -396,7 +395,7 @@ var fastScenarios = []scenario{
 		name: "fast path: a decision's ledger snapshot, then a start registered before the release (Consume)",
 		setup: func(b *seeder) {
 			b.nodes("n1", "n2").fast().singleton().deployment().settle()
-			b.do(evRolloutRestart, "", 0).do(evRSCreate, "", 2).do(evStart, "db-r2-3", 0).do(evReport, "db-r2-3", 0)
+			b.handOverArmed()
 		},
 		enable: kinds(evReconcileBegin, evReconcileEnd) | kubeletKinds | deployKinds | channelKinds |
 			kinds(evCrash, evRestartContainer),
@@ -520,7 +519,7 @@ var brokenScenarios = []scenario{
 		name: "broken fast path: a restarted container starts without registering (the marker ignored)",
 		setup: func(b *seeder) {
 			b.nodes("n1", "n2").fast().singleton().deployment().settle()
-			b.do(evRolloutRestart, "", 0).do(evRSCreate, "", 2).do(evStart, "db-r2-3", 0).do(evReport, "db-r2-3", 0)
+			b.handOverArmed()
 		},
 		enable:          operatorKinds | kubeletKinds | channelKinds | kinds(evCrash, evRestartContainer),
 		budget:          map[evKind]int{evCrash: 1, evRestartContainer: 1},
@@ -545,7 +544,7 @@ var brokenScenarios = []scenario{
 		name: "broken fast path: the server takes an impostor's report",
 		setup: func(b *seeder) {
 			b.nodes("n1", "n2").fast().singleton().deployment().settle()
-			b.do(evRolloutRestart, "", 0).do(evRSCreate, "", 2).do(evStart, "db-r2-3", 0).do(evReport, "db-r2-3", 0)
+			b.handOverArmed()
 		},
 		enable:          operatorKinds | kubeletKinds | channelKinds | kinds(evImpostor),
 		budget:          map[evKind]int{evImpostor: 1},

@@ -5,9 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"strings"
 	"sync"
 	"time"
 
@@ -20,8 +18,6 @@ import (
 	"k8s.io/apimachinery/pkg/util/wait"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/rest"
-	"k8s.io/client-go/tools/clientcmd"
-	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/singleton-operator/singleton-operator/test/framework"
@@ -47,15 +43,15 @@ type spaces struct {
 // WorkStatus CRD of config/kubestellar and OCM's ManagedCluster. On error, the returned spaces
 // hold what started, to be stopped.
 func startSpaces() (*spaces, error) {
-	ksCRDs, err := moduleDir("github.com/kubestellar/kubestellar", "config", "crd", "bases")
+	ksCRDs, err := framework.ModuleDir("github.com/kubestellar/kubestellar", "config", "crd", "bases")
 	if err != nil {
 		return nil, err
 	}
-	kfCRDs, err := moduleDir("github.com/kubestellar/kubeflex", "config", "crd", "bases")
+	kfCRDs, err := framework.ModuleDir("github.com/kubestellar/kubeflex", "config", "crd", "bases")
 	if err != nil {
 		return nil, err
 	}
-	ocmCRDs, err := moduleDir("open-cluster-management.io/api", "cluster", "v1")
+	ocmCRDs, err := framework.ModuleDir("open-cluster-management.io/api", "cluster", "v1")
 	if err != nil {
 		return nil, err
 	}
@@ -95,35 +91,10 @@ func demoScheme() *runtime.Scheme {
 	return sc
 }
 
-// moduleDir is a directory of a module of the build, relative to the repository root (as
-// framework.StartAPIServer takes it).
-func moduleDir(module string, elem ...string) (string, error) {
-	cmd := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", module)
-	cmd.Dir = framework.RepoRoot()
-	out, err := cmd.Output()
-	if err != nil {
-		return "", fmt.Errorf("go list -m %s: %w", module, err)
-	}
-	return filepath.Rel(framework.RepoRoot(), filepath.Join(append([]string{strings.TrimSpace(string(out))}, elem...)...))
-}
-
-// kubeconfig renders a kubeconfig with cfg's server and inline credentials (no file paths, no
-// plugins: the operator refuses those, docs/design.md R5).
-func kubeconfig(cfg *rest.Config) ([]byte, error) {
-	kc := clientcmdapi.NewConfig()
-	kc.Clusters["c"] = &clientcmdapi.Cluster{Server: cfg.Host, CertificateAuthorityData: cfg.CAData}
-	kc.AuthInfos["u"] = &clientcmdapi.AuthInfo{
-		ClientCertificateData: cfg.CertData, ClientKeyData: cfg.KeyData, Token: cfg.BearerToken,
-	}
-	kc.Contexts["c"] = &clientcmdapi.Context{Cluster: "c", AuthInfo: "u"}
-	kc.CurrentContext = "c"
-	return clientcmd.Write(*kc)
-}
-
 // writeKubeconfigs writes wds.kubeconfig and its.kubeconfig into dir.
 func (s *spaces) writeKubeconfigs(dir string) error {
 	for name, cfg := range map[string]*rest.Config{"wds": s.wdsCfg, "its": s.itsCfg} {
-		data, err := kubeconfig(cfg)
+		data, err := framework.Kubeconfig(cfg, cfg.Host)
 		if err != nil {
 			return err
 		}
@@ -145,7 +116,7 @@ func (s *spaces) addControlPlanes(ctx context.Context) error {
 		{wdsName, "wds", "admin-kubeconfig", "kubeconfig", s.wdsCfg},
 		{itsName, "its", "vc-vcluster", "config", s.itsCfg},
 	} {
-		data, err := kubeconfig(cp.cfg)
+		data, err := framework.Kubeconfig(cp.cfg, cp.cfg.Host)
 		if err != nil {
 			return err
 		}

@@ -3,15 +3,12 @@ package main
 import (
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
-	"k8s.io/client-go/tools/clientcmd"
-	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
 
 	"github.com/singleton-operator/singleton-operator/test/framework"
 )
@@ -37,7 +34,7 @@ func startServer(name string, crdDirs ...string) (*server, error) {
 		s.dyn, err = dynamic.NewForConfig(cfg)
 	}
 	if err == nil {
-		s.kubeconfig, err = kubeconfigOf(api.Config)
+		s.kubeconfig, err = framework.Kubeconfig(api.Config, api.Config.Host)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("clients of %s: %w", name, err)
@@ -63,31 +60,6 @@ func (s *server) pids() (apiserver, etcd int) {
 		etcd = findProcess("etcd", "--listen-client-urls="+cp.Etcd.URL.String())
 	}
 	return apiserver, etcd
-}
-
-// kubeconfigOf renders a kubeconfig with cfg's server and credentials.
-func kubeconfigOf(cfg *rest.Config) ([]byte, error) {
-	kc := clientcmdapi.NewConfig()
-	kc.Clusters["c"] = &clientcmdapi.Cluster{Server: cfg.Host, CertificateAuthorityData: cfg.CAData}
-	kc.AuthInfos["u"] = &clientcmdapi.AuthInfo{
-		ClientCertificateData: cfg.CertData, ClientKeyData: cfg.KeyData, Token: cfg.BearerToken,
-	}
-	kc.Contexts["c"] = &clientcmdapi.Context{Cluster: "c", AuthInfo: "u"}
-	kc.CurrentContext = "c"
-	return clientcmd.Write(*kc)
-}
-
-// moduleDir is a directory of a module of the build, relative to the repository root
-// (framework.StartAPIServer joins it to the root).
-func moduleDir(module string, elem ...string) (string, error) {
-	cmd := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", module)
-	cmd.Dir = framework.RepoRoot()
-	out, err := cmd.Output()
-	if err != nil {
-		return "", fmt.Errorf("finding the module %s: %w", module, err)
-	}
-	dir := filepath.Join(append([]string{strings.TrimSpace(string(out))}, elem...)...)
-	return filepath.Rel(framework.RepoRoot(), dir)
 }
 
 // findProcess returns the pid of a process whose program name ends with prog and whose

@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"runtime"
 	"time"
+
+	"github.com/singleton-operator/singleton-operator/test/framework"
 )
 
 // roles are the processes whose CPU time is sampled.
@@ -60,7 +62,7 @@ func run(ctx context.Context, cfg config, out io.Writer) error {
 	} else {
 		defer func() { _ = os.RemoveAll(dir) }()
 	}
-	ksDir, err := moduleDir("github.com/kubestellar/kubestellar", "config", "crd", "bases")
+	ksDir, err := framework.ModuleDir("github.com/kubestellar/kubestellar", "config", "crd", "bases")
 	if err != nil {
 		return err
 	}
@@ -70,7 +72,7 @@ func run(ctx context.Context, cfg config, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	ocmDir, err := moduleDir("open-cluster-management.io/api", "cluster", "v1")
+	ocmDir, err := framework.ModuleDir("open-cluster-management.io/api", "cluster", "v1")
 	if err != nil {
 		return err
 	}

@@ -14,8 +14,6 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/rest"
-	"k8s.io/client-go/tools/clientcmd"
-	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	controlv1alpha1 "github.com/kubestellar/kubestellar/api/control/v1alpha1"
@@ -23,22 +21,10 @@ import (
 	"github.com/singleton-operator/singleton-operator/test/framework"
 )
 
-func goList(args ...string) (string, error) {
-	out, err := exec.Command("go", append([]string{"list"}, args...)...).Output()
-	return strings.TrimSpace(string(out)), err
-}
-
 // kubeconfigFor renders a kubeconfig with cfg's credentials and the given server URL.
 func kubeconfigFor(cfg *rest.Config, server string) []byte {
 	GinkgoHelper()
-	kc := clientcmdapi.NewConfig()
-	kc.Clusters["c"] = &clientcmdapi.Cluster{Server: server, CertificateAuthorityData: cfg.CAData}
-	kc.AuthInfos["u"] = &clientcmdapi.AuthInfo{
-		ClientCertificateData: cfg.CertData, ClientKeyData: cfg.KeyData, Token: cfg.BearerToken,
-	}
-	kc.Contexts["c"] = &clientcmdapi.Context{Cluster: "c", AuthInfo: "u"}
-	kc.CurrentContext = "c"
-	data, err := clientcmd.Write(*kc)
+	data, err := framework.Kubeconfig(cfg, server)
 	Expect(err).NotTo(HaveOccurred())
 	return data
 }

@@ -166,11 +166,9 @@ func kubestellarCRDs() string {
 // moduleDir is a directory of a module of the build, relative to the repository root.
 func moduleDir(module string, elem ...string) string {
 	GinkgoHelper()
-	out, err := goList("-m", "-f", "{{.Dir}}", module)
+	dir, err := framework.ModuleDir(module, elem...)
 	Expect(err).NotTo(HaveOccurred())
-	rel, err := filepath.Rel(framework.RepoRoot(), filepath.Join(append([]string{out}, elem...)...))
-	Expect(err).NotTo(HaveOccurred())
-	return rel
+	return dir
 }
 
 // condition reads the status of a ReportedState condition.

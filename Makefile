@@ -180,7 +180,7 @@ test-run: ## Run make run as a newcomer would, Ctrl-C it, and check that it leav
 	hack/test-run.sh
 
 .PHONY: bench-handover
-bench-handover: manifests generate kustomize monitoring-crds ## Measure hand-overs: N rollouts (BENCH_ROLLOUTS, 20) under a StatefulSingleton (fast hand-over on/off, with/without command), Recreate, RollingUpdate.
+bench-handover: manifests generate kustomize monitoring-crds ## Measure hand-overs: N rollouts (BENCH_ROLLOUTS, 20) under a StatefulSingleton (fast hand-over on/off, with/without command), Recreate, RollingUpdate; BENCH_ROWS (a regexp) picks rows.
 	KUSTOMIZE="$(KUSTOMIZE)" MONITORING_CRDS="$(MONITORING_CRDS)" E2E_LABEL_FILTER=bench E2E_TIMEOUT=60m \
 		BENCH_OUT="$(CURDIR)/bin/bench-handover.txt" hack/test-e2e.sh
 	@cat bin/bench-handover.txt

@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -37,14 +38,22 @@ var _ = Describe("The hand-over benchmark", Label("bench"), func() {
 			on, off := singletonv1.FastHandOverEnabled, singletonv1.FastHandOverDisabled
 			// The same busybox, served by the suite's registry, which the operator reads.
 			fromRegistry := e2eRegistry(ctx).Busybox
-			results := []benchResult{
-				measureRollouts(ctx, benchCase{"StatefulSingleton fast, command", rolling, on, true, ""}, n),
-				measureRollouts(ctx, benchCase{"Deployment Recreate", recreate, "", true, ""}, n),
-				measureRollouts(ctx, benchCase{"Deployment RollingUpdate", rolling, "", true, ""}, n),
-				measureRollouts(ctx, benchCase{"StatefulSingleton slow, command", rolling, off, true, ""}, n),
-				measureRollouts(ctx, benchCase{"StatefulSingleton fast, no command, not read", rolling, on, false, ""}, n),
-				measureRollouts(ctx, benchCase{"StatefulSingleton fast, no command, image read", rolling, on, false,
-					fromRegistry}, n),
+			cases := []benchCase{
+				{"StatefulSingleton fast, command", rolling, on, true, ""},
+				{recreateRow, recreate, "", true, ""},
+				{"Deployment RollingUpdate", rolling, "", true, ""},
+				{"StatefulSingleton slow, command", rolling, off, true, ""},
+				{"StatefulSingleton fast, no command, not read", rolling, on, false, ""},
+				{"StatefulSingleton fast, no command, image read", rolling, on, false, fromRegistry},
+			}
+			// BENCH_ROWS, a regular expression, keeps the rows whose names match it; Recreate,
+			// the baseline of every ratio, always runs.
+			rows := regexp.MustCompile(os.Getenv("BENCH_ROWS"))
+			var results []benchResult
+			for _, c := range cases {
+				if c.name == recreateRow || rows.MatchString(c.name) {
+					results = append(results, measureRollouts(ctx, c, n))
+				}
 			}
 			table := formatBench(results, n)
 			GinkgoWriter.Print(table)
@@ -54,6 +63,9 @@ var _ = Describe("The hand-over benchmark", Label("bench"), func() {
 			}
 		}, NodeTimeout(50*time.Minute))
 })
+
+// recreateRow is the baseline row: every gap is compared with its median.
+const recreateRow = "Deployment Recreate"
 
 // benchCase is one row of the benchmark.
 type benchCase struct {
@@ -154,7 +166,12 @@ func formatBench(results []benchResult, n int) string {
 	fmt.Fprintf(&b, "hand-over benchmark: %d rollouts each, one-replica Deployment, app exits on TERM\n", n)
 	fmt.Fprintf(&b, "%-46s %10s %10s %10s %10s %10s %10s %9s %14s\n", "workload",
 		"gap p50", "gap p95", "gap max", "total p50", "total p95", "total max", "overlaps", "gap/Recreate")
-	recreate := percentile(results[1].gaps, 50)
+	var recreate time.Duration
+	for i := range results {
+		if results[i].name == recreateRow {
+			recreate = percentile(results[i].gaps, 50)
+		}
+	}
 	for i := range results {
 		r := &results[i]
 		overlaps := 0

@@ -87,6 +87,15 @@ patches:
           volumes:
           - {name: e2e-registry-ca, configMap: {name: e2e-registry-ca}}
 YAML
+# E2E_LOG_LEVEL (debug, or a number: 2 is V(2)) raises the manager's log level, for reading a
+# run's steps in its logs.
+if [[ -n ${E2E_LOG_LEVEL:-} ]]; then
+	cat >>"$overlay/kustomization.yaml" <<YAML
+- target: {kind: Deployment, name: singleton-operator-controller-manager}
+  patch: |-
+    - {op: add, path: /spec/template/spec/containers/0/args/-, value: "--zap-log-level=$E2E_LOG_LEVEL"}
+YAML
+fi
 "$KUSTOMIZE" build "$overlay" |
 	hack/cluster.sh exec -- kubectl apply --server-side --force-conflicts -f - >&2
 hack/cluster.sh exec -- kubectl -n singleton-operator-system rollout status \

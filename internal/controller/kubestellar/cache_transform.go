@@ -56,6 +56,10 @@ func keepOwnAnnotations(o metav1.Object) {
 // keepOwnManagedFields drops the managedFields entries of other field managers than the
 // operator and KubeStellar's status controller, and trims those it keeps.
 func keepOwnManagedFields(o metav1.Object) {
+	if u, ok := o.(*unstructured.Unstructured); ok {
+		keepOwnManagedFieldsOf(u)
+		return
+	}
 	entries := o.GetManagedFields()
 	if len(entries) == 0 {
 		return
@@ -72,4 +76,68 @@ func keepOwnManagedFields(o metav1.Object) {
 		kept = append(kept, e)
 	}
 	o.SetManagedFields(kept)
+}
+
+// keepOwnManagedFieldsOf is keepOwnManagedFields on an unstructured object's map, where a watch
+// event's object arrives: GetManagedFields and SetManagedFields convert every entry by
+// reflection, most of them other managers' (the controller-manager's, kubectl's, ...), which
+// are dropped here unread. An entry that is not a map is left for GetManagedFields to judge.
+func keepOwnManagedFieldsOf(u *unstructured.Unstructured) {
+	md, ok := u.Object["metadata"].(map[string]any)
+	if !ok {
+		return
+	}
+	entries, ok := md["managedFields"].([]any)
+	if !ok {
+		return
+	}
+	kept := entries[:0:0]
+	for _, e := range entries {
+		m, ok := e.(map[string]any)
+		if !ok {
+			kept = append(kept, e)
+			continue
+		}
+		if manager, _ := m["manager"].(string); manager != FieldManager && manager != KubeStellarStatusManager {
+			continue
+		}
+		if fields, ok := m["fieldsV1"].(map[string]any); ok {
+			m["fieldsV1"] = trimFieldsMap(fields)
+		}
+		kept = append(kept, m)
+	}
+	if len(kept) == 0 {
+		delete(md, "managedFields")
+		return
+	}
+	md["managedFields"] = kept
+}
+
+// trimFieldsMap is trimFields on a fieldsV1 set decoded into a map.
+func trimFieldsMap(fields map[string]any) map[string]any {
+	leaves := func(v any) map[string]any {
+		in, ok := v.(map[string]any)
+		if !ok {
+			return nil
+		}
+		m := make(map[string]any, len(in))
+		for k := range in {
+			m[k] = map[string]any{}
+		}
+		return m
+	}
+	out := map[string]any{}
+	if st, ok := fields["f:status"]; ok {
+		out["f:status"] = leaves(st)
+	}
+	if meta, ok := fields["f:metadata"].(map[string]any); ok {
+		m := map[string]any{}
+		for _, k := range []string{"f:labels", "f:annotations"} {
+			if r, ok := meta[k]; ok {
+				m[k] = leaves(r)
+			}
+		}
+		out["f:metadata"] = m
+	}
+	return out
 }

@@ -27,8 +27,9 @@ func (c *connection) gather(ctx context.Context, ref objectRef, t target) (g fac
 	g.Object = obj
 	g.AnnotationsBumpGeneration = annotationsBumpGeneration(t.gvk.GroupKind())
 	g.Excepted = exceptedKind(ref.Group, ref.Resource)
-	g.Owned = ownedOrAdopted(obj.GetManagedFields())
-	g.SecondWriter = writtenAfterOperator(obj.GetManagedFields())
+	entries := obj.GetManagedFields() // a conversion: once
+	g.Owned = ownedOrAdopted(entries)
+	g.SecondWriter = writtenAfterOperator(entries)
 	if !g.Wants.Any() && !g.Owned.any() {
 		return g, false, nil
 	}

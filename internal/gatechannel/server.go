@@ -176,6 +176,10 @@ func (s *Server) admit(w http.ResponseWriter, r *http.Request, into any, contain
 	id, err := s.Auth.Authenticate(r.Context(), token)
 	var transient *reviewError
 	switch {
+	case errors.As(err, &transient) && r.Context().Err() != nil:
+		// The gate went away meanwhile (its container ended, say): nothing to answer, no fault.
+		s.Log.V(1).Info("A gate left while its token was reviewed", "reason", err.Error())
+		return nil, resultUnauthenticated
 	case errors.As(err, &transient):
 		s.Log.Error(err, "Reviewing a gate's token")
 		http.Error(w, "cannot review the token now", http.StatusServiceUnavailable)

@@ -1,14 +1,20 @@
 package gatechannel
 
 import (
+	"context"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 
+	"github.com/go-logr/logr/funcr"
 	. "github.com/onsi/gomega"
+	authenticationv1 "k8s.io/api/authentication/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/singleton-operator/singleton-operator/internal/gatewire"
 )
@@ -64,4 +70,55 @@ func TestNotLeaderEndsTheHTTP2Connection(t *testing.T) {
 		g.Expect(resp.StatusCode).To(Equal(http.StatusServiceUnavailable))
 		g.Eventually(conns.Load).Should(Equal(int32(i)), "attempt %d had a connection of its own", i)
 	}
+}
+
+// blockingReviewer answers no TokenReview until the request's context ends.
+type blockingReviewer struct{ entered chan struct{} }
+
+func (b blockingReviewer) Create(ctx context.Context, _ *authenticationv1.TokenReview, _ metav1.CreateOptions,
+) (*authenticationv1.TokenReview, error) {
+	close(b.entered)
+	<-ctx.Done()
+	return nil, ctx.Err()
+}
+
+// A gate that goes away while its token is reviewed (its container ended) is no error of the
+// operator's: nothing is logged at the error level, which an on-call person would chase.
+func TestGateLeavingDuringReviewIsNoError(t *testing.T) {
+	g := NewWithT(t)
+	var mu sync.Mutex
+	var lines []string
+	log := funcr.New(func(prefix, args string) {
+		mu.Lock()
+		defer mu.Unlock()
+		lines = append(lines, args)
+	}, funcr.Options{Verbosity: 1})
+	elected := make(chan struct{})
+	close(elected)
+	reviewer := blockingReviewer{entered: make(chan struct{})}
+	s := &Server{Ledger: NewLedger(), Elected: elected, Log: log, Auth: &Authenticator{Reviews: reviewer}}
+	// HTTP/2, as the gates speak it: a stream reset ends the request's context at once.
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(s.handleSession))
+	srv.EnableHTTP2 = true
+	srv.StartTLS()
+	defer srv.Close()
+
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() {
+		<-reviewer.entered
+		cancel()
+	}()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, srv.URL+gatewire.SessionPath, strings.NewReader(`{}`))
+	g.Expect(err).NotTo(HaveOccurred())
+	req.Header.Set("Authorization", "Bearer a-token")
+	_, err = srv.Client().Do(req)
+	g.Expect(err).To(MatchError(context.Canceled))
+	g.Eventually(func() []string {
+		mu.Lock()
+		defer mu.Unlock()
+		return slices.Clone(lines)
+	}).Should(ContainElement(ContainSubstring("A gate left while its token was reviewed")))
+	mu.Lock()
+	defer mu.Unlock()
+	g.Expect(lines).NotTo(ContainElement(ContainSubstring(`"error"=`)), "nothing at the error level")
 }

@@ -88,7 +88,7 @@ func TestGateLeavingDuringReviewIsNoError(t *testing.T) {
 	g := NewWithT(t)
 	var mu sync.Mutex
 	var lines []string
-	log := funcr.New(func(prefix, args string) {
+	log := funcr.New(func(_, args string) {
 		mu.Lock()
 		defer mu.Unlock()
 		lines = append(lines, args)

@@ -126,9 +126,8 @@ func measureRollouts(ctx context.Context, c benchCase, n int) benchResult {
 		start := time.Now()
 		restartRollout(ctx, d)
 		var next corev1.Pod
-		// A rollout that does not finish (kube-controller-manager has stalled plain Deployments'
-		// rollouts here, docs/benchmarks.md) ends the row with the figures of those before it,
-		// and the table says so, instead of losing the whole run.
+		// A rollout that does not finish ends the row with the figures of those before it, and
+		// the table says so, instead of losing the whole run.
 		if err := InterceptGomegaFailure(func() {
 			next = waitForOnlyPodReady(ctx, ns, "bench", current.UID)
 			Eventually(func() error {

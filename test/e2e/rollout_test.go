@@ -145,14 +145,17 @@ func waitForOnlyPodReady(ctx context.Context, ns, app string, notUID types.UID) 
 	return pod
 }
 
-// restartRollout does what `kubectl rollout restart` does: it stamps the pod template.
+// restartRollout does what `kubectl rollout restart` does: it stamps the pod template. The
+// stamp has nanoseconds, where kubectl's has seconds: two restarts within one second would
+// stamp the same template, and the second would roll nothing out (the benchmark's quick plain
+// Deployment rows did, and their next pod never came).
 func restartRollout(ctx context.Context, d *appsv1.Deployment) {
 	GinkgoHelper()
 	patch := client.MergeFrom(d.DeepCopy())
 	if d.Spec.Template.Annotations == nil {
 		d.Spec.Template.Annotations = map[string]string{}
 	}
-	d.Spec.Template.Annotations["kubectl.kubernetes.io/restartedAt"] = time.Now().Format(time.RFC3339)
+	d.Spec.Template.Annotations["kubectl.kubernetes.io/restartedAt"] = time.Now().Format(time.RFC3339Nano)
 	Expect(k8s.Patch(ctx, d, patch)).To(Succeed())
 }
 

@@ -43,6 +43,9 @@ func (s *wdsEventStream) Decode() (watch.EventType, runtime.Object, error) {
 		}
 		s.fill()
 	}
+	if s.buf[s.start] != '{' {
+		return "", nil, s.notAnObject()
+	}
 	s.frame = eventFrame{}
 	for {
 		typ, obj, n, err := decodeWDSEvent(s.buf[s.start:s.end])
@@ -63,6 +66,29 @@ func (s *wdsEventStream) Decode() (watch.EventType, runtime.Object, error) {
 			}
 			s.fill()
 		}
+	}
+}
+
+// notAnObject reads a stream's next value that is not an object, which ends the stream as the
+// standard decode ends it: with an error if the value is complete (or not JSON), quietly if the
+// stream ends inside it.
+func (s *wdsEventStream) notAnObject() error {
+	for {
+		b := s.buf[s.start:s.end]
+		if c := b[0]; s.eof && (c == '-' || (c >= '0' && c <= '9')) {
+			b = append(b, ' ') // a number ends where the stream ends
+		}
+		p := &eventParser{b: b}
+		err := p.skip()
+		switch {
+		case err == nil:
+			return errors.New("watch event is not a JSON object")
+		case !errors.Is(err, errShortEvent):
+			return err
+		case s.eof:
+			return s.endErr(io.ErrUnexpectedEOF)
+		}
+		s.fill()
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -50,7 +51,7 @@ type decoderPair struct {
 
 func newDecoderPair(t testing.TB) *decoderPair {
 	served := &servedBody{}
-	cfg := &rest.Config{Host: "https://wds.test", Transport: served}
+	cfg := &rest.Config{Host: "https://wds.test", Transport: served, QPS: -1}
 	std, err := dynamic.NewForConfig(cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -332,6 +333,9 @@ func FuzzWDSEventDecoder(f *testing.F) {
 	}
 	d := newDecoderPair(f)
 	f.Fuzz(func(t *testing.T, body []byte) {
+		// A decoder that hangs fails too (the fuzzer would only stall): crash with the input.
+		watchdog := time.AfterFunc(5*time.Second, func() { panic(fmt.Sprintf("decoding %q hangs", body)) })
+		defer watchdog.Stop()
 		assertEquivalent(t, d, body)
 	})
 }

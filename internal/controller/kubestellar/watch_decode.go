@@ -97,14 +97,8 @@ const (
 // event reads {"type": ..., "object": ...}: keys case-sensitive, others ignored, the last of
 // duplicates winning, as the standard decode of metav1.WatchEvent does.
 func (p *eventParser) event() (watch.EventType, runtime.Object, error) {
-	var (
-		typ              string
-		objStart, objEnd = -1, -1
-		obj              map[string]any
-		objMode          pruning
-		objPlain         bool
-		objIsMap         bool
-	)
+	typ := ""
+	o := eventObject{start: -1}
 	err := p.object(func(key string) error {
 		switch key {
 		case "type":
@@ -124,22 +118,7 @@ func (p *eventParser) event() (watch.EventType, runtime.Object, error) {
 			typ = s
 			return err
 		case "object":
-			if p.peek() == 'n' { // null leaves the RawExtension as it is
-				return p.literal("null")
-			}
-			objStart = p.i
-			if p.peek() != '{' {
-				objIsMap = false
-				err := p.skip()
-				objEnd = p.i
-				return err
-			}
-			objIsMap = true
-			objMode = modeFor(typ)
-			var err error
-			obj, objPlain, err = p.topObject(objMode)
-			objEnd = p.i
-			return err
+			return p.eventObject(typ, &o)
 		default:
 			return p.skip()
 		}
@@ -155,33 +134,67 @@ func (p *eventParser) event() (watch.EventType, runtime.Object, error) {
 	default:
 		return "", nil, fmt.Errorf("got invalid watch event type: %v", typ)
 	}
-	if objStart < 0 || !objIsMap {
+	return p.eventResult(typ, o)
+}
+
+// eventObject is where an event's object was read, and how.
+type eventObject struct {
+	start, end int
+	isMap      bool
+	obj        map[string]any
+	mode       pruning
+	plain      bool
+}
+
+// eventObject reads an event's object (the last of them counts) as typ, if known yet, wants it.
+func (p *eventParser) eventObject(typ string, o *eventObject) error {
+	if p.peek() == 'n' { // null leaves the RawExtension as it is
+		return p.literal("null")
+	}
+	o.start = p.i
+	if p.peek() != '{' {
+		o.isMap = false
+		err := p.skip()
+		o.end = p.i
+		return err
+	}
+	o.isMap = true
+	o.mode = modeFor(typ)
+	var err error
+	o.obj, o.plain, err = p.topObject(o.mode)
+	o.end = p.i
+	return err
+}
+
+// eventResult makes an event of what event() read.
+func (p *eventParser) eventResult(typ string, o eventObject) (watch.EventType, runtime.Object, error) {
+	if o.start < 0 || !o.isMap {
 		return "", nil, errors.New("unable to decode watch event: its object is not a JSON object")
 	}
-	raw := p.b[objStart:objEnd]
+	raw := p.b[o.start:o.end]
 	mode := modeFor(typ)
-	if objMode != mode {
+	obj := o.obj
+	if o.mode != mode {
 		// The type came after the object (or twice): decode the object again as the type wants.
 		q := &eventParser{b: raw, depth: 1}
 		q.ws()
+		var err error
 		if obj, _, err = q.topObject(mode); err != nil {
 			return "", nil, err
 		}
 	}
-	if objPlain {
-		if plainGVK(obj) {
-			return watch.EventType(typ), &unstructured.Unstructured{Object: obj}, nil
-		}
+	if o.plain && plainGVK(obj) {
+		return watch.EventType(typ), &unstructured.Unstructured{Object: obj}, nil
 	}
 	// Anything else, an ERROR's Status say, as the standard decode makes it.
-	o, err := runtime.Decode(standardObjectDecoder, raw)
+	decoded, err := runtime.Decode(standardObjectDecoder, raw)
 	if err != nil {
 		return "", nil, fmt.Errorf("unable to decode watch event: %w", err)
 	}
 	if mode == pruneSlim {
-		_, _ = slimWDSObject(o)
+		_, _ = slimWDSObject(decoded)
 	}
-	return watch.EventType(typ), o, nil
+	return watch.EventType(typ), decoded, nil
 }
 
 // standardObjectDecoder is the decoder of client-go's dynamic client for a watch event's
@@ -232,7 +245,8 @@ func (p *eventParser) object(member func(key string) error) error {
 	if p.peek() != '{' {
 		return p.syntaxErr("looking for the beginning of an object")
 	}
-	if p.depth++; p.depth > maxEventDepth {
+	p.depth++
+	if p.depth > maxEventDepth {
 		return errors.New("watch event exceeds the maximum nesting depth")
 	}
 	p.i++
@@ -275,7 +289,8 @@ func (p *eventParser) array(elem func() error) error {
 	if p.peek() != '[' {
 		return p.syntaxErr("looking for the beginning of an array")
 	}
-	if p.depth++; p.depth > maxEventDepth {
+	p.depth++
+	if p.depth > maxEventDepth {
 		return errors.New("watch event exceeds the maximum nesting depth")
 	}
 	p.i++
@@ -354,8 +369,7 @@ func (p *eventParser) skip() error {
 		return p.literal("null")
 	default:
 		if c == '-' || (c >= '0' && c <= '9') {
-			_, err := p.numberEnd()
-			return err
+			return p.numberEnd()
 		}
 		return p.syntaxErr("looking for beginning of value")
 	}
@@ -374,73 +388,70 @@ func (p *eventParser) literal(word string) error {
 	return nil
 }
 
-// numberEnd reads a number's syntax, returning whether it has a fraction or exponent.
-func (p *eventParser) numberEnd() (bool, error) {
-	digits := func() (int, error) {
-		n := 0
-		for p.i < len(p.b) && p.b[p.i] >= '0' && p.b[p.i] <= '9' {
-			p.i++
-			n++
-		}
-		if p.i >= len(p.b) {
-			return n, errShortEvent
-		}
-		return n, nil
-	}
+// numberEnd reads a number's syntax.
+func (p *eventParser) numberEnd() error {
 	if p.b[p.i] == '-' {
 		p.i++
 	}
 	if p.i >= len(p.b) {
-		return false, errShortEvent
+		return errShortEvent
 	}
 	switch c := p.b[p.i]; {
 	case c == '0':
 		p.i++
 	case c >= '1' && c <= '9':
-		if _, err := digits(); err != nil {
-			return false, err
-		}
+		p.digits()
 	default:
-		return false, p.syntaxErr("in numeric literal")
+		return p.syntaxErr("in numeric literal")
 	}
 	if p.i >= len(p.b) {
-		return false, errShortEvent
+		return errShortEvent
 	}
-	float := false
 	if p.b[p.i] == '.' {
-		float = true
 		p.i++
-		if n, err := digits(); err != nil || n == 0 {
-			if err == nil {
-				err = p.syntaxErr("after decimal point in numeric literal")
-			}
-			return false, err
+		if err := p.someDigits("after decimal point in numeric literal"); err != nil {
+			return err
 		}
 	}
 	if c := p.b[p.i]; c == 'e' || c == 'E' {
-		float = true
 		p.i++
-		if p.i >= len(p.b) {
-			return false, errShortEvent
-		}
-		if c := p.b[p.i]; c == '+' || c == '-' {
+		if p.i < len(p.b) && (p.b[p.i] == '+' || p.b[p.i] == '-') {
 			p.i++
 		}
-		if n, err := digits(); err != nil || n == 0 {
-			if err == nil {
-				err = p.syntaxErr("in exponent of numeric literal")
-			}
-			return false, err
+		if err := p.someDigits("in exponent of numeric literal"); err != nil {
+			return err
 		}
 	}
-	return float, nil
+	return nil
+}
+
+// digits reads decimal digits, returning how many.
+func (p *eventParser) digits() int {
+	n := 0
+	for p.i < len(p.b) && p.b[p.i] >= '0' && p.b[p.i] <= '9' {
+		p.i++
+		n++
+	}
+	return n
+}
+
+// someDigits reads at least one digit, followed by more of the event.
+func (p *eventParser) someDigits(where string) error {
+	n := p.digits()
+	switch {
+	case p.i >= len(p.b):
+		return errShortEvent
+	case n == 0:
+		return p.syntaxErr(where)
+	}
+	return nil
 }
 
 // number reads a number as the apimachinery decoder gives it: int64 when it has no fraction
 // point and fits, else float64; one out of float64's range is an error (kept in p.err).
 func (p *eventParser) number() (any, error) {
 	start := p.i
-	if _, err := p.numberEnd(); err != nil {
+	if err := p.numberEnd(); err != nil {
 		return nil, err
 	}
 	lit := p.b[start:p.i]

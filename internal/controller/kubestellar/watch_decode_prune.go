@@ -8,6 +8,14 @@ import (
 
 // The cuts of slimWDSObject (cache_transform.go), made while an event's object is read.
 
+// Keys the cuts look for.
+const (
+	keyMetadata       = "metadata"
+	keyAnnotations    = "annotations"
+	fieldsLabels      = "f:labels"
+	fieldsAnnotations = "f:annotations"
+)
+
 // topObject reads an event's object; with pruneSlim, as slimWDSObject leaves it. typeKeysPlain
 // says that it has one key "apiVersion" and one "kind" and no other key that encoding/json
 // (which the standard decode reads them with first) would take for either.
@@ -28,7 +36,7 @@ func (p *eventParser) topObject(mode pruning) (map[string]any, bool, error) {
 			err error
 		)
 		switch {
-		case mode == pruneSlim && key == "metadata":
+		case mode == pruneSlim && key == keyMetadata:
 			v, err = p.metadata()
 		case mode == pruneSlim && key == "spec":
 			v, err = p.spec()
@@ -73,7 +81,7 @@ func (p *eventParser) metadata() (any, error) {
 			err  error
 		)
 		switch key {
-		case "annotations":
+		case keyAnnotations:
 			v, keep, err = p.annotations()
 		case "managedFields":
 			v, keep, err = p.managedFields()
@@ -130,9 +138,9 @@ func (p *eventParser) annotations() (any, bool, error) {
 			return nil, false, err
 		}
 		p.i = end
-		u := &unstructured.Unstructured{Object: map[string]any{"metadata": map[string]any{"annotations": v}}}
+		u := &unstructured.Unstructured{Object: map[string]any{keyMetadata: map[string]any{keyAnnotations: v}}}
 		keepOwnAnnotations(u)
-		v, found, _ := unstructured.NestedFieldNoCopy(u.Object, "metadata", "annotations")
+		v, found, _ := unstructured.NestedFieldNoCopy(u.Object, keyMetadata, keyAnnotations)
 		return v, found, nil
 	}
 	if ours == nil {
@@ -239,7 +247,7 @@ func (p *eventParser) trimmedFields() (map[string]any, error) {
 			m := map[string]any{}
 			out[key] = m
 			return p.object(func(key string) error {
-				if key != "f:labels" && key != "f:annotations" {
+				if key != fieldsLabels && key != fieldsAnnotations {
 					return p.skip()
 				}
 				v, err := p.leaves()

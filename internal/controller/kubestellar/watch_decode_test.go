@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -300,7 +301,7 @@ func TestWDSEventStreamReadInPieces(t *testing.T) {
 	var want []watch.Event
 	for {
 		typ, obj, err := whole.Decode()
-		if err == io.EOF {
+		if errors.Is(err, io.EOF) {
 			break
 		}
 		g.Expect(err).NotTo(HaveOccurred())
@@ -393,6 +394,6 @@ func newStandardEventDecoder(r io.Reader) watch.Decoder {
 	if !ok {
 		panic("the dynamic client has no JSON serializer")
 	}
-	frames := info.StreamSerializer.Framer.NewFrameReader(io.NopCloser(r))
+	frames := info.StreamSerializer.NewFrameReader(io.NopCloser(r))
 	return restclientwatch.NewDecoder(streaming.NewDecoder(frames, info.StreamSerializer.Serializer), info.Serializer)
 }

@@ -64,7 +64,8 @@ func (w *wdsWatcher) newInformer(lw toolscache.ListerWatcher, obj runtime.Object
 }
 
 // watch watches a resource in all namespaces, its events decoded by wdsEventStream.
-func (w *wdsWatcher) watch(ctx context.Context, gvr schema.GroupVersionResource, opts metav1.ListOptions) (watch.Interface, error) {
+func (w *wdsWatcher) watch(ctx context.Context, gvr schema.GroupVersionResource,
+	opts metav1.ListOptions) (watch.Interface, error) {
 	opts.Watch = true
 	opts.AllowWatchBookmarks = true
 	path := []string{"apis", gvr.Group, gvr.Version, gvr.Resource}

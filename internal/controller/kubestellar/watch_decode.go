@@ -24,7 +24,10 @@ import (
 // last-applied copy of the object, the pod template). decodeWDSEvent reads an event in one pass
 // and builds only what slimWDSObject keeps, skipping the rest unbuilt; its object equals
 // slimWDSObject of the standard decode (watch_decode_test.go), which the cache's transform
-// then leaves as it is.
+// then finds slim already. The objects of BOOKMARK events (the reflector reads their
+// k8s.io/initial-events-end annotation) and ERROR events are decoded in full; objects that the
+// standard decode would not make an unstructured object of as they are (a Status, a kind that
+// is missing or spelt twice) go to the standard decoder.
 //
 // It agrees with the standard decode byte for byte in what it accepts: JSON syntax (also of
 // the values it skips), strings unescaped as encoding/json does them (invalid UTF-8 and lone

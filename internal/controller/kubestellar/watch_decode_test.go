@@ -261,6 +261,12 @@ func TestWDSEventDecoderMatchesStandardDecodeAndSlim(t *testing.T) {
 	for _, body := range seedEvents() {
 		assertEquivalent(t, d, []byte(body))
 	}
+	// encoding/json's nesting limit, counted from the envelope: 2 + 9998 levels pass, one more not.
+	for _, depth := range []int{9998, 9999} {
+		body := `{"type":"ADDED","object":{"kind":"A","apiVersion":"v1","x":` +
+			strings.Repeat("[", depth) + strings.Repeat("]", depth) + "}}"
+		assertEquivalent(t, d, []byte(body))
+	}
 }
 
 // The request is the watch client-go's dynamic client makes of the resource.

@@ -75,15 +75,16 @@ func (s *wdsEventStream) Decode() (watch.EventType, runtime.Object, error) {
 func (s *wdsEventStream) notAnObject() error {
 	for {
 		b := s.buf[s.start:s.end]
+		n := len(b)
 		if c := b[0]; s.eof && (c == '-' || (c >= '0' && c <= '9')) {
-			b = append(b, ' ') // a number ends where the stream ends
+			b = append(b, ' ') // a number may end where the stream ends
 		}
 		p := &eventParser{b: b}
 		err := p.skip()
 		switch {
 		case err == nil:
 			return errors.New("watch event is not a JSON object")
-		case !errors.Is(err, errShortEvent):
+		case !errors.Is(err, errShortEvent) && p.i < n:
 			return err
 		case s.eof:
 			return s.endErr(io.ErrUnexpectedEOF)

@@ -253,6 +253,8 @@ func seedEvents() []string {
 		`{"type":null,"object":{"kind":"A"}}`,
 		"",
 		"   \n",
+		// Values that are not objects: complete ones are errors, cut ones end the stream.
+		"12", "0.", "-", `"abc"`, `"ab`, "[1,2]", "null", "tru",
 	}
 }
 

@@ -1,8 +1,10 @@
 package kubestellar
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"strconv"
 	"strings"
 	"unicode"
@@ -13,9 +15,11 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/runtime/serializer/streaming"
 	"k8s.io/apimachinery/pkg/watch"
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/rest"
+	restclientwatch "k8s.io/client-go/rest/watch"
 )
 
 // The WDS watches' event decoder. client-go decodes a watch event of an unstructured object in
@@ -27,7 +31,8 @@ import (
 // then finds slim already. The objects of BOOKMARK events (the reflector reads their
 // k8s.io/initial-events-end annotation) and ERROR events are decoded in full; objects that the
 // standard decode would not make an unstructured object of as they are (a Status, a kind that
-// is missing or spelt twice) go to the standard decoder.
+// is missing or spelt twice) go to the standard decoder, as do events whose envelope has a kind
+// or apiVersion of its own.
 //
 // It agrees with the standard decode byte for byte in what it accepts: JSON syntax (also of
 // the values it skips), strings unescaped as encoding/json does them (invalid UTF-8 and lone
@@ -100,7 +105,7 @@ const (
 // event reads {"type": ..., "object": ...}: keys case-sensitive, others ignored, the last of
 // duplicates winning, as the standard decode of metav1.WatchEvent does.
 func (p *eventParser) event() (watch.EventType, runtime.Object, error) {
-	typ := ""
+	typ, typedEnvelope := "", false
 	o := eventObject{start: -1}
 	err := p.object(func(key string) error {
 		switch key {
@@ -123,11 +128,19 @@ func (p *eventParser) event() (watch.EventType, runtime.Object, error) {
 		case "object":
 			return p.eventObject(typ, &o)
 		default:
+			if strings.EqualFold(key, "kind") || strings.EqualFold(key, "apiVersion") {
+				typedEnvelope = true
+			}
 			return p.skip()
 		}
 	})
 	if err != nil {
 		return "", nil, err
+	}
+	if typedEnvelope {
+		// The standard decode reads the envelope's own kind and apiVersion (the API server sends
+		// none); let it.
+		return standardEvent(p.b[:p.i])
 	}
 	if p.err != nil {
 		return "", nil, p.err
@@ -200,24 +213,42 @@ func (p *eventParser) eventResult(typ string, o eventObject) (watch.EventType, r
 	return watch.EventType(typ), decoded, nil
 }
 
-// standardObjectDecoder is the decoder of client-go's dynamic client for a watch event's
-// object; basicTypes are the kinds it decodes into typed objects (metav1's), as the dynamic
-// client's scheme has them.
+// standardJSON is the JSON serializer of client-go's dynamic client, whose watches decode an
+// event's envelope with its stream serializer and the object with its serializer;
+// standardObjectDecoder is the latter. basicTypes are the kinds it decodes into typed objects
+// (metav1's), as the dynamic client's scheme has them.
 var (
-	standardObjectDecoder = func() runtime.Decoder {
+	standardJSON = func() runtime.SerializerInfo {
 		info, ok := runtime.SerializerInfoForMediaType(
 			dynamic.ConfigFor(&rest.Config{}).NegotiatedSerializer.SupportedMediaTypes(), runtime.ContentTypeJSON)
 		if !ok {
 			panic("client-go's dynamic client has no JSON serializer")
 		}
-		return info.Serializer
+		return info
 	}()
-	basicTypes = func() *runtime.Scheme {
+	standardObjectDecoder runtime.Decoder = standardJSON.Serializer
+	basicTypes                            = func() *runtime.Scheme {
 		s := runtime.NewScheme()
 		metav1.AddToGroupVersion(s, schema.GroupVersion{Version: "v1"})
 		return s
 	}()
 )
+
+// standardEvent decodes one event as client-go's dynamic client decodes it, and slims its object
+// as decodeWDSEvent does.
+func standardEvent(raw []byte) (watch.EventType, runtime.Object, error) {
+	frames := standardJSON.StreamSerializer.NewFrameReader(io.NopCloser(bytes.NewReader(raw)))
+	d := restclientwatch.NewDecoder(streaming.NewDecoder(frames, standardJSON.StreamSerializer.Serializer),
+		standardObjectDecoder)
+	typ, obj, err := d.Decode()
+	if err != nil {
+		return "", nil, err
+	}
+	if modeFor(string(typ)) == pruneSlim {
+		_, _ = slimWDSObject(obj)
+	}
+	return typ, obj, nil
+}
 
 // plainGVK says whether the standard decode makes an unstructured object of obj, as it is: a
 // kind and a version, not one of basicTypes.

@@ -2,8 +2,10 @@ package kubestellar
 
 import (
 	"context"
+	"net/http"
 
 	controlv1alpha1 "github.com/kubestellar/kubestellar/api/control/v1alpha1"
+	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
@@ -13,6 +15,7 @@ import (
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/client/apiutil"
 	"sigs.k8s.io/controller-runtime/pkg/cluster"
 )
 
@@ -29,12 +32,31 @@ func (c *connection) newWDS(cfg *rest.Config) (cluster.Cluster, error) {
 	s := runtime.NewScheme()
 	utilruntime.Must(clientgoscheme.AddToScheme(s))
 	utilruntime.Must(controlv1alpha1.AddToScheme(s))
+	httpClient, err := rest.HTTPClientFor(cfg)
+	if err != nil {
+		return nil, err
+	}
+	var mapper meta.RESTMapper // the cluster's, made in cluster.New before its cache
+	watcher, err := newWDSWatcher(cfg, httpClient, func() meta.RESTMapper { return mapper })
+	if err != nil {
+		return nil, err
+	}
 	return cluster.New(cfg, func(o *cluster.Options) {
 		o.Scheme = s
+		o.HTTPClient = httpClient
+		o.MapperProvider = func(cfg *rest.Config, httpClient *http.Client) (meta.RESTMapper, error) {
+			m, err := apiutil.NewDynamicRESTMapper(cfg, httpClient)
+			mapper = m
+			return m, err
+		}
+		// No namespace or label restriction here: wdsWatcher's watches assume none.
 		o.Cache = cache.Options{
 			DefaultUnsafeDisableDeepCopy: ptr.To(true),
 			DefaultWatchErrorHandler:     c.watchErrors,
-			DefaultTransform:             slimWDSObject,
+			// The transform stays: the watches' decoder already slims what they bring (a
+			// second pass is cheap), the lists' objects are slimmed here.
+			DefaultTransform: slimWDSObject,
+			NewInformer:      watcher.newInformer,
 		}
 		o.Client = client.Options{Cache: &client.CacheOptions{Unstructured: true}}
 	})

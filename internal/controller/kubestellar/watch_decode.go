@@ -273,21 +273,30 @@ func modeFor(typ string) pruning {
 	return pruneSlim
 }
 
-// object reads an object, calling member with p at each value (after its key and colon) to
-// read or skip it.
-func (p *eventParser) object(member func(key string) error) error {
-	if p.peek() != '{' {
-		return p.syntaxErr("looking for the beginning of an object")
+// open reads the opening bracket of an object or array one level deeper, and its closing one
+// too when nothing is between them (empty).
+func (p *eventParser) open(opening, closing byte, what string) (empty bool, err error) {
+	if p.peek() != opening {
+		return false, p.syntaxErr("looking for the beginning of an " + what)
 	}
 	p.depth++
 	if p.depth > maxEventDepth {
-		return errors.New("watch event exceeds the maximum nesting depth")
+		return false, errors.New("watch event exceeds the maximum nesting depth")
 	}
 	p.i++
-	if p.peek() == '}' {
+	if p.peek() == closing {
 		p.i++
 		p.depth--
-		return nil
+		return true, nil
+	}
+	return false, nil
+}
+
+// object reads an object, calling member with p at each value (after its key and colon) to
+// read or skip it.
+func (p *eventParser) object(member func(key string) error) error {
+	if empty, err := p.open('{', '}', "object"); err != nil || empty {
+		return err
 	}
 	for {
 		if p.peek() != '"' {
@@ -320,18 +329,8 @@ func (p *eventParser) object(member func(key string) error) error {
 
 // array reads an array, calling elem with p at each element.
 func (p *eventParser) array(elem func() error) error {
-	if p.peek() != '[' {
-		return p.syntaxErr("looking for the beginning of an array")
-	}
-	p.depth++
-	if p.depth > maxEventDepth {
-		return errors.New("watch event exceeds the maximum nesting depth")
-	}
-	p.i++
-	if p.peek() == ']' {
-		p.i++
-		p.depth--
-		return nil
+	if empty, err := p.open('[', ']', "array"); err != nil || empty {
+		return err
 	}
 	for {
 		p.ws()

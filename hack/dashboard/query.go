@@ -32,21 +32,9 @@ func QueryRange(ctx context.Context, base, expr, legend string, start, end time.
 	q.Set("start", strconv.FormatFloat(float64(start.UnixMilli())/1000, 'f', 3, 64))
 	q.Set("end", strconv.FormatFloat(float64(end.UnixMilli())/1000, 'f', 3, 64))
 	q.Set("step", strconv.FormatFloat(step.Seconds(), 'f', 3, 64))
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+"/api/v1/query_range?"+q.Encode(), http.NoBody)
+	body, err := Get(ctx, base, "/api/v1/query_range?"+q.Encode())
 	if err != nil {
-		return nil, err
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close() //nolint:errcheck // A read body's close error changes nothing.
-	body, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return nil, err
-	}
-	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("query_range %q: %s: %s", expr, resp.Status, body)
+		return nil, fmt.Errorf("query_range %q: %w", expr, err)
 	}
 	var answer struct {
 		Data struct {
@@ -74,4 +62,23 @@ func QueryRange(ctx context.Context, base, expr, legend string, start, end time.
 		out = append(out, s)
 	}
 	return out, nil
+}
+
+// Get reads path (with its query) from the Prometheus at base (http://host:port): the body of a
+// 200 answer, or an error naming the path, the status and the body of any other.
+func Get(ctx context.Context, base, path string) ([]byte, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+path, http.NoBody)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close() //nolint:errcheck // A read body's close error changes nothing.
+	body, err := io.ReadAll(resp.Body)
+	if err == nil && resp.StatusCode != http.StatusOK {
+		err = fmt.Errorf("%s: %s: %s", path, resp.Status, body)
+	}
+	return body, err
 }

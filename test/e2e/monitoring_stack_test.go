@@ -27,6 +27,8 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/yaml"
+
+	"github.com/singleton-operator/singleton-operator/hack/dashboard"
 )
 
 // The monitoring stack of the e2e suite: the Prometheus Operator (hack/build-prometheus-operator.sh)
@@ -368,20 +370,7 @@ func (p *prometheus) firing(ctx context.Context, match map[string]string) ([]str
 }
 
 func (p *prometheus) get(ctx context.Context, path string) ([]byte, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, p.url+path, http.NoBody)
-	if err != nil {
-		return nil, err
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close() //nolint:errcheck // A read body's close error changes nothing.
-	body, err := io.ReadAll(resp.Body)
-	if err == nil && resp.StatusCode != http.StatusOK {
-		err = fmt.Errorf("%s: %s: %s", path, resp.Status, body)
-	}
-	return body, err
+	return dashboard.Get(ctx, p.url, path)
 }
 
 // ignoreGone is nil for a NotFound error.

@@ -68,6 +68,7 @@ const (
 	opPodTrack                          // merge patch: the release finalizer on a pod that may run
 	opPodHandBack                       // merge patch: the release finalizer goes, and the release when releaseUID is set
 	opConsume                           // not an API write: the channel ledger consumes a pod's exit reports
+	opPush                              // not an API write: the release pushed to the pod's gates (and remembered)
 )
 
 // apiWrite is one request the operator sends: a write to one object, by name, with its
@@ -129,6 +130,8 @@ func (wr *apiWrite) String() string {
 		return "add release finalizer to " + wr.name
 	case opConsume:
 		return fmt.Sprintf("consume the gate proof of %s/%s in the ledger", wr.name, podUID(wr.uid))
+	case opPush:
+		return fmt.Sprintf("push the release of %s/%s to its gates", wr.name, podUID(wr.uid))
 	case opPodHandBack:
 		if wr.releaseUID != 0 {
 			return fmt.Sprintf("hand back %s (finalizer removed, annotation %s)", wr.name, podUID(wr.releaseUID))
@@ -181,8 +184,12 @@ func (w *world) write(wr *apiWrite) (writeResult, int) {
 	if wr.op <= opSSRemoveFinalizer {
 		return w.writeSS(wr)
 	}
-	if wr.op == opConsume {
+	switch wr.op {
+	case opConsume:
 		return w.consume(wr), 0
+	case opPush:
+		w.push(wr.uid, false)
+		return writeOK, 0
 	}
 	p := w.pod(wr.name)
 	if p == nil {

@@ -353,6 +353,10 @@ func (w *world) applyOperator(env *env, e mcEvent, describe bool) string {
 	case evLateWrite:
 		wr := w.op.pending[0]
 		w.op.pending = nil
+		if wr.op == opPush {
+			w.push(wr.uid, true)
+			return "the deposed leader pushes the release of " + podUID(wr.uid) + " to the sessions it still holds"
+		}
 		res, _ := w.write(&wr)
 		return "the deposed leader's write lands: " + wr.String() + ": " + res.String()
 	case evSyncPods:

@@ -47,6 +47,9 @@ type gateState struct {
 	// reporting: the application exited; the gate, still running, reports the exit (for at
 	// most two seconds) and then exits with the application's status.
 	reporting bool
+	// pushed: the operator pushed this start the release over its session; the gate then
+	// lets the application start as on the release annotation.
+	pushed bool
 }
 
 // msgKind is the kind of a message of the channel.
@@ -129,6 +132,9 @@ const (
 	// brokenHelloNoStart: a session's Hello does not register the start it names (only start
 	// requests and reports do), leaving Consume as the only guard of a start racing a decision.
 	brokenHelloNoStart
+	// brokenPushBeforeRecord: a release is pushed to the pod's gates before the status records
+	// it (the adapter's writes), against S2.
+	brokenPushBeforeRecord
 )
 
 func (b brokenPiece) has(piece brokenPiece) bool { return b&piece != 0 }
@@ -151,6 +157,7 @@ func (e *encoder) gate(g *gateState) {
 	e.bool(g.awaitVerdict)
 	e.bool(g.refused)
 	e.bool(g.reporting)
+	e.bool(g.pushed)
 }
 
 func (e *encoder) msg(m *gateMsg) {
@@ -185,7 +192,7 @@ func (w *world) gateStarts(rt *mRuntime) {
 	}
 	g := &rt.gate
 	g.starts = min(g.starts+1, maxStarts)
-	g.session, g.refused = false, false
+	g.session, g.refused, g.pushed = false, false, false
 	g.awaitVerdict = g.marker && !w.cfg.broken.has(brokenNoMarker)
 }
 
@@ -218,7 +225,7 @@ func (w *world) gateAppExited(rt *mRuntime) (string, bool) {
 // gateDies is what becomes of the gate when its container stops without the application
 // exiting under it (the gate held, or the container was killed whole).
 func gateDies(rt *mRuntime) {
-	rt.gate.session, rt.gate.reporting, rt.gate.awaitVerdict = false, false, false
+	rt.gate.session, rt.gate.reporting, rt.gate.awaitVerdict, rt.gate.pushed = false, false, false, false
 }
 
 // awaits reports whether the gate that sent a request still waits for its answer: only then
@@ -337,11 +344,26 @@ func (w *world) serverPod(uid int) *mPod {
 
 func (w *world) serverKnowsPod(uid int) bool { return w.serverPod(uid) != nil }
 
+// push is the release of a pod pushed by the operator's channel server: remembered, and told to
+// the gate of every session the pod's containers hold. The stream delivers it at once as far as
+// the model tells: the gate opens in a step of its own (evGateOpen), and a container that starts
+// again loses it with its session. late: the push of a deposed leader, whose sessions the model
+// no longer knows: every running gate of the pod may get it.
+func (w *world) push(uid int, late bool) {
+	if !late && !slices.Contains(w.op.released, uid) {
+		i, _ := slices.BinarySearch(w.op.released, uid)
+		w.op.released = slices.Insert(slices.Clone(w.op.released), i, uid)
+	}
+	if rt := w.runtime(uid); rt != nil && w.supervisedRuntime(rt) && rt.ctr == ctrRunning && (rt.gate.session || late) {
+		rt.gate.pushed = true
+	}
+}
+
 // forgetChannel is what an operator restart does to the channel: the ledger and the requests
 // it was handling are gone, and no session the gates hold, or that a request in flight names,
 // is known to the new process.
 func (w *world) forgetChannel() {
-	w.op.ledger, w.op.registering, w.op.begun = nil, nil, nil
+	w.op.ledger, w.op.registering, w.op.begun, w.op.released = nil, nil, nil, nil
 	for i := range w.rts {
 		w.rts[i].gate.session = false
 	}
@@ -381,6 +403,10 @@ func (w *world) applyGate(e mcEvent) string {
 	case evGateHello:
 		g.session = true
 		s := fmt.Sprintf("the gate of %s (%s) opens a session: Hello start %d", podUID(rt.uid), rt.pod, g.starts)
+		if slices.Contains(w.op.released, rt.uid) {
+			g.pushed = true
+			s += "; the server pushes it the release"
+		}
 		if w.cfg.broken.has(brokenHelloNoStart) {
 			return s
 		}

@@ -31,6 +31,15 @@ func (w *world) kubeletEvents(out []mcEvent, k evKind) []mcEvent {
 				out = append(out, mcEvent{kind: k, target: p.name})
 			}
 		}
+		if k == evGateOpen {
+			// A gate the release was pushed to opens whether or not its pod's object is there.
+			for _, rt := range w.rts {
+				if w.podByUID(rt.uid) == nil && w.kubeletUp(rt.node) && rt.ctr == ctrRunning && !rt.app &&
+					rt.gate.pushed && gateMayStart(&rt) {
+					out = append(out, mcEvent{kind: k, target: rt.pod, n: rt.uid})
+				}
+			}
+		}
 	default:
 		for _, rt := range w.rts {
 			if w.kubeletUp(rt.node) && w.kubeletCanRuntime(k, &rt) {
@@ -48,7 +57,8 @@ func (w *world) kubeletCan(k evKind, p *mPod) bool {
 	case evStart:
 		return rt == nil && !p.deleting && !p.phase.terminal()
 	case evGateOpen:
-		return rt != nil && rt.ctr == ctrRunning && !rt.app && p.gated && p.release == p.uid && gateMayStart(rt)
+		return rt != nil && rt.ctr == ctrRunning && !rt.app && p.gated && (p.release == p.uid || rt.gate.pushed) &&
+			gateMayStart(rt)
 	case evReport:
 		ctr, phase, restarts := w.projectStatus(p, rt)
 		return ctr != p.ctr || phase != p.phase || restarts != p.restarts ||
@@ -128,8 +138,17 @@ func (w *world) applyKubelet(e mcEvent) string {
 		}
 		return "kubelet " + p.node + " starts " + p.String() + appState(p.gated, rt.app)
 	case evGateOpen:
+		if p == nil {
+			w.startOrphanApp(rt)
+			return "the gate of " + podUID(rt.uid) + " (" + rt.pod + "), whose object is gone, acts on the pushed release: " +
+				"its application starts"
+		}
+		how := "sees the release"
+		if rt.gate.pushed && p.release != p.uid {
+			how = "gets the release pushed before its annotation"
+		}
 		w.startApp(rt, p)
-		return "the gate of " + p.String() + " sees the release: its application starts"
+		return "the gate of " + p.String() + " " + how + ": its application starts"
 	case evCrash:
 		rt.app, rt.overlap = false, false
 		s, lingers := w.gateAppExited(rt)

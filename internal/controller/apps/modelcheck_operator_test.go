@@ -77,7 +77,8 @@ type reconcileDecision struct {
 var productionOperator operatorAdapter = realOperator{}
 
 // realOperator drives the code of this repository; broken removes one of the fast path's
-// safety pieces from what it decides or writes (brokenNoDeletion, brokenNoConsume).
+// safety pieces from what it decides or writes (brokenNoDeletion, brokenNoConsume,
+// brokenPushBeforeRecord).
 type realOperator struct{ broken brokenPiece }
 
 const (
@@ -155,6 +156,9 @@ func (op realOperator) decide(v cacheView, name string, describe bool) reconcile
 		dec.memoryReleased = ledgerMemory(&r.ledger, plan.Release.UID)
 	}
 	writes = append(writes, applyWrites(append(seen.Selected, seen.Recorded...), &plan)...)
+	if op.broken.has(brokenPushBeforeRecord) {
+		writes, dec.releaseWrite = pushBeforeRecord(writes, dec.releaseWrite)
+	}
 	if plan.HandBack && slices.Contains(ss.Finalizers, singletonv1.FinalizerHandBack) {
 		writes = append(writes, letOrphansGoWrites(reader, name, false)...)
 		writes = append(writes, apiWrite{op: opSSRemoveFinalizer, name: name, rv: cached.rv, chainRV: true})
@@ -181,6 +185,20 @@ func proveWithoutDeletion(in *transitionInput, seen *observation) {
 			f.Stopped, f.StopReason, f.GateProofVersion = true, StopReasonGateReportedExit, seen.GateLedger.Version
 		}
 	}
+}
+
+// pushBeforeRecord moves a release's push before the status write (brokenPushBeforeRecord), and
+// returns the writes and the index of the write after which the operator remembers the release.
+func pushBeforeRecord(writes []apiWrite, releaseWrite int) ([]apiWrite, int) {
+	push := slices.IndexFunc(writes, func(wr apiWrite) bool { return wr.op == opPush })
+	status := slices.IndexFunc(writes, func(wr apiWrite) bool { return wr.op == opSSStatus })
+	if push < 0 || status < 0 {
+		return writes, releaseWrite
+	}
+	moved := slices.Clone(writes)
+	wr := moved[push]
+	moved = slices.Insert(slices.Delete(moved, push, push+1), status, wr)
+	return moved, status
 }
 
 func findPodObject(seen *observation, uid types.UID) *corev1.Pod {
@@ -347,8 +365,8 @@ func ledgerMemory(l *releaseLedger, released types.UID) string {
 	return strings.Join(uids, ",")
 }
 
-// applyWrites are the pod writes of apply: the release, the finalizers added, the stops, the
-// finalizers removed, the readiness gates, each pinned to the pod the decision saw.
+// applyWrites are the pod writes of apply: the release and its push, the finalizers added, the
+// stops, the finalizers removed, the readiness gates, each pinned to the pod the decision saw.
 func applyWrites(pods []corev1.Pod, plan *transitionPlan) []apiWrite {
 	byUID := make(map[types.UID]*corev1.Pod, len(pods))
 	for i := range pods {
@@ -356,8 +374,16 @@ func applyWrites(pods []corev1.Pod, plan *transitionPlan) []apiWrite {
 	}
 	var writes []apiWrite
 	if rel := plan.Release; rel != nil {
+		// release: a tracked pod's release is pushed before its patch, another's after it.
 		p := byUID[rel.UID]
+		push := apiWrite{op: opPush, name: p.Name, uid: modelUID(p.UID)}
+		if rel.Tracked {
+			writes = append(writes, push)
+		}
 		writes = append(writes, apiWrite{op: opPodRelease, name: p.Name, rv: rvOf(p), releaseUID: modelUID(p.UID)})
+		if !rel.Tracked {
+			writes = append(writes, push)
+		}
 	}
 	for _, ref := range plan.Track {
 		p := byUID[ref.UID]

@@ -431,6 +431,37 @@ var fastScenarios = []scenario{
 	},
 }
 
+// pushFirstScenarios: the new pod, tracked while the old one stops, has a session; its release
+// is pushed right after the status write and before its annotation. Whatever happens between
+// the two (the operator dies or is deposed, the pod is deleted or force-deleted, a second
+// rollout comes), one application runs.
+var pushFirstScenarios = []scenario{
+	{
+		name: "fast path, the release pushed before its annotation: the operator dies or is deposed between them",
+		setup: func(b *seeder) {
+			b.nodes("n1", "n2").fast().singleton().deployment().settle().handOverArmed().newSession().oldStopReported()
+		},
+		enable: operatorKinds | kubeletKinds | deployKinds | channelKinds |
+			kinds(evRestart, evCrashMid, evDepose, evLateWrite, evRolloutRestart),
+		budget:    map[evKind]int{evRestart: 1, evCrashMid: 1, evDepose: 1, evRolloutRestart: 1},
+		checks:    checkS1 | checkS3,
+		depth:     6,
+		deepExtra: 4,
+	},
+	{
+		name: "fast path, the release pushed before its annotation: the new pod deleted or force-deleted meanwhile",
+		setup: func(b *seeder) {
+			b.nodes("n1", "n2").fast().singleton().deployment().settle().handOverArmed().newSession().oldStopReported()
+		},
+		enable: operatorKinds | kubeletKinds | deployKinds | channelKinds |
+			kinds(evReconcileBegin, evReconcileEnd, evDeletePod, evForceDelete, evRolloutRestart),
+		budget:    map[evKind]int{evDeletePod: 1, evForceDelete: 1, evRolloutRestart: 1},
+		checks:    checkS1 | checkS3,
+		depth:     6,
+		deepExtra: 4,
+	},
+}
+
 // fastRestartScenario: the operator dies after recording a release that rests on a gate proof
 // and before writing it; the new process has no ledger, so the old pod may run again as far as
 // it knows, beside the pod recorded as released.
@@ -554,6 +585,19 @@ var brokenScenarios = []scenario{
 		expectViolation: "S1",
 	},
 	{
+		name: "broken fast path: the release pushed before the status records it, the operator dying between",
+		setup: func(b *seeder) {
+			b.nodes("n1", "n2").fast().singleton().deployment().settle().handOverArmed().newSession().oldStopReported()
+		},
+		enable: operatorKinds | kubeletKinds | deployKinds | channelKinds |
+			kinds(evCrashMid, evRestart, evRolloutRestart),
+		budget:          map[evKind]int{evCrashMid: 1, evRestart: 1, evRolloutRestart: 1},
+		checks:          checkS1,
+		depth:           9,
+		op:              realOperator{broken: brokenPushBeforeRecord},
+		expectViolation: "S1",
+	},
+	{
 		name: "broken fast path: an exit report delivered after its gate gave up, to a restarted operator",
 		setup: func(b *seeder) {
 			b.nodes("n1", "n2").fast().singleton().deployment().settle().restartedLate().handOverArmed()
@@ -580,7 +624,7 @@ func TestModelCheck(t *testing.T) {
 	var states, transitions int
 	start := time.Now()
 	all := slices.Concat(scenarios, fastScenarios, []scenario{fastRestartScenario}, fastSeededScenarios,
-		brokenScenarios)
+		pushFirstScenarios, brokenScenarios)
 	for i := range all {
 		sc := &all[i]
 		t.Run(sc.name, func(t *testing.T) {
@@ -706,6 +750,19 @@ func (b *seeder) handOverArmed() *seeder {
 	return b.do(evRolloutRestart, "", 0).do(evRSCreate, "", 2).do(evStart, "db-r2-3", 0).do(evReport, "db-r2-3", 0)
 }
 
+// newSession opens the session of the new pod's gate (db-r2-3, u3), the way its release can be
+// pushed.
+func (b *seeder) newSession() *seeder {
+	return b.do(evGateHello, "db-r2-3", mcNewUID)
+}
+
+// oldStopReported has the operator ask the old pod (db-r1-2, u2) to stop (and track the new
+// one), and the old pod's kubelet act on it: its gate's exit report reaches the ledger. The
+// next reconcile releases the new pod, pushing the release first.
+func (b *seeder) oldStopReported() {
+	b.do(evReconcile, mcDefaultSS, 0).do(evKill, "db-r1-2", 0).deliverOld(msgExit)
+}
+
 // restartedLate makes the settled Deployment's application (db-r1-2, u2, fast path) crash: its
 // gate reports the exit of start 1 and exits before the report is answered (with
 // brokenLateDelivery, the report stays on its way). The container starts again: its gate
@@ -725,8 +782,12 @@ func (b *seeder) startChecked() {
 		deliverOld(msgStart)
 }
 
-// mcOldUID is the UID of the settled Deployment's pod db-r1-2.
-const mcOldUID = 2
+// mcOldUID is the UID of the settled Deployment's pod db-r1-2, mcNewUID that of the pod of
+// its first rollout, db-r2-3.
+const (
+	mcOldUID = 2
+	mcNewUID = 3
+)
 
 // deliverOld delivers the first message of that kind about the old pod, db-r1-2.
 func (b *seeder) deliverOld(kind msgKind) *seeder {
@@ -879,5 +940,43 @@ func TestModelCheckConsumeFailsOnAStartSince(t *testing.T) {
 	}
 	if l := findLedger(w.op.ledger, mcOldUID); l == nil || l.consumed || l.latest != 2 {
 		t.Fatalf("the ledger should hold start 2 of db-r1-2, not consumed: %+v", w.op.ledger)
+	}
+}
+
+// TestModelCheckPushFirst checks that the model takes the reordered release: the new pod,
+// tracked while the old one stopped, gets its release pushed right after the status write; the
+// operator dies before the annotation's patch, the gate starts the application on the push
+// alone, and the restarted operator writes the annotation from the status once the old pod's
+// stop shows.
+func TestModelCheckPushFirst(t *testing.T) {
+	b := newSeeder([]string{mcDefaultSS})
+	b.nodes("n1", "n2").fast().singleton().deployment().settle().handOverArmed().newSession().oldStopReported()
+	if next := b.w.pod("db-r2-3"); !next.finalizer {
+		t.Fatalf("the new pod should carry the release finalizer while the old one stops:\n%s", b.w.describe())
+	}
+	dec := b.env.decide(b.w, mcDefaultSS)
+	push := slices.IndexFunc(dec.writes, func(wr apiWrite) bool { return wr.op == opPush })
+	status := slices.IndexFunc(dec.writes, func(wr apiWrite) bool { return wr.op == opSSStatus })
+	patch := slices.IndexFunc(dec.writes, func(wr apiWrite) bool { return wr.op == opPodRelease })
+	if status < 0 || push != status+1 || patch != push+1 {
+		t.Fatalf("the release should be written status, push, patch: %v", dec.writes)
+	}
+	b.do(evCrashMid, mcDefaultSS, push+1).do(evGateOpen, "db-r2-3", 0)
+	w := b.w
+	if next, rt := w.pod("db-r2-3"), w.runtime(mcNewUID); next.release != 0 || rt == nil || !rt.app {
+		t.Fatalf("the pushed release alone should start db-r2-3's application:\n%s", w.describe())
+	}
+	if v := w.checkS1(); v != nil {
+		t.Fatal(v)
+	}
+	// The restarted operator has no ledger: the old pod may run until its kubelet reports it
+	// stopped; then the release recorded in the status is written.
+	b.do(evRestart, "", 0).do(evReconcile, mcDefaultSS, 0)
+	if next := b.w.pod("db-r2-3"); next.release != 0 {
+		t.Fatalf("the release should wait for the old pod's stop to show:\n%s", b.w.describe())
+	}
+	b.do(evGateExit, "db-r1-2", mcOldUID).do(evReport, "db-r1-2", 0).do(evReconcile, mcDefaultSS, 0)
+	if next := b.w.pod("db-r2-3"); next.release != mcNewUID {
+		t.Fatalf("the restarted operator should write the release annotation from the status:\n%s", b.w.describe())
 	}
 }

@@ -219,6 +219,9 @@ type mOperator struct {
 	// start registrations it checked against its pod cache and has not committed yet.
 	ledger      []ledgerEntry
 	registering []gateMsg
+	// released lists the pods whose release the server pushed (sorted UIDs): it pushes it
+	// again to every session of theirs that opens later.
+	released []int
 	// begun is a reconcile decided and not carried out yet (evReconcileBegin).
 	begun *begunReconcile
 }
@@ -285,6 +288,7 @@ func (w *world) clone() *world {
 	c.op.pending = slices.Clone(w.op.pending)
 	c.op.ledger = slices.Clone(w.op.ledger)
 	c.op.registering = slices.Clone(w.op.registering)
+	c.op.released = slices.Clone(w.op.released)
 	c.net = slices.Clone(w.net)
 	c.unconfirmedGone = slices.Clone(w.unconfirmedGone)
 	return &c
@@ -545,6 +549,23 @@ func (w *world) startApp(rt *mRuntime, p *mPod) {
 	}
 	rt.app, rt.ran = true, true
 	rt.overlap = others > 0 && p.gated && w.guaranteeApplies(p)
+}
+
+// startOrphanApp is startApp for a runtime whose pod object is gone: the guarantee applies
+// while the StatefulSingleton it was prepared for exists, or one selects the workload.
+func (w *world) startOrphanApp(rt *mRuntime) {
+	others := 0
+	for i := range w.rts {
+		if o := &w.rts[i]; o.app && o.uid != rt.uid {
+			others++
+		}
+	}
+	rt.app, rt.ran = true, true
+	applies := w.ss(rt.instance) != nil
+	for i := range w.sss {
+		applies = applies || w.sss[i].selects && !w.sss[i].deleting
+	}
+	rt.overlap = others > 0 && rt.gated && applies
 }
 
 // cameAfterGuaranteeEnded reports whether the runtime o belongs to a pod that was created
@@ -825,6 +846,10 @@ func (w *world) encodeOperator(e *encoder) {
 	e.int(len(w.op.registering))
 	for i := range w.op.registering {
 		e.msg(&w.op.registering[i])
+	}
+	e.int(len(w.op.released))
+	for _, uid := range w.op.released {
+		e.int(uid)
 	}
 	e.bool(w.op.begun != nil)
 	if b := w.op.begun; b != nil {

@@ -39,7 +39,7 @@ func (r *StatefulSingletonReconciler) apply(
 		byUID[pods[i].UID] = &pods[i]
 	}
 	if rel := plan.Release; rel != nil {
-		if err := r.release(ctx, ss, byUID[rel.UID], rel.Forced); err != nil {
+		if err := r.release(ctx, ss, byUID[rel.UID], rel); err != nil {
 			return err
 		}
 	}
@@ -104,10 +104,18 @@ func (r *StatefulSingletonReconciler) track(ctx context.Context, pod *corev1.Pod
 }
 
 // release writes the release annotation, holding the pod's UID, and the finalizer that keeps the
-// pod's object until its stop is confirmed, in one patch.
+// pod's object until its stop is confirmed, in one patch, and pushes the release to the pod's
+// gates. The status recorded the release already (S2). A pod that carried the finalizer when
+// the decision read it (Tracked) gets the push first: its object outlives its application
+// whatever happens to the patch, and its gates start the application one API write sooner. A
+// patch refused then (the pod changed meanwhile) is written again by a later decision, from the
+// status (reRelease); the event waits for it.
 func (r *StatefulSingletonReconciler) release(
-	ctx context.Context, ss *singletonv1.StatefulSingleton, pod *corev1.Pod, forced bool,
+	ctx context.Context, ss *singletonv1.StatefulSingleton, pod *corev1.Pod, rel *releaseRequest,
 ) error {
+	if rel.Tracked {
+		r.push(ctx, pod)
+	}
 	err := r.patchPinned(ctx, pod, func() {
 		metav1.SetMetaDataAnnotation(&pod.ObjectMeta, singletonv1.AnnotationRelease, string(pod.UID))
 		controllerutil.AddFinalizer(pod, singletonv1.FinalizerRelease)
@@ -115,17 +123,26 @@ func (r *StatefulSingletonReconciler) release(
 	if err != nil {
 		return fmt.Errorf("releasing pod %s: %w", klog.KObj(pod), err)
 	}
+	if !rel.Tracked {
+		r.push(ctx, pod)
+	}
+	reason, note := eventReleased, "Released pod %s: no other selected pod may run."
+	if rel.Forced {
+		reason, note = eventForceReleased, "Released pod %s because maxTransitionTime passed; another pod may still run."
+	}
+	r.Recorder.Eventf(ss, pod, corev1.EventTypeNormal, reason, actionRelease, note, pod.Name)
+	ctrl.LoggerFrom(ctx).Info("Released pod", "pod", klog.KObj(pod), "forced", rel.Forced, "pushedFirst", rel.Tracked)
+	return nil
+}
+
+// push makes a release take effect in this operator: its decisions count the pod as released
+// until the cache shows it, and the channel tells the pod's gates.
+func (r *StatefulSingletonReconciler) push(ctx context.Context, pod *corev1.Pod) {
 	r.ledger.add(pod.UID)
 	if r.Releases != nil {
 		r.Releases.Released(pod.UID)
 	}
-	reason, note := eventReleased, "Released pod %s: no other selected pod may run."
-	if forced {
-		reason, note = eventForceReleased, "Released pod %s because maxTransitionTime passed; another pod may still run."
-	}
-	r.Recorder.Eventf(ss, pod, corev1.EventTypeNormal, reason, actionRelease, note, pod.Name)
-	ctrl.LoggerFrom(ctx).Info("Released pod", "pod", klog.KObj(pod), "forced", forced)
-	return nil
+	ctrl.LoggerFrom(ctx).V(1).Info("Release pushed", "pod", klog.KObj(pod))
 }
 
 // stop requests the pod's deletion with the given grace period, so that a newer pod can take over.

@@ -34,10 +34,14 @@ type stopRequest struct {
 }
 
 // releaseRequest releases a held pod. Forced is true when maxTransitionTime ran out with
-// timeoutAction Release, not because every other pod was confirmed stopped.
+// timeoutAction Release, not because every other pod was confirmed stopped. Tracked is true
+// when the pod carried the release finalizer already when the decision read it: its object
+// outlives its application however it is deleted, so the release may take effect (be pushed to
+// its gates) as soon as the status records it, before its annotation is written.
 type releaseRequest struct {
 	podRef
-	Forced bool
+	Forced  bool
+	Tracked bool
 }
 
 // gateProof is a stop proven by the gates' exit reports (StopReasonGateReportedExit), read from
@@ -115,6 +119,12 @@ func decideTransition(in transitionInput) transitionPlan {
 	if plan.Release != nil {
 		// The release writes the finalizer too, in the same patch.
 		plan.Track = slices.DeleteFunc(plan.Track, func(r podRef) bool { return r.UID == plan.Release.UID })
+		plan.Release.Tracked = findUID(pods, plan.Release.UID).HasFinalizer
+	} else if waitsForStop(candidate, running) &&
+		!slices.ContainsFunc(plan.Track, func(r podRef) bool { return r.UID == candidate.UID }) {
+		// The candidate's release comes once the pods that run have stopped: its finalizer
+		// now keeps that release down to the status write and the push (Tracked).
+		plan.Track = append(plan.Track, candidate.ref())
 	}
 	status.MayRunPods = mayRunRecords(running, in.Vanished, plan.Release, pods)
 	recordCompletion(&status, pods, now)
@@ -253,16 +263,24 @@ func stopsForAllButNewest(ss *singletonv1.StatefulSingleton, running []podFacts)
 	return stops
 }
 
+// waitsForStop reports whether the candidate is armed and waits only for the pods that may run
+// to stop, and carries no release finalizer yet.
+func waitsForStop(candidate *podFacts, running []podFacts) bool {
+	return candidate != nil && candidate.Armed && !candidate.HasFinalizer && len(running) > 0
+}
+
 // podChores lists the pods that may run and carry no finalizer yet (a finalizer cannot be
-// added once a deletion is requested), the pods confirmed stopped whose finalizer may go, and
-// the released pods still running whose readiness gate is not set yet.
+// added once a deletion is requested), the pods confirmed stopped whose finalizer may go (and
+// the held ones being deleted, tracked while they waited for a release that can no longer
+// come: a pod being deleted is never released), and the released pods still running whose
+// readiness gate is not set yet.
 func podChores(pods []podFacts) (track, removeFinalizer, markReady []podRef) {
 	for i := range pods {
 		p := &pods[i]
 		if p.mayRun() && !p.HasFinalizer && !p.Deleting {
 			track = append(track, p.ref())
 		}
-		if p.HasFinalizer && p.Stopped {
+		if p.HasFinalizer && (p.Stopped || p.Deleting && !p.mayRun()) {
 			removeFinalizer = append(removeFinalizer, p.ref())
 		}
 		if p.Released && p.mayRun() && !p.Deleting && !p.ReadyGate {

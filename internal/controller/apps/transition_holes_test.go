@@ -37,7 +37,8 @@ func TestDecideTransitionHolds(t *testing.T) {
 				fact("old", 0, released, readyGate, func(p *podFacts) { p.Instance = "a" }),
 				fact("new", 10, func(p *podFacts) { p.Instance = "db" }),
 			},
-			wantStop: []stopRequest{{podRef: ref("old"), GracePeriodSeconds: 30}},
+			wantStop:  []stopRequest{{podRef: ref("old"), GracePeriodSeconds: 30}},
+			wantTrack: []podRef{ref("new")},
 		},
 		{
 			name: "renamed: while the older StatefulSingleton exists, the newer one decides nothing",
@@ -112,10 +113,11 @@ func TestDecideTransitionHolds(t *testing.T) {
 			wantDegraded: singletonv1.ReasonMoreThanOneMayRun,
 		},
 		{
-			name:     "a released pod relabelled out of the selector still holds the next one",
-			ss:       singleton(activePod("old")),
-			pods:     []podFacts{fact("old", 0, released, readyGate, notSelected), fact("new", 10)},
-			wantStop: []stopRequest{{podRef: ref("old"), GracePeriodSeconds: 30}},
+			name:      "a released pod relabelled out of the selector still holds the next one",
+			ss:        singleton(activePod("old")),
+			pods:      []podFacts{fact("old", 0, released, readyGate, notSelected), fact("new", 10)},
+			wantStop:  []stopRequest{{podRef: ref("old"), GracePeriodSeconds: 30}},
+			wantTrack: []podRef{ref("new")},
 		},
 		{
 			name: "a released pod relabelled out of the selector, confirmed stopped: let go, the next released",

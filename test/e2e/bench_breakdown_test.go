@@ -12,25 +12,35 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/watch"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	singletonv1 "github.com/singleton-operator/singleton-operator/api/apps/v1"
 )
 
-// podMoments watches the pods of a namespace and notes, per pod name, when the watch first
-// showed every container terminated and when it first showed the pod released: the steps of
-// a hand-over between the ledger's stop of the old application and its start of the new one.
+// podMoments watches the pods and StatefulSingletons of a namespace and notes, per pod name,
+// when the watch first showed every container terminated, when it first showed the pod's release
+// recorded in a StatefulSingleton's status (S2; the operator pushes the release to a tracked
+// pod's gates right after that write) and when it first showed the pod released (its
+// annotation): the steps of a hand-over between the ledger's stop of the old application and its
+// start of the new one.
 type podMoments struct {
 	mu         sync.Mutex
 	terminated map[string]time.Time
+	recorded   map[string]time.Time
 	released   map[string]time.Time
 }
 
 func watchPodMoments(ctx context.Context, ns string) *podMoments {
 	GinkgoHelper()
-	m := &podMoments{terminated: map[string]time.Time{}, released: map[string]time.Time{}}
+	m := &podMoments{terminated: map[string]time.Time{}, recorded: map[string]time.Time{}, released: map[string]time.Time{}}
 	w, err := clientset.CoreV1().Pods(ns).Watch(ctx, metav1.ListOptions{})
 	Expect(err).NotTo(HaveOccurred())
 	DeferCleanup(w.Stop)
+	watcher, err := client.NewWithWatch(cfg, client.Options{Scheme: k8s.Scheme()})
+	Expect(err).NotTo(HaveOccurred())
+	sw, err := watcher.Watch(ctx, &singletonv1.StatefulSingletonList{}, client.InNamespace(ns))
+	Expect(err).NotTo(HaveOccurred())
+	DeferCleanup(sw.Stop)
 	go func() {
 		for ev := range w.ResultChan() {
 			if pod, ok := ev.Object.(*corev1.Pod); ok && ev.Type != watch.Deleted {
@@ -38,7 +48,25 @@ func watchPodMoments(ctx context.Context, ns string) *podMoments {
 			}
 		}
 	}()
+	go func() {
+		for ev := range sw.ResultChan() {
+			if ss, ok := ev.Object.(*singletonv1.StatefulSingleton); ok && ev.Type != watch.Deleted {
+				m.noteRecord(ss, time.Now())
+			}
+		}
+	}()
 	return m
+}
+
+// noteRecord notes when a StatefulSingleton's status first recorded a pod as the active one.
+func (m *podMoments) noteRecord(ss *singletonv1.StatefulSingleton, at time.Time) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if pod := ss.Status.ActivePod; pod != "" {
+		if _, seen := m.recorded[pod]; !seen {
+			m.recorded[pod] = at
+		}
+	}
 }
 
 func (m *podMoments) note(pod *corev1.Pod, at time.Time) {
@@ -53,8 +81,9 @@ func (m *podMoments) note(pod *corev1.Pod, at time.Time) {
 }
 
 // gapParts splits the hand-over from the run old to the run next into: the old application's
-// stop -> the new pod's release by the operator (seen by the watch); -> the new application's
-// start. ok is false when the release was not seen. report is the old application's stop ->
+// stop -> the new pod's release by the operator, the earlier of its record in the status and its
+// annotation (seen by the watches); -> the new application's start. ok is false when neither
+// was seen. report is the old application's stop ->
 // the kubelet's report of its containers terminated, which the slow path waits for and the
 // fast path need not (it may come after the release, or the pod may be gone before it):
 // reported says whether it was seen.
@@ -62,6 +91,9 @@ func (m *podMoments) gapParts(old, next interval) (release, start, report time.D
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	released, ok := m.released[next.Pod]
+	if recorded, seen := m.recorded[next.Pod]; seen && (!ok || recorded.Before(released)) {
+		released, ok = recorded, true
+	}
 	if !ok {
 		return 0, 0, 0, false, false
 	}

@@ -216,7 +216,7 @@ func formatBench(results []benchResult, n int) string {
 			name string
 			ds   []time.Duration
 		}{
-			{"old app stopped -> operator has released the new pod (watch event seen)", r.releases},
+			{"old app stopped -> operator has released the new pod (status or annotation seen)", r.releases},
 			{"-> new app started (pushed or downward API file, gate)", r.starts},
 			{fmt.Sprintf("(old app stopped -> kubelet reports its containers terminated: %d seen)", len(r.reports)), r.reports},
 		} {

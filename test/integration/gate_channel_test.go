@@ -41,7 +41,7 @@ import (
 
 // The gate channel runs against an API server of its own, with an operator whose reconciler
 // reads the channel's ledger: real TokenReviews of real pod-bound tokens (TokenRequest), the
-// release pushed after it is written, and a hand-over on the gates' word. The tests play the
+// release pushed after it is recorded, and a hand-over on the gates' word. The tests play the
 // gates (HTTP requests as cmd/gate sends them) and the kubelet (pod status).
 var _ = Describe("The gate channel", Ordered, func() {
 	const (
@@ -206,6 +206,10 @@ var _ = Describe("The gate channel", Ordered, func() {
 			By("asking the first pod to stop once the second one is armed")
 			Eventually(getPodFrom).WithContext(ctx).WithArguments(first).
 				Should(HaveField("DeletionTimestamp", Not(BeNil())))
+			By("tracking the second pod meanwhile, so that its release may be pushed before its annotation")
+			Eventually(getPodFrom).WithContext(ctx).WithArguments(second).
+				Should(HaveField("Finalizers", ContainElement(singletonv1.FinalizerRelease)))
+			_, secondEvents := openSession(ctx, tokenFor(ctx, second, gatewire.Audience), "app", 1)
 
 			By("holding the second pod while the first one's gate has not reported")
 			Consistently(getPodFrom).WithContext(ctx).WithArguments(second).WithTimeout(time.Second).
@@ -220,6 +224,15 @@ var _ = Describe("The gate channel", Ordered, func() {
 				gatewire.ExitReport{Session: session.Session, Container: "app", Start: 1, ExitCode: 143})
 			Expect(resp.StatusCode).To(Equal(http.StatusOK))
 			_ = resp.Body.Close()
+			By("pushing the second pod its release, which the status records by then (S2)")
+			line, err := secondEvents.ReadBytes('\n')
+			Expect(err).NotTo(HaveOccurred())
+			var release gatewire.Event
+			Expect(json.Unmarshal(line, &release)).To(Succeed())
+			Expect(release.Type).To(Equal(gatewire.EventRelease))
+			recorded := &singletonv1.StatefulSingleton{}
+			Expect(api.Client.Get(ctx, client.ObjectKeyFromObject(ss), recorded)).To(Succeed())
+			Expect(recorded.Status.ActivePodUID).To(Equal(second.UID))
 			Eventually(getPodFrom).WithContext(ctx).WithArguments(second).Should(HaveField("Annotations",
 				HaveKeyWithValue(singletonv1.AnnotationRelease, string(second.UID))))
 			Expect(ledger.Consumed(first.UID)).To(BeTrue())

@@ -4,12 +4,16 @@ package e2e
 
 import (
 	"context"
+	"encoding/base64"
+	"encoding/json"
 	"slices"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 	corev1 "k8s.io/api/core/v1"
 	eventsv1 "k8s.io/api/events/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	singletonv1 "github.com/singleton-operator/singleton-operator/api/apps/v1"
@@ -75,7 +79,61 @@ var _ = Describe("Containers without a command (S4, S6)", func() {
 			second := waitForOnlyPodReady(ctx, ns, "db", first.UID)
 			expectRunsInTurn(ctx, book, first.Name, second.Name)
 		})
+
+	It("reads an image of a private registry with the pod's pull secret, once the operator may read it; "+
+		"without it, holds the container with the sidecar and says why", func(ctx SpecContext) {
+		reg := e2eRegistry(ctx)
+		ns := newRestrictedNamespace(ctx)
+		createSingleton(ctx, ns, "db")
+		createSingleton(ctx, ns, "nosecret")
+		Expect(k8s.Create(ctx, pullSecret(ns, "private-registry", reg.PrivateHost, privateRegistryUser,
+			reg.PrivatePassword))).To(Succeed())
+		// The operator reads no Secret of a namespace until it is let (docs/gate.md, "Who may read
+		// pull secrets").
+		Expect(k8s.Create(ctx, &rbacv1.RoleBinding{
+			ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "singleton-operator-pull-secrets"},
+			RoleRef: rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole",
+				Name: "singleton-operator-pull-secret-reader"},
+			Subjects: []rbacv1.Subject{{Kind: rbacv1.ServiceAccountKind, Namespace: operatorNamespace,
+				Name: operatorServiceAccount}},
+		})).To(Succeed())
+		book := startLedger()
+
+		with := deployment(ns, "db", commandless(reg.Private, book))
+		with.Spec.Template.Spec.ImagePullSecrets = []corev1.LocalObjectReference{{Name: "private-registry"}}
+		Expect(k8s.Create(ctx, with)).To(Succeed())
+		pod := waitForOnlyPodReady(ctx, ns, "db", "")
+		Expect(pod.Spec.Containers[0].Image).To(Equal(reg.PrivateHost+"/app@"+reg.PrivateDigest),
+			"read with the pod's pull secret and pinned")
+		Expect(pod.Annotations).To(HaveKeyWithValue(singletonv1.AnnotationFastHandOver, podwebhook.FastHandOverSupervised))
+		Eventually(appLogs).WithContext(ctx).WithArguments(pod, "app").Should(Equal(appArgsPrinted()))
+
+		// The same image, and no pull secret: the registry answers 401, the container keeps the
+		// sidecar, and an event says why. (The node holds the image already, so it runs.)
+		without := deployment(ns, "nosecret", commandless(reg.Private, book))
+		Expect(k8s.Create(ctx, without)).To(Succeed())
+		other := waitForOnlyPodReady(ctx, ns, "nosecret", "")
+		Expect(other.Spec.Containers[0].Image).To(Equal(reg.Private), "not pinned: nothing was read")
+		Expect(other.Spec.Containers[0].Command).To(BeEmpty())
+		Expect(initContainerNames(other)).To(ContainElement(podwebhook.SidecarContainer))
+		Eventually(imageNotResolved).WithContext(ctx).WithArguments(ns).Should(ContainElement(
+			And(ContainSubstring(reg.Private), MatchRegexp(`(?i)unauthori[sz]ed|401`))))
+		Expect(imageNotResolved(ctx, ns)).To(HaveLen(1), "the pod with the pull secret was read")
+	})
 })
+
+// pullSecret is a kubernetes.io/dockerconfigjson Secret holding the credentials of one registry.
+func pullSecret(ns, name, registryHost, user, password string) *corev1.Secret {
+	GinkgoHelper()
+	auth := base64.StdEncoding.EncodeToString([]byte(user + ":" + password))
+	config, err := json.Marshal(map[string]any{"auths": map[string]any{registryHost: map[string]string{"auth": auth}}})
+	Expect(err).NotTo(HaveOccurred())
+	return &corev1.Secret{
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name},
+		Type:       corev1.SecretTypeDockerConfigJson,
+		Data:       map[string][]byte{corev1.DockerConfigJsonKey: config},
+	}
+}
 
 // commandless is a container named app of the image, with no command and no args, whose
 // application reports to the ledger (the App image's ENTRYPOINT reads $LEDGER).

@@ -4,6 +4,8 @@ package e2e
 
 import (
 	"context"
+	"crypto/rand"
+	"crypto/subtle"
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
@@ -18,6 +20,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/google/go-containerregistry/pkg/authn"
 	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/google/go-containerregistry/pkg/registry"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
@@ -28,7 +31,7 @@ import (
 	. "github.com/onsi/gomega"
 )
 
-// The registry the specs of containers without a command read their images from
+// The registries the specs of containers without a command read their images from
 // (docs/gate.md, "Containers without a command"): go-containerregistry's registry, served over
 // TLS by this process on the node's address, inside the cluster's network namespace, with the
 // certificate of the CA that hack/e2e-registry-tls.sh made and hack/test-e2e.sh gave the
@@ -45,10 +48,17 @@ import (
 // containerdSocket is the local cluster's containerd (hack/cluster/layout.sh CONTAINERD_SOCK).
 var containerdSocket = envOr("E2E_CONTAINERD_SOCK", "/run/singleton-operator/containerd/containerd.sock")
 
-// registryPort is fixed, so that every run names the same references in the node's containerd
-// (which keeps them) rather than adding its own; the suites that share the cluster run one at a
-// time (hack/test-e2e.sh holds the cluster's lock).
-const registryPort = "5443"
+// registryPort and privateRegistryPort are fixed, so that every run names the same references in
+// the node's containerd (which keeps them) rather than adding its own; the suites that share the
+// cluster run one at a time (hack/test-e2e.sh holds the cluster's lock).
+const (
+	registryPort        = "5443"
+	privateRegistryPort = "5444"
+)
+
+// privateRegistryUser is the user the private registry lets in, with a password drawn for the
+// run.
+const privateRegistryUser = "e2e"
 
 // registryImages are the images the registry serves, pulled into the node's containerd.
 type registryImages struct {
@@ -63,6 +73,10 @@ type registryImages struct {
 	// Unreadable names a repository the registry does not have, which the node holds (the App
 	// image tagged there): the operator cannot read it, the kubelet runs it.
 	Unreadable string
+	// Private is the App image in a second registry, at PrivateHost, that answers only requests
+	// with the basic credentials privateRegistryUser and PrivatePassword; PrivateDigest is its
+	// manifest's digest.
+	Private, PrivateHost, PrivateDigest, PrivatePassword string
 }
 
 // appScript is the ENTRYPOINT of the App image: it prints each of its arguments between < and >,
@@ -112,22 +126,33 @@ func startRegistry(ctx context.Context) (r registryImages, err error) {
 	if err != nil {
 		return registryImages{}, err
 	}
-	listener, err := net.Listen("tcp", net.JoinHostPort(nodeIP, registryPort))
-	if err != nil {
-		return registryImages{}, fmt.Errorf("listening on the node IP (run the suite in the cluster's network namespace): %w", err)
-	}
-	srv := &http.Server{
-		Handler:           registry.New(registry.Logger(log.New(io.Discard, "", 0))),
-		TLSConfig:         &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12},
-		ReadHeaderTimeout: 10 * time.Second,
-	}
-	go func() { _ = srv.ServeTLS(listener, "", "") }()
+	r.PrivatePassword = rand.Text()
+	var servers []*http.Server
 	defer func() {
 		if err != nil {
-			_ = srv.Close() // the port is free for the next spec's try
+			for _, srv := range servers {
+				_ = srv.Close() // the ports are free for the next spec's try
+			}
 		}
 	}()
-	r = registryImages{Host: listener.Addr().String()}
+	for port, handler := range map[string]http.Handler{
+		registryPort:        registry.New(registry.Logger(log.New(io.Discard, "", 0))),
+		privateRegistryPort: basicAuth(privateRegistryUser, r.PrivatePassword, registry.New(registry.Logger(log.New(io.Discard, "", 0)))),
+	} {
+		listener, err := net.Listen("tcp", net.JoinHostPort(nodeIP, port))
+		if err != nil {
+			return r, fmt.Errorf("listening on the node IP (run the suite in the cluster's network namespace): %w", err)
+		}
+		srv := &http.Server{
+			Handler:           handler,
+			TLSConfig:         &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12},
+			ReadHeaderTimeout: 10 * time.Second,
+		}
+		go func() { _ = srv.ServeTLS(listener, "", "") }()
+		servers = append(servers, srv)
+	}
+	r.Host = net.JoinHostPort(nodeIP, registryPort)
+	r.PrivateHost = net.JoinHostPort(nodeIP, privateRegistryPort)
 	caFile := filepath.Join(dir, "ca.crt")
 	pool, err := certPool(caFile)
 	if err != nil {
@@ -155,24 +180,35 @@ func startRegistry(ctx context.Context) (r registryImages, err error) {
 	r.Busybox = r.Host + "/busybox:1.35"
 	r.App = r.Host + "/app:1.0"
 	r.Unreadable = r.Host + "/not-in-the-registry/app:1.0"
-	for ref, img := range map[string]v1.Image{r.Busybox: busybox, r.App: app} {
+	r.Private = r.PrivateHost + "/app:1.0"
+	auth := &authn.Basic{Username: privateRegistryUser, Password: r.PrivatePassword}
+	for ref, img := range map[string]v1.Image{r.Busybox: busybox, r.App: app, r.Private: app} {
 		tag, err := name.NewTag(ref)
 		if err != nil {
 			return r, err
 		}
-		if err := remote.Write(tag, img, remote.WithTransport(transport), remote.WithContext(ctx)); err != nil {
+		opts := []remote.Option{remote.WithTransport(transport), remote.WithContext(ctx)}
+		pullOpts := []string{"--tlscacert", caFile}
+		if ref == r.Private {
+			opts = append(opts, remote.WithAuth(auth))
+			pullOpts = append(pullOpts, "--user", privateRegistryUser+":"+r.PrivatePassword)
+		}
+		if err := remote.Write(tag, img, opts...); err != nil {
 			return r, fmt.Errorf("pushing %s: %w", ref, err)
 		}
 		digest, err := img.Digest()
 		if err != nil {
 			return r, err
 		}
-		if ref == r.App {
+		switch ref {
+		case r.App:
 			r.AppDigest = digest.String()
+		case r.Private:
+			r.PrivateDigest = digest.String()
 		}
 		// By tag, and by digest: the reference the webhook pins the pod to.
 		for _, pull := range []string{ref, tag.Context().Name() + "@" + digest.String()} {
-			if out, err := ctr(ctx, "images", "pull", "--tlscacert", caFile, pull); err != nil {
+			if out, err := ctr(ctx, append(append([]string{"images", "pull"}, pullOpts...), pull)...); err != nil {
 				return r, fmt.Errorf("ctr images pull %s: %w: %s", pull, err, out)
 			}
 		}
@@ -180,9 +216,24 @@ func startRegistry(ctx context.Context) (r registryImages, err error) {
 	if out, err := ctr(ctx, "images", "tag", "--force", r.App, r.Unreadable); err != nil {
 		return r, fmt.Errorf("ctr images tag %s: %w: %s", r.Unreadable, err, out)
 	}
-	GinkgoWriter.Printf("registry: serving %s (%s) and %s at https://%s, pulled into the node's containerd\n",
-		r.App, r.AppDigest, r.Busybox, r.Host)
+	GinkgoWriter.Printf("registry: serving %s (%s) and %s at https://%s, %s at https://%s (basic auth), "+
+		"pulled into the node's containerd\n", r.App, r.AppDigest, r.Busybox, r.Host, r.Private, r.PrivateHost)
 	return r, nil
+}
+
+// basicAuth answers 401 with a Basic challenge to every request without the credentials given,
+// as a private registry does.
+func basicAuth(user, password string, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		u, p, ok := req.BasicAuth()
+		if !ok || subtle.ConstantTimeCompare([]byte(u), []byte(user)) != 1 ||
+			subtle.ConstantTimeCompare([]byte(p), []byte(password)) != 1 {
+			w.Header().Set("WWW-Authenticate", `Basic realm="e2e private registry"`)
+			http.Error(w, "unauthorized", http.StatusUnauthorized)
+			return
+		}
+		next.ServeHTTP(w, req)
+	})
 }
 
 // containerdImage reads an image of the node's containerd, as `ctr images export` writes it;

@@ -33,8 +33,10 @@ import (
 const (
 	operatorNamespace  = "singleton-operator-system"
 	operatorDeployment = "singleton-operator-controller-manager"
-	metricsService     = "singleton-operator-controller-manager-metrics-service"
-	metricsReaderRole  = "singleton-operator-metrics-reader"
+	// operatorServiceAccount is the ServiceAccount the operator runs as.
+	operatorServiceAccount = "singleton-operator-controller-manager"
+	metricsService         = "singleton-operator-controller-manager-metrics-service"
+	metricsReaderRole      = "singleton-operator-metrics-reader"
 )
 
 var (

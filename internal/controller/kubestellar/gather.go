@@ -48,9 +48,15 @@ func (c *connection) reports(ctx context.Context, ref objectRef, qualified []str
 	if err := c.its.GetCache().List(ctx, &list, client.MatchingFields{indexWorkStatusSource: ref.String()}); err != nil {
 		return nil, err
 	}
-	reports := make([]summary.Report, 0, len(list.Items))
-	for i := range list.Items {
-		ws := &list.Items[i]
+	return c.reportsFrom(list.Items, qualified), nil
+}
+
+// reportsFrom are the reports of the valid WorkStatuses among items (one object's, as the
+// cache lists them) from the qualified WECs, one per WEC, sorted by WEC.
+func (c *connection) reportsFrom(items []WorkStatus, qualified []string) []summary.Report {
+	reports := make([]summary.Report, 0, len(items))
+	for i := range items {
+		ws := &items[i]
 		if _, ok := slices.BinarySearch(qualified, ws.Namespace); !ok {
 			continue
 		}
@@ -69,7 +75,7 @@ func (c *connection) reports(ctx context.Context, ref objectRef, qualified []str
 		reports = append(reports, r)
 	}
 	slices.SortFunc(reports, func(a, b summary.Report) int { return strings.Compare(a.WEC, b.WEC) })
-	return reports, nil
+	return reports
 }
 
 // any tells whether the operator owns anything on the object.

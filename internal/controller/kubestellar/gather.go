@@ -8,7 +8,6 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
-	"k8s.io/apimachinery/pkg/util/json"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/singleton-operator/singleton-operator/internal/summary"
@@ -63,12 +62,11 @@ func (c *connection) reportsFrom(items []WorkStatus, qualified []string) []summa
 		if validateWorkStatus(ws, c.opts.MaxStatusBytes, nil) != nil {
 			continue
 		}
-		r := summary.Report{WEC: ws.Namespace}
-		if ws.Status != nil && len(ws.Status.Raw) > 0 {
-			if err := json.Unmarshal(ws.Status.Raw, &r.Status); err != nil {
-				continue
-			}
+		status, ok := ws.statusMap()
+		if !ok {
+			continue
 		}
+		r := summary.Report{WEC: ws.Namespace, Status: status}
 		if slices.ContainsFunc(reports, func(o summary.Report) bool { return o.WEC == r.WEC }) {
 			continue // two WorkStatuses of one WEC for one object: the first by name counts
 		}

@@ -65,6 +65,8 @@ type eventParser struct {
 	i     int
 	depth int
 	err   error
+	// keys, if set, interns the keys of objects (decodeStatusJSON's).
+	keys *keyInterner
 }
 
 func (p *eventParser) syntaxErr(what string) error {
@@ -302,7 +304,7 @@ func (p *eventParser) object(member func(key string) error) error {
 		if p.peek() != '"' {
 			return p.syntaxErr("looking for the beginning of an object key string")
 		}
-		key, err := p.str()
+		key, err := p.key()
 		if err != nil {
 			return err
 		}
@@ -595,6 +597,23 @@ func (p *eventParser) str() (string, error) {
 		return string(raw), nil
 	}
 	return unescape(raw), nil
+}
+
+// key reads an object's key: a string, interned when p interns keys and it needs no unescaping.
+func (p *eventParser) key() (string, error) {
+	if p.keys == nil {
+		return p.str()
+	}
+	end, plain, err := p.strEnd()
+	if err != nil {
+		return "", err
+	}
+	if !plain {
+		return p.str()
+	}
+	s := p.keys.intern(p.b[p.i+1 : end])
+	p.i = end + 1
+	return s, nil
 }
 
 func hasBackslash(b []byte) bool {

@@ -45,7 +45,7 @@ func benchCachedWorkStatus(tb testing.TB, c *connection, raw []byte) *WorkStatus
 	if err := json.Unmarshal(raw, ws); err != nil {
 		tb.Fatal(err)
 	}
-	out, err := stampWorkStatus(c.opts.Now)(ws)
+	out, err := stampWorkStatus(c.opts.Now, c.opts.MaxStatusBytes)(ws)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -71,46 +71,66 @@ func benchObjectWorkStatuses(tb testing.TB, c *connection, n int) ([]WorkStatus,
 
 // BenchmarkGatherReports is the reports part of the object reconcile's gather, for an object
 // with 1 and 10 qualified WECs: the cache's List gives a fresh slice of the cached objects
-// (shallow copies: deep copies are disabled), reportsFrom reads them.
+// (shallow copies: deep copies are disabled), reportsFrom reads them. In the changed=1 cases
+// one of the WorkStatuses is a new version at each reconcile (what a change costs), in the
+// others none is.
 func BenchmarkGatherReports(b *testing.B) {
 	for _, n := range []int{1, 10} {
-		b.Run(fmt.Sprintf("wecs=%d", n), func(b *testing.B) {
-			c := benchConnection()
-			items, wecs := benchObjectWorkStatuses(b, c, n)
-			b.ReportAllocs()
-			for b.Loop() {
-				if got := c.reportsFrom(slices.Clone(items), wecs); len(got) != n {
-					b.Fatalf("%d reports", len(got))
+		for _, changed := range []bool{false, true} {
+			b.Run(fmt.Sprintf("wecs=%d/changed=%d", n, map[bool]int{true: 1}[changed]), func(b *testing.B) {
+				c := benchConnection()
+				items, wecs := benchObjectWorkStatuses(b, c, n)
+				b.ReportAllocs()
+				for b.Loop() {
+					if changed {
+						benchChange(b, c, items)
+					}
+					if got := c.reportsFrom(slices.Clone(items), wecs); len(got) != n {
+						b.Fatalf("%d reports", len(got))
+					}
 				}
-			}
-		})
+			})
+		}
 	}
 }
 
+// benchChange makes the first of items a new version, as the cache holds it.
+func benchChange(b *testing.B, c *connection, items []WorkStatus) {
+	b.StopTimer()
+	items[0] = *benchCachedWorkStatus(b, c, benchWorkStatusJSON(items[0].Namespace, "d-00001", 7))
+	b.StartTimer()
+}
+
 // BenchmarkCombinedReports is the reports part of the combined-status reconcile's gather, for
-// an object sent to 1 and 10 WECs.
+// an object sent to 1 and 10 WECs, as BenchmarkGatherReports.
 func BenchmarkCombinedReports(b *testing.B) {
 	for _, n := range []int{1, 10} {
-		b.Run(fmt.Sprintf("wecs=%d", n), func(b *testing.B) {
-			c := benchConnection()
-			items, wecs := benchObjectWorkStatuses(b, c, n)
-			dests := make([]controlv1alpha1.Destination, 0, n)
-			for _, w := range wecs {
-				dests = append(dests, controlv1alpha1.Destination{ClusterId: w})
-			}
-			b.ReportAllocs()
-			for b.Loop() {
-				if got := c.combinedReports(slices.Clone(items), dests); len(got) != n {
-					b.Fatalf("%d reports", len(got))
+		for _, changed := range []bool{false, true} {
+			b.Run(fmt.Sprintf("wecs=%d/changed=%d", n, map[bool]int{true: 1}[changed]), func(b *testing.B) {
+				c := benchConnection()
+				items, wecs := benchObjectWorkStatuses(b, c, n)
+				dests := make([]controlv1alpha1.Destination, 0, n)
+				for _, w := range wecs {
+					dests = append(dests, controlv1alpha1.Destination{ClusterId: w})
 				}
-			}
-		})
+				b.ReportAllocs()
+				for b.Loop() {
+					if changed {
+						benchChange(b, c, items)
+					}
+					if got := c.combinedReports(slices.Clone(items), dests); len(got) != n {
+						b.Fatalf("%d reports", len(got))
+					}
+				}
+			})
+		}
 	}
 }
 
 // BenchmarkWorkStatusCache is what a WorkStatus costs as it enters the cache (the decode of
 // its watch event's object, then the transform: ns/op, B/op), and what the cache then keeps
-// of it (live-B/WorkStatus: the live heap per cached WorkStatus, 1,000 of them).
+// of it: the live heap per cached WorkStatus (1,000 of them), as it entered (live-B/WorkStatus)
+// and once a reconcile read its status (live-B/read-WorkStatus).
 func BenchmarkWorkStatusCache(b *testing.B) {
 	c := benchConnection()
 	const n = 1000
@@ -128,6 +148,14 @@ func BenchmarkWorkStatusCache(b *testing.B) {
 	runtime.GC()
 	runtime.ReadMemStats(&after)
 	live := float64(after.HeapAlloc-before.HeapAlloc) / n
+	for _, ws := range kept {
+		if _, ok := ws.statusMap(); !ok {
+			b.Fatal("the status does not decode")
+		}
+	}
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	read := float64(after.HeapAlloc-before.HeapAlloc) / n
 	runtime.KeepAlive(kept)
 	b.ReportAllocs()
 	b.ResetTimer()
@@ -137,4 +165,5 @@ func BenchmarkWorkStatusCache(b *testing.B) {
 		i++
 	}
 	b.ReportMetric(live, "live-B/WorkStatus")
+	b.ReportMetric(read, "live-B/read-WorkStatus")
 }

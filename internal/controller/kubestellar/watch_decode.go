@@ -65,8 +65,9 @@ type eventParser struct {
 	i     int
 	depth int
 	err   error
-	// keys, if set, interns the keys of objects (decodeStatusJSON's).
-	keys *keyInterner
+	// strings, if set, interns the keys and the string values that value reads
+	// (decodeStatusJSON's).
+	strings *stringInterner
 }
 
 func (p *eventParser) syntaxErr(what string) error {
@@ -372,6 +373,9 @@ func (p *eventParser) value() (any, error) {
 		})
 		return a, err
 	case '"':
+		if p.strings != nil {
+			return p.strValue()
+		}
 		return p.str()
 	case 't':
 		return true, p.literal("true")
@@ -599,9 +603,10 @@ func (p *eventParser) str() (string, error) {
 	return unescape(raw), nil
 }
 
-// key reads an object's key: a string, interned when p interns keys and it needs no unescaping.
+// key reads an object's key: a string, interned when p interns strings and it needs no
+// unescaping.
 func (p *eventParser) key() (string, error) {
-	if p.keys == nil {
+	if p.strings == nil {
 		return p.str()
 	}
 	end, plain, err := p.strEnd()
@@ -611,9 +616,23 @@ func (p *eventParser) key() (string, error) {
 	if !plain {
 		return p.str()
 	}
-	s := p.keys.intern(p.b[p.i+1 : end])
+	s := p.strings.key(p.b[p.i+1 : end])
 	p.i = end + 1
 	return s, nil
+}
+
+// strValue reads a string value, boxed: interned when it needs no unescaping.
+func (p *eventParser) strValue() (any, error) {
+	end, plain, err := p.strEnd()
+	if err != nil {
+		return nil, err
+	}
+	if !plain {
+		return p.str()
+	}
+	v := p.strings.value(p.b[p.i+1 : end])
+	p.i = end + 1
+	return v, nil
 }
 
 func hasBackslash(b []byte) bool {

@@ -77,9 +77,9 @@ var errStatusNotJSONObject = errors.New("status is not a JSON object")
 
 // decodeStatusJSON decodes a status as k8s.io/apimachinery/pkg/util/json.Unmarshal decodes it
 // into a map (the WDS watches' one-pass parser, which agrees with that decode; integers as
-// int64, other numbers as float64), with its keys interned.
+// int64, other numbers as float64), with its keys and short strings interned.
 func decodeStatusJSON(raw []byte) (map[string]any, error) {
-	p := &eventParser{b: raw, keys: &statusKeys}
+	p := &eventParser{b: raw, strings: &statusStrings}
 	v, err := p.value()
 	if err != nil {
 		return nil, err
@@ -87,7 +87,8 @@ func decodeStatusJSON(raw []byte) (map[string]any, error) {
 	if p.err != nil {
 		return nil, p.err
 	}
-	if p.peek() != 0 {
+	p.ws()
+	if p.i < len(p.b) {
 		return nil, p.syntaxErr("after the status")
 	}
 	m, ok := v.(map[string]any)
@@ -97,33 +98,61 @@ func decodeStatusJSON(raw []byte) (map[string]any, error) {
 	return m, nil
 }
 
-// statusKeys holds one copy of each key of the decoded statuses: the same few field names
-// (conditions, lastTransitionTime, readyReplicas, ...) recur in every cached status.
-var statusKeys = keyInterner{m: map[string]string{}}
+// statusStrings holds one copy of each key, and of each short string value, of the decoded
+// statuses: the same field names (conditions, lastTransitionTime, readyReplicas, ...) recur in
+// every cached status, and so do most short values (True, Available, a condition's reason,
+// often its timestamps).
+var statusStrings = stringInterner{keys: map[string]string{}, values: map[string]any{}}
 
-// Bounds of the interned keys: keys past them are not interned (statuses whose keys are data,
-// say, do not grow the table without end).
+// Bounds of the interned strings: longer strings are not interned, and a full table starts
+// again empty, so that statuses whose keys or values are data (timestamps, names) do not grow
+// the tables without end nor keep them full of what no longer recurs. What a table held stays
+// valid: it only no longer shares the next copies.
 const (
-	maxInternedKeys   = 4096
-	maxInternedKeyLen = 64
+	maxInterned         = 4096
+	maxInternedKeyLen   = 64
+	maxInternedValueLen = 32
 )
 
-// keyInterner returns one string for equal keys, up to its bounds.
-type keyInterner struct {
-	mu sync.Mutex
-	m  map[string]string
+// stringInterner returns one string for equal keys, and one boxed string for equal values
+// (a string held in an interface is a pointer to its own header), up to its bounds.
+type stringInterner struct {
+	mu     sync.Mutex
+	keys   map[string]string
+	values map[string]any
 }
 
-// intern returns the key b, the interned one when there is one.
-func (k *keyInterner) intern(b []byte) string {
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	if s, ok := k.m[string(b)]; ok {
+// key returns the key b, the interned one when there is one.
+func (t *stringInterner) key(b []byte) string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if s, ok := t.keys[string(b)]; ok {
 		return s
 	}
 	s := string(b)
-	if len(k.m) < maxInternedKeys && len(b) <= maxInternedKeyLen {
-		k.m[s] = s
+	if len(b) <= maxInternedKeyLen {
+		if len(t.keys) >= maxInterned {
+			clear(t.keys)
+		}
+		t.keys[s] = s
 	}
 	return s
+}
+
+// value returns the string value b, boxed, the interned box when there is one.
+func (t *stringInterner) value(b []byte) any {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if v, ok := t.values[string(b)]; ok {
+		return v
+	}
+	s := string(b)
+	var v any = s
+	if len(b) <= maxInternedValueLen {
+		if len(t.values) >= maxInterned {
+			clear(t.values)
+		}
+		t.values[s] = v
+	}
+	return v
 }

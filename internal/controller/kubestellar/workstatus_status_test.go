@@ -201,3 +201,21 @@ func TestReportedStatusesAreNotModified(t *testing.T) {
 		})
 	}
 }
+
+// Equal keys and short values of decoded statuses are one string; a full table starts again.
+func TestStringInterner(t *testing.T) {
+	g := NewWithT(t)
+	in := stringInterner{keys: map[string]string{}, values: map[string]any{}}
+	a, b := in.value([]byte("True")), in.value([]byte("True"))
+	g.Expect(a).To(Equal("True"))
+	g.Expect(b).To(Equal("True"))
+	g.Expect(in.values).To(HaveLen(1))
+	long := strings.Repeat("x", maxInternedValueLen+1)
+	g.Expect(in.value([]byte(long))).To(Equal(long))
+	g.Expect(in.values).To(HaveLen(1), "a long value is not interned")
+	for i := range maxInterned + 1 {
+		in.key(fmt.Appendf(nil, "k%d", i))
+	}
+	g.Expect(len(in.keys)).To(BeNumerically("<=", maxInterned), "a full table starts again")
+	g.Expect(in.key([]byte("k1"))).To(Equal("k1"))
+}

@@ -181,13 +181,11 @@ func (c *connection) combinedReports(items []WorkStatus, dests []controlv1alpha1
 		if validateWorkStatus(ws, c.opts.MaxStatusBytes, nil) != nil {
 			continue
 		}
-		r := combinedstatus.Report{WEC: ws.Namespace, Written: ws.written}
-		if ws.Status != nil && len(ws.Status.Raw) > 0 {
-			if err := json.Unmarshal(ws.Status.Raw, &r.Status); err != nil {
-				continue
-			}
+		status, ok := ws.statusMap()
+		if !ok {
+			continue
 		}
-		reports = append(reports, r)
+		reports = append(reports, combinedstatus.Report{WEC: ws.Namespace, Status: status, Written: ws.written})
 	}
 	return reports
 }

@@ -72,7 +72,7 @@ func (c *connection) newITS(cfg *rest.Config) (cluster.Cluster, error) {
 			DefaultUnsafeDisableDeepCopy: ptr.To(true),
 			DefaultWatchErrorHandler:     c.watchErrors,
 			ByObject: map[client.Object]cache.ByObject{
-				&WorkStatus{}: {Label: selector, Transform: stampWorkStatus(c.opts.Now)},
+				&WorkStatus{}: {Label: selector, Transform: stampWorkStatus(c.opts.Now, c.opts.MaxStatusBytes)},
 			},
 		}
 	})

@@ -8,7 +8,6 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
-	"k8s.io/apimachinery/pkg/util/json"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/singleton-operator/singleton-operator/internal/summary"
@@ -48,28 +47,33 @@ func (c *connection) reports(ctx context.Context, ref objectRef, qualified []str
 	if err := c.its.GetCache().List(ctx, &list, client.MatchingFields{indexWorkStatusSource: ref.String()}); err != nil {
 		return nil, err
 	}
-	reports := make([]summary.Report, 0, len(list.Items))
-	for i := range list.Items {
-		ws := &list.Items[i]
+	return c.reportsFrom(list.Items, qualified), nil
+}
+
+// reportsFrom are the reports of the valid WorkStatuses among items (one object's, as the
+// cache lists them) from the qualified WECs, one per WEC, sorted by WEC.
+func (c *connection) reportsFrom(items []WorkStatus, qualified []string) []summary.Report {
+	reports := make([]summary.Report, 0, len(items))
+	for i := range items {
+		ws := &items[i]
 		if _, ok := slices.BinarySearch(qualified, ws.Namespace); !ok {
 			continue
 		}
 		if validateWorkStatus(ws, c.opts.MaxStatusBytes, nil) != nil {
 			continue
 		}
-		r := summary.Report{WEC: ws.Namespace}
-		if ws.Status != nil && len(ws.Status.Raw) > 0 {
-			if err := json.Unmarshal(ws.Status.Raw, &r.Status); err != nil {
-				continue
-			}
+		status, ok := ws.statusMap()
+		if !ok {
+			continue
 		}
+		r := summary.Report{WEC: ws.Namespace, Status: status}
 		if slices.ContainsFunc(reports, func(o summary.Report) bool { return o.WEC == r.WEC }) {
 			continue // two WorkStatuses of one WEC for one object: the first by name counts
 		}
 		reports = append(reports, r)
 	}
 	slices.SortFunc(reports, func(a, b summary.Report) int { return strings.Compare(a.WEC, b.WEC) })
-	return reports, nil
+	return reports
 }
 
 // any tells whether the operator owns anything on the object.

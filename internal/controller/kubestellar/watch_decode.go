@@ -65,6 +65,9 @@ type eventParser struct {
 	i     int
 	depth int
 	err   error
+	// strings, if set, interns the keys and the string values that value reads
+	// (decodeStatusJSON's).
+	strings *stringInterner
 }
 
 func (p *eventParser) syntaxErr(what string) error {
@@ -302,7 +305,7 @@ func (p *eventParser) object(member func(key string) error) error {
 		if p.peek() != '"' {
 			return p.syntaxErr("looking for the beginning of an object key string")
 		}
-		key, err := p.str()
+		key, err := p.key()
 		if err != nil {
 			return err
 		}
@@ -370,6 +373,9 @@ func (p *eventParser) value() (any, error) {
 		})
 		return a, err
 	case '"':
+		if p.strings != nil {
+			return p.strValue()
+		}
 		return p.str()
 	case 't':
 		return true, p.literal("true")
@@ -595,6 +601,38 @@ func (p *eventParser) str() (string, error) {
 		return string(raw), nil
 	}
 	return unescape(raw), nil
+}
+
+// key reads an object's key: a string, interned when p interns strings and it needs no
+// unescaping.
+func (p *eventParser) key() (string, error) {
+	if p.strings == nil {
+		return p.str()
+	}
+	end, plain, err := p.strEnd()
+	if err != nil {
+		return "", err
+	}
+	if !plain {
+		return p.str()
+	}
+	s := p.strings.key(p.b[p.i+1 : end])
+	p.i = end + 1
+	return s, nil
+}
+
+// strValue reads a string value, boxed: interned when it needs no unescaping.
+func (p *eventParser) strValue() (any, error) {
+	end, plain, err := p.strEnd()
+	if err != nil {
+		return nil, err
+	}
+	if !plain {
+		return p.str()
+	}
+	v := p.strings.value(p.b[p.i+1 : end])
+	p.i = end + 1
+	return v, nil
 }
 
 func hasBackslash(b []byte) bool {

@@ -91,7 +91,7 @@ func TestStampWorkStatus(t *testing.T) {
 	g := NewWithT(t)
 	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	w := &WorkStatus{ObjectMeta: metav1.ObjectMeta{ManagedFields: []metav1.ManagedFieldsEntry{{Manager: "m"}}}}
-	out, err := stampWorkStatus(func() time.Time { return now })(w)
+	out, err := stampWorkStatus(func() time.Time { return now }, maxStatusBytes)(w)
 	g.Expect(err).NotTo(HaveOccurred())
 	g.Expect(out.(*WorkStatus).written).To(Equal(now))
 	g.Expect(out.(*WorkStatus).ManagedFields).To(BeNil(), "the cache keeps no managed fields")

@@ -19,9 +19,10 @@ const (
 
 // WorkStatus is the ITS object that carries one WEC object's .status (namespace = the WEC), as
 // ocm-status-addon's status agent writes it (config/kubestellar has its CRD for tests). Its
-// status is kept as raw JSON: it is decoded only for the objects being decided, which keeps the
-// cache of many WorkStatus objects small. Its statusDetails (how far the propagation to the WEC
-// has gone) is not read, as KubeStellar's own status controller does not read it either.
+// status arrives as raw JSON; in the cache it is held in reported (holdStatus), decoded by its
+// first reader, and the reports read it through statusMap. Its statusDetails (how far the
+// propagation to the WEC has gone) is not read, as KubeStellar's own status controller does
+// not read it either.
 type WorkStatus struct {
 	metav1.TypeMeta   `json:",inline"`
 	metav1.ObjectMeta `json:"metadata,omitempty"`
@@ -31,6 +32,9 @@ type WorkStatus struct {
 	// written is when the WEC's status was written into this object, as well as the operator
 	// can tell (see writtenTime); set when the object enters the cache, never serialized.
 	written time.Time `json:"-"`
+	// reported holds Status once the object is in the cache (Status is then nil): shared by
+	// the cache's copies, never serialized.
+	reported *reportedStatus `json:"-"`
 }
 
 // WorkStatusSpec names the WDS object whose status a WorkStatus carries.
@@ -68,6 +72,9 @@ func (w *WorkStatus) DeepCopyInto(out *WorkStatus) {
 	w.ObjectMeta.DeepCopyInto(&out.ObjectMeta)
 	if w.Status != nil {
 		out.Status = w.Status.DeepCopy()
+	}
+	if w.reported != nil {
+		out.reported = w.reported.deepCopy()
 	}
 }
 

@@ -28,16 +28,25 @@ func validateWorkStatus(ws *WorkStatus, maxBytes int, known func(schema.GroupRes
 		return errMissingSourceRef
 	}
 	if ws.Status != nil && len(ws.Status.Raw) > 0 {
-		raw := bytes.TrimSpace(ws.Status.Raw)
-		if !bytes.Equal(raw, []byte("null")) && (len(raw) == 0 || raw[0] != '{') {
-			return errStatusNotObject
-		}
-		if len(raw) > maxBytes {
-			return fmt.Errorf("%w: %d bytes, at most %d", errStatusTooLarge, len(raw), maxBytes)
+		if err := validateStatusBytes(ws.Status.Raw, maxBytes); err != nil {
+			return err
 		}
 	}
 	if known != nil && !known(ws.ref().GroupResource()) {
 		return errUnknownResource
+	}
+	return nil
+}
+
+// validateStatusBytes says why the bytes of a WorkStatus's status cannot be used, or nil: it
+// must be a JSON object (or null) of at most maxBytes.
+func validateStatusBytes(raw []byte, maxBytes int) error {
+	raw = bytes.TrimSpace(raw)
+	if !bytes.Equal(raw, []byte("null")) && (len(raw) == 0 || raw[0] != '{') {
+		return errStatusNotObject
+	}
+	if len(raw) > maxBytes {
+		return fmt.Errorf("%w: %d bytes, at most %d", errStatusTooLarge, len(raw), maxBytes)
 	}
 	return nil
 }

@@ -31,10 +31,11 @@ func writtenTime(ws *WorkStatus, received time.Time) time.Time {
 	return received
 }
 
-// stampWorkStatus is the ITS cache's transform: it records when the WorkStatus was written and
+// stampWorkStatus is the ITS cache's transform: it records when the WorkStatus was written,
 // drops what the operator does not read (managedFields, labels, annotations), which is most of
-// the metadata of the many WorkStatuses the cache holds.
-func stampWorkStatus(now func() time.Time) func(any) (any, error) {
+// the metadata of the many WorkStatuses the cache holds, and holds its status for it to be
+// decoded once, by its first reader (holdStatus; maxBytes is validateWorkStatus's).
+func stampWorkStatus(now func() time.Time, maxBytes int) func(any) (any, error) {
 	return func(obj any) (any, error) {
 		ws, ok := obj.(*WorkStatus)
 		if !ok {
@@ -42,6 +43,7 @@ func stampWorkStatus(now func() time.Time) func(any) (any, error) {
 		}
 		ws.written = writtenTime(ws, now())
 		ws.ManagedFields, ws.Labels, ws.Annotations = nil, nil, nil
+		ws.holdStatus(maxBytes)
 		return ws, nil
 	}
 }

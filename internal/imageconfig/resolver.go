@@ -40,6 +40,9 @@ type Options struct {
 	CacheSize int
 	// FailureTTL is how long a failure is remembered; 0 means DefaultFailureTTL, negative off.
 	FailureTTL time.Duration
+	// Mirrors returns the cluster's current mirror configuration (MirrorWatcher.Config); nil,
+	// or a nil answer, means none: every read goes to the repository the reference names.
+	Mirrors func() *MirrorConfig
 }
 
 // Resolved is what a Resolver found for an image reference.
@@ -61,6 +64,7 @@ type Resolved struct {
 type Resolver struct {
 	transport  http.RoundTripper
 	failureTTL time.Duration
+	mirrors    func() *MirrorConfig
 	// processes maps a digest to its entry (a Process, or the error that the content itself
 	// causes, such as platforms that disagree).
 	processes *lru.Cache
@@ -84,7 +88,7 @@ func NewResolver(o Options) *Resolver {
 	if base == nil {
 		base = remote.DefaultTransport
 	}
-	r := &Resolver{transport: tlsOnly{base}, failureTTL: o.FailureTTL}
+	r := &Resolver{transport: tlsOnly{base}, failureTTL: o.FailureTTL, mirrors: o.Mirrors}
 	if r.failureTTL == 0 {
 		r.failureTTL = DefaultFailureTTL
 	}
@@ -136,21 +140,28 @@ func (r *Resolver) resolve(ctx context.Context, image string, keychain authn.Key
 		// the sidecar rather than wait.
 		remote.WithRetryBackoff(remote.Backoff{Duration: 50 * time.Millisecond, Factor: 2, Steps: 2}),
 	}
+	var mirrors *MirrorConfig
+	if r.mirrors != nil {
+		mirrors = r.mirrors()
+	}
 	var digest string
 	if d, ok := ref.(name.Digest); ok {
 		digest = d.DigestStr()
 	} else {
-		desc, err := remote.Head(ref, opts...)
+		digest, err = headTag(mirrors.Route(ref), ref.Identifier(), opts)
 		if err != nil {
-			return Resolved{}, fmt.Errorf("resolving the tag on %s: %w", ref.Context().RegistryStr(), err)
+			return Resolved{}, err
 		}
-		digest = desc.Digest.String()
 	}
 	entry, ok := r.cached(digest)
 	if !ok {
-		p, err := fetchProcess(ref.Context().Digest(digest), opts)
+		// Read by digest where the nodes would pull the pinned reference (the source repository
+		// at this digest) from: its digest mirrors, then the source. So a tag found on a tag
+		// mirror is pinned only if its digest could be read there too (unless its process was
+		// cached already: a digest's content is the same wherever it is read).
+		p, err := fetchByDigest(mirrors.Route(ref.Context().Digest(digest)), digest, opts)
 		if err != nil && !errors.Is(err, errContent) {
-			return Resolved{}, fmt.Errorf("reading the image's configuration from %s: %w", ref.Context().RegistryStr(), err)
+			return Resolved{}, err
 		}
 		entry = processEntry{process: p, err: err}
 		r.processes.Add(digest, entry)
@@ -160,6 +171,82 @@ func (r *Resolver) resolve(ctx context.Context, image string, keychain authn.Key
 	}
 	return Resolved{Image: pin(image, ref, digest), Digest: digest, Process: entry.process}, nil
 }
+
+// headTag resolves the tag to a digest on the route's repositories, in order: the first that
+// answers decides.
+func headTag(rt Route, tag string, opts []remote.Option) (string, error) {
+	failed := attempts{prep: "on"}
+	for _, repo := range rt.Repositories {
+		desc, err := remote.Head(repo.Tag(tag), opts...)
+		if err == nil {
+			return desc.Digest.String(), nil
+		}
+		failed.add(repo, rt, err)
+	}
+	return "", failed.error("resolving the tag", rt)
+}
+
+// fetchByDigest reads the process of the digest from the route's repositories, in order, until
+// one answers; a failure that the content itself causes is the same everywhere and ends the
+// search.
+func fetchByDigest(rt Route, digest string, opts []remote.Option) (Process, error) {
+	failed := attempts{prep: "from"}
+	for _, repo := range rt.Repositories {
+		p, err := fetchProcess(repo.Digest(digest), opts)
+		if err == nil || errors.Is(err, errContent) {
+			return p, err
+		}
+		failed.add(repo, rt, err)
+	}
+	return Process{}, failed.error("reading the image's configuration", rt)
+}
+
+// attempts collects the failures of a read along a route, for one error that names where each
+// happened: the registry alone when there are no mirrors, as before there were.
+type attempts struct {
+	prep string
+	msgs []string
+	errs []error
+}
+
+func (a *attempts) add(repo name.Repository, rt Route, err error) {
+	where := repo.RegistryStr()
+	if rt.Source != "" {
+		where = repo.String()
+	}
+	a.msgs = append(a.msgs, fmt.Sprintf("%s %s: %v", a.prep, where, err))
+	a.errs = append(a.errs, err)
+}
+
+func (a *attempts) error(what string, rt Route) error {
+	switch {
+	case len(a.errs) == 0 && rt.SourceBlocked:
+		kind := "tag"
+		if rt.ByDigest {
+			kind = "digest"
+		}
+		return fmt.Errorf("%s: the mirror configuration of %s has no %s mirror and never contacts the source",
+			what, rt.Source, kind)
+	case len(a.errs) == 0:
+		return fmt.Errorf("%s: no repository to read from", what)
+	case len(a.errs) == 1 && rt.Source == "":
+		return fmt.Errorf("%s %s: %w", what, a.msgs[0], a.errs[0])
+	}
+	msg := what + " " + strings.Join(a.msgs, "; ")
+	if rt.SourceBlocked {
+		msg += " (the source is never contacted)"
+	}
+	return &joinedError{msg: msg, errs: a.errs}
+}
+
+// joinedError is several failures in one line (an event's, an annotation's).
+type joinedError struct {
+	msg  string
+	errs []error
+}
+
+func (e *joinedError) Error() string   { return e.msg }
+func (e *joinedError) Unwrap() []error { return e.errs }
 
 func (r *Resolver) cached(digest string) (processEntry, bool) {
 	v, ok := r.processes.Get(digest)

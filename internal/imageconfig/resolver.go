@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"time"
@@ -14,6 +15,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
+	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
 	"k8s.io/utils/lru"
 )
 
@@ -214,7 +216,7 @@ func (a *attempts) add(repo name.Repository, rt Route, err error) {
 	if rt.Source != "" {
 		where = repo.String()
 	}
-	a.msgs = append(a.msgs, fmt.Sprintf("%s %s: %v", a.prep, where, err))
+	a.msgs = append(a.msgs, fmt.Sprintf("%s %s: %s", a.prep, where, brief(err)))
 	a.errs = append(a.errs, err)
 }
 
@@ -237,6 +239,24 @@ func (a *attempts) error(what string, rt Route) error {
 		msg += " (the source is never contacted)"
 	}
 	return &joinedError{msg: msg, errs: a.errs}
+}
+
+// brief is err without what the line names already (the request's URL): the status and the
+// registry's error codes, or the network's error.
+func brief(err error) string {
+	var te *transport.Error
+	if errors.As(err, &te) {
+		msg := fmt.Sprintf("%d %s", te.StatusCode, http.StatusText(te.StatusCode))
+		for _, d := range te.Errors {
+			msg += fmt.Sprintf(", %s: %s", d.Code, d.Message)
+		}
+		return msg
+	}
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return ue.Err.Error()
+	}
+	return err.Error()
 }
 
 // joinedError is several failures in one line (an event's, an annotation's).

@@ -95,7 +95,39 @@ func NewMirrorConfig(digest, tag []MirrorRule) *MirrorConfig {
 // source is left out when it comes last, as it is tried last anyway; a rule that names it
 // between mirrors keeps it there.
 func mergeMirrorLists(source string, lists [][]string) []string {
-	var nodes []string
+	nodes, before := precedence(source, lists)
+	out := make([]string, 0, len(nodes))
+	done := map[string]bool{}
+	ready := func(n string) bool {
+		for p := range before[n] {
+			if !done[p] {
+				return false
+			}
+		}
+		return true
+	}
+	for len(out) < len(nodes) {
+		next := ""
+		for _, n := range nodes {
+			if !done[n] && (ready(n) || next == "") {
+				next = n // the first ready one; else (a cycle) the first remaining one
+				if ready(n) {
+					break
+				}
+			}
+		}
+		done[next] = true
+		out = append(out, next)
+	}
+	if out[len(out)-1] == source {
+		out = out[:len(out)-1]
+	}
+	return out
+}
+
+// precedence returns the mirrors and the source in order of first appearance, and for each the
+// set of those that must come before it.
+func precedence(source string, lists [][]string) (nodes []string, before map[string]map[string]bool) {
 	seen := map[string]bool{}
 	add := func(n string) {
 		if !seen[n] {
@@ -103,7 +135,7 @@ func mergeMirrorLists(source string, lists [][]string) []string {
 			nodes = append(nodes, n)
 		}
 	}
-	before := map[string]map[string]bool{}
+	before = map[string]map[string]bool{}
 	edge := func(a, b string) {
 		if a == b {
 			return
@@ -125,41 +157,7 @@ func mergeMirrorLists(source string, lists [][]string) []string {
 		}
 	}
 	add(source)
-	var out []string
-	done := map[string]bool{}
-	for len(out) < len(nodes) {
-		next := ""
-		for _, n := range nodes {
-			if done[n] {
-				continue
-			}
-			ready := true
-			for p := range before[n] {
-				if !done[p] {
-					ready = false
-					break
-				}
-			}
-			if ready {
-				next = n
-				break
-			}
-		}
-		if next == "" { // a cycle: the first remaining one
-			for _, n := range nodes {
-				if !done[n] {
-					next = n
-					break
-				}
-			}
-		}
-		done[next] = true
-		out = append(out, next)
-	}
-	if out[len(out)-1] == source {
-		out = out[:len(out)-1]
-	}
-	return out
+	return nodes, before
 }
 
 // Route is where a read of an image reference goes.

@@ -2,7 +2,9 @@ package imageconfig_test
 
 import (
 	"net"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	. "github.com/onsi/gomega"
 	corev1 "k8s.io/api/core/v1"
@@ -180,4 +182,28 @@ func TestResolvePrivateMirrorWithPullSecret(t *testing.T) {
 	got, err := r.Resolve(t.Context(), image, kc, "ns")
 	g.Expect(err).NotTo(HaveOccurred())
 	g.Expect(got.Process.Entrypoint).To(Equal([]string{"/private"}))
+}
+
+// A failure is remembered until the failure TTL ends or the mirror configuration changes.
+func TestResolveFailureForgottenWithANewMirrorConfiguration(t *testing.T) {
+	g := NewWithT(t)
+	source := closedAddr(t)
+	mirror := registrytest.Start(t, "", "")
+	digest := mirror.Push(t, "team/app:1", registrytest.Image(t, []string{"/app"}, nil))
+	var current atomic.Pointer[imageconfig.MirrorConfig]
+	r := imageconfig.NewResolver(imageconfig.Options{Mirrors: current.Load, FailureTTL: time.Hour})
+	image := source + "/team/app@" + digest
+
+	_, err := r.Resolve(t.Context(), image, nil, "ns")
+	g.Expect(err).To(MatchError(ContainSubstring("connection refused")))
+	current.Store(imageconfig.NewMirrorConfig(nil, nil))
+	_, again := r.Resolve(t.Context(), image, nil, "ns")
+	g.Expect(again).To(MatchError(err.Error()), "still no mirror: a new read fails the same way")
+
+	before := mirror.Requests()
+	current.Store(imageconfig.NewMirrorConfig([]imageconfig.MirrorRule{{Source: source, Mirrors: []string{mirror.Host}}}, nil))
+	got, err := r.Resolve(t.Context(), image, nil, "ns")
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect(got.Image).To(Equal(image))
+	g.Expect(mirror.Requests()).To(BeNumerically(">", before))
 }

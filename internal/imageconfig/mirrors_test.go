@@ -127,7 +127,10 @@ func TestMirrorConfigMerge(t *testing.T) {
 }
 
 func repoNames(repos []name.Repository) []string {
-	var out []string
+	if len(repos) == 0 {
+		return nil
+	}
+	out := make([]string, 0, len(repos))
 	for _, r := range repos {
 		out = append(out, r.String())
 	}

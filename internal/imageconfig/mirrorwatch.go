@@ -22,8 +22,10 @@ import (
 
 // The OpenShift kinds whose mirrors the nodes use (config.openshift.io/v1).
 var (
-	digestMirrorSetKind = schema.GroupVersionKind{Group: "config.openshift.io", Version: "v1", Kind: "ImageDigestMirrorSet"}
-	tagMirrorSetKind    = schema.GroupVersionKind{Group: "config.openshift.io", Version: "v1", Kind: "ImageTagMirrorSet"}
+	digestMirrorSetKind = schema.GroupVersionKind{
+		Group: "config.openshift.io", Version: "v1", Kind: "ImageDigestMirrorSet",
+	}
+	tagMirrorSetKind = schema.GroupVersionKind{Group: "config.openshift.io", Version: "v1", Kind: "ImageTagMirrorSet"}
 )
 
 // MirrorWatcher keeps the cluster's mirror configuration (its ImageDigestMirrorSets and

@@ -82,6 +82,8 @@ type processEntry struct {
 type failureEntry struct {
 	err   error
 	until time.Time
+	// mirrors is the mirror configuration the failure happened under: a new one is tried anew.
+	mirrors *MirrorConfig
 }
 
 // NewResolver returns a Resolver with the options given.
@@ -106,26 +108,31 @@ func NewResolver(o Options) *Resolver {
 // Resolve returns the process and digest of the image, read with the keychain's credentials
 // (anonymous where it has none) until ctx ends. scope names the credentials' domain (the
 // pod's namespace and pull secrets): a failure is remembered per scope and image for the
-// failure TTL.
+// failure TTL, or until the mirror configuration changes.
 func (r *Resolver) Resolve(ctx context.Context, image string, keychain authn.Keychain, scope string) (Resolved, error) {
+	var mirrors *MirrorConfig
+	if r.mirrors != nil {
+		mirrors = r.mirrors()
+	}
 	key := scope + "\x00" + image
 	if v, ok := r.failures.Get(key); ok {
-		if f, _ := v.(failureEntry); time.Now().Before(f.until) {
+		if f, _ := v.(failureEntry); time.Now().Before(f.until) && f.mirrors == mirrors {
 			return Resolved{}, f.err
 		}
 		r.failures.Remove(key)
 	}
-	res, err := r.resolve(ctx, image, keychain)
+	res, err := r.resolve(ctx, image, keychain, mirrors)
 	if err != nil {
 		err = shorten(err)
 		if r.failureTTL > 0 {
-			r.failures.Add(key, failureEntry{err: err, until: time.Now().Add(r.failureTTL)})
+			r.failures.Add(key, failureEntry{err: err, until: time.Now().Add(r.failureTTL), mirrors: mirrors})
 		}
 	}
 	return res, err
 }
 
-func (r *Resolver) resolve(ctx context.Context, image string, keychain authn.Keychain) (Resolved, error) {
+func (r *Resolver) resolve(ctx context.Context, image string, keychain authn.Keychain, mirrors *MirrorConfig,
+) (Resolved, error) {
 	ref, err := name.ParseReference(image)
 	if err != nil {
 		return Resolved{}, fmt.Errorf("the image reference does not parse: %w", err)
@@ -141,10 +148,6 @@ func (r *Resolver) resolve(ctx context.Context, image string, keychain authn.Key
 		// One quick retry at most: the caller's time budget is short, and the pod falls back to
 		// the sidecar rather than wait.
 		remote.WithRetryBackoff(remote.Backoff{Duration: 50 * time.Millisecond, Factor: 2, Steps: 2}),
-	}
-	var mirrors *MirrorConfig
-	if r.mirrors != nil {
-		mirrors = r.mirrors()
 	}
 	var digest string
 	if d, ok := ref.(name.Digest); ok {

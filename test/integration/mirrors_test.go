@@ -47,18 +47,19 @@ func startMirrorWatcher(ctx context.Context, cfg *rest.Config) *imageconfig.Mirr
 func routeOf(w *imageconfig.MirrorWatcher, ref string) []string {
 	r, err := name.ParseReference(ref)
 	Expect(err).NotTo(HaveOccurred())
-	var out []string
-	for _, repo := range w.Config().Route(r).Repositories {
+	repos := w.Config().Route(r).Repositories
+	out := make([]string, 0, len(repos))
+	for _, repo := range repos {
 		out = append(out, repo.String())
 	}
 	return out
 }
 
-func mirrorSet(kind, name, field string, rules ...map[string]any) *unstructured.Unstructured {
+func mirrorSet(kind, objectName, field string, rules ...map[string]any) *unstructured.Unstructured {
 	u := &unstructured.Unstructured{}
 	u.SetAPIVersion("config.openshift.io/v1")
 	u.SetKind(kind)
-	u.SetName(name)
+	u.SetName(objectName)
 	items := make([]any, 0, len(rules))
 	for _, r := range rules {
 		items = append(items, r)
@@ -118,7 +119,8 @@ var _ = Describe("The mirror watcher", func() {
 		Expect(err).NotTo(HaveOccurred())
 		source := l.Addr().String()
 		Expect(l.Close()).To(Succeed())
-		r := imageconfig.NewResolver(imageconfig.Options{Mirrors: w.Config, FailureTTL: -1})
+		// The default failure TTL: a new mirror configuration is tried at once all the same.
+		r := imageconfig.NewResolver(imageconfig.Options{Mirrors: w.Config})
 		image := source + "/team/app@" + digest
 		_, err = r.Resolve(ctx, image, nil, "ns")
 		Expect(err).To(MatchError(ContainSubstring("connection refused")))

@@ -19,18 +19,25 @@ import (
 )
 
 // +kubebuilder:rbac:groups=config.openshift.io,resources=imagedigestmirrorsets;imagetagmirrorsets,verbs=get;list;watch
+// +kubebuilder:rbac:groups=operator.openshift.io,resources=imagecontentsourcepolicies,verbs=get;list;watch
 
-// The OpenShift kinds whose mirrors the nodes use (config.openshift.io/v1).
+// The OpenShift kinds whose mirrors the nodes use: config.openshift.io/v1's, and the legacy
+// ImageContentSourcePolicy, deprecated for ImageDigestMirrorSet and still used by the nodes.
 var (
 	digestMirrorSetKind = schema.GroupVersionKind{
 		Group: "config.openshift.io", Version: "v1", Kind: "ImageDigestMirrorSet",
 	}
-	tagMirrorSetKind = schema.GroupVersionKind{Group: "config.openshift.io", Version: "v1", Kind: "ImageTagMirrorSet"}
+	tagMirrorSetKind = schema.GroupVersionKind{
+		Group: "config.openshift.io", Version: "v1", Kind: "ImageTagMirrorSet",
+	}
+	contentSourcePolicyKind = schema.GroupVersionKind{
+		Group: "operator.openshift.io", Version: "v1alpha1", Kind: "ImageContentSourcePolicy",
+	}
 )
 
-// MirrorWatcher keeps the cluster's mirror configuration (its ImageDigestMirrorSets and
-// ImageTagMirrorSets) current, through the manager's cache; Config is a Resolver's
-// Options.Mirrors.
+// MirrorWatcher keeps the cluster's mirror configuration (its ImageDigestMirrorSets,
+// ImageTagMirrorSets and ImageContentSourcePolicies) current, through the manager's cache;
+// Config is a Resolver's Options.Mirrors.
 type MirrorWatcher struct {
 	cache   client.Reader
 	kinds   []schema.GroupVersionKind
@@ -39,13 +46,13 @@ type MirrorWatcher struct {
 	current atomic.Pointer[MirrorConfig]
 }
 
-// WatchMirrors watches, in the manager's cache, those of ImageDigestMirrorSet and
-// ImageTagMirrorSet that the API server serves (OpenShift's config.openshift.io/v1, looked up
-// once, now); where it serves neither, there are no mirrors. Call it before the manager starts:
+// WatchMirrors watches, in the manager's cache, those of ImageDigestMirrorSet,
+// ImageTagMirrorSet and ImageContentSourcePolicy that the API server serves (OpenShift's; looked
+// up once, now); where it serves none, there are no mirrors. Call it before the manager starts:
 // its informers are then among those the manager's cache syncs before it reports ready.
 func WatchMirrors(ctx context.Context, mgr manager.Manager) (*MirrorWatcher, error) {
 	w := &MirrorWatcher{cache: mgr.GetCache(), log: mgr.GetLogger().WithName("mirrors")}
-	for _, gvk := range []schema.GroupVersionKind{digestMirrorSetKind, tagMirrorSetKind} {
+	for _, gvk := range []schema.GroupVersionKind{digestMirrorSetKind, tagMirrorSetKind, contentSourcePolicyKind} {
 		_, err := mgr.GetRESTMapper().RESTMapping(gvk.GroupKind(), gvk.Version)
 		if meta.IsNoMatchError(err) {
 			w.log.Info("The API server does not serve this kind: its mirrors are not read", "kind", gvk.String())
@@ -108,11 +115,13 @@ func (w *MirrorWatcher) recompute(ctx context.Context) {
 	w.log.V(1).Info("Mirror configuration", "digestRules", len(rules[0]), "tagRules", len(rules[1]))
 }
 
-// mirrorSetSpec is the part of the spec of ImageDigestMirrorSet and ImageTagMirrorSet that the
-// resolver uses.
+// mirrorSetSpec is the part of the spec of ImageDigestMirrorSet, ImageTagMirrorSet and
+// ImageContentSourcePolicy (repositoryDigestMirrors: digest mirrors, never NeverContactSource)
+// that the resolver uses.
 type mirrorSetSpec struct {
-	ImageDigestMirrors []mirrorSetRule `json:"imageDigestMirrors,omitempty"`
-	ImageTagMirrors    []mirrorSetRule `json:"imageTagMirrors,omitempty"`
+	ImageDigestMirrors      []mirrorSetRule `json:"imageDigestMirrors,omitempty"`
+	ImageTagMirrors         []mirrorSetRule `json:"imageTagMirrors,omitempty"`
+	RepositoryDigestMirrors []mirrorSetRule `json:"repositoryDigestMirrors,omitempty"`
 }
 
 type mirrorSetRule struct {
@@ -140,5 +149,5 @@ func mirrorRules(u *unstructured.Unstructured) (digest, tag []MirrorRule, err er
 		}
 		return out
 	}
-	return convert(s.ImageDigestMirrors), convert(s.ImageTagMirrors), nil
+	return append(convert(s.ImageDigestMirrors), convert(s.RepositoryDigestMirrors)...), convert(s.ImageTagMirrors), nil
 }

@@ -71,42 +71,55 @@ func mirrorSet(kind, objectName, field string, rules ...map[string]any) *unstruc
 var _ = Describe("The mirror watcher", func() {
 	const digest = "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 
-	It("follows ImageDigestMirrorSets and ImageTagMirrorSets as they are created, updated and deleted",
-		func(ctx SpecContext) {
-			api, err := framework.StartAPIServer("mirrors", "test/integration/testdata/openshift-mirror-crds")
-			Expect(err).NotTo(HaveOccurred())
-			DeferCleanup(api.Stop)
-			w := startMirrorWatcher(ctx, api.Config)
-			Expect(routeOf(w, "quay.io/team/app@"+digest)).To(Equal([]string{"quay.io/team/app"}))
+	It("follows ImageDigestMirrorSets, ImageTagMirrorSets and ImageContentSourcePolicies "+
+		"as they are created, updated and deleted", func(ctx SpecContext) {
+		api, err := framework.StartAPIServer("mirrors", "test/integration/testdata/openshift-mirror-crds")
+		Expect(err).NotTo(HaveOccurred())
+		DeferCleanup(api.Stop)
+		w := startMirrorWatcher(ctx, api.Config)
+		Expect(routeOf(w, "quay.io/team/app@"+digest)).To(Equal([]string{"quay.io/team/app"}))
 
-			idms := mirrorSet("ImageDigestMirrorSet", "team", "imageDigestMirrors", map[string]any{
-				"source": "quay.io/team", "mirrors": []any{"mirror.local/team"},
-			})
-			Expect(api.Client.Create(ctx, idms)).To(Succeed())
-			Eventually(func() []string { return routeOf(w, "quay.io/team/app@"+digest) }).WithContext(ctx).
-				Should(Equal([]string{"mirror.local/team/app", "quay.io/team/app"}))
-			Expect(routeOf(w, "quay.io/team/app:1")).To(Equal([]string{"quay.io/team/app"}),
-				"a digest mirror does not serve tags")
+		idms := mirrorSet("ImageDigestMirrorSet", "team", "imageDigestMirrors", map[string]any{
+			"source": "quay.io/team", "mirrors": []any{"mirror.local/team"},
+		})
+		Expect(api.Client.Create(ctx, idms)).To(Succeed())
+		Eventually(func() []string { return routeOf(w, "quay.io/team/app@"+digest) }).WithContext(ctx).
+			Should(Equal([]string{"mirror.local/team/app", "quay.io/team/app"}))
+		Expect(routeOf(w, "quay.io/team/app:1")).To(Equal([]string{"quay.io/team/app"}),
+			"a digest mirror does not serve tags")
 
-			itms := mirrorSet("ImageTagMirrorSet", "team-tags", "imageTagMirrors", map[string]any{
-				"source": "quay.io/team", "mirrors": []any{"tags.local/team"},
-			})
-			Expect(api.Client.Create(ctx, itms)).To(Succeed())
-			Eventually(func() []string { return routeOf(w, "quay.io/team/app:1") }).WithContext(ctx).
-				Should(Equal([]string{"tags.local/team/app", "quay.io/team/app"}))
+		itms := mirrorSet("ImageTagMirrorSet", "team-tags", "imageTagMirrors", map[string]any{
+			"source": "quay.io/team", "mirrors": []any{"tags.local/team"},
+		})
+		Expect(api.Client.Create(ctx, itms)).To(Succeed())
+		Eventually(func() []string { return routeOf(w, "quay.io/team/app:1") }).WithContext(ctx).
+			Should(Equal([]string{"tags.local/team/app", "quay.io/team/app"}))
 
-			Expect(unstructured.SetNestedSlice(idms.Object, []any{map[string]any{
-				"source": "quay.io/team", "mirrors": []any{"other.local/team"}, "mirrorSourcePolicy": "NeverContactSource",
-			}}, "spec", "imageDigestMirrors")).To(Succeed())
-			Expect(api.Client.Update(ctx, idms)).To(Succeed())
-			Eventually(func() []string { return routeOf(w, "quay.io/team/app@"+digest) }).WithContext(ctx).
-				Should(Equal([]string{"other.local/team/app"}))
+		Expect(unstructured.SetNestedSlice(idms.Object, []any{map[string]any{
+			"source": "quay.io/team", "mirrors": []any{"other.local/team"}, "mirrorSourcePolicy": "NeverContactSource",
+		}}, "spec", "imageDigestMirrors")).To(Succeed())
+		Expect(api.Client.Update(ctx, idms)).To(Succeed())
+		Eventually(func() []string { return routeOf(w, "quay.io/team/app@"+digest) }).WithContext(ctx).
+			Should(Equal([]string{"other.local/team/app"}))
 
-			Expect(api.Client.Delete(ctx, idms)).To(Succeed())
-			Eventually(func() []string { return routeOf(w, "quay.io/team/app@"+digest) }).WithContext(ctx).
-				Should(Equal([]string{"quay.io/team/app"}))
-			Expect(routeOf(w, "quay.io/team/app:1")).To(Equal([]string{"tags.local/team/app", "quay.io/team/app"}))
-		}, NodeTimeout(2*time.Minute))
+		Expect(api.Client.Delete(ctx, idms)).To(Succeed())
+		Eventually(func() []string { return routeOf(w, "quay.io/team/app@"+digest) }).WithContext(ctx).
+			Should(Equal([]string{"quay.io/team/app"}))
+		Expect(routeOf(w, "quay.io/team/app:1")).To(Equal([]string{"tags.local/team/app", "quay.io/team/app"}))
+
+		// The legacy ImageContentSourcePolicy: digest mirrors, which the nodes still use.
+		icsp := mirrorSet("ImageContentSourcePolicy", "legacy", "repositoryDigestMirrors", map[string]any{
+			"source": "quay.io/team", "mirrors": []any{"icsp.local/team"},
+		})
+		icsp.SetAPIVersion("operator.openshift.io/v1alpha1")
+		Expect(api.Client.Create(ctx, icsp)).To(Succeed())
+		Eventually(func() []string { return routeOf(w, "quay.io/team/app@"+digest) }).WithContext(ctx).
+			Should(Equal([]string{"icsp.local/team/app", "quay.io/team/app"}))
+		Expect(routeOf(w, "quay.io/team/app:1")).To(Equal([]string{"tags.local/team/app", "quay.io/team/app"}))
+		Expect(api.Client.Delete(ctx, icsp)).To(Succeed())
+		Eventually(func() []string { return routeOf(w, "quay.io/team/app@"+digest) }).WithContext(ctx).
+			Should(Equal([]string{"quay.io/team/app"}))
+	}, NodeTimeout(2*time.Minute))
 
 	It("lets a resolver read an image from a mirror of a source it cannot reach", func(ctx SpecContext) {
 		api, err := framework.StartAPIServer("mirrors-resolve", "test/integration/testdata/openshift-mirror-crds")

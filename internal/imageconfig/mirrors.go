@@ -167,6 +167,8 @@ type Route struct {
 	Repositories []name.Repository
 	// ByDigest: the read is by digest (digest mirrors apply), else by tag (tag mirrors apply).
 	ByDigest bool
+	// Mirrors are the mirrors among Repositories (not the reference's own repository), in order.
+	Mirrors []name.Repository
 	// Source is the matching rule's source, empty when none matches.
 	Source string
 	// SourceBlocked: the reference's own repository is not in Repositories (NeverContactSource).
@@ -200,6 +202,7 @@ func (c *MirrorConfig) Route(ref name.Reference) Route {
 			continue
 		}
 		rt.Repositories = append(rt.Repositories, repo)
+		rt.Mirrors = append(rt.Mirrors, repo)
 	}
 	if e.blocked {
 		rt.SourceBlocked = true

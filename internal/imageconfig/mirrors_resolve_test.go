@@ -207,3 +207,34 @@ func TestResolveFailureForgottenWithANewMirrorConfiguration(t *testing.T) {
 	g.Expect(got.Image).To(Equal(image))
 	g.Expect(mirror.Requests()).To(BeNumerically(">", before))
 }
+
+// A tag the nodes may pull from a tag mirror is pinned only to a digest a digest mirror serves:
+// pinned, the nodes pull by digest, and an ImageTagMirrorSet alone would send them to the source,
+// which they may not reach although the operator does.
+func TestResolveTagMirrorNeedsADigestMirror(t *testing.T) {
+	g := NewWithT(t)
+	source := registrytest.Start(t, "", "")
+	img := registrytest.Image(t, []string{"/app"}, nil)
+	digest := source.Push(t, "team/app:1", img)
+	tags := registrytest.Start(t, "", "")
+	tags.Push(t, "team/app:1", img)
+	empty := registrytest.Start(t, "", "")
+	tagRule := []imageconfig.MirrorRule{{Source: source.Host, Mirrors: []string{tags.Host}}}
+	pushed := source.Requests()
+
+	r := imageconfig.NewResolver(withMirrors(imageconfig.NewMirrorConfig(nil, tagRule)))
+	_, err := r.Resolve(t.Context(), source.Host+"/team/app:1", nil, "ns")
+	g.Expect(err).To(MatchError(ContainSubstring("pinned, the nodes would pull it from the source")))
+
+	r = imageconfig.NewResolver(withMirrors(imageconfig.NewMirrorConfig(
+		[]imageconfig.MirrorRule{{Source: source.Host, Mirrors: []string{empty.Host}}}, tagRule)))
+	_, err = r.Resolve(t.Context(), source.Host+"/team/app:1", nil, "ns")
+	g.Expect(err).To(MatchError(ContainSubstring("reading the image's configuration from " + empty.Host + "/team/app")))
+	g.Expect(source.Requests()).To(Equal(pushed), "the source, which has the digest, is not asked for it")
+
+	// Without a tag mirror, a tag read from the source is pinned as always.
+	got, err := imageconfig.NewResolver(withMirrors(imageconfig.NewMirrorConfig(nil, nil))).
+		Resolve(t.Context(), source.Host+"/team/app:1", nil, "ns")
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect(got.Image).To(Equal(source.Host + "/team/app@" + digest))
+}

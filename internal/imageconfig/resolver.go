@@ -150,21 +150,35 @@ func (r *Resolver) resolve(ctx context.Context, image string, keychain authn.Key
 		remote.WithRetryBackoff(remote.Backoff{Duration: 50 * time.Millisecond, Factor: 2, Steps: 2}),
 	}
 	var digest string
+	tagMirrored := false
 	if d, ok := ref.(name.Digest); ok {
 		digest = d.DigestStr()
 	} else {
-		digest, err = headTag(mirrors.Route(ref), ref.Identifier(), opts)
+		tagRoute := mirrors.Route(ref)
+		tagMirrored = len(tagRoute.Mirrors) > 0
+		digest, err = headTag(tagRoute, ref.Identifier(), opts)
 		if err != nil {
 			return Resolved{}, err
 		}
 	}
+	// Read by digest where the nodes would pull the pinned reference (the source repository at
+	// this digest) from: its digest mirrors, then the source.
+	digestRoute := mirrors.Route(ref.Context().Digest(digest))
+	if tagMirrored {
+		// The nodes may pull this tag from a mirror, maybe because they cannot reach the source:
+		// the pinned reference must then be served by a digest mirror too, which they use alike.
+		if len(digestRoute.Mirrors) == 0 {
+			return Resolved{}, fmt.Errorf("the tag has mirrors (ImageTagMirrorSet, source %s) and its digest has none "+
+				"(ImageDigestMirrorSet): pinned, the nodes would pull it from the source", digestRoute.Source)
+		}
+		digestRoute.Repositories = digestRoute.Mirrors
+	}
 	entry, ok := r.cached(digest)
 	if !ok {
-		// Read by digest where the nodes would pull the pinned reference (the source repository
-		// at this digest) from: its digest mirrors, then the source. So a tag found on a tag
-		// mirror is pinned only if its digest could be read there too (unless its process was
-		// cached already: a digest's content is the same wherever it is read).
-		p, err := fetchByDigest(mirrors.Route(ref.Context().Digest(digest)), digest, opts)
+		// So a tag found on a tag mirror is pinned only if its digest could be read from a digest
+		// mirror too (unless its process was cached already: a digest's content is the same
+		// wherever it is read).
+		p, err := fetchByDigest(digestRoute, digest, opts)
 		if err != nil && !errors.Is(err, errContent) {
 			return Resolved{}, err
 		}

@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 
 	"github.com/go-logr/logr"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -49,7 +50,8 @@ type MirrorWatcher struct {
 // WatchMirrors watches, in the manager's cache, those of ImageDigestMirrorSet,
 // ImageTagMirrorSet and ImageContentSourcePolicy that the API server serves (OpenShift's; looked
 // up once, now); where it serves none, there are no mirrors. Call it before the manager starts:
-// its informers are then among those the manager's cache syncs before it reports ready.
+// its informers are then among those the manager's cache syncs before it reports ready. A kind
+// the operator may not list is left out (logged), rather than keep the manager from ready.
 func WatchMirrors(ctx context.Context, mgr manager.Manager) (*MirrorWatcher, error) {
 	w := &MirrorWatcher{cache: mgr.GetCache(), log: mgr.GetLogger().WithName("mirrors")}
 	for _, gvk := range []schema.GroupVersionKind{digestMirrorSetKind, tagMirrorSetKind, contentSourcePolicyKind} {
@@ -60,6 +62,19 @@ func WatchMirrors(ctx context.Context, mgr manager.Manager) (*MirrorWatcher, err
 		}
 		if err != nil {
 			return nil, fmt.Errorf("looking up %s: %w", gvk, err)
+		}
+		// Without list (or with a ClusterRole older than this code), an informer would never
+		// sync, and the manager would never report ready: its mirrors are not read instead.
+		list := &unstructured.UnstructuredList{}
+		list.SetGroupVersionKind(gvk.GroupVersion().WithKind(gvk.Kind + "List"))
+		err = mgr.GetAPIReader().List(ctx, list, client.Limit(1))
+		if apierrors.IsForbidden(err) {
+			w.log.Error(err, "The operator may not list this kind: its mirrors are not read; "+
+				"give its ClusterRole get, list and watch on it", "kind", gvk.String())
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("listing %s: %w", gvk.Kind, err)
 		}
 		w.kinds = append(w.kinds, gvk)
 	}

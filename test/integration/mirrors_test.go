@@ -11,6 +11,7 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/client-go/rest"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/envtest"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	"github.com/singleton-operator/singleton-operator/internal/imageconfig"
@@ -143,6 +144,20 @@ var _ = Describe("The mirror watcher", func() {
 		}))).To(Succeed())
 		Eventually(func() (imageconfig.Resolved, error) { return r.Resolve(ctx, image, nil, "ns") }).WithContext(ctx).
 			Should(HaveField("Image", image))
+	}, NodeTimeout(2*time.Minute))
+
+	It("has no mirrors, and does not hold the manager's readiness, where it may not list them", func(ctx SpecContext) {
+		api, err := framework.StartAPIServer("mirrors-forbidden", "test/integration/testdata/openshift-mirror-crds")
+		Expect(err).NotTo(HaveOccurred())
+		DeferCleanup(api.Stop)
+		Expect(api.Client.Create(ctx, mirrorSet("ImageDigestMirrorSet", "team", "imageDigestMirrors", map[string]any{
+			"source": "quay.io/team", "mirrors": []any{"mirror.local/team"},
+		}))).To(Succeed())
+		// A user with no role at all: discovery only (system:discovery, for every authenticated user).
+		user, err := api.Env.AddUser(envtest.User{Name: "no-mirror-rbac"}, nil)
+		Expect(err).NotTo(HaveOccurred())
+		w := startMirrorWatcher(ctx, user.Config())
+		Expect(w.Config()).To(BeNil())
 	}, NodeTimeout(2*time.Minute))
 
 	It("has no mirrors where the API server serves neither kind", func(ctx SpecContext) {

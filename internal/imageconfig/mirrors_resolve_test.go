@@ -2,6 +2,7 @@ package imageconfig_test
 
 import (
 	"net"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -237,4 +238,13 @@ func TestResolveTagMirrorNeedsADigestMirror(t *testing.T) {
 		Resolve(t.Context(), source.Host+"/team/app:1", nil, "ns")
 	g.Expect(err).NotTo(HaveOccurred())
 	g.Expect(got.Image).To(Equal(source.Host + "/team/app@" + digest))
+}
+
+// Without mirrors, a failure reads as it always did: the registry and the client's error.
+func TestResolveFailureWithoutMirrors(t *testing.T) {
+	g := NewWithT(t)
+	reg := registrytest.Start(t, "", "")
+	_, err := imageconfig.NewResolver(imageconfig.Options{}).Resolve(t.Context(), reg.Host+"/missing:1", nil, "ns")
+	g.Expect(err).To(MatchError(HavePrefix("resolving the tag on " + reg.Host + ": HEAD http://" + reg.Host + "/v2/")))
+	g.Expect(strings.Count(err.Error(), "404")).To(Equal(1), err.Error())
 }

@@ -223,9 +223,9 @@ func fetchByDigest(rt Route, digest string, opts []remote.Option) (Process, erro
 // attempts collects the failures of a read along a route, for one error that names where each
 // happened: the registry alone when there are no mirrors, as before there were.
 type attempts struct {
-	prep string
-	msgs []string
-	errs []error
+	prep   string
+	wheres []string
+	errs   []error
 }
 
 func (a *attempts) add(repo name.Repository, rt Route, err error) {
@@ -233,7 +233,7 @@ func (a *attempts) add(repo name.Repository, rt Route, err error) {
 	if rt.Source != "" {
 		where = repo.String()
 	}
-	a.msgs = append(a.msgs, fmt.Sprintf("%s %s: %s", a.prep, where, brief(err)))
+	a.wheres = append(a.wheres, where)
 	a.errs = append(a.errs, err)
 }
 
@@ -249,9 +249,13 @@ func (a *attempts) error(what string, rt Route) error {
 	case len(a.errs) == 0:
 		return fmt.Errorf("%s: no repository to read from", what)
 	case len(a.errs) == 1 && rt.Source == "":
-		return fmt.Errorf("%s %s: %w", what, a.msgs[0], a.errs[0])
+		return fmt.Errorf("%s %s %s: %w", what, a.prep, a.wheres[0], a.errs[0])
 	}
-	msg := what + " " + strings.Join(a.msgs, "; ")
+	msgs := make([]string, len(a.errs))
+	for i, err := range a.errs {
+		msgs[i] = fmt.Sprintf("%s %s: %s", a.prep, a.wheres[i], brief(err))
+	}
+	msg := what + " " + strings.Join(msgs, "; ")
 	if rt.SourceBlocked {
 		msg += " (the source is never contacted)"
 	}

@@ -492,8 +492,12 @@ func setupWebhooks(ctx context.Context, mgr ctrl.Manager, o options, channel *ga
 	}
 	var images *podwebhook.ImageResolution
 	if o.imageEntrypoints {
+		mirrors, err := imageconfig.WatchMirrors(ctx, mgr)
+		if err != nil {
+			return err
+		}
 		images = &podwebhook.ImageResolution{
-			Resolver: imageconfig.NewResolver(imageconfig.Options{}), Budget: o.imageEntrypointLimit,
+			Resolver: imageconfig.NewResolver(imageconfig.Options{Mirrors: mirrors.Config}), Budget: o.imageEntrypointLimit,
 		}
 	}
 	if err := podwebhook.SetupPodWebhookWithManager(ctx, mgr, o.gateImage, supervision, images); err != nil {

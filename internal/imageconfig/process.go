@@ -1,7 +1,9 @@
 // Package imageconfig reads, at admission, what an image runs when a container does not say
 // (its ENTRYPOINT and CMD), so that the pod webhook can wrap such a container as it wraps one
 // with a command (docs/gate.md, "Containers without a command"). The pure part is Process and
-// Command; Resolver reads image configurations from registries, with a cache keyed by digest.
+// Command; Resolver reads image configurations from registries, with a cache keyed by digest,
+// through the cluster's OpenShift mirrors where it has some (MirrorConfig, pure; MirrorWatcher
+// keeps it current).
 package imageconfig
 
 import (

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"time"
@@ -14,6 +15,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
+	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
 	"k8s.io/utils/lru"
 )
 
@@ -40,6 +42,9 @@ type Options struct {
 	CacheSize int
 	// FailureTTL is how long a failure is remembered; 0 means DefaultFailureTTL, negative off.
 	FailureTTL time.Duration
+	// Mirrors returns the cluster's current mirror configuration (MirrorWatcher.Config); nil,
+	// or a nil answer, means none: every read goes to the repository the reference names.
+	Mirrors func() *MirrorConfig
 }
 
 // Resolved is what a Resolver found for an image reference.
@@ -61,6 +66,7 @@ type Resolved struct {
 type Resolver struct {
 	transport  http.RoundTripper
 	failureTTL time.Duration
+	mirrors    func() *MirrorConfig
 	// processes maps a digest to its entry (a Process, or the error that the content itself
 	// causes, such as platforms that disagree).
 	processes *lru.Cache
@@ -76,6 +82,8 @@ type processEntry struct {
 type failureEntry struct {
 	err   error
 	until time.Time
+	// mirrors is the mirror configuration the failure happened under: a new one is tried anew.
+	mirrors *MirrorConfig
 }
 
 // NewResolver returns a Resolver with the options given.
@@ -84,7 +92,7 @@ func NewResolver(o Options) *Resolver {
 	if base == nil {
 		base = remote.DefaultTransport
 	}
-	r := &Resolver{transport: tlsOnly{base}, failureTTL: o.FailureTTL}
+	r := &Resolver{transport: tlsOnly{base}, failureTTL: o.FailureTTL, mirrors: o.Mirrors}
 	if r.failureTTL == 0 {
 		r.failureTTL = DefaultFailureTTL
 	}
@@ -100,26 +108,31 @@ func NewResolver(o Options) *Resolver {
 // Resolve returns the process and digest of the image, read with the keychain's credentials
 // (anonymous where it has none) until ctx ends. scope names the credentials' domain (the
 // pod's namespace and pull secrets): a failure is remembered per scope and image for the
-// failure TTL.
+// failure TTL, or until the mirror configuration changes.
 func (r *Resolver) Resolve(ctx context.Context, image string, keychain authn.Keychain, scope string) (Resolved, error) {
+	var mirrors *MirrorConfig
+	if r.mirrors != nil {
+		mirrors = r.mirrors()
+	}
 	key := scope + "\x00" + image
 	if v, ok := r.failures.Get(key); ok {
-		if f, _ := v.(failureEntry); time.Now().Before(f.until) {
+		if f, _ := v.(failureEntry); time.Now().Before(f.until) && f.mirrors == mirrors {
 			return Resolved{}, f.err
 		}
 		r.failures.Remove(key)
 	}
-	res, err := r.resolve(ctx, image, keychain)
+	res, err := r.resolve(ctx, image, keychain, mirrors)
 	if err != nil {
 		err = shorten(err)
 		if r.failureTTL > 0 {
-			r.failures.Add(key, failureEntry{err: err, until: time.Now().Add(r.failureTTL)})
+			r.failures.Add(key, failureEntry{err: err, until: time.Now().Add(r.failureTTL), mirrors: mirrors})
 		}
 	}
 	return res, err
 }
 
-func (r *Resolver) resolve(ctx context.Context, image string, keychain authn.Keychain) (Resolved, error) {
+func (r *Resolver) resolve(ctx context.Context, image string, keychain authn.Keychain, mirrors *MirrorConfig,
+) (Resolved, error) {
 	ref, err := name.ParseReference(image)
 	if err != nil {
 		return Resolved{}, fmt.Errorf("the image reference does not parse: %w", err)
@@ -137,20 +150,37 @@ func (r *Resolver) resolve(ctx context.Context, image string, keychain authn.Key
 		remote.WithRetryBackoff(remote.Backoff{Duration: 50 * time.Millisecond, Factor: 2, Steps: 2}),
 	}
 	var digest string
+	tagMirrored := false
 	if d, ok := ref.(name.Digest); ok {
 		digest = d.DigestStr()
 	} else {
-		desc, err := remote.Head(ref, opts...)
+		tagRoute := mirrors.Route(ref)
+		tagMirrored = len(tagRoute.Mirrors) > 0
+		digest, err = headTag(tagRoute, ref.Identifier(), opts)
 		if err != nil {
-			return Resolved{}, fmt.Errorf("resolving the tag on %s: %w", ref.Context().RegistryStr(), err)
+			return Resolved{}, err
 		}
-		digest = desc.Digest.String()
+	}
+	// Read by digest where the nodes would pull the pinned reference (the source repository at
+	// this digest) from: its digest mirrors, then the source.
+	digestRoute := mirrors.Route(ref.Context().Digest(digest))
+	if tagMirrored {
+		// The nodes may pull this tag from a mirror, maybe because they cannot reach the source:
+		// the pinned reference must then be served by a digest mirror too, which they use alike.
+		if len(digestRoute.Mirrors) == 0 {
+			return Resolved{}, fmt.Errorf("the tag has mirrors (ImageTagMirrorSet, source %s) and its digest has none "+
+				"(ImageDigestMirrorSet): pinned, the nodes would pull it from the source", digestRoute.Source)
+		}
+		digestRoute.Repositories = digestRoute.Mirrors
 	}
 	entry, ok := r.cached(digest)
 	if !ok {
-		p, err := fetchProcess(ref.Context().Digest(digest), opts)
+		// So a tag found on a tag mirror is pinned only if its digest could be read from a digest
+		// mirror too (unless its process was cached already: a digest's content is the same
+		// wherever it is read).
+		p, err := fetchByDigest(digestRoute, digest, opts)
 		if err != nil && !errors.Is(err, errContent) {
-			return Resolved{}, fmt.Errorf("reading the image's configuration from %s: %w", ref.Context().RegistryStr(), err)
+			return Resolved{}, err
 		}
 		entry = processEntry{process: p, err: err}
 		r.processes.Add(digest, entry)
@@ -160,6 +190,104 @@ func (r *Resolver) resolve(ctx context.Context, image string, keychain authn.Key
 	}
 	return Resolved{Image: pin(image, ref, digest), Digest: digest, Process: entry.process}, nil
 }
+
+// headTag resolves the tag to a digest on the route's repositories, in order: the first that
+// answers decides.
+func headTag(rt Route, tag string, opts []remote.Option) (string, error) {
+	failed := attempts{prep: "on"}
+	for _, repo := range rt.Repositories {
+		desc, err := remote.Head(repo.Tag(tag), opts...)
+		if err == nil {
+			return desc.Digest.String(), nil
+		}
+		failed.add(repo, rt, err)
+	}
+	return "", failed.error("resolving the tag", rt)
+}
+
+// fetchByDigest reads the process of the digest from the route's repositories, in order, until
+// one answers; a failure that the content itself causes is the same everywhere and ends the
+// search.
+func fetchByDigest(rt Route, digest string, opts []remote.Option) (Process, error) {
+	failed := attempts{prep: "from"}
+	for _, repo := range rt.Repositories {
+		p, err := fetchProcess(repo.Digest(digest), opts)
+		if err == nil || errors.Is(err, errContent) {
+			return p, err
+		}
+		failed.add(repo, rt, err)
+	}
+	return Process{}, failed.error("reading the image's configuration", rt)
+}
+
+// attempts collects the failures of a read along a route, for one error that names where each
+// happened: the registry alone when there are no mirrors, as before there were.
+type attempts struct {
+	prep   string
+	wheres []string
+	errs   []error
+}
+
+func (a *attempts) add(repo name.Repository, rt Route, err error) {
+	where := repo.RegistryStr()
+	if rt.Source != "" {
+		where = repo.String()
+	}
+	a.wheres = append(a.wheres, where)
+	a.errs = append(a.errs, err)
+}
+
+func (a *attempts) error(what string, rt Route) error {
+	switch {
+	case len(a.errs) == 0 && rt.SourceBlocked:
+		kind := "tag"
+		if rt.ByDigest {
+			kind = "digest"
+		}
+		return fmt.Errorf("%s: the mirror configuration of %s has no %s mirror and never contacts the source",
+			what, rt.Source, kind)
+	case len(a.errs) == 0:
+		return fmt.Errorf("%s: no repository to read from", what)
+	case len(a.errs) == 1 && rt.Source == "":
+		return fmt.Errorf("%s %s %s: %w", what, a.prep, a.wheres[0], a.errs[0])
+	}
+	msgs := make([]string, len(a.errs))
+	for i, err := range a.errs {
+		msgs[i] = fmt.Sprintf("%s %s: %s", a.prep, a.wheres[i], brief(err))
+	}
+	msg := what + " " + strings.Join(msgs, "; ")
+	if rt.SourceBlocked {
+		msg += " (the source is never contacted)"
+	}
+	return &joinedError{msg: msg, errs: a.errs}
+}
+
+// brief is err without what the line names already (the request's URL): the status and the
+// registry's error codes, or the network's error.
+func brief(err error) string {
+	var te *transport.Error
+	if errors.As(err, &te) {
+		msg := fmt.Sprintf("%d %s", te.StatusCode, http.StatusText(te.StatusCode))
+		for _, d := range te.Errors {
+			msg += fmt.Sprintf(", %s: %s", d.Code, d.Message)
+		}
+		return msg
+	}
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return ue.Err.Error()
+	}
+	return err.Error()
+}
+
+// joinedError is several failures in one line (an event's, an annotation's).
+type joinedError struct {
+	msg  string
+	errs []error
+}
+
+func (e *joinedError) Error() string   { return e.msg }
+func (e *joinedError) Unwrap() []error { return e.errs }
 
 func (r *Resolver) cached(digest string) (processEntry, bool) {
 	v, ok := r.processes.Get(digest)

@@ -3,6 +3,7 @@ package kubestellar
 import (
 	"context"
 	"maps"
+	"slices"
 	"time"
 )
 
@@ -14,10 +15,7 @@ func (c *connection) probeLoop(ctx context.Context) {
 	var published connectionState
 	for {
 		c.probe()
-		s := c.snapshot()
-		if s.Singleton != published.Singleton || s.MultiWEC != published.MultiWEC || s.WECs != published.WECs ||
-			len(s.Invalid) != len(published.Invalid) || len(s.SecondWriters) != len(published.SecondWriters) ||
-			!maps.Equal(s.Health, published.Health) {
+		if s := c.snapshot(); s.differsFrom(published) {
 			c.publish(s, published)
 			published = s
 		}
@@ -28,6 +26,16 @@ func (c *connection) probeLoop(ctx context.Context) {
 		case <-c.probeNow:
 		}
 	}
+}
+
+// differsFrom tells whether the state shows anything otherwise than the one published before:
+// a count, or a name the ReportedState's conditions list (an invalid WorkStatus replaced by
+// another leaves the count as it was).
+func (s connectionState) differsFrom(published connectionState) bool {
+	return s.Singleton != published.Singleton || s.MultiWEC != published.MultiWEC || s.WECs != published.WECs ||
+		!slices.Equal(s.Invalid, published.Invalid) || !slices.Equal(s.SecondWriters, published.SecondWriters) ||
+		!slices.Equal(s.Misconfigured, published.Misconfigured) || !slices.Equal(s.Unwatchable, published.Unwatchable) ||
+		s.Why != published.Why || !maps.Equal(s.Health, published.Health)
 }
 
 // publish sets the gauges (dropping the WEC health series that went away since before) and tells

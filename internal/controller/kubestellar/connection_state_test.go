@@ -81,3 +81,36 @@ func TestDiscoveryMemo(t *testing.T) {
 	_, seen = m.lookup(apps.WithResource("statefulsets"))
 	g.Expect(seen).To(BeFalse(), "a resource discovery did not list is asked again")
 }
+
+// The probe loop publishes a state (the gauges, and a reconcile of the ReportedState whose
+// conditions name the objects) when anything it shows changed: a name too, not only a count.
+func TestConnectionStateDiffersFrom(t *testing.T) {
+	published := connectionState{
+		Singleton: 2, MultiWEC: 1, WECs: 3,
+		Invalid:       []string{"wec1/no-name"},
+		SecondWriters: []string{"apps/v1/deployments/ns/a"},
+		Misconfigured: []string{"apps/v1/deployments/ns/b"},
+		Unwatchable:   []string{"secrets"}, Why: "forbidden",
+		Health: map[wecStatus]int{{WEC: "wec1", Status: "Current"}: 2},
+	}
+	for _, tc := range []struct {
+		name   string
+		change func(*connectionState)
+		want   bool
+	}{
+		{"nothing", func(*connectionState) {}, false},
+		{"a count", func(s *connectionState) { s.Singleton++ }, true},
+		{"an invalid WorkStatus replaced by another", func(s *connectionState) { s.Invalid = []string{"wec1/too-large"} }, true},
+		{"another second writer", func(s *connectionState) { s.SecondWriters = []string{"apps/v1/deployments/ns/c"} }, true},
+		{"another misconfigured object", func(s *connectionState) { s.Misconfigured = []string{"apps/v1/deployments/ns/c"} }, true},
+		{"another resource that cannot be watched", func(s *connectionState) { s.Unwatchable = []string{"configmaps"} }, true},
+		{"why", func(s *connectionState) { s.Why = "no such resource" }, true},
+		{"a WEC's health", func(s *connectionState) { s.Health = map[wecStatus]int{{WEC: "wec1", Status: "Current"}: 1} }, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := published
+			tc.change(&s)
+			NewWithT(t).Expect(s.differsFrom(published)).To(Equal(tc.want))
+		})
+	}
+}

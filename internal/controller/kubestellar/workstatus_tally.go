@@ -1,6 +1,8 @@
 package kubestellar
 
 import (
+	"slices"
+
 	"k8s.io/apimachinery/pkg/types"
 )
 
@@ -46,7 +48,7 @@ func (t workStatusTally) reporting() int {
 	return n
 }
 
-// invalidNames names the malformed WorkStatuses, in no order.
+// invalidNames names the malformed WorkStatuses, sorted.
 func (t workStatusTally) invalidNames() []string {
 	if len(t.invalid) == 0 {
 		return nil
@@ -55,6 +57,7 @@ func (t workStatusTally) invalidNames() []string {
 	for name := range t.invalid {
 		names = append(names, name.String())
 	}
+	slices.Sort(names)
 	return names
 }
 

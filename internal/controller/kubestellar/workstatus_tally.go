@@ -3,6 +3,7 @@ package kubestellar
 import (
 	"slices"
 
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 )
 
@@ -81,8 +82,12 @@ func (c *connection) setInvalid(ws *WorkStatus, err error) {
 	c.unlock()
 	if news {
 		c.log.Info("Skipping a malformed WorkStatus", "workStatus", key, "reason", reason)
-		if c.warn != nil {
-			c.warn("InvalidWorkStatus", "Skip", "WorkStatus %s is skipped: %s", key, reason)
-		}
+		// About the WorkStatus (an ITS object): two malformed ones are then two events, not one
+		// series whose note names the first.
+		related := &metav1.PartialObjectMetadata{ObjectMeta: metav1.ObjectMeta{
+			Namespace: ws.Namespace, Name: ws.Name, UID: ws.UID, ResourceVersion: ws.ResourceVersion,
+		}}
+		related.SetGroupVersionKind(workStatusGVK)
+		c.warnOf(related, "InvalidWorkStatus", "Skip", "WorkStatus %s is skipped: %s", key, reason)
 	}
 }

@@ -49,7 +49,7 @@ func (c *connection) settleWrite(ctx context.Context, v visit, err error) (ctrl.
 			logger.V(1).Info("Object changed meanwhile; deciding again")
 			return ctrl.Result{RequeueAfter: conflictRetry}, nil
 		}
-		c.refusedWrite(v.ref, err)
+		c.refusedWrite(v.ref, v.object, err)
 		return ctrl.Result{}, err
 	}
 	if v.written.gone() || v.written.dropped {

@@ -166,12 +166,13 @@ func checkOrphanAndRecover(ctx context.Context, old corev1.Pod) {
 	Eventually(func(g Gomega) {
 		pods := orphanPods(ctx, g)
 		for i := range pods {
+			// The held pod a hand-over was about to release carries the finalizer too: both.
 			p := &pods[i]
-			switch {
-			case slices.Contains(p.Finalizers, singletonv1.FinalizerRelease):
+			if slices.Contains(p.Finalizers, singletonv1.FinalizerRelease) {
 				patch := client.RawPatch(types.JSONPatchType, []byte(`[{"op":"remove","path":"/metadata/finalizers"}]`))
 				g.Expect(client.IgnoreNotFound(k8s.Patch(ctx, p, patch))).To(Succeed())
-			case p.DeletionTimestamp == nil && p.Labels[singletonv1.LabelManaged] == "true":
+			}
+			if p.DeletionTimestamp == nil && p.Labels[singletonv1.LabelManaged] == "true" && p.UID != old.UID {
 				g.Expect(client.IgnoreNotFound(k8s.Delete(ctx, p))).To(Succeed())
 			}
 		}

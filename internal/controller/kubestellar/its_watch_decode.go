@@ -61,6 +61,48 @@ type itsParser struct {
 	odd bool
 }
 
+// itsKeys are the keys the parser looks for (and statusDetails, common), which it reads
+// without allocating.
+var itsKeys = func() map[string]string {
+	m := map[string]string{}
+	for _, k := range []string{"type", "object", "apiVersion", "kind", "metadata", "spec", "status",
+		"statusDetails", "name", "generateName", "namespace", "selfLink", "uid", "resourceVersion", "generation",
+		"creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds", "labels", "annotations",
+		"ownerReferences", "finalizers", "managedFields", "controller", "blockOwnerDeletion", "manager",
+		"operation", "fieldsType", "subresource", "time", "fieldsV1", "sourceRef", "group", "version", "resource"} {
+		m[k] = k
+	}
+	return m
+}()
+
+// object reads an object as eventParser's does, its known keys (itsKeys) without allocating.
+func (p *itsParser) object(member func(key string) error) error {
+	return p.objectRawKeys(func(start, end int, plain bool) error {
+		if plain {
+			if k, ok := itsKeys[string(p.b[start:end])]; ok {
+				return member(k)
+			}
+		}
+		q := eventParser{b: p.b[:end+1], i: start - 1}
+		key, err := q.str()
+		if err != nil {
+			return err
+		}
+		return member(key)
+	})
+}
+
+// checkString checks a string field that is not built: a string or null.
+func (p *itsParser) checkString() error {
+	switch p.peek() {
+	case '"':
+		return p.skipStr()
+	case 'n':
+		return p.literal("null")
+	}
+	return p.oddSkip()
+}
+
 // oddSkip notes something unusual and skips the value at p.
 func (p *itsParser) oddSkip() error {
 	p.odd = true
@@ -327,15 +369,7 @@ func (p *itsParser) stringMap() error {
 	case 'n':
 		return p.literal("null")
 	case '{':
-		return p.object(func(string) error {
-			switch p.peek() {
-			case '"':
-				return p.skipStr()
-			case 'n':
-				return p.literal("null")
-			}
-			return p.oddSkip()
-		})
+		return p.objectRawKeys(func(int, int, bool) error { return p.checkString() })
 	}
 	return p.oddSkip()
 }
@@ -427,25 +461,24 @@ func (p *itsParser) managedFields(mfs *[]metav1.ManagedFieldsEntry) error {
 			seen   uint32
 			t      *metav1.Time
 			status bool
-			ignore string
 		)
 		err := p.object(func(key string) error {
 			switch key {
 			case "manager":
 				p.once(&seen, 1<<0)
-				return p.string(&ignore)
+				return p.checkString()
 			case "operation":
 				p.once(&seen, 1<<1)
-				return p.string(&ignore)
+				return p.checkString()
 			case "apiVersion":
 				p.once(&seen, 1<<2)
-				return p.string(&ignore)
+				return p.checkString()
 			case "fieldsType":
 				p.once(&seen, 1<<3)
-				return p.string(&ignore)
+				return p.checkString()
 			case "subresource":
 				p.once(&seen, 1<<4)
-				return p.string(&ignore)
+				return p.checkString()
 			case "time":
 				p.once(&seen, 1<<5)
 				return p.time(&t)

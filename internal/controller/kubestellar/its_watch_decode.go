@@ -11,7 +11,6 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/serializer"
 	"k8s.io/apimachinery/pkg/runtime/serializer/streaming"
-	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/watch"
 	restclientwatch "k8s.io/client-go/rest/watch"
 )
@@ -25,9 +24,10 @@ import (
 //
 // What it builds differs from the standard decode only where the transform overwrites it:
 //   - labels and annotations are checked (an object of strings, or null) but not built: the
-//     transform drops them, and the cache's selector is the API server's;
+//     transform drops them, and the cache's selector is the API server's; selfLink (no longer
+//     set) is checked, not kept;
 //   - of managedFields, only the entries writtenTime counts are kept (a time, and fieldsV1 that
-//     holdsStatus finds f:status in), their fieldsV1 as statusFieldsV1; the transform reads
+//     fieldsHoldStatus finds f:status in), their fieldsV1 as statusFieldsV1; the transform reads
 //     their times and drops them;
 //   - TypeMeta is empty, as client-go's typed watch leaves it (runtime.WithoutVersionDecoder).
 //
@@ -48,8 +48,8 @@ func decodeWorkStatusEvent(b []byte) (watch.EventType, runtime.Object, int, erro
 		return "", nil, 0, err
 	}
 	if p.odd || ws == nil {
-		typ, obj, err := standardWorkStatusEvent(p.b[:p.i])
-		return typ, obj, p.i, err
+		styp, obj, err := standardWorkStatusEvent(p.b[:p.i])
+		return styp, obj, p.i, err
 	}
 	return typ, ws, p.i, nil
 }
@@ -61,15 +61,31 @@ type itsParser struct {
 	odd bool
 }
 
+// Keys the parser looks for (the others are in itsKeys).
+const (
+	keyType            = "type"
+	keyObject          = "object"
+	keyAPIVersion      = "apiVersion"
+	keyKind            = "kind"
+	keySpec            = "spec"
+	keyName            = "name"
+	keyNamespace       = "namespace"
+	keyUID             = "uid"
+	keyResourceVersion = "resourceVersion"
+	keyManagedFields   = "managedFields"
+	keyFieldsV1        = "fieldsV1"
+	keyManager         = "manager"
+)
+
 // itsKeys are the keys the parser looks for (and statusDetails, common), which it reads
 // without allocating.
 var itsKeys = func() map[string]string {
 	m := map[string]string{}
-	for _, k := range []string{"type", "object", "apiVersion", "kind", "metadata", "spec", "status",
-		"statusDetails", "name", "generateName", "namespace", "selfLink", "uid", "resourceVersion", "generation",
+	for _, k := range []string{keyType, keyObject, keyAPIVersion, keyKind, keyMetadata, keySpec, keyStatus,
+		"statusDetails", keyName, "generateName", keyNamespace, "selfLink", keyUID, keyResourceVersion, "generation",
 		"creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds", "labels", "annotations",
-		"ownerReferences", "finalizers", "managedFields", "controller", "blockOwnerDeletion", "manager",
-		"operation", "fieldsType", "subresource", "time", "fieldsV1", "sourceRef", "group", "version", "resource"} {
+		"ownerReferences", "finalizers", keyManagedFields, "controller", "blockOwnerDeletion", keyManager,
+		"operation", "fieldsType", "subresource", "time", keyFieldsV1, "sourceRef", "group", "version", "resource"} {
 		m[k] = k
 	}
 	return m
@@ -127,7 +143,7 @@ func (p *itsParser) event() (watch.EventType, *WorkStatus, error) {
 	)
 	err := p.object(func(key string) error {
 		switch key {
-		case "type":
+		case keyType:
 			p.once(&seen, 1)
 			if seen&2 != 0 || p.peek() != '"' {
 				return p.oddSkip()
@@ -135,7 +151,7 @@ func (p *itsParser) event() (watch.EventType, *WorkStatus, error) {
 			s, err := p.str()
 			typ = s
 			return err
-		case "object":
+		case keyObject:
 			p.once(&seen, 2)
 			switch watch.EventType(typ) {
 			case watch.Added, watch.Modified, watch.Deleted:
@@ -149,7 +165,7 @@ func (p *itsParser) event() (watch.EventType, *WorkStatus, error) {
 			ws, err = p.workStatus()
 			return err
 		default:
-			if strings.EqualFold(key, "kind") || strings.EqualFold(key, "apiVersion") {
+			if strings.EqualFold(key, keyKind) || strings.EqualFold(key, keyAPIVersion) {
 				p.odd = true
 			}
 			return p.skip()
@@ -164,19 +180,19 @@ func (p *itsParser) workStatus() (*WorkStatus, error) {
 	var seen uint32
 	err := p.object(func(key string) error {
 		switch key {
-		case "apiVersion":
+		case keyAPIVersion:
 			p.once(&seen, 1)
 			return p.expect(workStatusGVK.GroupVersion().String())
-		case "kind":
+		case keyKind:
 			p.once(&seen, 2)
 			return p.expect(workStatusGVK.Kind)
-		case "metadata":
+		case keyMetadata:
 			p.once(&seen, 4)
 			return p.objectMeta(&ws.ObjectMeta)
-		case "spec":
+		case keySpec:
 			p.once(&seen, 8)
 			return p.spec(&ws.Spec)
-		case "status":
+		case keyStatus:
 			p.once(&seen, 16)
 			if p.peek() == 'n' {
 				return p.literal("null")
@@ -190,7 +206,7 @@ func (p *itsParser) workStatus() (*WorkStatus, error) {
 		default:
 			// The standard decode finds the kind and apiVersion with encoding/json, whose keys
 			// match in any case.
-			if strings.EqualFold(key, "kind") || strings.EqualFold(key, "apiVersion") {
+			if strings.EqualFold(key, keyKind) || strings.EqualFold(key, keyAPIVersion) {
 				p.odd = true
 			}
 			return p.skip()
@@ -221,69 +237,53 @@ func (p *itsParser) objectMeta(m *metav1.ObjectMeta) error {
 	}
 	var seen uint32
 	return p.object(func(key string) error {
-		switch key {
-		case "name":
-			p.once(&seen, 1<<0)
-			return p.string(&m.Name)
-		case "generateName":
-			p.once(&seen, 1<<1)
-			return p.string(&m.GenerateName)
-		case "namespace":
-			p.once(&seen, 1<<2)
-			return p.string(&m.Namespace)
-		case "selfLink":
-			p.once(&seen, 1<<3)
-			return p.string(&m.SelfLink)
-		case "uid":
-			p.once(&seen, 1<<4)
-			var s string
-			err := p.string(&s)
-			m.UID = types.UID(s)
-			return err
-		case "resourceVersion":
-			p.once(&seen, 1<<5)
-			return p.string(&m.ResourceVersion)
-		case "generation":
-			p.once(&seen, 1<<6)
-			var n *int64
-			err := p.int(&n)
-			if n != nil {
-				m.Generation = *n
+		for i := range metaFields {
+			if metaFields[i].key == key {
+				p.once(&seen, 1<<i)
+				return metaFields[i].read(p, m)
 			}
-			return err
-		case "creationTimestamp":
-			p.once(&seen, 1<<7)
-			var t *metav1.Time
-			err := p.time(&t)
-			if t != nil {
-				m.CreationTimestamp = *t
-			}
-			return err
-		case "deletionTimestamp":
-			p.once(&seen, 1<<8)
-			return p.time(&m.DeletionTimestamp)
-		case "deletionGracePeriodSeconds":
-			p.once(&seen, 1<<9)
-			return p.int(&m.DeletionGracePeriodSeconds)
-		case "labels":
-			p.once(&seen, 1<<10)
-			return p.stringMap()
-		case "annotations":
-			p.once(&seen, 1<<11)
-			return p.stringMap()
-		case "ownerReferences":
-			p.once(&seen, 1<<12)
-			return p.ownerReferences(&m.OwnerReferences)
-		case "finalizers":
-			p.once(&seen, 1<<13)
-			return p.finalizers(&m.Finalizers)
-		case "managedFields":
-			p.once(&seen, 1<<14)
-			return p.managedFields(&m.ManagedFields)
-		default:
-			return p.skip()
 		}
+		return p.skip()
 	})
+}
+
+// metaFields are the fields of metadata the parser reads (the others it skips): selfLink (no
+// longer set by the API server), labels and annotations only checked.
+var metaFields = [...]struct {
+	key  string
+	read func(*itsParser, *metav1.ObjectMeta) error
+}{
+	{keyName, func(p *itsParser, m *metav1.ObjectMeta) error { return p.string(&m.Name) }},
+	{"generateName", func(p *itsParser, m *metav1.ObjectMeta) error { return p.string(&m.GenerateName) }},
+	{keyNamespace, func(p *itsParser, m *metav1.ObjectMeta) error { return p.string(&m.Namespace) }},
+	{"selfLink", func(p *itsParser, _ *metav1.ObjectMeta) error { return p.checkString() }},
+	{keyUID, func(p *itsParser, m *metav1.ObjectMeta) error { return p.string((*string)(&m.UID)) }},
+	{keyResourceVersion, func(p *itsParser, m *metav1.ObjectMeta) error { return p.string(&m.ResourceVersion) }},
+	{"generation", func(p *itsParser, m *metav1.ObjectMeta) error {
+		var n *int64
+		err := p.int(&n)
+		if n != nil {
+			m.Generation = *n
+		}
+		return err
+	}},
+	{"creationTimestamp", func(p *itsParser, m *metav1.ObjectMeta) error {
+		var t *metav1.Time
+		err := p.time(&t)
+		if t != nil {
+			m.CreationTimestamp = *t
+		}
+		return err
+	}},
+	{"deletionTimestamp", func(p *itsParser, m *metav1.ObjectMeta) error { return p.time(&m.DeletionTimestamp) }},
+	{"deletionGracePeriodSeconds", func(p *itsParser, m *metav1.ObjectMeta) error {
+		return p.int(&m.DeletionGracePeriodSeconds)
+	}},
+	{"labels", func(p *itsParser, _ *metav1.ObjectMeta) error { return p.stringMap() }},
+	{"annotations", func(p *itsParser, _ *metav1.ObjectMeta) error { return p.stringMap() }},
+	{"ownerReferences", func(p *itsParser, m *metav1.ObjectMeta) error { return p.ownerReferences(&m.OwnerReferences) }},
+	{"finalizers", func(p *itsParser, m *metav1.ObjectMeta) error { return p.finalizers(&m.Finalizers) }},
+	{keyManagedFields, func(p *itsParser, m *metav1.ObjectMeta) error { return p.managedFields(&m.ManagedFields) }},
 }
 
 // string reads a string field; null leaves it as it is.
@@ -411,21 +411,18 @@ func (p *itsParser) ownerReferences(refs *[]metav1.OwnerReference) error {
 		var seen uint32
 		err := p.object(func(key string) error {
 			switch key {
-			case "apiVersion":
+			case keyAPIVersion:
 				p.once(&seen, 1<<0)
 				return p.string(&r.APIVersion)
-			case "kind":
+			case keyKind:
 				p.once(&seen, 1<<1)
 				return p.string(&r.Kind)
-			case "name":
+			case keyName:
 				p.once(&seen, 1<<2)
 				return p.string(&r.Name)
-			case "uid":
+			case keyUID:
 				p.once(&seen, 1<<3)
-				var s string
-				err := p.string(&s)
-				r.UID = types.UID(s)
-				return err
+				return p.string((*string)(&r.UID))
 			case "controller":
 				p.once(&seen, 1<<4)
 				return p.bool(&r.Controller)
@@ -442,8 +439,9 @@ func (p *itsParser) ownerReferences(refs *[]metav1.OwnerReference) error {
 }
 
 // statusFieldsV1 stands for the fieldsV1 of a managedFields entry that holds .status: what
-// holdsStatus looks for, which is all writtenTime reads of it.
-var statusFieldsV1 = []byte(`{"f:status":{}}`)
+// holdsStatus looks for, which is all writtenTime reads of it. Shared by the entries: nothing
+// modifies it.
+var statusFieldsV1 = metav1.NewFieldsV1(`{"f:status":{}}`)
 
 // managedFields reads managedFields, keeping the entries that writtenTime counts (a time and a
 // fieldsV1 that holds .status), with only their time and a fieldsV1 of statusFieldsV1; the
@@ -464,13 +462,13 @@ func (p *itsParser) managedFields(mfs *[]metav1.ManagedFieldsEntry) error {
 		)
 		err := p.object(func(key string) error {
 			switch key {
-			case "manager":
+			case keyManager:
 				p.once(&seen, 1<<0)
 				return p.checkString()
 			case "operation":
 				p.once(&seen, 1<<1)
 				return p.checkString()
-			case "apiVersion":
+			case keyAPIVersion:
 				p.once(&seen, 1<<2)
 				return p.checkString()
 			case "fieldsType":
@@ -482,7 +480,7 @@ func (p *itsParser) managedFields(mfs *[]metav1.ManagedFieldsEntry) error {
 			case "time":
 				p.once(&seen, 1<<5)
 				return p.time(&t)
-			case "fieldsV1":
+			case keyFieldsV1:
 				p.once(&seen, 1<<6)
 				if p.peek() == 'n' {
 					status = false
@@ -490,14 +488,14 @@ func (p *itsParser) managedFields(mfs *[]metav1.ManagedFieldsEntry) error {
 				}
 				start := p.i
 				err := p.skip()
-				status = holdsStatus(metav1.ManagedFieldsEntry{FieldsV1: &metav1.FieldsV1{Raw: p.b[start:p.i]}})
+				status = fieldsHoldStatus(p.b[start:p.i])
 				return err
 			default:
 				return p.skip()
 			}
 		})
 		if t != nil && status {
-			*mfs = append(*mfs, metav1.ManagedFieldsEntry{Time: t, FieldsV1: &metav1.FieldsV1{Raw: statusFieldsV1}})
+			*mfs = append(*mfs, metav1.ManagedFieldsEntry{Time: t, FieldsV1: statusFieldsV1})
 		}
 		return err
 	})
@@ -538,13 +536,13 @@ func (p *itsParser) spec(s *WorkStatusSpec) error {
 			case "resource":
 				p.once(&seenRef, 1<<2)
 				return p.string(&r.Resource)
-			case "kind":
+			case keyKind:
 				p.once(&seenRef, 1<<3)
 				return p.string(&r.Kind)
-			case "namespace":
+			case keyNamespace:
 				p.once(&seenRef, 1<<4)
 				return p.string(&r.Namespace)
-			case "name":
+			case keyName:
 				p.once(&seenRef, 1<<5)
 				return p.string(&r.Name)
 			default:

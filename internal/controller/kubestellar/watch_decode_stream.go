@@ -21,8 +21,7 @@ type wdsEventStream struct {
 	eof        bool // body is at its end (or failed: readErr)
 	readErr    error
 	frame      eventFrame
-	// decode decodes the event at the start of its bytes (decodeWDSEvent's contract).
-	decode func([]byte) (watch.EventType, runtime.Object, int, error)
+	decode     eventDecoder
 }
 
 var _ watch.Decoder = &wdsEventStream{}
@@ -33,8 +32,11 @@ func newWDSEventStream(body io.ReadCloser) *wdsEventStream {
 	return newEventStream(body, decodeWDSEvent)
 }
 
+// eventDecoder decodes the event at the start of its bytes (decodeWDSEvent's contract).
+type eventDecoder func([]byte) (watch.EventType, runtime.Object, int, error)
+
 // newEventStream is a stream of the events that decode decodes.
-func newEventStream(body io.ReadCloser, decode func([]byte) (watch.EventType, runtime.Object, int, error)) *wdsEventStream {
+func newEventStream(body io.ReadCloser, decode eventDecoder) *wdsEventStream {
 	return &wdsEventStream{body: body, buf: make([]byte, wdsEventBufSize), decode: decode}
 }
 

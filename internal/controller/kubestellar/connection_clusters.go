@@ -63,8 +63,6 @@ func (c *connection) newWDS(cfg *rest.Config) (cluster.Cluster, error) {
 }
 
 func (c *connection) newITS(cfg *rest.Config) (cluster.Cluster, error) {
-	s := runtime.NewScheme()
-	addWorkStatusToScheme(s)
 	selector := labels.SelectorFromSet(labels.Set{labelOriginWDS: c.wdsName})
 	httpClient, err := rest.HTTPClientFor(cfg)
 	if err != nil {
@@ -75,7 +73,8 @@ func (c *connection) newITS(cfg *rest.Config) (cluster.Cluster, error) {
 		return nil, err
 	}
 	return cluster.New(cfg, func(o *cluster.Options) {
-		o.Scheme = s
+		// itsScheme: the scheme whose typed decoder the watch's decoder leaves the unusual to.
+		o.Scheme = itsScheme
 		o.HTTPClient = httpClient
 		// No namespace restriction here, and the selector is watcher's too: itsWatcher's watch
 		// asks for what controller-runtime's would ask for.

@@ -22,14 +22,17 @@ import (
 // pass (eventParser, watch_decode.go) straight into a WorkStatus, which the transform then
 // leaves as it leaves the standard decode's: equal field for field (its_watch_decode_test.go).
 //
-// What it builds differs from the standard decode only where the transform overwrites it:
-//   - labels and annotations are checked (an object of strings, or null) but not built: the
-//     transform drops them, and the cache's selector is the API server's; selfLink (no longer
-//     set) is checked, not kept;
-//   - of managedFields, only the entries writtenTime counts are kept (a time, and fieldsV1 that
-//     fieldsHoldStatus finds f:status in), their fieldsV1 as statusFieldsV1; the transform reads
-//     their times and drops them;
-//   - TypeMeta is empty, as client-go's typed watch leaves it (runtime.WithoutVersionDecoder).
+// What it builds differs from the standard decode only in what nobody reads (not built, but
+// their JSON types checked as the standard decode checks them):
+//   - labels and annotations: the transform drops them (the cache's selector is the API
+//     server's);
+//   - of managedFields, all but the entries writtenTime counts (a time, and a fieldsV1 that
+//     fieldsHoldStatus finds f:status in), and of those all but their time (fieldsV1 is
+//     statusFieldsV1): the transform reads their times and drops them;
+//   - selfLink, which the API server no longer sets.
+// TypeMeta is empty, as client-go's typed watch leaves it (runtime.WithoutVersionDecoder); the
+// spec's fields other than sourceRef, and statusDetails, are skipped as the WorkStatus type
+// skips them.
 //
 // Anything unusual goes to the standard decoder (client-go's own, on the event's bytes), which
 // then decides: BOOKMARK and ERROR events (a Status), an envelope with a kind or apiVersion, a

@@ -63,17 +63,28 @@ func (c *connection) newWDS(cfg *rest.Config) (cluster.Cluster, error) {
 }
 
 func (c *connection) newITS(cfg *rest.Config) (cluster.Cluster, error) {
-	s := runtime.NewScheme()
-	addWorkStatusToScheme(s)
 	selector := labels.SelectorFromSet(labels.Set{labelOriginWDS: c.wdsName})
+	httpClient, err := rest.HTTPClientFor(cfg)
+	if err != nil {
+		return nil, err
+	}
+	watcher, err := newITSWatcher(cfg, httpClient, selector)
+	if err != nil {
+		return nil, err
+	}
 	return cluster.New(cfg, func(o *cluster.Options) {
-		o.Scheme = s
+		// itsScheme: the scheme whose typed decoder the watch's decoder leaves the unusual to.
+		o.Scheme = itsScheme
+		o.HTTPClient = httpClient
+		// No namespace restriction here, and the selector is watcher's too: itsWatcher's watch
+		// asks for what controller-runtime's would ask for.
 		o.Cache = cache.Options{
 			DefaultUnsafeDisableDeepCopy: ptr.To(true),
 			DefaultWatchErrorHandler:     c.watchErrors,
 			ByObject: map[client.Object]cache.ByObject{
 				&WorkStatus{}: {Label: selector, Transform: stampWorkStatus(c.opts.Now, c.opts.MaxStatusBytes)},
 			},
+			NewInformer: watcher.newInformer,
 		}
 	})
 }

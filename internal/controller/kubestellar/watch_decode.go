@@ -298,6 +298,22 @@ func (p *eventParser) open(opening, closing byte, what string) (empty bool, err 
 // object reads an object, calling member with p at each value (after its key and colon) to
 // read or skip it.
 func (p *eventParser) object(member func(key string) error) error {
+	return p.objectRawKeys(func(start, end int, plain bool) error {
+		if plain && p.strings == nil {
+			return member(string(p.b[start:end]))
+		}
+		q := eventParser{b: p.b[:end+1], i: start - 1, strings: p.strings}
+		key, err := q.key()
+		if err != nil {
+			return err
+		}
+		return member(key)
+	})
+}
+
+// objectRawKeys reads an object as object does, giving member each key as p.b[start:end], its
+// body between the quotes, checked but not unescaped unless plain (no escapes, ASCII only).
+func (p *eventParser) objectRawKeys(member func(start, end int, plain bool) error) error {
 	if empty, err := p.open('{', '}', "object"); err != nil || empty {
 		return err
 	}
@@ -305,16 +321,18 @@ func (p *eventParser) object(member func(key string) error) error {
 		if p.peek() != '"' {
 			return p.syntaxErr("looking for the beginning of an object key string")
 		}
-		key, err := p.key()
+		end, plain, err := p.strEnd()
 		if err != nil {
 			return err
 		}
+		start := p.i + 1
+		p.i = end + 1
 		if p.peek() != ':' {
 			return p.syntaxErr("after object key")
 		}
 		p.i++
 		p.ws()
-		if err := member(key); err != nil {
+		if err := member(start, end, plain); err != nil {
 			return err
 		}
 		switch p.peek() {
@@ -395,7 +413,7 @@ func (p *eventParser) value() (any, error) {
 func (p *eventParser) skip() error {
 	switch c := p.peek(); c {
 	case '{':
-		return p.object(func(string) error { return p.skip() })
+		return p.objectRawKeys(func(int, int, bool) error { return p.skip() })
 	case '[':
 		return p.array(p.skip)
 	case '"':

@@ -10,7 +10,8 @@ import (
 
 // wdsEventStream is the watch.Decoder of a WDS watch's response body: JSON watch events one
 // after the other (whitespace between them allowed, as the standard framer allows it), each
-// decoded by decodeWDSEvent straight from the bytes read. An event that the bytes read so far
+// decoded by decodeWDSEvent straight from the bytes read (or by another event decoder: the ITS
+// WorkStatus watch's decodeWorkStatusEvent). An event that the bytes read so far
 // end inside is framed first (its end found without decoding it), so that a slowly arriving
 // event is not decoded again and again.
 type wdsEventStream struct {
@@ -20,6 +21,7 @@ type wdsEventStream struct {
 	eof        bool // body is at its end (or failed: readErr)
 	readErr    error
 	frame      eventFrame
+	decode     eventDecoder
 }
 
 var _ watch.Decoder = &wdsEventStream{}
@@ -27,7 +29,15 @@ var _ watch.Decoder = &wdsEventStream{}
 const wdsEventBufSize = 64 << 10
 
 func newWDSEventStream(body io.ReadCloser) *wdsEventStream {
-	return &wdsEventStream{body: body, buf: make([]byte, wdsEventBufSize)}
+	return newEventStream(body, decodeWDSEvent)
+}
+
+// eventDecoder decodes the event at the start of its bytes (decodeWDSEvent's contract).
+type eventDecoder func([]byte) (watch.EventType, runtime.Object, int, error)
+
+// newEventStream is a stream of the events that decode decodes.
+func newEventStream(body io.ReadCloser, decode eventDecoder) *wdsEventStream {
+	return &wdsEventStream{body: body, buf: make([]byte, wdsEventBufSize), decode: decode}
 }
 
 // Decode returns the next event; io.EOF at the stream's clean end, io.ErrUnexpectedEOF when it
@@ -48,7 +58,7 @@ func (s *wdsEventStream) Decode() (watch.EventType, runtime.Object, error) {
 	}
 	s.frame = eventFrame{}
 	for {
-		typ, obj, n, err := decodeWDSEvent(s.buf[s.start:s.end])
+		typ, obj, n, err := s.decode(s.buf[s.start:s.end])
 		if err == nil {
 			s.start += n
 			return typ, obj, nil

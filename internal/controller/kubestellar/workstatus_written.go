@@ -50,5 +50,11 @@ func stampWorkStatus(now func() time.Time, maxBytes int) func(any) (any, error) 
 
 // holdsStatus tells whether a managedFields entry owns fields of .status (not statusDetails).
 func holdsStatus(mf metav1.ManagedFieldsEntry) bool {
-	return mf.FieldsV1 != nil && bytes.Contains(mf.FieldsV1.GetRawBytes(), []byte(`"f:status":`))
+	return mf.FieldsV1 != nil && fieldsHoldStatus(mf.FieldsV1.GetRawBytes())
+}
+
+// fieldsHoldStatus tells whether a managedFields entry's fieldsV1, as its JSON, owns fields of
+// .status.
+func fieldsHoldStatus(fieldsV1 []byte) bool {
+	return bytes.Contains(fieldsV1, []byte(`"f:status":`))
 }

@@ -62,6 +62,10 @@ func decodeWorkStatusEvent(b []byte) (watch.EventType, runtime.Object, int, erro
 type itsParser struct {
 	eventParser
 	odd bool
+	// The owner reference and managedFields entry being read: the parser's own, so that the
+	// field tables' reads (indirect calls) do not move a new one to the heap for each.
+	ownerRef     metav1.OwnerReference
+	managedEntry managedEntry
 }
 
 // Keys the parser looks for (the others are in itsKeys).
@@ -239,23 +243,30 @@ func (p *itsParser) objectMeta(m *metav1.ObjectMeta) error {
 		return p.oddSkip()
 	}
 	var seen uint32
-	return p.object(func(key string) error {
-		for i := range metaFields {
-			if metaFields[i].key == key {
-				p.once(&seen, 1<<i)
-				return metaFields[i].read(p, m)
-			}
+	return p.object(func(key string) error { return readField(p, metaFields[:], &seen, key, m) })
+}
+
+// field is a member of a JSON object that the parser reads into a T.
+type field[T any] struct {
+	key  string
+	read func(*itsParser, *T) error
+}
+
+// readField reads the member key of an object into v with the entry of fields that names it,
+// noting it seen (a key twice is unusual), or skips it when none does.
+func readField[T any](p *itsParser, fields []field[T], seen *uint32, key string, v *T) error {
+	for i := range fields {
+		if fields[i].key == key {
+			p.once(seen, 1<<i)
+			return fields[i].read(p, v)
 		}
-		return p.skip()
-	})
+	}
+	return p.skip()
 }
 
 // metaFields are the fields of metadata the parser reads (the others it skips): selfLink (no
 // longer set by the API server), labels and annotations only checked.
-var metaFields = [...]struct {
-	key  string
-	read func(*itsParser, *metav1.ObjectMeta) error
-}{
+var metaFields = [...]field[metav1.ObjectMeta]{
 	{keyName, func(p *itsParser, m *metav1.ObjectMeta) error { return p.string(&m.Name) }},
 	{"generateName", func(p *itsParser, m *metav1.ObjectMeta) error { return p.string(&m.GenerateName) }},
 	{keyNamespace, func(p *itsParser, m *metav1.ObjectMeta) error { return p.string(&m.Namespace) }},
@@ -403,42 +414,30 @@ func (p *itsParser) finalizers(f *[]string) error {
 func (p *itsParser) ownerReferences(refs *[]metav1.OwnerReference) error {
 	*refs = []metav1.OwnerReference{}
 	return p.list(func() { *refs = nil }, func() error {
-		var r metav1.OwnerReference
 		if p.peek() == 'n' {
-			*refs = append(*refs, r)
+			*refs = append(*refs, metav1.OwnerReference{})
 			return p.literal("null")
 		}
 		if p.peek() != '{' {
 			return p.oddSkip()
 		}
+		r := &p.ownerRef
+		*r = metav1.OwnerReference{}
 		var seen uint32
-		err := p.object(func(key string) error {
-			switch key {
-			case keyAPIVersion:
-				p.once(&seen, 1<<0)
-				return p.string(&r.APIVersion)
-			case keyKind:
-				p.once(&seen, 1<<1)
-				return p.string(&r.Kind)
-			case keyName:
-				p.once(&seen, 1<<2)
-				return p.string(&r.Name)
-			case keyUID:
-				p.once(&seen, 1<<3)
-				return p.string((*string)(&r.UID))
-			case "controller":
-				p.once(&seen, 1<<4)
-				return p.bool(&r.Controller)
-			case "blockOwnerDeletion":
-				p.once(&seen, 1<<5)
-				return p.bool(&r.BlockOwnerDeletion)
-			default:
-				return p.skip()
-			}
-		})
-		*refs = append(*refs, r)
+		err := p.object(func(key string) error { return readField(p, ownerReferenceFields[:], &seen, key, r) })
+		*refs = append(*refs, *r)
 		return err
 	})
+}
+
+// ownerReferenceFields are the fields of an owner reference the parser reads.
+var ownerReferenceFields = [...]field[metav1.OwnerReference]{
+	{keyAPIVersion, func(p *itsParser, r *metav1.OwnerReference) error { return p.string(&r.APIVersion) }},
+	{keyKind, func(p *itsParser, r *metav1.OwnerReference) error { return p.string(&r.Kind) }},
+	{keyName, func(p *itsParser, r *metav1.OwnerReference) error { return p.string(&r.Name) }},
+	{keyUID, func(p *itsParser, r *metav1.OwnerReference) error { return p.string((*string)(&r.UID)) }},
+	{"controller", func(p *itsParser, r *metav1.OwnerReference) error { return p.bool(&r.Controller) }},
+	{"blockOwnerDeletion", func(p *itsParser, r *metav1.OwnerReference) error { return p.bool(&r.BlockOwnerDeletion) }},
 }
 
 // statusFieldsV1 stands for the fieldsV1 of a managedFields entry that holds .status: what
@@ -458,50 +457,43 @@ func (p *itsParser) managedFields(mfs *[]metav1.ManagedFieldsEntry) error {
 		if p.peek() != '{' {
 			return p.oddSkip()
 		}
-		var (
-			seen   uint32
-			t      *metav1.Time
-			status bool
-		)
-		err := p.object(func(key string) error {
-			switch key {
-			case keyManager:
-				p.once(&seen, 1<<0)
-				return p.checkString()
-			case "operation":
-				p.once(&seen, 1<<1)
-				return p.checkString()
-			case keyAPIVersion:
-				p.once(&seen, 1<<2)
-				return p.checkString()
-			case "fieldsType":
-				p.once(&seen, 1<<3)
-				return p.checkString()
-			case "subresource":
-				p.once(&seen, 1<<4)
-				return p.checkString()
-			case "time":
-				p.once(&seen, 1<<5)
-				return p.time(&t)
-			case keyFieldsV1:
-				p.once(&seen, 1<<6)
-				if p.peek() == 'n' {
-					status = false
-					return p.literal("null")
-				}
-				start := p.i
-				err := p.skip()
-				status = fieldsHoldStatus(p.b[start:p.i])
-				return err
-			default:
-				return p.skip()
-			}
-		})
-		if t != nil && status {
-			*mfs = append(*mfs, metav1.ManagedFieldsEntry{Time: t, FieldsV1: statusFieldsV1})
+		e := &p.managedEntry
+		*e = managedEntry{}
+		var seen uint32
+		err := p.object(func(key string) error { return readField(p, managedEntryFields[:], &seen, key, e) })
+		if e.time != nil && e.status {
+			*mfs = append(*mfs, metav1.ManagedFieldsEntry{Time: e.time, FieldsV1: statusFieldsV1})
 		}
 		return err
 	})
+}
+
+// managedEntry is what the parser keeps of a managedFields entry: its time, and whether its
+// fieldsV1 holds .status.
+type managedEntry struct {
+	time   *metav1.Time
+	status bool
+}
+
+// managedEntryFields are the fields of a managedFields entry the parser reads; the strings only
+// checked.
+var managedEntryFields = [...]field[managedEntry]{
+	{keyManager, func(p *itsParser, _ *managedEntry) error { return p.checkString() }},
+	{"operation", func(p *itsParser, _ *managedEntry) error { return p.checkString() }},
+	{keyAPIVersion, func(p *itsParser, _ *managedEntry) error { return p.checkString() }},
+	{"fieldsType", func(p *itsParser, _ *managedEntry) error { return p.checkString() }},
+	{"subresource", func(p *itsParser, _ *managedEntry) error { return p.checkString() }},
+	{"time", func(p *itsParser, e *managedEntry) error { return p.time(&e.time) }},
+	{keyFieldsV1, func(p *itsParser, e *managedEntry) error {
+		if p.peek() == 'n' {
+			e.status = false
+			return p.literal("null")
+		}
+		start := p.i
+		err := p.skip()
+		e.status = fieldsHoldStatus(p.b[start:p.i])
+		return err
+	}},
 }
 
 // spec reads a WorkStatus's spec.
@@ -526,33 +518,19 @@ func (p *itsParser) spec(s *WorkStatusSpec) error {
 		default:
 			return p.oddSkip()
 		}
-		r := &s.SourceRef
 		var seenRef uint32
-		return p.object(func(key string) error {
-			switch key {
-			case "group":
-				p.once(&seenRef, 1<<0)
-				return p.string(&r.Group)
-			case "version":
-				p.once(&seenRef, 1<<1)
-				return p.string(&r.Version)
-			case "resource":
-				p.once(&seenRef, 1<<2)
-				return p.string(&r.Resource)
-			case keyKind:
-				p.once(&seenRef, 1<<3)
-				return p.string(&r.Kind)
-			case keyNamespace:
-				p.once(&seenRef, 1<<4)
-				return p.string(&r.Namespace)
-			case keyName:
-				p.once(&seenRef, 1<<5)
-				return p.string(&r.Name)
-			default:
-				return p.skip()
-			}
-		})
+		return p.object(func(key string) error { return readField(p, sourceRefFields[:], &seenRef, key, &s.SourceRef) })
 	})
+}
+
+// sourceRefFields are the fields of a WorkStatus's spec.sourceRef.
+var sourceRefFields = [...]field[SourceRef]{
+	{"group", func(p *itsParser, r *SourceRef) error { return p.string(&r.Group) }},
+	{"version", func(p *itsParser, r *SourceRef) error { return p.string(&r.Version) }},
+	{"resource", func(p *itsParser, r *SourceRef) error { return p.string(&r.Resource) }},
+	{keyKind, func(p *itsParser, r *SourceRef) error { return p.string(&r.Kind) }},
+	{keyNamespace, func(p *itsParser, r *SourceRef) error { return p.string(&r.Namespace) }},
+	{keyName, func(p *itsParser, r *SourceRef) error { return p.string(&r.Name) }},
 }
 
 // The ITS cache's typed decode, as controller-runtime makes it for WorkStatus

@@ -5,12 +5,10 @@ import (
 	"net/http"
 	"time"
 
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/watch"
-	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/rest"
 	toolscache "k8s.io/client-go/tools/cache"
 )
@@ -19,28 +17,24 @@ import (
 // controller-runtime makes it list, and watches through an event stream that decodes each event
 // in one pass into a WorkStatus (its_watch_decode.go).
 type itsWatcher struct {
-	client rest.Interface
+	watchClient
 	// selector is the ITS cache's label selector of WorkStatuses (newITS's).
 	selector labels.Selector
 }
 
 func newITSWatcher(cfg *rest.Config, httpClient *http.Client, selector labels.Selector) (*itsWatcher, error) {
-	c := dynamic.ConfigFor(cfg)
-	c.GroupVersion = nil
-	c.APIPath = ""
-	c.AcceptContentTypes = "application/json" // the decoder reads JSON only
-	client, err := rest.UnversionedRESTClientForConfigAndClient(c, httpClient)
+	client, err := newWatchClient(cfg, httpClient)
 	if err != nil {
 		return nil, err
 	}
-	return &itsWatcher{client: client, selector: selector}, nil
+	return &itsWatcher{watchClient: client, selector: selector}, nil
 }
 
 // newInformer is the ITS cache's NewInformer. Informers of other types (there are none today)
 // stay as controller-runtime makes them.
 //
 // The watch replaces controller-runtime's, which would add the cache's label selector for
-// WorkStatuses (ByObject in newITS) to the options: watch adds the same. The ITS cache restricts
+// WorkStatuses (ByObject in newITS) to the options: watchWorkStatuses adds the same. The ITS cache restricts
 // its informers to no namespace.
 func (w *itsWatcher) newInformer(lw toolscache.ListerWatcher, obj runtime.Object, resync time.Duration,
 	indexers toolscache.Indexers) toolscache.SharedIndexInformer {
@@ -50,23 +44,13 @@ func (w *itsWatcher) newInformer(lw toolscache.ListerWatcher, obj runtime.Object
 	lwc := toolscache.ToListerWatcherWithContext(lw)
 	return toolscache.NewSharedIndexInformer(&toolscache.ListWatch{
 		ListWithContextFunc:  lwc.ListWithContext,
-		WatchFuncWithContext: w.watch,
+		WatchFuncWithContext: w.watchWorkStatuses,
 	}, obj, resync, indexers)
 }
 
-// watch watches the WorkStatuses of all namespaces that the selector selects, their events
-// decoded by decodeWorkStatusEvent.
-func (w *itsWatcher) watch(ctx context.Context, opts metav1.ListOptions) (watch.Interface, error) {
-	opts.Watch = true
-	opts.AllowWatchBookmarks = true
+// watchWorkStatuses watches the WorkStatuses of all namespaces that the selector selects, their
+// events decoded by decodeWorkStatusEvent.
+func (w *itsWatcher) watchWorkStatuses(ctx context.Context, opts metav1.ListOptions) (watch.Interface, error) {
 	opts.LabelSelector = w.selector.String()
-	gvr := workStatusGVK.GroupVersion().WithResource("workstatuses")
-	body, err := w.client.Get().AbsPath("apis", gvr.Group, gvr.Version, gvr.Resource).
-		SpecificallyVersionedParams(&opts, metav1.ParameterCodec, metav1.SchemeGroupVersion).
-		Stream(ctx)
-	if err != nil {
-		return nil, err
-	}
-	return watch.NewStreamWatcher(newEventStream(body, decodeWorkStatusEvent),
-		apierrors.NewClientErrorReporter(http.StatusInternalServerError, http.MethodGet, "ClientWatchDecoding")), nil
+	return w.watch(ctx, workStatusGVK.GroupVersion().WithResource("workstatuses"), opts, decodeWorkStatusEvent)
 }

@@ -71,7 +71,7 @@ func (d *itsDecoderPair) decodeBoth(t testing.TB, body []byte) (standard, ours [
 		t.Fatal(err)
 	}
 	standard = drain(t, ws)
-	wo, err := d.ours.watch(ctx, metav1.ListOptions{})
+	wo, err := d.ours.watchWorkStatuses(ctx, metav1.ListOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -261,7 +261,7 @@ func TestITSWatchRequest(t *testing.T) {
 	g.Expect(err).NotTo(HaveOccurred())
 	drain(t, w)
 	standard := d.served.last
-	w, err = d.ours.watch(context.Background(), opts)
+	w, err = d.ours.watchWorkStatuses(context.Background(), opts)
 	g.Expect(err).NotTo(HaveOccurred())
 	drain(t, w)
 	g.Expect(d.served.last.URL.Path).To(Equal("/apis/control.kubestellar.io/v1alpha1/workstatuses"))

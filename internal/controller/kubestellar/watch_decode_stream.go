@@ -8,13 +8,13 @@ import (
 	"k8s.io/apimachinery/pkg/watch"
 )
 
-// wdsEventStream is the watch.Decoder of a WDS watch's response body: JSON watch events one
-// after the other (whitespace between them allowed, as the standard framer allows it), each
-// decoded by decodeWDSEvent straight from the bytes read (or by another event decoder: the ITS
-// WorkStatus watch's decodeWorkStatusEvent). An event that the bytes read so far
+// eventStream is the watch.Decoder of a watch's response body: JSON watch events one after the
+// other (whitespace between them allowed, as the standard framer allows it), each decoded
+// straight from the bytes read by its eventDecoder (decodeWDSEvent for the WDS's objects,
+// decodeWorkStatusEvent for the ITS's WorkStatuses). An event that the bytes read so far
 // end inside is framed first (its end found without decoding it), so that a slowly arriving
 // event is not decoded again and again.
-type wdsEventStream struct {
+type eventStream struct {
 	body       io.ReadCloser
 	buf        []byte
 	start, end int  // buf[start:end] is read, not yet decoded
@@ -24,25 +24,21 @@ type wdsEventStream struct {
 	decode     eventDecoder
 }
 
-var _ watch.Decoder = &wdsEventStream{}
+var _ watch.Decoder = &eventStream{}
 
-const wdsEventBufSize = 64 << 10
-
-func newWDSEventStream(body io.ReadCloser) *wdsEventStream {
-	return newEventStream(body, decodeWDSEvent)
-}
+const eventBufSize = 64 << 10
 
 // eventDecoder decodes the event at the start of its bytes (decodeWDSEvent's contract).
 type eventDecoder func([]byte) (watch.EventType, runtime.Object, int, error)
 
 // newEventStream is a stream of the events that decode decodes.
-func newEventStream(body io.ReadCloser, decode eventDecoder) *wdsEventStream {
-	return &wdsEventStream{body: body, buf: make([]byte, wdsEventBufSize), decode: decode}
+func newEventStream(body io.ReadCloser, decode eventDecoder) *eventStream {
+	return &eventStream{body: body, buf: make([]byte, eventBufSize), decode: decode}
 }
 
 // Decode returns the next event; io.EOF at the stream's clean end, io.ErrUnexpectedEOF when it
 // ends inside an event.
-func (s *wdsEventStream) Decode() (watch.EventType, runtime.Object, error) {
+func (s *eventStream) Decode() (watch.EventType, runtime.Object, error) {
 	for {
 		s.skipSpace()
 		if s.start < s.end {
@@ -82,7 +78,7 @@ func (s *wdsEventStream) Decode() (watch.EventType, runtime.Object, error) {
 // notAnObject reads a stream's next value that is not an object, which ends the stream as the
 // standard decode ends it: with an error if the value is complete (or not JSON), quietly if the
 // stream ends inside it.
-func (s *wdsEventStream) notAnObject() error {
+func (s *eventStream) notAnObject() error {
 	for {
 		b := s.buf[s.start:s.end]
 		n := len(b)
@@ -103,14 +99,14 @@ func (s *wdsEventStream) notAnObject() error {
 	}
 }
 
-func (s *wdsEventStream) endErr(clean error) error {
+func (s *eventStream) endErr(clean error) error {
 	if s.readErr != nil {
 		return s.readErr
 	}
 	return clean
 }
 
-func (s *wdsEventStream) skipSpace() {
+func (s *eventStream) skipSpace() {
 	for s.start < s.end {
 		switch s.buf[s.start] {
 		case ' ', '\t', '\n', '\r':
@@ -122,7 +118,7 @@ func (s *wdsEventStream) skipSpace() {
 }
 
 // fill reads more of the body, making room first.
-func (s *wdsEventStream) fill() {
+func (s *eventStream) fill() {
 	if s.start > 0 {
 		s.end = copy(s.buf, s.buf[s.start:s.end])
 		s.start = 0
@@ -141,7 +137,7 @@ func (s *wdsEventStream) fill() {
 }
 
 // Close closes the body, which ends a Decode waiting for it.
-func (s *wdsEventStream) Close() {
+func (s *eventStream) Close() {
 	_ = s.body.Close()
 }
 

@@ -93,7 +93,7 @@ func (d *decoderPair) decodeBoth(t testing.TB, body []byte) (standard, ours []wa
 		t.Fatal(err)
 	}
 	standard = drain(t, ws)
-	wo, err := d.ours.watch(ctx, deploymentsGVR, metav1.ListOptions{})
+	wo, err := d.ours.watch(ctx, deploymentsGVR, metav1.ListOptions{}, decodeWDSEvent)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -279,7 +279,7 @@ func TestWDSWatchRequest(t *testing.T) {
 	w, err := d.ours.watch(context.Background(), deploymentsGVR, metav1.ListOptions{
 		ResourceVersion: "42", ResourceVersionMatch: metav1.ResourceVersionMatchNotOlderThan,
 		SendInitialEvents: new(true), TimeoutSeconds: new(int64(300)),
-	})
+	}, decodeWDSEvent)
 	g.Expect(err).NotTo(HaveOccurred())
 	drain(t, w)
 	g.Expect(d.served.last.URL.Path).To(Equal("/apis/apps/v1/deployments"))
@@ -289,7 +289,8 @@ func TestWDSWatchRequest(t *testing.T) {
 	}))
 	g.Expect(d.served.last.Header.Get("Accept")).To(Equal("application/json"))
 
-	_, err = d.ours.watch(context.Background(), schema.GroupVersionResource{Version: "v1", Resource: "configmaps"}, metav1.ListOptions{})
+	_, err = d.ours.watch(context.Background(), schema.GroupVersionResource{Version: "v1", Resource: "configmaps"},
+		metav1.ListOptions{}, decodeWDSEvent)
 	g.Expect(err).NotTo(HaveOccurred())
 	g.Expect(d.served.last.URL.Path).To(Equal("/api/v1/configmaps"))
 }
@@ -305,7 +306,7 @@ func (t *trickle) Read(b []byte) (int, error) { return t.r.Read(b[:min(len(b), t
 func TestWDSEventStreamReadInPieces(t *testing.T) {
 	g := NewWithT(t)
 	body := strings.Join(seedEvents()[:2], "")
-	whole := newWDSEventStream(io.NopCloser(strings.NewReader(body)))
+	whole := newEventStream(io.NopCloser(strings.NewReader(body)), decodeWDSEvent)
 	var want []watch.Event
 	for {
 		typ, obj, err := whole.Decode()
@@ -317,7 +318,7 @@ func TestWDSEventStreamReadInPieces(t *testing.T) {
 	}
 	g.Expect(want).To(HaveLen(6))
 	for _, n := range []int{1, 7, 100, 4096} {
-		s := newWDSEventStream(io.NopCloser(&trickle{r: strings.NewReader(body), n: n}))
+		s := newEventStream(io.NopCloser(&trickle{r: strings.NewReader(body), n: n}), decodeWDSEvent)
 		s.buf = make([]byte, 16) // it grows as the events need
 		for i := range want {
 			typ, obj, err := s.Decode()
@@ -327,7 +328,7 @@ func TestWDSEventStreamReadInPieces(t *testing.T) {
 		_, _, err := s.Decode()
 		g.Expect(err).To(Equal(io.EOF))
 	}
-	s := newWDSEventStream(io.NopCloser(&trickle{r: strings.NewReader(body[:len(body)-10]), n: 50}))
+	s := newEventStream(io.NopCloser(&trickle{r: strings.NewReader(body[:len(body)-10]), n: 50}), decodeWDSEvent)
 	for range 5 {
 		_, _, err := s.Decode()
 		g.Expect(err).NotTo(HaveOccurred())
@@ -350,7 +351,7 @@ func FuzzWDSEventDecoder(f *testing.F) {
 }
 
 // BenchmarkWDSEventDecode compares, for a stream of one Deployment's watch events, client-go's
-// decode of an event and the cache's transform of its object with wdsEventStream's decode.
+// decode of an event and the cache's transform of its object with eventStream's decode.
 func BenchmarkWDSEventDecode(b *testing.B) {
 	ev := []byte(watchEvent(watch.Modified, realisticDeployment()))
 	b.Logf("one event: %d bytes", len(ev))
@@ -368,7 +369,7 @@ func BenchmarkWDSEventDecode(b *testing.B) {
 		}
 	})
 	b.Run("one-pass", func(b *testing.B) {
-		d := newWDSEventStream(io.NopCloser(&repeated{b: ev}))
+		d := newEventStream(io.NopCloser(&repeated{b: ev}), decodeWDSEvent)
 		b.ReportAllocs()
 		for range b.N {
 			if _, _, err := d.Decode(); err != nil {

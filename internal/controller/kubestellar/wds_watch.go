@@ -5,37 +5,30 @@ import (
 	"net/http"
 	"time"
 
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
-	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/watch"
-	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/rest"
 	toolscache "k8s.io/client-go/tools/cache"
 )
 
 // wdsWatcher makes the watches of the WDS cache's unstructured informers: the informer lists
-// as controller-runtime makes it list, and watches through wdsEventStream, which decodes each
+// as controller-runtime makes it list, and watches through eventStream, which decodes each
 // event in one pass into the map the cache keeps (watch_decode.go).
 type wdsWatcher struct {
-	client rest.Interface
+	watchClient
 	// mapper is the connection's RESTMapper (the WDS cluster's), set when the cluster is built.
 	mapper func() meta.RESTMapper
 }
 
 func newWDSWatcher(cfg *rest.Config, httpClient *http.Client, mapper func() meta.RESTMapper) (*wdsWatcher, error) {
-	c := dynamic.ConfigFor(cfg)
-	c.GroupVersion = nil
-	c.APIPath = ""
-	c.AcceptContentTypes = "application/json" // the decoder reads JSON only
-	client, err := rest.UnversionedRESTClientForConfigAndClient(c, httpClient)
+	client, err := newWatchClient(cfg, httpClient)
 	if err != nil {
 		return nil, err
 	}
-	return &wdsWatcher{client: client, mapper: mapper}, nil
+	return &wdsWatcher{watchClient: client, mapper: mapper}, nil
 }
 
 // newInformer is the cache's NewInformer. Typed objects' informers (Bindings), and any whose
@@ -58,26 +51,7 @@ func (w *wdsWatcher) newInformer(lw toolscache.ListerWatcher, obj runtime.Object
 	return toolscache.NewSharedIndexInformer(&toolscache.ListWatch{
 		ListWithContextFunc: lwc.ListWithContext,
 		WatchFuncWithContext: func(ctx context.Context, opts metav1.ListOptions) (watch.Interface, error) {
-			return w.watch(ctx, mapping.Resource, opts)
+			return w.watch(ctx, mapping.Resource, opts, decodeWDSEvent)
 		},
 	}, obj, resync, indexers)
-}
-
-// watch watches a resource in all namespaces, its events decoded by wdsEventStream.
-func (w *wdsWatcher) watch(ctx context.Context, gvr schema.GroupVersionResource,
-	opts metav1.ListOptions) (watch.Interface, error) {
-	opts.Watch = true
-	opts.AllowWatchBookmarks = true
-	path := []string{"apis", gvr.Group, gvr.Version, gvr.Resource}
-	if gvr.Group == "" {
-		path = []string{"api", gvr.Version, gvr.Resource}
-	}
-	body, err := w.client.Get().AbsPath(path...).
-		SpecificallyVersionedParams(&opts, metav1.ParameterCodec, metav1.SchemeGroupVersion).
-		Stream(ctx)
-	if err != nil {
-		return nil, err
-	}
-	return watch.NewStreamWatcher(newWDSEventStream(body),
-		apierrors.NewClientErrorReporter(http.StatusInternalServerError, http.MethodGet, "ClientWatchDecoding")), nil
 }

@@ -41,6 +41,7 @@ import (
 	"github.com/singleton-operator/singleton-operator/internal/controller/webhookguard"
 	"github.com/singleton-operator/singleton-operator/internal/gatechannel"
 	"github.com/singleton-operator/singleton-operator/internal/imageconfig"
+	"github.com/singleton-operator/singleton-operator/internal/lazylog"
 	opscheme "github.com/singleton-operator/singleton-operator/internal/scheme"
 	"github.com/singleton-operator/singleton-operator/internal/scrapetoken"
 	"github.com/singleton-operator/singleton-operator/internal/servingcert"
@@ -112,7 +113,8 @@ func main() {
 		fmt.Println(version)
 		return
 	}
-	ctrl.SetLogger(zap.New(zap.UseFlagOptions(&opts.zap)))
+	// Pairs are encoded only into lines written: most reconciles write none (internal/lazylog).
+	ctrl.SetLogger(lazylog.Wrap(zap.New(zap.UseFlagOptions(&opts.zap))))
 	setupLog.Info("Starting singleton-operator", "version", version)
 	registerBuildInfo(version)
 	if err := opts.validate(); err != nil {

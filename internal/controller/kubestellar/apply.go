@@ -3,14 +3,15 @@ package kubestellar
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"maps"
 	"slices"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
-	"sigs.k8s.io/controller-runtime/pkg/client"
+	"k8s.io/client-go/rest"
 )
 
 // FieldManager is the one field manager the operator writes WDS objects with.
@@ -32,8 +33,12 @@ const (
 // meanwhile, or was deleted and created again: a write never overwrites what the operator has
 // not seen. A patch holds only what differs, which the API server takes faster than a
 // server-side apply of the whole status (docs/benchmarks-reportedstate.md measures both).
+//
+// The requests are made by a plain REST client at the path of the resource the object was read
+// at: a controller-runtime client would ask its REST mapper for that path again at each write,
+// which costs more than the rest of the request on the operator's side.
 type applier struct {
-	client client.Client
+	client rest.Interface
 }
 
 // written is what a plan's writes did: the result of each request and the resourceVersions
@@ -53,9 +58,11 @@ func (w written) conflict() bool { return slices.Contains(w.results, writeConfli
 // status subresource.
 func (w written) gone() bool { return slices.Contains(w.results, writeNotFound) }
 
-// apply sends the patches of p for obj (read from the cache, left untouched): the status
-// subresource first, then the object, each based on the version the one before produced.
-func (a applier) apply(ctx context.Context, obj *unstructured.Unstructured, p plan) (written, error) {
+// apply sends the patches of p for obj (read from the cache at resource gvr, left untouched):
+// the status subresource first, then the object, each based on the version the one before
+// produced.
+func (a applier) apply(ctx context.Context, gvr schema.GroupVersionResource, obj *unstructured.Unstructured, p plan,
+) (written, error) {
 	var w written
 	version := obj.GetResourceVersion()
 	for _, req := range []struct {
@@ -65,7 +72,7 @@ func (a applier) apply(ctx context.Context, obj *unstructured.Unstructured, p pl
 		if req.patch == nil {
 			continue
 		}
-		res, next, err := a.send(ctx, obj, version, req.patch, req.status)
+		res, next, err := a.send(ctx, gvr, obj, version, req.patch, req.status)
 		w.results = append(w.results, res)
 		if err != nil || res != writeApplied {
 			return w, err
@@ -79,10 +86,15 @@ func (a applier) apply(ctx context.Context, obj *unstructured.Unstructured, p pl
 	return w, nil
 }
 
+// partialObjectMetadata asks the API server to answer a write with the object's metadata only:
+// the operator reads nothing else of the answer, and a whole object costs both sides a
+// serialization.
+const partialObjectMetadata = "application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1, application/json"
+
 // send sends one merge patch with version as its precondition and returns the version the
 // write produced.
-func (a applier) send(ctx context.Context, obj *unstructured.Unstructured, version string, patch map[string]any,
-	status bool,
+func (a applier) send(ctx context.Context, gvr schema.GroupVersionResource, obj *unstructured.Unstructured,
+	version string, patch map[string]any, status bool,
 ) (string, string, error) {
 	body := maps.Clone(patch)
 	meta := map[string]any{"resourceVersion": version}
@@ -94,21 +106,30 @@ func (a applier) send(ctx context.Context, obj *unstructured.Unstructured, versi
 	if err != nil {
 		return writeError, "", err
 	}
-	// The API server answers with the object's metadata only: the operator reads nothing else of
-	// the answer, and a whole object costs both sides a serialization.
-	target := &metav1.PartialObjectMetadata{}
-	target.SetGroupVersionKind(obj.GroupVersionKind())
-	target.SetNamespace(obj.GetNamespace())
-	target.SetName(obj.GetName())
-	p := client.RawPatch(types.MergePatchType, raw)
+	sub := ""
 	if status {
-		err = a.client.Status().Patch(ctx, target, p, client.FieldOwner(FieldManager))
-	} else {
-		err = a.client.Patch(ctx, target, p, client.FieldOwner(FieldManager))
+		sub = keyStatus
 	}
-	switch {
+	res := a.client.Patch(types.MergePatchType).
+		AbsPath(resourcePath(gvr, obj.GetNamespace(), obj.GetName(), sub)...).
+		SetHeader("Accept", partialObjectMetadata).
+		Param("fieldManager", FieldManager).
+		Body(raw).
+		Do(ctx)
+	// Error, not Raw's error: only Error reads the API server's Status (its reason and message).
+	switch err := res.Error(); {
 	case err == nil:
-		return writeApplied, target.GetResourceVersion(), nil
+		answer, _ := res.Raw()
+		var written struct {
+			Metadata struct {
+				ResourceVersion string `json:"resourceVersion"`
+			} `json:"metadata"`
+		}
+		if err := json.Unmarshal(answer, &written); err != nil || written.Metadata.ResourceVersion == "" {
+			return writeError, "", fmt.Errorf("the answer to a write of %s %s/%s names no resourceVersion: %w",
+				gvr.Resource, obj.GetNamespace(), obj.GetName(), err)
+		}
+		return writeApplied, written.Metadata.ResourceVersion, nil
 	case apierrors.IsConflict(err):
 		// The object changed since the cache saw it: the watch brings the news.
 		return writeConflict, "", nil

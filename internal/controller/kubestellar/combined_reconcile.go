@@ -88,32 +88,21 @@ func (p *combinedPart) restorePending(ref objectRef, at time.Time, ok bool) {
 func (c *connection) gatherCombined(ctx context.Context, ref objectRef) (combinedFacts, error) {
 	f := combinedFacts{Ref: ref}
 	wds := c.wds.GetCache()
-	var existing controlv1alpha1.CombinedStatusList
-	if err := wds.List(ctx, &existing, client.MatchingFields{indexCombinedFor: ref.String()}); err != nil {
-		return f, err
-	}
-	for i := range existing.Items {
-		f.Existing = append(f.Existing, &existing.Items[i])
-	}
-	var bindings controlv1alpha1.BindingList
-	if err := wds.List(ctx, &bindings, client.MatchingFields{indexBindingCollected: ref.String()}); err != nil {
-		return f, err
-	}
-	if len(bindings.Items) == 0 {
+	key := ref.String()
+	f.Existing = c.combined.combinedByObject.lookup(key)
+	bindings := c.combined.bindingsByCollected.lookup(key)
+	if len(bindings) == 0 {
 		return f, nil
 	}
-	slices.SortFunc(bindings.Items, func(a, b controlv1alpha1.Binding) int { return strings.Compare(a.Name, b.Name) })
-	obj, err := c.combinedObject(ctx, ref, &bindings.Items[0])
+	slices.SortFunc(bindings, func(a, b *controlv1alpha1.Binding) int { return strings.Compare(a.Name, b.Name) })
+	obj, err := c.combinedObject(ctx, ref, bindings[0])
 	if err != nil || obj == nil {
 		return f, err
 	}
 	f.Object = obj
-	var workStatuses WorkStatusList
-	if err := c.its.GetCache().List(ctx, &workStatuses, client.MatchingFields{indexWorkStatusSource: ref.String()}); err != nil {
-		return f, err
-	}
-	for i := range bindings.Items {
-		b := &bindings.Items[i]
+	workStatuses := c.workStatusesBySource.lookup(key)
+	slices.SortFunc(workStatuses, byName)
+	for _, b := range bindings {
 		names, _, _ := entryCollectors(b, ref)
 		cb := combinedBinding{Name: b.Name}
 		policy := &controlv1alpha1.BindingPolicy{}
@@ -136,7 +125,7 @@ func (c *connection) gatherCombined(ctx context.Context, ref objectRef) (combine
 				cb.Collectors = append(cb.Collectors, coll)
 			}
 		}
-		cb.Reports = c.combinedReports(workStatuses.Items, b.Spec.Destinations)
+		cb.Reports = c.combinedReports(workStatuses, b.Spec.Destinations)
 		f.Bindings = append(f.Bindings, cb)
 	}
 	return f, nil
@@ -165,13 +154,11 @@ func (c *connection) combinedObject(ctx context.Context, ref objectRef, b *contr
 	return obj, nil
 }
 
-// combinedReports are the valid WorkStatuses of the destinations, one per WEC (the first by
-// name), as the evaluator reads them.
-func (c *connection) combinedReports(items []WorkStatus, dests []controlv1alpha1.Destination) []combinedstatus.Report {
+// combinedReports are the valid WorkStatuses of the destinations among items (one object's,
+// sorted by name), one per WEC (the first by name), as the evaluator reads them.
+func (c *connection) combinedReports(items []*WorkStatus, dests []controlv1alpha1.Destination) []combinedstatus.Report {
 	var reports []combinedstatus.Report
-	slices.SortFunc(items, func(a, b WorkStatus) int { return strings.Compare(a.Name, b.Name) })
-	for i := range items {
-		ws := &items[i]
+	for _, ws := range items {
 		if !slices.ContainsFunc(dests, func(d controlv1alpha1.Destination) bool { return d.ClusterId == ws.Namespace }) {
 			continue
 		}

@@ -45,6 +45,12 @@ type combinedQueue = workqueue.TypedRateLimitingInterface[combinedItem]
 type combinedPart struct {
 	ctrl       controller.TypedController[combinedItem]
 	collectors *combinedstatus.Cache
+	// bindingsByCollected indexes Bindings by the objects whose entry names StatusCollectors,
+	// bindingsByCollector by the StatusCollectors their entries name, combinedByObject the
+	// CombinedStatus objects by the object their labels name.
+	bindingsByCollected index[*controlv1alpha1.Binding]
+	bindingsByCollector index[*controlv1alpha1.Binding]
+	combinedByObject    index[*controlv1alpha1.CombinedStatus]
 
 	mu      sync.Mutex
 	queue   combinedQueue
@@ -67,27 +73,26 @@ func (c *connection) setupCombined(ctx context.Context) error {
 			return nil
 		}
 	}
-	idx := c.wds.GetFieldIndexer()
-	if err := idx.IndexField(ctx, &controlv1alpha1.Binding{}, indexBindingCollected, func(o client.Object) []string {
-		return collectedKeys(o.(*controlv1alpha1.Binding))
-	}); err != nil {
-		return err
-	}
-	if err := idx.IndexField(ctx, &controlv1alpha1.Binding{}, indexBindingCollectors, func(o client.Object) []string {
-		return collectorNames(o.(*controlv1alpha1.Binding))
-	}); err != nil {
-		return err
-	}
-	if err := idx.IndexField(ctx, &controlv1alpha1.CombinedStatus{}, indexCombinedFor, func(o client.Object) []string {
-		if ref, ok := combinedSubject(o.GetLabels()); ok {
-			return []string{ref.String()}
-		}
-		return nil
-	}); err != nil {
-		return err
-	}
 	p := &combinedPart{collectors: combinedstatus.NewCache(), pending: map[objectRef]time.Time{}}
+	wdsCache := c.wds.GetCache()
 	var err error
+	if p.bindingsByCollected, err = addIndex(ctx, wdsCache, &controlv1alpha1.Binding{}, indexBindingCollected,
+		collectedKeys); err != nil {
+		return err
+	}
+	if p.bindingsByCollector, err = addIndex(ctx, wdsCache, &controlv1alpha1.Binding{}, indexBindingCollectors,
+		collectorNames); err != nil {
+		return err
+	}
+	if p.combinedByObject, err = addIndex(ctx, wdsCache, &controlv1alpha1.CombinedStatus{}, indexCombinedFor,
+		func(cs *controlv1alpha1.CombinedStatus) []string {
+			if ref, ok := combinedSubject(cs.Labels); ok {
+				return []string{ref.String()}
+			}
+			return nil
+		}); err != nil {
+		return err
+	}
 	p.ctrl, err = controller.NewTypedUnmanaged[combinedItem]("combinedstatus-"+c.key.Namespace+"-"+c.key.Name,
 		controller.TypedOptions[combinedItem]{
 			Reconciler:              combinedReconciler{c: c},
@@ -112,17 +117,17 @@ func (c *connection) setupCombined(ctx context.Context) error {
 		source.TypedKind(its, &WorkStatus{}, combinedWorkStatusHandler{c: c}),
 		source.TypedKind(wds, &controlv1alpha1.StatusCollector{}, handler.TypedFuncs[*controlv1alpha1.StatusCollector, combinedItem]{
 			CreateFunc: func(ctx context.Context, e event.TypedCreateEvent[*controlv1alpha1.StatusCollector], q combinedQueue) {
-				c.collectorChanged(ctx, e.Object.Name, q)
+				c.collectorChanged(e.Object.Name, q)
 			},
 			UpdateFunc: func(ctx context.Context, e event.TypedUpdateEvent[*controlv1alpha1.StatusCollector], q combinedQueue) {
 				if e.ObjectOld.Generation == e.ObjectNew.Generation {
 					q.Add(combinedItem{Collector: e.ObjectNew.Name}) // its status changed, not its spec
 					return
 				}
-				c.collectorChanged(ctx, e.ObjectNew.Name, q)
+				c.collectorChanged(e.ObjectNew.Name, q)
 			},
 			DeleteFunc: func(ctx context.Context, e event.TypedDeleteEvent[*controlv1alpha1.StatusCollector], q combinedQueue) {
-				c.collectorChanged(ctx, e.Object.Name, q)
+				c.collectorChanged(e.Object.Name, q)
 			},
 		}),
 		source.TypedKind(wds, &controlv1alpha1.BindingPolicy{}, handler.TypedFuncs[*controlv1alpha1.BindingPolicy, combinedItem]{
@@ -319,21 +324,15 @@ func (h combinedWorkStatusHandler) observe(ws *WorkStatus, q combinedQueue) {
 
 // collected tells whether some Binding's entry for ref names StatusCollectors.
 func (c *connection) collected(ref objectRef) bool {
-	var list controlv1alpha1.BindingList
-	err := c.wds.GetCache().List(context.Background(), &list, client.MatchingFields{indexBindingCollected: ref.String()})
-	return err == nil && len(list.Items) > 0
+	return c.combined.bindingsByCollected.has(ref.String())
 }
 
 // collectorChanged queues the check of a StatusCollector and the objects whose Bindings name it.
-func (c *connection) collectorChanged(ctx context.Context, name string, q combinedQueue) {
+func (c *connection) collectorChanged(name string, q combinedQueue) {
 	q.Add(combinedItem{Collector: name})
-	var list controlv1alpha1.BindingList
-	if err := c.wds.GetCache().List(ctx, &list, client.MatchingFields{indexBindingCollectors: name}); err != nil {
-		return
-	}
-	for i := range list.Items {
-		q.Add(combinedItem{Binding: list.Items[i].Name})
-		addObjects(q, collectedRefs(&list.Items[i]))
+	for _, b := range c.combined.bindingsByCollector.lookup(name) {
+		q.Add(combinedItem{Binding: b.Name})
+		addObjects(q, collectedRefs(b))
 	}
 }
 

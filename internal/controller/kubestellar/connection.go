@@ -73,6 +73,13 @@ type connection struct {
 	wdsProbe, itsProbe discovery.ServerVersionInterface
 	wdsDiscovery       discovery.DiscoveryInterface
 	wdsMetadata        metadata.Interface
+	// wdsWriter sends the reported state's writes (apply.go).
+	wdsWriter rest.Interface
+
+	// bindingsByObject indexes Bindings by the objects they ask reported state for, and
+	// workStatusesBySource WorkStatuses by the object they name (setupIndexes).
+	bindingsByObject     index[*controlv1alpha1.Binding]
+	workStatusesBySource index[*WorkStatus]
 
 	ctrl     controller.TypedController[objectRef]
 	cancel   context.CancelFunc
@@ -107,6 +114,8 @@ type connectionLockedState struct {
 	unwatchable unwatchable
 	// discovery remembers which resources have a status subresource.
 	discovery discoveryMemo
+	// mappings remembers the versions and kinds of resources (resolve).
+	mappings mappingMemo
 }
 
 // lock takes the connection's lock, which guards lockedState. It is held only to read or change
@@ -133,6 +142,7 @@ func newConnection(key types.NamespacedName, wdsName string, wdsCfg, itsCfg *res
 			watched:      map[schema.GroupVersionResource]bool{},
 			unwatchable:  unwatchable{},
 			discovery:    discoveryMemo{},
+			mappings:     mappingMemo{},
 		},
 	}
 	c.wdsCfg, c.itsCfg = wdsCfg, itsCfg

@@ -36,6 +36,9 @@ func (c *connection) newWDS(cfg *rest.Config) (cluster.Cluster, error) {
 	if err != nil {
 		return nil, err
 	}
+	if c.wdsWriter, err = newJSONClient(cfg, httpClient); err != nil {
+		return nil, err
+	}
 	var mapper meta.RESTMapper // the cluster's, made in cluster.New before its cache
 	watcher, err := newWDSWatcher(cfg, httpClient, func() meta.RESTMapper { return mapper })
 	if err != nil {

@@ -8,7 +8,6 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/util/workqueue"
 	"k8s.io/utils/ptr"
-	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller"
 	"sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/source"
@@ -17,19 +16,20 @@ import (
 // setupIndexes indexes Bindings by the objects they ask reported state for, and WorkStatuses
 // by the object they name.
 func (c *connection) setupIndexes(ctx context.Context) error {
-	err := c.wds.GetFieldIndexer().IndexField(ctx, &controlv1alpha1.Binding{}, indexBindingObjects,
-		func(o client.Object) []string { return bindingIndexKeys(o.(*controlv1alpha1.Binding)) })
+	var err error
+	c.bindingsByObject, err = addIndex(ctx, c.wds.GetCache(), &controlv1alpha1.Binding{}, indexBindingObjects,
+		bindingIndexKeys)
 	if err != nil {
 		return err
 	}
-	return c.its.GetFieldIndexer().IndexField(ctx, &WorkStatus{}, indexWorkStatusSource,
-		func(o client.Object) []string {
-			ws := o.(*WorkStatus)
+	c.workStatusesBySource, err = addIndex(ctx, c.its.GetCache(), &WorkStatus{}, indexWorkStatusSource,
+		func(ws *WorkStatus) []string {
 			if ws.Spec.SourceRef.Resource == "" || ws.Spec.SourceRef.Name == "" {
 				return nil
 			}
 			return []string{ws.ref().String()}
 		})
+	return err
 }
 
 // setupController builds the work queue of WDS objects and its watches: Bindings and

@@ -32,11 +32,40 @@ func (m discoveryMemo) forgetGroup(group string) {
 	}
 }
 
-// forgetDiscovery forgets what the memo knows of a group (see forgetGroup).
+// forgetDiscovery forgets what the memos know of a group (see forgetGroup): whether its
+// resources have a status subresource, and their versions and kinds.
 func (c *connection) forgetDiscovery(group string) {
 	c.lock()
 	defer c.unlock()
 	c.lockedState.discovery.forgetGroup(group)
+	c.lockedState.mappings.forgetGroup(group)
+}
+
+// mappingKey is what resolve is asked: a resource, at a version or ("") its preferred one.
+type mappingKey struct {
+	resource schema.GroupResource
+	version  string
+}
+
+// mapping is what resolve answered.
+type mapping struct {
+	gvr schema.GroupVersionResource
+	gvk schema.GroupVersionKind
+}
+
+// mappingMemo is the mapping part of a connection's locked state: the versions and kinds the
+// WDS's REST mapper gave for the resources asked about. The mapper answers from its own cache
+// too, but each answer walks every group it knows and allocates an error for each that does not
+// serve the resource: asked on every reconcile, that was a tenth of the operator's allocations.
+type mappingMemo map[mappingKey]mapping
+
+// forgetGroup forgets the mappings of a group's resources, with what discovery said of them.
+func (m mappingMemo) forgetGroup(group string) {
+	for k := range m {
+		if k.resource.Group == group {
+			delete(m, k)
+		}
+	}
 }
 
 // statusSubresources tells, for each resource discovery listed, whether it has a status

@@ -2,6 +2,8 @@ package kubestellar
 
 import (
 	"context"
+	"slices"
+	"strings"
 
 	controlv1alpha1 "github.com/kubestellar/kubestellar/api/control/v1alpha1"
 	"k8s.io/apimachinery/pkg/api/meta"
@@ -25,15 +27,10 @@ type target struct {
 // Binding asks for ref and nothing on it was written by the operator: a WorkStatus naming an
 // object no Binding asks for starts no watch (it would cache every object of its kind).
 func (c *connection) ensureWatch(ctx context.Context, ref objectRef) (t target, found bool, err error) {
-	var bindings controlv1alpha1.BindingList
-	if err := c.wds.GetCache().List(ctx, &bindings, client.MatchingFields{indexBindingObjects: ref.String()}); err != nil {
-		return t, false, err
-	}
-	ptrs := make([]*controlv1alpha1.Binding, len(bindings.Items))
-	for i := range bindings.Items {
-		ptrs[i] = &bindings.Items[i]
-	}
-	t.wants = wantsOf(ptrs, ref)
+	bindings := c.bindingsByObject.lookup(ref.String())
+	// The first by name chooses the version, as it chooses the CombinedStatus's object.
+	slices.SortFunc(bindings, func(a, b *controlv1alpha1.Binding) int { return strings.Compare(a.Name, b.Name) })
+	t.wants = wantsOf(bindings, ref)
 	t.gvr, t.gvk, err = c.resolve(ref.GroupResource(), t.wants.Version)
 	if meta.IsNoMatchError(err) {
 		return t, false, nil
@@ -57,9 +54,19 @@ func (c *connection) isWatched(gvr schema.GroupVersionResource) bool {
 	return c.lockedState.watched[gvr]
 }
 
-// resolve finds the version (the Binding's, else the preferred one) and the kind of a resource.
+// resolve finds the version (the Binding's, else the preferred one) and the kind of a resource,
+// from the memo when it was found before: the memo forgets a group when a write shows that
+// discovery changed for it (forgetDiscovery), as the REST mapper's own cache would otherwise
+// answer the same until it misses. A resource not served is not remembered.
 func (c *connection) resolve(gr schema.GroupResource, version string,
 ) (schema.GroupVersionResource, schema.GroupVersionKind, error) {
+	key := mappingKey{resource: gr, version: version}
+	c.lock()
+	m, seen := c.lockedState.mappings[key]
+	c.unlock()
+	if seen {
+		return m.gvr, m.gvk, nil
+	}
 	mapper := c.wds.GetRESTMapper()
 	gvr := gr.WithVersion(version)
 	if version == "" {
@@ -69,7 +76,13 @@ func (c *connection) resolve(gr schema.GroupResource, version string,
 		}
 	}
 	gvk, err := mapper.KindFor(gvr)
-	return gvr, gvk, err
+	if err != nil {
+		return gvr, gvk, err
+	}
+	c.lock()
+	c.lockedState.mappings[key] = mapping{gvr: gvr, gvk: gvk}
+	c.unlock()
+	return gvr, gvk, nil
 }
 
 // watchObjects starts watching the workload objects of a resource, once: their changes queue
@@ -141,7 +154,5 @@ func markedByOperator(labels map[string]string) bool {
 
 // asked tells whether some Binding names ref with a flag.
 func (c *connection) asked(ref objectRef) bool {
-	var list controlv1alpha1.BindingList
-	err := c.wds.GetCache().List(context.Background(), &list, client.MatchingFields{indexBindingObjects: ref.String()})
-	return err == nil && len(list.Items) > 0
+	return c.bindingsByObject.has(ref.String())
 }

@@ -36,26 +36,22 @@ func (c *connection) gather(ctx context.Context, ref objectRef, t target) (g fac
 		return g, false, err
 	}
 	if g.Wants.Any() && !g.Excepted {
-		g.Reports, err = c.reports(ctx, ref, g.Wants.Qualified)
+		g.Reports = c.reports(ref, g.Wants.Qualified)
 	}
 	return g, true, err
 }
 
 // reports reads the valid WorkStatuses of ref from the qualified WECs, sorted by WEC.
-func (c *connection) reports(ctx context.Context, ref objectRef, qualified []string) ([]summary.Report, error) {
-	var list WorkStatusList
-	if err := c.its.GetCache().List(ctx, &list, client.MatchingFields{indexWorkStatusSource: ref.String()}); err != nil {
-		return nil, err
-	}
-	return c.reportsFrom(list.Items, qualified), nil
+func (c *connection) reports(ref objectRef, qualified []string) []summary.Report {
+	return c.reportsFrom(c.workStatusesBySource.lookup(ref.String()), qualified)
 }
 
 // reportsFrom are the reports of the valid WorkStatuses among items (one object's, as the
-// cache lists them) from the qualified WECs, one per WEC, sorted by WEC.
-func (c *connection) reportsFrom(items []WorkStatus, qualified []string) []summary.Report {
+// cache keeps them: items is sorted here) from the qualified WECs, one per WEC, sorted by WEC.
+func (c *connection) reportsFrom(items []*WorkStatus, qualified []string) []summary.Report {
 	reports := make([]summary.Report, 0, len(items))
-	for i := range items {
-		ws := &items[i]
+	slices.SortFunc(items, byName)
+	for _, ws := range items {
 		if _, ok := slices.BinarySearch(qualified, ws.Namespace); !ok {
 			continue
 		}
@@ -74,6 +70,15 @@ func (c *connection) reportsFrom(items []WorkStatus, qualified []string) []summa
 	}
 	slices.SortFunc(reports, func(a, b summary.Report) int { return strings.Compare(a.WEC, b.WEC) })
 	return reports
+}
+
+// byName orders WorkStatuses by name, then namespace (WEC): of two WorkStatuses of one WEC
+// for one object, the first by name counts.
+func byName(a, b *WorkStatus) int {
+	if n := strings.Compare(a.Name, b.Name); n != 0 {
+		return n
+	}
+	return strings.Compare(a.Namespace, b.Namespace)
 }
 
 // any tells whether the operator owns anything on the object.

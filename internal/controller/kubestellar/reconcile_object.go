@@ -68,7 +68,8 @@ func (c *connection) apply(ctx context.Context, ref objectRef, obj *unstructured
 		return written{}, nil
 	}
 	c.book.writing(ref)
-	w, err := applier{client: c.wds.GetClient()}.apply(ctx, obj, p)
+	gvr := ref.GroupResource().WithVersion(obj.GroupVersionKind().Version) // the version it was read at
+	w, err := applier{client: c.wdsWriter}.apply(ctx, gvr, obj, p)
 	if c.book.wrote(ref, w.versions) {
 		c.enqueue(ref) // changed by another writer meanwhile
 	}

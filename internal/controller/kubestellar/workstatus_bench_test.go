@@ -58,20 +58,20 @@ func benchConnection() *connection {
 
 // benchObjectWorkStatuses are the WorkStatuses of one object from n WECs, as the cache lists
 // them, and the WECs.
-func benchObjectWorkStatuses(tb testing.TB, c *connection, n int) ([]WorkStatus, []string) {
-	items := make([]WorkStatus, 0, n)
+func benchObjectWorkStatuses(tb testing.TB, c *connection, n int) ([]*WorkStatus, []string) {
+	items := make([]*WorkStatus, 0, n)
 	wecs := make([]string, 0, n)
 	for k := range n {
 		wec := fmt.Sprintf("wec%02d", k)
-		items = append(items, *benchCachedWorkStatus(tb, c, benchWorkStatusJSON(wec, "d-00001", k)))
+		items = append(items, benchCachedWorkStatus(tb, c, benchWorkStatusJSON(wec, "d-00001", k)))
 		wecs = append(wecs, wec)
 	}
 	return items, wecs
 }
 
 // BenchmarkGatherReports is the reports part of the object reconcile's gather, for an object
-// with 1 and 10 qualified WECs: the cache's List gives a fresh slice of the cached objects
-// (shallow copies: deep copies are disabled), reportsFrom reads them. In the changed=1 cases
+// with 1 and 10 qualified WECs: the index gives a fresh slice of the cached objects,
+// reportsFrom reads them. In the changed=1 cases
 // one of the WorkStatuses is a new version at each reconcile (what a change costs), in the
 // others none is.
 func BenchmarkGatherReports(b *testing.B) {
@@ -95,9 +95,9 @@ func BenchmarkGatherReports(b *testing.B) {
 }
 
 // benchChange makes the first of items a new version, as the cache holds it.
-func benchChange(b *testing.B, c *connection, items []WorkStatus) {
+func benchChange(b *testing.B, c *connection, items []*WorkStatus) {
 	b.StopTimer()
-	items[0] = *benchCachedWorkStatus(b, c, benchWorkStatusJSON(items[0].Namespace, "d-00001", 7))
+	items[0] = benchCachedWorkStatus(b, c, benchWorkStatusJSON(items[0].Namespace, "d-00001", 7))
 	b.StartTimer()
 }
 

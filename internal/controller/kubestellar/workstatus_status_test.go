@@ -2,6 +2,7 @@ package kubestellar
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -147,7 +148,7 @@ func TestReportedStatusesAreNotModified(t *testing.T) {
 		t.Run(tc.kind, func(t *testing.T) {
 			g := NewWithT(t)
 			wecs := []string{"wec1", "wec2", "wec3"}
-			items := make([]WorkStatus, 0, len(wecs))
+			items := make([]*WorkStatus, 0, len(wecs))
 			raws := map[string]string{}
 			for i, wec := range wecs {
 				raw := tc.status(wec, i+1)
@@ -155,7 +156,7 @@ func TestReportedStatusesAreNotModified(t *testing.T) {
 				w.Namespace, w.Name = wec, "ws"
 				out, err := stampWorkStatus(time.Now, maxStatusBytes)(w)
 				g.Expect(err).NotTo(HaveOccurred())
-				items = append(items, *out.(*WorkStatus))
+				items = append(items, out.(*WorkStatus))
 				raws[wec] = raw
 			}
 			obj := &unstructured.Unstructured{Object: map[string]any{"apiVersion": tc.apiVersion, "kind": tc.kind,
@@ -174,12 +175,12 @@ func TestReportedStatusesAreNotModified(t *testing.T) {
 					{MultiWEC: true, Qualified: wecs},
 					{Singleton: true, Qualified: wecs},
 				} {
-					p, err := decide(facts{Wants: w, Reports: c.reportsFrom(append([]WorkStatus(nil), items...), w.Qualified),
+					p, err := decide(facts{Wants: w, Reports: c.reportsFrom(slices.Clone(items), w.Qualified),
 						Object: obj, StatusSubresource: true})
 					g.Expect(err).NotTo(HaveOccurred())
 					out = append(out, p)
 				}
-				reports := c.combinedReports(append([]WorkStatus(nil), items...), dests)
+				reports := c.combinedReports(slices.Clone(items), dests)
 				g.Expect(reports).To(HaveLen(3))
 				ref := objectRef{Group: "apps", Resource: "things", Namespace: "ns", Name: "web"}
 				return append(out, decideCombined(combinedFacts{Ref: ref, Object: obj, Bindings: []combinedBinding{

@@ -47,7 +47,7 @@ func (w *combinedWriters) observe(ref objectRef, existing []*controlv1alpha1.Com
 	for _, cs := range existing {
 		key := combinedStatusRef(cs)
 		last, ok := before[key]
-		if writtenAfterOperator(cs.ManagedFields) {
+		if writtenAfterOperator(writeTimes(cs.ManagedFields)) {
 			last, ok = now, true
 		}
 		if ok && now.Sub(last) < quiet {

@@ -26,7 +26,7 @@ func (c *connection) gather(ctx context.Context, ref objectRef, t target) (g fac
 	g.Object = obj
 	g.AnnotationsBumpGeneration = annotationsBumpGeneration(t.gvk.GroupKind())
 	g.Excepted = exceptedKind(ref.Group, ref.Resource)
-	entries := obj.GetManagedFields() // a conversion: once
+	entries := fieldsEntries(obj)
 	g.Owned = ownedOrAdopted(entries)
 	g.SecondWriter = writtenAfterOperator(entries)
 	if !g.Wants.Any() && !g.Owned.any() {

@@ -2,9 +2,12 @@ package kubestellar
 
 import (
 	"testing"
+	"time"
 
 	. "github.com/onsi/gomega"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
 )
 
 func TestOwnedBy(t *testing.T) {
@@ -43,14 +46,56 @@ func TestOwnedBy(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			g := NewWithT(t)
-			g.Expect(ownedBy(tc.entries, FieldManager)).To(Equal(tc.want))
+			g.Expect(ownedBy(entriesOf(t, tc.entries), FieldManager)).To(Equal(tc.want))
 			// What the cache keeps of the entries says the same.
 			trimmed := make([]metav1.ManagedFieldsEntry, len(tc.entries))
 			for i, e := range tc.entries {
 				e.FieldsV1 = metav1.NewFieldsV1(string(trimFields(e.FieldsV1.GetRawBytes())))
 				trimmed[i] = e
 			}
-			g.Expect(ownedBy(trimmed, FieldManager)).To(Equal(tc.want))
+			g.Expect(ownedBy(entriesOf(t, trimmed), FieldManager)).To(Equal(tc.want))
+			u := &unstructured.Unstructured{Object: map[string]any{"metadata": map[string]any{}}}
+			u.SetManagedFields(tc.entries)
+			keepOwnManagedFieldsOf(u)
+			g.Expect(ownedBy(fieldsEntries(u), FieldManager)).To(Equal(tc.want), "as the cache's transform keeps them")
 		})
 	}
+}
+
+// entriesOf are typed managedFields entries as fieldsEntries reads them from an object's map,
+// where the API server's JSON puts them.
+func entriesOf(t *testing.T, typed []metav1.ManagedFieldsEntry) []fieldsEntry {
+	t.Helper()
+	m, err := runtime.DefaultUnstructuredConverter.ToUnstructured(&metav1.PartialObjectMetadata{
+		ObjectMeta: metav1.ObjectMeta{ManagedFields: typed}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fieldsEntries(&unstructured.Unstructured{Object: m})
+}
+
+// TestFieldsEntries: the entries read from an object's map are the operator's and KubeStellar's
+// status controller's, with their subresource, time and fields; an entry of another shape is
+// read without what does not parse.
+func TestFieldsEntries(t *testing.T) {
+	g := NewWithT(t)
+	t0 := metav1.NewTime(time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC))
+	got := entriesOf(t, []metav1.ManagedFieldsEntry{
+		{Manager: "kubectl", Operation: metav1.ManagedFieldsOperationApply, Time: &t0,
+			FieldsV1: metav1.NewFieldsV1(`{"f:spec":{}}`)},
+		{Manager: FieldManager, Operation: metav1.ManagedFieldsOperationUpdate, Subresource: "status", Time: &t0,
+			FieldsV1: metav1.NewFieldsV1(`{"f:status":{"f:replicas":{}}}`)},
+		{Manager: KubeStellarStatusManager, Operation: metav1.ManagedFieldsOperationUpdate},
+	})
+	g.Expect(got).To(Equal([]fieldsEntry{
+		{Manager: FieldManager, Subresource: "status", Time: t0.Time,
+			Fields: map[string]any{"f:status": map[string]any{"f:replicas": map[string]any{}}}},
+		{Manager: KubeStellarStatusManager},
+	}))
+	odd := &unstructured.Unstructured{Object: map[string]any{"metadata": map[string]any{"managedFields": []any{
+		"not an entry",
+		map[string]any{"manager": FieldManager, "time": "yesterday", "fieldsV1": "not a set"},
+	}}}}
+	g.Expect(fieldsEntries(odd)).To(Equal([]fieldsEntry{{Manager: FieldManager}}))
+	g.Expect(ownedBy(fieldsEntries(odd), FieldManager)).To(Equal(owned{}))
 }

@@ -4,7 +4,6 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/metrics"
 )
 
@@ -37,7 +36,7 @@ func init() {
 // controller wrote there of reported state adopted as the operator's: the fields of .status and
 // its labels among sweepLabels. Other labels it happens to own (an Update of the whole object
 // owns every field it changed) are the user's.
-func ownedOrAdopted(entries []metav1.ManagedFieldsEntry) owned {
+func ownedOrAdopted(entries []fieldsEntry) owned {
 	theirs := ownedBy(entries, KubeStellarStatusManager)
 	var labels map[string]bool
 	for _, l := range sweepLabels {
@@ -79,17 +78,17 @@ func unionKeys(a, b map[string]bool) map[string]bool {
 // writtenAfterOperator tells whether KubeStellar's status controller changed the object after
 // this operator last did, as their managedFields times say (to the second: a write in the same
 // second is not told).
-func writtenAfterOperator(entries []metav1.ManagedFieldsEntry) bool {
+func writtenAfterOperator(entries []fieldsEntry) bool {
 	ours, theirs := lastWriteBy(entries, FieldManager), lastWriteBy(entries, KubeStellarStatusManager)
 	return !ours.IsZero() && theirs.After(ours)
 }
 
 // lastWriteBy is the latest time of manager's managedFields entries; zero when it has none.
-func lastWriteBy(entries []metav1.ManagedFieldsEntry, manager string) time.Time {
+func lastWriteBy(entries []fieldsEntry, manager string) time.Time {
 	var last time.Time
 	for i := range entries {
-		if e := &entries[i]; e.Manager == manager && e.Time != nil && e.Time.After(last) {
-			last = e.Time.Time
+		if e := &entries[i]; e.Manager == manager && e.Time.After(last) {
+			last = e.Time
 		}
 	}
 	return last

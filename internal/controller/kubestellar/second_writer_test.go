@@ -25,7 +25,7 @@ func TestTakeOverAdoptsKubeStellarsWrites(t *testing.T) {
 		{Manager: "kube-controller-manager", Operation: metav1.ManagedFieldsOperationUpdate, Subresource: "status", Time: &t0,
 			FieldsV1: metav1.NewFieldsV1(`{"f:status":{"f:observedGeneration":{}}}`)},
 	}
-	adopted := ownedOrAdopted(entries)
+	adopted := ownedOrAdopted(entriesOf(t, entries))
 	g.Expect(adopted).To(Equal(owned{
 		Status: map[string]bool{"readyReplicas": true, "replicas": true},
 		Labels: map[string]bool{LabelSingletonStatus: true},
@@ -67,7 +67,9 @@ func TestWrittenAfterOperator(t *testing.T) {
 			entry(FieldManager, at(5)), entry("kube-controller-manager", at(9))}, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			NewWithT(t).Expect(writtenAfterOperator(tc.entries)).To(Equal(tc.want))
+			g := NewWithT(t)
+			g.Expect(writtenAfterOperator(entriesOf(t, tc.entries))).To(Equal(tc.want))
+			g.Expect(writtenAfterOperator(writeTimes(tc.entries))).To(Equal(tc.want), "from typed entries")
 		})
 	}
 }

@@ -4,7 +4,9 @@ import (
 	"flag"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"runtime"
+	"runtime/debug"
 	"testing"
 	"time"
 
@@ -91,4 +93,20 @@ func TestBuildInfo(t *testing.T) {
 		return
 	}
 	t.Fatal("singleton_operator_build_info is not served")
+}
+
+// TestGCPercent: the collector's target is defaultGCPercent unless GOGC is set, which wins.
+func TestGCPercent(t *testing.T) {
+	g := NewWithT(t)
+	before := debug.SetGCPercent(100)
+	t.Cleanup(func() { debug.SetGCPercent(before) })
+
+	t.Setenv("GOGC", "") // t.Setenv restores it; unset it for the first case
+	g.Expect(os.Unsetenv("GOGC")).To(Succeed())
+	setGCPercent()
+	g.Expect(debug.SetGCPercent(100)).To(Equal(defaultGCPercent))
+
+	t.Setenv("GOGC", "200")
+	setGCPercent()
+	g.Expect(debug.SetGCPercent(100)).To(Equal(100), "GOGC set: left as it was")
 }

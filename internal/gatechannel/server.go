@@ -144,6 +144,15 @@ func (s *Server) Released(pod types.UID) {
 	}
 }
 
+// Gone forgets a pod whose object is gone (the operator's pod watch saw it deleted): its
+// sessions, its release, its ledger. No gate of it can open a session any more (admit requires
+// the pod in the cache); sweep does the same for the pods a watch event was missed for.
+func (s *Server) Gone(pod types.UID) {
+	s.init()
+	s.Ledger.Forget(pod)
+	s.forget(pod)
+}
+
 // leading reports whether this replica leads.
 func (s *Server) leading() bool {
 	select {

@@ -10,11 +10,13 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/go-logr/logr/funcr"
 	. "github.com/onsi/gomega"
 	authenticationv1 "k8s.io/api/authentication/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 
 	"github.com/singleton-operator/singleton-operator/internal/gatewire"
 )
@@ -121,4 +123,21 @@ func TestGateLeavingDuringReviewIsNoError(t *testing.T) {
 	mu.Lock()
 	defer mu.Unlock()
 	g.Expect(lines).NotTo(ContainElement(ContainSubstring(`"error"=`)), "nothing at the error level")
+}
+
+// A pod whose object is gone is forgotten at once: its release (pushed to sessions it would
+// open later, which it cannot any more) and what the ledger held of its gates.
+func TestGoneForgetsThePod(t *testing.T) {
+	g := NewWithT(t)
+	s := &Server{Ledger: NewLedger(), Elected: make(chan struct{})}
+	const pod, other = types.UID("gone"), types.UID("kept")
+	for _, uid := range []types.UID{pod, other} {
+		s.Released(uid)
+		s.Ledger.Opened(uid, "app", 1)
+		s.Ledger.Exited(uid, "app", 1, 0, time.Now())
+	}
+	s.Gone(pod)
+	g.Expect(s.released).To(Equal(map[types.UID]bool{other: true}))
+	g.Expect(s.Ledger.Snapshot(pod, other).Pods).To(HaveLen(1))
+	g.Expect(s.Ledger.Snapshot(pod, other).Pods).To(HaveKey(other))
 }

@@ -7,6 +7,7 @@ package apps
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -360,10 +361,12 @@ func (w *world) applyOperator(env *env, e mcEvent, describe bool) string {
 		res, _ := w.write(&wr)
 		return "the deposed leader's write lands: " + wr.String() + ": " + res.String()
 	case evSyncPods:
+		w.forgetGonePods(w.op.pods.queue)
 		w.op.pods.deliver(len(w.op.pods.queue))
 		return "pod cache catches up"
 	case evSyncPodsOne:
 		ev := w.op.pods.queue[0]
+		w.forgetGonePods(w.op.pods.queue[:1])
 		w.op.pods.deliver(1)
 		return "pod cache receives one watch event: " + describeCachedPod(ev)
 	case evSyncSingletons:
@@ -452,4 +455,17 @@ func describePodObject(p *mPod) string {
 	}
 	b.WriteString("]")
 	return b.String()
+}
+
+// forgetGonePods is the operator's pod watch handler (podGone) on the events the pod cache
+// applies: a pod whose removal it sees leaves the operator's release ledger. A reconcile that
+// decided before may still add it back when its writes go (as a push racing the deletion does).
+func (w *world) forgetGonePods(events []watchEvent[mPod]) {
+	for _, ev := range events {
+		if !ev.gone || w.op.memory == "" {
+			continue
+		}
+		uids := strings.Split(w.op.memory, ",")
+		w.op.memory = strings.Join(slices.DeleteFunc(uids, func(u string) bool { return u == podUID(ev.obj.uid) }), ",")
+	}
 }

@@ -980,3 +980,32 @@ func TestModelCheckPushFirst(t *testing.T) {
 		t.Fatalf("the restarted operator should write the release annotation from the status:\n%s", b.w.describe())
 	}
 }
+
+// TestModelCheckGonePodForgotten: a release pushed whose annotation never lands, because the
+// pod went first (its finalizer stripped, the pod force-deleted, while the operator's pod cache
+// still showed it), stays in the operator's memory until the cache shows the pod gone, and no
+// longer; one application runs throughout.
+func TestModelCheckGonePodForgotten(t *testing.T) {
+	b := newSeeder([]string{mcDefaultSS})
+	b.nodes("n1", "n2").fast().singleton().deployment().settle().handOverArmed().newSession().oldStopReported()
+	b.w.cfg.lagPods = true // from here the operator's pod cache follows the API's events
+	b.do(evStripFinalizer, "db-r2-3", 0).do(evForceDelete, "db-r2-3", 0)
+	if b.w.pod("db-r2-3") != nil {
+		t.Fatalf("db-r2-3 should be gone from the API:\n%s", b.w.describe())
+	}
+	b.do(evReconcile, mcDefaultSS, 0)
+	uid := podUID(mcNewUID)
+	if !slices.Contains(strings.Split(b.w.op.memory, ","), uid) {
+		t.Fatalf("the release of %s should have been pushed and remembered (memory %q):\n%s", uid, b.w.op.memory, b.w.describe())
+	}
+	if v := b.w.checkS1(); v != nil {
+		t.Fatal(v)
+	}
+	b.do(evSyncPods, "", 0)
+	if slices.Contains(strings.Split(b.w.op.memory, ","), uid) {
+		t.Fatalf("the operator should forget %s once its cache shows the pod gone (memory %q)", uid, b.w.op.memory)
+	}
+	if v := b.w.checkS1(); v != nil {
+		t.Fatal(v)
+	}
+}

@@ -33,7 +33,12 @@ func (l *releaseLedger) has(uid types.UID) bool {
 	return ok
 }
 
-// seen forgets a release once the cache shows it, or shows the pod gone.
+// seen forgets a release once the cache shows it (the pod's release annotation), or shows the
+// pod gone (its deletion's watch event: podGone). A pod released and gone is not left out of
+// later decisions by forgetting it here: a release is recorded in its StatefulSingleton's
+// status before it is pushed (S2), and the status keeps a pod as may run until its stop is
+// proven, object or not; and a released pod carries the release finalizer, which this operator
+// removes only once its application is proven stopped.
 func (l *releaseLedger) seen(uid types.UID) {
 	l.mu.Lock()
 	defer l.mu.Unlock()

@@ -15,6 +15,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/tools/events"
+	"k8s.io/client-go/util/workqueue"
 	"k8s.io/klog/v2"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
@@ -46,8 +47,12 @@ type StatefulSingletonReconciler struct {
 	Gate *gatechannel.Ledger
 	// GateEvents carries the pods the gates reported about, to decide again at once.
 	GateEvents <-chan event.GenericEvent
-	// Releases is told of every release once it is written (S2), to push it to the pod's gates.
-	Releases interface{ Released(types.UID) }
+	// Releases is told of every release once it is written (S2), to push it to the pod's gates,
+	// and of every pod whose object is gone, to forget it.
+	Releases interface {
+		Released(types.UID)
+		Gone(types.UID)
+	}
 
 	// ledger remembers the releases this operator wrote that its cache may not show yet.
 	ledger releaseLedger
@@ -156,12 +161,24 @@ func (r *StatefulSingletonReconciler) SetupWithManager(mgr ctrl.Manager) error {
 	b := ctrl.NewControllerManagedBy(mgr).
 		For(&singletonv1.StatefulSingleton{}).
 		Watches(&corev1.Pod{}, handler.EnqueueRequestsFromMapFunc(r.singletonsSelecting)).
+		Watches(&corev1.Pod{}, handler.Funcs{DeleteFunc: r.podGone}).
 		Watches(&corev1.Node{}, handler.EnqueueRequestsFromMapFunc(r.singletonsOnNode),
 			builder.WithPredicates(nodeFencingChanged()))
 	if r.GateEvents != nil {
 		b = b.WatchesRawSource(source.Channel(r.GateEvents, handler.EnqueueRequestsFromMapFunc(r.singletonsSelecting)))
 	}
 	return b.Named("statefulsingleton").Complete(r)
+}
+
+// podGone forgets what the operator keeps in memory about a pod whose object is gone: a
+// release pushed whose annotation never reached the cache (its patch failed, or the pod was
+// deleted first) would otherwise stay in the release ledger and the channel for ever.
+func (r *StatefulSingletonReconciler) podGone(_ context.Context, e event.DeleteEvent,
+	_ workqueue.TypedRateLimitingInterface[reconcile.Request]) {
+	r.ledger.seen(e.Object.GetUID())
+	if r.Releases != nil {
+		r.Releases.Gone(e.Object.GetUID())
+	}
 }
 
 // singletonsSelecting maps a pod to the StatefulSingletons in its namespace whose selector

@@ -1,0 +1,33 @@
+package apps
+
+import (
+	"testing"
+
+	. "github.com/onsi/gomega"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"sigs.k8s.io/controller-runtime/pkg/event"
+)
+
+// goneRecorder is the gate channel as the reconciler sees it: the pods it was told are gone.
+type goneRecorder struct{ gone []types.UID }
+
+func (g *goneRecorder) Released(types.UID) {}
+func (g *goneRecorder) Gone(uid types.UID) { g.gone = append(g.gone, uid) }
+
+// A release pushed whose annotation never reached the cache (the patch failed, or the pod was
+// deleted first) is forgotten when the pod's deletion is seen, here and in the channel, instead
+// of staying in memory for ever; the other pods' releases stay.
+func TestPodGoneForgetsItsRelease(t *testing.T) {
+	g := NewWithT(t)
+	channel := &goneRecorder{}
+	r := &StatefulSingletonReconciler{Releases: channel}
+	r.ledger.add("gone")
+	r.ledger.add("kept")
+	pod := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: "db-0", UID: "gone"}}
+	r.podGone(t.Context(), event.DeleteEvent{Object: pod}, nil)
+	g.Expect(r.ledger.has("gone")).To(BeFalse())
+	g.Expect(r.ledger.has("kept")).To(BeTrue())
+	g.Expect(channel.gone).To(Equal([]types.UID{"gone"}))
+}

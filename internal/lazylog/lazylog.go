@@ -13,6 +13,7 @@
 package lazylog
 
 import (
+	"slices"
 	"sync/atomic"
 
 	"github.com/go-logr/logr"
@@ -60,7 +61,7 @@ func (s *sink) Error(err error, msg string, keysAndValues ...any) {
 // WithValues keeps the pairs: starting from what was resolved already, if anything was.
 func (s *sink) WithValues(keysAndValues ...any) logr.LogSink {
 	if r := s.withValues.Load(); r != nil {
-		return &sink{base: *r, kv: keysAndValues}
+		return &sink{base: *r, kv: slices.Clone(keysAndValues)} // the caller's slice is not kept
 	}
 	kv := make([]any, 0, len(s.kv)+len(keysAndValues))
 	return &sink{base: s.base, kv: append(append(kv, s.kv...), keysAndValues...)}

@@ -92,3 +92,20 @@ func TestCallerIsTheCaller(t *testing.T) {
 		g.Expect(strings.Contains(line, "lazylog.go")).To(BeFalse(), line)
 	}
 }
+
+// TestCallersSliceNotKept: a caller that reuses its slice of pairs after WithValues does not
+// change what the logger writes later.
+func TestCallersSliceNotKept(t *testing.T) {
+	g := NewWithT(t)
+	var lines []string
+	var n int
+	l := newLogger(&lines, &n, funcr.Options{})
+	for _, base := range []logr.Logger{l, l.WithValues("first", 1)} {
+		base.Info("resolved") // the second base hands its pairs over here
+		kv := []any{"k", "before"}
+		child := base.WithValues(kv...)
+		kv[1] = "after"
+		child.Info("line")
+		g.Expect(lines[len(lines)-1]).To(ContainSubstring(`"k"="before"`))
+	}
+}

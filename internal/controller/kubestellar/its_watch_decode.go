@@ -239,11 +239,17 @@ func (p *itsParser) expect(want string) error {
 
 // objectMeta reads metadata.
 func (p *itsParser) objectMeta(m *metav1.ObjectMeta) error {
+	return readObject(p, metaFields[:], m)
+}
+
+// readObject reads an object into v through its field table (readField); anything but an
+// object is odd.
+func readObject[T any](p *itsParser, fields []field[T], v *T) error {
 	if p.peek() != '{' {
 		return p.oddSkip()
 	}
 	var seen uint32
-	return p.object(func(key string) error { return readField(p, metaFields[:], &seen, key, m) })
+	return p.object(func(key string) error { return readField(p, fields, &seen, key, v) })
 }
 
 // field is a member of a JSON object that the parser reads into a T.
@@ -423,8 +429,7 @@ func (p *itsParser) ownerReferences(refs *[]metav1.OwnerReference) error {
 		}
 		r := &p.ownerRef
 		*r = metav1.OwnerReference{}
-		var seen uint32
-		err := p.object(func(key string) error { return readField(p, ownerReferenceFields[:], &seen, key, r) })
+		err := readObject(p, ownerReferenceFields[:], r)
 		*refs = append(*refs, *r)
 		return err
 	})
@@ -454,13 +459,9 @@ func (p *itsParser) managedFields(mfs *[]metav1.ManagedFieldsEntry) error {
 		if p.peek() == 'n' {
 			return p.literal("null")
 		}
-		if p.peek() != '{' {
-			return p.oddSkip()
-		}
 		e := &p.managedEntry
 		*e = managedEntry{}
-		var seen uint32
-		err := p.object(func(key string) error { return readField(p, managedEntryFields[:], &seen, key, e) })
+		err := readObject(p, managedEntryFields[:], e)
 		if e.time != nil && e.status {
 			*mfs = append(*mfs, metav1.ManagedFieldsEntry{Time: e.time, FieldsV1: statusFieldsV1})
 		}
@@ -511,15 +512,10 @@ func (p *itsParser) spec(s *WorkStatusSpec) error {
 			return p.skip()
 		}
 		p.once(&seen, 1)
-		switch p.peek() {
-		case 'n':
+		if p.peek() == 'n' {
 			return p.literal("null")
-		case '{':
-		default:
-			return p.oddSkip()
 		}
-		var seenRef uint32
-		return p.object(func(key string) error { return readField(p, sourceRefFields[:], &seenRef, key, &s.SourceRef) })
+		return readObject(p, sourceRefFields[:], &s.SourceRef)
 	})
 }
 

@@ -2,7 +2,6 @@ package kubestellar
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -314,28 +313,5 @@ func BenchmarkWorkStatusEventDecode(b *testing.B) {
 
 // A stream read a few bytes at a time decodes as one read at once.
 func TestWorkStatusEventStreamReadInPieces(t *testing.T) {
-	g := NewWithT(t)
-	body := strings.Join(itsSeedEvents()[:2], "")
-	whole := newEventStream(io.NopCloser(strings.NewReader(body)), decodeWorkStatusEvent)
-	var want []watch.Event
-	for {
-		typ, obj, err := whole.Decode()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		g.Expect(err).NotTo(HaveOccurred())
-		want = append(want, watch.Event{Type: typ, Object: obj})
-	}
-	g.Expect(want).To(HaveLen(5))
-	for _, n := range []int{1, 7, 100, 4096} {
-		s := newEventStream(io.NopCloser(&trickle{r: strings.NewReader(body), n: n}), decodeWorkStatusEvent)
-		s.buf = make([]byte, 16) // it grows as the events need
-		for i := range want {
-			typ, obj, err := s.Decode()
-			g.Expect(err).NotTo(HaveOccurred(), "pieces of %d", n)
-			g.Expect(watch.Event{Type: typ, Object: obj}).To(Equal(want[i]), "pieces of %d", n)
-		}
-		_, _, err := s.Decode()
-		g.Expect(err).To(Equal(io.EOF))
-	}
+	expectSameInPieces(NewWithT(t), strings.Join(itsSeedEvents()[:2], ""), decodeWorkStatusEvent, 5)
 }

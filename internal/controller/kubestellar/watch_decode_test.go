@@ -295,7 +295,7 @@ func TestWDSWatchRequest(t *testing.T) {
 	g.Expect(d.served.last.URL.Path).To(Equal("/api/v1/configmaps"))
 }
 
-// A stream read a few bytes at a time decodes as one read at once.
+// trickle reads at most n bytes at a time.
 type trickle struct {
 	r io.Reader
 	n int
@@ -303,10 +303,10 @@ type trickle struct {
 
 func (t *trickle) Read(b []byte) (int, error) { return t.r.Read(b[:min(len(b), t.n)]) }
 
-func TestWDSEventStreamReadInPieces(t *testing.T) {
-	g := NewWithT(t)
-	body := strings.Join(seedEvents()[:2], "")
-	whole := newEventStream(io.NopCloser(strings.NewReader(body)), decodeWDSEvent)
+// expectSameInPieces: a stream of body read a few bytes at a time decodes with decode as one read
+// at once, into events events.
+func expectSameInPieces(g Gomega, body string, decode eventDecoder, events int) {
+	whole := newEventStream(io.NopCloser(strings.NewReader(body)), decode)
 	var want []watch.Event
 	for {
 		typ, obj, err := whole.Decode()
@@ -316,9 +316,9 @@ func TestWDSEventStreamReadInPieces(t *testing.T) {
 		g.Expect(err).NotTo(HaveOccurred())
 		want = append(want, watch.Event{Type: typ, Object: obj})
 	}
-	g.Expect(want).To(HaveLen(6))
+	g.Expect(want).To(HaveLen(events))
 	for _, n := range []int{1, 7, 100, 4096} {
-		s := newEventStream(io.NopCloser(&trickle{r: strings.NewReader(body), n: n}), decodeWDSEvent)
+		s := newEventStream(io.NopCloser(&trickle{r: strings.NewReader(body), n: n}), decode)
 		s.buf = make([]byte, 16) // it grows as the events need
 		for i := range want {
 			typ, obj, err := s.Decode()
@@ -328,6 +328,14 @@ func TestWDSEventStreamReadInPieces(t *testing.T) {
 		_, _, err := s.Decode()
 		g.Expect(err).To(Equal(io.EOF))
 	}
+}
+
+// A stream read a few bytes at a time decodes as one read at once; one cut short ends in an
+// unexpected EOF.
+func TestWDSEventStreamReadInPieces(t *testing.T) {
+	g := NewWithT(t)
+	body := strings.Join(seedEvents()[:2], "")
+	expectSameInPieces(g, body, decodeWDSEvent, 6)
 	s := newEventStream(io.NopCloser(&trickle{r: strings.NewReader(body[:len(body)-10]), n: 50}), decodeWDSEvent)
 	for range 5 {
 		_, _, err := s.Decode()

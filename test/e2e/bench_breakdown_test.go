@@ -18,11 +18,11 @@ import (
 )
 
 // podMoments watches the pods and StatefulSingletons of a namespace and notes, per pod name,
-// when the watch first showed every container terminated, when it first showed the pod's release
-// recorded in a StatefulSingleton's status (S2; the operator pushes the release to a tracked
-// pod's gates right after that write) and when it first showed the pod released (its
-// annotation): the steps of a hand-over between the ledger's stop of the old application and its
-// start of the new one.
+// when the watch first showed every container terminated, when it first showed the pod's
+// release time in a StatefulSingleton's status (the release recorded ahead is pushed to a
+// tracked pod's gates before that write; one not recorded ahead right after it) and when it
+// first showed the pod released (its annotation): the steps of a hand-over between the ledger's
+// stop of the old application and its start of the new one.
 type podMoments struct {
 	mu         sync.Mutex
 	terminated map[string]time.Time
@@ -58,13 +58,18 @@ func watchPodMoments(ctx context.Context, ns string) *podMoments {
 	return m
 }
 
-// noteRecord notes when a StatefulSingleton's status first recorded a pod as the active one.
+// noteRecord notes when a StatefulSingleton's status first recorded the release time of a
+// pod's transition: not when the pod became the active one, which is when its release was
+// recorded ahead of the old pod's stop.
 func (m *podMoments) noteRecord(ss *singletonv1.StatefulSingleton, at time.Time) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if pod := ss.Status.ActivePod; pod != "" {
-		if _, seen := m.recorded[pod]; !seen {
-			m.recorded[pod] = at
+	for _, t := range []*singletonv1.TransitionRecord{ss.Status.CurrentTransition, ss.Status.LastTransition} {
+		if t == nil || t.ReleaseTime == nil {
+			continue
+		}
+		if _, seen := m.recorded[t.To]; !seen {
+			m.recorded[t.To] = at
 		}
 	}
 }

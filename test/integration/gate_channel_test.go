@@ -203,9 +203,14 @@ var _ = Describe("The gate channel", Ordered, func() {
 
 			second := supervisedPod(ctx, ns, "second")
 			setStatus(ctx, api, second, corev1.ContainerState{Running: &corev1.ContainerStateRunning{}})
-			By("asking the first pod to stop once the second one is armed")
+			By("asking the first pod to stop once the second one is armed, its release recorded ahead")
 			Eventually(getPodFrom).WithContext(ctx).WithArguments(first).
 				Should(HaveField("DeletionTimestamp", Not(BeNil())))
+			ahead := &singletonv1.StatefulSingleton{}
+			Expect(api.Client.Get(ctx, client.ObjectKeyFromObject(ss), ahead)).To(Succeed())
+			Expect(ahead.Status.ActivePodUID).To(Equal(second.UID), "recorded before the stop was asked for")
+			Expect(ahead.Status.MayRunPods).To(ConsistOf(HaveField("UID", first.UID), HaveField("UID", second.UID)))
+			Expect(ahead.Status.CurrentTransition).To(HaveField("ReleaseTime", BeNil()))
 			By("tracking the second pod meanwhile, so that its release may be pushed before its annotation")
 			Eventually(getPodFrom).WithContext(ctx).WithArguments(second).
 				Should(HaveField("Finalizers", ContainElement(singletonv1.FinalizerRelease)))
@@ -224,7 +229,7 @@ var _ = Describe("The gate channel", Ordered, func() {
 				gatewire.ExitReport{Session: session.Session, Container: "app", Start: 1, ExitCode: 143})
 			Expect(resp.StatusCode).To(Equal(http.StatusOK))
 			_ = resp.Body.Close()
-			By("pushing the second pod its release, which the status records by then (S2)")
+			By("pushing the second pod its release, which the status recorded ahead (S2)")
 			line, err := secondEvents.ReadBytes('\n')
 			Expect(err).NotTo(HaveOccurred())
 			var release gatewire.Event

@@ -170,7 +170,9 @@ type StatefulSingletonStatus struct {
 	// +optional
 	Phase Phase `json:"phase,omitempty"`
 
-	// activePod is the name of the pod released to run the application, if any.
+	// activePod is the name of the pod released to run the application, if any, or of the pod
+	// whose release is recorded ahead: it takes effect the moment the pods asked to stop for it
+	// are confirmed stopped.
 	// +optional
 	ActivePod string `json:"activePod,omitempty"`
 
@@ -178,11 +180,12 @@ type StatefulSingletonStatus struct {
 	// +optional
 	ActivePodUID types.UID `json:"activePodUID,omitempty"`
 
-	// mayRunPods lists every pod that may run the application (released, or never held by the
-	// gate) until its stop is confirmed, by UID and node. A pod listed here that disappears
-	// unconfirmed keeps every other pod held until its node is fenced. The operator records a
-	// pod here before it releases it, so that a restarted operator or a new leader resumes from
-	// what the API holds.
+	// mayRunPods lists every pod that may run the application (released, never held by the
+	// gate, or the active pod whose release is recorded ahead) until its stop is confirmed, by
+	// UID and node. A pod listed here that disappears unconfirmed keeps every other pod held
+	// until its node is fenced. The operator records a pod here before it releases it (when it
+	// asks the pods before it to stop), so that a restarted operator or a new leader resumes
+	// from what the API holds.
 	// +optional
 	// +listType=map
 	// +listMapKey=uid

@@ -135,10 +135,19 @@ func (op realOperator) decide(v cacheView, name string, describe bool) reconcile
 	}
 	plan := decideTransition(in)
 
-	// consumeGateProofs, then patchStatus, then apply, then handBack, as Reconcile does them.
+	// consumeGateProofs, then the push of a release the status read records already, then
+	// patchStatus, then apply, then handBack, as Reconcile does them.
 	if !op.broken.has(brokenNoConsume) {
 		for _, proof := range plan.Consume {
 			writes = append(writes, apiWrite{op: opConsume, name: proof.Name, uid: modelUID(proof.UID)})
+		}
+	}
+	dec := reconcileDecision{memory: ledgerMemory(&r.ledger, ""), releaseWrite: -1}
+	if rel := plan.Release; rel != nil {
+		dec.memoryReleased = ledgerMemory(&r.ledger, rel.UID)
+		if rel.pushFirst() {
+			dec.releaseWrite = len(writes)
+			writes = append(writes, apiWrite{op: opPush, name: rel.Name, uid: modelUID(rel.UID)})
 		}
 	}
 	if !apiequality.Semantic.DeepEqual(ss.Status, plan.Status) {
@@ -150,10 +159,8 @@ func (op realOperator) decide(v cacheView, name string, describe bool) reconcile
 		writes = append(writes, apiWrite{op: opSSStatus, name: name, rv: cached.rv, chainRV: true,
 			status: ssStatus{id: internStatus(string(key)), val: &status}})
 	}
-	dec := reconcileDecision{memory: ledgerMemory(&r.ledger, ""), releaseWrite: -1}
-	if plan.Release != nil {
+	if plan.Release != nil && dec.releaseWrite < 0 {
 		dec.releaseWrite = len(writes)
-		dec.memoryReleased = ledgerMemory(&r.ledger, plan.Release.UID)
 	}
 	writes = append(writes, applyWrites(append(seen.Selected, seen.Recorded...), &plan)...)
 	if op.broken.has(brokenPushBeforeRecord) {
@@ -374,10 +381,11 @@ func applyWrites(pods []corev1.Pod, plan *transitionPlan) []apiWrite {
 	}
 	var writes []apiWrite
 	if rel := plan.Release; rel != nil {
-		// release: a tracked pod's release is pushed before its patch, another's after it.
+		// release: a tracked pod's release is pushed before its patch (before the status write
+		// when the status read records it already), another's after it.
 		p := byUID[rel.UID]
 		push := apiWrite{op: opPush, name: p.Name, uid: modelUID(p.UID)}
-		if rel.Tracked {
+		if rel.Tracked && !rel.pushFirst() {
 			writes = append(writes, push)
 		}
 		writes = append(writes, apiWrite{op: opPodRelease, name: p.Name, rv: rvOf(p), releaseUID: modelUID(p.UID)})

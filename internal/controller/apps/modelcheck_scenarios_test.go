@@ -19,6 +19,10 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"k8s.io/apimachinery/pkg/types"
+
+	singletonv1 "github.com/singleton-operator/singleton-operator/api/apps/v1"
 )
 
 // scenario is a seeded world and the events enabled in it.
@@ -449,6 +453,23 @@ var pushFirstScenarios = []scenario{
 		deepExtra: 4,
 	},
 	{
+		// The release recorded ahead and pushed before the status write, from caches that lag
+		// behind the API: a StatefulSingleton cache that still shows a status written before
+		// is no licence to push (the record it shows stays until its pod is proven stopped).
+		name: "fast path, the release recorded ahead: caches lagging, a second rollout, the operator restarted",
+		setup: func(b *seeder) {
+			b.nodes("n1", "n2").fast().singleton().deployment().settle().handOverArmed().newSession()
+		},
+		enable: operatorKinds | kubeletKinds | deployKinds | channelKinds | syncKinds |
+			kinds(evCrashMid, evRestart, evRolloutRestart),
+		budget:    map[evKind]int{evCrashMid: 1, evRestart: 1, evRolloutRestart: 1},
+		lagPods:   true,
+		lagSS:     true,
+		checks:    checkS1 | checkS3,
+		depth:     10,
+		deepExtra: 3,
+	},
+	{
 		name: "fast path, the release pushed before its annotation: the new pod deleted or force-deleted meanwhile",
 		setup: func(b *seeder) {
 			b.nodes("n1", "n2").fast().singleton().deployment().settle().handOverArmed().newSession().oldStopReported()
@@ -585,9 +606,10 @@ var brokenScenarios = []scenario{
 		expectViolation: "S1",
 	},
 	{
+		// The release is not recorded ahead here: the old pod went before the new one was armed.
 		name: "broken fast path: the release pushed before the status records it, the operator dying between",
 		setup: func(b *seeder) {
-			b.nodes("n1", "n2").fast().singleton().deployment().settle().handOverArmed().newSession().oldStopReported()
+			b.nodes("n1", "n2").fast().singleton().deployment().settle().oldGoneBeforeArmed()
 		},
 		enable: operatorKinds | kubeletKinds | deployKinds | channelKinds |
 			kinds(evCrashMid, evRestart, evRolloutRestart),
@@ -761,6 +783,16 @@ func (b *seeder) newSession() *seeder {
 // next reconcile releases the new pod, pushing the release first.
 func (b *seeder) oldStopReported() {
 	b.do(evReconcile, mcDefaultSS, 0).do(evKill, "db-r1-2", 0).deliverOld(msgExit)
+}
+
+// oldGoneBeforeArmed starts a rollout of the settled Deployment whose old pod (db-r1-2, u2) a
+// user deletes before the new one (db-r2-3, u3) starts: its gate's exit report reaches the
+// ledger, and then the new pod is armed, its session open. No reconcile ran meanwhile: the next
+// one releases the new pod on the old one's gate proof, its release recorded only by that
+// reconcile's status write.
+func (b *seeder) oldGoneBeforeArmed() {
+	b.do(evRolloutRestart, "", 0).do(evRSCreate, "", 2).do(evDeletePod, "db-r1-2", 0).do(evKill, "db-r1-2", 0).
+		deliverOld(msgExit).do(evStart, "db-r2-3", 0).do(evReport, "db-r2-3", 0).newSession()
 }
 
 // restartedLate makes the settled Deployment's application (db-r1-2, u2, fast path) crash: its
@@ -954,12 +986,17 @@ func TestModelCheckPushFirst(t *testing.T) {
 	if next := b.w.pod("db-r2-3"); !next.finalizer {
 		t.Fatalf("the new pod should carry the release finalizer while the old one stops:\n%s", b.w.describe())
 	}
+	if st, _ := b.w.ss(mcDefaultSS).status.val.(*singletonv1.StatefulSingletonStatus); st == nil || st.ActivePodUID != types.UID(podUID(mcNewUID)) ||
+		!slices.ContainsFunc(st.MayRunPods, func(r singletonv1.PodReference) bool { return r.UID == st.ActivePodUID }) {
+		t.Fatalf("the status should record the new pod's release ahead, as the old one was asked to stop:\n%s",
+			b.w.describe())
+	}
 	dec := b.env.decide(b.w, mcDefaultSS)
 	push := slices.IndexFunc(dec.writes, func(wr apiWrite) bool { return wr.op == opPush })
 	status := slices.IndexFunc(dec.writes, func(wr apiWrite) bool { return wr.op == opSSStatus })
 	patch := slices.IndexFunc(dec.writes, func(wr apiWrite) bool { return wr.op == opPodRelease })
-	if status < 0 || push != status+1 || patch != push+1 {
-		t.Fatalf("the release should be written status, push, patch: %v", dec.writes)
+	if push < 0 || status != push+1 || patch != status+1 {
+		t.Fatalf("the release recorded ahead should be written push, status, patch: %v", dec.writes)
 	}
 	b.do(evCrashMid, mcDefaultSS, push+1).do(evGateOpen, "db-r2-3", 0)
 	w := b.w

@@ -94,11 +94,18 @@ func (r *StatefulSingletonReconciler) Reconcile(ctx context.Context, req ctrl.Re
 	}
 
 	// The status records a release before the release takes effect, so that a restarted
-	// operator or a new leader resumes from what the API holds.
+	// operator or a new leader resumes from what the API holds: in the status this decision
+	// read (recorded ahead, when the old pod was asked to stop), or else in the write below.
+	pods := append(seen.Selected, seen.Recorded...)
+	if rel := plan.Release; rel != nil && rel.pushFirst() {
+		if pod := podByUID(pods, rel.UID); pod != nil {
+			r.push(ctx, pod)
+		}
+	}
 	before := ss.Status.DeepCopy()
 	err = r.patchStatus(ctx, ss, plan.Status)
 	if err == nil {
-		err = r.apply(ctx, ss, append(seen.Selected, seen.Recorded...), plan)
+		err = r.apply(ctx, ss, pods, plan)
 	}
 	if err == nil && plan.HandBack {
 		err = r.handBack(ctx, ss)

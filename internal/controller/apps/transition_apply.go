@@ -106,14 +106,15 @@ func (r *StatefulSingletonReconciler) track(ctx context.Context, pod *corev1.Pod
 // release writes the release annotation, holding the pod's UID, and the finalizer that keeps the
 // pod's object until its stop is confirmed, in one patch, and pushes the release to the pod's
 // gates. The status recorded the release already (S2). A pod that carried the finalizer when
-// the decision read it (Tracked) gets the push first: its object outlives its application
-// whatever happens to the patch, and its gates start the application one API write sooner. A
-// patch refused then (the pod changed meanwhile) is written again by a later decision, from the
-// status (reRelease); the event waits for it.
+// the decision read it (Tracked) gets the push before the patch, its object outliving its
+// application whatever happens to the patch; when the status the decision read recorded the
+// release already (Recorded), Reconcile pushed it even before its status write. A patch refused
+// (the pod changed meanwhile) is written again by a later decision, from the status
+// (reRelease); the event waits for it.
 func (r *StatefulSingletonReconciler) release(
 	ctx context.Context, ss *singletonv1.StatefulSingleton, pod *corev1.Pod, rel *releaseRequest,
 ) error {
-	if rel.Tracked {
+	if rel.Tracked && !rel.pushFirst() {
 		r.push(ctx, pod)
 	}
 	err := r.patchPinned(ctx, pod, func() {
@@ -131,7 +132,8 @@ func (r *StatefulSingletonReconciler) release(
 		reason, note = eventForceReleased, "Released pod %s because maxTransitionTime passed; another pod may still run."
 	}
 	r.Recorder.Eventf(ss, pod, corev1.EventTypeNormal, reason, actionRelease, note, pod.Name)
-	ctrl.LoggerFrom(ctx).Info("Released pod", "pod", klog.KObj(pod), "forced", rel.Forced, "pushedFirst", rel.Tracked)
+	ctrl.LoggerFrom(ctx).Info("Released pod", "pod", klog.KObj(pod), "forced", rel.Forced,
+		"pushedFirst", rel.Tracked, "recordedAhead", rel.Recorded)
 	return nil
 }
 
@@ -143,6 +145,16 @@ func (r *StatefulSingletonReconciler) push(ctx context.Context, pod *corev1.Pod)
 		r.Releases.Released(pod.UID)
 	}
 	ctrl.LoggerFrom(ctx).V(1).Info("Release pushed", "pod", klog.KObj(pod))
+}
+
+// podByUID returns the pod of the UID among pods, or nil.
+func podByUID(pods []corev1.Pod, uid types.UID) *corev1.Pod {
+	for i := range pods {
+		if pods[i].UID == uid {
+			return &pods[i]
+		}
+	}
+	return nil
 }
 
 // stop requests the pod's deletion with the given grace period, so that a newer pod can take over.

@@ -23,6 +23,9 @@ func setTransitionConditions(status *singletonv1.StatefulSingletonStatus, in *tr
 		})
 	}
 
+	// A candidate whose release is recorded ahead may run for every decision, but it waits for
+	// the others: it is not one more pod that runs.
+	running = filterPods(running, func(p podFacts) bool { return !recordedAhead(status, &p) })
 	degradedReason, degradedMsg := degradation(status, in, running)
 	if degradedReason == "" {
 		set(singletonv1.ConditionDegraded, metav1.ConditionFalse, singletonv1.ReasonAsExpected, "")
@@ -65,6 +68,12 @@ func setTransitionConditions(status *singletonv1.StatefulSingletonStatus, in *tr
 			"A rollout's old-revision replacement goes when the rollout ends; a second replica needs replicas: 1.",
 			status.HeldPods)
 	}
+}
+
+// recordedAhead reports whether the pod is the one whose release the status records ahead of
+// its taking effect: the active pod, still held.
+func recordedAhead(status *singletonv1.StatefulSingletonStatus, p *podFacts) bool {
+	return p.UID == status.ActivePodUID && p.held()
 }
 
 // readiness says whether the released pod runs the application: released, its readiness gate

@@ -37,12 +37,20 @@ type stopRequest struct {
 // timeoutAction Release, not because every other pod was confirmed stopped. Tracked is true
 // when the pod carried the release finalizer already when the decision read it: its object
 // outlives its application however it is deleted, so the release may take effect (be pushed to
-// its gates) as soon as the status records it, before its annotation is written.
+// its gates) as soon as the status records it, before its annotation is written. Recorded
+// is true when the status the decision read records the release already (activePod, and among
+// mayRunPods): it was recorded ahead, when the pods before it were asked to stop (recordAhead),
+// so a tracked pod's release is pushed before this decision's status write.
 type releaseRequest struct {
 	podRef
-	Forced  bool
-	Tracked bool
+	Forced   bool
+	Tracked  bool
+	Recorded bool
 }
+
+// pushFirst reports whether the release takes effect before the decision's status write: the
+// API holds its record already, and the pod's object outlives its application.
+func (r *releaseRequest) pushFirst() bool { return r.Tracked && r.Recorded }
 
 // gateProof is a stop proven by the gates' exit reports (StopReasonGateReportedExit), read from
 // the gate ledger snapshot of Version.
@@ -115,18 +123,21 @@ func decideTransition(in transitionInput) transitionPlan {
 	plan.Track, plan.RemoveFinalizer, plan.MarkReady = podChores(pods)
 	plan.Consume = gateProofs(pods)
 	recordStops(&status, pods, candidate, now)
-	plan.Release, plan.Stop, plan.RequeueAfter = nextStep(&in, &status, running, candidate)
+	step := nextStep(&in, &status, running, candidate)
+	plan.Release, plan.Stop, plan.RequeueAfter = step.Release, step.Stop, step.RequeueAfter
 	if plan.Release != nil {
 		// The release writes the finalizer too, in the same patch.
 		plan.Track = slices.DeleteFunc(plan.Track, func(r podRef) bool { return r.UID == plan.Release.UID })
-		plan.Release.Tracked = findUID(pods, plan.Release.UID).HasFinalizer
+		p := findUID(pods, plan.Release.UID)
+		plan.Release.Tracked = p.HasFinalizer
+		plan.Release.Recorded = p.Recorded && ss.Status.ActivePodUID == p.UID
 	} else if waitsForStop(candidate, running) &&
 		!slices.ContainsFunc(plan.Track, func(r podRef) bool { return r.UID == candidate.UID }) {
 		// The candidate's release comes once the pods that run have stopped: its finalizer
 		// now keeps that release down to the status write and the push (Tracked).
 		plan.Track = append(plan.Track, candidate.ref())
 	}
-	status.MayRunPods = mayRunRecords(running, in.Vanished, plan.Release, pods)
+	status.MayRunPods = mayRunRecords(running, in.Vanished, step.recorded(), pods)
 	recordCompletion(&status, pods, now)
 
 	plan.Overdue = overdue(ss, &status, now)
@@ -170,33 +181,57 @@ func candidateOf(pods, running []podFacts) *podFacts {
 	return candidate
 }
 
+// step is what a decision writes to the pods, and the pod whose release the status must list.
+type step struct {
+	Release      *releaseRequest
+	Stop         []stopRequest
+	RequeueAfter time.Duration
+	// Ahead is the candidate whose release is recorded ahead of the stops it waits for.
+	Ahead *podRef
+}
+
+// recorded is the pod that the status lists as may run because of this step: the one released,
+// or the one whose release is recorded ahead.
+func (s step) recorded() *podRef {
+	if s.Release != nil {
+		return &s.Release.podRef
+	}
+	return s.Ahead
+}
+
 // nextStep decides what to write to the pods: the release the status recorded and the pod does
-// not carry yet; else the candidate's hand-over (recorded in the status when it releases);
-// else, when more than one pod may run, the stop of all but the newest.
+// not carry yet; else the candidate's hand-over (its release recorded in the status ahead of
+// the stops it waits for, or when it releases); else, when more than one pod may run, the stop
+// of all but the newest.
 func nextStep(in *transitionInput, status *singletonv1.StatefulSingletonStatus, running []podFacts,
 	candidate *podFacts,
-) (*releaseRequest, []stopRequest, time.Duration) {
+) step {
 	vanished := len(unfenced(in.Vanished)) > 0
 	if release := reRelease(status, in.Pods, running, vanished); release != nil {
-		return release, nil, 0
+		recordRelease(status, release.podRef, false, in.Now)
+		return step{Release: release}
 	}
 	switch {
 	case candidate != nil:
-		release, stops, requeue := handOver(in.SS, status, running, candidate, vanished, in.Now)
-		if release != nil {
-			recordRelease(status, candidate, release.Forced, in.Now)
+		s := handOver(in.SS, status, running, candidate, vanished, in.Now)
+		switch {
+		case s.Release != nil:
+			recordRelease(status, candidate.ref(), s.Release.Forced, in.Now)
+		case s.Ahead != nil:
+			status.ActivePod, status.ActivePodUID = candidate.Name, candidate.UID
 		}
-		return release, stops, requeue
+		return s
 	case len(running) > 1:
-		return nil, stopsForAllButNewest(in.SS, running), 0
+		return step{Stop: stopsForAllButNewest(in.SS, running)}
 	}
-	return nil, nil, 0
+	return step{}
 }
 
-// reRelease returns a release of the pod the status records as released when the pod does not
-// carry it yet (the operator stopped, or a write failed, between recording and releasing):
-// the status is what the API holds, and the operator resumes from it (S2). Only while no other
-// pod may run: one that started meanwhile (say, one that escaped the webhook) holds it.
+// reRelease returns a release of the pod the status records as released, or as to be released
+// (recorded ahead), when the pod does not carry it yet: the operator stopped, or a write failed,
+// between recording and releasing, or the pods it waited for are now confirmed stopped. The
+// status is what the API holds, and the operator resumes from it (S2). Only while no other pod
+// may run: one that started meanwhile (say, one that escaped the webhook) holds it.
 func reRelease(status *singletonv1.StatefulSingletonStatus, pods, running []podFacts, vanished bool,
 ) *releaseRequest {
 	if status.ActivePodUID == "" || vanished {
@@ -222,8 +257,9 @@ func unfenced(vanished []vanishedPod) []vanishedPod {
 }
 
 // mayRunRecords lists, for the status, every pod that may run: the running pods, the
-// vanished ones not fenced, and the pod released now (recorded before its release is written).
-func mayRunRecords(running []podFacts, vanished []vanishedPod, release *releaseRequest, pods []podFacts,
+// vanished ones not fenced, and the pod released now or recorded ahead (recorded before its
+// release is written).
+func mayRunRecords(running []podFacts, vanished []vanishedPod, release *podRef, pods []podFacts,
 ) []singletonv1.PodReference {
 	var refs []singletonv1.PodReference
 	for i := range running {
@@ -291,28 +327,38 @@ func podChores(pods []podFacts) (track, removeFinalizer, markReady []podRef) {
 }
 
 // handOver decides the next step for a waiting candidate: release it when nothing else may
-// run (or, forced, when the transition is overdue and the user chose Release); otherwise ask
-// the older pods to stop, and say when the transition becomes overdue.
+// run (or, forced, when the transition is overdue and the user chose Release); otherwise, once
+// it is armed and settled, record its release ahead and ask the older pods to stop, and say
+// when the transition becomes overdue.
+//
+// The release recorded ahead (S2, docs/design.md) lists the candidate as may run, and names it
+// the active pod, before any pod is asked to stop for it: the release then takes effect the
+// moment the pods before it are proven stopped (reRelease), with no status write in between. A
+// pod recorded ahead is a pod that may run for every decision (its own release may have been
+// pushed, and this operator stopped before writing so), this one's and an older version's
+// alike: until it is confirmed stopped, no other pod is released, and a newer candidate asks it
+// to stop.
 func handOver(ss *singletonv1.StatefulSingleton, status *singletonv1.StatefulSingletonStatus,
 	running []podFacts, candidate *podFacts, vanished bool, now time.Time,
-) (*releaseRequest, []stopRequest, time.Duration) {
+) step {
 	switch {
 	case len(running) == 0 && !vanished:
-		return &releaseRequest{podRef: candidate.ref()}, nil, 0
+		return step{Release: &releaseRequest{podRef: candidate.ref()}}
 	case overdue(ss, status, now) && ss.Spec.TimeoutAction == singletonv1.TimeoutActionRelease:
-		return &releaseRequest{podRef: candidate.ref(), Forced: true}, nil, 0
+		return step{Release: &releaseRequest{podRef: candidate.ref(), Forced: true}}
 	case len(replicated(running)) > 0 || candidate.OwnerReplicas > 1:
 		// Stopping a pod for a sibling of the same revision would only make its owner replace
 		// it, and the pods would take turns for ever: hold instead.
-		return nil, nil, untilOverdue(ss, status, now)
+		return step{RequeueAfter: untilOverdue(ss, status, now)}
 	case !candidate.Armed:
 		// The old application keeps running until the new pod could start at once: the gap is
 		// then the stop and the release, not the new pod's start-up (or its failure to pull).
-		return nil, nil, untilOverdue(ss, status, now)
+		return step{RequeueAfter: untilOverdue(ss, status, now)}
 	case now.Before(candidate.ArmedAt.Add(armSettle)):
-		return nil, nil, candidate.ArmedAt.Add(armSettle).Sub(now)
+		return step{RequeueAfter: candidate.ArmedAt.Add(armSettle).Sub(now)}
 	}
-	return nil, stopsFor(ss, running, candidate), untilOverdue(ss, status, now)
+	ahead := candidate.ref()
+	return step{Stop: stopsFor(ss, running, candidate), RequeueAfter: untilOverdue(ss, status, now), Ahead: &ahead}
 }
 
 // replicated returns the pods whose owner asks for more than one replica.
@@ -401,19 +447,45 @@ func recordStops(status *singletonv1.StatefulSingletonStatus, pods []podFacts, c
 		status.CurrentTransition = &singletonv1.TransitionRecord{
 			From: status.ActivePod, To: candidate.Name, StartTime: ptrTime(now),
 		}
+		if active != nil && active.UID == candidate.UID {
+			// The candidate's release was recorded ahead for a transition that began before:
+			// that one's pod is gone or another candidate came and went; its origin is unknown.
+			status.CurrentTransition.From = ""
+		}
 		status.TransitionTimestamp = ptrTime(now)
 	}
-	if active == nil || !active.Stopped {
-		return
-	}
-	if t := status.CurrentTransition; t != nil && t.From == active.Name && t.FromStoppedTime == nil {
-		stopped := now
-		if !active.StoppedAt.IsZero() {
-			stopped = active.StoppedAt
+	if t := status.CurrentTransition; t != nil && t.FromStoppedTime == nil {
+		if from := fromOf(t, status, pods, active); from != nil && from.Stopped {
+			stopped := now
+			if !from.StoppedAt.IsZero() {
+				stopped = from.StoppedAt
+			}
+			t.FromStoppedTime = ptrTime(stopped)
 		}
-		t.FromStoppedTime = ptrTime(stopped)
 	}
-	status.ActivePod, status.ActivePodUID = "", ""
+	if active != nil && active.Stopped {
+		status.ActivePod, status.ActivePodUID = "", ""
+	}
+}
+
+// fromOf returns the pod a transition hands over from: the active pod until the candidate's
+// release is recorded (ahead of the stop, or at the release), then the pod of the transition's
+// From name that is not the active one.
+func fromOf(t *singletonv1.TransitionRecord, status *singletonv1.StatefulSingletonStatus, pods []podFacts,
+	active *podFacts,
+) *podFacts {
+	switch {
+	case t.From == "":
+		return nil
+	case status.ActivePodUID != "" && status.ActivePod == t.To:
+		if p := findPod(pods, t.From); p != nil && p.UID != status.ActivePodUID {
+			return p
+		}
+		return nil
+	case active != nil && active.Name == t.From:
+		return active
+	}
+	return nil
 }
 
 // activeOf returns the released pod the status names, by UID: a pod of the same name and
@@ -430,10 +502,15 @@ func activeOf(status *singletonv1.StatefulSingletonStatus, pods []podFacts) *pod
 	return nil
 }
 
-// recordRelease records the release of the candidate as the active pod.
-func recordRelease(status *singletonv1.StatefulSingletonStatus, candidate *podFacts, forced bool, now time.Time) {
-	status.ActivePod, status.ActivePodUID = candidate.Name, candidate.UID
+// recordRelease records the release of a pod as the active pod and, when it ends the transition
+// in progress, the moment of the release (once: a release written again after an interruption
+// keeps the first).
+func recordRelease(status *singletonv1.StatefulSingletonStatus, pod podRef, forced bool, now time.Time) {
+	status.ActivePod, status.ActivePodUID = pod.Name, pod.UID
 	t := status.CurrentTransition
+	if t == nil || t.To != pod.Name || t.ReleaseTime != nil {
+		return
+	}
 	t.ReleaseTime = ptrTime(now)
 	t.Forced = forced
 	if t.FromStoppedTime != nil {

@@ -132,7 +132,7 @@ func TestDecideTransition(t *testing.T) {
 			pods:       []podFacts{fact("old", 0, released, readyGate), fact("new", 10)},
 			wantStop:   []stopRequest{{podRef: ref("old"), GracePeriodSeconds: 30}},
 			wantPhase:  singletonv1.PhaseTransitioning,
-			wantActive: "old",
+			wantActive: "new", // recorded ahead of the stop
 			wantHeld:   1,
 		},
 		{
@@ -156,7 +156,7 @@ func TestDecideTransition(t *testing.T) {
 			ss:         singleton(activePod("old"), transitionOldToNew(now.Add(-time.Second))),
 			pods:       []podFacts{fact("old", 0, released, readyGate, deleting), fact("new", 10)},
 			wantPhase:  singletonv1.PhaseTransitioning,
-			wantActive: "old",
+			wantActive: "new", // recorded ahead of the stop
 			wantHeld:   1,
 		},
 		{
@@ -177,7 +177,7 @@ func TestDecideTransition(t *testing.T) {
 			pods:       []podFacts{fact("old", 0, released, readyGate), fact("new", 10)},
 			wantStop:   []stopRequest{{podRef: ref("old"), GracePeriodSeconds: 30}},
 			wantPhase:  singletonv1.PhaseTransitioning,
-			wantActive: "old",
+			wantActive: "new", // recorded ahead of the stop
 			wantHeld:   1,
 		},
 		{
@@ -191,7 +191,7 @@ func TestDecideTransition(t *testing.T) {
 			wantStop:        []stopRequest{{podRef: ref("current"), GracePeriodSeconds: 30}},
 			wantRemoveFinal: []podRef{ref("evicted")},
 			wantPhase:       singletonv1.PhaseTransitioning,
-			wantActive:      "current",
+			wantActive:      "new", // recorded ahead of the stop
 			wantHeld:        1,
 		},
 		{
@@ -200,6 +200,7 @@ func TestDecideTransition(t *testing.T) {
 			pods:         []podFacts{fact("adopted", 0, unguarded), fact("new", 10)},
 			wantStop:     []stopRequest{{podRef: ref("adopted"), GracePeriodSeconds: 30}},
 			wantPhase:    singletonv1.PhaseFailed,
+			wantActive:   "new", // recorded ahead of the stop
 			wantHeld:     1,
 			wantDegraded: singletonv1.ReasonUnguardedPods,
 		},
@@ -216,7 +217,7 @@ func TestDecideTransition(t *testing.T) {
 			ss:         singleton(activePod("old"), transitionOldToNew(now.Add(-time.Minute))),
 			pods:       []podFacts{fact("old", 0, released, readyGate, deleting), fact("new", 10)},
 			wantPhase:  singletonv1.PhaseTransitioning,
-			wantActive: "old",
+			wantActive: "new", // recorded ahead of the stop
 			wantHeld:   1,
 		},
 		{
@@ -236,7 +237,7 @@ func TestDecideTransition(t *testing.T) {
 			ss:           singleton(activePod("gone")),
 			pods:         []podFacts{fact("new", 10)},
 			wantPhase:    singletonv1.PhaseFailed,
-			wantActive:   "gone",
+			wantActive:   "new", // recorded ahead of the stop
 			wantHeld:     1,
 			wantDegraded: singletonv1.ReasonActivePodVanished,
 		},
@@ -245,7 +246,7 @@ func TestDecideTransition(t *testing.T) {
 			ss:           singleton(activePod("old"), transitionOldToNew(now.Add(-301*time.Second))),
 			pods:         []podFacts{fact("old", 0, released, readyGate, deleting), fact("new", 10)},
 			wantPhase:    singletonv1.PhaseTransitioning,
-			wantActive:   "old",
+			wantActive:   "new", // recorded ahead of the stop
 			wantHeld:     1,
 			wantDegraded: singletonv1.ReasonTransitionOverdue,
 		},
@@ -265,7 +266,7 @@ func TestDecideTransition(t *testing.T) {
 			pods:       []podFacts{fact("old", 0, released, readyGate, grace(120)), fact("new", 10)},
 			wantStop:   []stopRequest{{podRef: ref("old"), GracePeriodSeconds: 120}},
 			wantPhase:  singletonv1.PhaseTransitioning,
-			wantActive: "old",
+			wantActive: "new", // recorded ahead of the stop
 			wantHeld:   1,
 		},
 		{
@@ -276,7 +277,7 @@ func TestDecideTransition(t *testing.T) {
 			pods:       []podFacts{fact("old", 0, released, readyGate, grace(120)), fact("new", 10)},
 			wantStop:   []stopRequest{{podRef: ref("old"), GracePeriodSeconds: 30}},
 			wantPhase:  singletonv1.PhaseTransitioning,
-			wantActive: "old",
+			wantActive: "new", // recorded ahead of the stop
 			wantHeld:   1,
 		},
 		{
@@ -297,7 +298,7 @@ func TestDecideTransition(t *testing.T) {
 				fact("replacement", 11, revision(1)),
 			},
 			wantPhase:  singletonv1.PhaseTransitioning,
-			wantActive: "old",
+			wantActive: "new", // recorded ahead of the stop
 			wantHeld:   2,
 		},
 		{
@@ -358,6 +359,10 @@ func TestDecideTransition(t *testing.T) {
 			g.Expect(plan.MarkReady).To(Equal(tt.wantMarkReady), "readiness gates set")
 			g.Expect(plan.Status.Phase).To(Equal(tt.wantPhase), "phase; message %q", plan.Status.Message)
 			g.Expect(plan.Status.ActivePod).To(Equal(tt.wantActive), "activePod")
+			if plan.Status.ActivePodUID != "" {
+				g.Expect(plan.Status.MayRunPods).To(ContainElement(HaveField("UID", plan.Status.ActivePodUID)),
+					"the active pod, released or recorded ahead, is listed as may run")
+			}
 			g.Expect(plan.Status.HeldPods).To(Equal(tt.wantHeld), "heldPods")
 			g.Expect(plan.Status.ObservedGeneration).To(Equal(int64(2)))
 			degraded := meta.FindStatusCondition(plan.Status.Conditions, singletonv1.ConditionDegraded)
@@ -382,6 +387,11 @@ func TestDecideTransitionRecordsTheHandover(t *testing.T) {
 	start := t0.Add(time.Minute)
 	plan := decide(ss, []podFacts{fact("old", 0, released, readyGate), fact("new", 50)}, start)
 	g.Expect(plan.Status.CurrentTransition).To(transitionBetween("old", "new"))
+	g.Expect(plan.Stop).To(HaveExactElements(HaveField("Name", "old")))
+	// The release is recorded ahead of the old pod's stop: new is the active pod, and both may run.
+	g.Expect(plan.Status.ActivePod).To(Equal("new"))
+	g.Expect(plan.Status.MayRunPods).To(HaveExactElements(HaveField("Name", "old"), HaveField("Name", "new")))
+	g.Expect(plan.Status.CurrentTransition.ReleaseTime).To(BeNil())
 	ss.Status = plan.Status
 
 	oldStopped := start.Add(1500 * time.Millisecond)
@@ -390,7 +400,9 @@ func TestDecideTransitionRecordsTheHandover(t *testing.T) {
 		fact("old", 0, released, readyGate, deleting, stopped("PodFinished", oldStopped)),
 		fact("new", 50),
 	}, releaseAt)
-	g.Expect(plan.Release).To(Equal(&releaseRequest{podRef: ref("new")}))
+	g.Expect(plan.Release).To(Equal(&releaseRequest{podRef: ref("new"), Recorded: true}))
+	g.Expect(plan.Status.MayRunPods).To(HaveExactElements(HaveField("Name", "new")))
+	g.Expect(plan.Status.CurrentTransition.FromStoppedTime).To(Equal(ptrTime(oldStopped)))
 	g.Expect(plan.Status.CurrentTransition.HandoverGap).To(Equal(&metav1.Duration{Duration: 100 * time.Millisecond}))
 	ss.Status = plan.Status
 

@@ -59,10 +59,10 @@ func TestDecideTransitionPushFirst(t *testing.T) {
 			wantRelease: &releaseRequest{podRef: ref("a")},
 		},
 		{
-			name:        "a status-recorded release re-written to a tracked pod is pushed first too",
+			name:        "a status-recorded release re-written to a tracked pod is pushed before the status write",
 			ss:          singleton(activePod("a")),
 			pods:        []podFacts{fact("a", 0, tracked), fact("b", 10)},
-			wantRelease: &releaseRequest{podRef: ref("a"), Tracked: true},
+			wantRelease: &releaseRequest{podRef: ref("a"), Tracked: true, Recorded: true},
 		},
 		{
 			name:       "a tracked candidate deleted before its release lets its object go: no release can come",

@@ -313,16 +313,15 @@ func (w *world) applyOperator(env *env, e mcEvent, describe bool) string {
 		for i := range w.op.ledger {
 			w.op.ledger[i].fresh = false
 		}
-		w.op.begun = &begunReconcile{name: e.target, writes: dec.writes, memory: dec.memory,
-			releaseWrite: dec.releaseWrite, memoryReleased: dec.memoryReleased}
+		dec.summary = ""
+		w.op.begun = &begunReconcile{name: e.target, dec: dec}
 		if !describe {
 			return ""
 		}
 		return "operator begins a reconcile of " + e.target + ": " + dec.summary + " (its writes follow)"
 	case evReconcileEnd:
 		b := w.op.begun
-		s := w.send(reconcileDecision{writes: b.writes, memory: b.memory, releaseWrite: b.releaseWrite,
-			memoryReleased: b.memoryReleased}, -1, describe, "operator sends the writes of its reconcile of "+b.name+": ")
+		s := w.send(b.dec, -1, describe, "operator sends the writes of its reconcile of "+b.name+": ")
 		w.op.begun = nil
 		for i := range w.op.ledger {
 			w.op.ledger[i].fresh = false
@@ -411,9 +410,12 @@ func (w *world) reconcile(env *env, name string, limit int, describe bool) strin
 func (w *world) send(dec reconcileDecision, limit int, describe bool, prefix string) string {
 	lines, aborted, results := w.execute(dec.writes, limit, describe)
 	w.op.memory = dec.memory
-	if i := dec.releaseWrite; i >= 0 && i < len(results) && results[i] == writeOK {
-		// The operator remembers a release it wrote until its cache shows it.
-		w.op.memory = dec.memoryReleased
+	// The operator remembers a release it pushed or wrote until its cache shows it, and whether
+	// it wrote its annotation.
+	for _, step := range dec.memorySteps {
+		if step.write < len(results) && results[step.write] == writeOK {
+			w.op.memory = step.memory
+		}
 	}
 	if !describe {
 		return ""
@@ -466,6 +468,8 @@ func (w *world) forgetGonePods(events []watchEvent[mPod]) {
 			continue
 		}
 		uids := strings.Split(w.op.memory, ",")
-		w.op.memory = strings.Join(slices.DeleteFunc(uids, func(u string) bool { return u == podUID(ev.obj.uid) }), ",")
+		w.op.memory = strings.Join(slices.DeleteFunc(uids, func(u string) bool {
+			return strings.TrimSuffix(u, mcPushedOnly) == podUID(ev.obj.uid)
+		}), ",")
 	}
 }

@@ -143,11 +143,8 @@ func (b brokenPiece) has(piece brokenPiece) bool { return b&piece != 0 }
 // sent yet (the real one writes the status and the pods over some milliseconds, while the
 // channel server goes on).
 type begunReconcile struct {
-	name           string
-	writes         []apiWrite
-	memory         string
-	releaseWrite   int
-	memoryReleased string
+	name string
+	dec  reconcileDecision
 }
 
 func (e *encoder) gate(g *gateState) {

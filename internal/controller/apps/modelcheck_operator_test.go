@@ -64,13 +64,19 @@ type cacheView struct {
 
 // reconcileDecision is the outcome of one reconcile: the writes to send, in order, a summary of
 // what it saw and decided (for traces), and the memory it keeps for the next one: memory, or
-// memoryReleased when the write at releaseWrite (-1: none) succeeds.
+// that of the last of memorySteps whose write succeeded.
 type reconcileDecision struct {
-	writes         []apiWrite
-	summary        string
-	memory         string
-	releaseWrite   int
-	memoryReleased string
+	writes      []apiWrite
+	summary     string
+	memory      string
+	memorySteps []memoryStep
+}
+
+// memoryStep is the operator's memory once the write at index write succeeded: a release pushed
+// (remembered, its annotation not written) or written.
+type memoryStep struct {
+	write  int
+	memory string
 }
 
 // productionOperator drives the code of this repository.
@@ -107,7 +113,7 @@ func (op realOperator) decide(v cacheView, name string, describe bool) reconcile
 	if cached == nil {
 		// Reconcile: the StatefulSingleton is not found: letOrphansGo, releasing held pods.
 		writes := letOrphansGoWrites(reader, name, true)
-		return reconcileDecision{writes: writes, memory: v.memory, releaseWrite: -1,
+		return reconcileDecision{writes: writes, memory: v.memory,
 			summary: fmt.Sprintf("%s is not in the cache: its pods are let go (%d writes)", name, len(writes))}
 	}
 	ss := toSingleton(cached)
@@ -119,9 +125,9 @@ func (op realOperator) decide(v cacheView, name string, describe bool) reconcile
 	}
 	gate, _ := buildLedger(v.ledger, false)
 	r := &StatefulSingletonReconciler{Client: reader, Gate: gate}
-	for _, uid := range strings.Split(v.memory, ",") {
-		if uid != "" {
-			r.ledger.add(types.UID(uid))
+	for _, entry := range strings.Split(v.memory, ",") {
+		if uid, pushedOnly := strings.CutSuffix(entry, mcPushedOnly); uid != "" {
+			r.ledger.add(types.UID(uid), !pushedOnly)
 		}
 	}
 	seen, err := r.gather(context.Background(), ss)
@@ -142,13 +148,9 @@ func (op realOperator) decide(v cacheView, name string, describe bool) reconcile
 			writes = append(writes, apiWrite{op: opConsume, name: proof.Name, uid: modelUID(proof.UID)})
 		}
 	}
-	dec := reconcileDecision{memory: ledgerMemory(&r.ledger, ""), releaseWrite: -1}
-	if rel := plan.Release; rel != nil {
-		dec.memoryReleased = ledgerMemory(&r.ledger, rel.UID)
-		if rel.pushFirst() {
-			dec.releaseWrite = len(writes)
-			writes = append(writes, apiWrite{op: opPush, name: rel.Name, uid: modelUID(rel.UID)})
-		}
+	dec := reconcileDecision{memory: ledgerMemory(&r.ledger, "", false)}
+	if rel := plan.Release; rel != nil && rel.pushFirst() {
+		writes = append(writes, apiWrite{op: opPush, name: rel.Name, uid: modelUID(rel.UID)})
 	}
 	if !apiequality.Semantic.DeepEqual(ss.Status, plan.Status) {
 		status := plan.Status
@@ -159,12 +161,23 @@ func (op realOperator) decide(v cacheView, name string, describe bool) reconcile
 		writes = append(writes, apiWrite{op: opSSStatus, name: name, rv: cached.rv, chainRV: true,
 			status: ssStatus{id: internStatus(string(key)), val: &status}})
 	}
-	if plan.Release != nil && dec.releaseWrite < 0 {
-		dec.releaseWrite = len(writes)
-	}
 	writes = append(writes, applyWrites(append(seen.Selected, seen.Recorded...), &plan)...)
 	if op.broken.has(brokenPushBeforeRecord) {
-		writes, dec.releaseWrite = pushBeforeRecord(writes, dec.releaseWrite)
+		writes = pushBeforeRecord(writes)
+	}
+	if rel := plan.Release; rel != nil {
+		// The push remembers the release, its annotation not written; the patch, written. A pod
+		// not tracked is patched first, then pushed: remembered once, written.
+		for i := range writes {
+			switch wr := &writes[i]; {
+			case wr.op == opPush && wr.uid == modelUID(rel.UID):
+				dec.memorySteps = append(dec.memorySteps, memoryStep{write: i,
+					memory: ledgerMemory(&r.ledger, rel.UID, !rel.Tracked)})
+			case wr.op == opPodRelease && wr.releaseUID == modelUID(rel.UID):
+				dec.memorySteps = append(dec.memorySteps, memoryStep{write: i,
+					memory: ledgerMemory(&r.ledger, rel.UID, true)})
+			}
+		}
 	}
 	if plan.HandBack && slices.Contains(ss.Finalizers, singletonv1.FinalizerHandBack) {
 		writes = append(writes, letOrphansGoWrites(reader, name, false)...)
@@ -194,18 +207,16 @@ func proveWithoutDeletion(in *transitionInput, seen *observation) {
 	}
 }
 
-// pushBeforeRecord moves a release's push before the status write (brokenPushBeforeRecord), and
-// returns the writes and the index of the write after which the operator remembers the release.
-func pushBeforeRecord(writes []apiWrite, releaseWrite int) ([]apiWrite, int) {
+// pushBeforeRecord moves a release's push before the status write (brokenPushBeforeRecord).
+func pushBeforeRecord(writes []apiWrite) []apiWrite {
 	push := slices.IndexFunc(writes, func(wr apiWrite) bool { return wr.op == opPush })
 	status := slices.IndexFunc(writes, func(wr apiWrite) bool { return wr.op == opSSStatus })
-	if push < 0 || status < 0 {
-		return writes, releaseWrite
+	if push < 0 || status < 0 || push < status {
+		return writes
 	}
 	moved := slices.Clone(writes)
 	wr := moved[push]
-	moved = slices.Insert(slices.Delete(moved, push, push+1), status, wr)
-	return moved, status
+	return slices.Insert(slices.Delete(moved, push, push+1), status, wr)
 }
 
 func findPodObject(seen *observation, uid types.UID) *corev1.Pod {
@@ -358,18 +369,30 @@ func (w *world) consume(wr *apiWrite) writeResult {
 	return writeOK
 }
 
-// ledgerMemory is the ledger as the model keeps it between reconciles: its UIDs, sorted, and
-// the one released now when set.
-func ledgerMemory(l *releaseLedger, released types.UID) string {
-	uids := make([]string, 0, len(l.uids)+1)
-	for uid := range l.uids {
-		uids = append(uids, string(uid))
+// mcPushedOnly marks, in the model's memory, a release pushed whose annotation is not written.
+const mcPushedOnly = "?"
+
+// ledgerMemory is the ledger as the model keeps it between reconciles: its UIDs, sorted, each
+// marked when its annotation is not written, with the one released now (and whether its
+// annotation is written) when set.
+func ledgerMemory(l *releaseLedger, released types.UID, written bool) string {
+	entries := map[types.UID]bool{}
+	for uid, w := range l.uids {
+		entries[uid] = w
 	}
-	if released != "" && !l.has(released) {
-		uids = append(uids, string(released))
+	if released != "" {
+		entries[released] = entries[released] || written
 	}
-	slices.Sort(uids)
-	return strings.Join(uids, ",")
+	out := make([]string, 0, len(entries))
+	for uid, w := range entries {
+		if w {
+			out = append(out, string(uid))
+		} else {
+			out = append(out, string(uid)+mcPushedOnly)
+		}
+	}
+	slices.Sort(out)
+	return strings.Join(out, ",")
 }
 
 // applyWrites are the pod writes of apply: the release and its push, the finalizers added, the

@@ -455,7 +455,7 @@ var pushFirstScenarios = []scenario{
 	{
 		// The release recorded ahead and pushed before the status write, from caches that lag
 		// behind the API: a StatefulSingleton cache that still shows a status written before
-		// is no licence to push (the record it shows stays until its pod is proven stopped).
+		// is no license to push (the record it shows stays until its pod is proven stopped).
 		name: "fast path, the release recorded ahead: caches lagging, a second rollout, the operator restarted",
 		setup: func(b *seeder) {
 			b.nodes("n1", "n2").fast().singleton().deployment().settle().handOverArmed().newSession()
@@ -1032,15 +1032,41 @@ func TestModelCheckGonePodForgotten(t *testing.T) {
 	}
 	b.do(evReconcile, mcDefaultSS, 0)
 	uid := podUID(mcNewUID)
-	if !slices.Contains(strings.Split(b.w.op.memory, ","), uid) {
+	if !slices.Contains(strings.Split(b.w.op.memory, ","), uid+mcPushedOnly) {
 		t.Fatalf("the release of %s should have been pushed and remembered (memory %q):\n%s", uid, b.w.op.memory, b.w.describe())
 	}
 	if v := b.w.checkS1(); v != nil {
 		t.Fatal(v)
 	}
 	b.do(evSyncPods, "", 0)
-	if slices.Contains(strings.Split(b.w.op.memory, ","), uid) {
+	if strings.Contains(b.w.op.memory, uid) {
 		t.Fatalf("the operator should forget %s once its cache shows the pod gone (memory %q)", uid, b.w.op.memory)
+	}
+	if v := b.w.checkS1(); v != nil {
+		t.Fatal(v)
+	}
+}
+
+// TestModelCheckPushedReleaseWrittenAgain: a release recorded ahead is pushed before the status
+// write, and its annotation's patch then fails (the pod changed since the decision read it: its
+// held container was killed and the kubelet reported it). The release is written again by the
+// next reconcile: the annotation is what a gate that the channel does not reach waits for.
+func TestModelCheckPushedReleaseWrittenAgain(t *testing.T) {
+	b := newSeeder([]string{mcDefaultSS})
+	b.nodes("n1", "n2").fast().singleton().deployment().settle().handOverArmed()
+	b.do(evReconcile, mcDefaultSS, 0).do(evKill, "db-r1-2", 0).deliverOld(msgExit)
+	b.do(evReconcileBegin, mcDefaultSS, 0).do(evOOMKill, "db-r2-3", mcNewUID).do(evReport, "db-r2-3", 0).
+		do(evReconcileEnd, mcDefaultSS, 0)
+	uid := podUID(mcNewUID)
+	if next := b.w.pod("db-r2-3"); next == nil || next.release != 0 ||
+		!slices.Contains(strings.Split(b.w.op.memory, ","), uid+mcPushedOnly) {
+		t.Fatalf("the release should have been pushed and its patch refused (memory %q):\n%s", b.w.op.memory,
+			b.w.describe())
+	}
+	b.do(evReconcile, mcDefaultSS, 0)
+	if next := b.w.pod("db-r2-3"); next.release != mcNewUID {
+		t.Fatalf("the next reconcile should write the release annotation again (memory %q):\n%s", b.w.op.memory,
+			b.w.describe())
 	}
 	if v := b.w.checkS1(); v != nil {
 		t.Fatal(v)

@@ -676,7 +676,7 @@ func (w *world) collectRVs(rvs []int) []int {
 		rvs = append(rvs, wr.rv)
 	}
 	if b := w.op.begun; b != nil {
-		for _, wr := range b.writes {
+		for _, wr := range b.dec.writes {
 			rvs = append(rvs, wr.rv)
 		}
 	}
@@ -854,12 +854,15 @@ func (w *world) encodeOperator(e *encoder) {
 	e.bool(w.op.begun != nil)
 	if b := w.op.begun; b != nil {
 		e.str(b.name)
-		e.str(b.memory)
-		e.int(b.releaseWrite)
-		e.str(b.memoryReleased)
-		e.int(len(b.writes))
-		for i := range b.writes {
-			e.write(&b.writes[i])
+		e.str(b.dec.memory)
+		e.int(len(b.dec.memorySteps))
+		for _, step := range b.dec.memorySteps {
+			e.int(step.write)
+			e.str(step.memory)
+		}
+		e.int(len(b.dec.writes))
+		for i := range b.dec.writes {
+			e.write(&b.dec.writes[i])
 		}
 	}
 }

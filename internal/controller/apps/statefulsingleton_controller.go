@@ -6,6 +6,7 @@ package apps
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -96,10 +97,10 @@ func (r *StatefulSingletonReconciler) Reconcile(ctx context.Context, req ctrl.Re
 	// The status records a release before the release takes effect, so that a restarted
 	// operator or a new leader resumes from what the API holds: in the status this decision
 	// read (recorded ahead, when the old pod was asked to stop), or else in the write below.
-	pods := append(seen.Selected, seen.Recorded...)
+	pods := slices.Concat(seen.Selected, seen.Recorded)
 	if rel := plan.Release; rel != nil && rel.pushFirst() {
 		if pod := podByUID(pods, rel.UID); pod != nil {
-			r.push(ctx, pod)
+			r.push(ctx, pod, false)
 		}
 	}
 	before := ss.Status.DeepCopy()

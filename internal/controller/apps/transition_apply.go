@@ -115,7 +115,7 @@ func (r *StatefulSingletonReconciler) release(
 	ctx context.Context, ss *singletonv1.StatefulSingleton, pod *corev1.Pod, rel *releaseRequest,
 ) error {
 	if rel.Tracked && !rel.pushFirst() {
-		r.push(ctx, pod)
+		r.push(ctx, pod, false)
 	}
 	err := r.patchPinned(ctx, pod, func() {
 		metav1.SetMetaDataAnnotation(&pod.ObjectMeta, singletonv1.AnnotationRelease, string(pod.UID))
@@ -124,9 +124,8 @@ func (r *StatefulSingletonReconciler) release(
 	if err != nil {
 		return fmt.Errorf("releasing pod %s: %w", klog.KObj(pod), err)
 	}
-	if !rel.Tracked {
-		r.push(ctx, pod)
-	}
+	// Pushed already when tracked: the ledger now knows the annotation is written too.
+	r.push(ctx, pod, true)
 	reason, note := eventReleased, "Released pod %s: no other selected pod may run."
 	if rel.Forced {
 		reason, note = eventForceReleased, "Released pod %s because maxTransitionTime passed; another pod may still run."
@@ -138,13 +137,16 @@ func (r *StatefulSingletonReconciler) release(
 }
 
 // push makes a release take effect in this operator: its decisions count the pod as released
-// until the cache shows it, and the channel tells the pod's gates.
-func (r *StatefulSingletonReconciler) push(ctx context.Context, pod *corev1.Pod) {
-	r.ledger.add(pod.UID)
+// until the cache shows it (and write its annotation again until written is true), and the
+// channel tells the pod's gates. Pushing twice is harmless: the channel tells each gate once.
+func (r *StatefulSingletonReconciler) push(ctx context.Context, pod *corev1.Pod, written bool) {
+	if released, _ := r.ledger.has(pod.UID); !released {
+		ctrl.LoggerFrom(ctx).V(1).Info("Release pushed", "pod", klog.KObj(pod))
+	}
+	r.ledger.add(pod.UID, written)
 	if r.Releases != nil {
 		r.Releases.Released(pod.UID)
 	}
-	ctrl.LoggerFrom(ctx).V(1).Info("Release pushed", "pod", klog.KObj(pod))
 }
 
 // podByUID returns the pod of the UID among pods, or nil.

@@ -229,7 +229,8 @@ func nextStep(in *transitionInput, status *singletonv1.StatefulSingletonStatus, 
 
 // reRelease returns a release of the pod the status records as released, or as to be released
 // (recorded ahead), when the pod does not carry it yet: the operator stopped, or a write failed,
-// between recording and releasing, or the pods it waited for are now confirmed stopped. The
+// between recording and releasing (a release pushed and not written included), or the pods it
+// waited for are now confirmed stopped. The
 // status is what the API holds, and the operator resumes from it (S2). Only while no other pod
 // may run: one that started meanwhile (say, one that escaped the webhook) holds it.
 func reRelease(status *singletonv1.StatefulSingletonStatus, pods, running []podFacts, vanished bool,
@@ -238,7 +239,7 @@ func reRelease(status *singletonv1.StatefulSingletonStatus, pods, running []podF
 		return nil
 	}
 	p := findUID(pods, status.ActivePodUID)
-	if p == nil || p.Released || !p.Guarded || p.Stopped || p.Deleting || !p.Selected ||
+	if p == nil || p.Annotated || !p.Guarded || p.Stopped || p.Deleting || !p.Selected ||
 		slices.ContainsFunc(running, func(o podFacts) bool { return o.UID != p.UID }) {
 		return nil
 	}

@@ -31,7 +31,7 @@ func unarmed(p *podFacts) { p.Armed = false }
 func armedAt(t time.Time) func(*podFacts) {
 	return func(p *podFacts) { p.ArmedAt = t }
 }
-func released(p *podFacts)  { p.Released, p.HasFinalizer = true, true }
+func released(p *podFacts)  { p.Released, p.Annotated, p.HasFinalizer = true, true, true }
 func readyGate(p *podFacts) { p.ReadyGate = true }
 func deleting(p *podFacts)  { p.Deleting = true }
 func unguarded(p *podFacts) { p.Guarded = false }

@@ -96,7 +96,7 @@ func TestDecideTransitionHolds(t *testing.T) {
 			name: "a release this operator wrote but its cache does not show counts (the ledger)",
 			ss:   singleton(),
 			pods: []podFacts{
-				fact("a", 0, func(p *podFacts) { p.Released = true }),
+				fact("a", 0, func(p *podFacts) { p.Released, p.Annotated = true, true }),
 				fact("b", 10, unarmed),
 			},
 			wantTrack: []podRef{ref("a")},
@@ -171,7 +171,7 @@ func TestDecideTransitionHolds(t *testing.T) {
 			name: "hand-back adds no finalizer: it would outlive the StatefulSingleton",
 			ss:   singleton(activePod("new"), beingDeleted(now.Add(-time.Second))),
 			pods: []podFacts{fact("new", 10, revision(2), readyGate,
-				func(p *podFacts) { p.Released = true })},
+				func(p *podFacts) { p.Released, p.Annotated = true, true })},
 			wantHandBack: true,
 		},
 	}
@@ -254,12 +254,13 @@ func TestObserve(t *testing.T) {
 	in := observe(observation{
 		SS: ss, Selected: []corev1.Pod{newPod}, Nodes: map[string]nodeFacts{"node-1": {Exists: true}},
 		Others:    []singletonv1.StatefulSingleton{*ss, older},
-		Releasing: func(uid types.UID) bool { return uid == "db-0-second-uid" },
+		Releasing: func(uid types.UID) (bool, bool) { return uid == "db-0-second-uid", false },
 		Now:       t0,
 	})
 	g.Expect(in.Vanished).To(ConsistOf(vanishedPod{Ref: ss.Status.MayRunPods[0]}), "same name, another UID")
 	g.Expect(in.Pods).To(HaveLen(1))
 	g.Expect(in.Pods[0].Released).To(BeTrue(), "released by this operator, not yet in the cache")
+	g.Expect(in.Pods[0].Annotated).To(BeFalse(), "pushed, its annotation not written")
 	g.Expect(in.Elder).To(Equal("a"))
 	g.Expect(in.Overlapping).To(Equal([]string{"a"}))
 

@@ -49,8 +49,9 @@ type observation struct {
 	Owners             map[types.UID]ownerFacts
 	// Others are the other StatefulSingletons of the namespace.
 	Others []singletonv1.StatefulSingleton
-	// Releasing reports whether this operator released the pod and its cache may not show it yet.
-	Releasing func(types.UID) bool
+	// Releasing reports whether this operator released the pod and its cache may not show it yet,
+	// and whether it wrote the release annotation.
+	Releasing func(types.UID) (released, written bool)
 	// GateLedger is the snapshot of what the gates reported about the pods (docs/design.md,
 	// S6); empty when the channel is off or this replica is not the leader.
 	GateLedger    gatechannel.Snapshot
@@ -78,7 +79,10 @@ func observe(o observation) transitionInput {
 		}
 		f.Selected = selected
 		f.Recorded = recorded[pod.UID]
-		f.Released = f.Released || (o.Releasing != nil && o.Releasing(pod.UID))
+		if o.Releasing != nil {
+			released, written := o.Releasing(pod.UID)
+			f.Released, f.Annotated = f.Released || released, f.Annotated || written
+		}
 		owner := o.Owners[pod.UID]
 		f.Revision, f.OwnerReplicas = owner.Revision, owner.Replicas
 		in.Pods = append(in.Pods, f)

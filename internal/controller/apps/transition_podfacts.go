@@ -38,9 +38,12 @@ type podFacts struct {
 	// Instance names the StatefulSingleton the webhook prepared the pod for (for people only:
 	// which StatefulSingleton decides is settled by age, see transitionInput.Elder).
 	Instance string
-	// Released: the pod carries a release for its own UID, or this operator released it and
-	// its cache does not show the release yet.
+	// Released: the pod carries a release for its own UID, or this operator released it (pushed
+	// it to the pod's gates, or wrote it) and its cache does not show the release yet.
 	Released bool
+	// Annotated: the pod carries a release for its own UID, or this operator wrote it and its
+	// cache does not show it yet. A release pushed whose patch failed is Released, not Annotated.
+	Annotated bool
 	// Recorded: the status lists the pod among the pods that may run.
 	Recorded bool
 	// HasFinalizer: the pod carries the release finalizer.
@@ -100,6 +103,7 @@ func observePod(pod *corev1.Pod, nodes map[string]nodeFacts) podFacts {
 		Guarded:      podwebhook.HoldsGate(pod),
 		Instance:     pod.Labels[singletonv1.LabelInstance],
 		Released:     hasRelease(pod),
+		Annotated:    hasRelease(pod),
 		HasFinalizer: controllerutil.ContainsFinalizer(pod, singletonv1.FinalizerRelease),
 		Deleting:     pod.DeletionTimestamp != nil,
 		Armed:        armed(pod),

@@ -65,6 +65,24 @@ func TestDecideTransitionPushFirst(t *testing.T) {
 			wantRelease: &releaseRequest{podRef: ref("a"), Tracked: true, Recorded: true},
 		},
 		{
+			// The push took effect and the annotation's patch failed (the pod changed since the
+			// decision read it): the pod counts as released, and its annotation is written again.
+			// Without it, a gate that the channel cannot reach would wait for ever.
+			name: "a release pushed whose annotation was not written is written again",
+			ss:   singleton(activePod("new")),
+			pods: []podFacts{
+				fact("new", 10, tracked, func(p *podFacts) { p.Released = true }),
+			},
+			wantRelease: &releaseRequest{podRef: ref("new"), Tracked: true, Recorded: true},
+		},
+		{
+			name: "one whose annotation was written and is not in the cache yet is not",
+			ss:   singleton(activePod("new")),
+			pods: []podFacts{
+				fact("new", 10, tracked, func(p *podFacts) { p.Released, p.Annotated = true, true }),
+			},
+		},
+		{
 			name:       "a tracked candidate deleted before its release lets its object go: no release can come",
 			ss:         singleton(activePod("old")),
 			pods:       []podFacts{fact("old", 0, released, readyGate), fact("new", 10, tracked, deleting)},

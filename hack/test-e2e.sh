@@ -117,8 +117,10 @@ kwok_stages="$kwok_dir/kustomize/stage/node/fast/node-initialize.yaml,$kwok_dir/
 kwok_stages+=",$kwok_dir/kustomize/stage/pod/fast/pod-ready.yaml"
 
 echo "==> running test/e2e" >&2
-# Compile outside the namespace, where the module proxy is reachable; run inside it.
+# Compile outside the namespace, where the module proxy is reachable; run inside it. The
+# hand-over benchmark's application (test/bench/app) goes into an image the suite builds.
 go test -tags e2e -c -o /dev/null ./test/e2e
+CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o bin/bench-app ./test/bench/app
 hack/cluster.sh exec -- env E2E_OPERATOR_IMAGE="$image" E2E_KWOK_STAGES="$kwok_stages" E2E_REGISTRY_TLS="$registry_tls" \
-	E2E_PROMETHEUS_OPERATOR="$prometheus_operator" E2E_PROMETHEUS=/usr/bin/prometheus \
+	E2E_PROMETHEUS_OPERATOR="$prometheus_operator" E2E_PROMETHEUS=/usr/bin/prometheus E2E_BENCH_APP="$PWD/bin/bench-app" \
 	go test -tags e2e -count=1 -timeout "$E2E_TIMEOUT" -v ./test/e2e -args -ginkgo.v -ginkgo.label-filter="$E2E_LABEL_FILTER" "${focus[@]}"

@@ -23,9 +23,10 @@ import (
 
 // The hand-over benchmark: N rollouts of one workload under a StatefulSingleton (the fast
 // hand-over on and off, the application container with a command and without one, its image
-// read from a registry or not), under
-// plain Deployment Recreate, and under plain RollingUpdate, in one run on the same machine. It
-// prints figures; it asserts nothing about time. Run it with `make bench-handover` (label
+// read from a registry or not), under plain Deployment Recreate, and under plain RollingUpdate,
+// in one run on the same machine. The application (test/bench/app) is alone in an image with no
+// shell, its ENTRYPOINT; it reports its start and its stop to the test's ledger. It prints
+// figures; it asserts nothing about time. Run it with `make bench-handover` (label
 // "bench", left out of `make test`).
 var _ = Describe("The hand-over benchmark", Label("bench"), func() {
 	It("measures the gap and the transition time of N rollouts, against Recreate and RollingUpdate",
@@ -36,15 +37,16 @@ var _ = Describe("The hand-over benchmark", Label("bench"), func() {
 			}
 			rolling, recreate := appsv1.RollingUpdateDeploymentStrategyType, appsv1.RecreateDeploymentStrategyType
 			on, off := singletonv1.FastHandOverEnabled, singletonv1.FastHandOverDisabled
-			// The same busybox, served by the suite's registry, which the operator reads.
-			fromRegistry := e2eRegistry(ctx).Busybox
+			// One application image for every row: served by the suite's registry, which the
+			// operator reads, or from a repository the registry does not have.
+			app := benchApp(ctx)
 			cases := []benchCase{
-				{"StatefulSingleton fast, command", rolling, on, true, ""},
-				{recreateRow, recreate, "", true, ""},
-				{"Deployment RollingUpdate", rolling, "", true, ""},
-				{"StatefulSingleton slow, command", rolling, off, true, ""},
-				{"StatefulSingleton fast, no command, not read", rolling, on, false, ""},
-				{"StatefulSingleton fast, no command, image read", rolling, on, false, fromRegistry},
+				{"StatefulSingleton fast, command", rolling, on, true, app.Image},
+				{recreateRow, recreate, "", true, app.Image},
+				{"Deployment RollingUpdate", rolling, "", true, app.Image},
+				{"StatefulSingleton slow, command", rolling, off, true, app.Image},
+				{"StatefulSingleton fast, no command, not read", rolling, on, false, app.Unreadable},
+				{"StatefulSingleton fast, no command, image read", rolling, on, false, app.Image},
 			}
 			// BENCH_ROWS, a regular expression, keeps the rows whose names match it; Recreate,
 			// the baseline of every ratio, always runs.
@@ -74,12 +76,11 @@ type benchCase struct {
 	// fast is the StatefulSingleton's spec.fastHandOver; "" means no StatefulSingleton.
 	fast singletonv1.FastHandOver
 	// command says whether the application container sets command (the gate wraps it, and
-	// may supervise it) or only args (busybox has no ENTRYPOINT, so args are the whole argv).
+	// may supervise it) or neither command nor args (the image's ENTRYPOINT is the application).
 	command bool
-	// image is the application's image; "" is busybox as imported into the node, which the
-	// operator cannot read from any registry, so that it holds a container without a command
-	// with the native sidecar. From the suite's registry, it reads the image and wraps the
-	// container as one with a command.
+	// image is the application's image (benchApp): one the operator reads from the suite's
+	// registry, which it then wraps as a container with a command, or one it cannot read, whose
+	// container without a command it holds with the native sidecar.
 	image string
 }
 
@@ -108,13 +109,10 @@ func measureRollouts(ctx context.Context, c benchCase, n int) benchResult {
 		moments = watchPodMoments(ctx, ns)
 	}
 	app := restrictedContainer("bench")
-	if c.image != "" {
-		app.Image = c.image
-	}
-	if argv := []string{"sh", "-c", reportingScript(book.URL)}; c.command {
-		app.Command = argv
-	} else {
-		app.Args = argv
+	app.Image = c.image
+	app.Env = []corev1.EnvVar{{Name: "LEDGER", Value: book.URL}}
+	if c.command {
+		app.Command = []string{"/app"}
 	}
 	d := deployment(ns, "bench", app)
 	d.Spec.Strategy.Type = c.strategy

@@ -77,6 +77,10 @@ type registryImages struct {
 	// with the basic credentials privateRegistryUser and PrivatePassword; PrivateDigest is its
 	// manifest's digest.
 	Private, PrivateHost, PrivateDigest, PrivatePassword string
+
+	// transport trusts the registries' CA, whose certificate is caFile.
+	transport http.RoundTripper
+	caFile    string
 }
 
 // appScript is the ENTRYPOINT of the App image: it prints each of its arguments between < and >,
@@ -160,6 +164,7 @@ func startRegistry(ctx context.Context) (r registryImages, err error) {
 	}
 	transport := http.DefaultTransport.(*http.Transport).Clone()
 	transport.TLSClientConfig = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
+	r.transport, r.caFile = transport, caFile
 
 	busybox, done, err := containerdImage(ctx, busyboxImage)
 	if err != nil {
@@ -181,36 +186,20 @@ func startRegistry(ctx context.Context) (r registryImages, err error) {
 	r.App = r.Host + "/app:1.0"
 	r.Unreadable = r.Host + "/not-in-the-registry/app:1.0"
 	r.Private = r.PrivateHost + "/app:1.0"
-	auth := &authn.Basic{Username: privateRegistryUser, Password: r.PrivatePassword}
 	for ref, img := range map[string]v1.Image{r.Busybox: busybox, r.App: app, r.Private: app} {
-		tag, err := name.NewTag(ref)
-		if err != nil {
-			return r, err
-		}
-		opts := []remote.Option{remote.WithTransport(transport), remote.WithContext(ctx)}
-		pullOpts := []string{"--tlscacert", caFile}
+		var auth authn.Authenticator
 		if ref == r.Private {
-			opts = append(opts, remote.WithAuth(auth))
-			pullOpts = append(pullOpts, "--user", privateRegistryUser+":"+r.PrivatePassword)
+			auth = &authn.Basic{Username: privateRegistryUser, Password: r.PrivatePassword}
 		}
-		if err := remote.Write(tag, img, opts...); err != nil {
-			return r, fmt.Errorf("pushing %s: %w", ref, err)
-		}
-		digest, err := img.Digest()
+		digest, err := r.serve(ctx, ref, img, auth)
 		if err != nil {
 			return r, err
 		}
 		switch ref {
 		case r.App:
-			r.AppDigest = digest.String()
+			r.AppDigest = digest
 		case r.Private:
-			r.PrivateDigest = digest.String()
-		}
-		// By tag, and by digest: the reference the webhook pins the pod to.
-		for _, pull := range []string{ref, tag.Context().Name() + "@" + digest.String()} {
-			if out, err := ctr(ctx, append(append([]string{"images", "pull"}, pullOpts...), pull)...); err != nil {
-				return r, fmt.Errorf("ctr images pull %s: %w: %s", pull, err, out)
-			}
+			r.PrivateDigest = digest
 		}
 	}
 	if out, err := ctr(ctx, "images", "tag", "--force", r.App, r.Unreadable); err != nil {
@@ -219,6 +208,35 @@ func startRegistry(ctx context.Context) (r registryImages, err error) {
 	GinkgoWriter.Printf("registry: serving %s (%s) and %s at https://%s, %s at https://%s (basic auth), "+
 		"pulled into the node's containerd\n", r.App, r.AppDigest, r.Busybox, r.Host, r.Private, r.PrivateHost)
 	return r, nil
+}
+
+// serve pushes the image to the registry as ref (with auth, when not nil) and pulls it into the
+// node's containerd by tag and by digest, the reference the webhook pins a pod to; it returns
+// the manifest's digest.
+func (r *registryImages) serve(ctx context.Context, ref string, img v1.Image, auth authn.Authenticator) (string, error) {
+	tag, err := name.NewTag(ref)
+	if err != nil {
+		return "", err
+	}
+	opts := []remote.Option{remote.WithTransport(r.transport), remote.WithContext(ctx)}
+	pullOpts := []string{"--tlscacert", r.caFile}
+	if basic, ok := auth.(*authn.Basic); ok {
+		opts = append(opts, remote.WithAuth(auth))
+		pullOpts = append(pullOpts, "--user", basic.Username+":"+basic.Password)
+	}
+	if err := remote.Write(tag, img, opts...); err != nil {
+		return "", fmt.Errorf("pushing %s: %w", ref, err)
+	}
+	digest, err := img.Digest()
+	if err != nil {
+		return "", err
+	}
+	for _, pull := range []string{ref, tag.Context().Name() + "@" + digest.String()} {
+		if out, err := ctr(ctx, append(append([]string{"images", "pull"}, pullOpts...), pull)...); err != nil {
+			return "", fmt.Errorf("ctr images pull %s: %w: %s", pull, err, out)
+		}
+	}
+	return digest.String(), nil
 }
 
 // basicAuth answers 401 with a Basic challenge to every request without the credentials given,

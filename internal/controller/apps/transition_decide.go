@@ -39,8 +39,9 @@ type stopRequest struct {
 // outlives its application however it is deleted, so the release may take effect (be pushed to
 // its gates) as soon as the status records it, before its annotation is written. Recorded
 // is true when the status the decision read records the release already (activePod, and among
-// mayRunPods): it was recorded ahead, when the pods before it were asked to stop (recordAhead),
-// so a tracked pod's release is pushed before this decision's status write.
+// mayRunPods): it was recorded ahead, when the pods before it were asked to stop (handOver), or
+// a release recorded was not written; a tracked pod's release is then pushed before this
+// decision's status write.
 type releaseRequest struct {
 	podRef
 	Forced   bool
@@ -230,9 +231,9 @@ func nextStep(in *transitionInput, status *singletonv1.StatefulSingletonStatus, 
 // reRelease returns a release of the pod the status records as released, or as to be released
 // (recorded ahead), when the pod does not carry it yet: the operator stopped, or a write failed,
 // between recording and releasing (a release pushed and not written included), or the pods it
-// waited for are now confirmed stopped. The
-// status is what the API holds, and the operator resumes from it (S2). Only while no other pod
-// may run: one that started meanwhile (say, one that escaped the webhook) holds it.
+// waited for are now confirmed stopped. The status is what the API holds, and the operator
+// resumes from it (S2). Only while no other pod may run: one that started meanwhile (say, one
+// that escaped the webhook) holds it.
 func reRelease(status *singletonv1.StatefulSingletonStatus, pods, running []podFacts, vanished bool,
 ) *releaseRequest {
 	if status.ActivePodUID == "" || vanished {

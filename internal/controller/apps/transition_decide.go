@@ -1,6 +1,7 @@
 package apps
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 	"strings"
@@ -260,7 +261,8 @@ func unfenced(vanished []vanishedPod) []vanishedPod {
 
 // mayRunRecords lists, for the status, every pod that may run: the running pods, the
 // vanished ones not fenced, and the pod released now or recorded ahead (recorded before its
-// release is written).
+// release is written); by name and UID, so that the status changes only when the list does,
+// not when the cache lists the pods in another order.
 func mayRunRecords(running []podFacts, vanished []vanishedPod, release *podRef, pods []podFacts,
 ) []singletonv1.PodReference {
 	var refs []singletonv1.PodReference
@@ -274,6 +276,9 @@ func mayRunRecords(running []podFacts, vanished []vanishedPod, release *podRef, 
 	if release != nil && !slices.ContainsFunc(refs, listed) {
 		refs = append(refs, findUID(pods, release.UID).reference())
 	}
+	slices.SortFunc(refs, func(a, b singletonv1.PodReference) int {
+		return cmp.Or(strings.Compare(a.Name, b.Name), strings.Compare(string(a.UID), string(b.UID)))
+	})
 	return refs
 }
 

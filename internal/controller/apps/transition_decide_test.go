@@ -390,7 +390,7 @@ func TestDecideTransitionRecordsTheHandover(t *testing.T) {
 	g.Expect(plan.Stop).To(HaveExactElements(HaveField("Name", "old")))
 	// The release is recorded ahead of the old pod's stop: new is the active pod, and both may run.
 	g.Expect(plan.Status.ActivePod).To(Equal("new"))
-	g.Expect(plan.Status.MayRunPods).To(HaveExactElements(HaveField("Name", "old"), HaveField("Name", "new")))
+	g.Expect(plan.Status.MayRunPods).To(HaveExactElements(HaveField("Name", "new"), HaveField("Name", "old")))
 	g.Expect(plan.Status.CurrentTransition.ReleaseTime).To(BeNil())
 	ss.Status = plan.Status
 

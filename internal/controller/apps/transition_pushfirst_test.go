@@ -104,3 +104,23 @@ func TestDecideTransitionPushFirst(t *testing.T) {
 		})
 	}
 }
+
+// The pods that may run are listed in one order whatever order the cache lists them in: the
+// status of a hand-over lists two (the old pod, the new one recorded ahead), and a list that
+// followed the cache's order made a reconcile with nothing new to say write the status again,
+// in the tens of milliseconds where the old pod's exit report waits for that reconcile to end.
+func TestMayRunRecordsOrder(t *testing.T) {
+	g := NewWithT(t)
+	now := t0.Add(time.Hour)
+	ss := singleton(activePod("old"))
+	first := decide(ss, []podFacts{fact("old", 0, released, readyGate), fact("new", 10)}, now)
+	g.Expect(first.Stop).To(HaveLen(1), "the old pod is asked to stop, the new one recorded ahead")
+	ss.Status = first.Status
+	for _, pods := range [][]podFacts{
+		{fact("old", 0, released, readyGate), fact("new", 10, tracked)},
+		{fact("new", 10, tracked), fact("old", 0, released, readyGate)},
+	} {
+		again := decide(ss.DeepCopy(), pods, now)
+		g.Expect(again.Status.MayRunPods).To(Equal(first.Status.MayRunPods))
+	}
+}

@@ -11,14 +11,12 @@ import (
 	"io"
 	"os"
 	"runtime"
-	"sync"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/empty"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
 	. "github.com/onsi/ginkgo/v2"
-	. "github.com/onsi/gomega"
 )
 
 // benchAppImages are the references of the hand-over benchmark's application image
@@ -28,22 +26,13 @@ import (
 // a repository the registry does not have: the operator cannot read it, the kubelet runs it.
 type benchAppImages struct{ Image, Unreadable string }
 
-var (
-	benchAppOnce   sync.Mutex
-	benchAppServed *benchAppImages
-)
+var benchAppServed onFirstUse[benchAppImages]
 
 // benchApp builds, serves and pulls the benchmark's application image on first use.
 func benchApp(ctx context.Context) benchAppImages {
 	GinkgoHelper()
-	benchAppOnce.Lock()
-	defer benchAppOnce.Unlock()
-	if benchAppServed == nil {
-		images, err := serveBenchApp(ctx, e2eRegistry(ctx))
-		Expect(err).NotTo(HaveOccurred())
-		benchAppServed = &images
-	}
-	return *benchAppServed
+	registry := e2eRegistry(ctx)
+	return benchAppServed.get(func() (benchAppImages, error) { return serveBenchApp(ctx, registry) })
 }
 
 func serveBenchApp(ctx context.Context, r registryImages) (benchAppImages, error) {

@@ -102,23 +102,32 @@ func appArgsPrinted() string {
 	return want
 }
 
-var (
-	registryOnce   sync.Mutex
-	registryServed *registryImages
-)
+// onFirstUse holds what a function made the first time it succeeded; a failure is not kept, so
+// that the next spec tries again.
+type onFirstUse[T any] struct {
+	mu   sync.Mutex
+	made *T
+}
+
+func (o *onFirstUse[T]) get(build func() (T, error)) T {
+	GinkgoHelper()
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.made == nil {
+		v, err := build()
+		Expect(err).NotTo(HaveOccurred())
+		o.made = &v
+	}
+	return *o.made
+}
+
+var registryServed onFirstUse[registryImages]
 
 // e2eRegistry starts the registry and pushes and pulls its images on first use; the registry
 // serves until the suite's process ends.
 func e2eRegistry(ctx context.Context) registryImages {
 	GinkgoHelper()
-	registryOnce.Lock()
-	defer registryOnce.Unlock()
-	if registryServed == nil {
-		r, err := startRegistry(ctx)
-		Expect(err).NotTo(HaveOccurred())
-		registryServed = &r
-	}
-	return *registryServed
+	return registryServed.get(func() (registryImages, error) { return startRegistry(ctx) })
 }
 
 func startRegistry(ctx context.Context) (r registryImages, err error) {

@@ -106,14 +106,13 @@ func (r *StatefulSingletonReconciler) Reconcile(ctx context.Context, req ctrl.Re
 	before := ss.Status.DeepCopy()
 	err = r.patchStatus(ctx, ss, plan.Status)
 	if err == nil {
+		// What the status now records is observed, whatever happens to the pod writes below.
+		recordMetrics(ss, before, &plan.Status, &plan)
+		r.warnIfDegraded(ss, before, &plan.Status)
 		err = r.apply(ctx, ss, pods, plan)
 	}
 	if err == nil && plan.HandBack {
 		err = r.handBack(ctx, ss)
-	}
-	if err == nil {
-		recordMetrics(ss, before, &plan.Status, &plan)
-		r.warnIfDegraded(ss, before, &plan.Status)
 	}
 	if apierrors.IsConflict(err) {
 		// The cache was behind the API server; the write that got ahead will bring us back.

@@ -80,13 +80,15 @@ func init() {
 }
 
 // recordMetrics observes what changed between the status before a decision and the one
-// recorded after it: a release with its gap, a completed transition with its duration, and the
-// gauges of the StatefulSingleton.
+// recorded after it (Reconcile calls it once the status is written, whatever happens to the
+// pod writes that follow): a release with its gap, a completed transition with its duration,
+// and the gauges of the StatefulSingleton. A release is observed once, when the status first
+// records its release time: a release written again by a later decision is not observed again.
 func recordMetrics(ss *singletonv1.StatefulSingleton, before, after *singletonv1.StatefulSingletonStatus,
 	plan *transitionPlan,
 ) {
-	if plan.Release != nil && after.CurrentTransition != nil && after.CurrentTransition.HandoverGap != nil {
-		handoverGap.WithLabelValues(ss.Namespace, ss.Name).Observe(after.CurrentTransition.HandoverGap.Seconds())
+	if t := releasedNow(before, after); t != nil && t.HandoverGap != nil {
+		handoverGap.WithLabelValues(ss.Namespace, ss.Name).Observe(t.HandoverGap.Seconds())
 	}
 	if done := after.LastTransition; done != nil && !sameTransition(before.LastTransition, done) {
 		if done.Duration != nil {
@@ -125,6 +127,23 @@ func forgetMetrics(namespace, name string) {
 	transitionsTotal.DeletePartialMatch(prometheus.Labels{"namespace": namespace, "name": name})
 	statusCondition.Forget(namespace, name)
 	statusPhase.Forget(namespace, name)
+}
+
+// releasedNow returns the transition whose release time the status after a decision records and
+// the status before did not, or nil.
+func releasedNow(before, after *singletonv1.StatefulSingletonStatus) *singletonv1.TransitionRecord {
+	for _, t := range []*singletonv1.TransitionRecord{after.CurrentTransition, after.LastTransition} {
+		if t == nil || t.ReleaseTime == nil {
+			continue
+		}
+		for _, b := range []*singletonv1.TransitionRecord{before.CurrentTransition, before.LastTransition} {
+			if b != nil && b.To == t.To && b.ReleaseTime.Equal(t.ReleaseTime) {
+				return nil
+			}
+		}
+		return t
+	}
+	return nil
 }
 
 func sameTransition(a, b *singletonv1.TransitionRecord) bool {

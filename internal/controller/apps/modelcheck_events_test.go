@@ -313,8 +313,9 @@ func (w *world) applyOperator(env *env, e mcEvent, describe bool) string {
 		for i := range w.op.ledger {
 			w.op.ledger[i].fresh = false
 		}
-		dec.summary = ""
-		w.op.begun = &begunReconcile{name: e.target, dec: dec}
+		begun := dec
+		begun.summary = "" // the trace below says it; the state keeps only what is sent
+		w.op.begun = &begunReconcile{name: e.target, dec: begun}
 		if !describe {
 			return ""
 		}

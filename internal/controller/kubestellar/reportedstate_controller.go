@@ -12,7 +12,6 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/events"
-	"k8s.io/client-go/util/flowcontrol"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -193,15 +192,8 @@ func (r *Reconciler) connect(rs *ksv1alpha1.ReportedState, key types.NamespacedN
 		return rn.conn, nil
 	}
 	r.stopConnection(key)
-	for _, cfg := range []*rest.Config{wdsCfg, itsCfg} {
-		cfg.QPS, cfg.Burst = -1, 0
-		if r.ClientQPS > 0 {
-			// One bucket that every client of the cluster draws from (clusters, discovery,
-			// watches, writes), so that the limit is the cluster's, not each client's.
-			cfg.QPS, cfg.Burst = r.ClientQPS, int(2*r.ClientQPS)
-			cfg.RateLimiter = flowcontrol.NewTokenBucketRateLimiter(cfg.QPS, cfg.Burst)
-		}
-	}
+	tuneClientConfig(wdsCfg, r.ClientQPS)
+	tuneClientConfig(itsCfg, r.ClientQPS)
 	opts := connectionOptions{
 		ProbeInterval: r.ProbeInterval, ProbeTimeout: min(r.ProbeInterval, 5*time.Second),
 		Workers: r.Workers, MaxStatusBytes: r.MaxStatusBytes, Now: r.Now,

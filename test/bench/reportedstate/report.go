@@ -79,8 +79,8 @@ type report struct {
 	syncHeap   float64
 	idle       phase
 	steps      []stepResult
-	// relay is the trivial relay's step (relay.go), the operator stopped.
-	relay    *stepResult
+	// relay are the trivial relay's steps (relay.go), one at each rate, the operator stopped.
+	relay    []stepResult
 	operator procSample
 	// operatorHeap is the operator's Go heap in use at the end (go_memstats_heap_inuse_bytes).
 	operatorHeap float64
@@ -158,9 +158,7 @@ func (r *report) printSteps(p func(string, ...any)) {
 		"WDSw/s", "WDSw/upd", "events/u", "reconc/u", "queue ms", "work ms", "limit/s",
 		"op", "wdsAPI", "itsAPI", "etcd", "driver", "peak RSS", "load")
 	rows := slices.Clone(r.steps)
-	if r.relay != nil {
-		rows = append(rows, *r.relay)
-	}
+	rows = append(rows, r.relay...)
 	if r.ks != nil {
 		rows = append(rows, r.ks.steps...)
 	}
@@ -221,9 +219,9 @@ func (r *report) printHeadline(p func(string, ...any)) {
 				sat/best.limitRate())
 		}
 	}
-	if r.relay != nil && limit > 0 && best != nil {
+	if relay := r.relayBusiest(); relay != nil && limit > 0 && best != nil {
 		// Both fall behind at these rates: compare what each wrote over its step and drain.
-		rl := r.relay.phase().wdsWrites() / r.relay.phase().wall().Seconds()
+		rl := relay.phase().wdsWrites() / relay.phase().wall().Seconds()
 		op := best.phase().wdsWrites() / best.phase().wall().Seconds()
 		p("  trivial relay (the most this machine carries from the ITS to the WDS, operator stopped): %.0f writes/s "+
 			"over its step and drain = %.2f x the physical limit; the operator's step above: %.0f writes/s = %.2f x the relay",
@@ -236,6 +234,19 @@ func (r *report) printHeadline(p func(string, ...any)) {
 	p("  operator: CPU %.1f s over its life, peak RSS (VmHWM) %s, RSS at the end %s, Go heap in use %s; "+
 		"container memory limit it was told of: %s", r.operatorCPU.Seconds(), mib(r.operator.HWM), mib(r.operator.RSS),
 		mib(int64(r.operatorHeap)), cmp.Or(r.cfg.memoryLimit, "none"))
+}
+
+// relayBusiest is the trivial relay's step that wrote the most per second over its step and
+// drain: its saturation.
+func (r *report) relayBusiest() *stepResult {
+	var best *stepResult
+	rate := func(s *stepResult) float64 { return s.phase().wdsWrites() / s.phase().wall().Seconds() }
+	for i := range r.relay {
+		if best == nil || rate(&r.relay[i]) > rate(best) {
+			best = &r.relay[i]
+		}
+	}
+	return best
 }
 
 func ms(d time.Duration) string { return fmt.Sprintf("%.1f", float64(d.Microseconds())/1000) }

@@ -195,22 +195,27 @@ func (b *bench) measure(ctx context.Context, dir, bin string, r *report) error {
 	r.baselines = append(r.baselines, baseline(ctx, w, b.wds, workloadNS, mergePatch, b.cfg.budget, b.cfg.baseline))
 	b.op, b.ctl = nil, ""
 	if b.cfg.relay {
-		b.relayStep(ctx, r)
+		b.relaySteps(ctx, r)
 	}
 	return ctx.Err()
 }
 
-// relayStep runs the trivial relay under the stream, as fast as the driver goes.
-func (b *bench) relayStep(ctx context.Context, r *report) {
-	logf("the trivial relay, operator stopped, changes as fast as the driver goes")
+// relaySteps runs the trivial relay under the stream at each rate of the run: the floor of the
+// lag at the rates it keeps up with, the pipeline's limit at the highest.
+func (b *bench) relaySteps(ctx context.Context, r *report) {
+	logf("the trivial relay, operator stopped")
 	rl, err := startRelay(ctx, b.wds, b.its, b.cfg.budget)
 	if err != nil {
 		r.notes = append(r.notes, "the trivial relay did not start: "+err.Error())
 		return
 	}
-	step, _ := b.step(ctx, b.newStream(), "relay", changing, 0, nil)
+	s := b.newStream()
+	for _, rate := range b.cfg.rates {
+		logf("relay: changes at %s", rateName(rate))
+		step, _ := b.step(ctx, s, "relay", changing, rate, nil)
+		r.relay = append(r.relay, step)
+	}
 	r.notes = append(r.notes, "the trivial relay "+rl.stop())
-	r.relay = &step
 }
 
 // prepareBaseline creates what KubeStellar and the combined-status phase need from the start:

@@ -102,6 +102,7 @@ type options struct {
 
 	reportedStateWorkers   int
 	reportedStateClientQPS float64
+	reportedStateCompress  bool
 	pprofAddr              string
 }
 
@@ -229,6 +230,9 @@ func parseFlags(fs *flag.FlagSet, args []string) options {
 	fs.Float64Var(&o.reportedStateClientQPS, "reportedstate-client-qps", 0,
 		"Requests per second the operator sends to each WDS and ITS at most; 0 means no client-side limit "+
 			"(the API servers' priority and fairness still applies).")
+	fs.BoolVar(&o.reportedStateCompress, "reportedstate-compression", false,
+		"Accept gzip-compressed answers from each WDS and ITS: fewer bytes for a WDS or ITS across a slow link, "+
+			"more CPU in both the API server and the operator for every watch event.")
 	fs.StringVar(&o.pprofAddr, "pprof-bind-address", "",
 		"Address the Go profiler (net/http/pprof, plain HTTP) binds to, for example 127.0.0.1:6060; empty turns it off. "+
 			"Profiles show memory and CPU by function; keep the address on loopback.")
@@ -492,6 +496,7 @@ func setupReconcilers(mgr ctrl.Manager, o options, channel *gateChannel) error {
 		InCluster:       inCluster(),
 		Workers:         o.reportedStateWorkers,
 		ClientQPS:       float32(o.reportedStateClientQPS),
+		Compression:     o.reportedStateCompress,
 	}).SetupWithManager(mgr); err != nil {
 		return err
 	}

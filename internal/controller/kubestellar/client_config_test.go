@@ -14,11 +14,19 @@ import (
 )
 
 // What a WDS or ITS sees of the operator's clients: no request accepts a compressed answer
-// (an API server gzips a streaming list's watch event by event when it may), and the client
-// side limits no rate unless asked to.
+// (an API server gzips a streaming list's watch event by event when it may) unless compression
+// is asked for, and the client side limits no rate unless asked to.
 func TestTunedClientsAskForNoCompression(t *testing.T) {
-	for _, tlsServer := range []bool{true, false} {
-		t.Run(fmt.Sprintf("tls=%v", tlsServer), func(t *testing.T) {
+	for _, tc := range []struct {
+		tlsServer, compress bool
+		want                string
+	}{
+		{tlsServer: true, want: "identity"},
+		{tlsServer: false, want: "identity"},
+		{tlsServer: true, compress: true, want: "gzip"}, // Go's transport asks, and decodes
+	} {
+		tlsServer := tc.tlsServer
+		t.Run(fmt.Sprintf("tls=%v,compress=%v", tlsServer, tc.compress), func(t *testing.T) {
 			g := NewWithT(t)
 			encodings := make(chan string, 4)
 			handler := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -37,7 +45,7 @@ func TestTunedClientsAskForNoCompression(t *testing.T) {
 				defer srv.Close()
 				cfg.Host = srv.URL
 			}
-			tuneClientConfig(cfg, 0)
+			tuneClientConfig(cfg, 0, tc.compress)
 			httpClient, err := rest.HTTPClientFor(cfg)
 			g.Expect(err).NotTo(HaveOccurred())
 			wc, err := newWatchClient(cfg, httpClient)
@@ -46,12 +54,12 @@ func TestTunedClientsAskForNoCompression(t *testing.T) {
 				metav1.ListOptions{SendInitialEvents: new(true)}, decodeWDSEvent)
 			g.Expect(err).NotTo(HaveOccurred())
 			w.Stop()
-			g.Expect(<-encodings).To(Equal("identity"), "what the watch accepts")
+			g.Expect(<-encodings).To(Equal(tc.want), "what the watch accepts")
 
 			resp, err := httpClient.Get(cfg.Host + "/api")
 			g.Expect(err).NotTo(HaveOccurred())
 			g.Expect(resp.Body.Close()).To(Succeed())
-			g.Expect(<-encodings).To(Equal("identity"), "what the cluster's HTTP client accepts")
+			g.Expect(<-encodings).To(Equal(tc.want), "what the cluster's HTTP client accepts")
 		})
 	}
 }
@@ -59,12 +67,12 @@ func TestTunedClientsAskForNoCompression(t *testing.T) {
 func TestTunedClientsRate(t *testing.T) {
 	g := NewWithT(t)
 	unlimited := &rest.Config{QPS: 5, Burst: 10}
-	tuneClientConfig(unlimited, 0)
+	tuneClientConfig(unlimited, 0, false)
 	g.Expect(unlimited.QPS).To(BeNumerically("<", 0), "client-go's default limit of 5/s left in place")
 	g.Expect(unlimited.RateLimiter).To(BeNil())
 
 	limited := &rest.Config{}
-	tuneClientConfig(limited, 50)
+	tuneClientConfig(limited, 50, false)
 	g.Expect(limited.Burst).To(Equal(100))
 	g.Expect(limited.RateLimiter).NotTo(BeNil())
 	g.Expect(limited.RateLimiter.QPS()).To(BeNumerically("==", 50))

@@ -50,6 +50,8 @@ type Reconciler struct {
 	// ClientQPS limits the requests per second to each WDS and ITS on the client side; 0 means
 	// no client-side limit (the API servers' priority and fairness still applies).
 	ClientQPS float32
+	// Compression accepts gzip-compressed answers from each WDS and ITS (tuneClientConfig).
+	Compression bool
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
 
@@ -192,8 +194,8 @@ func (r *Reconciler) connect(rs *ksv1alpha1.ReportedState, key types.NamespacedN
 		return rn.conn, nil
 	}
 	r.stopConnection(key)
-	tuneClientConfig(wdsCfg, r.ClientQPS)
-	tuneClientConfig(itsCfg, r.ClientQPS)
+	tuneClientConfig(wdsCfg, r.ClientQPS, r.Compression)
+	tuneClientConfig(itsCfg, r.ClientQPS, r.Compression)
 	opts := connectionOptions{
 		ProbeInterval: r.ProbeInterval, ProbeTimeout: min(r.ProbeInterval, 5*time.Second),
 		Workers: r.Workers, MaxStatusBytes: r.MaxStatusBytes, Now: r.Now,

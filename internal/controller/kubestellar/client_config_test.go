@@ -25,8 +25,7 @@ func TestTunedClientsAskForNoCompression(t *testing.T) {
 		{tlsServer: false, want: "identity"},
 		{tlsServer: true, compress: true, want: "gzip"}, // Go's transport asks, and decodes
 	} {
-		tlsServer := tc.tlsServer
-		t.Run(fmt.Sprintf("tls=%v,compress=%v", tlsServer, tc.compress), func(t *testing.T) {
+		t.Run(fmt.Sprintf("tls=%v,compress=%v", tc.tlsServer, tc.compress), func(t *testing.T) {
 			g := NewWithT(t)
 			encodings := make(chan string, 4)
 			handler := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -35,7 +34,7 @@ func TestTunedClientsAskForNoCompression(t *testing.T) {
 				w.WriteHeader(http.StatusOK) // an empty watch: it ends at once
 			})
 			cfg := &rest.Config{}
-			if tlsServer { // a transport client-go builds
+			if tc.tlsServer { // a transport client-go builds
 				srv := httptest.NewTLSServer(handler)
 				defer srv.Close()
 				cfg.Host = srv.URL

@@ -470,7 +470,8 @@ func (w *world) forgetGonePods(events []watchEvent[mPod]) {
 		}
 		uids := strings.Split(w.op.memory, ",")
 		w.op.memory = strings.Join(slices.DeleteFunc(uids, func(u string) bool {
-			return strings.TrimSuffix(u, mcPushedOnly) == podUID(ev.obj.uid)
+			uid, _ := parseMemoryEntry(u)
+			return uid == podUID(ev.obj.uid)
 		}), ",")
 	}
 }

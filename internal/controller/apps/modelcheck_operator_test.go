@@ -126,8 +126,8 @@ func (op realOperator) decide(v cacheView, name string, describe bool) reconcile
 	gate, _ := buildLedger(v.ledger, false)
 	r := &StatefulSingletonReconciler{Client: reader, Gate: gate}
 	for _, entry := range strings.Split(v.memory, ",") {
-		if uid, pushedOnly := strings.CutSuffix(entry, mcPushedOnly); uid != "" {
-			r.ledger.add(types.UID(uid), !pushedOnly)
+		if uid, e := parseMemoryEntry(entry); uid != "" {
+			r.ledger.add(types.UID(uid), e.Written, e.Forced)
 		}
 	}
 	seen, err := r.gather(context.Background(), ss)
@@ -148,7 +148,7 @@ func (op realOperator) decide(v cacheView, name string, describe bool) reconcile
 			writes = append(writes, apiWrite{op: opConsume, name: proof.Name, uid: modelUID(proof.UID)})
 		}
 	}
-	dec := reconcileDecision{memory: ledgerMemory(&r.ledger, "", false)}
+	dec := reconcileDecision{memory: ledgerMemory(&r.ledger, "", pushedRelease{})}
 	if rel := plan.Release; rel != nil && rel.pushFirst() {
 		writes = append(writes, apiWrite{op: opPush, name: rel.Name, uid: modelUID(rel.UID)})
 	}
@@ -172,10 +172,10 @@ func (op realOperator) decide(v cacheView, name string, describe bool) reconcile
 			switch wr := &writes[i]; {
 			case wr.op == opPush && wr.uid == modelUID(rel.UID):
 				dec.memorySteps = append(dec.memorySteps, memoryStep{write: i,
-					memory: ledgerMemory(&r.ledger, rel.UID, !rel.Tracked)})
+					memory: ledgerMemory(&r.ledger, rel.UID, pushedRelease{Written: !rel.Tracked, Forced: rel.Forced})})
 			case wr.op == opPodRelease && wr.releaseUID == modelUID(rel.UID):
 				dec.memorySteps = append(dec.memorySteps, memoryStep{write: i,
-					memory: ledgerMemory(&r.ledger, rel.UID, true)})
+					memory: ledgerMemory(&r.ledger, rel.UID, pushedRelease{Written: true, Forced: rel.Forced})})
 			}
 		}
 	}
@@ -369,27 +369,46 @@ func (w *world) consume(wr *apiWrite) writeResult {
 	return writeOK
 }
 
-// mcPushedOnly marks, in the model's memory, a release pushed whose annotation is not written.
-const mcPushedOnly = "?"
+// In the model's memory, an entry is a UID marked mcForced when the release was forced, then
+// mcPushedOnly when its annotation is not written.
+const (
+	mcForced     = "!"
+	mcPushedOnly = "?"
+)
+
+// memoryEntry is the model's memory entry of a released UID.
+func memoryEntry(uid types.UID, e pushedRelease) string {
+	out := string(uid)
+	if e.Forced {
+		out += mcForced
+	}
+	if !e.Written {
+		out += mcPushedOnly
+	}
+	return out
+}
+
+// parseMemoryEntry reads a memoryEntry.
+func parseMemoryEntry(entry string) (string, pushedRelease) {
+	uid, pushedOnly := strings.CutSuffix(entry, mcPushedOnly)
+	uid, forced := strings.CutSuffix(uid, mcForced)
+	return uid, pushedRelease{Written: !pushedOnly, Forced: forced}
+}
 
 // ledgerMemory is the ledger as the model keeps it between reconciles: its UIDs, sorted, each
-// marked when its annotation is not written, with the one released now (and whether its
-// annotation is written) when set.
-func ledgerMemory(l *releaseLedger, released types.UID, written bool) string {
-	entries := map[types.UID]bool{}
-	for uid, w := range l.uids {
-		entries[uid] = w
+// with what the ledger knows of its release, with the one released now merged in when set.
+func ledgerMemory(l *releaseLedger, released types.UID, now pushedRelease) string {
+	entries := map[types.UID]pushedRelease{}
+	for uid, e := range l.uids {
+		entries[uid] = e
 	}
 	if released != "" {
-		entries[released] = entries[released] || written
+		e := entries[released]
+		entries[released] = pushedRelease{Written: e.Written || now.Written, Forced: e.Forced || now.Forced}
 	}
 	out := make([]string, 0, len(entries))
-	for uid, w := range entries {
-		if w {
-			out = append(out, string(uid))
-		} else {
-			out = append(out, string(uid)+mcPushedOnly)
-		}
+	for uid, e := range entries {
+		out = append(out, memoryEntry(uid, e))
 	}
 	slices.Sort(out)
 	return strings.Join(out, ",")

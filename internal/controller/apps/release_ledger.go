@@ -9,32 +9,43 @@ import (
 // releaseLedger remembers the pods this operator released until its cache shows the release:
 // a decision made meanwhile, for this or another StatefulSingleton, must count them as
 // released (S1). It also says whether the release annotation was written: a release pushed to
-// the pod's gates before its patch, whose patch then failed, is written again (reRelease). It
-// lives in memory only; a restarted operator, or a new leader, starts from caches listed after
-// every write of the old one that had returned.
+// the pod's gates before its patch, whose patch then failed, is written again (reRelease); and
+// whether the release was a forced one, so that a forced release written again is recorded as
+// forced. It lives in memory only; a restarted operator, or a new leader, starts from caches
+// listed after every write of the old one that had returned.
 type releaseLedger struct {
-	mu sync.Mutex
-	// uids holds, for each pod released, whether its annotation was written.
-	uids map[types.UID]bool
+	mu   sync.Mutex
+	uids map[types.UID]pushedRelease
 }
 
-// add records a release that took effect: pushed, and written when written is true.
-func (l *releaseLedger) add(uid types.UID, written bool) {
+// pushedRelease is what the ledger knows of a release it holds.
+type pushedRelease struct {
+	// Written: the release annotation was written.
+	Written bool
+	// Forced: the release was pushed as a forced one (maxTransitionTime ran out, timeoutAction
+	// Release), while another pod may have run.
+	Forced bool
+}
+
+// add records a release that took effect: pushed, written when written is true, forced when
+// forced is. Neither is undone by a later add.
+func (l *releaseLedger) add(uid types.UID, written, forced bool) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.uids == nil {
-		l.uids = map[types.UID]bool{}
+		l.uids = map[types.UID]pushedRelease{}
 	}
-	l.uids[uid] = l.uids[uid] || written
+	e := l.uids[uid]
+	l.uids[uid] = pushedRelease{Written: e.Written || written, Forced: e.Forced || forced}
 }
 
 // has reports whether the pod was released by this operator and its cache may not show it,
-// and whether the release annotation was written.
-func (l *releaseLedger) has(uid types.UID) (released, written bool) {
+// and what the ledger knows of the release.
+func (l *releaseLedger) has(uid types.UID) (pushedRelease, bool) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	written, released = l.uids[uid]
-	return released, written
+	e, released := l.uids[uid]
+	return e, released
 }
 
 // seen forgets a release once the cache shows it (the pod's release annotation), or shows the

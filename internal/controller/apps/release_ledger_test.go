@@ -23,8 +23,8 @@ func TestPodGoneForgetsItsRelease(t *testing.T) {
 	g := NewWithT(t)
 	channel := &goneRecorder{}
 	r := &StatefulSingletonReconciler{Releases: channel}
-	r.ledger.add("gone", false)
-	r.ledger.add("kept", true)
+	r.ledger.add("gone", false, false)
+	r.ledger.add("kept", true, false)
 	pod := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: "db-0", UID: "gone"}}
 	r.podGone(t.Context(), event.DeleteEvent{Object: pod}, nil)
 	g.Expect(ledgerReleased(&r.ledger, "gone")).To(BeFalse())
@@ -33,22 +33,24 @@ func TestPodGoneForgetsItsRelease(t *testing.T) {
 }
 
 func ledgerReleased(l *releaseLedger, uid types.UID) bool {
-	r, _ := l.has(uid)
-	return r
+	_, released := l.has(uid)
+	return released
 }
 
-// The ledger says whether a release's annotation was written: a push before the patch leaves it
-// unwritten until the patch returns, and a second push does not undo a write.
+// The ledger says whether a release's annotation was written and whether it was forced: a push
+// before the patch leaves it unwritten until the patch returns, and a later push undoes neither.
 func TestReleaseLedgerWritten(t *testing.T) {
 	g := NewWithT(t)
 	var l releaseLedger
-	l.add("a", false)
-	released, written := l.has("a")
-	g.Expect([]bool{released, written}).To(Equal([]bool{true, false}))
-	l.add("a", true)
-	l.add("a", false)
-	released, written = l.has("a")
-	g.Expect([]bool{released, written}).To(Equal([]bool{true, true}))
-	released, written = l.has("b")
-	g.Expect([]bool{released, written}).To(Equal([]bool{false, false}))
+	l.add("a", false, true)
+	e, released := l.has("a")
+	g.Expect(released).To(BeTrue())
+	g.Expect(e).To(Equal(pushedRelease{Forced: true}))
+	l.add("a", true, false)
+	l.add("a", false, false)
+	e, released = l.has("a")
+	g.Expect(released).To(BeTrue())
+	g.Expect(e).To(Equal(pushedRelease{Written: true, Forced: true}))
+	_, released = l.has("b")
+	g.Expect(released).To(BeFalse())
 }

@@ -100,7 +100,7 @@ func (r *StatefulSingletonReconciler) Reconcile(ctx context.Context, req ctrl.Re
 	pods := slices.Concat(seen.Selected, seen.Recorded)
 	if rel := plan.Release; rel != nil && rel.pushFirst() {
 		if pod := podByUID(pods, rel.UID); pod != nil {
-			r.push(ctx, pod, false)
+			r.push(ctx, pod, false, rel.Forced)
 		}
 	}
 	before := ss.Status.DeepCopy()

@@ -115,7 +115,7 @@ func (r *StatefulSingletonReconciler) release(
 	ctx context.Context, ss *singletonv1.StatefulSingleton, pod *corev1.Pod, rel *releaseRequest,
 ) error {
 	if rel.Tracked && !rel.pushFirst() {
-		r.push(ctx, pod, false)
+		r.push(ctx, pod, false, rel.Forced)
 	}
 	err := r.patchPinned(ctx, pod, func() {
 		metav1.SetMetaDataAnnotation(&pod.ObjectMeta, singletonv1.AnnotationRelease, string(pod.UID))
@@ -125,7 +125,7 @@ func (r *StatefulSingletonReconciler) release(
 		return fmt.Errorf("releasing pod %s: %w", klog.KObj(pod), err)
 	}
 	// Pushed already when tracked: the ledger now knows the annotation is written too.
-	r.push(ctx, pod, true)
+	r.push(ctx, pod, true, rel.Forced)
 	reason, note := eventReleased, "Released pod %s: no other selected pod may run."
 	if rel.Forced {
 		reason, note = eventForceReleased, "Released pod %s because maxTransitionTime passed; another pod may still run."
@@ -139,11 +139,11 @@ func (r *StatefulSingletonReconciler) release(
 // push makes a release take effect in this operator: its decisions count the pod as released
 // until the cache shows it (and write its annotation again until written is true), and the
 // channel tells the pod's gates. Pushing twice is harmless: the channel tells each gate once.
-func (r *StatefulSingletonReconciler) push(ctx context.Context, pod *corev1.Pod, written bool) {
-	if released, _ := r.ledger.has(pod.UID); !released {
+func (r *StatefulSingletonReconciler) push(ctx context.Context, pod *corev1.Pod, written, forced bool) {
+	if _, released := r.ledger.has(pod.UID); !released {
 		ctrl.LoggerFrom(ctx).V(1).Info("Release pushed", "pod", klog.KObj(pod))
 	}
-	r.ledger.add(pod.UID, written)
+	r.ledger.add(pod.UID, written, forced)
 	if r.Releases != nil {
 		r.Releases.Released(pod.UID)
 	}

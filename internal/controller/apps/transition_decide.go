@@ -210,7 +210,7 @@ func nextStep(in *transitionInput, status *singletonv1.StatefulSingletonStatus, 
 ) step {
 	vanished := len(unfenced(in.Vanished)) > 0
 	if release := reRelease(status, in.Pods, running, vanished); release != nil {
-		recordRelease(status, release.podRef, false, in.Now)
+		recordRelease(status, release.podRef, release.Forced, in.Now)
 		return step{Release: release}
 	}
 	switch {
@@ -245,7 +245,8 @@ func reRelease(status *singletonv1.StatefulSingletonStatus, pods, running []podF
 		slices.ContainsFunc(running, func(o podFacts) bool { return o.UID != p.UID }) {
 		return nil
 	}
-	return &releaseRequest{podRef: p.ref()}
+	// A forced release this operator pushed, whose record was then not written, is still forced.
+	return &releaseRequest{podRef: p.ref(), Forced: p.PushedForced}
 }
 
 // unfenced returns the vanished pods whose node is not fenced: their application may still run.

@@ -417,6 +417,41 @@ func TestDecideTransitionRecordsTheHandover(t *testing.T) {
 	g.Expect(meta.IsStatusConditionTrue(plan.Status.Conditions, singletonv1.ConditionReady)).To(BeTrue())
 }
 
+// A forced release is pushed before its status write (its pod recorded ahead and tracked), and
+// that write is then lost (a conflict): the status still records the pod ahead, with no release.
+// Once the old pod is confirmed stopped, the release written again from the status is the forced
+// release it was: the transition says forced, and the event will, though the old pod has stopped
+// by now. It was written as a plain release, as if no two pods could have run.
+func TestForcedReleaseWrittenAgainStaysForced(t *testing.T) {
+	g := NewWithT(t)
+	ss := singleton(activePod("old"), func(ss *singletonv1.StatefulSingleton) {
+		ss.Spec.TimeoutAction, ss.Spec.MaxTransitionTime = singletonv1.TimeoutActionRelease, 60
+	})
+	start := t0.Add(time.Minute)
+	plan := decide(ss, []podFacts{fact("old", 0, released, readyGate), fact("new", 50)}, start)
+	g.Expect(plan.Status.ActivePod).To(Equal("new")) // recorded ahead of the old pod's stop
+	ss.Status = plan.Status
+
+	tracked := func(p *podFacts) { p.HasFinalizer = true }
+	overdue := start.Add(61 * time.Second)
+	plan = decide(ss, []podFacts{fact("old", 0, released, readyGate, deleting), fact("new", 50, tracked)}, overdue)
+	g.Expect(plan.Release).To(Equal(&releaseRequest{podRef: ref("new"), Forced: true, Recorded: true, Tracked: true}))
+	g.Expect(plan.Release.pushFirst()).To(BeTrue())
+	// Pushed; the status write is lost, so ss.Status stays as it was. The ledger knows the push.
+	pushedForced := func(p *podFacts) { p.Released, p.PushedForced = true, true }
+
+	oldStopped := overdue.Add(2 * time.Second)
+	plan = decide(ss, []podFacts{
+		fact("old", 0, released, readyGate, deleting, stopped("PodFinished", oldStopped)),
+		fact("new", 50, tracked, pushedForced),
+	}, oldStopped.Add(100*time.Millisecond))
+	g.Expect(plan.Release).NotTo(BeNil())
+	g.Expect(plan.Release.Forced).To(BeTrue(), "the release written again is the forced one pushed")
+	g.Expect(plan.Status.CurrentTransition).NotTo(BeNil())
+	g.Expect(plan.Status.CurrentTransition.Forced).To(BeTrue())
+	g.Expect(plan.Status.CurrentTransition.ReleaseTime).NotTo(BeNil())
+}
+
 // transitionBetween matches a transition record by its from and to pods.
 func transitionBetween(from, to string) OmegaMatcher {
 	return SatisfyAll(HaveField("From", from), HaveField("To", to))

@@ -254,7 +254,7 @@ func TestObserve(t *testing.T) {
 	in := observe(observation{
 		SS: ss, Selected: []corev1.Pod{newPod}, Nodes: map[string]nodeFacts{"node-1": {Exists: true}},
 		Others:    []singletonv1.StatefulSingleton{*ss, older},
-		Releasing: func(uid types.UID) (bool, bool) { return uid == "db-0-second-uid", false },
+		Releasing: func(uid types.UID) (pushedRelease, bool) { return pushedRelease{}, uid == "db-0-second-uid" },
 		Now:       t0,
 	})
 	g.Expect(in.Vanished).To(ConsistOf(vanishedPod{Ref: ss.Status.MayRunPods[0]}), "same name, another UID")

@@ -50,8 +50,8 @@ type observation struct {
 	// Others are the other StatefulSingletons of the namespace.
 	Others []singletonv1.StatefulSingleton
 	// Releasing reports whether this operator released the pod and its cache may not show it yet,
-	// and whether it wrote the release annotation.
-	Releasing func(types.UID) (released, written bool)
+	// and whether it wrote the release annotation and forced the release.
+	Releasing func(types.UID) (pushedRelease, bool)
 	// GateLedger is the snapshot of what the gates reported about the pods (docs/design.md,
 	// S6); empty when the channel is off or this replica is not the leader.
 	GateLedger    gatechannel.Snapshot
@@ -80,8 +80,9 @@ func observe(o observation) transitionInput {
 		f.Selected = selected
 		f.Recorded = recorded[pod.UID]
 		if o.Releasing != nil {
-			released, written := o.Releasing(pod.UID)
-			f.Released, f.Annotated = f.Released || released, f.Annotated || written
+			pushed, released := o.Releasing(pod.UID)
+			f.Released, f.Annotated = f.Released || released, f.Annotated || pushed.Written
+			f.PushedForced = pushed.Forced
 		}
 		owner := o.Owners[pod.UID]
 		f.Revision, f.OwnerReplicas = owner.Revision, owner.Replicas

@@ -44,6 +44,9 @@ type podFacts struct {
 	// Annotated: the pod carries a release for its own UID, or this operator wrote it and its
 	// cache does not show it yet. A release pushed whose patch failed is Released, not Annotated.
 	Annotated bool
+	// PushedForced: this operator pushed the pod's release as a forced one and its cache does
+	// not show the release yet.
+	PushedForced bool
 	// Recorded: the status lists the pod among the pods that may run.
 	Recorded bool
 	// HasFinalizer: the pod carries the release finalizer.

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -73,7 +74,8 @@ func (r *report) printComparison(p func(string, ...any)) {
 		if len(floor) > 0 {
 			f = fmt.Sprintf("%.1f %s", floor[0], unit)
 		}
-		p("%-42s %14s %14s %9s %14s", what, fmt.Sprintf("%.1f %s", a, unit), fmt.Sprintf("%.1f %s", b, unit), ratio, f)
+		p("%s", strings.TrimRight(fmt.Sprintf("%-42s %14s %14s %9s %14s", what, fmt.Sprintf("%.1f %s", a, unit),
+			fmt.Sprintf("%.1f %s", b, unit), ratio, f), " "))
 	}
 	row("first full sync", op.sync.Seconds(), ks.sync.Seconds(), "s")
 	oc, kc := op.changing(), ks.changing()

@@ -63,7 +63,7 @@ func (r *report) printComparison(p func(string, ...any)) {
 	p("client limits %d requests/s, burst %d), each alone under the same stream (changes to singleton objects)",
 		r.cfg.ksQPS, 2*r.cfg.ksQPS)
 	p("and the trivial relay (relay.go: a client-go watch and a merge patch per change, nothing else) under the same")
-	p("stream: where it keeps up, its lag is that of the path every relay takes (two writes, two watches)")
+	p("stream: at the lowest rates its lag is that of the path every relay takes (two writes, two watches)")
 	p("%-42s %14s %14s %9s %14s", "", "operator", "KubeStellar", "op / KS", "trivial relay")
 	row := func(what string, a, b float64, unit string, floor ...float64) {
 		ratio := "-"

@@ -87,21 +87,19 @@ func (r *report) printComparison(p func(string, ...any)) {
 				rl = &r.relay[j]
 			}
 		}
-		lagRow := func(what string, pct float64) {
-			a, b := msf(percentile(oc[i].stats.lags, pct)), msf(percentile(kc[i].stats.lags, pct))
+		// relayFigure is the relay's figure at this rate, none when it did not run at it.
+		relayFigure := func(of func(*stepResult) float64) []float64 {
 			if rl == nil {
-				row(what, a, b, "ms")
-				return
+				return nil
 			}
-			row(what, a, b, "ms", msf(percentile(rl.stats.lags, pct)))
+			return []float64{of(rl)}
 		}
-		lagRow("lag p50 at "+name, 50)
-		lagRow("lag p99 at "+name, 99)
-		if rl == nil {
-			row("landed at "+name, oc[i].landedPerSecond(), kc[i].landedPerSecond(), "/s")
-		} else {
-			row("landed at "+name, oc[i].landedPerSecond(), kc[i].landedPerSecond(), "/s", rl.landedPerSecond())
+		for _, pct := range []float64{50, 99} {
+			lag := func(s *stepResult) float64 { return msf(percentile(s.stats.lags, pct)) }
+			row(fmt.Sprintf("lag p%.0f at %s", pct, name), lag(&oc[i]), lag(&kc[i]), "ms", relayFigure(lag)...)
 		}
+		landed := (*stepResult).landedPerSecond
+		row("landed at "+name, landed(&oc[i]), landed(&kc[i]), "/s", relayFigure(landed)...)
 	}
 	row("landed at saturation (best step)", op.saturation(), ks.saturation(), "/s")
 	row("CPU per landed change (changing steps)", msf(op.cpuPerChange()), msf(ks.cpuPerChange()), "ms")

@@ -22,6 +22,9 @@ func (p phase) cpu(role string) time.Duration {
 	return p.after.cpu[role] - p.before.cpu[role]
 }
 
+// wdsWriteRate is the WDS API server's write requests on deployments per second of the phase.
+func (p phase) wdsWriteRate() float64 { return p.wdsWrites() / p.wall().Seconds() }
+
 // cores is a process's CPU time over the phase's wall time.
 func (p phase) cores(role string) float64 { return p.cpu(role).Seconds() / p.wall().Seconds() }
 
@@ -174,7 +177,7 @@ func (r *report) printSteps(p func(string, ...any)) {
 			"%6.2f %6.2f %6.2f %6.2f %6.2f %9s %s",
 			s.name, rateName(s.rate), s.sentPerSecond(), s.landedPerSecond(),
 			ms(percentile(s.stats.lags, 50)), ms(percentile(s.stats.lags, 99)), ms(percentile(s.stats.lags, 100)),
-			s.unlanded, s.stats.superseded, ph.wdsWrites()/ph.wall().Seconds(), ph.wdsWrites()/n, ph.events()/n,
+			s.unlanded, s.stats.superseded, ph.wdsWriteRate(), ph.wdsWrites()/n, ph.events()/n,
 			op.reconciles/n, ms(mean(op.queueSum, op.queueCount)), ms(mean(op.workSum, op.workCount)),
 			s.limitRate(),
 			ph.cores(s.role), ph.cores(roleWDS), ph.cores(roleITS), ph.cores(roleWDSEtcd)+ph.cores(roleITSEtcd),
@@ -221,8 +224,7 @@ func (r *report) printHeadline(p func(string, ...any)) {
 	}
 	if relay := r.relayBusiest(); relay != nil && limit > 0 && best != nil {
 		// Both fall behind at these rates: compare what each wrote over its step and drain.
-		rl := relay.phase().wdsWrites() / relay.phase().wall().Seconds()
-		op := best.phase().wdsWrites() / best.phase().wall().Seconds()
+		rl, op := relay.phase().wdsWriteRate(), best.phase().wdsWriteRate()
 		p("  trivial relay (the most this machine carries from the ITS to the WDS, operator stopped): %.0f writes/s "+
 			"over its step and drain = %.2f x the physical limit; the operator's step above: %.0f writes/s = %.2f x the relay",
 			rl, rl/limit, op, op/rl)
@@ -240,9 +242,8 @@ func (r *report) printHeadline(p func(string, ...any)) {
 // drain: its saturation.
 func (r *report) relayBusiest() *stepResult {
 	var best *stepResult
-	rate := func(s *stepResult) float64 { return s.phase().wdsWrites() / s.phase().wall().Seconds() }
 	for i := range r.relay {
-		if best == nil || rate(&r.relay[i]) > rate(best) {
+		if best == nil || r.relay[i].phase().wdsWriteRate() > best.phase().wdsWriteRate() {
 			best = &r.relay[i]
 		}
 	}

@@ -403,8 +403,7 @@ func ledgerMemory(l *releaseLedger, released types.UID, now pushedRelease) strin
 		entries[uid] = e
 	}
 	if released != "" {
-		e := entries[released]
-		entries[released] = pushedRelease{Written: e.Written || now.Written, Forced: e.Forced || now.Forced}
+		entries[released] = entries[released].merge(now)
 	}
 	out := make([]string, 0, len(entries))
 	for uid, e := range entries {

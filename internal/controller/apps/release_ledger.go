@@ -27,16 +27,20 @@ type pushedRelease struct {
 	Forced bool
 }
 
+// merge is what the ledger knows once a later push adds o: neither mark is undone.
+func (e pushedRelease) merge(o pushedRelease) pushedRelease {
+	return pushedRelease{Written: e.Written || o.Written, Forced: e.Forced || o.Forced}
+}
+
 // add records a release that took effect: pushed, written when written is true, forced when
-// forced is. Neither is undone by a later add.
+// forced is.
 func (l *releaseLedger) add(uid types.UID, written, forced bool) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.uids == nil {
 		l.uids = map[types.UID]pushedRelease{}
 	}
-	e := l.uids[uid]
-	l.uids[uid] = pushedRelease{Written: e.Written || written, Forced: e.Forced || forced}
+	l.uids[uid] = l.uids[uid].merge(pushedRelease{Written: written, Forced: forced})
 }
 
 // has reports whether the pod was released by this operator and its cache may not show it,
